@@ -1,0 +1,60 @@
+# Fuzhi: `make run` serves the demo county; `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+export FUZHI_DATA_DIR ?= $(CURDIR)/var
+
+.DEFAULT_GOAL := help
+.PHONY: help sysdeps venv db demo run serve test test-pg lint format bench machines clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+
+sysdeps: ## install WeasyPrint's libraries, a Chinese font and poppler (apt-get, as root)
+	@bash .ci/sysdeps
+
+venv: $(STAMP) ## create .venv and install Fuzhi with its dev tools
+
+$(STAMP): pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+db: venv ## migrate the database (DATABASE_URL, default: SQLite in var/)
+	$(BIN)/fuzhi db upgrade
+
+demo: venv ## migrate and load the demo county (once)
+	$(BIN)/fuzhi demo
+
+run: sysdeps venv demo ## set everything up and serve http://127.0.0.1:8000 with the demo county
+	$(BIN)/fuzhi serve
+
+serve: venv ## serve without loading anything
+	$(BIN)/fuzhi serve
+
+test: sysdeps venv ## run the whole suite (DATABASE_URL selects the database; SQLite by default)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-pg: ## the suite against the local PostgreSQL
+	DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test $(MAKE) test
+
+lint: venv ## ruff, mypy (strict on the core) and alembic check
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/fuzhi db check
+
+format: venv ## format with ruff
+	$(BIN)/ruff format .
+
+bench: venv ## run the benchmarks in bench/ (figures go to docs/benchmarks.md)
+	$(BIN)/python bench/bench_transitions.py
+
+machines: venv ## print the state-machine diagrams
+	$(BIN)/fuzhi machines
+
+clean: ## remove the virtual environment and local data
+	rm -rf $(VENV) var

@@ -1,0 +1,105 @@
+"""Test databases: a migrated SQLite file per test by default, or the PostgreSQL that
+DATABASE_URL names (migrated once, emptied between tests)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from workflow.clock import FrozenClock
+from workflow.store.db import Database
+
+TEST_SECRET = b"fuzhi-test-secret-not-for-production"
+TEST_NOW = datetime(2026, 11, 28, 10, 0)
+PG_HINT = "DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test"
+# Tables whose rows the migrations seed: kept when PostgreSQL is emptied between tests.
+SEEDED = {"alembic_version", "policy_year"}
+
+
+def configured_url() -> str | None:
+    return os.environ.get("DATABASE_URL") or None
+
+
+def is_postgres() -> bool:
+    return (configured_url() or "").startswith("postgresql")
+
+
+def migrate(url: str) -> None:
+    from alembic import command
+
+    from workflow.cli import alembic_config
+
+    command.upgrade(alembic_config(url), "head")
+
+
+@pytest.fixture(scope="session")
+def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A migrated database: a template SQLite file, or the configured PostgreSQL."""
+    if is_postgres():
+        url = configured_url()
+        assert url is not None
+        engine = create_engine(url)
+        with engine.begin() as conn:
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+        migrate(url)
+        return url
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    migrate(f"sqlite:///{path}")
+    return str(path)
+
+
+@pytest.fixture
+def db_url(template_db: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated, empty database for one test."""
+    if is_postgres():
+        yield template_db
+        engine = create_engine(template_db)
+        with engine.begin() as conn:
+            tables = conn.execute(text(
+                "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+            keep = [t for t in tables if t not in SEEDED]
+            if keep:
+                conn.execute(text(f"TRUNCATE {', '.join(keep)} RESTART IDENTITY CASCADE"))
+        engine.dispose()
+        return
+    path = tmp_path / "fuzhi.db"
+    shutil.copy(template_db, path)
+    yield f"sqlite:///{path}"
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock(TEST_NOW)
+
+
+@pytest.fixture
+def db(db_url: str, clock: FrozenClock) -> Iterator[Database]:
+    database = Database.connect(db_url, TEST_SECRET, clock)
+    yield database
+    database.engine.dispose()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if is_postgres():
+        return
+    skip = pytest.mark.skip(reason=f"needs PostgreSQL: run with {PG_HINT}")
+    for item in items:
+        if "postgres" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if "needs PostgreSQL" in str(r.longrepr)]
+    if skipped:
+        terminalreporter.write_sep("!", f"{len(skipped)} PostgreSQL tests SKIPPED", red=True,
+                                   bold=True)
+        terminalreporter.write_line(f"No PostgreSQL configured. Run them with: {PG_HINT} make test")

@@ -1,0 +1,160 @@
+"""The ``fuzhi`` command: database, demo county, users and tokens, the server, the machines."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import secrets
+import sys
+from pathlib import Path
+
+from .errors import DomainError
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
+    from .config import database_url
+
+    cfg = Config(toml_file=str(ROOT / "pyproject.toml"))
+    cfg.attributes["url"] = url or database_url()
+    return cfg
+
+
+def upgrade(url: str | None = None) -> None:
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
+
+
+def open_db():  # type: ignore[no-untyped-def]
+    from .config import Settings
+    from .store.db import Database
+
+    settings = Settings.from_env()
+    return Database.connect(settings.database_url, settings.secret)
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    from alembic import command
+
+    if args.action == "upgrade":
+        upgrade()
+        print("数据库已升级到最新版本 (alembic upgrade head)")
+    elif args.action == "check":
+        command.check(alembic_config())
+    return 0
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import load_demo
+
+    upgrade()
+    report = load_demo(open_db())
+    print(report.render() if hasattr(report, "render") else report)
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from .config import Settings
+
+    settings = Settings.from_env()
+    uvicorn.run("web.app:create_app", factory=True, host=args.host or settings.host,
+                port=args.port or settings.port, log_level="info")
+    return 0
+
+
+def cmd_user_add(args: argparse.Namespace) -> int:
+    from .store.users import create_user
+
+    password = args.password or (getpass.getpass("密码: ") if sys.stdin.isatty()
+                                 else secrets.token_urlsafe(12))
+    db = open_db()
+    with db.transaction() as session:
+        user = create_user(session, db, username=args.username, password=password,
+                           roles=args.roles.split(","), display_name=args.name or args.username,
+                           village_ids=args.village or (), org_id=args.org)
+    print(f"已创建用户 {user.username} (id={user.id}, 角色={user.roles})")
+    if not args.password and not sys.stdin.isatty():
+        print(f"初始密码: {password}")
+    return 0
+
+
+def cmd_token_create(args: argparse.Namespace) -> int:
+    from sqlalchemy import select
+
+    from .store.models import User
+    from .store.users import create_token
+
+    db = open_db()
+    with db.transaction() as session:
+        user = session.scalar(select(User).where(User.username == args.username))
+        if user is None:
+            print(f"没有用户 {args.username}", file=sys.stderr)
+            return 2
+        token = create_token(session, db, user, args.label or "")
+    print("接口令牌（只显示这一次，请妥善保存）:")
+    print(token)
+    return 0
+
+
+def cmd_machines(args: argparse.Namespace) -> int:
+    from .diagram import all_diagrams
+
+    print(all_diagrams())
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="fuzhi", description="扶智：就业帮扶补贴与乡村公益性岗位")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    db = sub.add_parser("db", help="database schema (Alembic)")
+    db.add_argument("action", choices=["upgrade", "check"])
+    db.set_defaults(func=cmd_db)
+
+    demo = sub.add_parser("demo", help="load the demo county once (migrates first)")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve the web app")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+    serve.set_defaults(func=cmd_serve)
+
+    user = sub.add_parser("user", help="staff users").add_subparsers(dest="action", required=True)
+    add = user.add_parser("add", help="add a user")
+    add.add_argument("username")
+    add.add_argument("--roles", required=True, help="comma-separated: agent,village,hr,finance,admin")
+    add.add_argument("--name", help="display name")
+    add.add_argument("--password", help="initial password (prompted when omitted)")
+    add.add_argument("--village", type=int, action="append", help="village id (village role)")
+    add.add_argument("--org", type=int, help="organisation id (agent role)")
+    add.set_defaults(func=cmd_user_add)
+
+    token = sub.add_parser("token", help="agent API tokens").add_subparsers(dest="action",
+                                                                           required=True)
+    create = token.add_parser("create", help="create a bearer token for an agent user")
+    create.add_argument("username")
+    create.add_argument("--label")
+    create.set_defaults(func=cmd_token_create)
+
+    machines = sub.add_parser("machines", help="print the state-machine diagrams (Mermaid)")
+    machines.set_defaults(func=cmd_machines)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except DomainError as exc:
+        print(f"错误 [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+"""Month arithmetic for terms and stable-employment periods."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from dateutil.relativedelta import relativedelta
+
+
+def add_months(day: date, months: int) -> date:
+    """Same day ``months`` later, clamped to the month's end (Jan 31 + 1 month = Feb 28/29)."""
+    return day + relativedelta(months=months)
+
+
+def max_term_end(start: date) -> date:
+    """Last day of a one-year term starting on ``start`` (2026-03-01 → 2027-02-28)."""
+    return start + relativedelta(years=1) - timedelta(days=1)
+
+
+def months_completed(start: date, today: date) -> int:
+    """Whole months from ``start`` up to ``today``."""
+    if today < start:
+        return 0
+    delta = relativedelta(today, start)
+    return delta.years * 12 + delta.months
+
+
+def month_key(day: date) -> str:
+    return f"{day.year:04d}-{day.month:02d}"

@@ -1,0 +1,63 @@
+"""Guards: pure predicates over (case, context) that a step's table row names."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from .dates import max_term_end
+
+
+@dataclass(frozen=True)
+class GuardContext:
+    now: datetime
+    comment: str | None = None
+
+
+@dataclass(frozen=True)
+class Guard:
+    name: str
+    check: Callable[[Any, GuardContext], bool]
+    message: str
+    needs_input: bool = False  # depends on what the actor types, so not known before firing
+
+
+def _comment_given(case: Any, ctx: GuardContext) -> bool:
+    return bool(ctx.comment and ctx.comment.strip())
+
+
+def _due_passed(case: Any, ctx: GuardContext) -> bool:
+    return case.due_at is not None and ctx.now > case.due_at
+
+
+def _insurance_recorded(case: Any, ctx: GuardContext) -> bool:
+    return bool(case.insurance_policy_no and str(case.insurance_policy_no).strip())
+
+
+def _term_ended(case: Any, ctx: GuardContext) -> bool:
+    # A contract covers its end date in full; it expires as that day is over.
+    return ctx.now.date() > case.end_date
+
+
+def _term_at_most_one_year(case: Any, ctx: GuardContext) -> bool:
+    return bool(case.start_date <= case.end_date <= max_term_end(case.start_date))
+
+
+def _not_renewed(case: Any, ctx: GuardContext) -> bool:
+    return case.successor_id is None
+
+
+GUARDS: dict[str, Guard] = {
+    g.name: g
+    for g in (
+        Guard("comment_given", _comment_given, "此操作必须填写意见或原因", needs_input=True),
+        Guard("due_passed", _due_passed, "期限未到，不能按过期处理"),
+        Guard("insurance_recorded", _insurance_recorded, "须先登记意外伤害商业保险保单号"),
+        Guard("term_ended", _term_ended, "协议期限尚未届满"),
+        Guard("term_at_most_one_year", _term_at_most_one_year, "协议每次签订期限不得超过1年"),
+        Guard("not_renewed", _not_renewed, "该协议已续签，不能重复续签"),
+    )
+}
+

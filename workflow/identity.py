@@ -1,0 +1,58 @@
+"""Resident ID numbers and social credit codes: validation with python-stdnum, and masking."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from stdnum import exceptions as stdnum_errors
+from stdnum.cn import ric, uscc
+
+from .errors import ValidationFailed
+
+
+def normalise_id_number(raw: str, field: str = "id_number") -> str:
+    """A valid 18-character 居民身份证号 (GB 11643 check digit), upper-case X, or an error."""
+    try:
+        return str(ric.validate(str(raw).strip().upper()))
+    except stdnum_errors.InvalidChecksum:
+        raise ValidationFailed("validation.id_number_checksum", "身份证号校验位不正确",
+                               field=field) from None
+    except stdnum_errors.ValidationError:
+        raise ValidationFailed("validation.id_number", "身份证号格式不正确（应为18位）",
+                               field=field) from None
+
+
+def birth_date(id_number: str) -> date:
+    return ric.get_birth_date(id_number)  # type: ignore[no-any-return]
+
+
+def sex(id_number: str) -> str:
+    return "男" if int(id_number[16]) % 2 else "女"
+
+
+def normalise_credit_code(raw: str, field: str = "credit_code") -> str:
+    try:
+        return str(uscc.validate(str(raw).strip().upper()))
+    except stdnum_errors.InvalidChecksum:
+        raise ValidationFailed("validation.credit_code_checksum",
+                               "统一社会信用代码校验位不正确", field=field) from None
+    except stdnum_errors.ValidationError:
+        raise ValidationFailed("validation.credit_code", "统一社会信用代码格式不正确",
+                               field=field) from None
+
+
+def mask(value: str | None, head: int = 4, tail: int = 4) -> str:
+    """``5334**********123X``: enough to recognise, not enough to use."""
+    if not value:
+        return ""
+    if len(value) <= head + tail:
+        return "*" * len(value)
+    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+
+
+def normalise_bank_account(raw: str, field: str = "bank_account") -> str:
+    digits = "".join(str(raw).split())
+    if not digits.isdigit() or not 12 <= len(digits) <= 30:
+        raise ValidationFailed("validation.bank_account", "银行账号应为12至30位数字",
+                               field=field)
+    return digits

@@ -1,0 +1,192 @@
+"""The two workflows as data: one table per workflow, one shared ``transitions.Machine`` each.
+
+Changing the process means editing a table below. Everything else (the engine's
+checks, the inbox buttons, the diagrams in ``fuzhi machines``) is derived from it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from transitions import Machine
+
+from .roles import Role
+from .states import ClaimState, ContractState
+
+# Users recorded on a case by the step they took (separation of duties reads them back).
+SUBMITTED_BY = "submitted_by"
+VERIFIED_BY = "verified_by"
+REVIEWED_BY = "reviewed_by"
+PAID_BY = "paid_by"
+
+
+@dataclass(frozen=True)
+class Step:
+    """One row of a workflow table."""
+
+    trigger: str
+    source: tuple[str, ...]
+    dest: str | None  # None: an internal step that leaves the state as it is (renew)
+    role: Role
+    label: str
+    guards: tuple[str, ...] = ()
+    not_by: tuple[str, ...] = ()  # case attributes naming users who may not take this step
+    stamps: str | None = None  # case attribute that records who took it
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """How long a case may wait in a state: working days, or calendar days."""
+
+    working_days: int = 0
+    calendar_days: int = 0
+
+
+@dataclass
+class Workflow:
+    name: str
+    label: str
+    states: tuple[str, ...]
+    initial: str
+    terminal: frozenset[str]
+    steps: tuple[Step, ...]
+    deadlines: dict[str, Deadline] = field(default_factory=dict)
+    machine: Machine = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        validate(self)
+        self.machine = Machine(
+            model=None,
+            # Plain strings: ``transitions`` would name Enum states by member name.
+            states=[str(state) for state in self.states],
+            transitions=[
+                {"trigger": s.trigger, "source": [str(x) for x in s.source],
+                 "dest": None if s.dest is None else str(s.dest)}
+                for s in self.steps
+            ],
+            initial=None,
+            auto_transitions=False,
+            model_attribute="state",
+            send_event=True,
+        )
+
+    @property
+    def triggers(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(s.trigger for s in self.steps))
+
+    def step_for(self, trigger: str, state: str) -> Step | None:
+        for s in self.steps:
+            if s.trigger == trigger and state in s.source:
+                return s
+        return None
+
+    def steps_from(self, state: str) -> Iterable[Step]:
+        return (s for s in self.steps if state in s.source)
+
+
+class WorkflowTableError(ValueError):
+    pass
+
+
+def validate(wf: Workflow) -> None:
+    """Refuse a table with unknown states, ambiguous rows, or a way out of a terminal state."""
+    known = set(wf.states)
+    seen: set[tuple[str, str]] = set()
+    for s in wf.steps:
+        for src in s.source:
+            if src not in known:
+                raise WorkflowTableError(f"{wf.name}.{s.trigger}: unknown source {src}")
+            if src in wf.terminal and s.dest is not None:
+                raise WorkflowTableError(f"{wf.name}.{s.trigger}: leaves terminal {src}")
+            if (s.trigger, src) in seen:
+                raise WorkflowTableError(f"{wf.name}.{s.trigger}: two rows from {src}")
+            seen.add((s.trigger, src))
+        if s.dest is not None and s.dest not in known:
+            raise WorkflowTableError(f"{wf.name}.{s.trigger}: unknown destination {s.dest}")
+    reachable, frontier = {wf.initial}, [wf.initial]
+    while frontier:
+        state = frontier.pop()
+        for s in wf.steps_from(state):
+            if s.dest and s.dest not in reachable:
+                reachable.add(s.dest)
+                frontier.append(s.dest)
+    if unreachable := known - reachable:
+        raise WorkflowTableError(f"{wf.name}: unreachable states {sorted(unreachable)}")
+
+
+C = ClaimState
+_HR_HANDS_OFF = (VERIFIED_BY, SUBMITTED_BY)
+
+CLAIM = Workflow(
+    name="claim",
+    label="补贴申请",
+    states=tuple(C),
+    initial=C.SUBMITTED,
+    terminal=frozenset({C.FINANCE_PAID, C.REJECTED, C.WITHDRAWN, C.EXPIRED}),
+    steps=(
+        # trigger, source, dest, role, label, guards, not_by, stamps
+        Step("verify", (C.SUBMITTED,), C.VILLAGE_VERIFIED, Role.VILLAGE, "核实通过",
+             not_by=(SUBMITTED_BY,), stamps=VERIFIED_BY),
+        Step("return", (C.SUBMITTED,), C.RETURNED, Role.VILLAGE, "退回修改",
+             guards=("comment_given",), not_by=(SUBMITTED_BY,)),
+        Step("approve", (C.VILLAGE_VERIFIED,), C.HR_REVIEWED, Role.HR, "审核通过",
+             not_by=_HR_HANDS_OFF, stamps=REVIEWED_BY),
+        Step("return", (C.VILLAGE_VERIFIED,), C.RETURNED, Role.HR, "退回修改",
+             guards=("comment_given",), not_by=_HR_HANDS_OFF),
+        Step("reject", (C.VILLAGE_VERIFIED,), C.REJECTED, Role.HR, "不予批准",
+             guards=("comment_given",), not_by=_HR_HANDS_OFF),
+        Step("pay", (C.HR_REVIEWED,), C.FINANCE_PAID, Role.FINANCE, "确认发放",
+             not_by=(REVIEWED_BY, SUBMITTED_BY), stamps=PAID_BY),
+        Step("withdraw", (C.SUBMITTED, C.VILLAGE_VERIFIED, C.RETURNED), C.WITHDRAWN,
+             Role.AGENT, "撤回"),
+        Step("resubmit", (C.RETURNED,), C.SUBMITTED, Role.AGENT, "重新提交"),
+        Step("expire", (C.RETURNED,), C.EXPIRED, Role.SYSTEM, "逾期未重新提交，过期",
+             guards=("due_passed",)),
+    ),
+    deadlines={
+        C.SUBMITTED: Deadline(working_days=5),
+        C.VILLAGE_VERIFIED: Deadline(working_days=10),
+        C.HR_REVIEWED: Deadline(working_days=15),
+        C.RETURNED: Deadline(calendar_days=30),
+    },
+)
+
+K = ContractState
+
+CONTRACT = Workflow(
+    name="contract",
+    label="公益性岗位协议",
+    states=tuple(K),
+    initial=K.SUBMITTED,
+    terminal=frozenset({K.EXPIRED, K.TERMINATED, K.REJECTED}),
+    steps=(
+        Step("verify", (K.SUBMITTED,), K.VILLAGE_VERIFIED, Role.VILLAGE, "核实通过",
+             not_by=(SUBMITTED_BY,), stamps=VERIFIED_BY),
+        Step("return", (K.SUBMITTED,), K.RETURNED, Role.VILLAGE, "退回修改",
+             guards=("comment_given",), not_by=(SUBMITTED_BY,)),
+        Step("approve", (K.VILLAGE_VERIFIED,), K.HR_REVIEWED, Role.HR, "审核通过",
+             guards=("term_at_most_one_year",), not_by=_HR_HANDS_OFF, stamps=REVIEWED_BY),
+        Step("return", (K.VILLAGE_VERIFIED,), K.RETURNED, Role.HR, "退回修改",
+             guards=("comment_given",), not_by=_HR_HANDS_OFF),
+        Step("reject", (K.VILLAGE_VERIFIED,), K.REJECTED, Role.HR, "不予批准",
+             guards=("comment_given",), not_by=_HR_HANDS_OFF),
+        Step("resubmit", (K.RETURNED,), K.SUBMITTED, Role.HR, "重新提交"),
+        Step("activate", (K.HR_REVIEWED,), K.ACTIVE, Role.HR, "登记保险并生效",
+             guards=("insurance_recorded",)),
+        Step("terminate", (K.ACTIVE,), K.TERMINATED, Role.HR, "有序退岗",
+             guards=("comment_given",)),
+        Step("expire", (K.ACTIVE,), K.EXPIRED, Role.SYSTEM, "到期终止",
+             guards=("term_ended",)),
+        # Renewal leaves this contract as it is; the service files its successor.
+        Step("renew", (K.ACTIVE, K.EXPIRED), None, Role.HR, "续签",
+             guards=("not_renewed",)),
+    ),
+    deadlines={
+        K.SUBMITTED: Deadline(working_days=5),
+        K.VILLAGE_VERIFIED: Deadline(working_days=10),
+        K.RETURNED: Deadline(calendar_days=30),
+    },
+)
+
+WORKFLOWS = {wf.name: wf for wf in (CLAIM, CONTRACT)}

@@ -1,0 +1,154 @@
+"""What a rule reads: the claim's facts, the person, the claimant, the claimant's other claims."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class PersonFacts:
+    id: int
+    target_groups: frozenset[str] = field(default_factory=frozenset)
+
+
+@dataclass(frozen=True)
+class ClaimantFacts:
+    id: int
+    kind: str
+    recognised: bool = False  # 认定的就业帮扶基地 / 车间
+    first_business: bool = False  # 首次创办经营实体
+
+
+@dataclass(frozen=True)
+class ContractFacts:
+    id: int
+    person_id: int
+    state: str
+    start_date: date
+    end_date: date
+    monthly_subsidy: Decimal
+
+
+@dataclass(frozen=True)
+class ClaimFacts:
+    destination: str | None = None  # out_of_province / in_province / in_county
+    employment_start: date | None = None
+    fare: Decimal | None = None
+    wages_paid: Decimal | None = None
+    training_months: int | None = None
+    course_id: str | None = None
+    course_days: int | None = None
+    course_completed: bool = False
+    operating_normally: bool = False
+    month: str | None = None  # YYYY-MM, for public_welfare_post
+
+
+@dataclass(frozen=True)
+class ClaimDraft:
+    subsidy_type: str
+    policy_year: int
+    person: PersonFacts
+    claimant: ClaimantFacts
+    facts: ClaimFacts
+    contract: ContractFacts | None = None
+
+
+@dataclass(frozen=True)
+class OtherClaim:
+    """Another live claim (any claimant) that a rule must see: duplicates, caps, the 5-person set."""
+
+    subsidy_type: str
+    person_id: int
+    claimant_id: int
+    policy_year: int
+    dedupe_key: str | None
+    exclusion_key: str | None = None
+
+
+_FACT_LABELS = {
+    "destination": "务工地点",
+    "employment_start": "就业开始日期",
+    "fare": "实际交通费",
+    "wages_paid": "已发工资额",
+    "training_months": "以工代训月数",
+    "course_id": "培训班次",
+    "course_days": "培训天数",
+    "course_completed": "是否结业",
+    "operating_normally": "是否正常经营",
+    "month": "补贴月份",
+}
+
+
+def facts_from_record(record: dict[str, object]) -> ClaimFacts:
+    """Parse facts as they arrive (JSON, a list row) or as stored; errors name the field."""
+    from ..errors import ValidationFailed
+    from ..money import parse_yuan
+
+    unknown = set(record) - set(_FACT_LABELS)
+    if unknown:
+        field = sorted(unknown)[0]
+        raise ValidationFailed("validation.unknown_field", f"不认识的字段“{field}”", field=field)
+
+    def text(name: str) -> str | None:
+        value = record.get(name)
+        return None if value is None or str(value).strip() == "" else str(value).strip()
+
+    def day(name: str) -> date | None:
+        value = record.get(name)
+        if isinstance(value, date):
+            return value
+        raw = text(name)
+        if raw is None:
+            return None
+        try:
+            return date.fromisoformat(raw[:10])
+        except ValueError:
+            raise ValidationFailed("validation.date", f"“{_FACT_LABELS[name]}”须为日期（YYYY-MM-DD）",
+                                   field=name) from None
+
+    def whole(name: str) -> int | None:
+        raw = text(name)
+        if raw is None:
+            return None
+        try:
+            return int(raw)
+        except ValueError:
+            raise ValidationFailed("validation.integer", f"“{_FACT_LABELS[name]}”须为整数",
+                                   field=name) from None
+
+    def flag(name: str) -> bool:
+        value = record.get(name)
+        if isinstance(value, bool):
+            return value
+        return str(value).strip().lower() in {"1", "true", "yes", "是", "y"}
+
+    def money(name: str) -> Decimal | None:
+        raw = text(name)
+        return None if raw is None else parse_yuan(raw, name)
+
+    return ClaimFacts(
+        destination=text("destination"),
+        employment_start=day("employment_start"),
+        fare=money("fare"),
+        wages_paid=money("wages_paid"),
+        training_months=whole("training_months"),
+        course_id=text("course_id"),
+        course_days=whole("course_days"),
+        course_completed=flag("course_completed"),
+        operating_normally=flag("operating_normally"),
+        month=text("month"),
+    )
+
+
+def facts_to_record(facts: ClaimFacts) -> dict[str, object]:
+    """The JSON form that is stored: only the facts given, dates and money as strings."""
+    record: dict[str, object] = {}
+    for name in _FACT_LABELS:
+        value = getattr(facts, name)
+        if value is None or value is False:
+            continue
+        record[name] = value if isinstance(value, bool | int) and not isinstance(value, Decimal) \
+            else str(value)
+    return record

@@ -1,0 +1,307 @@
+"""Eligibility and amount for each subsidy type of the plan, as pure functions.
+
+``evaluate`` either returns the amount with the rule that produced it and the keys
+that the database's unique constraints hold, or raises ``RuleViolation`` naming
+the rule that failed. It reads no clock and no database: ``today`` and the other
+claims are passed in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from ..dates import add_months
+from ..errors import RuleViolation, ValidationFailed
+from ..money import yuan
+from ..states import DESTINATION_LABELS, OrgKind, SubsidyType
+from .facts import ClaimDraft, OtherClaim
+from .params import PolicyParams
+
+T = SubsidyType
+
+
+@dataclass(frozen=True)
+class RuleOutcome:
+    amount: Decimal
+    rule: str  # which rule computed it, e.g. "labour_export_service.out_of_province"
+    explanation: str  # the same in plain Chinese, for the case page and the 审批表
+    dedupe_key: str  # one live claim per key: the database holds it unique
+    exclusion_key: str | None = None  # one live claim per key across an exclusion group
+
+
+Rule = Callable[[ClaimDraft, PolicyParams, Sequence[OtherClaim], date], RuleOutcome]
+
+# Who receives the money, per subsidy type.
+PAYEE: dict[str, str] = {
+    T.LABOUR_EXPORT_SERVICE: "claimant",
+    T.TRANSPORT_SUBSIDY: "person",
+    T.MIGRANT_WORK_REWARD: "person",
+    T.EMPLOYMENT_BASE_REWARD: "claimant",
+    T.STARTUP_SUBSIDY: "claimant",
+    T.WORKSHOP_REWARD: "claimant",
+    T.WORK_FOR_TRAINING: "claimant",
+    T.PUBLIC_WELFARE_POST: "person",
+    T.TRAINING_ALLOWANCE: "person",
+}
+
+
+def payee_of(subsidy_type: str) -> str:
+    return PAYEE[subsidy_type]
+
+
+def violation(rule: str, message: str, **details: object) -> RuleViolation:
+    return RuleViolation(f"rule.{rule}", message, **details)
+
+
+def _need(value: object, field: str, label: str) -> None:
+    if value is None:
+        raise ValidationFailed("validation.required", f"缺少“{label}”", field=field)
+
+
+def _require_target_group(draft: ClaimDraft) -> None:
+    if not draft.person.target_groups:
+        raise violation("not_target_group",
+                        "该人员不属于脱贫人口、易地搬迁人口或农村低收入人口，不符合补贴条件")
+
+
+def _require_employed_for(draft: ClaimDraft, months: int, today: date) -> None:
+    start = draft.facts.employment_start
+    _need(start, "employment_start", "就业开始日期")
+    assert start is not None
+    earliest = add_months(start, months)
+    if today < earliest:
+        raise violation("employment_too_short",
+                        f"须稳定就业满{months}个月，最早可于{earliest.isoformat()}申报",
+                        months=months, earliest=earliest.isoformat())
+
+
+def _require_out_of_county(draft: ClaimDraft) -> str:
+    dest = draft.facts.destination
+    _need(dest, "destination", "务工地点")
+    if dest not in DESTINATION_LABELS:
+        raise ValidationFailed("validation.destination",
+                               "务工地点须为省外、县外省内或县内之一", field="destination")
+    if dest == "in_county":
+        raise violation("no_subsidy_in_county", "县内就业不享受此项补贴")
+    assert dest is not None
+    return dest
+
+
+def _require_claimant_kind(draft: ClaimDraft, kinds: set[str], rule: str, message: str) -> None:
+    if draft.claimant.kind not in kinds:
+        raise violation(rule, message, claimant_kind=draft.claimant.kind)
+
+
+def _key(draft: ClaimDraft, scope: str) -> str:
+    return f"{draft.subsidy_type}:p{draft.person.id}:{scope}"
+
+
+def labour_export_service(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim],
+                          today: date) -> RuleOutcome:
+    _require_claimant_kind(
+        d, {OrgKind.HR_AGENCY, OrgKind.VILLAGE_COMMITTEE, OrgKind.LABOUR_BROKER},
+        "claimant_kind_not_eligible",
+        "有组织劳务输出服务补助仅限人力资源服务机构、村委会和劳务经纪人申请")
+    _require_target_group(d)
+    dest = _require_out_of_county(d)
+    _require_employed_for(d, p.stable_employment_months, today)
+    amount = p.labour_export_out_province if dest == "out_of_province" \
+        else p.labour_export_in_province
+    return RuleOutcome(yuan(amount), f"labour_export_service.{dest}",
+                       f"{DESTINATION_LABELS[dest]}转移就业，稳定就业满{p.stable_employment_months}"
+                       f"个月，按{yuan(amount)}元/人补助（每人每年一次）",
+                       _key(d, f"y{d.policy_year}"))
+
+
+def _outbound_travel(d: ClaimDraft, p: PolicyParams) -> str | None:
+    group = p.exclusion_group_of(d.subsidy_type)
+    return f"excl:{group}:p{d.person.id}:y{d.policy_year}" if group else None
+
+
+def transport_subsidy(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim],
+                      today: date) -> RuleOutcome:
+    _require_target_group(d)
+    dest = _require_out_of_county(d)
+    _require_employed_for(d, p.stable_employment_months, today)
+    _need(d.facts.fare, "fare", "实际交通费")
+    assert d.facts.fare is not None
+    cap = p.transport_cap_out_province if dest == "out_of_province" \
+        else p.transport_cap_in_province
+    amount = min(yuan(d.facts.fare), yuan(cap))
+    capped = "（超出部分不予补助）" if yuan(d.facts.fare) > cap else ""
+    return RuleOutcome(amount, f"transport_subsidy.{dest}",
+                       f"{DESTINATION_LABELS[dest]}务工，按实际交通费{yuan(d.facts.fare)}元补助，"
+                       f"最高{yuan(cap)}元{capped}",
+                       _key(d, f"y{d.policy_year}"), _outbound_travel(d, p))
+
+
+def migrant_work_reward(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim],
+                        today: date) -> RuleOutcome:
+    _require_target_group(d)
+    _require_out_of_county(d)
+    _require_employed_for(d, p.stable_employment_months, today)
+    amount = yuan(p.migrant_work_reward_amount)
+    return RuleOutcome(amount, "migrant_work_reward",
+                       f"外出务工稳定就业满{p.stable_employment_months}个月，"
+                       f"按{d.policy_year}年度标准奖补{amount}元",
+                       _key(d, f"y{d.policy_year}"), _outbound_travel(d, p))
+
+
+def employment_base_reward(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim],
+                           today: date) -> RuleOutcome:
+    if d.claimant.kind != OrgKind.EMPLOYMENT_BASE or not d.claimant.recognised:
+        raise violation("claimant_not_recognised_base", "申报单位不是认定的就业帮扶基地")
+    _require_target_group(d)
+    _require_employed_for(d, p.stable_employment_months, today)
+    amount = yuan(p.employment_base_amount)
+    return RuleOutcome(amount, "employment_base_reward",
+                       f"就业帮扶基地吸纳稳定就业满{p.stable_employment_months}个月，"
+                       f"每吸纳1人奖补{amount}元",
+                       _key(d, f"o{d.claimant.id}"))
+
+
+def _absorbed_persons(d: ClaimDraft, others: Sequence[OtherClaim]) -> int:
+    same = {o.person_id for o in others
+            if o.subsidy_type == d.subsidy_type and o.claimant_id == d.claimant.id
+            and o.policy_year == d.policy_year}
+    return len(same | {d.person.id})
+
+
+def _absorption(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim], today: date,
+                what: str) -> RuleOutcome:
+    _require_target_group(d)
+    _require_employed_for(d, p.absorption_min_months, today)
+    count = _absorbed_persons(d, others)
+    if count < p.absorption_min_persons:
+        raise violation("absorbed_below_threshold",
+                        f"须吸纳{p.absorption_min_persons}人（含）以上目标人员就业"
+                        f"{p.absorption_min_months}个月以上，本单位目前仅{count}人",
+                        absorbed=count, required=p.absorption_min_persons)
+    _need(d.facts.wages_paid, "wages_paid", "已发工资额")
+    assert d.facts.wages_paid is not None
+    amount = yuan(yuan(d.facts.wages_paid) * p.absorption_wage_rate)
+    rate = f"{(p.absorption_wage_rate * 100).normalize()}%"
+    return RuleOutcome(amount, d.subsidy_type,
+                       f"{what}吸纳{count}名目标人员就业，按发给该人员工资额"
+                       f"{yuan(d.facts.wages_paid)}元的{rate}计算",
+                       _key(d, f"o{d.claimant.id}"))
+
+
+def startup_subsidy(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim],
+                    today: date) -> RuleOutcome:
+    if not d.claimant.first_business:
+        raise violation("not_first_business", "仅首次创办经营实体的可申请一次性创业补贴")
+    if not d.facts.operating_normally:
+        raise violation("not_operating_normally", "经营实体须正常经营")
+    return _absorption(d, p, others, today, "首次创业且正常经营，")
+
+
+def workshop_reward(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim],
+                    today: date) -> RuleOutcome:
+    if d.claimant.kind != OrgKind.WORKSHOP or not d.claimant.recognised:
+        raise violation("claimant_not_recognised_workshop", "申报单位不是认定的就业帮扶车间")
+    return _absorption(d, p, others, today, "就业帮扶车间")
+
+
+def work_for_training(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim],
+                      today: date) -> RuleOutcome:
+    _require_claimant_kind(
+        d, {OrgKind.ENTERPRISE, OrgKind.WORKSHOP, OrgKind.EMPLOYMENT_BASE},
+        "claimant_kind_not_eligible", "以工代训补贴由吸纳就业的企业、车间等生产经营主体申请")
+    _require_target_group(d)
+    if any(o.subsidy_type == d.subsidy_type and o.person_id == d.person.id for o in others):
+        raise violation("already_received", "该人员已享受过以工代训职业培训补贴，不得再次享受")
+    months = d.facts.training_months
+    _need(months, "training_months", "以工代训月数")
+    assert months is not None
+    if months < 1:
+        raise ValidationFailed("validation.training_months", "以工代训月数至少为1",
+                               field="training_months")
+    if months > p.wft_max_months:
+        raise violation("training_months_over_cap",
+                        f"以工代训补贴最长不超过{p.wft_max_months}个月", months=months)
+    amount = yuan(p.wft_monthly_amount * months)
+    return RuleOutcome(amount, "work_for_training",
+                       f"以工代训{months}个月，每月{yuan(p.wft_monthly_amount)}元",
+                       f"{d.subsidy_type}:p{d.person.id}")  # lifetime: once per person
+
+
+def public_welfare_post(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim],
+                        today: date) -> RuleOutcome:
+    c = d.contract
+    month = d.facts.month
+    _need(month, "month", "补贴月份")
+    assert month is not None
+    try:
+        year, mon = (int(x) for x in month.split("-"))
+        first = date(year, mon, 1)
+    except ValueError:
+        raise ValidationFailed("validation.month", "补贴月份格式须为YYYY-MM", field="month") \
+            from None
+    if c is None or c.person_id != d.person.id:
+        raise violation("no_active_contract_for_month", "该人员在该月份没有公益性岗位协议")
+    month_end = add_months(first, 1) - timedelta(days=1)
+    if c.state not in ("active", "expired", "terminated") or c.start_date > month_end \
+            or c.end_date < first:
+        raise violation("no_active_contract_for_month",
+                        f"{month}不在有效的公益性岗位协议期内", month=month)
+    if today < first:
+        raise violation("month_not_started", f"{month}尚未开始，不能申领岗位补贴")
+    amount = yuan(c.monthly_subsidy)
+    return RuleOutcome(amount, "public_welfare_post",
+                       f"{month}在岗，按协议月岗位补贴{amount}元发放",
+                       f"{d.subsidy_type}:c{c.id}:{month}")
+
+
+def training_allowance(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim],
+                       today: date) -> RuleOutcome:
+    _require_target_group(d)
+    _need(d.facts.course_id, "course_id", "培训班次")
+    if not d.facts.course_completed:
+        raise violation("course_not_completed", "须完成培训课程后方可申领培训补贴")
+    days = d.facts.course_days
+    _need(days, "course_days", "培训天数")
+    assert days is not None
+    if days < 1:
+        raise ValidationFailed("validation.course_days", "培训天数至少为1", field="course_days")
+    amount = yuan(p.training_living_per_day * days + p.training_transport_amount)
+    return RuleOutcome(amount, "training_allowance",
+                       f"参加培训{days}天，生活费{yuan(p.training_living_per_day)}元/天，"
+                       f"交通费{yuan(p.training_transport_amount)}元",
+                       _key(d, f"k{d.facts.course_id}"))
+
+
+RULES: dict[str, Rule] = {
+    T.LABOUR_EXPORT_SERVICE: labour_export_service,
+    T.TRANSPORT_SUBSIDY: transport_subsidy,
+    T.MIGRANT_WORK_REWARD: migrant_work_reward,
+    T.EMPLOYMENT_BASE_REWARD: employment_base_reward,
+    T.STARTUP_SUBSIDY: startup_subsidy,
+    T.WORKSHOP_REWARD: workshop_reward,
+    T.WORK_FOR_TRAINING: work_for_training,
+    T.PUBLIC_WELFARE_POST: public_welfare_post,
+    T.TRAINING_ALLOWANCE: training_allowance,
+}
+
+
+def evaluate(draft: ClaimDraft, params: PolicyParams, others: Sequence[OtherClaim],
+             today: date) -> RuleOutcome:
+    """Check every rule for the claim against the other live claims; the amount, or why not."""
+    rule = RULES.get(draft.subsidy_type)
+    if rule is None:
+        raise ValidationFailed("validation.subsidy_type", "未知的补贴类型",
+                               field="subsidy_type")
+    if draft.policy_year != params.year:
+        raise ValidationFailed("validation.policy_year", "政策年度参数与申报年度不一致",
+                               field="policy_year")
+    outcome = rule(draft, params, others, today)
+    if any(o.dedupe_key == outcome.dedupe_key for o in others):
+        raise violation("duplicate", "该人员已有同类补贴申请，不得重复申请",
+                        key=outcome.dedupe_key)
+    if outcome.exclusion_key and any(o.exclusion_key == outcome.exclusion_key for o in others):
+        raise violation("exclusive_with",
+                        "同一年度不能同时享受一次性外出务工交通补助和一次性外出务工奖补")
+    return outcome

@@ -1,0 +1,164 @@
+"""Filing and correcting claims: read what the rules need, evaluate, store with the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from ..engine import Transition
+from ..errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
+from ..machines import CLAIM
+from ..roles import Actor, Role
+from ..rules import (
+    ClaimantFacts,
+    ClaimDraft,
+    ContractFacts,
+    OtherClaim,
+    PersonFacts,
+    PolicyParams,
+    RuleOutcome,
+    evaluate,
+    payee_of,
+)
+from ..rules.facts import facts_from_record, facts_to_record
+from ..states import CLAIM_DEAD_STATES, ClaimState, SubsidyType
+from .db import Database
+from .models import Claim, Contract, Organisation, PolicyYear
+from .people import get_person
+from .transitions import apply, one_step, record
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    subsidy_type: str
+    person_id: int
+    policy_year: int
+    facts: dict[str, Any] = field(default_factory=dict)
+    contract_id: int | None = None
+    batch_ref: str | None = None
+
+
+def load_params(session: Session, year: int) -> PolicyParams:
+    row = session.get(PolicyYear, year)
+    if row is None:
+        raise ValidationFailed("validation.policy_year", f"{year}年度政策参数尚未设置",
+                               field="policy_year")
+    return PolicyParams.from_record(row.params)
+
+
+def live_others(session: Session, person_id: int, claimant_id: int, subsidy_type: str,
+                year: int, exclude_id: int | None = None) -> list[OtherClaim]:
+    """Live claims a rule must see: the person's own, and the claimant's of the same type and year."""
+    q = select(Claim.subsidy_type, Claim.person_id, Claim.claimant_org_id, Claim.policy_year,
+               Claim.dedupe_key, Claim.exclusion_key).where(
+        Claim.state.not_in([s.value for s in CLAIM_DEAD_STATES]),
+        or_(Claim.person_id == person_id,
+            (Claim.claimant_org_id == claimant_id) & (Claim.subsidy_type == subsidy_type)
+            & (Claim.policy_year == year)))
+    if exclude_id is not None:
+        q = q.where(Claim.id != exclude_id)
+    return [OtherClaim(*row) for row in session.execute(q)]
+
+
+def _draft(session: Session, inp: ClaimInput, claimant: Organisation) -> ClaimDraft:
+    if inp.subsidy_type not in SubsidyType.__members__.values():
+        raise ValidationFailed("validation.subsidy_type", f"未知的补贴类型“{inp.subsidy_type}”",
+                               field="subsidy_type")
+    person = get_person(session, inp.person_id)
+    contract = None
+    if inp.contract_id is not None:
+        row = session.get(Contract, inp.contract_id)
+        if row is None:
+            raise ValidationFailed("validation.contract", "协议不存在", field="contract_id")
+        contract = ContractFacts(row.id, row.person_id, row.state, row.start_date, row.end_date,
+                                 row.monthly_subsidy)
+    return ClaimDraft(
+        subsidy_type=inp.subsidy_type,
+        policy_year=inp.policy_year,
+        person=PersonFacts(person.id, person.target_group_set),
+        claimant=ClaimantFacts(claimant.id, claimant.kind, claimant.recognised,
+                               claimant.first_business),
+        facts=facts_from_record(inp.facts),
+        contract=contract,
+    )
+
+
+def assess(session: Session, db: Database, inp: ClaimInput, claimant: Organisation,
+           extra_others: Sequence[OtherClaim] = (), exclude_id: int | None = None,
+           ) -> tuple[ClaimDraft, RuleOutcome]:
+    """Evaluate the plan's rules for a claim as it would be filed now, storing nothing."""
+    draft = _draft(session, inp, claimant)
+    params = load_params(session, inp.policy_year)
+    others = live_others(session, inp.person_id, claimant.id, inp.subsidy_type,
+                         inp.policy_year, exclude_id) + list(extra_others)
+    return draft, evaluate(draft, params, others, db.clock.now().date())
+
+
+def claimant_of(session: Session, actor: Actor) -> Organisation:
+    if Role.AGENT not in actor.roles or actor.org_id is None:
+        raise TransitionRefused("transition.not_your_role", "只有申报主体经办人可以提交申请")
+    org = session.get(Organisation, actor.org_id)
+    if org is None:
+        raise NotFound("not_found.organisation", "申报单位不存在")
+    return org
+
+
+def file_claim(session: Session, db: Database, actor: Actor, inp: ClaimInput,
+               extra_others: Sequence[OtherClaim] = ()) -> Claim:
+    """File a claim inside the caller's transaction (a bulk list files many in one)."""
+    claimant = claimant_of(session, actor)
+    draft, outcome = assess(session, db, inp, claimant, extra_others)
+    person = get_person(session, inp.person_id)
+    now = db.clock.now()
+    claim = Claim(
+        subsidy_type=inp.subsidy_type, person_id=person.id, claimant_org_id=claimant.id,
+        village_id=person.village_id, payee_kind=payee_of(inp.subsidy_type),
+        policy_year=inp.policy_year, facts=facts_to_record(draft.facts),
+        amount=outcome.amount, rule=outcome.rule, rule_explanation=outcome.explanation,
+        dedupe_key=outcome.dedupe_key, exclusion_key=outcome.exclusion_key,
+        contract_id=inp.contract_id, batch_ref=inp.batch_ref,
+        state=ClaimState.SUBMITTED.value, submitted_by=actor.user_id,
+        due_at=db.calendar(session).due(now, CLAIM.deadlines[ClaimState.SUBMITTED]),
+        created_at=now, updated_at=now,
+    )
+    session.add(claim)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        # Another claim took the same place between our read and our write.
+        raise RuleViolation("rule.duplicate", "该人员已有同类补贴申请，不得重复申请") from None
+    record(session, "claim", claim,
+           Transition("claim", "submit", None, claim.state, actor.user_id, Role.AGENT, now, None),
+           actor)
+    return claim
+
+
+def submit_claim(db: Database, actor: Actor, inp: ClaimInput) -> Claim:
+    with db.transaction() as session:
+        return file_claim(session, db, actor, inp)
+
+
+def resubmit_claim(db: Database, actor: Actor, claim_id: int, facts: dict[str, Any] | None,
+                   expected_version: int | None = None) -> Claim:
+    """Correct a returned claim's facts and send it back in; the rules are checked again."""
+    with one_step(db, Claim, claim_id, expected_version) as (session, claim):
+        if claim.claimant_org_id != actor.org_id:
+            raise NotFound("not_found", "未找到该案件", id=claim_id)
+        if facts is None:
+            apply(session, db, "claim", claim, "resubmit", actor)
+            return claim
+        inp = ClaimInput(claim.subsidy_type, claim.person_id, claim.policy_year, facts,
+                         claim.contract_id, claim.batch_ref)
+        draft, outcome = assess(session, db, inp, claim.claimant, exclude_id=claim.id)
+        apply(session, db, "claim", claim, "resubmit", actor)
+        claim.facts = facts_to_record(draft.facts)
+        claim.amount, claim.rule = outcome.amount, outcome.rule
+        claim.rule_explanation = outcome.explanation
+        claim.dedupe_key, claim.exclusion_key = outcome.dedupe_key, outcome.exclusion_key
+    return claim

@@ -1,0 +1,121 @@
+"""Posts and their contracts: proposing, recording insurance, renewing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from ..dates import max_term_end
+from ..engine import Transition
+from ..errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
+from ..machines import CONTRACT
+from ..money import yuan
+from ..roles import Actor, Role
+from ..states import ContractState
+from .db import Database
+from .models import Contract, Post
+from .people import get_person
+from .transitions import apply, one_step, record
+
+# Contracts that hold a place on their post.
+HOLDING = (ContractState.SUBMITTED, ContractState.VILLAGE_VERIFIED, ContractState.HR_REVIEWED,
+           ContractState.ACTIVE, ContractState.RETURNED)
+
+
+@dataclass(frozen=True)
+class ContractInput:
+    post_id: int
+    person_id: int
+    start_date: date
+    end_date: date
+    monthly_subsidy: Decimal | None = None  # the post's, unless given
+    kind: str = "service_agreement"  # or labour_contract
+
+
+def check_term(start: date, end: date) -> None:
+    if end < start:
+        raise ValidationFailed("validation.term", "协议结束日期不能早于开始日期", field="end_date")
+    if end > max_term_end(start):
+        raise RuleViolation("rule.term_over_one_year",
+                            f"协议每次签订期限不得超过1年（最晚至{max_term_end(start).isoformat()}）",
+                            latest_end=max_term_end(start).isoformat())
+
+
+def propose_contract(session: Session, db: Database, actor: Actor, inp: ContractInput,
+                     predecessor: Contract | None = None) -> Contract:
+    if Role.HR not in actor.roles:
+        raise TransitionRefused("transition.not_your_role", "公益性岗位协议由县人社局拟定")
+    if inp.kind not in ("service_agreement", "labour_contract"):
+        raise ValidationFailed("validation.contract_kind", "协议类型须为劳务协议或劳动合同",
+                               field="kind")
+    check_term(inp.start_date, inp.end_date)
+    post = session.get(Post, inp.post_id)
+    if post is None:
+        raise ValidationFailed("validation.post", "岗位不存在", field="post_id")
+    person = get_person(session, inp.person_id)
+    if person.village_id != post.village_id:
+        raise RuleViolation("rule.post_outside_village", "公益性岗位须安置本村人员")
+    taken = session.scalar(select(func.count()).select_from(Contract).where(
+        Contract.post_id == post.id, Contract.state.in_([s.value for s in HOLDING]),
+        Contract.start_date <= inp.end_date, Contract.end_date >= inp.start_date,
+        Contract.id != (predecessor.id if predecessor else -1)))
+    if taken and taken >= post.places:
+        raise RuleViolation("rule.post_full", f"该岗位共{post.places}个名额，协议期内已满")
+    now = db.clock.now()
+    contract = Contract(
+        post_id=post.id, person_id=person.id, village_id=post.village_id, kind=inp.kind,
+        start_date=inp.start_date, end_date=inp.end_date,
+        monthly_subsidy=yuan(inp.monthly_subsidy if inp.monthly_subsidy is not None
+                             else post.monthly_subsidy),
+        predecessor_id=predecessor.id if predecessor else None,
+        state=ContractState.SUBMITTED.value, submitted_by=actor.user_id,
+        due_at=db.calendar(session).due(now, CONTRACT.deadlines[ContractState.SUBMITTED]),
+        created_at=now, updated_at=now,
+    )
+    session.add(contract)
+    session.flush()
+    record(session, "contract", contract,
+           Transition("contract", "submit", None, contract.state, actor.user_id, Role.HR, now,
+                      "续签" if predecessor else None), actor)
+    return contract
+
+
+def record_insurance(db: Database, actor: Actor, contract_id: int, policy_no: str,
+                     expected_version: int | None = None) -> Contract:
+    if Role.HR not in actor.roles:
+        raise TransitionRefused("transition.not_your_role", "保险信息由县人社局登记")
+    if not policy_no.strip():
+        raise ValidationFailed("validation.required", "缺少“保单号”", field="insurance_policy_no")
+    with one_step(db, Contract, contract_id, expected_version) as (_session, contract):
+        if contract.state not in (ContractState.HR_REVIEWED, ContractState.ACTIVE):
+            raise ValidationFailed("validation.contract_state", "协议审核通过后才能登记保险",
+                                   field="insurance_policy_no")
+        contract.insurance_policy_no = policy_no.strip()
+        contract.updated_at = db.clock.now()
+    return contract
+
+
+def renew_contract(db: Database, actor: Actor, contract_id: int, end_date: date | None = None,
+                   expected_version: int | None = None) -> Contract:
+    """Propose the successor: same person and post, from the day after, at most a year."""
+    with one_step(db, Contract, contract_id, expected_version) as (session, old):
+        start = old.end_date + timedelta(days=1)
+        end = end_date or max_term_end(start)
+        apply(session, db, "contract", old, "renew", actor)
+        successor = propose_contract(
+            session, db, actor,
+            ContractInput(old.post_id, old.person_id, start, end, old.monthly_subsidy, old.kind),
+            predecessor=old)
+        old.successor_id = successor.id
+    return successor
+
+
+def get_contract(session: Session, contract_id: int) -> Contract:
+    contract = session.get(Contract, contract_id)
+    if contract is None:
+        raise NotFound("not_found.contract", "未找到该协议", id=contract_id)
+    return contract

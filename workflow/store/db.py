@@ -1,0 +1,78 @@
+"""The database handle: engine, sessions, and what every service needs (clock, calendar, vault)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..calendar import WorkCalendar
+from ..clock import Clock, SystemClock
+from ..pii import Vault
+from .models import CalendarOverride
+
+CALENDAR_TTL_S = 60.0
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=NORMAL")
+            cur.close()
+
+        return engine
+    pooling = {} if "poolclass" in kwargs else {"pool_size": 10, "max_overflow": 20}
+    return create_engine(url, pool_pre_ping=True, **pooling, **kwargs)
+
+
+@dataclass
+class Database:
+    engine: Engine
+    vault: Vault
+    clock: Clock = field(default_factory=SystemClock)
+    sessions: sessionmaker[Session] = field(init=False)
+    _calendar: tuple[float, WorkCalendar] | None = field(init=False, default=None)
+
+    def __post_init__(self) -> None:
+        self.sessions = sessionmaker(self.engine, expire_on_commit=False)
+
+    @classmethod
+    def connect(cls, url: str, secret: bytes, clock: Clock | None = None) -> Database:
+        return cls(make_engine(url), Vault(secret), clock or SystemClock())
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One unit of work: commits at the end, rolls back on any error."""
+        with self.sessions.begin() as session:
+            yield session
+
+    def calendar(self, session: Session) -> WorkCalendar:
+        """The working calendar with the admin's overrides, re-read at most once a minute
+        (overrides change a few times a year; a transition should not pay a query for them)."""
+        now = time.monotonic()
+        if self._calendar is None or now - self._calendar[0] > CALENDAR_TTL_S:
+            rows = session.scalars(select(CalendarOverride)).all()
+            cal = WorkCalendar.with_overrides(
+                holidays=(r.day for r in rows if not r.workday),
+                workdays=(r.day for r in rows if r.workday),
+            )
+            self._calendar = (now, cal)
+        return self._calendar[1]
+
+    def forget_calendar(self) -> None:
+        self._calendar = None

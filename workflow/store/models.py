@@ -1,0 +1,248 @@
+"""SQLAlchemy models. The schema itself is created only by the Alembic migrations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+NAMING = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+Money = Numeric(12, 2)
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+    type_annotation_map = {dict[str, Any]: JSON, Decimal: Money}
+
+
+class Township(Base):
+    __tablename__ = "township"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    county_code: Mapped[str] = mapped_column(String(6), default="533422")
+
+
+class Village(Base):
+    __tablename__ = "village"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    township_id: Mapped[int] = mapped_column(ForeignKey("township.id"), index=True)
+    code: Mapped[str] = mapped_column(String(15), unique=True)
+    name: Mapped[str] = mapped_column(String(50))
+    township: Mapped[Township] = relationship(lazy="joined")
+
+
+class Organisation(Base):
+    __tablename__ = "organisation"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100))
+    kind: Mapped[str] = mapped_column(String(30))
+    credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
+    recognised: Mapped[bool] = mapped_column(Boolean, default=False)
+    first_business: Mapped[bool] = mapped_column(Boolean, default=False)
+    village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"))
+    bank_account_enc: Mapped[str | None] = mapped_column(Text)
+    bank_last4: Mapped[str | None] = mapped_column(String(4))
+
+
+class Person(Base):
+    __tablename__ = "person"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), index=True)
+    # The ID number is never stored in plain text: encrypted, plus a keyed hash for look-ups.
+    id_number_enc: Mapped[str] = mapped_column(Text)
+    id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    id_last4: Mapped[str] = mapped_column(String(4), index=True)
+    birth_date: Mapped[date] = mapped_column(Date)
+    sex: Mapped[str] = mapped_column(String(2))
+    phone: Mapped[str | None] = mapped_column(String(20))
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    household_no: Mapped[str | None] = mapped_column(String(30))
+    bank_account_enc: Mapped[str | None] = mapped_column(Text)
+    bank_last4: Mapped[str | None] = mapped_column(String(4))
+    target_groups: Mapped[str] = mapped_column(String(80), default="")  # comma-separated codes
+    labour_capacity: Mapped[str] = mapped_column(String(10), default="full")
+    graduate_left_school: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    village: Mapped[Village] = relationship(lazy="joined")
+
+    @property
+    def target_group_set(self) -> frozenset[str]:
+        return frozenset(g for g in self.target_groups.split(",") if g)
+
+
+class User(Base):
+    __tablename__ = "app_user"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(50), unique=True)
+    display_name: Mapped[str] = mapped_column(String(50))
+    password_hash: Mapped[str] = mapped_column(Text)
+    roles: Mapped[str] = mapped_column(String(80))  # comma-separated role codes
+    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class UserVillage(Base):
+    """The villages a village verifier answers for."""
+
+    __tablename__ = "user_village"
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"), primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), primary_key=True)
+
+
+class ApiToken(Base):
+    __tablename__ = "api_token"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("app_user.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    prefix: Mapped[str] = mapped_column(String(12))
+    label: Mapped[str] = mapped_column(String(100), default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class PolicyYear(Base):
+    """One year's parameters (``workflow.rules.PolicyParams`` as a record)."""
+
+    __tablename__ = "policy_year"
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    params: Mapped[dict[str, Any]] = mapped_column(JSON)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class CalendarOverride(Base):
+    """A holiday or make-up working day the admin adds where the official calendar is silent."""
+
+    __tablename__ = "calendar_override"
+    day: Mapped[date] = mapped_column(Date, primary_key=True)
+    workday: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(String(100), default="")
+
+
+class CaseMixin:
+    """Columns every workflow case has: its state, version, the people who acted, its deadline."""
+
+    state: Mapped[str] = mapped_column(String(20), index=True)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # User ids of who acted (0 is the system); no foreign key, as the system has no user row.
+    submitted_by: Mapped[int] = mapped_column(Integer)
+    verified_by: Mapped[int | None] = mapped_column(Integer)
+    reviewed_by: Mapped[int | None] = mapped_column(Integer)
+    due_at: Mapped[datetime | None] = mapped_column(DateTime)
+    overdue: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    updated_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class Claim(CaseMixin, Base):
+    __tablename__ = "claim"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    subsidy_type: Mapped[str] = mapped_column(String(30), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    claimant_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    payee_kind: Mapped[str] = mapped_column(String(10))
+    policy_year: Mapped[int] = mapped_column(ForeignKey("policy_year.year"))
+    facts: Mapped[dict[str, Any]] = mapped_column(JSON)
+    amount: Mapped[Decimal] = mapped_column(Money)
+    rule: Mapped[str] = mapped_column(String(60))
+    rule_explanation: Mapped[str] = mapped_column(Text)
+    # One live claim per key; emptied when the claim is rejected, withdrawn or expires.
+    dedupe_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    exclusion_key: Mapped[str | None] = mapped_column(String(80), unique=True)
+    contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
+    batch_ref: Mapped[str | None] = mapped_column(String(40), index=True)
+    paid_by: Mapped[int | None] = mapped_column(Integer)
+
+    person: Mapped[Person] = relationship(lazy="joined")
+    claimant: Mapped[Organisation] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": CaseMixin.version}  # type: ignore[dict-item]
+    __table_args__ = (Index("ix_claim_state_due", "state", "due_at"),)
+
+
+class Post(Base):
+    __tablename__ = "post"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    title: Mapped[str] = mapped_column(String(50))
+    monthly_subsidy: Mapped[Decimal] = mapped_column(Money)
+    places: Mapped[int] = mapped_column(Integer, default=1)
+    graduate_post: Mapped[bool] = mapped_column(Boolean, default=False)  # 大学生公岗
+    village: Mapped[Village] = relationship(lazy="joined")
+
+
+class Contract(CaseMixin, Base):
+    """A person on a post for a term of at most one year (CHECK in the migration)."""
+
+    __tablename__ = "contract"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("post.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    village_id: Mapped[int] = mapped_column(ForeignKey("village.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="service_agreement")
+    start_date: Mapped[date] = mapped_column(Date)
+    end_date: Mapped[date] = mapped_column(Date, index=True)
+    monthly_subsidy: Mapped[Decimal] = mapped_column(Money)
+    insurance_policy_no: Mapped[str | None] = mapped_column(String(40))
+    predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
+    successor_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
+    end_reason: Mapped[str | None] = mapped_column(Text)
+
+    person: Mapped[Person] = relationship(lazy="joined")
+    post: Mapped[Post] = relationship(lazy="joined")
+
+    __mapper_args__ = {"version_id_col": CaseMixin.version}  # type: ignore[dict-item]
+    __table_args__ = (UniqueConstraint("predecessor_id", name="uq_contract_predecessor_id"),)
+
+    # The engine reads the claimant organisation on every case; contracts have none.
+    claimant_org_id = None
+
+
+class HistoryMixin:
+    """One immutable row per accepted step (UPDATE and DELETE are refused by a trigger)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    trigger: Mapped[str] = mapped_column(String(20))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor_id: Mapped[int] = mapped_column(Integer)
+    actor_name: Mapped[str] = mapped_column(String(50))
+    role: Mapped[str] = mapped_column(String(10))
+    at: Mapped[datetime] = mapped_column(DateTime)
+    comment: Mapped[str | None] = mapped_column(Text)
+
+
+class ClaimHistory(HistoryMixin, Base):
+    __tablename__ = "claim_history"
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"), index=True)
+
+
+class ContractHistory(HistoryMixin, Base):
+    __tablename__ = "contract_history"
+    contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
