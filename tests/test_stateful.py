@@ -34,7 +34,7 @@ def _actor(uid: int, *roles: Role, villages: tuple[int, ...] = (), org: int | No
 USERS = [
     _actor(1, A, org=1),                   # the claimant's own agent
     _actor(2, A, org=2),                   # another organisation's agent
-    _actor(3, V, villages=(1,)),           # verifier of the case's village
+    _actor(3, V, F, villages=(1,)),        # verifier of the case's village, also finance
     _actor(4, V, villages=(2,)),           # verifier of another village
     _actor(5, V, H, villages=(1,)),        # verifier who is also HR
     _actor(6, H),
@@ -136,20 +136,35 @@ class WorkflowMachine(RuleBasedStateMachine):
     def anyone_tries_anything(self, trigger: str, who: Actor, comment: str | None) -> None:
         self._try(trigger, who, comment)
 
-    @rule(data=st.data())
-    def someone_presses_a_button(self, data: st.DataObject) -> None:
+    def _press(self, data: st.DataObject, only: set[str] | None = None) -> None:
         buttons: dict[str, list[Actor]] = {}
         for who in USERS:
             for step in engine.available(self.wf, self.case, who, self.now):
-                buttons.setdefault(step.trigger, []).append(who)
+                if only is None or step.trigger in only:
+                    buttons.setdefault(step.trigger, []).append(who)
         if buttons:
             trigger = data.draw(st.sampled_from(sorted(buttons)))
             who = data.draw(st.sampled_from(buttons[trigger]))
+            # every button shown must work
             assert self._try(trigger, who, "按钮意见"), (trigger, who)
 
     @rule(data=st.data())
-    def someone_else_presses_a_button(self, data: st.DataObject) -> None:
-        self.someone_presses_a_button(data)
+    def someone_presses_a_button(self, data: st.DataObject) -> None:
+        self._press(data)
+
+    @rule(data=st.data())
+    def someone_moves_the_case_on(self, data: st.DataObject) -> None:
+        self._press(data, {"verify", "approve", "pay", "resubmit", "activate", "renew"})
+
+    @rule(data=st.data())
+    def an_earlier_actor_tries_the_next_step(self, data: st.DataObject) -> None:
+        """Aimed at separation of duties: someone who already acted on the case goes on."""
+        earlier = {t.actor_id for t in self.history} | {self.submitter}
+        actors = [u for u in USERS if u.user_id in earlier]
+        triggers = sorted({s.trigger for s in self.wf.steps_from(self.case.state)})
+        if triggers:
+            self._try(data.draw(st.sampled_from(triggers)), data.draw(st.sampled_from(actors)),
+                      "意见")
 
     def _try(self, trigger: str, who: Actor, comment: str | None) -> bool:
         before = self.case.snapshot()

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, MediaType, get
-from litestar.contrib.jinja import JinjaTemplateEngine
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
 from litestar.response import Template
 from litestar.template.config import TemplateConfig

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
+from functools import lru_cache
 
 import chinese_calendar
 
@@ -31,10 +32,7 @@ class WorkCalendar:
             return False
         if day in self.workdays:
             return True
-        try:
-            return bool(chinese_calendar.is_workday(day))
-        except NotImplementedError:
-            return day.weekday() < 5
+        return _official_workday(day)
 
     def add_working_days(self, start: date, days: int) -> date:
         """The ``days``-th working day after ``start`` (the start day itself never counts)."""
@@ -61,6 +59,16 @@ class WorkCalendar:
         else:
             last = entered.date() + timedelta(days=deadline.calendar_days)
         return datetime.combine(last, END_OF_DAY)
+
+
+@lru_cache(maxsize=8192)
+def _official_workday(day: date) -> bool:
+    # chinesecalendar scans its whole holiday table on every call (~25 µs); a day's answer
+    # never changes, so it is asked once per day.
+    try:
+        return bool(chinese_calendar.is_workday(day))
+    except NotImplementedError:
+        return day.weekday() < 5
 
 
 DEFAULT_CALENDAR = WorkCalendar()

@@ -52,7 +52,7 @@ class Village(Base):
     township_id: Mapped[int] = mapped_column(ForeignKey("township.id"), index=True)
     code: Mapped[str] = mapped_column(String(15), unique=True)
     name: Mapped[str] = mapped_column(String(50))
-    township: Mapped[Township] = relationship(lazy="joined")
+    township: Mapped[Township] = relationship()
 
 
 class Organisation(Base):
@@ -87,7 +87,7 @@ class Person(Base):
     labour_capacity: Mapped[str] = mapped_column(String(10), default="full")
     graduate_left_school: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime)
-    village: Mapped[Village] = relationship(lazy="joined")
+    village: Mapped[Village] = relationship()
 
     @property
     def target_group_set(self) -> frozenset[str]:
@@ -179,8 +179,8 @@ class Claim(CaseMixin, Base):
     batch_ref: Mapped[str | None] = mapped_column(String(40), index=True)
     paid_by: Mapped[int | None] = mapped_column(Integer)
 
-    person: Mapped[Person] = relationship(lazy="joined")
-    claimant: Mapped[Organisation] = relationship(lazy="joined")
+    person: Mapped[Person] = relationship()
+    claimant: Mapped[Organisation] = relationship()
 
     __mapper_args__ = {"version_id_col": CaseMixin.version}  # type: ignore[dict-item]
     __table_args__ = (Index("ix_claim_state_due", "state", "due_at"),)
@@ -194,7 +194,7 @@ class Post(Base):
     monthly_subsidy: Mapped[Decimal] = mapped_column(Money)
     places: Mapped[int] = mapped_column(Integer, default=1)
     graduate_post: Mapped[bool] = mapped_column(Boolean, default=False)  # 大学生公岗
-    village: Mapped[Village] = relationship(lazy="joined")
+    village: Mapped[Village] = relationship()
 
 
 class Contract(CaseMixin, Base):
@@ -214,8 +214,8 @@ class Contract(CaseMixin, Base):
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
     end_reason: Mapped[str | None] = mapped_column(Text)
 
-    person: Mapped[Person] = relationship(lazy="joined")
-    post: Mapped[Post] = relationship(lazy="joined")
+    person: Mapped[Person] = relationship()
+    post: Mapped[Post] = relationship()
 
     __mapper_args__ = {"version_id_col": CaseMixin.version}  # type: ignore[dict-item]
     __table_args__ = (UniqueConstraint("predecessor_id", name="uq_contract_predecessor_id"),)

@@ -1,12 +1,19 @@
 """A transition is one service call: version-check the row, fire the shared machine,
-append the history row, commit. Concurrent attempts: one wins, the rest get ``Conflict``."""
+append the history row, commit. Concurrent attempts: one wins, the rest get ``Conflict``.
+
+``transition`` is the hot path (every click in the inbox, every row of the sweep), so it
+reads and writes with SQLAlchemy Core rather than the ORM unit of work; services that do
+more in the same transaction (resubmit with new facts, renew) use ``apply`` on ORM rows.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import SimpleNamespace
 from typing import Any
 
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -23,47 +30,56 @@ MODELS: dict[str, tuple[type[Any], type[Any], str]] = {
     "claim": (Claim, ClaimHistory, "claim_id"),
     "contract": (Contract, ContractHistory, "contract_id"),
 }
+# What the engine and the guards read of a case, and what a step may change.
+_COMMON = ("id", "state", "version", "village_id", "submitted_by", "verified_by", "reviewed_by",
+           "due_at")
+CASE_FIELDS = {
+    "claim": (*_COMMON, "claimant_org_id", "paid_by"),
+    "contract": (*_COMMON, "start_date", "end_date", "insurance_policy_no", "successor_id"),
+}
+WRITABLE = ("state", "verified_by", "reviewed_by", "paid_by", "due_at")
+
+
+def _history_values(workflow: str, case_id: int, step: engine.Transition,
+                    actor: Actor) -> dict[str, Any]:
+    return {MODELS[workflow][2]: case_id, "trigger": step.trigger, "from_state": step.from_state,
+            "to_state": step.to_state, "actor_id": actor.user_id,
+            "actor_name": actor.name or str(actor.user_id), "role": step.role.value,
+            "at": step.at, "comment": step.comment}
 
 
 def record(session: Session, workflow: str, case: Any, step: engine.Transition,
            actor: Actor) -> None:
-    """Append the immutable history row for an accepted step."""
-    _, history, fk = MODELS[workflow]
-    session.add(history(**{fk: case.id}, trigger=step.trigger, from_state=step.from_state,
-                        to_state=step.to_state, actor_id=actor.user_id,
-                        actor_name=actor.name or str(actor.user_id), role=step.role.value,
-                        at=step.at, comment=step.comment))
+    """Append the immutable history row for an accepted step (ORM services)."""
+    session.add(MODELS[workflow][1](**_history_values(workflow, case.id, step, actor)))
 
 
-def apply(session: Session, db: Database, workflow: str, case: Any, trigger: str,
-          actor: Actor, comment: str | None = None) -> engine.Transition:
-    """Fire and record inside the caller's transaction (for services that do more in the same one)."""
-    now = db.clock.now()
-    step = engine.fire(WORKFLOWS[workflow], case, trigger, actor, now, comment,
+def _fire(db: Database, session: Session, workflow: str, case: Any, trigger: str, actor: Actor,
+          comment: str | None) -> engine.Transition:
+    step = engine.fire(WORKFLOWS[workflow], case, trigger, actor, db.clock.now(), comment,
                        calendar=db.calendar(session))
     if workflow == "claim" and case.state in CLAIM_DEAD_STATES:
         # A dead claim no longer holds its place against the one-per-person rules.
         case.dedupe_key = None
         case.exclusion_key = None
-    case.updated_at = now
+    case.updated_at = step.at
     case.overdue = False
+    return step
+
+
+def apply(session: Session, db: Database, workflow: str, case: Any, trigger: str,
+          actor: Actor, comment: str | None = None) -> engine.Transition:
+    """Fire and record on an ORM row inside the caller's transaction."""
+    step = _fire(db, session, workflow, case, trigger, actor, comment)
     record(session, workflow, case, step, actor)
     return step
 
 
 @contextmanager
-def one_step(db: Database, model: type[Any], case_id: int,
-             expected_version: int | None) -> Iterator[tuple[Session, Any]]:
-    """The transaction of one step on one case: a lost race becomes ``Conflict``."""
+def conflicts_mapped() -> Iterator[None]:
+    """A lost race, however the database reports it, becomes ``Conflict``."""
     try:
-        with db.transaction() as session:
-            case = session.get(model, case_id)
-            if case is None:
-                raise NotFound("not_found", "未找到该案件", id=case_id)
-            if expected_version is not None and case.version != expected_version:
-                raise _conflict(case.version)
-            yield session, case
-            session.flush()
+        yield
     except StaleDataError:
         raise _conflict(None) from None
     except OperationalError as exc:  # SQLite: another writer held the lock past the timeout
@@ -72,13 +88,89 @@ def one_step(db: Database, model: type[Any], case_id: int,
         raise
 
 
+@contextmanager
+def one_step(db: Database, model: type[Any], case_id: int,
+             expected_version: int | None) -> Iterator[tuple[Session, Any]]:
+    """The transaction of one step on one ORM row."""
+    with conflicts_mapped(), db.transaction() as session:
+        case = session.get(model, case_id)
+        if case is None:
+            raise NotFound("not_found", "未找到该案件", id=case_id)
+        if expected_version is not None and case.version != expected_version:
+            raise _conflict(case.version)
+        yield session, case
+        session.flush()
+
+
+def _statements(workflow: str, clears_keys: bool) -> tuple[Any, Any, Any]:
+    """Statements built once per workflow, so each step reuses SQLAlchemy's compiled cache
+    instead of paying for coercing a fresh ``.values(...)`` (about 0.3 ms a step)."""
+    model, history, _ = MODELS[workflow]
+    table = model.__table__
+    read = select(*(table.c[f] for f in CASE_FIELDS[workflow])).where(
+        table.c.id == bindparam("case_id"))
+    columns = [f for f in WRITABLE if f in table.c] + ["updated_at"]
+    values: dict[str, Any] = {c: bindparam(c) for c in columns}
+    values.update(version=table.c.version + 1, overdue=False)
+    if clears_keys:
+        values.update(dedupe_key=None, exclusion_key=None)
+    write = update(table).where(table.c.id == bindparam("case_id"),
+                                table.c.version == bindparam("seen_version")).values(values)
+    return read, write, insert(history.__table__), _write_and_record(write, history.__table__)
+
+
+def _write_and_record(write: Any, history: Any) -> Any:
+    """PostgreSQL: the update and its history row in one statement (one round trip less);
+    the history row exists only if the version-checked update took."""
+    moved = write.returning(write.table.c.id).cte("moved")
+    fk = next(c for c in history.c if c.foreign_keys)
+    columns = [c for c in history.c if c is not fk and c.name != "id"]
+    rows = select(moved.c.id, *(bindparam(f"h_{c.name}", type_=c.type) for c in columns))
+    return insert(history).from_select([fk, *columns], rows).returning(history.c.id)
+
+
+_STATEMENTS = {(wf, dead): _statements(wf, dead)
+               for wf in MODELS for dead in (False, True) if wf == "claim" or not dead}
+
+
 def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: Actor, *,
                comment: str | None = None, expected_version: int | None = None) -> Any:
-    """Take one step on one case in its own transaction; returns the updated case."""
-    with one_step(db, MODELS[workflow][0], case_id, expected_version) as (session, case):
-        apply(session, db, workflow, case, trigger, actor, comment)
+    """Take one step on one case in its own transaction; returns what the case is now."""
+    if workflow == "contract" and trigger == "renew":
+        from .contracts import renew_contract  # renewal also files the successor
+
+        renew_contract(db, actor, case_id, expected_version=expected_version)
+        with db.sessions() as session:
+            return session.get(Contract, case_id)
+    read = _STATEMENTS[(workflow, False)][0]
+    with conflicts_mapped(), db.transaction() as session:
+        conn = session.connection()
+        row = conn.execute(read, {"case_id": case_id}).first()
+        if row is None:
+            raise NotFound("not_found", "未找到该案件", id=case_id)
+        case = SimpleNamespace(**row._mapping)
+        if expected_version is not None and case.version != expected_version:
+            raise _conflict(case.version)
+        step = _fire(db, session, workflow, case, trigger, actor, comment)
+        dead = workflow == "claim" and case.state in CLAIM_DEAD_STATES
+        _, write, add_history, both = _STATEMENTS[(workflow, dead)]
+        params = {c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)}
+        params.update(case_id=case_id, seen_version=case.version)
+        entry = _history_values(workflow, case_id, step, actor)
+        if db.dialect == "postgresql":
+            params.update({f"h_{k}": v for k, v in entry.items()})
+            if conn.execute(both, params).first() is None:
+                raise _conflict(None)
+        else:
+            if conn.execute(write, params).rowcount != 1:
+                raise _conflict(None)
+            conn.execute(add_history, entry)
+        case.version += 1
     return case
 
 
 def _conflict(version: int | None) -> Conflict:
     return Conflict("conflict.stale", "该案件已被其他人修改，请刷新后重试", current_version=version)
+
+
+
