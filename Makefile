@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export FUZHI_DATA_DIR ?= $(CURDIR)/var
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps venv db demo run serve test test-pg lint format bench machines clean
+.PHONY: help sysdeps venv db demo run serve test test-pg lint format bench machines clean docs
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -58,3 +58,8 @@ machines: venv ## print the state-machine diagrams
 
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var
+
+docs: venv ## regenerate the machine diagrams in docs/architecture.md
+	$(BIN)/python -c "from pathlib import Path; from workflow.diagram import all_diagrams; \
+	p = Path('docs/architecture.md'); s = p.read_text(); a = '<!-- machines:start -->'; \
+	b = '<!-- machines:end -->'; p.write_text(s[:s.index(a) + len(a)] + '\n' + all_diagrams() + s[s.index(b):])"

@@ -38,7 +38,7 @@ def _insurance_recorded(case: Any, ctx: GuardContext) -> bool:
 
 def _term_ended(case: Any, ctx: GuardContext) -> bool:
     # A contract covers its end date in full; it expires as that day is over.
-    return ctx.now.date() > case.end_date
+    return bool(ctx.now.date() > case.end_date)
 
 
 def _term_at_most_one_year(case: Any, ctx: GuardContext) -> bool:

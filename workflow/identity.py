@@ -23,7 +23,7 @@ def normalise_id_number(raw: str, field: str = "id_number") -> str:
 
 
 def birth_date(id_number: str) -> date:
-    return ric.get_birth_date(id_number)  # type: ignore[no-any-return]
+    return ric.get_birth_date(id_number)
 
 
 def sex(id_number: str) -> str:
