@@ -22,17 +22,17 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import transitions  # noqa: E402
-from sqlalchemy import create_engine, insert, text  # noqa: E402
+import transitions
+from sqlalchemy import create_engine, insert, text
 
-from workflow.cli import upgrade  # noqa: E402
-from workflow.clock import FrozenClock  # noqa: E402
-from workflow.engine import fire  # noqa: E402
-from workflow.machines import CLAIM  # noqa: E402
-from workflow.roles import Actor, Role  # noqa: E402
-from workflow.store.db import Database  # noqa: E402
-from workflow.store.models import Claim, Organisation, Person, Township, Village  # noqa: E402
-from workflow.store.transitions import transition  # noqa: E402
+from workflow.cli import upgrade
+from workflow.clock import FrozenClock
+from workflow.engine import fire
+from workflow.machines import CLAIM
+from workflow.roles import Actor, Role
+from workflow.store.db import Database
+from workflow.store.models import Claim, Organisation, Person, Township, Village
+from workflow.store.transitions import transition
 
 NOW = datetime(2026, 11, 28, 10)
 SECRET = b"bench-secret-0123456789abcdef"

@@ -10,6 +10,8 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
+
+os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # before workflow.store.users loads
 from sqlalchemy import create_engine, text
 
 from workflow.clock import FrozenClock

@@ -246,3 +246,20 @@ def test_admin_holidays_move_deadlines(db):
     db.forget_calendar()
     claim = export_claim(db, c, person(db, c.village))
     assert claim.due_at.date() == date(2026, 12, 4) + timedelta(days=3)  # skips the weekend too
+
+
+@pytest.mark.parametrize(("start", "last_ok"), [
+    (date(2024, 2, 29), date(2025, 2, 28)),
+    (date(2027, 3, 1), date(2028, 2, 29)),
+    (date(2026, 1, 1), date(2026, 12, 31)),
+])
+def test_database_check_agrees_with_the_domain_on_one_year(db, start, last_ok):
+    c = county(db)
+    pid = person(db, c.village)
+    with db.transaction() as s:
+        contract = propose_contract(s, db, c.hr, ContractInput(_post(db, c.village), pid, start,
+                                                               last_ok))
+        cid = contract.id
+    with pytest.raises(IntegrityError), db.transaction() as s:
+        s.execute(text("UPDATE contract SET end_date = :d WHERE id = :id"),
+                  {"d": last_ok + timedelta(days=1), "id": cid})

@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, MediaType, get
-from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.datastructures import State
+from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Template
 from litestar.template.config import TemplateConfig
 from sqlalchemy import func, select, text

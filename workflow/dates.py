@@ -13,8 +13,14 @@ def add_months(day: date, months: int) -> date:
 
 
 def max_term_end(start: date) -> date:
-    """Last day of a one-year term starting on ``start`` (2026-03-01 → 2027-02-28)."""
-    return start + relativedelta(years=1) - timedelta(days=1)
+    """Last day of a one-year term from ``start``: the day before its anniversary
+    (2026-03-01 → 2027-02-28; 2027-03-01 → 2028-02-29; 2024-02-29 → 2025-02-28, since a
+    term from 29 February has its anniversary on 1 March)."""
+    try:
+        anniversary = start.replace(year=start.year + 1)
+    except ValueError:  # 29 February
+        anniversary = date(start.year + 1, 3, 1)
+    return anniversary - timedelta(days=1)
 
 
 def months_completed(start: date, today: date) -> int:

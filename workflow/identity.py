@@ -47,7 +47,7 @@ def mask(value: str | None, head: int = 4, tail: int = 4) -> str:
         return ""
     if len(value) <= head + tail:
         return "*" * len(value)
-    return value[:head] + "*" * (len(value) - head - tail) + value[-tail:]
+    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail:]
 
 
 def normalise_bank_account(raw: str, field: str = "bank_account") -> str:

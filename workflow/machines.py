@@ -137,7 +137,7 @@ CLAIM = Workflow(
         Step("reject", (C.VILLAGE_VERIFIED,), C.REJECTED, Role.HR, "不予批准",
              guards=("comment_given",), not_by=_HR_HANDS_OFF),
         Step("pay", (C.HR_REVIEWED,), C.FINANCE_PAID, Role.FINANCE, "确认发放",
-             not_by=(REVIEWED_BY, SUBMITTED_BY), stamps=PAID_BY),
+             not_by=(REVIEWED_BY, VERIFIED_BY, SUBMITTED_BY), stamps=PAID_BY),
         Step("withdraw", (C.SUBMITTED, C.VILLAGE_VERIFIED, C.RETURNED), C.WITHDRAWN,
              Role.AGENT, "撤回"),
         Step("resubmit", (C.RETURNED,), C.SUBMITTED, Role.AGENT, "重新提交"),

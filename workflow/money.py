@@ -24,7 +24,10 @@ def parse_yuan(raw: object, field: str) -> Decimal:
     except (InvalidOperation, ValueError):
         raise ValidationFailed("validation.not_a_number", f"“{field}”须为金额数字（元）",
                                field=field) from None
-    if not value.is_finite() or value < 0:
+    if not value.is_finite():
+        raise ValidationFailed("validation.not_a_number", f"“{field}”须为金额数字（元）",
+                               field=field)
+    if value < 0:
         raise ValidationFailed("validation.negative_amount", f"“{field}”不能为负数",
                                field=field)
     if value != value.quantize(FEN):

@@ -323,11 +323,13 @@ HISTORY_TABLES = ("claim_history", "contract_history")
 
 def _constraints_and_triggers() -> None:
     dialect = op.get_bind().dialect.name
-    # A contract term is at most one year. The domain checks it first; the database
-    # refuses whatever slips past. (SQLite rolls 29 Feb + 1 year over to 1 Mar, so it is
-    # one day more lenient there for leap-day starts; the domain check is exact.)
+    # A contract term is at most one year: it ends before its anniversary, and a term
+    # from 29 February has its anniversary on 1 March (SQLite's date() rolls over to it by
+    # itself; PostgreSQL clamps to 28 February, hence the extra day there).
     if dialect == "postgresql":
-        term = "end_date >= start_date AND end_date < start_date + interval '1 year'"
+        term = ("end_date >= start_date AND end_date < start_date + interval '1 year' + "
+                "CASE WHEN to_char(start_date, 'MM-DD') = '02-29' THEN interval '1 day' "
+                "ELSE interval '0 day' END")
     else:
         term = "end_date >= start_date AND end_date < date(start_date, '+1 year')"
     with op.batch_alter_table("contract") as batch:

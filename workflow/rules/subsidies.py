@@ -59,6 +59,8 @@ def violation(rule: str, message: str, **details: object) -> RuleViolation:
 def _need(value: object, field: str, label: str) -> None:
     if value is None:
         raise ValidationFailed("validation.required", f"缺少“{label}”", field=field)
+    if isinstance(value, Decimal | int) and value < 0:
+        raise ValidationFailed("validation.negative_amount", f"“{label}”不能为负数", field=field)
 
 
 def _require_target_group(draft: ClaimDraft) -> None:
