@@ -320,6 +320,7 @@ class _Time:
              floor: date | None = None) -> list[datetime] | None:
         """The times of a case's steps: the first on ``start``, moved earlier until the last one
         is in the past (never before ``floor``), then each ``after`` the one before."""
+        # Each gap is drawn once, so moving the start earlier keeps the case's pace.
         draws: list[tuple[int, int] | None] = [
             None if g is None else (n := self.rng.randint(*g), n) for g in gaps]
         day = start
