@@ -52,6 +52,7 @@ from .store.models import (
     Post,
     Township,
     User,
+    UserVillage,
     Village,
 )
 from .store.people import PersonInput, create_organisation, create_person
@@ -229,7 +230,8 @@ class DemoReport:
             lines.append(f"{title}：" + "，".join(f"{STATE_LABELS.get(k, k)} {v}"
                                                 for k, v in by_state.items()))
         if self.logins:
-            lines += ["", "演示账号（密码仅供演示，令牌只显示这一次）："]
+            lines += ["", "演示账号（密码仅供演示，令牌只显示这一次）：" if not self.already_loaded
+                      else "演示账号（演示密码，若未修改；接口令牌只在首次载入时显示）："]
             for u in self.logins:
                 where = "；".join(filter(None, (u.organisation, "、".join(u.villages))))
                 lines.append(f"  {u.username:<16} {u.password:<22} {','.join(u.roles):<14} "
@@ -266,13 +268,31 @@ def _report(db: Database, already_loaded: bool, as_of: datetime, policy_year: in
         policy_year=policy_year, logins=tuple(logins))
 
 
+def demo_password(username: str) -> str:
+    return f"demo-{username}"
+
+
+def _existing_logins(session: Session) -> list[DemoLogin]:
+    """The staff accounts already there, with their demo passwords (unless since changed);
+    tokens are stored only as hashes, so they cannot be shown again."""
+    villages = dict(session.execute(select(Village.id, Village.name)).all())
+    orgs = dict(session.execute(select(Organisation.id, Organisation.name)).all())
+    by_user: dict[int, list[str]] = {}
+    for user_id, village_id in session.execute(select(UserVillage.user_id, UserVillage.village_id)):
+        by_user.setdefault(user_id, []).append(villages[village_id])
+    return [DemoLogin(u.username, demo_password(u.username), u.display_name,
+                      tuple(u.roles.split(",")), orgs.get(u.org_id) if u.org_id else None,
+                      tuple(by_user.get(u.id, ())))
+            for u in session.scalars(select(User).order_by(User.id))]
+
+
 def load_demo(db: Database) -> DemoReport:
     """Fill an empty, migrated database with the demo county, its history ending at
     ``db.clock.now()``. A database that already has a township is left as it is."""
     now = db.clock.now()
     with db.sessions() as session:
         if session.scalar(select(Township.id).limit(1)) is not None:
-            return _report(db, True, now)
+            return _report(db, True, now, logins=_existing_logins(session))
         taken = set(session.scalars(select(User.username)))
         year = (session.scalar(select(func.max(PolicyYear.year)).where(PolicyYear.year <= now.year))
                 or session.scalar(select(func.min(PolicyYear.year))))
@@ -608,7 +628,7 @@ class _Loader:
     # ---------------------------------------------------------------------------- users
     def _user(self, session: Session, username: str, display: str, roles: tuple[str, ...],
               villages: Sequence[_Village] = (), org: _Org | None = None) -> Actor | None:
-        password = f"demo-{username}"
+        password = demo_password(username)
         if username in self.taken:
             if set(roles) != {"admin"}:
                 raise ValidationFailed("validation.username_taken",
