@@ -47,7 +47,7 @@ STATES = {"claim": CLAIM_STATES, "contract": CONTRACT_STATES}
 CLAIM_TRIGGERS = {"verify", "return", "approve", "reject", "pay", "withdraw", "resubmit",
                   "expire"}
 CONTRACT_TRIGGERS = {"verify", "return", "approve", "reject", "resubmit", "activate",
-                     "terminate", "expire", "renew"}
+                     "terminate", "expire", "renew", "record_insurance"}
 ALL_TRIGGERS = sorted(CLAIM_TRIGGERS | CONTRACT_TRIGGERS)
 TRIGGERS = {"claim": CLAIM_TRIGGERS, "contract": CONTRACT_TRIGGERS}
 
@@ -76,6 +76,8 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, str | None]] = {
     ("contract", "expire", "active"): ("system", "expired"),
     ("contract", "renew", "active"): ("hr", None),
     ("contract", "renew", "expired"): ("hr", None),
+    ("contract", "record_insurance", "hr_reviewed"): ("hr", None),
+    ("contract", "record_insurance", "active"): ("hr", None),
 }
 
 TERMINAL = {
@@ -483,13 +485,13 @@ def test_available_lists_the_buttons() -> None:
 def test_available_hides_steps_whose_guards_fail() -> None:
     hr = actor(77, Role.HR)
     assert _buttons(CONTRACT, permissive_case("hr_reviewed", insurance_policy_no=None), hr) \
-        == set()
-    assert _buttons(CONTRACT, permissive_case("hr_reviewed"), hr) == {"activate"}
+        == {"record_insurance"}
+    assert _buttons(CONTRACT, permissive_case("hr_reviewed"), hr) == {"activate", "record_insurance"}
     running = permissive_case("active", end_date=date(2026, 12, 31))
-    assert _buttons(CONTRACT, running, hr) == {"terminate", "renew"}
+    assert _buttons(CONTRACT, running, hr) == {"terminate", "renew", "record_insurance"}
     assert _buttons(CONTRACT, running, SYSTEM_ACTOR) == set()
     running.successor_id = 9
-    assert _buttons(CONTRACT, running, hr) == {"terminate"}
+    assert _buttons(CONTRACT, running, hr) == {"terminate", "record_insurance"}
     assert _buttons(CONTRACT, permissive_case("active"), SYSTEM_ACTOR) == {"expire"}
 
 

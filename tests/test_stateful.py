@@ -63,12 +63,13 @@ CONTRACT_EDGES = {
     ("hr_reviewed", "active"),
     ("active", "terminated"), ("active", "expired"),
     ("active", "active"), ("expired", "expired"),  # renew leaves the state as it is
+    ("hr_reviewed", "hr_reviewed"),  # so does recording the insurance policy
 }
 TRIGGER_ROLE = {  # who takes which trigger ("return": the village's, then HR's)
     "claim": {"verify": V, "approve": H, "reject": H, "pay": F, "withdraw": A,
               "resubmit": A, "expire": Role.SYSTEM},
     "contract": {"verify": V, "approve": H, "reject": H, "resubmit": H, "activate": H,
-                 "terminate": H, "expire": Role.SYSTEM, "renew": H},
+                 "terminate": H, "expire": Role.SYSTEM, "renew": H, "record_insurance": H},
 }
 
 REFUSAL_CODES = {

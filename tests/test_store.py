@@ -263,3 +263,18 @@ def test_database_check_agrees_with_the_domain_on_one_year(db, start, last_ok):
     with pytest.raises(IntegrityError), db.transaction() as s:
         s.execute(text("UPDATE contract SET end_date = :d WHERE id = :id"),
                   {"d": last_ok + timedelta(days=1), "id": cid})
+
+
+def test_early_termination_keeps_its_reason_and_insurance_is_in_the_history(db):
+    c = county(db)
+    contract = _active_contract(db, c)
+    ended = transition(db, "contract", contract.id, "terminate", c.hr, comment="本人外出务工，有序退岗")
+    assert ended.state == "terminated"
+    assert ended.end_reason == "本人外出务工，有序退岗"
+    with db.sessions() as s:
+        steps = s.execute(select(ContractHistory.trigger, ContractHistory.comment)
+                          .where(ContractHistory.contract_id == contract.id)
+                          .order_by(ContractHistory.id)).all()
+    assert [t for t, _ in steps] == ["submit", "verify", "approve", "record_insurance", "activate",
+                                     "terminate"]
+    assert ("record_insurance", "保单号 PICC-2026-0001") in steps

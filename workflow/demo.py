@@ -38,7 +38,13 @@ from .states import (
     SubsidyType,
 )
 from .store.claims import ClaimInput, file_claim, resubmit_claim
-from .store.contracts import ContractInput, propose_contract, record_insurance, renew_contract
+from .store.contracts import (
+    ContractInput,
+    propose_contract,
+    record_insurance,
+    renew_contract,
+    terminate_contract,
+)
 from .store.db import Database
 from .store.models import (
     ApiToken,
@@ -56,7 +62,7 @@ from .store.models import (
     Village,
 )
 from .store.people import PersonInput, create_organisation, create_person
-from .store.transitions import apply, one_step, transition
+from .store.transitions import transition
 from .store.users import actor_for, create_token, create_user
 
 SEED = 533422
@@ -1092,11 +1098,7 @@ class _Loader:
                 plan.successor.id = renew_contract(self.db, act.actor, plan.id).id
                 self.replay.start(self._contract_case(plan.successor))
             elif act.trigger == "terminate":
-                # 有序退岗: the reason goes on the contract as well as in its history.
-                with one_step(self.db, Contract, plan.id, None) as (session, contract):
-                    apply(session, self.db, "contract", contract, "terminate", act.actor,
-                          act.comment)
-                    contract.end_reason = act.comment
+                terminate_contract(self.db, act.actor, plan.id, act.comment)
             else:
                 transition(self.db, "contract", plan.id, act.trigger, act.actor,
                            comment=act.comment)

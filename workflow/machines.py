@@ -172,7 +172,10 @@ CONTRACT = Workflow(
         Step("reject", (K.VILLAGE_VERIFIED,), K.REJECTED, Role.HR, "不予批准",
              guards=("comment_given",), not_by=_HR_HANDS_OFF),
         Step("resubmit", (K.RETURNED,), K.SUBMITTED, Role.HR, "重新提交"),
-        Step("activate", (K.HR_REVIEWED,), K.ACTIVE, Role.HR, "登记保险并生效",
+        # Recording the accident-insurance policy leaves the state as it is, but is a step
+        # of its own so that who recorded which policy stays in the history.
+        Step("record_insurance", (K.HR_REVIEWED, K.ACTIVE), None, Role.HR, "登记意外伤害保险"),
+        Step("activate", (K.HR_REVIEWED,), K.ACTIVE, Role.HR, "生效",
              guards=("insurance_recorded",)),
         Step("terminate", (K.ACTIVE,), K.TERMINATED, Role.HR, "有序退岗",
              guards=("comment_given",)),

@@ -86,16 +86,22 @@ def propose_contract(session: Session, db: Database, actor: Actor, inp: Contract
 
 def record_insurance(db: Database, actor: Actor, contract_id: int, policy_no: str,
                      expected_version: int | None = None) -> Contract:
-    if Role.HR not in actor.roles:
-        raise TransitionRefused("transition.not_your_role", "保险信息由县人社局登记")
-    if not policy_no.strip():
+    """Record the accident-insurance policy (意外伤害商业保险) that activation requires."""
+    policy_no = policy_no.strip()
+    if not policy_no:
         raise ValidationFailed("validation.required", "缺少“保单号”", field="insurance_policy_no")
-    with one_step(db, Contract, contract_id, expected_version) as (_session, contract):
-        if contract.state not in (ContractState.HR_REVIEWED, ContractState.ACTIVE):
-            raise ValidationFailed("validation.contract_state", "协议审核通过后才能登记保险",
-                                   field="insurance_policy_no")
-        contract.insurance_policy_no = policy_no.strip()
-        contract.updated_at = db.clock.now()
+    with one_step(db, Contract, contract_id, expected_version) as (session, contract):
+        apply(session, db, "contract", contract, "record_insurance", actor, f"保单号 {policy_no}")
+        contract.insurance_policy_no = policy_no
+    return contract
+
+
+def terminate_contract(db: Database, actor: Actor, contract_id: int, reason: str | None,
+                       expected_version: int | None = None) -> Contract:
+    """End an active contract early (有序退岗); the reason goes on the contract and in history."""
+    with one_step(db, Contract, contract_id, expected_version) as (session, contract):
+        apply(session, db, "contract", contract, "terminate", actor, reason)
+        contract.end_reason = reason.strip() if reason else None
     return contract
 
 

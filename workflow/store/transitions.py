@@ -136,12 +136,8 @@ _STATEMENTS = {(wf, dead): _statements(wf, dead)
 def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: Actor, *,
                comment: str | None = None, expected_version: int | None = None) -> Any:
     """Take one step on one case in its own transaction; returns what the case is now."""
-    if workflow == "contract" and trigger == "renew":
-        from .contracts import renew_contract  # renewal also files the successor
-
-        renew_contract(db, actor, case_id, expected_version=expected_version)
-        with db.sessions() as session:
-            return session.get(Contract, case_id)
+    if workflow == "contract" and trigger in ("renew", "terminate", "record_insurance"):
+        return _contract_step(db, case_id, trigger, actor, comment, expected_version)
     read = _STATEMENTS[(workflow, False)][0]
     with conflicts_mapped(), db.transaction() as session:
         conn = session.connection()
@@ -167,6 +163,20 @@ def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: A
             conn.execute(add_history, entry)
         case.version += 1
     return case
+
+
+def _contract_step(db: Database, case_id: int, trigger: str, actor: Actor, comment: str | None,
+                   expected_version: int | None) -> Any:
+    """Contract steps that write more than the state: their services do it in the same step."""
+    from . import contracts
+
+    if trigger == "renew":
+        contracts.renew_contract(db, actor, case_id, expected_version=expected_version)
+        with db.sessions() as session:
+            return session.get(Contract, case_id)
+    if trigger == "terminate":
+        return contracts.terminate_contract(db, actor, case_id, comment, expected_version)
+    return contracts.record_insurance(db, actor, case_id, comment or "", expected_version)
 
 
 def _conflict(version: int | None) -> Conflict:
