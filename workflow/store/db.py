@@ -8,7 +8,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, select
+from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..calendar import WorkCalendar
@@ -63,15 +63,15 @@ class Database:
         with self.sessions.begin() as session:
             yield session
 
-    def calendar(self, session: Session) -> WorkCalendar:
+    def calendar(self, session: Session | Connection) -> WorkCalendar:
         """The working calendar with the admin's overrides, re-read at most once a minute
         (overrides change a few times a year; a transition should not pay a query for them)."""
         now = time.monotonic()
         if self._calendar is None or now - self._calendar[0] > CALENDAR_TTL_S:
-            rows = session.scalars(select(CalendarOverride)).all()
+            rows = session.execute(select(CalendarOverride.day, CalendarOverride.workday)).all()
             cal = WorkCalendar.with_overrides(
-                holidays=(r.day for r in rows if not r.workday),
-                workdays=(r.day for r in rows if r.workday),
+                holidays=(day for day, workday in rows if not workday),
+                workdays=(day for day, workday in rows if workday),
             )
             self._calendar = (now, cal)
         return self._calendar[1]

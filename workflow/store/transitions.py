@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -54,7 +54,7 @@ def record(session: Session, workflow: str, case: Any, step: engine.Transition,
     session.add(MODELS[workflow][1](**_history_values(workflow, case.id, step, actor)))
 
 
-def _fire(db: Database, session: Session, workflow: str, case: Any, trigger: str, actor: Actor,
+def _fire(db: Database, session: Session | Connection, workflow: str, case: Any, trigger: str, actor: Actor,
           comment: str | None) -> engine.Transition:
     step = engine.fire(WORKFLOWS[workflow], case, trigger, actor, db.clock.now(), comment,
                        calendar=db.calendar(session))
@@ -139,15 +139,15 @@ def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: A
     if workflow == "contract" and trigger in ("renew", "terminate", "record_insurance"):
         return _contract_step(db, case_id, trigger, actor, comment, expected_version)
     read = _STATEMENTS[(workflow, False)][0]
-    with conflicts_mapped(), db.transaction() as session:
-        conn = session.connection()
+    # A bare connection, not a Session: nothing here needs the unit of work.
+    with conflicts_mapped(), db.engine.begin() as conn:
         row = conn.execute(read, {"case_id": case_id}).first()
         if row is None:
             raise NotFound("not_found", "未找到该案件", id=case_id)
         case = SimpleNamespace(**row._mapping)
         if expected_version is not None and case.version != expected_version:
             raise _conflict(case.version)
-        step = _fire(db, session, workflow, case, trigger, actor, comment)
+        step = _fire(db, conn, workflow, case, trigger, actor, comment)
         dead = workflow == "claim" and case.state in CLAIM_DEAD_STATES
         _, write, add_history, both = _STATEMENTS[(workflow, dead)]
         params = {c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)}
