@@ -86,6 +86,9 @@ class Person(Base):
     target_groups: Mapped[str] = mapped_column(String(80), default="")  # comma-separated codes
     labour_capacity: Mapped[str] = mapped_column(String(10), default="full")
     graduate_left_school: Mapped[date | None] = mapped_column(Date)
+    # The organisation that registered the person: agents see the people they registered
+    # or filed claims for, and nobody else.
+    registered_by_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisation.id"))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     village: Mapped[Village] = relationship()
 
@@ -246,3 +249,52 @@ class ClaimHistory(HistoryMixin, Base):
 class ContractHistory(HistoryMixin, Base):
     __tablename__ = "contract_history"
     contract_id: Mapped[int] = mapped_column(ForeignKey("contract.id"), index=True)
+
+
+class Evidence(Base):
+    """A proof filed with a claim (list, income proof, contract, wage slips). The file lives
+    outside the database under its SHA-256; the row keeps what is needed to serve it."""
+
+    __tablename__ = "evidence"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    claim_id: Mapped[int] = mapped_column(ForeignKey("claim.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="other")
+    filename: Mapped[str] = mapped_column(String(200))
+    content_type: Mapped[str] = mapped_column(String(50))
+    size: Mapped[int] = mapped_column(Integer)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    uploaded_by: Mapped[int] = mapped_column(Integer)
+    uploaded_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class ClaimList(Base):
+    """A bulk list (申报清单) an agent uploaded: every row's outcome is kept for the result file."""
+
+    __tablename__ = "claim_list"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    uploaded_by: Mapped[int] = mapped_column(Integer)
+    filename: Mapped[str] = mapped_column(String(200))
+    file_format: Mapped[str] = mapped_column(String(10))  # xlsx / csv / json
+    sha256: Mapped[str] = mapped_column(String(64))
+    dry_run: Mapped[bool] = mapped_column(Boolean, default=False)
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    rows_accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rows_refused: Mapped[int] = mapped_column(Integer, default=0)
+    outcomes: Mapped[dict[str, Any]] = mapped_column(JSON)  # {"rows": [...]} per row
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+
+
+class IdempotencyRecord(Base):
+    """The first response to a POST with an Idempotency-Key, replayed for the same key and body."""
+
+    __tablename__ = "idempotency_record"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))
+    key: Mapped[str] = mapped_column(String(100))
+    request_hash: Mapped[str] = mapped_column(String(64))
+    status: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+    content_type: Mapped[str] = mapped_column(String(60))
+    created_at: Mapped[datetime] = mapped_column(DateTime)
+    __table_args__ = (UniqueConstraint("org_id", "key", name="uq_idempotency_record_org_key"),)
