@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from .errors import ValidationFailed
 
 FEN = Decimal("0.01")
+MAX_YUAN = Decimal("1e10")  # the database keeps money as NUMERIC(12, 2)
 
 
 def yuan(value: Decimal | int | str) -> Decimal:
@@ -26,6 +27,9 @@ def parse_yuan(raw: object, field: str) -> Decimal:
                                field=field) from None
     if not value.is_finite():
         raise ValidationFailed("validation.not_a_number", f"“{field}”须为金额数字（元）",
+                               field=field)
+    if value >= MAX_YUAN:
+        raise ValidationFailed("validation.amount_too_large", f"“{field}”金额过大",
                                field=field)
     if value < 0:
         raise ValidationFailed("validation.negative_amount", f"“{field}”不能为负数",

@@ -19,7 +19,7 @@ from ..identity import (
 )
 from ..states import LabourCapacity, OrgKind, TargetGroup
 from .db import Database
-from .models import Organisation, Person, Village
+from .models import Claim, Organisation, Person, Village
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,7 @@ class PersonInput:
     household_no: str | None = None
     bank_account: str | None = None
     graduate_left_school: date | None = None
+    registered_by_org_id: int | None = None
 
 
 def find_person(session: Session, db: Database, id_number: str) -> Person | None:
@@ -73,6 +74,7 @@ def create_person(session: Session, db: Database, data: PersonInput) -> Person:
         target_groups=",".join(sorted(set(data.target_groups))),
         labour_capacity=data.labour_capacity,
         graduate_left_school=data.graduate_left_school,
+        registered_by_org_id=data.registered_by_org_id,
         created_at=db.clock.now(),
     )
     session.add(person)
@@ -105,6 +107,18 @@ def create_organisation(session: Session, db: Database, *, name: str, kind: str,
     session.add(org)
     session.flush()
     return org
+
+
+def person_visible_to(session: Session, org_id: int | None, person_id: int) -> bool:
+    """An agent sees the people its organisation registered or filed claims for."""
+    if org_id is None:
+        return False
+    registered = session.scalar(select(Person.id).where(Person.id == person_id,
+                                                        Person.registered_by_org_id == org_id))
+    if registered is not None:
+        return True
+    return session.scalar(select(Claim.id).where(Claim.person_id == person_id,
+                                                 Claim.claimant_org_id == org_id).limit(1)) is not None
 
 
 def get_person(session: Session, person_id: int) -> Person:

@@ -1,0 +1,21 @@
+"""The agent API under /api/v1: bearer tokens only, one organisation's claims per token."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.di import Provide
+
+from .claims import ClaimController
+from .deps import agent_actor, provide_db, provide_files
+from .persons import PersonController
+
+api_router = Router(
+    path="/api/v1",
+    route_handlers=[PersonController, ClaimController],
+    dependencies={
+        "db": Provide(provide_db, sync_to_thread=False),
+        "files": Provide(provide_files, sync_to_thread=False),
+        "actor": Provide(agent_actor, sync_to_thread=True),
+    },
+    security=[{"BearerToken": []}],
+)

@@ -1,0 +1,245 @@
+"""Agents file claims, follow them, withdraw or correct them, and attach evidence."""
+
+import base64
+from pathlib import Path
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import UploadFile
+from litestar.di import NamedDependency
+from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
+from sqlalchemy import select
+
+from workflow.errors import NotFound, ValidationFailed
+from workflow.roles import Actor
+from workflow.states import ClaimState, SubsidyType
+from workflow.store.claims import ClaimInput, resubmit_claim, submit_claim
+from workflow.store.db import Database
+from workflow.store.evidence import (
+    KINDS,
+    add_evidence,
+    list_evidence,
+    owned_claim,
+    read_evidence,
+)
+from workflow.store.models import Claim, Evidence
+from workflow.store.transitions import transition
+
+from .common import problems
+from .respond import encode, posted
+from .schemas import ClaimIn, ClaimOut, ClaimPage, EvidenceOut, ResubmitIn, StepIn
+from .views import claim_out, evidence_out
+
+
+def _detail(db: Database, actor: Actor, claim_id: int) -> ClaimOut:
+    with db.sessions() as session:
+        return claim_out(session, owned_claim(session, actor, claim_id), db.vault, detail=True)
+
+
+def _cursor(raw: str | None) -> int | None:
+    if raw is None:
+        return None
+    try:
+        return int(base64.urlsafe_b64decode(raw.encode() + b"==").decode())
+    except (ValueError, UnicodeDecodeError):
+        raise ValidationFailed("validation.cursor", "分页游标无效", field="cursor") from None
+
+
+class ClaimController(Controller):
+    path = "/claims"
+    tags = ["claims"]
+
+    @post(
+        "/",
+        operation_id="fileClaim",
+        sync_to_thread=True,
+        status_code=201,
+        responses=problems(403, 404, 409, 422),
+        summary="提交一份补贴申请",
+    )
+    def file(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[ClaimIn],
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+    ) -> Response[ClaimOut]:
+        def produce() -> tuple[int, Any]:
+            year = data.policy_year or db.clock.now().year
+            claim = submit_claim(
+                db, actor, ClaimInput(data.subsidy_type, data.person_id, year, data.facts, data.contract_id)
+            )
+            return 201, _detail(db, actor, claim.id)
+
+        return posted(request, db, actor, encode(data), produce)
+
+    @get(
+        "/",
+        operation_id="listClaims",
+        sync_to_thread=True,
+        responses=problems(422),
+        summary="本单位的补贴申请（按编号倒序，游标分页）",
+    )
+    def index(
+        self,
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        claim_state: Annotated[ClaimState | None, QueryParameter(name="state", description="状态")] = None,
+        subsidy_type: Annotated[SubsidyType | None, QueryParameter(description="补贴类型")] = None,
+        year: Annotated[int | None, QueryParameter(ge=2000, le=2100, description="政策年度")] = None,
+        batch: Annotated[str | None, QueryParameter(max_length=40, description="清单批次")] = None,
+        cursor: Annotated[str | None, QueryParameter(max_length=40)] = None,
+        limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
+    ) -> ClaimPage:
+        after = _cursor(cursor)
+        q = select(Claim).where(Claim.claimant_org_id == actor.org_id)
+        if claim_state is not None:
+            q = q.where(Claim.state == claim_state.value)
+        if subsidy_type is not None:
+            q = q.where(Claim.subsidy_type == subsidy_type.value)
+        if year is not None:
+            q = q.where(Claim.policy_year == year)
+        if batch is not None:
+            q = q.where(Claim.batch_ref == batch)
+        if after is not None:
+            q = q.where(Claim.id < after)
+        with db.sessions() as session:
+            rows = list(session.scalars(q.order_by(Claim.id.desc()).limit(limit + 1)))
+            items = [claim_out(session, c, db.vault) for c in rows[:limit]]
+        more = len(rows) > limit
+        token = (
+            base64.urlsafe_b64encode(str(items[-1].id).encode()).decode().rstrip("=")
+            if more and items
+            else None
+        )
+        return ClaimPage(items=items, next_cursor=token)
+
+    @get(
+        "/{claim_id:int}",
+        operation_id="getClaim",
+        sync_to_thread=True,
+        responses=problems(404),
+        summary="一份申请：状态、金额、规则、期限、办理记录",
+    )
+    def read(
+        self, claim_id: FromPath[int], db: NamedDependency[Database], actor: NamedDependency[Actor]
+    ) -> ClaimOut:
+        return _detail(db, actor, claim_id)
+
+    @post(
+        "/{claim_id:int}/withdraw",
+        operation_id="withdrawClaim",
+        sync_to_thread=True,
+        status_code=200,
+        responses=problems(403, 404, 409, 422),
+        summary="撤回申请（人社审核前）",
+    )
+    def withdraw(
+        self,
+        request: Request[Any, Any, Any],
+        claim_id: FromPath[int],
+        data: JSONBody[StepIn],
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+    ) -> Response[ClaimOut]:
+        def produce() -> tuple[int, Any]:
+            with db.sessions() as session:
+                owned_claim(session, actor, claim_id)
+            transition(
+                db, "claim", claim_id, "withdraw", actor, comment=data.comment, expected_version=data.version
+            )
+            return 200, _detail(db, actor, claim_id)
+
+        return posted(request, db, actor, encode(data), produce)
+
+    @post(
+        "/{claim_id:int}/resubmit",
+        operation_id="resubmitClaim",
+        sync_to_thread=True,
+        status_code=200,
+        responses=problems(403, 404, 409, 422),
+        summary="修改事实后重新提交被退回的申请",
+    )
+    def resubmit(
+        self,
+        request: Request[Any, Any, Any],
+        claim_id: FromPath[int],
+        data: JSONBody[ResubmitIn],
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+    ) -> Response[ClaimOut]:
+        def produce() -> tuple[int, Any]:
+            resubmit_claim(db, actor, claim_id, data.facts, data.version)
+            return 200, _detail(db, actor, claim_id)
+
+        return posted(request, db, actor, encode(data), produce)
+
+    @post(
+        "/{claim_id:int}/evidence",
+        operation_id="uploadEvidence",
+        sync_to_thread=True,
+        status_code=201,
+        responses=problems(404, 413, 422),
+        summary=f"上传证明材料（PDF/JPEG/PNG；类别：{'、'.join(KINDS)}）",
+    )
+    def upload(
+        self,
+        request: Request[Any, Any, Any],
+        claim_id: FromPath[int],
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        files: NamedDependency[Path],
+        data: MultipartBody[dict[str, Any]],
+    ) -> Response[EvidenceOut]:
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile):
+            raise ValidationFailed("validation.required", "缺少上传文件“file”", field="file")
+        content = upload.file.read()
+        kind = str(data.get("kind") or "other")
+
+        def produce() -> tuple[int, Any]:
+            evidence = add_evidence(db, files, actor, claim_id, upload.filename, content, kind)
+            return 201, evidence_out(evidence)
+
+        return posted(request, db, actor, content + kind.encode() + upload.filename.encode(), produce)
+
+    @get(
+        "/{claim_id:int}/evidence", operation_id="listEvidence", sync_to_thread=True, responses=problems(404)
+    )
+    def evidence(
+        self, claim_id: FromPath[int], db: NamedDependency[Database], actor: NamedDependency[Actor]
+    ) -> list[EvidenceOut]:
+        with db.sessions() as session:
+            owned_claim(session, actor, claim_id)
+            return [evidence_out(e) for e in list_evidence(session, claim_id)]
+
+    @get(
+        "/{claim_id:int}/evidence/{evidence_id:int}",
+        operation_id="downloadEvidence",
+        sync_to_thread=True,
+        responses=problems(404),
+        media_type="application/octet-stream",
+    )
+    def download(
+        self,
+        claim_id: FromPath[int],
+        evidence_id: FromPath[int],
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        files: NamedDependency[Path],
+    ) -> Response[bytes]:
+        with db.sessions() as session:
+            owned_claim(session, actor, claim_id)
+            evidence = session.get(Evidence, evidence_id)
+            if evidence is None or evidence.claim_id != claim_id:
+                raise NotFound("not_found.evidence", "未找到该材料", id=evidence_id)
+        content = read_evidence(files, evidence)
+        return Response(
+            content,
+            media_type=evidence.content_type,
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(evidence.filename)}",
+                "X-Content-SHA256": evidence.sha256,
+            },
+        )

@@ -1,0 +1,48 @@
+"""Responses for POSTs: domain errors become problems, and Idempotency-Key replays the first."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import msgspec
+from litestar import Request, Response
+
+from workflow.errors import DomainError
+from workflow.roles import Actor
+from workflow.store.db import Database
+from workflow.store.idempotency import StoredResponse, run_once
+
+from ..problems import PROBLEM, domain_problem
+from .deps import fingerprint
+
+JSON = "application/json"
+
+
+def posted(request: Request[Any, Any, Any], db: Database, actor: Actor, body: bytes,
+           produce: Callable[[], tuple[int, Any]]) -> Response[Any]:
+    """Run ``produce`` (status, payload) once per Idempotency-Key and answer with its result."""
+    key = request.headers.get("idempotency-key")
+    if key is None:
+        status, payload = produce()
+        return Response(payload, status_code=status, media_type=JSON)
+
+    def run() -> StoredResponse:
+        try:
+            status, payload = produce()
+            media = JSON
+        except DomainError as exc:  # a refusal is an answer too: the retry gets the same one
+            problem = domain_problem(exc)
+            status, payload, media = problem.status_code, problem.content, PROBLEM
+        return StoredResponse(status, msgspec.json.encode(payload).decode(), media)
+
+    assert actor.org_id is not None
+    stored = run_once(db, actor.org_id, key,
+                      fingerprint(request.method, request.url.path, body), run)
+    headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
+    return Response(stored.body.encode(), status_code=stored.status, media_type=stored.content_type,
+                    headers=headers)
+
+
+def encode(obj: Any) -> bytes:
+    return msgspec.json.encode(obj)

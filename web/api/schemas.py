@@ -1,0 +1,162 @@
+"""What the agent API accepts and returns. Money is a decimal string; ID numbers only masked."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta
+
+Text = Annotated[str, Meta(max_length=200)]
+Code = Annotated[str, Meta(max_length=40)]
+IdNumber = Annotated[str, Meta(min_length=1, max_length=30)]
+Id = Annotated[int, Meta(ge=1, le=2**31 - 1)]
+Year = Annotated[int, Meta(ge=2000, le=2100)]
+
+
+class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
+    name: Annotated[str, Meta(min_length=1, max_length=50)]
+    id_number: IdNumber
+    village_code: Code
+    target_groups: Annotated[list[Code], Meta(max_length=3)] = []
+    labour_capacity: Code = "full"
+    phone: Annotated[str, Meta(max_length=20)] | None = None
+    household_no: Annotated[str, Meta(max_length=30)] | None = None
+    bank_account: Annotated[str, Meta(max_length=40)] | None = None
+    graduate_left_school: date | None = None
+
+
+class PersonLookup(msgspec.Struct, forbid_unknown_fields=True):
+    id_number: IdNumber
+
+
+class PersonOut(msgspec.Struct):
+    id: int
+    name: str
+    id_number_masked: str
+    birth_date: date
+    sex: str
+    village_code: str
+    village_name: str
+    target_groups: list[str]
+    labour_capacity: str
+    bank_account_masked: str | None
+    created: bool = False
+
+
+class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
+    subsidy_type: Code
+    person_id: Id
+    facts: dict[str, Any] = {}
+    policy_year: Year | None = None
+    contract_id: Id | None = None
+
+
+class StepIn(msgspec.Struct, forbid_unknown_fields=True):
+    comment: Annotated[str, Meta(max_length=500)] | None = None
+    version: Id | None = None
+
+
+class ResubmitIn(msgspec.Struct, forbid_unknown_fields=True):
+    facts: dict[str, Any] | None = None
+    version: Id | None = None
+
+
+class HistoryOut(msgspec.Struct):
+    trigger: str
+    from_state: str | None
+    to_state: str
+    actor_name: str
+    role: str
+    at: datetime
+    comment: str | None
+
+
+class ClaimOut(msgspec.Struct):
+    id: int
+    subsidy_type: str
+    subsidy_label: str
+    person_id: int
+    person_name: str
+    person_id_number_masked: str
+    claimant_org_id: int
+    payee: str
+    policy_year: int
+    facts: dict[str, Any]
+    amount: Decimal
+    rule: str
+    rule_explanation: str
+    state: str
+    state_label: str
+    version: int
+    due_at: datetime | None
+    overdue: bool
+    batch_ref: str | None
+    created_at: datetime
+    updated_at: datetime
+    history: list[HistoryOut] | None = None
+    evidence_count: int | None = None
+
+
+class ClaimPage(msgspec.Struct):
+    items: list[ClaimOut]
+    next_cursor: str | None
+
+
+class EvidenceOut(msgspec.Struct):
+    id: int
+    claim_id: int
+    kind: str
+    filename: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: datetime
+
+
+class ListRowError(msgspec.Struct):
+    column: str
+    code: str
+    detail: str
+
+
+class ListRowOut(msgspec.Struct):
+    row: int
+    status: str
+    claim_id: int | None
+    amount: Decimal | None
+    errors: list[ListRowError]
+
+
+class ListOut(msgspec.Struct):
+    id: int | None
+    dry_run: bool
+    rows_total: int
+    rows_accepted: int
+    rows_refused: int
+    rows: list[ListRowOut]
+    result_url: str | None
+
+
+class ListJsonIn(msgspec.Struct, forbid_unknown_fields=True):
+    rows: Annotated[list[dict[str, Any]], Meta(max_length=20000)]
+    dry_run: bool = False
+
+
+class ProblemField(msgspec.Struct):
+    field: str
+    code: str
+    detail: str
+
+
+class Problem(msgspec.Struct):
+    """application/problem+json: ``code`` is stable for programs, ``detail`` is for people."""
+
+    type: str
+    title: str
+    status: int
+    code: str
+    detail: str
+    errors: list[ProblemField] | None = None

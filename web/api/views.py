@@ -1,0 +1,52 @@
+"""ORM rows to API shapes: the only place that decides what an agent sees of a record."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from workflow.identity import mask
+from workflow.pii import Vault
+from workflow.states import STATE_LABELS, SUBSIDY_LABELS
+from workflow.store.models import Claim, ClaimHistory, Evidence, Person, Village
+
+from .schemas import ClaimOut, EvidenceOut, HistoryOut, PersonOut
+
+
+def person_out(person: Person, village: Village, vault: Vault, created: bool = False) -> PersonOut:
+    return PersonOut(
+        id=person.id, name=person.name, id_number_masked=mask(vault.decrypt(person.id_number_enc)),
+        birth_date=person.birth_date, sex=person.sex, village_code=village.code,
+        village_name=village.name, target_groups=sorted(person.target_group_set),
+        labour_capacity=person.labour_capacity,
+        bank_account_masked=f"****{person.bank_last4}" if person.bank_last4 else None,
+        created=created)
+
+
+def claim_out(session: Session, claim: Claim, vault: Vault, detail: bool = False) -> ClaimOut:
+    person = claim.person
+    history = evidence = None
+    if detail:
+        rows = session.scalars(select(ClaimHistory).where(ClaimHistory.claim_id == claim.id)
+                               .order_by(ClaimHistory.id))
+        history = [HistoryOut(h.trigger, h.from_state, h.to_state, h.actor_name, h.role, h.at,
+                              h.comment) for h in rows]
+        evidence = session.scalar(select(func.count()).select_from(Evidence)
+                                  .where(Evidence.claim_id == claim.id)) or 0
+    return ClaimOut(
+        id=claim.id, subsidy_type=claim.subsidy_type,
+        subsidy_label=SUBSIDY_LABELS.get(claim.subsidy_type, claim.subsidy_type),
+        person_id=person.id, person_name=person.name,
+        person_id_number_masked=mask(vault.decrypt(person.id_number_enc)),
+        claimant_org_id=claim.claimant_org_id, payee=claim.payee_kind,
+        policy_year=claim.policy_year, facts=dict(claim.facts), amount=claim.amount,
+        rule=claim.rule, rule_explanation=claim.rule_explanation, state=claim.state,
+        state_label=STATE_LABELS.get(claim.state, claim.state), version=claim.version,
+        due_at=claim.due_at, overdue=claim.overdue, batch_ref=claim.batch_ref,
+        created_at=claim.created_at, updated_at=claim.updated_at, history=history,
+        evidence_count=evidence)
+
+
+def evidence_out(e: Evidence) -> EvidenceOut:
+    return EvidenceOut(e.id, e.claim_id, e.kind, e.filename, e.content_type, e.size, e.sha256,
+                       e.uploaded_at)

@@ -1,0 +1,75 @@
+"""Every error leaves as application/problem+json: a stable code, a Chinese detail, field errors."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
+from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+
+from workflow.errors import DomainError
+
+log = logging.getLogger("fuzhi")
+PROBLEM = "application/problem+json"
+TITLES = {
+    400: "请求有误", 401: "未认证", 403: "无权操作", 404: "未找到", 405: "不支持的请求方法",
+    409: "冲突", 413: "内容过大", 415: "不支持的内容类型", 422: "无法处理", 429: "请求过多",
+    500: "服务器内部错误",
+}
+# Litestar's own refusals, given stable codes of ours.
+HTTP_CODES = {400: "request.bad", 401: "auth.required", 403: "auth.forbidden", 404: "not_found",
+              405: "request.method_not_allowed", 413: "request.too_large",
+              415: "request.unsupported_media_type", 429: "request.rate_limited"}
+
+
+def problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None,
+            headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {"type": f"/problems/{code}", "title": TITLES.get(status, "错误"),
+                            "status": status, "code": code, "detail": detail}
+    if errors:
+        body["errors"] = errors
+    return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
+
+
+def domain_problem(exc: DomainError) -> Response[dict[str, Any]]:
+    errors = None
+    if field := exc.details.get("field"):
+        errors = [{"field": field, "code": exc.code, "detail": exc.message}]
+    return problem(exc.status, exc.code, exc.message, errors)
+
+
+def on_domain_error(_request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    return domain_problem(exc)
+
+
+def on_validation_error(_request: Request[Any, Any, Any],
+                        exc: ValidationException) -> Response[Any]:
+    errors = []
+    for item in exc.extra if isinstance(exc.extra, list) else []:
+        if isinstance(item, dict):
+            field = str(item.get("key") or item.get("source") or "body")
+            errors.append({"field": field, "code": "validation.request",
+                           "detail": f"“{field}”格式不正确：{item.get('message', '')}"})
+    return problem(400, "validation.request", "请求内容格式不正确", errors or None)
+
+
+def on_http_error(_request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    status = exc.status_code
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthorizedException) else None
+    code = HTTP_CODES.get(status, f"http.{status}")
+    return problem(status, code, TITLES.get(status, str(exc.detail)), headers=headers)
+
+
+def on_unexpected(_request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.exception("unhandled error")  # the traceback, never request bodies or ID numbers
+    return problem(HTTP_500_INTERNAL_SERVER_ERROR, "server.error", "服务器内部错误，请稍后重试")
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: on_domain_error,
+    ValidationException: on_validation_error,
+    HTTPException: on_http_error,
+    Exception: on_unexpected,
+}
