@@ -7,11 +7,12 @@ from litestar.di import Provide
 
 from .claims import ClaimController
 from .deps import agent_actor, provide_db, provide_files
+from .lists import ListController
 from .persons import PersonController
 
 api_router = Router(
     path="/api/v1",
-    route_handlers=[PersonController, ClaimController],
+    route_handlers=[PersonController, ClaimController, ListController],
     dependencies={
         "db": Provide(provide_db, sync_to_thread=False),
         "files": Provide(provide_files, sync_to_thread=False),
