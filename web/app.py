@@ -3,32 +3,38 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 
 from litestar import Litestar, MediaType, get
+from litestar.config.allowed_hosts import AllowedHostsConfig
+from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
-from litestar.response import Template
+from litestar.response import Redirect, Template
+from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
-from sqlalchemy import func, select, text
+from sqlalchemy import text
 
 from workflow.config import Settings, data_dir
 from workflow.diagram import mermaid
 from workflow.machines import WORKFLOWS
-from workflow.states import STATE_LABELS
 from workflow.store.db import Database
-from workflow.store.models import Claim, Contract
 
 from .api import api_router
+from .i18n import LANGUAGES, template_gettext
+from .pages import public_pages, staff_router
+from .pages.guard import Forbidden, SignInRequired, on_forbidden, on_sign_in_required
 from .problems import EXCEPTION_HANDLERS
 from .sysdeps import missing_system_packages
 
 log = logging.getLogger("fuzhi")
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
+STATIC = Path(__file__).resolve().parent / "static"
 
 
 @get("/health", media_type=MediaType.JSON, sync_to_thread=True)
@@ -39,25 +45,20 @@ def health(state: State) -> dict[str, Any]:
     return {"status": "ok", "database": db.dialect, "missing_system_packages": state.missing}
 
 
-@get("/", sync_to_thread=True)
-def home(state: State) -> Template:
-    db: Database = state.db
-    with db.sessions() as session:
-        claims = dict(session.execute(select(Claim.state, func.count()).group_by(Claim.state)).all())
-        contracts = dict(session.execute(
-            select(Contract.state, func.count()).group_by(Contract.state)).all())
-    return Template("home.html", context={"claims": claims, "contracts": contracts,
-                                          "labels": STATE_LABELS, "missing": state.missing})
+@get("/", sync_to_thread=False, include_in_schema=False)
+def home() -> Redirect:
+    return Redirect("/inbox")
 
 
-@get("/help/machines", sync_to_thread=False)
+@get("/help/machines", sync_to_thread=False, include_in_schema=False)
 def machines_page() -> Template:
     diagrams = {wf.label: mermaid(wf) for wf in WORKFLOWS.values()}
     return Template("machines.html", context={"diagrams": diagrams,
                                               "workflows": list(WORKFLOWS.values())})
 
 
-def create_app(db: Database | None = None, files: Path | None = None) -> Litestar:
+def create_app(db: Database | None = None, files: Path | None = None,
+               secure_cookies: bool | None = None) -> Litestar:
     if db is None:
         settings = Settings.from_env()
         db = Database.connect(settings.database_url, settings.secret)
@@ -66,15 +67,44 @@ def create_app(db: Database | None = None, files: Path | None = None) -> Litesta
     if missing:
         log.warning("缺少系统软件包，中文PDF可能无法正确或快速生成: %s "
                     "(sudo apt-get install %s)", ", ".join(missing), " ".join(missing))
+    if secure_cookies is None:
+        secure_cookies = os.environ.get("FUZHI_INSECURE_COOKIES") != "1"
     return Litestar(
-        route_handlers=[health, home, machines_page, api_router],
-        state=State({"db": db, "missing": missing, "files": files}),
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine),
+        route_handlers=[health, home, machines_page, api_router, *public_pages, staff_router,
+                        create_static_files_router(path="/static", directories=[STATIC],
+                                                   include_in_schema=False)],
+        state=State({"db": db, "missing": missing, "files": files,
+                     "secure_cookies": secure_cookies}),
+        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine,
+                                       engine_callback=_jinja_setup),
         openapi_config=OPENAPI,
-        exception_handlers=EXCEPTION_HANDLERS,
+        csrf_config=CSRFConfig(secret=_csrf_secret(db), cookie_secure=secure_cookies,
+                               cookie_httponly=True, cookie_name="fuzhi_csrf",
+                               exclude=["/api/", "/schema"]),
+        allowed_hosts=AllowedHostsConfig(allowed_hosts=_allowed_hosts()),
+        exception_handlers={**EXCEPTION_HANDLERS, SignInRequired: on_sign_in_required,
+                            Forbidden: on_forbidden},
         request_max_body_size=MAX_BODY,
         on_shutdown=[lambda: db.engine.dispose()],
     )
+
+
+def _jinja_setup(engine: JinjaTemplateEngine) -> None:
+    engine.engine.globals["_"] = template_gettext
+    engine.engine.globals["languages"] = LANGUAGES
+    engine.engine.autoescape = True
+
+
+def _csrf_secret(db: Database) -> str:
+    # Derived from the installation secret, so every server process agrees on it.
+    return db.vault.digest("csrf-secret")
+
+
+def _allowed_hosts() -> list[str]:
+    configured = os.environ.get("FUZHI_ALLOWED_HOSTS")
+    if configured:
+        return [h.strip() for h in configured.split(",") if h.strip()]
+    return ["127.0.0.1", "localhost", "testserver.local", "testserver", "[::1]"]
 
 
 MAX_BODY = 12 * 1024 * 1024  # a 10 MB list or evidence file plus its multipart envelope

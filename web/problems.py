@@ -40,7 +40,25 @@ def domain_problem(exc: DomainError) -> Response[dict[str, Any]]:
     return problem(exc.status, exc.code, exc.message, errors)
 
 
-def on_domain_error(_request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+def wants_page(request: Request[Any, Any, Any]) -> bool:
+    """Staff pages get an HTML error page; the API and machines get problem+json."""
+    path = request.url.path
+    return not (path.startswith(("/api/", "/schema", "/health"))
+                or "json" in request.headers.get("accept", "")) \
+        and "text/html" in request.headers.get("accept", "text/html")
+
+
+def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Response[Any]:
+    from litestar.response import Template
+
+    lang = request.cookies.get("fuzhi_lang") or "zh_CN"
+    return Template("error.html", status_code=status,
+                    context={"lang": lang, "status": status, "message": message})
+
+
+def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    if wants_page(request):
+        return error_page(request, exc.status, exc.message)
     return domain_problem(exc)
 
 
@@ -55,8 +73,10 @@ def on_validation_error(_request: Request[Any, Any, Any],
     return problem(400, "validation.request", "请求内容格式不正确", errors or None)
 
 
-def on_http_error(_request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
     status = exc.status_code
+    if wants_page(request) and status != 401:
+        return error_page(request, status, TITLES.get(status, "错误"))
     headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthorizedException) else None
     code = HTTP_CODES.get(status, f"http.{status}")
     return problem(status, code, TITLES.get(status, str(exc.detail)), headers=headers)

@@ -6,7 +6,7 @@ from litestar import Router
 from litestar.di import Provide
 
 from .claims import ClaimController
-from .deps import agent_actor, provide_db, provide_files
+from .deps import agent_actor, provide_db, provide_files, refuse_nul_characters
 from .lists import ListController
 from .persons import PersonController
 
@@ -19,4 +19,5 @@ api_router = Router(
         "actor": Provide(agent_actor, sync_to_thread=True),
     },
     security=[{"BearerToken": []}],
+    before_request=refuse_nul_characters,
 )

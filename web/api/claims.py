@@ -1,6 +1,7 @@
 """Agents file claims, follow them, withdraw or correct them, and attach evidence."""
 
 import base64
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -8,7 +9,16 @@ from urllib.parse import quote
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
+from litestar.openapi.spec import (
+    OpenAPIFormat,
+    OpenAPIMediaType,
+    OpenAPIResponse,
+    OpenAPIType,
+    Operation,
+    RequestBody,
+    Schema,
+)
+from litestar.params import JSONBody, MultipartBody, QueryParameter
 from sqlalchemy import select
 
 from workflow.errors import NotFound, ValidationFailed
@@ -18,6 +28,7 @@ from workflow.store.claims import ClaimInput, resubmit_claim, submit_claim
 from workflow.store.db import Database
 from workflow.store.evidence import (
     KINDS,
+    SIGNATURES,
     add_evidence,
     list_evidence,
     owned_claim,
@@ -26,7 +37,7 @@ from workflow.store.evidence import (
 from workflow.store.models import Claim, Evidence
 from workflow.store.transitions import transition
 
-from .common import problems
+from .common import PathId, problems
 from .respond import encode, posted
 from .schemas import ClaimIn, ClaimOut, ClaimPage, EvidenceOut, ResubmitIn, StepIn
 from .views import claim_out, evidence_out
@@ -44,6 +55,33 @@ def _cursor(raw: str | None) -> int | None:
         return int(base64.urlsafe_b64decode(raw.encode() + b"==").decode())
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed("validation.cursor", "分页游标无效", field="cursor") from None
+
+
+BINARY = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
+
+
+@dataclass
+class EvidenceUploadOperation(Operation):
+    """The multipart form as the handler reads it: a file and its kind (the handler checks both)."""
+
+    def __post_init__(self) -> None:
+        form = Schema(type=OpenAPIType.OBJECT, required=["file"], properties={
+            "file": BINARY,
+            "kind": Schema(type=OpenAPIType.STRING, enum=list(KINDS), default="other",
+                           description="材料类别"),
+        })
+        if isinstance(self.request_body, RequestBody):
+            self.request_body.content = {"multipart/form-data": OpenAPIMediaType(schema=form)}
+
+
+@dataclass
+class EvidenceDownloadOperation(Operation):
+    """The file comes back as what its content is: PDF, JPEG or PNG."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            ok.content = {media: OpenAPIMediaType(schema=BINARY) for _, media, _ in SIGNATURES}
 
 
 class ClaimController(Controller):
@@ -123,7 +161,7 @@ class ClaimController(Controller):
         summary="一份申请：状态、金额、规则、期限、办理记录",
     )
     def read(
-        self, claim_id: FromPath[int], db: NamedDependency[Database], actor: NamedDependency[Actor]
+        self, claim_id: PathId, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> ClaimOut:
         return _detail(db, actor, claim_id)
 
@@ -138,7 +176,7 @@ class ClaimController(Controller):
     def withdraw(
         self,
         request: Request[Any, Any, Any],
-        claim_id: FromPath[int],
+        claim_id: PathId,
         data: JSONBody[StepIn],
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
@@ -164,7 +202,7 @@ class ClaimController(Controller):
     def resubmit(
         self,
         request: Request[Any, Any, Any],
-        claim_id: FromPath[int],
+        claim_id: PathId,
         data: JSONBody[ResubmitIn],
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
@@ -182,11 +220,12 @@ class ClaimController(Controller):
         status_code=201,
         responses=problems(404, 413, 422),
         summary=f"上传证明材料（PDF/JPEG/PNG；类别：{'、'.join(KINDS)}）",
+        operation_class=EvidenceUploadOperation,
     )
     def upload(
         self,
         request: Request[Any, Any, Any],
-        claim_id: FromPath[int],
+        claim_id: PathId,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
         files: NamedDependency[Path],
@@ -208,7 +247,7 @@ class ClaimController(Controller):
         "/{claim_id:int}/evidence", operation_id="listEvidence", sync_to_thread=True, responses=problems(404)
     )
     def evidence(
-        self, claim_id: FromPath[int], db: NamedDependency[Database], actor: NamedDependency[Actor]
+        self, claim_id: PathId, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> list[EvidenceOut]:
         with db.sessions() as session:
             owned_claim(session, actor, claim_id)
@@ -220,11 +259,12 @@ class ClaimController(Controller):
         sync_to_thread=True,
         responses=problems(404),
         media_type="application/octet-stream",
+        operation_class=EvidenceDownloadOperation,
     )
     def download(
         self,
-        claim_id: FromPath[int],
-        evidence_id: FromPath[int],
+        claim_id: PathId,
+        evidence_id: PathId,
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
         files: NamedDependency[Path],

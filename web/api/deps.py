@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
+import msgspec
 from litestar import Request
 from litestar.datastructures import State
-from litestar.exceptions import NotAuthorizedException
+from litestar.exceptions import NotAuthorizedException, ValidationException
 
 from workflow.roles import Actor
 from workflow.store.db import Database
@@ -45,3 +47,34 @@ def fingerprint(*parts: bytes | str) -> str:
         digest.update(part.encode() if isinstance(part, str) else part)
         digest.update(b"\0")
     return digest.hexdigest()
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
+    """A NUL character (U+0000) in a query or a JSON body is refused with a 400: PostgreSQL cannot
+    store or even compare text holding one, so it would otherwise end in a 500 there."""
+    query = request.scope.get("query_string", b"")
+    if b"%00" in query or b"\x00" in query:
+        raise ValidationException("请求参数不能包含空字符（U+0000）",
+                                  extra=[{"key": "query", "message": "不能包含空字符（U+0000）"}])
+    if request.method != "POST" or request.content_type[0].startswith("multipart/"):
+        return  # a multipart body carries files: their text fields are checked where read
+    body = await request.body()
+    if b"\\u0000" not in body:  # the fast path: no escaped NUL anywhere in the text
+        return
+    try:
+        decoded = msgspec.json.decode(body)
+    except msgspec.DecodeError:
+        return  # not JSON: the handler refuses it as such
+    if _has_nul(decoded):
+        raise ValidationException("请求内容不能包含空字符（U+0000）",
+                                  extra=[{"key": "body", "message": "不能包含空字符（U+0000）"}])

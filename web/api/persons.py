@@ -4,7 +4,8 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.params import FromPath, JSONBody
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.params import JSONBody
 from sqlalchemy import select
 
 from workflow.errors import NotFound, ValidationFailed
@@ -13,7 +14,7 @@ from workflow.store.db import Database
 from workflow.store.models import Person, Village
 from workflow.store.people import PersonInput, create_person, find_person, person_visible_to
 
-from .common import problems
+from .common import PathId, problems
 from .respond import encode, posted
 from .schemas import PersonIn, PersonLookup, PersonOut
 from .views import person_out
@@ -35,7 +36,8 @@ class PersonController(Controller):
         operation_id="registerPerson",
         sync_to_thread=True,
         status_code=201,
-        responses=problems(404, 409, 422),
+        responses={**problems(404, 409, 422),
+                   200: ResponseSpec(PersonOut, description="该身份证号已登记：返回原记录")},
         summary="登记帮扶对象（已登记则返回原记录）",
     )
     def register(
@@ -94,7 +96,7 @@ class PersonController(Controller):
 
     @get("/{person_id:int}", operation_id="getPerson", sync_to_thread=True, responses=problems(404))
     def read(
-        self, person_id: FromPath[int], db: NamedDependency[Database], actor: NamedDependency[Actor]
+        self, person_id: PathId, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> PersonOut:
         with db.sessions() as session:
             person = session.get(Person, person_id)

@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from workflow.clock import TZ
 from workflow.identity import mask
 from workflow.pii import Vault
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS
 from workflow.store.models import Claim, ClaimHistory, Evidence, Person, Village
 
 from .schemas import ClaimOut, EvidenceOut, HistoryOut, PersonOut
+
+
+def aware(moment: datetime) -> datetime:
+    """Stored times are naive Beijing time; the API says so (RFC 3339 needs an offset: +08:00)."""
+    return moment.replace(tzinfo=TZ) if moment.tzinfo is None else moment
 
 
 def person_out(person: Person, village: Village, vault: Vault, created: bool = False) -> PersonOut:
@@ -29,7 +37,7 @@ def claim_out(session: Session, claim: Claim, vault: Vault, detail: bool = False
     if detail:
         rows = session.scalars(select(ClaimHistory).where(ClaimHistory.claim_id == claim.id)
                                .order_by(ClaimHistory.id))
-        history = [HistoryOut(h.trigger, h.from_state, h.to_state, h.actor_name, h.role, h.at,
+        history = [HistoryOut(h.trigger, h.from_state, h.to_state, h.actor_name, h.role, aware(h.at),
                               h.comment) for h in rows]
         evidence = session.scalar(select(func.count()).select_from(Evidence)
                                   .where(Evidence.claim_id == claim.id)) or 0
@@ -42,11 +50,12 @@ def claim_out(session: Session, claim: Claim, vault: Vault, detail: bool = False
         policy_year=claim.policy_year, facts=dict(claim.facts), amount=claim.amount,
         rule=claim.rule, rule_explanation=claim.rule_explanation, state=claim.state,
         state_label=STATE_LABELS.get(claim.state, claim.state), version=claim.version,
-        due_at=claim.due_at, overdue=claim.overdue, batch_ref=claim.batch_ref,
-        created_at=claim.created_at, updated_at=claim.updated_at, history=history,
+        due_at=aware(claim.due_at) if claim.due_at else None, overdue=claim.overdue,
+        batch_ref=claim.batch_ref,
+        created_at=aware(claim.created_at), updated_at=aware(claim.updated_at), history=history,
         evidence_count=evidence)
 
 
 def evidence_out(e: Evidence) -> EvidenceOut:
     return EvidenceOut(e.id, e.claim_id, e.kind, e.filename, e.content_type, e.size, e.sha256,
-                       e.uploaded_at)
+                       aware(e.uploaded_at))

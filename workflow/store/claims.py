@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import or_, select
@@ -108,6 +109,27 @@ def claimant_of(session: Session, actor: Actor) -> Organisation:
     return org
 
 
+def submission_due(session: Session, db: Database, now: datetime) -> datetime:
+    """When village verification of a claim submitted at ``now`` falls due."""
+    return db.calendar(session).due(now, CLAIM.deadlines[ClaimState.SUBMITTED])
+
+
+def claim_values(inp: ClaimInput, draft: ClaimDraft, outcome: RuleOutcome, *, claimant_id: int,
+                 village_id: int, submitted_by: int, now: datetime,
+                 due_at: datetime) -> dict[str, Any]:
+    """The columns of a newly submitted claim, whether filed alone or from a bulk list."""
+    return dict(
+        subsidy_type=inp.subsidy_type, person_id=inp.person_id, claimant_org_id=claimant_id,
+        village_id=village_id, payee_kind=payee_of(inp.subsidy_type),
+        policy_year=inp.policy_year, facts=facts_to_record(draft.facts),
+        amount=outcome.amount, rule=outcome.rule, rule_explanation=outcome.explanation,
+        dedupe_key=outcome.dedupe_key, exclusion_key=outcome.exclusion_key,
+        contract_id=inp.contract_id, batch_ref=inp.batch_ref,
+        state=ClaimState.SUBMITTED.value, submitted_by=submitted_by, due_at=due_at,
+        created_at=now, updated_at=now,
+    )
+
+
 def file_claim(session: Session, db: Database, actor: Actor, inp: ClaimInput,
                extra_others: Sequence[OtherClaim] = ()) -> Claim:
     """File a claim inside the caller's transaction (a bulk list files many in one)."""
@@ -115,17 +137,9 @@ def file_claim(session: Session, db: Database, actor: Actor, inp: ClaimInput,
     draft, outcome = assess(session, db, inp, claimant, extra_others)
     person = get_person(session, inp.person_id)
     now = db.clock.now()
-    claim = Claim(
-        subsidy_type=inp.subsidy_type, person_id=person.id, claimant_org_id=claimant.id,
-        village_id=person.village_id, payee_kind=payee_of(inp.subsidy_type),
-        policy_year=inp.policy_year, facts=facts_to_record(draft.facts),
-        amount=outcome.amount, rule=outcome.rule, rule_explanation=outcome.explanation,
-        dedupe_key=outcome.dedupe_key, exclusion_key=outcome.exclusion_key,
-        contract_id=inp.contract_id, batch_ref=inp.batch_ref,
-        state=ClaimState.SUBMITTED.value, submitted_by=actor.user_id,
-        due_at=db.calendar(session).due(now, CLAIM.deadlines[ClaimState.SUBMITTED]),
-        created_at=now, updated_at=now,
-    )
+    claim = Claim(**claim_values(inp, draft, outcome, claimant_id=claimant.id,
+                                 village_id=person.village_id, submitted_by=actor.user_id,
+                                 now=now, due_at=submission_due(session, db, now)))
     session.add(claim)
     try:
         with session.begin_nested():

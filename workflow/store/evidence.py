@@ -86,7 +86,9 @@ def add_evidence(db: Database, root: Path, actor: Actor, claim_id: int, filename
     with db.transaction() as session:
         owned_claim(session, actor, claim_id)
         stored = store_bytes(root, content)
-        name = Path(filename or "").name[:150] or f"材料{stored.extension}"
+        # Control characters (a NUL above all, which PostgreSQL cannot store) are dropped.
+        printable = "".join(ch for ch in Path(filename or "").name if ch.isprintable())
+        name = printable[:150] or f"材料{stored.extension}"
         evidence = Evidence(claim_id=claim_id, kind=kind, filename=name,
                             content_type=stored.content_type, size=stored.size,
                             sha256=stored.sha256, uploaded_by=actor.user_id,

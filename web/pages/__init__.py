@@ -1,0 +1,14 @@
+"""Server-rendered pages for staff: sign-in, inbox, case pages, contracts, dashboard, help."""
+
+from __future__ import annotations
+
+from litestar import Router
+from litestar.di import Provide
+
+from .auth import AuthController
+from .cases import CaseController
+from .guard import staff
+
+public_pages = [AuthController]
+staff_router = Router(path="/", route_handlers=[CaseController], include_in_schema=False,
+                      dependencies={"who": Provide(staff, sync_to_thread=True)})

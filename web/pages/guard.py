@@ -1,0 +1,63 @@
+"""Who is looking at a page: the signed-in staff member behind the session cookie."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Request, Response
+from litestar.datastructures import State
+from litestar.exceptions import HTTPException
+from litestar.response import Redirect, Template
+
+from workflow.roles import Role
+from workflow.store.sessions import SignedIn, resolve
+
+from ..i18n import DEFAULT, LANGUAGES
+
+COOKIE = "fuzhi_session"
+STAFF_ROLES = frozenset({Role.VILLAGE, Role.HR, Role.FINANCE, Role.ADMIN})
+
+
+class SignInRequired(HTTPException):
+    status_code = 401
+
+
+class Forbidden(HTTPException):
+    status_code = 403
+
+
+def staff(request: Request[Any, Any, Any], state: State) -> SignedIn:
+    """The signed-in staff member; an anonymous visitor is sent to the sign-in page."""
+    who = resolve(state.db, request.cookies.get(COOKIE))
+    if who is None:
+        raise SignInRequired()
+    if not who.actor.roles & STAFF_ROLES:
+        raise Forbidden()
+    return who
+
+
+def require(who: SignedIn, *roles: Role) -> None:
+    if not who.actor.roles & set(roles):
+        raise Forbidden()
+
+
+def language(request: Request[Any, Any, Any], who: SignedIn | None = None) -> str:
+    chosen = request.cookies.get("fuzhi_lang")
+    if chosen in LANGUAGES:
+        return chosen
+    if who is not None and who.language in LANGUAGES:
+        return who.language
+    return DEFAULT
+
+
+def on_sign_in_required(request: Request[Any, Any, Any], _exc: SignInRequired) -> Response[Any]:
+    if request.method == "GET":
+        return Redirect(f"/login?next={quote(request.url.path)}")
+    return Template("error.html", status_code=401, context={
+        "lang": language(request), "status": 401, "message": "登录已失效，请重新登录"})
+
+
+def on_forbidden(request: Request[Any, Any, Any], _exc: Forbidden) -> Response[Any]:
+    return Template("error.html", status_code=403, context={
+        "lang": language(request), "status": 403, "message": "您的角色无权查看此页面"})
