@@ -110,3 +110,31 @@ def test_english_can_be_chosen(db, c):
     browser = sign_in(db, "hr1")
     browser.get("/lang/en")
     assert 'lang="en"' in browser.get("/inbox").text
+
+
+def test_staff_open_evidence_of_claims_they_may_see(db, c, tmp_path):
+    from litestar.testing import TestClient
+
+    from web.app import create_app
+    from workflow.store.evidence import add_evidence
+
+    from .page_support import Browser
+
+    claim = export_claim(db, c, person(db, c.village))
+    files = tmp_path / "files"
+    pdf = b"%PDF-1.4\n1 0 obj<<>>endobj\n%%EOF\n"
+    evidence = add_evidence(db, files, c.agent, claim.id, "收入证明.pdf", pdf, "income_proof")
+
+    def browser_for(username):
+        client = TestClient(create_app(db, files=files, secure_cookies=False))
+        client.__enter__()
+        b = Browser(client)
+        b.submit("/login", "/login", {"username": username, "password": "password-123"})
+        return b
+
+    mine = browser_for("village1")
+    assert "收入证明.pdf" in mine.get(f"/claims/{claim.id}").text
+    r = mine.get(f"/claims/{claim.id}/evidence/{evidence.id}")
+    assert r.status_code == 200 and r.content == pdf
+    assert browser_for("village2").get(
+        f"/claims/{claim.id}/evidence/{evidence.id}").status_code == 404

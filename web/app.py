@@ -10,7 +10,9 @@ from typing import Any
 from litestar import Litestar, MediaType, get
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
-from litestar.datastructures import State
+from litestar.datastructures import MutableScopeHeaders, State
+from litestar.middleware import DefineMiddleware
+from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
 from litestar.openapi.config import OpenAPIConfig
 from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
@@ -23,6 +25,9 @@ from sqlalchemy import text
 from workflow.config import Settings, data_dir
 from workflow.diagram import mermaid
 from workflow.machines import WORKFLOWS
+from workflow.roles import ROLE_LABELS
+from workflow.rules.facts import FACT_LABELS
+from workflow.states import DESTINATION_LABELS, TARGET_GROUP_LABELS
 from workflow.store.db import Database
 
 from .api import api_router
@@ -81,7 +86,8 @@ def create_app(db: Database | None = None, files: Path | None = None,
         csrf_config=CSRFConfig(secret=_csrf_secret(db), cookie_secure=secure_cookies,
                                cookie_httponly=True, cookie_name="fuzhi_csrf",
                                exclude=["/api/", "/schema"]),
-        allowed_hosts=AllowedHostsConfig(allowed_hosts=_allowed_hosts()),
+        middleware=[DefineMiddleware(AllowedHostsAnyPort,
+                                     config=AllowedHostsConfig(allowed_hosts=_allowed_hosts()))],
         exception_handlers={**EXCEPTION_HANDLERS, SignInRequired: on_sign_in_required,
                             Forbidden: on_forbidden},
         request_max_body_size=MAX_BODY,
@@ -92,12 +98,31 @@ def create_app(db: Database | None = None, files: Path | None = None,
 def _jinja_setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["_"] = template_gettext
     engine.engine.globals["languages"] = LANGUAGES
+    engine.engine.globals.update(
+        role_labels={r.value: label for r, label in ROLE_LABELS.items()},
+        group_labels=TARGET_GROUP_LABELS, fact_labels=FACT_LABELS,
+        destination_labels=DESTINATION_LABELS,
+        capacity_labels={"full": "全劳力", "weak": "弱劳力", "half": "半劳力"})
     engine.engine.autoescape = True
 
 
 def _csrf_secret(db: Database) -> str:
     # Derived from the installation secret, so every server process agrees on it.
     return db.vault.digest("csrf-secret")
+
+
+class AllowedHostsAnyPort(AllowedHostsMiddleware):
+    """Litestar's allowed-hosts check, on the host without its port. Litestar ≥ 2.22 matches the
+    whole Host header (litestar-org/litestar#4869), so ``Host: 127.0.0.1:8000`` — every request
+    to ``fuzhi serve`` — was refused with a 400."""
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        host = MutableScopeHeaders(scope=scope).get("host") or ""
+        bare = host if host.endswith("]") else host.rsplit(":", 1)[0]  # [::1]:8000 → [::1]
+        if self.allowed_hosts_regex is None or (bare and self.allowed_hosts_regex.fullmatch(bare)):
+            await self.app(scope, receive, send)
+            return
+        await super().__call__(scope, receive, send)  # refuses it (or redirects www.) as before
 
 
 def _allowed_hosts() -> list[str]:

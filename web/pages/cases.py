@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Annotated, Any
+from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import State
@@ -21,9 +22,9 @@ from workflow.machines import CLAIM
 from workflow.roles import Role
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, SubsidyType
 from workflow.store.db import Database
-from workflow.store.evidence import list_evidence
+from workflow.store.evidence import list_evidence, read_evidence
 from workflow.store.inbox import Filters, claims_inbox, contracts_inbox, villages_of
-from workflow.store.models import Claim, ClaimHistory, Organisation
+from workflow.store.models import Claim, ClaimHistory, Evidence, Organisation
 from workflow.store.sessions import SignedIn
 from workflow.store.transitions import transition
 
@@ -87,6 +88,21 @@ class CaseController(Controller):
     def case(self, request: Request[Any, Any, Any], state: State, claim_id: FromPath[int],
              who: NamedDependency[SignedIn]) -> Template:
         return _case_page(request, state.db, who, claim_id)
+
+    @get("/claims/{claim_id:int}/evidence/{evidence_id:int}", sync_to_thread=True)
+    def evidence_file(self, state: State, claim_id: FromPath[int], evidence_id: FromPath[int],
+                      who: NamedDependency[SignedIn]) -> Response[bytes]:
+        db: Database = state.db
+        visible_claim(db, who, claim_id)
+        with db.sessions() as session:
+            evidence = session.get(Evidence, evidence_id)
+        if evidence is None or evidence.claim_id != claim_id:
+            raise NotFound("not_found.evidence", "未找到该材料", id=evidence_id)
+        # Shown inline (PDF and images open in the browser); the type was checked on upload.
+        return Response(read_evidence(state.files, evidence), media_type=evidence.content_type,
+                        headers={"Content-Disposition":
+                                 f"inline; filename*=UTF-8''{quote(evidence.filename)}",
+                                 "X-Content-Type-Options": "nosniff"})
 
     @post("/claims/{claim_id:int}/act", sync_to_thread=True, status_code=303)
     def act(self, request: Request[Any, Any, Any], state: State, claim_id: FromPath[int],

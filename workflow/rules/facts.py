@@ -67,7 +67,7 @@ class OtherClaim:
     exclusion_key: str | None = None
 
 
-_FACT_LABELS = {
+FACT_LABELS = {
     "destination": "务工地点",
     "employment_start": "就业开始日期",
     "fare": "实际交通费",
@@ -86,7 +86,7 @@ def facts_from_record(record: dict[str, object]) -> ClaimFacts:
     from ..errors import ValidationFailed
     from ..money import parse_yuan
 
-    unknown = set(record) - set(_FACT_LABELS)
+    unknown = set(record) - set(FACT_LABELS)
     if unknown:
         field = sorted(unknown)[0]
         raise ValidationFailed("validation.unknown_field", f"不认识的字段“{field}”", field=field)
@@ -105,7 +105,7 @@ def facts_from_record(record: dict[str, object]) -> ClaimFacts:
         try:
             return date.fromisoformat(raw[:10])
         except ValueError:
-            raise ValidationFailed("validation.date", f"“{_FACT_LABELS[name]}”须为日期（YYYY-MM-DD）",
+            raise ValidationFailed("validation.date", f"“{FACT_LABELS[name]}”须为日期（YYYY-MM-DD）",
                                    field=name) from None
 
     def whole(name: str) -> int | None:
@@ -115,7 +115,7 @@ def facts_from_record(record: dict[str, object]) -> ClaimFacts:
         try:
             return int(raw)
         except ValueError:
-            raise ValidationFailed("validation.integer", f"“{_FACT_LABELS[name]}”须为整数",
+            raise ValidationFailed("validation.integer", f"“{FACT_LABELS[name]}”须为整数",
                                    field=name) from None
 
     def flag(name: str) -> bool:
@@ -145,7 +145,7 @@ def facts_from_record(record: dict[str, object]) -> ClaimFacts:
 def facts_to_record(facts: ClaimFacts) -> dict[str, object]:
     """The JSON form that is stored: only the facts given, dates and money as strings."""
     record: dict[str, object] = {}
-    for name in _FACT_LABELS:
+    for name in FACT_LABELS:
         value = getattr(facts, name)
         if value is None or value is False:
             continue

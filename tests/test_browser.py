@@ -1,0 +1,136 @@
+"""Real pages in a real browser: Playwright driving Debian's Chromium against a live server."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from workflow.demo import load_demo
+from workflow.store.models import Claim, User, UserVillage
+
+from .live_server import live_server
+
+CHROMIUM = "/usr/bin/chromium"
+SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
+                                reason="Debian's chromium is not installed (make sysdeps)")
+
+
+@pytest.fixture(scope="module")
+def server():
+    with live_server() as live:
+        load_demo(live.db)
+        yield live
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield chromium
+        chromium.close()
+
+
+def open_as(browser, server, username, viewport=(1366, 768)):
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
+                                  locale="zh-CN")
+    page = context.new_page()
+    page.goto(f"{server.url}/inbox")
+    assert "/login" in page.url
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", f"demo-{username}")
+    page.click("button.primary")
+    page.wait_for_url("**/inbox")
+    return page
+
+
+def submitted_claim_of(server, username, nth=0):
+    """A submitted claim in the villages this verifier answers for, filed by someone else."""
+    with server.db.sessions() as s:
+        user = s.scalar(select(User).where(User.username == username))
+        villages = s.scalars(select(UserVillage.village_id).where(UserVillage.user_id == user.id))
+        ids = s.scalars(select(Claim.id).where(Claim.state == "submitted",
+                                               Claim.village_id.in_(list(villages)),
+                                               Claim.submitted_by != user.id)
+                        .order_by(Claim.id)).all()
+    return ids[nth]
+
+
+def shot(page, name):
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_verifier_verifies_then_hr_approves_and_other_village_cannot_see_it(server, browser):
+    claim_id = submitted_claim_of(server, "village_shengping")
+    page = open_as(browser, server, "village_shengping")
+    shot(page, "inbox-village")
+    page.click(f"a[href='/claims/{claim_id}'] >> nth=0")
+    page.wait_for_url(f"**/claims/{claim_id}")
+    shot(page, "case-before-verify")
+    page.click("button[value=verify]")
+    page.wait_for_selector("text=已办理")
+    assert "村级已核实" in page.inner_text("h1")
+    page.context.close()
+
+    hr = open_as(browser, server, "hr1")
+    shot(hr, "inbox-hr")
+    hr.goto(f"{server.url}/claims/{claim_id}")
+    hr.click("button[value=approve]")
+    hr.wait_for_selector("text=已办理")
+    assert "人社已审核" in hr.inner_text("h1")
+    shot(hr, "case-approved")
+    hr.goto(f"{server.url}/dashboard")
+    shot(hr, "dashboard")
+    hr.context.close()
+
+    other = open_as(browser, server, "village_benzilan")
+    response = other.goto(f"{server.url}/claims/{claim_id}")
+    assert response.status == 404
+    other.context.close()
+
+
+def test_a_form_posted_without_its_csrf_token_is_refused(server, browser):
+    claim_id = submitted_claim_of(server, "village_shengping", nth=1)
+    page = open_as(browser, server, "village_shengping")
+    page.goto(f"{server.url}/claims/{claim_id}")
+    page.evaluate("document.querySelector('form.act input[name=_csrf_token]').remove()")
+    with page.expect_response(f"**/claims/{claim_id}/act") as answer:
+        page.click("button[value=verify]")
+    assert answer.value.status == 403
+    page.goto(f"{server.url}/claims/{claim_id}")
+    assert "已提交" in page.inner_text("h1")
+    page.context.close()
+
+
+def test_a_second_tab_acting_on_the_same_claim_gets_the_conflict_message(server, browser):
+    claim_id = submitted_claim_of(server, "village_shengping", nth=2)
+    first = open_as(browser, server, "village_shengping")
+    second = first.context.new_page()
+    first.goto(f"{server.url}/claims/{claim_id}")
+    second.goto(f"{server.url}/claims/{claim_id}")
+    first.click("button[value=verify]")
+    first.wait_for_selector("text=已办理")
+    second.fill("textarea[name=comment]", "材料不全")
+    second.click("button[value=return]")
+    second.wait_for_selector("[role=alert]")
+    assert "已被其他人处理或修改" in second.inner_text("[role=alert]")
+    shot(second, "case-conflict")
+    first.context.close()
+
+
+def test_the_inbox_works_on_a_phone(server, browser):
+    page = open_as(browser, server, "village_shengping", viewport=(390, 844))
+    shot(page, "inbox-phone")
+    assert page.locator("table.list tbody tr").count() >= 1
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 400, f"the page scrolls sideways on a phone ({width}px)"
+    page.context.close()
