@@ -138,3 +138,19 @@ def test_staff_open_evidence_of_claims_they_may_see(db, c, tmp_path):
     assert r.status_code == 200 and r.content == pdf
     assert browser_for("village2").get(
         f"/claims/{claim.id}/evidence/{evidence.id}").status_code == 404
+
+
+def test_search_by_name_or_id_suffix(db, c):
+    from workflow.store.models import Person
+
+    export_claim(db, c, person(db, c.village, name="格桑卓玛"))
+    export_claim(db, c, person(db, c.village, name="次仁拉姆"))
+    with db.sessions() as s:
+        last4 = s.query(Person.id_last4).filter(Person.name == "次仁拉姆").scalar()
+    browser = sign_in(db, "village1")
+    by_name = browser.get("/inbox", params={"q": "格桑"}).text
+    assert "格桑卓玛" in by_name and "次仁拉姆" not in by_name
+    by_id = browser.get("/inbox", params={"q": last4}).text
+    assert "次仁拉姆" in by_id
+    too_broad = browser.get("/inbox", params={"q": "格"}).text
+    assert "至少输入两个字" in too_broad

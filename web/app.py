@@ -29,6 +29,7 @@ from workflow.roles import ROLE_LABELS
 from workflow.rules.facts import FACT_LABELS
 from workflow.states import DESTINATION_LABELS, TARGET_GROUP_LABELS
 from workflow.store.db import Database
+from workflow.store.inbox import COUNT_CAP
 
 from .api import api_router
 from .i18n import LANGUAGES, template_gettext
@@ -36,6 +37,7 @@ from .pages import public_pages, staff_router
 from .pages.guard import Forbidden, SignInRequired, on_forbidden, on_sign_in_required
 from .problems import EXCEPTION_HANDLERS
 from .sysdeps import missing_system_packages
+from .timing import server_timing
 
 log = logging.getLogger("fuzhi")
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
@@ -86,7 +88,8 @@ def create_app(db: Database | None = None, files: Path | None = None,
         csrf_config=CSRFConfig(secret=_csrf_secret(db), cookie_secure=secure_cookies,
                                cookie_httponly=True, cookie_name="fuzhi_csrf",
                                exclude=["/api/", "/schema"]),
-        middleware=[DefineMiddleware(AllowedHostsAnyPort,
+        middleware=[server_timing,
+                    DefineMiddleware(AllowedHostsAnyPort,
                                      config=AllowedHostsConfig(allowed_hosts=_allowed_hosts()))],
         exception_handlers={**EXCEPTION_HANDLERS, SignInRequired: on_sign_in_required,
                             Forbidden: on_forbidden},
@@ -103,6 +106,7 @@ def _jinja_setup(engine: JinjaTemplateEngine) -> None:
         group_labels=TARGET_GROUP_LABELS, fact_labels=FACT_LABELS,
         destination_labels=DESTINATION_LABELS,
         capacity_labels={"full": "全劳力", "weak": "弱劳力", "half": "半劳力"})
+    engine.engine.filters["capped"] = lambda n: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
     engine.engine.autoescape = True
 
 

@@ -71,8 +71,13 @@ class CaseController(Controller):
                           SubsidyType.__members__.values() else None,
                           village_id=village, batch=batch or None, overdue=overdue,
                           q=(q or "").strip()[:20] or None, cursor=cursor)
+        error = None
         with db.sessions() as session:
-            page = claims_inbox(session, who.actor, now, filters)
+            try:
+                page = claims_inbox(session, who.actor, now, filters)
+            except DomainError as exc:  # a search too broad, a damaged cursor: say so, show all
+                error = exc.message
+                page = claims_inbox(session, who.actor, now, Filters())
             ids = [c.id for c in page.rows]
             rows = list(session.scalars(select(Claim).where(Claim.id.in_(ids))
                                         .options(selectinload(Claim.person)))) if ids else []
@@ -82,6 +87,7 @@ class CaseController(Controller):
             villages = {v.id: v for v in villages_of(session, who.actor)}
         return Template("inbox.html", context=_ctx(request, who, {
             "page": page, "rows": rows, "now": now, "filters": filters, "villages": villages,
+            "error": error,
             "contracts": contracts, "subsidy_labels": SUBSIDY_LABELS}))
 
     @get("/claims/{claim_id:int}", sync_to_thread=True)

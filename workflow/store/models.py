@@ -203,7 +203,10 @@ class Claim(CaseMixin, Base):
     claimant: Mapped[Organisation] = relationship()
 
     __mapper_args__ = {"version_id_col": CaseMixin.version}  # type: ignore[dict-item]
-    __table_args__ = (Index("ix_claim_state_due", "state", "due_at"),)
+    # The inbox: a role's states in due order (county staff), or within villages (verifiers).
+    __table_args__ = (Index("ix_claim_state_due", "state", "due_at", "id"),
+                      Index("ix_claim_village_state_due", "village_id", "state", "due_at", "id"),
+                      Index("ix_claim_type_state_due", "subsidy_type", "state", "due_at"))
 
 
 class Post(Base):
