@@ -6,10 +6,10 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export FUZHI_DATA_DIR ?= $(CURDIR)/var
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps venv db demo run serve test test-pg lint format bench machines clean docs
+.PHONY: help sysdeps venv db demo run serve test test-pg lint format bench machines clean docs i18n
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
 sysdeps: ## install WeasyPrint's libraries, a Chinese font and poppler (apt-get, as root)
 	@bash .ci/sysdeps
@@ -52,12 +52,23 @@ format: venv ## format with ruff
 
 bench: venv ## run the benchmarks in bench/ (figures go to docs/benchmarks.md)
 	$(BIN)/python bench/bench_transitions.py
+	$(BIN)/python bench/bench_lists.py
+	$(BIN)/python bench/bench_inbox.py
 
 machines: venv ## print the state-machine diagrams
 	$(BIN)/fuzhi machines
 
 clean: ## remove the virtual environment and local data
 	rm -rf $(VENV) var
+
+LOCALE := web/locale
+i18n: venv ## extract the pages' texts, update the English catalogue and compile it (web/locale)
+	$(BIN)/python -m web.locale.collect
+	$(BIN)/pybabel extract -F $(LOCALE)/babel.cfg -o $(LOCALE)/messages.pot --no-default-keywords \
+	  -k _ -k N_ --project=Fuzhi --version=0.1.0 --copyright-holder="Fuzhi" .
+	$(BIN)/pybabel update -i $(LOCALE)/messages.pot -d $(LOCALE) -D messages -l en --init-missing \
+	  --no-fuzzy-matching --ignore-obsolete
+	$(BIN)/pybabel compile -d $(LOCALE) -D messages -l en --statistics
 
 docs: venv ## regenerate the machine diagrams in docs/architecture.md
 	$(BIN)/python -c "from pathlib import Path; from workflow.diagram import all_diagrams; \

@@ -505,8 +505,9 @@ def test_only_agents_upload_and_only_their_organisation_sees_a_list(db):
     for other in (c.other_agent, c.hr):
         with pytest.raises(NotFound):
             get_list(db, other, report.list_id)
-    with pytest.raises(NotFound):
-        get_list(db, c.agent, report.list_id + 100)
+    for missing in (report.list_id + 100, 0, -1, 2**31, 10**40):
+        with pytest.raises(NotFound):
+            get_list(db, c.agent, missing)
 
 
 # ----------------------------------------------------------------------------- cells
@@ -568,3 +569,60 @@ def test_concurrent_uploads_of_the_same_people_file_each_claim_once(db):
     refused = {r.errors[0].code for rep in reports for r in rep.rows if r.status == "refused"}
     assert refused <= {"rule.duplicate", "conflict.person_registered"}
     assert (count(db, Claim), count(db, Person), count(db, ClaimHistory)) == (30, 30, 30)
+
+
+def test_numbers_beyond_any_real_row_are_refused_not_stored():
+    errors = read_row(2, {"name": "扎西", "id_number": "53342219850105123X",
+                          "subsidy_type": "training_allowance", "course_days": 10**12,
+                          "contract_id": 2**40, "policy_year": 99999, "training_months": -3})
+    assert [(e.column, e.code) for e in errors] == [
+        ("培训天数", "validation.too_large"), ("协议编号", "validation.too_large"),
+        ("政策年度", "validation.policy_year"), ("以工代训月数", "validation.integer")]
+
+
+def test_odd_json_values_are_row_errors_not_crashes(db):
+    c = county(db)
+    content = ('[{"name": "扎西", "id_number": NaN, "subsidy_type": "labour_export_service", '
+               '"village_code": {"a": 1}, "phone": Infinity, "contract_id": 1e400, '
+               '"target_groups": [1, 2]}]').encode()
+    report = upload_list(db, c.agent, "x.json", content)
+    assert report.rows_refused == 1
+    assert {e.code for e in report.rows[0].errors} >= {"validation.id_number",
+                                                       "validation.target_group"}
+    assert get_list(db, c.agent, report.list_id).outcomes["rows"][0]["cells"]
+
+
+def test_fact_columns_carry_the_rules_own_labels():
+    from workflow.rules import facts
+
+    labels = getattr(facts, "FACT_LABELS", None) or facts._FACT_LABELS
+    assert {f: BY_FIELD[f].header for f in labels} == labels
+
+
+def test_control_characters_and_lone_surrogates_are_not_a_crash(db):
+    """Neither PostgreSQL (NUL) nor .xlsx (any C0 control) nor UTF-8 (a lone surrogate) can
+    hold them: control characters are dropped, a surrogate refuses its cell."""
+    c = county(db)
+
+    def row(name: str) -> str:
+        return ",".join([name, id_number(), VILLAGE, "脱贫人口", LES, "省外", "2026-03-01"])
+
+    header = ",".join(HEADER[:7])
+    surrogate = {"name": "\ud800", "id_number": id_number(), "village_code": VILLAGE,
+                 "target_groups": "脱贫人口", "subsidy_type": "labour_export_service",
+                 "destination": "省外\x02", "employment_start": "2026-03-01"}
+    uploads = {
+        "扎\x00西.csv": "\r\n".join([header, row("扎\x00西")]).encode("utf-16"),
+        "control.csv": "\r\n".join([header, row("扎\x01西")]).encode("utf-8"),
+        "surrogate\udc80.json": json.dumps({"rows": [surrogate]}).encode(),
+    }
+    statuses = []
+    for name, content in uploads.items():
+        report = upload_list(db, c.agent, name, content)
+        statuses.append([(r.status, [e.code for e in r.errors]) for r in report.rows])
+        result_workbook(get_list(db, c.agent, report.list_id))  # writable
+    assert statuses == [[("accepted", [])], [("accepted", [])],
+                        [("refused", ["validation.bad_character"])]]
+    with db.sessions() as s:
+        assert s.scalars(select(Person.name)).all() == ["扎西", "扎西"]
+        assert s.scalars(select(ClaimList.filename)).all()[0] == "扎西.csv"

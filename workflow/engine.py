@@ -17,6 +17,7 @@ from .errors import InvalidTransition, TransitionRefused
 from .guards import GUARDS, GuardContext
 from .machines import Deadline, Step, Workflow
 from .roles import Actor, Role
+from .states import STATE_LABELS
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,8 @@ def check(
                                     trigger=trigger)
         raise InvalidTransition(
             "transition.not_allowed_from_state",
-            f"当前状态“{state}”下不能执行“{trigger}”", trigger=trigger, state=state)
+            f"当前状态“{STATE_LABELS.get(state, state)}”下不能办理此操作", trigger=trigger,
+            state=state)
     if step.role not in actor.roles:
         raise TransitionRefused("transition.not_your_role",
                                 f"“{step.label}”须由{step.role.value}角色办理",

@@ -1,5 +1,6 @@
 """Bulk lists (申报清单): the template, uploads (.xlsx, .csv in UTF-8 or GBK, JSON), results."""
 
+from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
 
@@ -7,6 +8,8 @@ import msgspec
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
+from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Schema
+from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, JSONBody, MultipartBody
 
 from workflow.errors import ValidationFailed
@@ -27,6 +30,21 @@ from .schemas import ListJsonIn, ListOut, ListRowError, ListRowOut
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TRUE = {"1", "true", "yes", "on", "是"}
+
+
+@dataclass
+class ListUploadOperation(Operation):
+    """The multipart form as the handler reads it: the list file and whether to only check it."""
+
+    def __post_init__(self) -> None:
+        form = Schema(type=OpenAPIType.OBJECT, required=["file"], properties={
+            "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY,
+                           description=".xlsx 或 .csv（UTF-8 或 GBK）"),
+            "dry_run": Schema(type=OpenAPIType.BOOLEAN, default=False,
+                              description="true：只校验，不生成申请"),
+        })
+        if isinstance(self.request_body, RequestBody):
+            self.request_body.content = {"multipart/form-data": OpenAPIMediaType(schema=form)}
 
 
 def list_out(report: ListReport) -> ListOut:
@@ -54,7 +72,8 @@ class ListController(Controller):
 
     @post("/", operation_id="uploadList", sync_to_thread=True, status_code=201,
           responses=problems(403, 409, 413, 422),
-          summary="上传申报清单（.xlsx 或 .csv；dry_run=true 只校验不入库）")
+          summary="上传申报清单（.xlsx 或 .csv；dry_run=true 只校验不入库）",
+          operation_class=ListUploadOperation)
     def upload(self, request: Request[Any, Any, Any], db: NamedDependency[Database],
                actor: NamedDependency[Actor],
                data: MultipartBody[dict[str, Any]]) -> Response[ListOut]:

@@ -7,8 +7,12 @@ from litestar.di import Provide
 
 from .auth import AuthController
 from .cases import CaseController
+from .contracts import ContractController
+from .dashboard import DashboardController
 from .guard import staff
 
 public_pages = [AuthController]
 staff_router = Router(path="/", route_handlers=[CaseController], include_in_schema=False,
                       dependencies={"who": Provide(staff, sync_to_thread=True)})
+staff_router.register(DashboardController)
+staff_router.register(ContractController)

@@ -28,6 +28,7 @@ from workflow.store.models import Claim, ClaimHistory, Evidence, Organisation
 from workflow.store.sessions import SignedIn
 from workflow.store.transitions import transition
 
+from ..i18n import N_
 from .guard import STAFF_ROLES, language, require
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -126,7 +127,7 @@ class CaseController(Controller):
                        comment=data.get("comment") or None, expected_version=version)
         except Conflict:
             return _case_page(request, db, who, claim_id, status=409,
-                              error="该申请已被其他人处理或修改，请查看最新状态后再操作。")
+                              error=N_("该申请已被其他人处理或修改，请查看最新状态后再操作。"))
         except DomainError as exc:
             return _case_page(request, db, who, claim_id, status=exc.status, error=exc.message)
         return Redirect(f"/claims/{claim_id}?done={trigger}", status_code=303)
@@ -146,7 +147,7 @@ class CaseController(Controller):
                 visible_claim(db, who, claim_id)
                 transition(db, "claim", claim_id, trigger, who.actor,
                            comment=str(data.get("comment") or "") or None)
-                outcomes.append(Outcome(claim_id, True, "已办理"))
+                outcomes.append(Outcome(claim_id, True, N_("已办理")))
             except DomainError as exc:
                 outcomes.append(Outcome(claim_id, False, exc.message))
         return Template("bulk_result.html", context=_ctx(request, who, {

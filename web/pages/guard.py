@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from workflow.roles import Role
 from workflow.store.sessions import SignedIn, resolve
 
-from ..i18n import DEFAULT, LANGUAGES
+from ..i18n import DEFAULT, LANGUAGES, N_
 
 COOKIE = "fuzhi_session"
 STAFF_ROLES = frozenset({Role.VILLAGE, Role.HR, Role.FINANCE, Role.ADMIN})
@@ -55,9 +55,9 @@ def on_sign_in_required(request: Request[Any, Any, Any], _exc: SignInRequired) -
     if request.method == "GET":
         return Redirect(f"/login?next={quote(request.url.path)}")
     return Template("error.html", status_code=401, context={
-        "lang": language(request), "status": 401, "message": "登录已失效，请重新登录"})
+        "lang": language(request), "status": 401, "message": N_("登录已失效，请重新登录")})
 
 
 def on_forbidden(request: Request[Any, Any, Any], _exc: Forbidden) -> Response[Any]:
     return Template("error.html", status_code=403, context={
-        "lang": language(request), "status": 403, "message": "您的角色无权查看此页面"})
+        "lang": language(request), "status": 403, "message": N_("您的角色无权查看此页面")})

@@ -8,6 +8,7 @@ columns accept the Chinese label or the code (补贴类型 “一次性外出务
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -49,6 +50,7 @@ class Column:
     choices: Mapping[str, str] = dataclasses.field(default_factory=dict)  # code -> label
     aliases: tuple[str, ...] = ()
     max_len: int | None = None
+    max_value: int | None = None  # whole numbers: what no real row exceeds
 
 
 COLUMNS: tuple[Column, ...] = (
@@ -88,17 +90,17 @@ COLUMNS: tuple[Column, ...] = (
     Column("wages_paid", "已发工资额", "money", "创业补贴、车间奖补：已发给该人员的工资（元）。", None,
            aliases=("工资额", "已发工资")),
     Column("training_months", "以工代训月数", "int", "以工代训的月数（1至6）。", None,
-           aliases=("培训月数",)),
+           aliases=("培训月数",), max_value=120),
     Column("course_id", "培训班次", "text", "培训补贴：培训班次编号。", None, max_len=40,
            aliases=("培训班次编号",)),
-    Column("course_days", "培训天数", "int", "培训补贴：参加培训的天数。", None),
+    Column("course_days", "培训天数", "int", "培训补贴：参加培训的天数。", None, max_value=366),
     Column("course_completed", "是否结业", "flag", "培训补贴：是 或 否。", None),
     Column("operating_normally", "是否正常经营", "flag", "创业补贴：经营实体是否正常经营，是 或 否。",
            None),
     Column("month", "补贴月份", "month", "公益性岗位补贴：在岗月份，如2026-10。", None,
            aliases=("岗位补贴月份",)),
     Column("contract_id", "协议编号", "int", "公益性岗位补贴：系统中的岗位协议编号。", None,
-           aliases=("岗位协议编号",)),
+           aliases=("岗位协议编号",), max_value=2**31 - 1),
 )
 
 BY_FIELD: dict[str, Column] = {c.field: c for c in COLUMNS}
@@ -106,6 +108,19 @@ HEADER_OF: dict[str, str] = {c.field: c.header for c in COLUMNS}
 SENSITIVE = frozenset({"id_number", "bank_account"})  # masked in what is stored and returned
 FLAG_TRUE = frozenset({"是", "y", "yes", "true", "1", "√", "✓", "t"})
 FLAG_FALSE = frozenset({"否", "n", "no", "false", "0", "×", "x", "f"})
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text safe to store and to write into a workbook: control characters (which neither
+    PostgreSQL nor .xlsx accept, and nobody types on purpose) removed, lone surrogates
+    (which no encoding can write) replaced by U+FFFD, refused later where a value is read."""
+    if text.isprintable():
+        return text
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
 
 
 def normalise_header(raw: object) -> str:
@@ -228,14 +243,20 @@ def read_month(col: Column, value: object) -> str | None:
 
 def read_int(col: Column, value: object) -> int | None:
     if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    text = cell_text(value)
-    if text is None:
-        return None
-    text = re.sub(r"(个月|月|天|日|年度|年)$", "", text)
-    if not re.fullmatch(r"\d{1,9}", text):
+        number = value
+    else:
+        text = cell_text(value)
+        if text is None:
+            return None
+        text = re.sub(r"(个月|月|天|日|年度|年)$", "", text)
+        if not re.fullmatch(r"\d{1,12}", text):
+            raise _fail(col, "validation.integer", f"“{col.header}”须为整数")
+        number = int(text)
+    if number < 0:
         raise _fail(col, "validation.integer", f"“{col.header}”须为整数")
-    return int(text)
+    if col.max_value is not None and number > col.max_value:
+        raise _fail(col, "validation.too_large", f"“{col.header}”不能大于{col.max_value}")
+    return number
 
 
 def read_choice(col: Column, value: object) -> str | None:
@@ -300,6 +321,9 @@ def read_year(col: Column, value: object) -> int | None:
 
 def read_text(col: Column, value: object) -> str | None:
     text = cell_text(value)
+    if text is not None and "\ufffd" in text:
+        raise _fail(col, "validation.bad_character",
+                    f"“{col.header}”含有无法识别的字符（文件编码可能有误）")
     if text is not None and col.max_len is not None and len(text) > col.max_len:
         raise _fail(col, "validation.too_long", f"“{col.header}”不能超过{col.max_len}个字")
     return text
@@ -426,8 +450,9 @@ def cell_masker(headers: Sequence[object]) -> Callable[[Sequence[object]], list[
             elif i in sensitive:
                 text = cell_text(value)
                 out.append(mask(text) if text else None)
-            elif isinstance(value, float):
-                out.append(int(value) if value.is_integer() else value)
+            elif isinstance(value, float):  # NaN and infinities (JSON allows them) as text
+                out.append(int(value) if value.is_integer() else
+                           value if math.isfinite(value) else str(value))
             else:
                 out.append(cell_text(value))
         return out

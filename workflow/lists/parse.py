@@ -24,7 +24,7 @@ from pathlib import PurePath
 from typing import Any
 
 from ..errors import ValidationFailed
-from .columns import HEADER_OF, ColumnMap, field_of, map_headers
+from .columns import HEADER_OF, ColumnMap, clean_text, field_of, map_headers
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -89,7 +89,7 @@ def _table(fmt: str, rows: Iterable[tuple[int, tuple[Any, ...]]]) -> RawList:
             continue
         seen += 1
         if sum(field_of(c) is not None for c in cells if c is not None) >= 2:
-            headers = tuple("" if c is None else str(c).strip() for c in cells)
+            headers = tuple("" if c is None else clean_text(str(c)).strip() for c in cells)
             break
         if seen >= HEADER_SCAN:
             break
@@ -110,8 +110,8 @@ def _table(fmt: str, rows: Iterable[tuple[int, tuple[Any, ...]]]) -> RawList:
             raise ValidationFailed("validation.list_too_many_rows",
                                    f"一份清单最多{MAX_ROWS}行，请分成几份上传", field="file",
                                    limit=MAX_ROWS)
-        cells = tuple(cells[:width]) + (None,) * (width - len(cells))
-        data.append((number, cells))
+        cells = tuple(clean_text(c) if isinstance(c, str) else c for c in cells[:width])
+        data.append((number, cells + (None,) * (width - len(cells))))
     if not data:
         raise ValidationFailed("validation.list_empty", "清单中没有数据行", field="file")
     return RawList(fmt, headers, tuple(data), columns)
@@ -215,9 +215,9 @@ def _json(content: bytes) -> RawList:
         row: dict[str, Any] = {}
         for key, value in item.items():
             if key == "facts" and isinstance(value, dict):
-                row.update({str(k): v for k, v in value.items()})
+                row.update({clean_text(str(k)): _clean(v) for k, v in value.items()})
             else:
-                row[str(key)] = value
+                row[clean_text(str(key))] = _clean(value)
         flat.append(row)
     keys: dict[str, None] = {}
     for row in flat:
@@ -234,3 +234,14 @@ def _json(content: bytes) -> RawList:
         name = columns.unknown[0]
         raise ValidationFailed("validation.list_columns", f"不认识的字段“{name}”", field=name)
     return RawList("json", headers, rows, columns)
+
+
+def _clean(value: Any) -> Any:
+    """JSON values with every string in them made safe (see ``clean_text``)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [_clean(v) for v in value]
+    if isinstance(value, dict):
+        return {clean_text(str(k)): _clean(v) for k, v in value.items()}
+    return value

@@ -65,6 +65,15 @@ def propose_contract(session: Session, db: Database, actor: Actor, inp: Contract
         Contract.id != (predecessor.id if predecessor else -1)))
     if taken and taken >= post.places:
         raise RuleViolation("rule.post_full", f"该岗位共{post.places}个名额，协议期内已满")
+    if inp.monthly_subsidy is not None and inp.monthly_subsidy < 0:
+        raise ValidationFailed("validation.negative_amount", "月岗位补贴不能为负数",
+                               field="monthly_subsidy")
+    overlapping = session.scalar(select(func.count()).select_from(Contract).where(
+        Contract.person_id == person.id, Contract.state.in_([s.value for s in HOLDING]),
+        Contract.start_date <= inp.end_date, Contract.end_date >= inp.start_date,
+        Contract.id != (predecessor.id if predecessor else -1)))
+    if overlapping:
+        raise RuleViolation("rule.person_already_on_post", "该人员在此期间已有公益性岗位协议")
     now = db.clock.now()
     contract = Contract(
         post_id=post.id, person_id=person.id, village_id=post.village_id, kind=inp.kind,
@@ -90,6 +99,9 @@ def record_insurance(db: Database, actor: Actor, contract_id: int, policy_no: st
     policy_no = policy_no.strip()
     if not policy_no:
         raise ValidationFailed("validation.required", "缺少“保单号”", field="insurance_policy_no")
+    if len(policy_no) > 40:
+        raise ValidationFailed("validation.too_long", "保单号不能超过40个字符",
+                               field="insurance_policy_no")
     with one_step(db, Contract, contract_id, expected_version) as (session, contract):
         apply(session, db, "contract", contract, "record_insurance", actor, f"保单号 {policy_no}")
         contract.insurance_policy_no = policy_no

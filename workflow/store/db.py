@@ -21,7 +21,7 @@ CALENDAR_TTL_S = 60.0
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30}, **kwargs)
+        engine = create_engine(url, connect_args={"timeout": 30}, hide_parameters=True, **kwargs)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -35,7 +35,8 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     pooling = {} if "poolclass" in kwargs else {"pool_size": 10, "max_overflow": 20}
     # No pre-ping: it costs a round trip per transaction; stale connections are recycled instead.
-    return create_engine(url, pool_recycle=1800, **pooling, **kwargs)
+    # hide_parameters: a failing statement is logged without its values (names, phones).
+    return create_engine(url, pool_recycle=1800, hide_parameters=True, **pooling, **kwargs)
 
 
 @dataclass

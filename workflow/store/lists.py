@@ -32,7 +32,15 @@ from ..engine import Transition
 from ..errors import DomainError, NotFound, ValidationFailed
 from ..identity import birth_date, sex
 from ..lists.check import ABSORPTION, Candidate, check_rows
-from ..lists.columns import HEADER_OF, ListRow, RowError, cell_masker, error_of, read_row
+from ..lists.columns import (
+    HEADER_OF,
+    ListRow,
+    RowError,
+    cell_masker,
+    clean_text,
+    error_of,
+    read_row,
+)
 from ..lists.parse import read_list
 from ..lists.result import result_workbook_bytes
 from ..roles import Actor, Role
@@ -44,6 +52,7 @@ from .db import Database
 from .models import Claim, ClaimHistory, ClaimList, Contract, Organisation, Person, Village
 from .transitions import _history_values
 
+MAX_ID = 2**31 - 1  # INTEGER ids (PostgreSQL int4)
 CHUNK = 10_000  # bound parameters per IN (...) look-up
 DEAD = [s.value for s in CLAIM_DEAD_STATES]
 
@@ -86,7 +95,8 @@ def upload_list(db: Database, actor: Actor, filename: str, content: bytes, *,
     now = db.clock.now()
     with db.transaction() as session:
         claim_list = ClaimList(
-            org_id=org.id, uploaded_by=actor.user_id, filename=(filename or "")[-200:],
+            org_id=org.id, uploaded_by=actor.user_id,
+            filename=clean_text(filename or "")[-200:],
             file_format=raw.file_format, sha256=hashlib.sha256(content).hexdigest(),
             dry_run=dry_run, outcomes={}, created_at=now)
         session.add(claim_list)
@@ -118,6 +128,8 @@ def upload_list(db: Database, actor: Actor, filename: str, content: bytes, *,
 
 def get_list(db: Database, actor: Actor, list_id: int) -> ClaimList:
     """An uploaded list of the actor's own organisation; any other is not found."""
+    if not 1 <= list_id <= MAX_ID:  # no database can look it up: nobody has it
+        raise NotFound("not_found.list", "未找到该清单", id=list_id)
     with db.sessions() as session:
         claim_list = session.get(ClaimList, list_id)
         if claim_list is None or actor.org_id is None or claim_list.org_id != actor.org_id:
