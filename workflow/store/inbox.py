@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import Select, and_, func, or_, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from ..errors import ValidationFailed
 from ..roles import Actor, Role
@@ -138,6 +138,7 @@ def _capped_count(session: Session, q: Select) -> int:
 
 def contracts_inbox(session: Session, actor: Actor, limit: int = PAGE) -> list[Contract]:
     q = _scope(select(Contract), Contract, actor, CONTRACT_WAITING)
+    q = q.options(selectinload(Contract.person))  # the page shows names after the session
     return list(session.scalars(q.order_by(Contract.due_at, Contract.id).limit(limit)))
 
 
