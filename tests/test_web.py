@@ -23,3 +23,23 @@ def test_home_leads_to_the_inbox_and_the_machine_page_renders(db):
         help_page = client.get("/help/machines")
         assert "stateDiagram-v2" in help_page.text
         assert "village_verified --&gt; hr_reviewed: approve (hr)" in help_page.text
+
+
+def test_help_page_draws_both_machines_from_the_tables(db):
+    import shutil
+    import xml.etree.ElementTree as ET
+
+    from web.diagrams import svg
+
+    if shutil.which("dot") is None:  # make sysdeps installs Graphviz
+        import pytest
+
+        pytest.skip("Graphviz is not installed")
+    for name in ("claim", "contract"):
+        picture = svg(name)
+        root = ET.fromstring(picture)
+        text = "".join(root.itertext())
+        assert "村级已核实" in text and "核实通过" in text
+    with TestClient(create_app(db)) as client:
+        page = client.get("/help/machines").text
+        assert page.count("<svg") >= 2

@@ -32,6 +32,7 @@ from workflow.store.db import Database
 from workflow.store.inbox import COUNT_CAP
 
 from .api import api_router
+from .diagrams import svg as diagram_svg
 from .i18n import LANGUAGES, template_gettext
 from .pages import public_pages, staff_router
 from .pages.guard import Forbidden, SignInRequired, on_forbidden, on_sign_in_required
@@ -60,7 +61,8 @@ def home() -> Redirect:
 @get("/help/machines", sync_to_thread=False, include_in_schema=False)
 def machines_page() -> Template:
     diagrams = {wf.label: mermaid(wf) for wf in WORKFLOWS.values()}
-    return Template("machines.html", context={"diagrams": diagrams,
+    pictures = {wf.label: diagram_svg(wf.name) for wf in WORKFLOWS.values()}
+    return Template("machines.html", context={"diagrams": diagrams, "pictures": pictures,
                                               "workflows": list(WORKFLOWS.values())})
 
 
