@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, MediaType, get
+from litestar import Litestar, MediaType, Request, get
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
@@ -35,7 +35,7 @@ from .api import api_router
 from .diagrams import svg as diagram_svg
 from .i18n import LANGUAGES, template_gettext
 from .pages import public_pages, staff_router
-from .pages.guard import Forbidden, SignInRequired, on_forbidden, on_sign_in_required
+from .pages.guard import Forbidden, SignInRequired, language, on_forbidden, on_sign_in_required
 from .problems import EXCEPTION_HANDLERS
 from .sysdeps import missing_system_packages
 from .timing import server_timing
@@ -59,10 +59,11 @@ def home() -> Redirect:
 
 
 @get("/help/machines", sync_to_thread=False, include_in_schema=False)
-def machines_page() -> Template:
+def machines_page(request: Request[Any, Any, Any]) -> Template:
     diagrams = {wf.label: mermaid(wf) for wf in WORKFLOWS.values()}
     pictures = {wf.label: diagram_svg(wf.name) for wf in WORKFLOWS.values()}
-    return Template("machines.html", context={"diagrams": diagrams, "pictures": pictures,
+    return Template("machines.html", context={"lang": language(request),
+                                              "diagrams": diagrams, "pictures": pictures,
                                               "workflows": list(WORKFLOWS.values())})
 
 

@@ -1,0 +1,1 @@
+"""Message catalogues of the pages (English; the message ids are the Chinese texts)."""
