@@ -21,7 +21,6 @@ import platform
 import random
 import statistics
 import sys
-import tempfile
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -31,11 +30,10 @@ from pathlib import Path
 os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # no argon2 in the set-up
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import create_engine, insert, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import insert, text
 from stdnum.cn import ric
 
-from workflow.cli import upgrade
+from bench.databases import PG_DEFAULT, fresh_pg, fresh_sqlite
 from workflow.clock import FrozenClock
 from workflow.identity import birth_date, sex
 from workflow.lists.columns import COLUMNS
@@ -48,33 +46,10 @@ from workflow.store.models import Organisation, Person, Township, Village
 
 NOW = datetime(2026, 11, 28, 10)
 SECRET = b"bench-secret-0123456789abcdef"
-PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/fuzhi_bench"
 VILLAGES = 30
 AGENT = Actor(user_id=1, roles=frozenset({Role.AGENT}), org_id=1, name="bench")
 
 
-def fresh_sqlite() -> str:
-    url = f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}"
-    upgrade(url)
-    return url
-
-
-def fresh_pg(url: str) -> str:
-    target = make_url(url)
-    admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                              {"n": target.database}).first()
-        if not exists:
-            conn.execute(text(f'CREATE DATABASE "{target.database}"'))
-    admin.dispose()
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(url)
-    return url
 
 
 def people(n: int, seed: int = 7) -> list[dict[str, object]]:

@@ -13,7 +13,6 @@ import gc
 import platform
 import statistics
 import sys
-import tempfile
 import time
 import tracemalloc
 from datetime import datetime
@@ -25,7 +24,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import transitions
 from sqlalchemy import create_engine, insert, text
 
-from workflow.cli import upgrade
+from bench.databases import fresh_pg, fresh_sqlite
 from workflow.clock import FrozenClock
 from workflow.engine import fire
 from workflow.machines import CLAIM
@@ -40,21 +39,6 @@ VERIFIER = Actor(user_id=2, roles=frozenset({Role.VILLAGE}), village_ids=frozens
                  name="bench")
 
 
-def fresh_sqlite() -> str:
-    path = Path(tempfile.mkdtemp()) / "bench.db"
-    url = f"sqlite:///{path}"
-    upgrade(url)
-    return url
-
-
-def fresh_pg(url: str) -> str:
-    engine = create_engine(url)
-    with engine.begin() as conn:
-        conn.execute(text("DROP SCHEMA public CASCADE"))
-        conn.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    upgrade(url)
-    return url
 
 
 def seed_claims(db: Database, n: int) -> list[int]:
@@ -222,7 +206,6 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/fuzhi_bench")
     args = ap.parse_args()
-    ensure_pg_database(args.pg)
 
     print(f"machine: {platform.node()} {platform.machine()}, Python {platform.python_version()}, "
           f"{__import__('os').cpu_count()} cores; n={args.n} per run, median of {args.runs} runs\n")
@@ -246,14 +229,6 @@ def main() -> None:
     print(f"\nshared machine, engine.fire (checks + machine + deadline): {fire_us:.1f} µs per step")
     print(f"a Machine per object instead: {per_row_ms:.2f} ms and {per_row_kb:.0f} KB each")
 
-
-def ensure_pg_database(url: str) -> None:
-    base, _, name = url.rpartition("/")
-    engine = create_engine(f"{base}/postgres", isolation_level="AUTOCOMMIT")
-    with engine.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
-            conn.execute(text(f'CREATE DATABASE "{name}"'))
-    engine.dispose()
 
 
 if __name__ == "__main__":
