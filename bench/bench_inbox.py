@@ -84,9 +84,10 @@ def populate(db: Database, claims: int, rng: random.Random) -> dict[str, str]:
         create_user(s, db, username="village_bench", password="bench-pass-1", roles=["village"],
                     village_ids=[1, 2, 3])
     if db.dialect == "postgresql":
-        with db.engine.connect() as conn:
-            conn.execute(text("ANALYZE"))
-            conn.commit()
+        # What autovacuum does after a bulk load: statistics, and the visibility map that lets
+        # counts use index-only scans (without it the first page takes 30 ms, not 2).
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text("VACUUM ANALYZE"))
     else:
         with db.engine.connect() as conn:
             conn.execute(text("ANALYZE"))
