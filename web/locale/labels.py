@@ -149,6 +149,23 @@ LABELS = (
     N_("按姓名查询请至少输入两个字"),
     N_("分页参数无效"),
     N_("未找到该清单"),
+    N_("银行文件格式只能是 xlsx 或 csv"),
+    N_("回单文件是空的"),
+    N_("回单文件须为 .xlsx 或 .csv"),
+    N_("无法读取该 Excel 文件"),
+    N_("有申请同时被其他批次选中，请刷新后重试"),
+    N_("发放须由财务人员办理"),
+    N_("请选择要发放的申请或筛选条件"),
+    N_("没有可发放的申请"),
+    N_("未找到该发放批次"),
+    N_("请填写银行流水号"),
+    N_("请填写失败原因"),
+    N_("该批次已确认或关闭，不能再导出银行文件"),
+    N_("该批次没有待发放的明细"),
+    N_("该批次已关闭"),
+    N_("未找到该发放明细"),
+    N_("该笔已确认发放，不能标记为失败"),
+    N_("批次内还有未确认的明细，不能关闭"),
     N_("缺少“姓名”"),
     N_("劳动力类型须为全劳力、弱劳力或半劳力"),
     N_("行政村不存在"),
@@ -192,6 +209,7 @@ LABELS = (
 # workflow/store/contracts.py: f'该岗位共{post.places}个名额，协议期内已满'
 # workflow/store/evidence.py: f'单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB'
 # workflow/store/evidence.py: f"材料类别须为：{'、'.join(KINDS)}"
+# workflow/store/payout_files.py: f"回单文件缺少列：{'、'.join(missing)}"
 # workflow/store/people.py: f'未知的申报单位类型“{kind}”'
 # workflow/store/people.py: f'未知的帮扶对象类别“{group}”'
 # workflow/store/posts.py: f'名额须为1至{MAX_PLACES}个'

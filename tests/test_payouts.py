@@ -1,0 +1,370 @@
+"""Payout batches: batch, bank file, confirm, failures, crash and race safety, reconciliation."""
+
+from __future__ import annotations
+
+import csv
+import io
+import threading
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date
+from decimal import Decimal
+
+import openpyxl
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.exc import IntegrityError
+
+from workflow.errors import InvalidTransition, TransitionRefused, ValidationFailed
+from workflow.store import payouts
+from workflow.store.claims import ClaimInput, submit_claim
+from workflow.store.inbox import Filters
+from workflow.store.models import Claim, ClaimHistory, Organisation
+from workflow.store.payout_models import PayoutBatch, PayoutLine
+from workflow.store.transitions import transition
+from workflow.store.users import actor_for, create_user
+
+from .builders import claim_in, county, person
+
+ORG_ACCOUNT = "6222020200112233445"
+PERSON_ACCOUNT = "6217000000000000123"  # what builders.person registers
+PAID_ON = date(2026, 11, 27)
+
+
+@pytest.fixture
+def c(db):
+    county_ = county(db)
+    with db.transaction() as s:
+        org = s.get(Organisation, county_.org)
+        org.bank_account_enc, org.bank_last4 = db.vault.encrypt(ORG_ACCOUNT), ORG_ACCOUNT[-4:]
+
+        def user(name, roles):
+            return actor_for(s, create_user(s, db, username=name, password="password-123",
+                                            roles=roles, display_name=name))
+
+        county_.finance2 = user("finance2", ["finance"])
+        county_.hr_finance = user("hrfin", ["hr", "finance"])
+    return county_
+
+
+def approved(db, c, n):
+    return [claim_in(db, c, "hr_reviewed").id for _ in range(n)]
+
+
+def transport_claim(db, c, approver=None):
+    claim = submit_claim(db, c.agent, ClaimInput(
+        "transport_subsidy", person(db, c.village, name="扎西"), 2026,
+        {"destination": "out_of_province", "employment_start": "2026-03-01", "fare": "650"}))
+    transition(db, "claim", claim.id, "verify", c.verifier)
+    return transition(db, "claim", claim.id, "approve", approver or c.hr).id
+
+
+def states(db, ids):
+    with db.sessions() as s:
+        return {i: s.get(Claim, i).state for i in ids}
+
+
+def pay_steps(db, claim_id):
+    with db.sessions() as s:
+        return s.scalar(select(func.count()).select_from(ClaimHistory).where(
+            ClaimHistory.claim_id == claim_id, ClaimHistory.trigger == "pay"))
+
+
+def line_ids(db, batch_id):
+    return [li.id for li in payouts.get_batch(db, batch_id).lines]
+
+
+# --- batch -----------------------------------------------------------------------------------
+
+def test_a_batch_carries_control_totals_per_payee(db, c):
+    ids = [*approved(db, c, 3), transport_claim(db, c)]
+    batch = payouts.create_batch(db, c.finance, ids)
+    assert batch.reference == "FK2026-0001"
+    assert (batch.state, batch.line_count, batch.total_amount) == ("open", 4, Decimal("1550.00"))
+    totals = {t["payee"]: t for t in batch.payee_totals["payees"]}
+    assert totals["德钦劳务经纪人扎西"] == {"payee": "德钦劳务经纪人扎西", "payee_kind": "org",
+                                    "account_last4": "3445", "lines": 3, "amount": "900.00"}
+    assert totals["扎西"]["amount"] == "650.00" and totals["扎西"]["account_last4"] == "0123"
+    assert payouts.create_batch(db, c.finance, approved(db, c, 1)).reference == "FK2026-0002"
+
+
+def test_a_batch_can_be_made_from_inbox_filters(db, c):
+    ids = approved(db, c, 2)
+    transport_claim(db, c)
+    batch = payouts.create_batch(db, c.finance, filters=Filters(subsidy_type="labour_export_service"))
+    assert sorted(li.claim_id for li in payouts.get_batch(db, batch.id).lines) == sorted(ids)
+
+
+def test_only_approved_claims_can_be_batched(db, c):
+    verified = claim_in(db, c, "village_verified").id
+    with pytest.raises(InvalidTransition) as err:
+        payouts.create_batch(db, c.finance, [verified, *approved(db, c, 1)])
+    assert err.value.details["claim_ids"] == [verified]
+
+
+def test_only_finance_makes_batches(db, c):
+    with pytest.raises(TransitionRefused):
+        payouts.create_batch(db, c.hr, approved(db, c, 1))
+
+
+def test_a_claim_cannot_be_in_two_open_batches(db, c):
+    ids = approved(db, c, 2)
+    payouts.create_batch(db, c.finance, ids)
+    with pytest.raises(InvalidTransition):
+        payouts.create_batch(db, c.finance2, ids[:1])
+    with pytest.raises(ValidationFailed, match="没有可发放"):
+        payouts.create_batch(db, c.finance2, filters=Filters())
+
+
+def test_the_database_refuses_a_second_open_line_for_a_claim(db, c):
+    claim_id = approved(db, c, 1)[0]
+    batch = payouts.create_batch(db, c.finance, [claim_id])
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(text(
+            "INSERT INTO payout_line (batch_id, seq, claim_id, open_claim_id, payee_kind, "
+            "payee_name, account_enc, account_last4, amount, status, updated_at) VALUES "
+            "(:b, 2, :c, :c, 'claimant', 'x', 'x', '0000', 300, 'pending', '2026-11-28')"),
+            {"b": batch.id, "c": claim_id})
+
+
+def test_the_database_refuses_a_second_paid_line_for_a_claim(db, c):
+    claim_id = approved(db, c, 1)[0]
+    first = payouts.create_batch(db, c.finance, [claim_id])
+    payouts.mark_failed(db, c.finance, line_ids(db, first.id)[0], "账户已销户")
+    second = payouts.create_batch(db, c.finance, [claim_id])
+    payouts.confirm_paid(db, c.finance, second.id, "B001", PAID_ON)
+    with pytest.raises(IntegrityError), db.engine.begin() as conn:
+        conn.execute(text("UPDATE payout_line SET status = 'paid', paid_claim_id = claim_id "
+                          "WHERE batch_id = :b"), {"b": first.id})
+
+
+# --- bank file -------------------------------------------------------------------------------
+
+def test_the_xlsx_bank_file_has_the_documented_layout(db, c):
+    ids = approved(db, c, 2)
+    batch = payouts.create_batch(db, c.finance, ids)
+    sheet = openpyxl.load_workbook(io.BytesIO(payouts.bank_file(db, c.finance, batch.id, "xlsx"))).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0] == ("序号", "收款人", "收款账号", "金额", "附言")
+    assert rows[1] == (1, "德钦劳务经纪人扎西", ORG_ACCOUNT, 300, str(ids[0]))
+    assert sheet.cell(2, 3).data_type == "s"  # the account is text, all its digits kept
+    assert len(rows) == 3
+    assert payouts.get_batch(db, batch.id).state == "exported"
+
+
+def test_the_csv_bank_file_is_utf8_with_bom(db, c):
+    ids = [transport_claim(db, c)]
+    batch = payouts.create_batch(db, c.finance, ids)
+    content = payouts.bank_file(db, c.finance, batch.id, "csv")
+    assert content.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert rows == [["序号", "收款人", "收款账号", "金额", "附言"],
+                    ["1", "扎西", PERSON_ACCOUNT, "650.00", str(ids[0])]]
+
+
+def test_the_bank_file_is_for_finance_only(db, c):
+    batch = payouts.create_batch(db, c.finance, approved(db, c, 1))
+    with pytest.raises(TransitionRefused):
+        payouts.bank_file(db, c.hr, batch.id, "csv")
+
+
+# --- confirm ---------------------------------------------------------------------------------
+
+def test_confirming_a_batch_pays_every_claim_once(db, c):
+    ids = approved(db, c, 3)
+    batch = payouts.create_batch(db, c.finance, ids)
+    outcomes = payouts.confirm_paid(db, c.finance, batch.id, "B20261127001", PAID_ON)
+    assert [o.outcome for o in outcomes] == ["paid"] * 3
+    assert set(states(db, ids).values()) == {"finance_paid"}
+    done = payouts.get_batch(db, batch.id)
+    assert done.state == "confirmed"
+    assert {(li.status, li.bank_reference, li.paid_on, li.open_claim_id, li.paid_claim_id)
+            for li in done.lines} == {("paid", "B20261127001", PAID_ON, None, li.claim_id)
+                                      for li in done.lines}
+    again = payouts.confirm_paid(db, c.finance, batch.id, "B20261127001", PAID_ON)
+    assert [o.outcome for o in again] == ["already_paid"] * 3
+    assert [pay_steps(db, i) for i in ids] == [1, 1, 1]
+
+
+def test_single_lines_can_be_confirmed(db, c):
+    ids = approved(db, c, 2)
+    batch = payouts.create_batch(db, c.finance, ids)
+    first = line_ids(db, batch.id)[0]
+    assert [o.outcome for o in payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON,
+                                                    [first, 999999])] == ["paid", "not_in_batch"]
+    assert states(db, ids) == {ids[0]: "finance_paid", ids[1]: "hr_reviewed"}
+    assert payouts.get_batch(db, batch.id).state == "open"
+
+
+def test_the_reviewer_cannot_confirm_the_payment(db, c):
+    own = transport_claim(db, c, approver=c.hr_finance)
+    other = approved(db, c, 1)[0]
+    batch = payouts.create_batch(db, c.finance, [own, other])
+    outcomes = payouts.confirm_paid(db, c.hr_finance, batch.id, "B1", PAID_ON)
+    assert [(o.claim_id, o.outcome) for o in outcomes] == [(own, "refused"), (other, "paid")]
+    assert outcomes[0].code == "transition.separation_of_duties"
+    assert states(db, [own]) == {own: "hr_reviewed"}
+    assert [o.outcome for o in payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)] \
+        == ["paid", "already_paid"]
+
+
+# --- failures --------------------------------------------------------------------------------
+
+def test_a_failed_line_goes_back_to_the_pool_with_its_reason(db, c):
+    ids = approved(db, c, 3)
+    batch = payouts.create_batch(db, c.finance, ids)
+    failed = line_ids(db, batch.id)[1]
+    payouts.mark_failed(db, c.finance, failed, "户名与账号不符")
+    outcomes = payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
+    assert [o.outcome for o in outcomes] == ["paid", "not_pending", "paid"]
+    assert payouts.get_batch(db, batch.id).state == "confirmed"
+    assert states(db, ids)[ids[1]] == "hr_reviewed"
+    with db.sessions() as s:
+        assert [cl.id for cl in s.scalars(payouts.pool_query())] == [ids[1]]
+        assert payouts.last_failures(s, [ids[1]]) == {ids[1]: "户名与账号不符"}
+    again = payouts.create_batch(db, c.finance, [ids[1]])
+    assert [o.outcome for o in payouts.confirm_paid(db, c.finance, again.id, "B2", PAID_ON)] \
+        == ["paid"]
+    assert [pay_steps(db, i) for i in ids] == [1, 1, 1]
+
+
+def test_a_paid_line_cannot_be_marked_failed(db, c):
+    batch = payouts.create_batch(db, c.finance, approved(db, c, 1))
+    payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
+    with pytest.raises(InvalidTransition):
+        payouts.mark_failed(db, c.finance, line_ids(db, batch.id)[0], "退票")
+
+
+def test_a_failure_needs_a_reason(db, c):
+    batch = payouts.create_batch(db, c.finance, approved(db, c, 1))
+    with pytest.raises(ValidationFailed):
+        payouts.mark_failed(db, c.finance, line_ids(db, batch.id)[0], "  ")
+
+
+# --- crash and races -------------------------------------------------------------------------
+
+def test_a_confirmation_that_crashed_half_way_is_safely_run_again(db, c, monkeypatch):
+    ids = approved(db, c, 5)
+    batch = payouts.create_batch(db, c.finance, ids)
+    real, calls = payouts._mark_paid, []
+
+    def crash_on_third(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 3:  # after the claim's pay step, before the commit
+            raise RuntimeError("power cut")
+        real(*args, **kwargs)
+
+    monkeypatch.setattr(payouts, "_mark_paid", crash_on_third)
+    with pytest.raises(RuntimeError):
+        payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
+    assert list(states(db, ids).values()) == ["finance_paid"] * 2 + ["hr_reviewed"] * 3
+    monkeypatch.setattr(payouts, "_mark_paid", real)
+    outcomes = payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
+    assert [o.outcome for o in outcomes] == ["already_paid"] * 2 + ["paid"] * 3
+    assert set(states(db, ids).values()) == {"finance_paid"}
+    assert [pay_steps(db, i) for i in ids] == [1] * 5
+
+
+def race_confirmations(db, c, n_claims=6, threads=6):
+    ids = approved(db, c, n_claims)
+    batch = payouts.create_batch(db, c.finance, ids)
+    barrier = threading.Barrier(threads)
+    actors = [c.finance, c.finance2]
+
+    def confirm(i):
+        barrier.wait()
+        return payouts.confirm_paid(db, actors[i % 2], batch.id, f"B{i}", PAID_ON)
+
+    with ThreadPoolExecutor(threads) as pool:
+        results = [o for outcomes in pool.map(confirm, range(threads)) for o in outcomes]
+    paid = [o.claim_id for o in results if o.outcome == "paid"]
+    assert sorted(paid) == sorted(ids), results
+    assert {o.outcome for o in results} <= {"paid", "already_paid", "conflict"}
+    assert set(states(db, ids).values()) == {"finance_paid"}
+    assert [pay_steps(db, i) for i in ids] == [1] * n_claims
+    with db.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(PayoutLine).where(
+            PayoutLine.status == "paid")) == n_claims
+        assert s.get(PayoutBatch, batch.id).state == "confirmed"
+
+
+def test_concurrent_confirmations_pay_each_claim_once(db, c):
+    race_confirmations(db, c)
+
+
+@pytest.mark.postgres
+def test_concurrent_confirmations_pay_each_claim_once_on_postgres(db, c):
+    race_confirmations(db, c, n_claims=20, threads=8)
+
+
+# --- reconciliation --------------------------------------------------------------------------
+
+def return_file(db, c, batch_id, fmt):
+    """The bank's return file: the bank file with 状态 and 银行流水号, and injected faults."""
+    rows = list(csv.reader(io.StringIO(
+        payouts.bank_file(db, c.finance, batch_id, "csv").decode("utf-8-sig"))))
+    header, lines = [*rows[0], "状态", "银行流水号"], [[*r, "成功", f"S{r[0]}"] for r in rows[1:]]
+    lines[3][5] = "失败"
+    lines[2][3] = "299.00"  # amount mismatch
+    body = [lines[1], lines[1], lines[2], lines[3], ["9", "陌生人", "6222000000000000999", "100.00",
+                                                   "999999", "成功", "S9"]]  # 1st line missing
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows([header, *body])
+        return "return.csv", out.getvalue().encode("gb18030")
+    wb = openpyxl.Workbook()
+    for r in [header, *body]:
+        wb.active.append(r)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return "return.xlsx", buf.getvalue()
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_reconciliation_flags_every_bad_line_and_corrects_nothing(db, c, fmt):
+    ids = approved(db, c, 4)
+    batch = payouts.create_batch(db, c.finance, ids)
+    name, content = return_file(db, c, batch.id, fmt)
+    payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON, line_ids(db, batch.id)[:2])
+    before = (states(db, ids), [li.status for li in payouts.get_batch(db, batch.id).lines])
+    result = payouts.reconcile(db, c.finance, batch.id, name, content)
+    assert [m["reference"] for m in result.missing] == [str(ids[0])]
+    assert [(d["reference"], d["rows"]) for d in result.duplicates] == [(str(ids[1]), [2, 3])]
+    assert [(m["reference"], m["found"]) for m in result.amount_mismatches] \
+        == [(str(ids[2]), Decimal("299.00"))]
+    assert [u["reference"] for u in result.unknown] == ["999999"]
+    assert result.matched == 3 and not result.clean  # the duplicate's two rows and the 4th
+    after = (states(db, ids), [li.status for li in payouts.get_batch(db, batch.id).lines])
+    assert after == before
+
+
+def test_the_bank_saying_failed_for_a_paid_line_is_flagged(db, c):
+    ids = approved(db, c, 1)
+    batch = payouts.create_batch(db, c.finance, ids)
+    content = payouts.bank_file(db, c.finance, batch.id, "csv").decode("utf-8-sig")
+    payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
+    head, line = content.strip().split("\r\n")
+    returned = f"{head},状态,银行流水号\r\n{line},失败,S1\r\n".encode()
+    result = payouts.reconcile(db, c.finance, batch.id, "r.csv", returned)
+    assert [m["reference"] for m in result.status_mismatches] == [str(ids[0])]
+
+
+def test_a_return_file_without_the_columns_is_refused(db, c):
+    batch = payouts.create_batch(db, c.finance, approved(db, c, 1))
+    with pytest.raises(ValidationFailed, match="缺少列"):
+        payouts.reconcile(db, c.finance, batch.id, "r.csv", "附言,金额\r\n1,2\r\n".encode())
+
+
+# --- roster ----------------------------------------------------------------------------------
+
+def test_roster_lines_mask_the_id_and_the_account(db, c):
+    ids = [transport_claim(db, c), *approved(db, c, 2)]
+    batch = payouts.create_batch(db, c.finance, ids)
+    payouts.mark_failed(db, c.finance, line_ids(db, batch.id)[2], "退票")
+    lines = payouts.roster_lines(db, batch.id)
+    assert [li["amount"] for li in lines] == [Decimal("650.00"), Decimal("300.00")]
+    first = lines[0]
+    assert first["name"] == "扎西" and first["id_masked"].startswith("5334")
+    assert "*" in first["id_masked"] and len(first["id_masked"]) == 18
+    assert first["account_masked"] == "6217***********0123"
+    assert lines[1]["id_masked"] == ""  # a labour broker without a credit code
+    assert len(payouts.roster_lines(db, batch.id, include_failed=True)) == 3

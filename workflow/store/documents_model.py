@@ -1,0 +1,29 @@
+"""The register of issued documents: what a printed number and verification code stand for."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import DateTime, Index, Integer, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .models import Base
+
+
+class Document(Base):
+    """One issued PDF. Only its hash is kept: the document can be re-rendered from the case,
+    and a holder's copy is genuine when its code is here and current."""
+
+    __tablename__ = "document"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(30))
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    verification_code: Mapped[str] = mapped_column(String(32), unique=True)
+    subject_type: Mapped[str] = mapped_column(String(20))
+    subject_id: Mapped[int] = mapped_column(Integer)
+    content_sha256: Mapped[str | None] = mapped_column(String(64))
+    issued_at: Mapped[datetime] = mapped_column(DateTime)
+    issued_by: Mapped[int] = mapped_column(Integer)
+    superseded_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    __table_args__ = (Index("ix_document_subject", "subject_type", "subject_id", "kind"),)

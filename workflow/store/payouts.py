@@ -1,0 +1,377 @@
+"""Payout batches: finance turns approved claims into payments, each claim paid exactly once.
+
+Double payment is refused three times over: the claim's ``pay`` step only leaves
+``hr_reviewed`` once (state); ``payout_line.paid_claim_id`` is UNIQUE (constraint); and each
+line is confirmed in its own transaction with the claim's step, so a confirmation that dies
+half-way is simply run again (lines already paid are skipped).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from ..errors import Conflict, InvalidTransition, NotFound, TransitionRefused, ValidationFailed
+from ..identity import mask
+from ..roles import Actor, Role
+from ..states import ClaimState
+from . import payout_files
+from .db import Database
+from .inbox import Filters, _search
+from .models import Claim, Organisation, Person
+from .payout_models import PayoutBatch, PayoutLine
+from .transitions import apply, conflicts_mapped
+
+PAYABLE = ClaimState.HR_REVIEWED.value
+ATTEMPTS = 3
+
+
+@dataclass(frozen=True)
+class LineOutcome:
+    """What a confirmation did to one line: ``paid``, ``already_paid``, ``refused`` (the
+    claim's step was refused: ``code`` says why, e.g. separation of duties), ``not_pending``
+    (the line failed earlier), ``not_in_batch`` or ``conflict`` (retry)."""
+
+    line_id: int
+    claim_id: int | None
+    outcome: str
+    code: str | None = None
+    message: str | None = None
+
+
+@dataclass
+class Reconciliation:
+    """The bank's return file against the batch; nothing is corrected, only listed."""
+
+    batch_reference: str
+    matched: int = 0
+    missing: list[dict[str, Any]] = field(default_factory=list)
+    duplicates: list[dict[str, Any]] = field(default_factory=list)
+    amount_mismatches: list[dict[str, Any]] = field(default_factory=list)
+    unknown: list[dict[str, Any]] = field(default_factory=list)
+    status_mismatches: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not (self.missing or self.duplicates or self.amount_mismatches or self.unknown
+                    or self.status_mismatches)
+
+
+def _require_finance(actor: Actor) -> None:
+    if Role.FINANCE not in actor.roles:
+        raise TransitionRefused("transition.not_your_role", "发放须由财务人员办理")
+
+
+def pool_query(filters: Filters | None = None) -> Any:
+    """Approved claims not in an open batch: the pool a batch is made from (failed lines too)."""
+    q = select(Claim).where(Claim.state == PAYABLE, ~exists().where(
+        PayoutLine.open_claim_id == Claim.id))
+    f = filters or Filters()
+    if f.subsidy_type:
+        q = q.where(Claim.subsidy_type == f.subsidy_type)
+    if f.village_id:
+        q = q.where(Claim.village_id == f.village_id)
+    if f.batch:
+        q = q.where(Claim.batch_ref == f.batch)
+    if f.q:
+        q = _search(q, f.q)
+    return q
+
+
+def last_failures(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
+    """Why the bank last returned each of these claims, for those it did."""
+    rows = session.execute(select(PayoutLine.claim_id, PayoutLine.failure_reason).where(
+        PayoutLine.claim_id.in_(claim_ids), PayoutLine.status == "failed").order_by(
+        PayoutLine.id))
+    return {claim_id: reason or "" for claim_id, reason in rows}
+
+
+def create_batch(db: Database, actor: Actor, claim_ids: Sequence[int] | None = None,
+                 filters: Filters | None = None) -> PayoutBatch:
+    """A batch of the given approved claims, or of every pooled claim matching ``filters``."""
+    _require_finance(actor)
+    if claim_ids is None and filters is None:
+        raise ValidationFailed("validation.payout_selection", "请选择要发放的申请或筛选条件")
+    for _ in range(ATTEMPTS):
+        try:
+            with db.transaction() as s:
+                return _create(s, db, actor, claim_ids, filters)
+        except IntegrityError:
+            continue  # a concurrent batch took a claim or the reference: look again
+    raise Conflict("conflict.payout_batch", "有申请同时被其他批次选中，请刷新后重试")
+
+
+def _create(s: Session, db: Database, actor: Actor, claim_ids: Sequence[int] | None,
+            filters: Filters | None) -> PayoutBatch:
+    q = pool_query(filters).options(selectinload(Claim.person), selectinload(Claim.claimant))
+    if claim_ids is not None:
+        wanted = list(dict.fromkeys(claim_ids))
+        claims = list(s.scalars(q.where(Claim.id.in_(wanted)).order_by(Claim.id)))
+        refused = sorted(set(wanted) - {c.id for c in claims})
+        if refused:
+            raise InvalidTransition("payout.not_payable",
+                                    "以下申请不是待发放状态，或已在未结批次中："
+                                    + "、".join(map(str, refused)), claim_ids=refused)
+    else:
+        claims = list(s.scalars(q.order_by(Claim.id)))
+    if not claims:
+        raise ValidationFailed("payout.empty", "没有可发放的申请")
+    payees = [_payee(c) for c in claims]
+    no_account = [c.id for c, p in zip(claims, payees, strict=True) if p[1] is None]
+    if no_account:
+        raise ValidationFailed("payout.no_bank_account", "以下申请的收款人未登记银行账号："
+                               + "、".join(map(str, no_account)), claim_ids=no_account)
+    now = db.clock.now()
+    batch = PayoutBatch(reference=_next_reference(s, now.year), state="open",
+                        created_by=actor.user_id, created_at=now, line_count=len(claims),
+                        total_amount=sum((c.amount for c in claims), Decimal("0.00")),
+                        payee_totals={"payees": []})
+    totals: dict[tuple[str, int], dict[str, Any]] = {}
+    for seq, (claim, (key, enc, last4, name)) in enumerate(zip(claims, payees, strict=True), 1):
+        assert enc is not None
+        last4 = last4 or db.vault.decrypt(enc)[-4:]
+        batch.lines.append(PayoutLine(
+            seq=seq, claim_id=claim.id, open_claim_id=claim.id, payee_kind=claim.payee_kind,
+            payee_name=name, account_enc=enc, account_last4=last4, amount=claim.amount,
+            status="pending", updated_at=now))
+        t = totals.setdefault(key, {"payee": name, "payee_kind": key[0], "account_last4": last4,
+                                    "lines": 0, "amount": Decimal("0.00")})
+        t["lines"] += 1
+        t["amount"] += claim.amount
+    batch.payee_totals = {"payees": [{**t, "amount": f"{t['amount']:.2f}"}
+                                     for t in totals.values()]}
+    s.add(batch)
+    s.flush()
+    return batch
+
+
+def _payee(claim: Claim) -> tuple[tuple[str, int], str | None, str | None, str]:
+    """Who receives the money: the person, or the claimant organisation (per the subsidy)."""
+    holder: Person | Organisation = claim.person if claim.payee_kind == "person" else claim.claimant
+    kind = "person" if claim.payee_kind == "person" else "org"
+    return (kind, holder.id), holder.bank_account_enc, holder.bank_last4, holder.name
+
+
+def _next_reference(s: Session, year: int) -> str:
+    prefix = f"FK{year}-"
+    last = s.scalar(select(PayoutBatch.reference).where(PayoutBatch.reference.like(f"{prefix}%"))
+                    .order_by(func.length(PayoutBatch.reference).desc(),
+                              PayoutBatch.reference.desc()).limit(1))
+    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:04d}"
+
+
+def get_batch(db: Database, batch_id: int) -> PayoutBatch:
+    with db.sessions() as s:
+        batch = s.scalar(select(PayoutBatch).where(PayoutBatch.id == batch_id)
+                         .options(selectinload(PayoutBatch.lines)))
+        if batch is None:
+            raise NotFound("not_found.payout_batch", "未找到该发放批次", id=batch_id)
+        return batch
+
+
+def bank_file(db: Database, actor: Actor, batch_id: int, fmt: str) -> bytes:
+    """The bank file of the batch's pending lines, with full account numbers."""
+    _require_finance(actor)
+    if fmt not in payout_files.FORMATS:
+        raise ValidationFailed("validation.format", "银行文件格式只能是 xlsx 或 csv", field="fmt")
+    with db.transaction() as s:
+        batch = _batch(s, batch_id)
+        if batch.state not in ("open", "exported"):
+            raise InvalidTransition("payout.batch_settled", "该批次已确认或关闭，不能再导出银行文件")
+        lines = s.scalars(select(PayoutLine).where(PayoutLine.batch_id == batch_id,
+                                                   PayoutLine.status == "pending")
+                          .order_by(PayoutLine.seq)).all()
+        if not lines:
+            raise ValidationFailed("payout.nothing_to_export", "该批次没有待发放的明细")
+        rows = [payout_files.BankRow(li.seq, li.payee_name, db.vault.decrypt(li.account_enc),
+                                  li.amount, str(li.claim_id)) for li in lines]
+        batch.state, batch.exported_by, batch.exported_at = "exported", actor.user_id, db.clock.now()
+        reference = batch.reference
+    return payout_files.write(rows, fmt, reference)
+
+
+def _batch(s: Session, batch_id: int) -> PayoutBatch:
+    batch = s.get(PayoutBatch, batch_id)
+    if batch is None:
+        raise NotFound("not_found.payout_batch", "未找到该发放批次", id=batch_id)
+    return batch
+
+
+def confirm_paid(db: Database, actor: Actor, batch_id: int, bank_reference: str, paid_on: date,
+                 line_ids: Sequence[int] | None = None) -> list[LineOutcome]:
+    """Confirm the batch's lines (or the given ones) as paid: each line in its own transaction
+    with its claim's ``pay`` step. Safe to run again after a crash: paid lines are skipped."""
+    _require_finance(actor)
+    bank_reference = (bank_reference or "").strip()
+    if not bank_reference:
+        raise ValidationFailed("validation.required", "请填写银行流水号", field="bank_reference")
+    with db.sessions() as s:
+        batch = _batch(s, batch_id)
+        if batch.state == "closed":
+            raise InvalidTransition("payout.batch_closed", "该批次已关闭")
+        in_batch = dict(s.execute(select(PayoutLine.id, PayoutLine.claim_id).where(
+            PayoutLine.batch_id == batch_id).order_by(PayoutLine.seq)).all())
+    wanted = list(in_batch) if line_ids is None else list(dict.fromkeys(line_ids))
+    outcomes = []
+    for line_id in wanted:
+        if line_id not in in_batch:
+            outcomes.append(LineOutcome(line_id, None, "not_in_batch", "payout.not_in_batch",
+                                        "该明细不属于此批次"))
+            continue
+        outcomes.append(_confirm_line(db, actor, batch.reference, line_id, bank_reference,
+                                      paid_on))
+    settle(db, batch_id)
+    return outcomes
+
+
+def _confirm_line(db: Database, actor: Actor, batch_ref: str, line_id: int, bank_reference: str,
+                  paid_on: date) -> LineOutcome:
+    claim_id = None
+    for _ in range(ATTEMPTS):
+        try:
+            with conflicts_mapped(), db.transaction() as s:
+                # Take the line with a conditional UPDATE before reading anything: it locks the
+                # row (SQLite: the database), so a concurrent confirmation waits here and then
+                # finds the line no longer pending, instead of acting on a stale read.
+                took = s.execute(update(PayoutLine).where(
+                    PayoutLine.id == line_id, PayoutLine.status == "pending",
+                ).values(updated_at=db.clock.now()).execution_options(
+                    synchronize_session=False))
+                line = s.get(PayoutLine, line_id)
+                assert line is not None
+                claim_id = line.claim_id
+                if took.rowcount != 1:  # type: ignore[attr-defined]
+                    if line.status == "paid":
+                        return LineOutcome(line_id, claim_id, "already_paid")
+                    return LineOutcome(line_id, claim_id, "not_pending", "payout.line_failed",
+                                       line.failure_reason)
+                claim = s.get(Claim, claim_id)
+                try:
+                    apply(s, db, "claim", claim, "pay", actor,
+                          comment=f"{batch_ref} 第{line.seq}笔，银行流水号 {bank_reference}")
+                except TransitionRefused as exc:  # nothing was written yet
+                    return LineOutcome(line_id, claim_id, "refused", exc.code, exc.message)
+                _mark_paid(line, actor, bank_reference, paid_on, db)
+                s.flush()
+            return LineOutcome(line_id, claim_id, "paid")
+        except (Conflict, IntegrityError):
+            continue  # someone else took this line meanwhile: read it again
+    return LineOutcome(line_id, claim_id, "conflict", "conflict.stale", "该笔正在被他人处理，请稍后重试")
+
+
+def _mark_paid(line: PayoutLine, actor: Actor, bank_reference: str, paid_on: date,
+               db: Database) -> None:
+    line.status, line.open_claim_id, line.paid_claim_id = "paid", None, line.claim_id
+    line.bank_reference, line.paid_on, line.paid_by = bank_reference, paid_on, actor.user_id
+    line.updated_at = db.clock.now()
+
+
+def mark_failed(db: Database, actor: Actor, line_id: int, reason: str) -> PayoutLine:
+    """The bank returned this line: it leaves the batch, and its claim returns to the pool."""
+    _require_finance(actor)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed("validation.required", "请填写失败原因", field="reason")
+    with conflicts_mapped(), db.transaction() as s:
+        # Conditional, like a confirmation: a line paid meanwhile is not turned into a failure.
+        s.execute(update(PayoutLine).where(
+            PayoutLine.id == line_id, PayoutLine.status == "pending",
+        ).values(status="failed", open_claim_id=None, failure_reason=reason,
+                 failed_by=actor.user_id, updated_at=db.clock.now()).execution_options(
+            synchronize_session=False))
+        line = s.get(PayoutLine, line_id)
+        if line is None:
+            raise NotFound("not_found.payout_line", "未找到该发放明细", id=line_id)
+        if line.status == "paid":
+            raise InvalidTransition("payout.line_paid", "该笔已确认发放，不能标记为失败")
+    settle(db, line.batch_id)
+    return line
+
+
+def settle(db: Database, batch_id: int) -> None:
+    """A batch with no pending line left is confirmed (one statement: safe when concurrent)."""
+    with db.transaction() as s:
+        s.execute(update(PayoutBatch).where(
+            PayoutBatch.id == batch_id, PayoutBatch.state.in_(("open", "exported")),
+            ~exists().where(PayoutLine.batch_id == batch_id, PayoutLine.status == "pending"),
+        ).values(state="confirmed"))
+
+
+def close_batch(db: Database, actor: Actor, batch_id: int) -> PayoutBatch:
+    _require_finance(actor)
+    with db.transaction() as s:
+        batch = _batch(s, batch_id)
+        if batch.state != "confirmed":
+            raise InvalidTransition("payout.batch_not_confirmed", "批次内还有未确认的明细，不能关闭")
+        batch.state, batch.closed_at = "closed", db.clock.now()
+    return batch
+
+
+def reconcile(db: Database, actor: Actor, batch_id: int, filename: str,
+              content: bytes) -> Reconciliation:
+    """Match the bank's return file against the batch by 附言 (the claim number)."""
+    _require_finance(actor)
+    rows = payout_files.read_return(filename, content)
+    with db.sessions() as s:
+        batch = _batch(s, batch_id)
+        lines = {str(li.claim_id): li for li in s.scalars(
+            select(PayoutLine).where(PayoutLine.batch_id == batch_id))}
+    result = Reconciliation(batch.reference)
+    by_ref: dict[str, list[payout_files.ReturnRow]] = {}
+    for row in rows:
+        by_ref.setdefault(row.reference, []).append(row)
+    for ref, found in by_ref.items():
+        line = lines.get(ref)
+        if line is None:
+            result.unknown += [_entry(None, r) for r in found]
+            continue
+        if len(found) > 1:
+            result.duplicates.append({**_entry(line, found[0]), "rows": [r.row for r in found]})
+        for r in found:
+            if r.amount != line.amount:
+                result.amount_mismatches.append({**_entry(line, r), "found": r.amount})
+            elif (r.failed and line.status == "paid") or (not r.failed and line.status == "failed"):
+                result.status_mismatches.append({**_entry(line, r), "found": r.status})
+            else:
+                result.matched += 1
+    result.missing = [_entry(li, None) for ref, li in sorted(lines.items(), key=lambda x: x[1].seq)
+                      if ref not in by_ref]
+    return result
+
+
+def _entry(line: PayoutLine | None, row: payout_files.ReturnRow | None) -> dict[str, Any]:
+    return {"reference": row.reference if row else str(line.claim_id if line else ""),
+            "row": row.row if row else None, "line_id": line.id if line else None,
+            "seq": line.seq if line else None,
+            "payee": line.payee_name if line else (row.payee if row else ""),
+            "expected": line.amount if line else None, "status": line.status if line else None}
+
+
+def roster_lines(db: Database, batch_id: int, include_failed: bool = False) -> list[dict[str, Any]]:
+    """The 发放花名册 lines: payee, masked ID and account, amount (failed lines left out)."""
+    q = (select(PayoutLine, Person.name, Person.id_number_enc, Organisation.credit_code)
+         .join(Claim, Claim.id == PayoutLine.claim_id)
+         .join(Person, Person.id == Claim.person_id)
+         .join(Organisation, Organisation.id == Claim.claimant_org_id)
+         .where(PayoutLine.batch_id == batch_id).order_by(PayoutLine.seq))
+    if not include_failed:
+        q = q.where(PayoutLine.status != "failed")
+    out = []
+    with db.sessions() as s:
+        _batch(s, batch_id)
+        for line, person_name, id_enc, credit_code in s.execute(q):
+            masked_id = (mask(db.vault.decrypt(id_enc)) if line.payee_kind == "person"
+                         else mask(credit_code))
+            out.append({"seq": line.seq, "name": line.payee_name, "person_name": person_name,
+                        "id_masked": masked_id,
+                        "account_masked": mask(db.vault.decrypt(line.account_enc)),
+                        "amount": line.amount, "reference": str(line.claim_id),
+                        "status": line.status})
+    return out
