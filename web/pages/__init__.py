@@ -9,10 +9,12 @@ from .auth import AuthController
 from .cases import CaseController
 from .contracts import ContractController
 from .dashboard import DashboardController
+from .documents import DocumentController, VerifyController
 from .guard import staff
 
-public_pages = [AuthController]
+public_pages = [AuthController, VerifyController]
 staff_router = Router(path="/", route_handlers=[CaseController], include_in_schema=False,
                       dependencies={"who": Provide(staff, sync_to_thread=True)})
 staff_router.register(DashboardController)
 staff_router.register(ContractController)
+staff_router.register(DocumentController)

@@ -1,0 +1,83 @@
+"""Documents: issued from the case and contract pages (PDF), checked by anyone at /verify."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from workflow.errors import NotFound, ValidationFailed
+from workflow.store.contracts import get_contract
+from workflow.store.documents import issue, verify
+from workflow.store.sessions import SignedIn
+
+from .cases import visible_claim
+from .guard import language
+
+PDF = "application/pdf"
+CLAIM_DOCUMENTS = {"approval_form": "审批表", "rejection_notice": "不予批准通知"}
+CONTRACT_DOCUMENTS = {"contract": "公益性岗位协议", "renewal_notice": "到期提醒"}
+
+
+def base_url(request: Request[Any, Any, Any]) -> str:
+    """Where a QR code should lead: this site, as the person printing it reached it."""
+    return str(request.base_url).rstrip("/")
+
+
+def pdf_response(content: bytes, filename: str) -> Response[bytes]:
+    return Response(content, media_type=PDF, headers={
+        "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"})
+
+
+class DocumentController(Controller):
+    """Staff download: every download issues a numbered document (the register keeps it)."""
+
+    path = "/"
+    include_in_schema = False
+
+    @get("/claims/{claim_id:int}/documents/{kind:str}", sync_to_thread=True)
+    def claim_document(self, request: Request[Any, Any, Any], state: State,
+                       claim_id: FromPath[int], kind: FromPath[str],
+                       who: NamedDependency[SignedIn]) -> Response[bytes]:
+        if kind not in CLAIM_DOCUMENTS:
+            raise NotFound("not_found.document", "没有这种文书", kind=kind)
+        claim = visible_claim(state.db, who, claim_id)
+        if kind == "rejection_notice" and claim.state != "rejected":
+            raise ValidationFailed("validation.document", "只有不予批准的申请才能出具不予批准通知",
+                                   field="kind")
+        issued = issue(state.db, who.actor, kind, claim_id, base_url(request))
+        return pdf_response(issued.pdf, f"{CLAIM_DOCUMENTS[kind]}-{claim_id}.pdf")
+
+    @get("/contracts/{contract_id:int}/documents/{kind:str}", sync_to_thread=True)
+    def contract_document(self, request: Request[Any, Any, Any], state: State,
+                          contract_id: FromPath[int], kind: FromPath[str],
+                          who: NamedDependency[SignedIn]) -> Response[bytes]:
+        if kind not in CONTRACT_DOCUMENTS:
+            raise NotFound("not_found.document", "没有这种文书", kind=kind)
+        with state.db.sessions() as session:
+            contract = get_contract(session, contract_id)
+        actor = who.actor
+        county_wide = bool({r.value for r in actor.roles} & {"hr", "finance", "admin"})
+        if not (county_wide or contract.village_id in actor.village_ids):
+            raise NotFound("not_found.contract", "未找到该协议", id=contract_id)
+        issued = issue(state.db, who.actor, kind, contract_id, base_url(request))
+        return pdf_response(issued.pdf, f"{CONTRACT_DOCUMENTS[kind]}-{contract_id}.pdf")
+
+
+class VerifyController(Controller):
+    """Public: is this document genuine and current? Says nothing about the person."""
+
+    path = "/verify"
+    include_in_schema = False
+
+    @get("/{code:str}", sync_to_thread=True)
+    def check(self, request: Request[Any, Any, Any], state: State,
+              code: FromPath[str]) -> Template:
+        result = verify(state.db, code[:64])
+        return Template("verify.html", status_code=200 if result.status != "unknown" else 404,
+                        context={"lang": language(request), "result": result})
