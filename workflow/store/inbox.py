@@ -99,18 +99,24 @@ def _search(q: Select, text: str) -> Select:
         select(Person.id).where(Person.name >= text, Person.name < text + "\U0010ffff")))
 
 
+def apply_filters(q: Select, f: Filters) -> Select:
+    """The filters every claim list shares (the inbox, finance's pool): type, village,
+    batch and the search."""
+    if f.subsidy_type:
+        q = q.where(Claim.subsidy_type == f.subsidy_type)
+    if f.village_id:
+        q = q.where(Claim.village_id == f.village_id)
+    if f.batch:
+        q = q.where(Claim.batch_ref == f.batch)
+    if f.q:
+        q = _search(q, f.q)
+    return q
+
+
 def claims_inbox(session: Session, actor: Actor, now: datetime, f: Filters,
                  page: int = PAGE) -> InboxPage:
     table = CLAIM_WAITING
-    base = _scope(select(Claim), Claim, actor, table)
-    if f.subsidy_type:
-        base = base.where(Claim.subsidy_type == f.subsidy_type)
-    if f.village_id:
-        base = base.where(Claim.village_id == f.village_id)
-    if f.batch:
-        base = base.where(Claim.batch_ref == f.batch)
-    if f.q:
-        base = _search(base, f.q)
+    base = apply_filters(_scope(select(Claim), Claim, actor, table), f)
     states = waiting_states(actor, table)
     counts = {s: _capped_count(session, base.where(Claim.state == s)) for s in states}
     overdue = _capped_count(session, base.where(Claim.due_at < now))

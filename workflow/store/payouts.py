@@ -24,7 +24,7 @@ from ..roles import Actor, Role
 from ..states import ClaimState
 from . import payout_files
 from .db import Database
-from .inbox import Filters, _search
+from .inbox import Filters, apply_filters
 from .models import Claim, Organisation, Person
 from .payout_models import PayoutBatch, PayoutLine
 from .transitions import apply, conflicts_mapped
@@ -73,16 +73,7 @@ def pool_query(filters: Filters | None = None) -> Any:
     """Approved claims not in an open batch: the pool a batch is made from (failed lines too)."""
     q = select(Claim).where(Claim.state == PAYABLE, ~exists().where(
         PayoutLine.open_claim_id == Claim.id))
-    f = filters or Filters()
-    if f.subsidy_type:
-        q = q.where(Claim.subsidy_type == f.subsidy_type)
-    if f.village_id:
-        q = q.where(Claim.village_id == f.village_id)
-    if f.batch:
-        q = q.where(Claim.batch_ref == f.batch)
-    if f.q:
-        q = _search(q, f.q)
-    return q
+    return apply_filters(q, filters or Filters())
 
 
 def last_failures(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
