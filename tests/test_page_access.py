@@ -45,6 +45,7 @@ PAGES = {
     "/contracts/posts/new": {"hr"},
     "/dashboard": {"village", "other_village", "hr", "finance", "admin"},
     "/help/machines": {"village", "other_village", "hr", "finance", "admin", "agent"},
+    "/payouts": {"finance"},
 }
 
 

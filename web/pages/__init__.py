@@ -11,6 +11,7 @@ from .contracts import ContractController
 from .dashboard import DashboardController
 from .documents import DocumentController, VerifyController
 from .guard import staff
+from .payouts import PayoutController
 
 public_pages = [AuthController, VerifyController]
 staff_router = Router(path="/", route_handlers=[CaseController], include_in_schema=False,
@@ -18,3 +19,4 @@ staff_router = Router(path="/", route_handlers=[CaseController], include_in_sche
 staff_router.register(DashboardController)
 staff_router.register(ContractController)
 staff_router.register(DocumentController)
+staff_router.register(PayoutController)

@@ -1,0 +1,201 @@
+"""Finance's payout pages: batch the approved pool, bank file, roster PDF, confirm, failed lines,
+reconciliation, separation of duties, and nobody but finance may look."""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+import subprocess
+import tempfile
+from decimal import Decimal
+
+import openpyxl
+import pytest
+
+from workflow.numerals import capital_yuan
+from workflow.store import payouts
+from workflow.store.claims import ClaimInput, submit_claim
+from workflow.store.models import Claim, Organisation
+from workflow.store.transitions import transition
+from workflow.store.users import actor_for, create_user
+
+from .builders import claim_in, county, export_claim, person
+from .page_support import csrf_of, sign_in
+
+
+def pdf_text(content: bytes) -> str:
+    with tempfile.NamedTemporaryFile(suffix=".pdf") as f:  # pdftotext reads a file, not a pipe
+        f.write(content)
+        f.flush()
+        return subprocess.run(["pdftotext", "-layout", f.name, "-"], capture_output=True,
+                              check=True).stdout.decode()
+
+
+ORG_ACCOUNT = "6222020200112233445"
+
+
+@pytest.fixture
+def c(db):
+    county_ = county(db)
+    with db.transaction() as s:  # the labour broker is paid the export claims: give it an account
+        org = s.get(Organisation, county_.org)
+        org.bank_account_enc, org.bank_last4 = db.vault.encrypt(ORG_ACCOUNT), ORG_ACCOUNT[-4:]
+    return county_
+
+
+def new_batch(browser, ids) -> int:
+    r = browser.submit("/payouts", "/payouts", {"ids": [str(i) for i in ids]})
+    assert r.status_code == 303, r.text
+    match = re.fullmatch(r"/payouts/(\d+)\?done=created", r.headers["location"])
+    assert match, r.headers["location"]
+    return int(match.group(1))
+
+
+def state_of(db, claim_id) -> str:
+    with db.sessions() as s:
+        return s.get(Claim, claim_id).state
+
+
+def transport_claim(db, c) -> int:
+    """A transport subsidy: paid to the person (扎西), not to the labour broker."""
+    claim = submit_claim(db, c.agent, ClaimInput(
+        "transport_subsidy", person(db, c.village, name="扎西"), 2026,
+        {"destination": "out_of_province", "employment_start": "2026-03-01", "fare": "650"}))
+    transition(db, "claim", claim.id, "verify", c.verifier)
+    return transition(db, "claim", claim.id, "approve", c.hr).id
+
+
+def test_finance_batches_downloads_the_bank_file_and_roster_and_confirms(db, c):
+    ids = [claim_in(db, c, "hr_reviewed").id, transport_claim(db, c)]
+    browser = sign_in(db, "finance1")
+    pool = browser.get("/payouts")
+    assert pool.status_code == 200 and 'href="/payouts"' in pool.text
+    for i in ids:
+        assert f'name="ids" value="{i}"' in pool.text
+    batch_id = new_batch(browser, ids)
+    page = browser.get(f"/payouts/{batch_id}").text
+    batch = payouts.get_batch(db, batch_id)
+    assert batch.line_count == 2 and batch.reference in page and str(batch.total_amount) in page
+    assert "6222***********3445" in page and ORG_ACCOUNT not in page  # masked
+
+    r = browser.get(f"/payouts/{batch_id}/bank-file/xlsx")
+    assert r.status_code == 200 and "attachment" in r.headers["content-disposition"]
+    ws = openpyxl.load_workbook(io.BytesIO(r.content)).worksheets[0]
+    rows = list(ws.iter_rows(values_only=True))
+    amount = rows[0].index("金额")
+    assert sum(Decimal(str(row[amount])) for row in rows[1:]) == batch.total_amount
+    assert len(rows) == 3
+    r = browser.get(f"/payouts/{batch_id}/bank-file/csv")
+    assert r.status_code == 200 and r.headers["content-type"].startswith("text/csv")
+    lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
+    assert sum(Decimal(x[3]) for x in lines[1:]) == batch.total_amount
+
+    r = browser.get(f"/payouts/{batch_id}/roster")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = pdf_text(r.content)
+    assert "德钦劳务经" in text and "扎西" in text  # the broker's long name is cut to fit
+    assert capital_yuan(batch.total_amount) in text.replace(" ", "")
+
+    r = browser.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/confirm",
+                       {"bank_reference": "YH20261127001", "paid_on": "2026-11-27"})
+    assert r.status_code == 200 and "已确认发放" in r.text and "YH20261127001" in r.text
+    for i in ids:
+        assert state_of(db, i) == "finance_paid"
+        assert "财务已发放" in browser.get(f"/claims/{i}").text
+    assert payouts.get_batch(db, batch_id).state == "confirmed"
+    again = browser.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/confirm",
+                           {"bank_reference": "YH20261127001", "paid_on": "2026-11-27"})
+    assert again.status_code == 200 and "此前已确认发放" in again.text  # never paid twice
+
+
+def test_a_failed_line_shows_its_reason_and_returns_to_the_pool(db, c):
+    ids = [claim_in(db, c, "hr_reviewed").id for _ in range(2)]
+    browser = sign_in(db, "finance1")
+    batch_id = new_batch(browser, ids)
+    failed = payouts.get_batch(db, batch_id).lines[0]
+    r = browser.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{failed.id}/fail",
+                       {"reason": "账户已销户"})
+    assert r.status_code == 303
+    page = browser.get(r.headers["location"]).text
+    assert "账户已销户" in page and "发放失败" in page
+    pool = browser.get("/payouts").text
+    assert f'name="ids" value="{failed.claim_id}"' in pool and "账户已销户" in pool
+    empty = browser.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{failed.id}/fail",
+                           {"reason": ""})
+    assert empty.status_code == 422
+    r = browser.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/confirm",
+                       {"bank_reference": "YH2", "paid_on": "2026-11-27"})
+    assert "该笔已标记失败" in r.text
+    assert state_of(db, failed.claim_id) == "hr_reviewed"
+    assert state_of(db, ids[1]) == "finance_paid"
+    again = new_batch(browser, [failed.claim_id])  # back in the pool: batched again
+    assert again != batch_id
+
+
+def test_reconciliation_flags_an_unknown_line(db, c):
+    ids = [claim_in(db, c, "hr_reviewed").id for _ in range(2)]
+    browser = sign_in(db, "finance1")
+    batch_id = new_batch(browser, ids)
+    bank = browser.get(f"/payouts/{batch_id}/bank-file/csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(bank)))
+    out = io.StringIO()
+    csv.writer(out).writerows([[*rows[0], "状态", "银行流水号"],
+                               *[[*r, "成功", f"S{r[0]}"] for r in rows[1:]],
+                               ["9", "陌生人", "6222000000000000999", "100.00", "999999", "成功",
+                                "S9"]])
+    page = browser.get(f"/payouts/{batch_id}").text
+    r = browser.client.post(f"/payouts/{batch_id}/reconcile",
+                            files={"file": ("return.csv", out.getvalue().encode("gb18030"),
+                                            "text/csv")},
+                            data={"_csrf_token": csrf_of(page)})
+    assert r.status_code == 200, r.text
+    assert "对账结果" in r.text and "批次中没有" in r.text
+    unknown = r.text.split('data-kind="unknown"')[1].split("</table>")[0]
+    assert "999999" in unknown and "陌生人" in unknown
+    assert 'data-kind="missing"' not in r.text and 'data-kind="amount_mismatches"' not in r.text
+    bad = browser.client.post(f"/payouts/{batch_id}/reconcile",
+                              files={"file": ("return.txt", b"x", "text/plain")},
+                              data={"_csrf_token": csrf_of(page)})
+    assert bad.status_code == 422 and "回单文件须为" in bad.text
+
+
+def test_the_reviewer_of_a_claim_cannot_confirm_its_payment(db, c):
+    with db.transaction() as s:
+        hrfin = actor_for(s, create_user(s, db, username="hrfin", password="password-123",
+                                         roles=["hr", "finance"], display_name="hrfin"))
+    own = export_claim(db, c, person(db, c.village, name="扎西"))
+    transition(db, "claim", own.id, "verify", c.verifier)
+    transition(db, "claim", own.id, "approve", hrfin)
+    batch_id = new_batch(sign_in(db, "finance1"), [own.id])
+    r = sign_in(db, "hrfin").submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/confirm",
+                                    {"bank_reference": "YH3", "paid_on": "2026-11-27"})
+    assert r.status_code == 200 and "不能确认" in r.text
+    outcome = r.text.split("确认结果")[1].split("</section>")[0]
+    assert f"/claims/{own.id}" in outcome and "不能确认" in outcome
+    assert state_of(db, own.id) == "hr_reviewed"
+
+
+def test_a_claim_not_in_the_pool_is_refused_with_a_message(db, c):
+    paid = claim_in(db, c, "finance_paid")
+    browser = sign_in(db, "finance1")
+    r = browser.submit("/payouts", "/payouts", {"ids": [str(paid.id)]})
+    assert r.status_code == 409 and "不是待发放状态" in r.text
+    assert browser.submit("/payouts", "/payouts", {}).status_code == 422
+
+
+@pytest.mark.parametrize("username", ["hr1", "village1"])
+def test_only_finance_may_see_the_payout_pages(db, c, username):
+    ids = [claim_in(db, c, "hr_reviewed").id]
+    batch_id = new_batch(sign_in(db, "finance1"), ids)
+    browser = sign_in(db, username)
+    assert 'href="/payouts"' not in browser.get("/inbox").text
+    for path in ("/payouts", f"/payouts/{batch_id}", f"/payouts/{batch_id}/bank-file/csv",
+                 f"/payouts/{batch_id}/roster"):
+        assert browser.get(path).status_code == 403, path
+    token = csrf_of(browser.get("/inbox").text)
+    r = browser.client.post(f"/payouts/{batch_id}/confirm", follow_redirects=False,
+                            data={"bank_reference": "X", "paid_on": "2026-11-27",
+                                  "_csrf_token": token})
+    assert r.status_code == 403
+    assert state_of(db, ids[0]) == "hr_reviewed"

@@ -1,0 +1,217 @@
+"""Finance's payout pages: the approved pool, batches, bank files, the roster, confirmation,
+failed lines and reconciliation with the bank's return file."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State, UploadFile
+from litestar.di import NamedDependency
+from litestar.enums import RequestEncodingType
+from litestar.params import Body, FromPath, FromQuery
+from litestar.response import Redirect, Template
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from workflow.errors import DomainError, NotFound, ValidationFailed
+from workflow.identity import mask
+from workflow.roles import Role
+from workflow.states import SUBSIDY_LABELS, SubsidyType
+from workflow.store import payouts
+from workflow.store.db import Database
+from workflow.store.documents import issue_roster, roster_lines
+from workflow.store.inbox import Filters, villages_of
+from workflow.store.models import Claim
+from workflow.store.payout_models import PayoutBatch, PayoutLine
+from workflow.store.sessions import SignedIn
+
+from ..i18n import N_
+from .cases import FORM, _ctx
+from .documents import base_url, pdf_response
+from .guard import require
+
+MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
+CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                 "csv": "text/csv; charset=utf-8"}
+BATCH_LABELS = {"open": N_("待导出"), "exported": N_("已导出"), "confirmed": N_("已确认"),
+                "closed": N_("已关闭")}
+LINE_LABELS = {"pending": N_("待发放"), "paid": N_("已发放"), "failed": N_("发放失败")}
+OUTCOME_LABELS = {"paid": N_("已确认发放"), "already_paid": N_("此前已确认发放"),
+                  "refused": N_("不能确认"), "not_pending": N_("该笔已标记失败"),
+                  "not_in_batch": N_("不属于此批次"), "conflict": N_("正在被他人处理")}
+POOL_LIMIT = 200
+
+
+def _ids(raw: Any) -> list[int]:
+    values = raw if isinstance(raw, list) else [raw] if raw is not None else []
+    return [int(x) for x in values if str(x).strip().isdigit()]
+
+
+class PayoutController(Controller):
+    path = "/payouts"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def pool(self, request: Request[Any, Any, Any], state: State,
+             who: NamedDependency[SignedIn], subsidy_type: FromQuery[str | None] = None,
+             village: FromQuery[int | None] = None) -> Template:
+        require(who, Role.FINANCE)
+        return _pool_page(request, state.db, who, subsidy_type, village)
+
+    @post("/", sync_to_thread=True, status_code=303)
+    def create(self, request: Request[Any, Any, Any], state: State,
+               who: NamedDependency[SignedIn],
+               data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+        require(who, Role.FINANCE)
+        ids = _ids(data.get("ids"))
+        try:
+            if not ids:
+                raise ValidationFailed("validation.payout_selection", N_("请选择要发放的申请"))
+            batch = payouts.create_batch(state.db, who.actor, ids)
+        except DomainError as exc:
+            return _pool_page(request, state.db, who, None, None, status=exc.status,
+                              error=exc.message)
+        return Redirect(f"/payouts/{batch.id}?done=created", status_code=303)
+
+    @get("/{batch_id:int}", sync_to_thread=True)
+    def batch(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
+              who: NamedDependency[SignedIn]) -> Template:
+        require(who, Role.FINANCE)
+        return _batch_page(request, state.db, who, batch_id,
+                           done=request.query_params.get("done"))
+
+    @get("/{batch_id:int}/bank-file/{fmt:str}", sync_to_thread=True)
+    def bank_file(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
+                  fmt: FromPath[str], who: NamedDependency[SignedIn]) -> Response[Any]:
+        require(who, Role.FINANCE)
+        try:
+            content = payouts.bank_file(state.db, who.actor, batch_id, fmt)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return _batch_page(request, state.db, who, batch_id, status=exc.status,
+                               error=exc.message)
+        reference = payouts.get_batch(state.db, batch_id).reference
+        return Response(content, media_type=CONTENT_TYPES[fmt], headers={
+            "Content-Disposition":
+                f"attachment; filename*=UTF-8''{quote(f'银行文件-{reference}.{fmt}')}"})
+
+    @get("/{batch_id:int}/roster", sync_to_thread=True)
+    def roster(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
+               who: NamedDependency[SignedIn]) -> Response[bytes]:
+        require(who, Role.FINANCE)
+        db: Database = state.db
+        batch = payouts.get_batch(db, batch_id)
+        claim_ids = [li.claim_id for li in batch.lines if li.status != "failed"]
+        issued = issue_roster(db, who.actor, batch.id, batch.reference,
+                              roster_lines(db, claim_ids), base_url(request))
+        return pdf_response(issued.pdf, f"发放花名册-{batch.reference}.pdf")
+
+    @post("/{batch_id:int}/confirm", sync_to_thread=True)
+    def confirm(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
+                who: NamedDependency[SignedIn],
+                data: Annotated[dict[str, Any], FORM]) -> Template:
+        require(who, Role.FINANCE)
+        db: Database = state.db
+        selected = _ids(data.get("line_ids"))
+        try:
+            paid_on = date.fromisoformat(str(data.get("paid_on") or "").strip())
+        except ValueError:
+            return _batch_page(request, db, who, batch_id, status=422,
+                               error=N_("请填写正确的发放日期"))
+        try:
+            outcomes = payouts.confirm_paid(db, who.actor, batch_id,
+                                            str(data.get("bank_reference") or ""), paid_on,
+                                            selected or None)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
+        return _batch_page(request, db, who, batch_id, outcomes=outcomes)
+
+    @post("/{batch_id:int}/lines/{line_id:int}/fail", sync_to_thread=True, status_code=303)
+    def fail(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
+             line_id: FromPath[int], who: NamedDependency[SignedIn],
+             data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+        require(who, Role.FINANCE)
+        db: Database = state.db
+        with db.sessions() as session:
+            line = session.get(PayoutLine, line_id)
+        if line is None or line.batch_id != batch_id:
+            raise NotFound("not_found.payout_line", "未找到该发放明细", id=line_id)
+        try:
+            payouts.mark_failed(db, who.actor, line_id, str(data.get("reason") or ""))
+        except DomainError as exc:
+            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
+        return Redirect(f"/payouts/{batch_id}?done=failed", status_code=303)
+
+    @post("/{batch_id:int}/close", sync_to_thread=True, status_code=303)
+    def close(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
+              who: NamedDependency[SignedIn],
+              data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+        require(who, Role.FINANCE)
+        try:
+            payouts.close_batch(state.db, who.actor, batch_id)
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return _batch_page(request, state.db, who, batch_id, status=exc.status,
+                               error=exc.message)
+        return Redirect(f"/payouts/{batch_id}?done=closed", status_code=303)
+
+    @post("/{batch_id:int}/reconcile", sync_to_thread=True)
+    def reconcile(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
+                  who: NamedDependency[SignedIn],
+                  data: Annotated[dict[str, Any], MULTIPART]) -> Template:
+        require(who, Role.FINANCE)
+        db: Database = state.db
+        upload = data.get("file")
+        if not isinstance(upload, UploadFile) or not upload.filename:
+            return _batch_page(request, db, who, batch_id, status=422,
+                               error=N_("请选择银行回单文件"))
+        try:
+            result = payouts.reconcile(db, who.actor, batch_id, upload.filename,
+                                       upload.file.read())
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
+        return _batch_page(request, db, who, batch_id, reconciliation=result)
+
+
+def _pool_page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
+               subsidy_type: str | None, village: int | None, status: int = 200,
+               error: str | None = None) -> Template:
+    filters = Filters(subsidy_type=subsidy_type if subsidy_type in
+                      SubsidyType.__members__.values() else None, village_id=village)
+    with db.sessions() as session:
+        villages = {v.id: v for v in villages_of(session, who.actor)}
+        pool = list(session.scalars(payouts.pool_query(filters).options(
+            selectinload(Claim.person)).order_by(Claim.id).limit(POOL_LIMIT + 1)))
+        more = len(pool) > POOL_LIMIT
+        pool = pool[:POOL_LIMIT]
+        failures = payouts.last_failures(session, [c.id for c in pool]) if pool else {}
+        batches = list(session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc())
+                                       .limit(50)))
+    return Template("payouts.html", status_code=status, context=_ctx(request, who, {
+        "pool": pool, "more": more, "failures": failures, "batches": batches,
+        "filters": filters, "villages": villages, "subsidy_labels": SUBSIDY_LABELS,
+        "batch_labels": BATCH_LABELS, "error": error}))
+
+
+def _batch_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, batch_id: int,
+                status: int = 200, error: str | None = None, done: str | None = None,
+                outcomes: list[payouts.LineOutcome] | None = None,
+                reconciliation: payouts.Reconciliation | None = None) -> Template:
+    batch = payouts.get_batch(db, batch_id)
+    lines = [{"line": li, "account": mask(db.vault.decrypt(li.account_enc))}
+             for li in batch.lines]
+    return Template("payout.html", status_code=status, context=_ctx(request, who, {
+        "batch": batch, "lines": lines, "error": error, "done": done,
+        "outcomes": outcomes, "outcome_labels": OUTCOME_LABELS, "rec": reconciliation,
+        "batch_labels": BATCH_LABELS, "line_labels": LINE_LABELS,
+        "today": db.clock.now().date().isoformat(),
+        "pending": sum(1 for li in batch.lines if li.status == "pending")}))
