@@ -203,3 +203,20 @@ def test_malformed_claims_get_problems_not_500s(api, body):
     r = api.post("/api/v1/claims", json=body)
     assert 400 <= r.status_code < 500, r.text
     assert r.json()["code"]
+
+
+def test_an_agent_downloads_the_approval_form_of_its_own_claim(api):
+    import subprocess
+
+    person = register(api).json()
+    claim = file_export(api, person["id"]).json()
+    r = api.get(f"/api/v1/claims/{claim['id']}/documents/approval_form")
+    assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
+    text = subprocess.run(["pdftotext", "-", "-"], input=r.content, capture_output=True,
+                          check=True).stdout.decode()
+    assert "审批表" in text and "300.00" in text
+    assert api.get(f"/api/v1/claims/{claim['id']}/documents/approval_form",
+                   token=api.other_token).status_code == 404
+    refused = api.get(f"/api/v1/claims/{claim['id']}/documents/rejection_notice")
+    assert refused.status_code == 422
+    assert api.get(f"/api/v1/claims/{claim['id']}/documents/nonsense").status_code in (400, 404)

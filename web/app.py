@@ -7,6 +7,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+import msgspec
 from litestar import Litestar, MediaType, Request, get
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
@@ -129,7 +130,15 @@ class AllowedHostsAnyPort(AllowedHostsMiddleware):
         if self.allowed_hosts_regex is None or (bare and self.allowed_hosts_regex.fullmatch(bare)):
             await self.app(scope, receive, send)
             return
-        await super().__call__(scope, receive, send)  # refuses it (or redirects www.) as before
+        # Refused as every other error is: problem+json with a stable code.
+        body = msgspec.json.encode({"type": "/problems/request.host_not_allowed",
+                                    "title": "请求有误", "status": 400,
+                                    "code": "request.host_not_allowed",
+                                    "detail": "请求的主机名不在允许列表中"})
+        await send({"type": "http.response.start", "status": 400, "headers": [
+            (b"content-type", b"application/problem+json"),
+            (b"content-length", str(len(body)).encode())]})
+        await send({"type": "http.response.body", "body": body})
 
 
 def _allowed_hosts() -> list[str]:

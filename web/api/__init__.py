@@ -5,14 +5,14 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
-from .claims import ClaimController
+from .claims import ClaimController, ClaimDocumentController
 from .deps import agent_actor, provide_db, provide_files, refuse_nul_characters
 from .lists import ListController
 from .persons import PersonController
 
 api_router = Router(
     path="/api/v1",
-    route_handlers=[PersonController, ClaimController, ListController],
+    route_handlers=[PersonController, ClaimController, ClaimDocumentController, ListController],
     dependencies={
         "db": Provide(provide_db, sync_to_thread=False),
         "files": Provide(provide_files, sync_to_thread=False),

@@ -2,6 +2,7 @@
 
 import base64
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -18,7 +19,7 @@ from litestar.openapi.spec import (
     RequestBody,
     Schema,
 )
-from litestar.params import JSONBody, MultipartBody, QueryParameter
+from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from sqlalchemy import select
 
 from workflow.errors import NotFound, ValidationFailed
@@ -26,6 +27,7 @@ from workflow.roles import Actor
 from workflow.states import ClaimState, SubsidyType
 from workflow.store.claims import ClaimInput, resubmit_claim, submit_claim
 from workflow.store.db import Database
+from workflow.store.documents import issue
 from workflow.store.evidence import (
     KINDS,
     SIGNATURES,
@@ -283,3 +285,42 @@ class ClaimController(Controller):
                 "X-Content-SHA256": evidence.sha256,
             },
         )
+
+
+class DocumentKind(StrEnum):
+    APPROVAL_FORM = "approval_form"
+    REJECTION_NOTICE = "rejection_notice"
+
+
+@dataclass
+class PdfOperation(Operation):
+    """The document comes back as a PDF."""
+
+    def __post_init__(self) -> None:
+        ok = (self.responses or {}).get("200")
+        if isinstance(ok, OpenAPIResponse):
+            ok.content = {"application/pdf": OpenAPIMediaType(schema=BINARY)}
+
+
+class ClaimDocumentController(Controller):
+    """审批表 and 不予批准通知 for an agent's own claim: numbered, with a verification code."""
+
+    path = "/claims"
+    tags = ["claims"]
+
+    @get("/{claim_id:int}/documents/{kind:str}", operation_id="downloadClaimDocument",
+         sync_to_thread=True, media_type="application/pdf", responses=problems(404, 422),
+         operation_class=PdfOperation,
+         summary="申请的文书（approval_form 审批表；rejection_notice 不予批准通知），PDF")
+    def document(self, request: Request[Any, Any, Any], claim_id: PathId,
+                 kind: FromPath[DocumentKind], db: NamedDependency[Database],
+                 actor: NamedDependency[Actor]) -> Response[bytes]:
+        with db.sessions() as session:
+            claim = owned_claim(session, actor, claim_id)
+        if kind is DocumentKind.REJECTION_NOTICE and claim.state != "rejected":
+            raise ValidationFailed("validation.document",
+                                   "只有不予批准的申请才能出具不予批准通知", field="kind")
+        issued = issue(db, actor, kind.value, claim_id, str(request.base_url).rstrip("/"))
+        return Response(issued.pdf, media_type="application/pdf", headers={
+            "Content-Disposition": f"inline; filename*=UTF-8''{quote(kind.value)}-{claim_id}.pdf",
+            "X-Document-Number": quote(issued.number)})
