@@ -39,7 +39,6 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
     status_code_conformance,
 )
-from sqlalchemy import create_engine, text
 from stdnum.cn import ric
 
 from web.app import create_app
@@ -53,7 +52,7 @@ from workflow.store.transitions import transition
 from workflow.store.users import create_token
 
 from .builders import county, export_claim, person
-from .conftest import SEEDED, TEST_NOW, TEST_SECRET, is_postgres
+from .conftest import TEST_NOW, TEST_SECRET, empty_postgres, is_postgres
 
 EXAMPLES = 200
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
@@ -75,13 +74,7 @@ def module_db_url(template_db: str, tmp_path_factory: pytest.TempPathFactory) ->
         yield f"sqlite:///{path}"
         return
     yield template_db
-    engine = create_engine(template_db)
-    with engine.begin() as conn:
-        tables = conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
-        keep = [t for t in tables if t not in SEEDED]
-        conn.execute(text(f"TRUNCATE {', '.join(keep)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres(template_db)
 
 
 SEED_LIST = ("姓名,身份证号,行政村代码,帮扶对象类别,补贴类型,务工地点,就业开始日期\r\n"

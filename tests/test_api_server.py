@@ -28,7 +28,6 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
-from sqlalchemy import create_engine, text
 
 from web.app import create_app
 from workflow.cli import upgrade
@@ -38,7 +37,7 @@ from workflow.store.transitions import transition
 from workflow.store.users import create_token
 
 from .builders import County, county, id_number
-from .conftest import SEEDED, TEST_SECRET, is_postgres
+from .conftest import TEST_SECRET, empty_postgres, is_postgres
 
 ROOT = Path(__file__).resolve().parents[1]
 VILLAGE = "533422101001"
@@ -107,13 +106,7 @@ def server_db_url(template_db: str, tmp_path_factory: pytest.TempPathFactory) ->
         yield url
         return
     yield template_db
-    engine = create_engine(template_db)
-    with engine.begin() as conn:
-        tables = conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
-        keep = [t for t in tables if t not in SEEDED]
-        conn.execute(text(f"TRUNCATE {', '.join(keep)} RESTART IDENTITY CASCADE"))
-    engine.dispose()
+    empty_postgres(template_db)
 
 
 @pytest.fixture(scope="module")

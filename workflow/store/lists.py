@@ -30,7 +30,6 @@ from sqlalchemy.orm import Session
 
 from ..engine import Transition
 from ..errors import DomainError, NotFound, ValidationFailed
-from ..identity import birth_date, sex
 from ..lists.check import ABSORPTION, Candidate, check_rows
 from ..lists.columns import (
     HEADER_OF,
@@ -50,6 +49,7 @@ from ..states import CLAIM_DEAD_STATES, ClaimState
 from .claims import ClaimInput, claim_values, claimant_of, load_params, submission_due
 from .db import Database
 from .models import Claim, ClaimHistory, ClaimList, Contract, Organisation, Person, Village
+from .people import PersonInput, person_values
 from .transitions import _history_values
 
 MAX_ID = 2**31 - 1  # INTEGER ids (PostgreSQL int4)
@@ -399,19 +399,14 @@ class _Filer:
             now=self.now, due_at=due)) for c in checked.candidates.values()]
 
     def _person_values(self, person: _NewPerson) -> dict[str, Any]:
-        """As ``people.create_person`` stores a person (numbers encrypted, a keyed hash)."""
-        row, vault = person.row, self.db.vault
-        bank = row.bank_account
-        return dict(
-            name=row.name, id_number_enc=vault.encrypt(row.id_number),
-            id_number_hash=person.digest, id_last4=row.id_number[-4:],
-            birth_date=birth_date(row.id_number), sex=sex(row.id_number), phone=row.phone,
-            village_id=person.village_id, household_no=row.household_no,
-            bank_account_enc=vault.encrypt(bank) if bank else None,
-            bank_last4=bank[-4:] if bank else None,
-            target_groups=",".join(sorted(set(row.target_groups))),
-            labour_capacity=row.labour_capacity, graduate_left_school=None,
-            registered_by_org_id=self.claimant.id, created_at=self.now)
+        row = person.row
+        values = person_values(self.db, PersonInput(
+            name=row.name, id_number=row.id_number, village_id=person.village_id,
+            target_groups=tuple(row.target_groups), labour_capacity=row.labour_capacity,
+            phone=row.phone, household_no=row.household_no, bank_account=row.bank_account,
+            registered_by_org_id=self.claimant.id), row.id_number, row.bank_account, row.name)
+        values["created_at"] = self.now
+        return values
 
     def _history(self, claim_id: int) -> dict[str, Any]:
         step = Transition("claim", "submit", None, ClaimState.SUBMITTED.value,

@@ -36,6 +36,29 @@ class PersonInput:
     registered_by_org_id: int | None = None
 
 
+def person_values(db: Database, data: PersonInput, id_number: str, bank: str | None,
+                  name: str) -> dict[str, object]:
+    """The columns of a new person: numbers encrypted, a keyed hash to find them again."""
+    return dict(
+        name=name,
+        id_number_enc=db.vault.encrypt(id_number),
+        id_number_hash=db.vault.digest(id_number),
+        id_last4=id_number[-4:],
+        birth_date=birth_date(id_number),
+        sex=sex(id_number),
+        phone=data.phone,
+        village_id=data.village_id,
+        household_no=data.household_no,
+        bank_account_enc=db.vault.encrypt(bank) if bank else None,
+        bank_last4=bank[-4:] if bank else None,
+        target_groups=",".join(sorted(set(data.target_groups))),
+        labour_capacity=data.labour_capacity,
+        graduate_left_school=data.graduate_left_school,
+        registered_by_org_id=data.registered_by_org_id,
+        created_at=db.clock.now(),
+    )
+
+
 def find_person(session: Session, db: Database, id_number: str) -> Person | None:
     digest = db.vault.digest(normalise_id_number(id_number))
     return session.scalar(select(Person).where(Person.id_number_hash == digest))
@@ -59,24 +82,7 @@ def create_person(session: Session, db: Database, data: PersonInput) -> Person:
     if existing := find_person(session, db, id_number):
         return existing
     bank = normalise_bank_account(data.bank_account) if data.bank_account else None
-    person = Person(
-        name=name,
-        id_number_enc=db.vault.encrypt(id_number),
-        id_number_hash=db.vault.digest(id_number),
-        id_last4=id_number[-4:],
-        birth_date=birth_date(id_number),
-        sex=sex(id_number),
-        phone=data.phone,
-        village_id=data.village_id,
-        household_no=data.household_no,
-        bank_account_enc=db.vault.encrypt(bank) if bank else None,
-        bank_last4=bank[-4:] if bank else None,
-        target_groups=",".join(sorted(set(data.target_groups))),
-        labour_capacity=data.labour_capacity,
-        graduate_left_school=data.graduate_left_school,
-        registered_by_org_id=data.registered_by_org_id,
-        created_at=db.clock.now(),
-    )
+    person = Person(**person_values(db, data, id_number, bank, name))
     session.add(person)
     try:
         with session.begin_nested():
