@@ -35,6 +35,7 @@ from workflow.store.inbox import COUNT_CAP
 from .api import api_router
 from .diagrams import svg as diagram_svg
 from .i18n import LANGUAGES, template_gettext
+from .jobs import Jobs
 from .pages import public_pages, staff_router
 from .pages.guard import Forbidden, SignInRequired, language, on_forbidden, on_sign_in_required
 from .problems import EXCEPTION_HANDLERS
@@ -80,12 +81,13 @@ def create_app(db: Database | None = None, files: Path | None = None,
                     "(sudo apt-get install %s)", ", ".join(missing), " ".join(missing))
     if secure_cookies is None:
         secure_cookies = os.environ.get("FUZHI_INSECURE_COOKIES") != "1"
+    jobs = Jobs()
     return Litestar(
         route_handlers=[health, home, machines_page, api_router, *public_pages, staff_router,
                         create_static_files_router(path="/static", directories=[STATIC],
                                                    include_in_schema=False)],
         state=State({"db": db, "missing": missing, "files": files,
-                     "secure_cookies": secure_cookies}),
+                     "secure_cookies": secure_cookies, "jobs": jobs}),
         template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine,
                                        engine_callback=_jinja_setup),
         openapi_config=OPENAPI,
@@ -98,7 +100,7 @@ def create_app(db: Database | None = None, files: Path | None = None,
         exception_handlers={**EXCEPTION_HANDLERS, SignInRequired: on_sign_in_required,
                             Forbidden: on_forbidden},
         request_max_body_size=MAX_BODY,
-        on_shutdown=[lambda: db.engine.dispose()],
+        on_shutdown=[jobs.shutdown, lambda: db.engine.dispose()],
     )
 
 

@@ -45,3 +45,33 @@ class Settings:
             host=os.environ.get("FUZHI_HOST", "127.0.0.1"),
             port=int(os.environ.get("FUZHI_PORT", "8000")),
         )
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """Where notices are e-mailed: ``FUZHI_SMTP_HOST`` (unset: no e-mail), ``FUZHI_SMTP_PORT``
+    (25), ``FUZHI_SMTP_FROM``, ``FUZHI_SMTP_USER`` / ``FUZHI_SMTP_PASSWORD`` (optional),
+    ``FUZHI_SMTP_STARTTLS=1`` to upgrade the connection before signing in."""
+
+    host: str
+    port: int = 25
+    sender: str = "fuzhi@localhost"
+    user: str = ""
+    password: str = ""
+    starttls: bool = False
+
+    @classmethod
+    def from_env(cls) -> SmtpSettings | None:
+        host = os.environ.get("FUZHI_SMTP_HOST", "").strip()
+        if not host:
+            return None
+        return cls(host=host, port=int(os.environ.get("FUZHI_SMTP_PORT", "25")),
+                   sender=os.environ.get("FUZHI_SMTP_FROM", "fuzhi@localhost"),
+                   user=os.environ.get("FUZHI_SMTP_USER", ""),
+                   password=os.environ.get("FUZHI_SMTP_PASSWORD", ""),
+                   starttls=os.environ.get("FUZHI_SMTP_STARTTLS") == "1")
+
+
+def sweep_minutes() -> float:
+    """How often the server runs the sweep (``FUZHI_SWEEP_MINUTES``, default 5; 0 turns it off)."""
+    return float(os.environ.get("FUZHI_SWEEP_MINUTES", "5"))

@@ -5,12 +5,14 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
+from .admin import AdminController
 from .auth import AuthController
 from .cases import CaseController
 from .contracts import ContractController
 from .dashboard import DashboardController
 from .documents import DocumentController, VerifyController
 from .guard import staff
+from .notifications import NotificationController
 from .payouts import PayoutController
 
 public_pages = [AuthController, VerifyController]
@@ -20,3 +22,5 @@ staff_router.register(DashboardController)
 staff_router.register(ContractController)
 staff_router.register(DocumentController)
 staff_router.register(PayoutController)
+staff_router.register(NotificationController)
+staff_router.register(AdminController)

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from ..engine import Transition
 from ..errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
-from ..machines import CLAIM
 from ..roles import Actor, Role
 from ..rules import (
     ClaimantFacts,
@@ -111,7 +110,8 @@ def claimant_of(session: Session, actor: Actor) -> Organisation:
 
 def submission_due(session: Session, db: Database, now: datetime) -> datetime:
     """When village verification of a claim submitted at ``now`` falls due."""
-    return db.calendar(session).due(now, CLAIM.deadlines[ClaimState.SUBMITTED])
+    return db.calendar(session).due(
+        now, db.time_rules(session).deadlines["claim"][ClaimState.SUBMITTED])
 
 
 def claim_values(inp: ClaimInput, draft: ClaimDraft, outcome: RuleOutcome, *, claimant_id: int,

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from ..dates import max_term_end
 from ..engine import Transition
 from ..errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
-from ..machines import CONTRACT
 from ..money import yuan
 from ..roles import Actor, Role
 from ..states import ContractState
@@ -82,7 +81,8 @@ def propose_contract(session: Session, db: Database, actor: Actor, inp: Contract
                              else post.monthly_subsidy),
         predecessor_id=predecessor.id if predecessor else None,
         state=ContractState.SUBMITTED.value, submitted_by=actor.user_id,
-        due_at=db.calendar(session).due(now, CONTRACT.deadlines[ContractState.SUBMITTED]),
+        due_at=db.calendar(session).due(
+            now, db.time_rules(session).deadlines["contract"][ContractState.SUBMITTED]),
         created_at=now, updated_at=now,
     )
     session.add(contract)

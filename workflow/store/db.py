@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from ..calendar import WorkCalendar
 from ..clock import Clock, SystemClock
 from ..pii import Vault
+from ..timerules import TimeRules
 from .models import CalendarOverride
 
 CALENDAR_TTL_S = 60.0
@@ -46,6 +47,7 @@ class Database:
     clock: Clock = field(default_factory=SystemClock)
     sessions: sessionmaker[Session] = field(init=False)
     _calendar: tuple[float, WorkCalendar] | None = field(init=False, default=None)
+    _time_rules: tuple[float, TimeRules] | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -77,5 +79,18 @@ class Database:
             self._calendar = (now, cal)
         return self._calendar[1]
 
+    def time_rules(self, session: Session | Connection) -> TimeRules:
+        """Deadlines and reminder days in force (the admin's settings over the defaults),
+        cached like the calendar."""
+        from .sweep_models import Setting
+
+        now = time.monotonic()
+        if self._time_rules is None or now - self._time_rules[0] > CALENDAR_TTL_S:
+            rows = session.execute(select(Setting.key, Setting.value)).all()
+            self._time_rules = (now, TimeRules.from_settings(dict(rows)))
+        return self._time_rules[1]
+
     def forget_calendar(self) -> None:
+        """Drop the cached calendar and time rules (after the admin changes them)."""
         self._calendar = None
+        self._time_rules = None

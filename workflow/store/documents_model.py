@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import DateTime, Index, Integer, String
+from sqlalchemy import Boolean, DateTime, Index, Integer, String
+from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from .models import Base
@@ -25,5 +26,8 @@ class Document(Base):
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     issued_by: Mapped[int] = mapped_column(Integer)
     superseded_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # A roster rendered in the background: where its PDF is kept, or why it could not be made.
+    stored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    error: Mapped[str | None] = mapped_column(String(200))
 
     __table_args__ = (Index("ix_document_subject", "subject_type", "subject_id", "kind"),)

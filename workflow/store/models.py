@@ -111,6 +111,7 @@ class User(Base):
     failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     language: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default="zh_CN")
+    email: Mapped[str | None] = mapped_column(String(120))  # notices are e-mailed here
 
 
 class StaffSession(Base):
@@ -237,6 +238,8 @@ class Contract(CaseMixin, Base):
     predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # The last day for which a monthly post-subsidy claim has been opened (the sweep's mark).
+    subsidy_through: Mapped[date | None] = mapped_column(Date)
 
     person: Mapped[Person] = relationship()
     post: Mapped[Post] = relationship()
@@ -323,3 +326,4 @@ class IdempotencyRecord(Base):
 
 from . import documents_model as _documents_model  # noqa: E402,F401  (registers the document table)
 from . import payout_models as _payout_models  # noqa: E402,F401  (registers the payout tables)
+from . import sweep_models as _sweep_models  # noqa: E402,F401  (registers the sweep tables)

@@ -57,7 +57,8 @@ def record(session: Session, workflow: str, case: Any, step: engine.Transition,
 def _fire(db: Database, session: Session | Connection, workflow: str, case: Any, trigger: str, actor: Actor,
           comment: str | None) -> engine.Transition:
     step = engine.fire(WORKFLOWS[workflow], case, trigger, actor, db.clock.now(), comment,
-                       calendar=db.calendar(session))
+                       calendar=db.calendar(session),
+                       deadlines=db.time_rules(session).deadlines[workflow])
     if workflow == "claim" and case.state in CLAIM_DEAD_STATES:
         # A dead claim no longer holds its place against the one-per-person rules.
         case.dedupe_key = None
