@@ -1,5 +1,6 @@
-"""Finance's payout pages: batch the approved pool, bank file, roster PDF, confirm, failed lines,
-reconciliation, separation of duties, and nobody but finance may look."""
+"""Finance's payout pages: batch the approved pool, bank file, roster PDF (made in the
+background), confirm, failed lines, reconciliation, separation of duties, and nobody but finance
+may look."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ import openpyxl
 import pytest
 
 from workflow.numerals import capital_yuan
-from workflow.store import payouts
+from workflow.store import documents, payouts
 from workflow.store.claims import ClaimInput, submit_claim
 from workflow.store.models import Claim, Organisation
 from workflow.store.transitions import transition
@@ -33,6 +34,12 @@ def pdf_text(content: bytes) -> str:
 
 
 ORG_ACCOUNT = "6222020200112233445"
+
+
+@pytest.fixture(autouse=True)
+def files_in_tmp(tmp_path, monkeypatch):
+    """The app keeps rosters under its data directory: a test's own, not the checkout's var/."""
+    monkeypatch.setenv("FUZHI_DATA_DIR", str(tmp_path / "data"))
 
 
 @pytest.fixture
@@ -91,6 +98,9 @@ def test_finance_batches_downloads_the_bank_file_and_roster_and_confirms(db, c):
     lines = list(csv.reader(io.StringIO(r.content.decode("utf-8-sig"))))
     assert sum(Decimal(x[3]) for x in lines[1:]) == batch.total_amount
 
+    r = browser.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/roster", {})
+    assert r.status_code == 303 and r.headers["location"] == f"/payouts/{batch_id}"
+    browser.client.app.state.jobs.wait(60)  # made in the background (tests/test_roster_jobs.py)
     r = browser.get(f"/payouts/{batch_id}/roster")
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
     text = pdf_text(r.content)
@@ -199,3 +209,7 @@ def test_only_finance_may_see_the_payout_pages(db, c, username):
                                   "_csrf_token": token})
     assert r.status_code == 403
     assert state_of(db, ids[0]) == "hr_reviewed"
+    r = browser.client.post(f"/payouts/{batch_id}/roster", follow_redirects=False,
+                            data={"_csrf_token": token})
+    assert r.status_code == 403
+    assert documents.roster_status(db, batch_id) is None

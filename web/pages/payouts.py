@@ -1,5 +1,6 @@
-"""Finance's payout pages: the approved pool, batches, bank files, the roster, confirmation,
-failed lines and reconciliation with the bank's return file."""
+"""Finance's payout pages: the approved pool, batches, bank files, the roster (made in the
+background, downloaded when ready), confirmation, failed lines and reconciliation with the
+bank's return file."""
 
 from __future__ import annotations
 
@@ -20,9 +21,8 @@ from workflow.errors import DomainError, NotFound, ValidationFailed
 from workflow.identity import mask
 from workflow.roles import Role
 from workflow.states import SUBSIDY_LABELS, SubsidyType
-from workflow.store import payouts
+from workflow.store import documents, payouts
 from workflow.store.db import Database
-from workflow.store.documents import issue_roster, roster_lines
 from workflow.store.inbox import Filters, villages_of
 from workflow.store.models import Claim
 from workflow.store.payout_models import PayoutBatch, PayoutLine
@@ -42,6 +42,10 @@ LINE_LABELS = {"pending": N_("待发放"), "paid": N_("已发放"), "failed": N_
 OUTCOME_LABELS = {"paid": N_("已确认发放"), "already_paid": N_("此前已确认发放"),
                   "refused": N_("不能确认"), "not_pending": N_("该笔已标记失败"),
                   "not_in_batch": N_("不属于此批次"), "conflict": N_("正在被他人处理")}
+# Why a roster could not be made (documents.ROSTER_FAILED, ROSTER_INTERRUPTED): the core keeps
+# them as plain text, marked here for the catalogue.
+ROSTER_ERRORS = (N_("花名册生成失败，请重新生成；如再次失败，请联系系统管理员"),
+                 N_("生成中断，请重新生成"))
 POOL_LIMIT = 200
 
 
@@ -99,16 +103,26 @@ class PayoutController(Controller):
             "Content-Disposition":
                 f"attachment; filename*=UTF-8''{quote(f'银行文件-{reference}.{fmt}')}"})
 
-    @get("/{batch_id:int}/roster", sync_to_thread=True)
-    def roster(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
-               who: NamedDependency[SignedIn]) -> Response[bytes]:
+    @post("/{batch_id:int}/roster", sync_to_thread=True, status_code=303)
+    def start_roster(self, request: Request[Any, Any, Any], state: State,
+                     batch_id: FromPath[int], who: NamedDependency[SignedIn],
+                     data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
         require(who, Role.FINANCE)
-        db: Database = state.db
-        batch = payouts.get_batch(db, batch_id)
-        claim_ids = [li.claim_id for li in batch.lines if li.status != "failed"]
-        issued = issue_roster(db, who.actor, batch.id, batch.reference,
-                              roster_lines(db, claim_ids), base_url(request))
-        return pdf_response(issued.pdf, f"发放花名册-{batch.reference}.pdf")
+        roster = documents.start_roster(state.db, who.actor, batch_id)
+        if roster.started:
+            state.jobs.submit(f"花名册 {roster.number}", documents.render_roster, state.db,
+                              state.files, roster.id, base_url(request))
+        return Redirect(f"/payouts/{batch_id}", status_code=303)
+
+    @get("/{batch_id:int}/roster", sync_to_thread=True)
+    def roster(self, state: State, batch_id: FromPath[int],
+               who: NamedDependency[SignedIn]) -> Response[Any]:
+        require(who, Role.FINANCE)
+        ready = documents.ready_roster(state.db, batch_id)
+        if ready is None:  # never rendered in the request: the batch page offers to make one
+            return Redirect(f"/payouts/{batch_id}", status_code=303)
+        return pdf_response(documents.stored_pdf(state.files, ready),
+                            f"发放花名册-{ready.batch_ref}.pdf")
 
     @post("/{batch_id:int}/confirm", sync_to_thread=True)
     def confirm(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
@@ -214,4 +228,6 @@ def _batch_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, ba
         "outcomes": outcomes, "outcome_labels": OUTCOME_LABELS, "rec": reconciliation,
         "batch_labels": BATCH_LABELS, "line_labels": LINE_LABELS,
         "today": db.clock.now().date().isoformat(),
-        "pending": sum(1 for li in batch.lines if li.status == "pending")}))
+        "pending": sum(1 for li in batch.lines if li.status == "pending"),
+        "roster": documents.roster_status(db, batch_id),
+        "ready_roster": documents.ready_roster(db, batch_id)}))

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import logging
+import os
 import secrets
+import tempfile
+import traceback
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..docs import KIND_TITLES, Stamp
 from ..docs import layout as pdf
+from ..errors import NotFound
 from ..identity import sex as sex_of
 from ..machines import CLAIM
 from ..roles import ROLE_LABELS, Actor
@@ -29,6 +35,9 @@ from ..states import (
 from .db import Database
 from .documents_model import Document
 from .models import Claim, ClaimHistory, Contract, ContractHistory, Organisation, Person
+from .payout_models import PayoutBatch, PayoutLine
+
+log = logging.getLogger("fuzhi.documents")
 
 ISSUER = "德钦县人力资源和社会保障局"
 NUMBER_PREFIX = "德人社"
@@ -80,23 +89,41 @@ def _next_number(session: Session, kind: str, year: int) -> str:
     return f"{prefix}{seq:06d}"
 
 
-def _reserve(db: Database, actor: Actor, kind: str, subject_id: int) -> Document:
-    """A register row with a fresh number and code; retried when a concurrent issue took the number."""
+def _reserve(db: Database, actor: Actor, kind: str, subject_id: int,
+             reuse: Callable[[Session], Document | None] | None = None) -> Document:
+    """A register row with a fresh number and code; retried when a concurrent issue took the number.
+    ``reuse`` may return a row to hand back instead, read in the same transaction."""
     for attempt in range(5):
         try:
             with db.transaction() as s:
-                now = db.clock.now()
-                doc = Document(kind=kind, number=_next_number(s, kind, now.year),
-                               verification_code=new_code(), subject_type=SUBJECT_TYPES[kind],
-                               subject_id=subject_id, issued_at=now, issued_by=actor.user_id)
-                s.add(doc)
-                s.flush()
+                doc = reuse(s) if reuse else None
+                if doc is None:
+                    now = db.clock.now()
+                    doc = Document(kind=kind, number=_next_number(s, kind, now.year),
+                                   verification_code=new_code(), subject_type=SUBJECT_TYPES[kind],
+                                   subject_id=subject_id, issued_at=now, issued_by=actor.user_id)
+                    s.add(doc)
+                    s.flush()
                 s.expunge(doc)
                 return doc
         except IntegrityError:
             if attempt == 4:
                 raise
     raise AssertionError("unreachable")
+
+
+def _register(s: Session, doc: Document, digest: str, now: datetime, stored: bool = False) -> None:
+    """Record a rendered document's hash; it supersedes the earlier ones of its kind for its
+    subject, and is itself superseded at once when a later one was registered first (a slow
+    render finishing after a newer one)."""
+    s.execute(update(Document).where(Document.id == doc.id)
+              .values(content_sha256=digest, stored=stored))
+    same = and_(Document.kind == doc.kind, Document.subject_type == doc.subject_type,
+                Document.subject_id == doc.subject_id, Document.content_sha256.is_not(None),
+                Document.superseded_at.is_(None))
+    s.execute(update(Document).where(same, Document.id < doc.id).values(superseded_at=now))
+    if s.scalar(select(Document.id).where(same, Document.id > doc.id).limit(1)) is not None:
+        s.execute(update(Document).where(Document.id == doc.id).values(superseded_at=now))
 
 
 def issue_document(db: Database, actor: Actor, kind: str, subject_id: int,
@@ -112,11 +139,7 @@ def issue_document(db: Database, actor: Actor, kind: str, subject_id: int,
         raise
     digest = hashlib.sha256(content).hexdigest()
     with db.transaction() as s:
-        s.execute(update(Document).where(Document.id == doc.id).values(content_sha256=digest))
-        s.execute(update(Document).where(
-            Document.kind == kind, Document.subject_type == doc.subject_type,
-            Document.subject_id == subject_id, Document.id != doc.id,
-            Document.superseded_at.is_(None)).values(superseded_at=db.clock.now()))
+        _register(s, doc, digest, db.clock.now())
     return Issued(doc.number, doc.verification_code, digest, content)
 
 
@@ -256,3 +279,153 @@ def issue_roster(db: Database, actor: Actor, batch_id: int, batch_ref: str,
     return issue_document(db, actor, "payout_roster", batch_id,
                           lambda stamp: pdf.payout_roster(lines, stamp, batch_ref=batch_ref),
                           base_url)
+
+
+# --- the roster made in the background --------------------------------------------------------
+# A large roster takes tens of seconds: ``start_roster`` reserves its number in the request,
+# ``render_roster`` runs as a job, and the batch page follows ``roster_status`` until it is ready.
+
+ROSTER = "payout_roster"
+ROSTER_STALE_AFTER = timedelta(minutes=15)  # a job still pending by then died with its server
+ROSTER_FAILED = "花名册生成失败，请重新生成；如再次失败，请联系系统管理员"
+ROSTER_INTERRUPTED = "生成中断，请重新生成"
+DOCUMENTS_DIR = "documents"
+
+
+@dataclass(frozen=True)
+class Roster:
+    """A roster of a payout batch and how far its rendering got: pending, ready or failed."""
+
+    id: int
+    number: str
+    batch_ref: str
+    issued_at: datetime
+    status: str
+    error: str | None = None
+    sha256: str | None = None
+    started: bool = False  # reserved by this call: a job must render it
+
+
+def _rosters_of(batch_id: int) -> ColumnElement[bool]:
+    # Rosters issued in a request before the background job existed are neither kept on disk
+    # nor pending: leave them out.
+    return and_(Document.kind == ROSTER, Document.subject_type == SUBJECT_TYPES[ROSTER],
+                Document.subject_id == batch_id,
+                or_(Document.stored, Document.content_sha256.is_(None)))
+
+
+def _pending(now: datetime) -> ColumnElement[bool]:
+    return and_(Document.content_sha256.is_(None), Document.error.is_(None),
+                Document.issued_at >= now - ROSTER_STALE_AFTER)
+
+
+def _roster(doc: Document, batch_ref: str, now: datetime, started: bool = False) -> Roster:
+    if doc.stored:
+        status, error = "ready", None
+    elif doc.error:
+        status, error = "failed", doc.error
+    elif now - doc.issued_at > ROSTER_STALE_AFTER:
+        status, error = "failed", ROSTER_INTERRUPTED
+    else:
+        status, error = "pending", None
+    return Roster(doc.id, doc.number, batch_ref, doc.issued_at, status, error,
+                  doc.content_sha256, started)
+
+
+def start_roster(db: Database, actor: Actor, batch_id: int) -> Roster:
+    """Reserve the number and code of a new roster for ``render_roster`` to fill in; while one
+    is still being made for the batch, that one is returned instead (``started`` is False)."""
+    found: dict[str, Any] = {}
+
+    def pending(s: Session) -> Document | None:
+        # The batch row lock makes a second request wait for the first one's pending row.
+        batch = s.get(PayoutBatch, batch_id, with_for_update=True)
+        if batch is None:
+            raise NotFound("not_found.payout_batch", "未找到该发放批次", id=batch_id)
+        found["batch_ref"] = batch.reference
+        found["pending"] = s.scalars(select(Document).where(
+            _rosters_of(batch_id), _pending(db.clock.now()))
+            .order_by(Document.id.desc()).limit(1)).first()
+        return found["pending"]
+
+    doc = _reserve(db, actor, ROSTER, batch_id, reuse=pending)
+    return _roster(doc, found["batch_ref"], db.clock.now(), started=found["pending"] is None)
+
+
+def render_roster(db: Database, files: Path, document_id: int, base_url: str = "") -> None:
+    """The job: render a reserved roster from the batch's lines (failed lines left out), keep
+    the PDF under ``files`` and register it. On any error the row records why, and nothing of
+    the PDF is left behind."""
+    kept: Path | None = None
+    try:
+        with db.sessions() as s:
+            doc = s.get_one(Document, document_id)
+            batch_ref = s.get_one(PayoutBatch, doc.subject_id).reference
+            claim_ids = list(s.scalars(select(PayoutLine.claim_id).where(
+                PayoutLine.batch_id == doc.subject_id, PayoutLine.status != "failed")))
+        stamp = Stamp(doc.number, doc.verification_code, base_url)
+        content = pdf.payout_roster(roster_lines(db, claim_ids), stamp, batch_ref=batch_ref)
+        digest = hashlib.sha256(content).hexdigest()
+        kept = _keep(files, digest, content)
+        with db.transaction() as s:
+            _register(s, doc, digest, db.clock.now(), stored=True)
+    except Exception as exc:
+        if kept is not None:
+            kept.unlink(missing_ok=True)
+        # The type and the frames only: a message may quote a payee's name or account.
+        log.error("花名册生成失败 document=%s: %s\n%s", document_id, type(exc).__name__,
+                  "".join(traceback.format_tb(exc.__traceback__)))
+        with db.transaction() as s:
+            s.execute(update(Document).where(Document.id == document_id)
+                      .values(error=ROSTER_FAILED))
+
+
+def _stored_path(files: Path, digest: str) -> Path:
+    return files / DOCUMENTS_DIR / f"{digest}.pdf"
+
+
+def _keep(files: Path, digest: str, content: bytes) -> Path:
+    """Write the PDF beside its final name and rename it there: a reader never sees half a file."""
+    path = _stored_path(files, digest)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(content)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temp, path)
+    except BaseException:
+        Path(temp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _latest(db: Database, batch_id: int, *conditions: ColumnElement[bool]) -> Roster | None:
+    with db.sessions() as s:
+        row = s.execute(select(Document, PayoutBatch.reference)
+                        .join(PayoutBatch, PayoutBatch.id == Document.subject_id)
+                        .where(_rosters_of(batch_id), *conditions)
+                        .order_by(Document.id.desc()).limit(1)).first()
+    return _roster(row[0], row[1], db.clock.now()) if row else None
+
+
+def roster_status(db: Database, batch_id: int) -> Roster | None:
+    """The batch's latest roster, whatever its state; None before the first one."""
+    return _latest(db, batch_id)
+
+
+def ready_roster(db: Database, batch_id: int) -> Roster | None:
+    """The batch's current roster kept on disk (while a newer one is made, the one before)."""
+    return _latest(db, batch_id, Document.stored, Document.superseded_at.is_(None))
+
+
+def stored_pdf(files: Path, roster: Roster) -> bytes:
+    """The kept PDF of a ready roster."""
+    if roster.status != "ready" or roster.sha256 is None:
+        raise NotFound("not_found.roster", "花名册尚未生成", id=roster.id)
+    try:
+        return _stored_path(files, roster.sha256).read_bytes()
+    except FileNotFoundError:
+        log.error("花名册文件缺失 document=%s", roster.id)
+        raise NotFound("not_found.roster_file", "花名册文件缺失，请重新生成", id=roster.id) from None

@@ -12,8 +12,9 @@ from .models import Base
 
 
 class Document(Base):
-    """One issued PDF. Only its hash is kept: the document can be re-rendered from the case,
-    and a holder's copy is genuine when its code is here and current."""
+    """One issued PDF. Case documents keep only their hash (they can be re-rendered from the
+    case); a roster, produced in the background, is also kept on disk (``stored``) for its
+    download. A holder's copy is genuine when its code is here and current."""
 
     __tablename__ = "document"
     id: Mapped[int] = mapped_column(primary_key=True)
