@@ -46,6 +46,8 @@ PAGES = {
     "/dashboard": {"village", "other_village", "hr", "finance", "admin"},
     "/help/machines": {"village", "other_village", "hr", "finance", "admin", "agent"},
     "/payouts": {"finance"},
+    "/notifications": {"village", "other_village", "hr", "finance", "admin"},
+    "/admin/settings": {"admin"},
 }
 
 

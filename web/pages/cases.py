@@ -175,4 +175,5 @@ def _case_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, cla
 
 def _ctx(request: Request[Any, Any, Any], who: SignedIn, extra: dict[str, Any]) -> dict[str, Any]:
     return {"lang": language(request, who), "who": who, "labels": STATE_LABELS,
-            "roles": sorted(r.value for r in who.actor.roles), **extra}
+            "roles": sorted(r.value for r in who.actor.roles),
+            **extra}

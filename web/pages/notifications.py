@@ -2,9 +2,84 @@
 
 from __future__ import annotations
 
-from litestar import Controller
+import re
+from typing import Annotated, Any
+
+from jinja2 import pass_context
+from litestar import Controller, Request, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromPath, FromQuery
+from litestar.response import Redirect, Template
+
+from workflow.store import notifications
+from workflow.store.db import Database
+from workflow.store.sessions import SignedIn
+
+from .cases import FORM, _ctx
+
+HOME = "/notifications"
+BACK = re.compile(r"/notifications(\?[a-z]+=\w+(&[a-z]+=\w+)*)?")
 
 
 class NotificationController(Controller):
-    path = "/notifications"
+    path = HOME
     include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def index(self, request: Request[Any, Any, Any], state: State,
+              who: NamedDependency[SignedIn], unread: FromQuery[bool] = False,
+              before: FromQuery[int | None] = None) -> Template:
+        db: Database = state.db
+        with db.sessions() as session:
+            rows = list(notifications.for_user(session, who.actor.user_id, unread_only=unread,
+                                               before_id=before,
+                                               limit=notifications.PAGE + 1))
+        more = len(rows) > notifications.PAGE
+        rows = rows[:notifications.PAGE]
+        return Template("notifications.html", context=_ctx(request, who, {
+            "rows": rows, "unread_only": unread, "before": before,
+            "next_before": rows[-1].id if more else None,
+            "here": _here(unread, before)}))
+
+    @post("/{notice_id:int}/read", sync_to_thread=True, status_code=303)
+    def read(self, state: State, who: NamedDependency[SignedIn], notice_id: FromPath[int],
+             data: Annotated[dict[str, str], FORM]) -> Redirect:
+        """Mark one notice read; with ``go``, continue to what it is about. Another user's
+        notice id changes nothing and leads nowhere but back here."""
+        db: Database = state.db
+        with db.transaction() as session:
+            notifications.mark_read(session, who.actor.user_id, db.clock.now(), [notice_id])
+            link = notifications.link_of(session, who.actor.user_id, notice_id)
+        if data.get("go") and link:
+            return Redirect(link, status_code=303)
+        return Redirect(_back(data.get("back")), status_code=303)
+
+    @post("/read-all", sync_to_thread=True, status_code=303)
+    def read_all(self, state: State, who: NamedDependency[SignedIn],
+                 data: Annotated[dict[str, str], FORM]) -> Redirect:
+        db: Database = state.db
+        with db.transaction() as session:
+            notifications.mark_read(session, who.actor.user_id, db.clock.now())
+        return Redirect(_back(data.get("back")), status_code=303)
+
+
+def _here(unread: bool, before: int | None) -> str:
+    query = "&".join(q for q in ("unread=1" if unread else "",
+                                 f"before={before}" if before else "") if q)
+    return f"{HOME}?{query}" if query else HOME
+
+
+def _back(raw: str | None) -> str:
+    """Back to the list as it was filtered; only ever a page of the notification centre."""
+    return raw if raw and BACK.fullmatch(raw) else HOME
+
+
+@pass_context
+def unread_notices(context: Any) -> int:
+    """The nav badge as a Jinja global, for pages whose context does not come from ``_ctx``:
+    reads the signed-in user off the template context, only when the nav is drawn."""
+    who, request = context.get("who"), context.get("request")
+    if not isinstance(who, SignedIn) or request is None:
+        return 0
+    return notifications.unread_for(request.app.state.db, who.actor.user_id)

@@ -9,12 +9,11 @@ admin, rather than risk a second copy.
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import smtplib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
@@ -59,11 +58,18 @@ def village_users(session: Session, village_id: int) -> list[int]:
 
 def notify(session: Session, now: datetime, user_ids: Iterable[int], notice: Notice) -> int:
     """One row per distinct recipient, inside the caller's transaction; returns how many."""
+    # The page redirects to ``link`` when a notice is opened: only a path in this app may be
+    # stored, never another site (an open redirect) and never cut short (a broken link).
+    if notice.link and (not notice.link.startswith("/") or notice.link.startswith("//")
+                        or len(notice.link) > 200):
+        raise ValueError(f"notice link must be a path in this app: {notice.link!r}")
+    if not 0 < len(notice.kind) <= 30:
+        raise ValueError(f"notice kind must be 1 to 30 characters: {notice.kind!r}")
     ids = sorted(set(user_ids))
     if ids:
         session.execute(insert(Notification), [
             {"user_id": uid, "kind": notice.kind, "title": notice.title[:200],
-             "body": notice.body, "link": notice.link[:200], "subject_type": notice.subject_type,
+             "body": notice.body, "link": notice.link, "subject_type": notice.subject_type,
              "subject_id": notice.subject_id, "created_at": now} for uid in ids])
     return len(ids)
 
@@ -71,6 +77,12 @@ def notify(session: Session, now: datetime, user_ids: Iterable[int], notice: Not
 def unread_count(session: Session, user_id: int) -> int:
     return session.scalar(select(func.count()).select_from(Notification).where(
         Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+
+
+def unread_for(db: Database, user_id: int) -> int:
+    """The nav badge: one count on ``ix_notification_user_read`` in a short session of its own."""
+    with db.sessions() as session:
+        return unread_count(session, user_id)
 
 
 def for_user(session: Session, user_id: int, *, unread_only: bool = False,
@@ -92,10 +104,12 @@ def for_subject(session: Session, subject_type: str, subject_id: int,
                                    Notification.subject_id == subject_id)
     if kinds is not None:
         q = q.where(Notification.kind.in_(list(kinds)))
-    seen: set[tuple[str, str]] = set()
+    # Keyed by kind and day, not by title: the same reminder sent again on a later day is a
+    # second notice, while one notice's copies (written together) share a day.
+    seen: set[tuple[str, date]] = set()
     out = []
     for n in session.scalars(q.order_by(Notification.id)):
-        key = (n.kind, n.title)
+        key = (n.kind, n.created_at.date())
         if key not in seen:
             seen.add(key)
             out.append(n)
@@ -116,67 +130,108 @@ def mark_read(session: Session, user_id: int, now: datetime,
     return session.execute(q.values(read_at=now)).rowcount or 0  # type: ignore[attr-defined]
 
 
-def send_pending_email(db: Database, smtp: SmtpSettings | None, limit: int = EMAIL_BATCH) -> int:
+def link_of(session: Session, user_id: int, notice_id: int) -> str:
+    """Where the user's own notice leads ("" when it is not theirs or has no link)."""
+    return session.scalar(select(Notification.link).where(
+        Notification.id == notice_id, Notification.user_id == user_id)) or ""
+
+
+def send_pending_email(db: Database, smtp: SmtpSettings | None, limit: int = EMAIL_BATCH,
+                       base_url: str = "") -> int:
     """E-mail notices not yet tried to users who have an address; returns how many were sent.
 
-    Without SMTP settings, or for a user without an address, a notice is marked ``skipped``
-    (it stays in the notification centre). A failed send is marked ``failed`` and logged
-    without the address; it is not retried automatically, so a broken relay cannot loop.
+    Without SMTP settings, or for a user without an address (or no longer active), a notice is
+    marked ``skipped`` (it stays in the notification centre). A failed send is marked
+    ``failed`` and logged without the address; it is not retried automatically, so a broken
+    relay cannot loop. ``base_url`` (``https://fuzhi.example``) makes the link in the message
+    absolute; without it the message names the path only.
     """
     with db.transaction() as s:
-        rows = s.execute(
+        candidates = s.execute(
             select(Notification.id, Notification.title, Notification.body, Notification.link,
-                   User.email, User.display_name)
+                   User.email, User.display_name, User.active)
             .join(User, User.id == Notification.user_id)
             .where(Notification.email_state.is_(None)).order_by(Notification.id).limit(limit)
         ).all()
-        # Claim the rows first: two sweeps (or a crash and a rerun) never send one twice.
-        claimed = [r.id for r in rows]
-        if claimed:
-            s.execute(update(Notification).where(Notification.id.in_(claimed),
-                                                 Notification.email_state.is_(None))
-                      .values(email_state="sending"))
-    sent = 0
-    results: dict[str, list[int]] = {"sent": [], "skipped": [], "failed": []}
+        # Claim the rows first: two sweeps (or a crash and a rerun) never send one twice. Only
+        # the rows this UPDATE changed are ours; an overlapping sweep may have taken the rest
+        # between the SELECT and here (on PostgreSQL the UPDATE waits for it, then skips them).
+        claimed: set[int] = set()
+        if candidates:
+            claimed = set(s.scalars(
+                update(Notification)
+                .where(Notification.id.in_([r.id for r in candidates]),
+                       Notification.email_state.is_(None))
+                .values(email_state="sending").returning(Notification.id)))
+    rows = [r for r in candidates if r.id in claimed]
     if not rows:
         return 0
+    results: dict[str, list[int]] = {"sent": [], "skipped": [], "failed": []}
     server: smtplib.SMTP | None = None
+    relay_down = False
     try:
         for r in rows:
-            if smtp is None or not r.email:
+            if smtp is None or not r.email or not r.active:
                 results["skipped"].append(r.id)
                 continue
-            try:
-                if server is None:
+            if relay_down:  # one refused connection is enough: the rest wait for the admin
+                results["failed"].append(r.id)
+                continue
+            if server is None:
+                try:
                     server = _connect(smtp)
+                except (smtplib.SMTPException, OSError) as exc:
+                    log.warning("无法连接邮件服务器 %s:%s (%s)，通知邮件未发送",
+                                smtp.host, smtp.port, type(exc).__name__)
+                    relay_down = True
+                    results["failed"].append(r.id)
+                    continue
+            try:
                 server.send_message(_message(smtp, r.email, r.display_name, r.title, r.body,
-                                             r.link))
-                results["sent"].append(r.id)
-                sent += 1
-            except (smtplib.SMTPException, OSError) as exc:
+                                             _absolute(base_url, r.link)))
+            except (smtplib.SMTPException, OSError, ValueError) as exc:
+                # The type only: smtplib's messages (a refused recipient) carry the address.
                 log.warning("通知邮件发送失败 (通知 %s): %s", r.id, type(exc).__name__)
                 results["failed"].append(r.id)
-                server = None
+                if not isinstance(exc, (smtplib.SMTPRecipientsRefused, ValueError)):
+                    _close(server)  # the connection may be broken: the next one reconnects
+                    server = None
+                continue
+            results["sent"].append(r.id)
     finally:
         if server is not None:
-            with contextlib.suppress(smtplib.SMTPException, OSError):
-                server.quit()
+            _close(server)
         now = db.clock.now()
         with db.transaction() as s:
             for state, ids in results.items():
                 if ids:
                     s.execute(update(Notification).where(Notification.id.in_(ids))
                               .values(email_state=state, emailed_at=now))
-    return sent
+    return len(results["sent"])
 
 
 def _connect(smtp: SmtpSettings) -> smtplib.SMTP:
     server = smtplib.SMTP(smtp.host, smtp.port, timeout=20)
-    if smtp.starttls:
-        server.starttls()
-    if smtp.user:
-        server.login(smtp.user, smtp.password)
+    try:
+        if smtp.starttls:
+            server.starttls()
+        if smtp.user:
+            server.login(smtp.user, smtp.password)
+    except BaseException:
+        server.close()
+        raise
     return server
+
+
+def _close(server: smtplib.SMTP) -> None:
+    try:
+        server.quit()
+    except (smtplib.SMTPException, OSError):
+        server.close()
+
+
+def _absolute(base_url: str, link: str) -> str:
+    return f"{base_url.rstrip('/')}{link}" if link and base_url else link
 
 
 def _message(smtp: SmtpSettings, to: str, name: str, title: str, body: str,
@@ -184,7 +239,7 @@ def _message(smtp: SmtpSettings, to: str, name: str, title: str, body: str,
     msg = EmailMessage()
     msg["From"] = formataddr(("扶智 就业帮扶系统", smtp.sender))
     msg["To"] = formataddr((name, to))
-    msg["Subject"] = title
+    msg["Subject"] = " ".join(title.split())  # a header may not hold a line break
     msg["Message-ID"] = make_msgid(domain=smtp.sender.rpartition("@")[2] or "localhost")
     text = body + (f"\n\n在系统中查看：{link}" if link else "")
     msg.set_content(text + "\n\n—— 此邮件由扶智系统自动发送，请勿直接回复。")

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import TransitionRefused, ValidationFailed
@@ -20,6 +20,10 @@ from ..timerules import TimeRules, check_deadline, check_reminder_days, deadline
 from .db import Database
 from .models import CalendarOverride
 from .sweep_models import Setting
+
+# Years a calendar entry may fall in: wide enough for any real plan, narrow enough to catch typos.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
+MAX_NOTE = 100
 
 
 @dataclass(frozen=True)
@@ -54,12 +58,14 @@ def _put(session: Session, db: Database, actor: Actor, key: str, value: object) 
 def set_deadlines(db: Database, actor: Actor, changes: Mapping[str, Mapping[str, object]]) -> TimeRules:
     """``changes``: {workflow: {state: days}}. All are checked before any is stored."""
     _require_admin(actor)
+    checked = [(wf, state, check_deadline(wf, state, days))
+               for wf, states in changes.items() for state, days in states.items()]
     with db.transaction() as s:
-        rules = current(db, s)
-        deadlines = {wf: dict(states) for wf, states in rules.deadlines.items()}
-        for wf, states in changes.items():
-            for state, days in states.items():
-                deadlines.setdefault(wf, {})[state] = check_deadline(wf, state, days)
+        # Locked first, so two admins changing different states do not lose one change.
+        s.get(Setting, "deadlines", with_for_update=True)
+        deadlines = {wf: dict(states) for wf, states in current(db, s).deadlines.items()}
+        for wf, state, deadline in checked:
+            deadlines[wf][state] = deadline
         _put(s, db, actor, "deadlines", deadline_record(deadlines))
     db.forget_calendar()
     with db.transaction() as s:
@@ -87,9 +93,14 @@ def set_calendar_day(db: Database, actor: Actor, day: date, workday: bool, note:
     """Declare ``day`` a holiday (``workday=False``) or a make-up working day; replaces an
     earlier entry for the same day."""
     _require_admin(actor)
-    note = note.strip()
-    if len(note) > 100:
-        raise ValidationFailed("validation.too_long", "说明不能超过100个字符", field="note")
+    if isinstance(day, datetime):
+        day = day.date()
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise ValidationFailed("validation.calendar_day",
+                               f"日期须在{FIRST_YEAR}年到{LAST_YEAR}年之间", field="day")
+    note = (note or "").strip()
+    if len(note) > MAX_NOTE:
+        raise ValidationFailed("validation.too_long", f"说明不能超过{MAX_NOTE}个字符", field="note")
     with db.transaction() as s:
         row = s.get(CalendarOverride, day)
         if row is None:
@@ -102,6 +113,8 @@ def set_calendar_day(db: Database, actor: Actor, day: date, workday: bool, note:
 def remove_calendar_day(db: Database, actor: Actor, day: date) -> bool:
     _require_admin(actor)
     with db.transaction() as s:
-        removed = s.execute(delete(CalendarOverride).where(CalendarOverride.day == day)).rowcount
+        row = s.get(CalendarOverride, day)
+        if row is not None:
+            s.delete(row)
     db.forget_calendar()
-    return bool(removed)
+    return row is not None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import secrets
 from collections.abc import Iterable
 
@@ -22,11 +23,25 @@ from .models import ApiToken, Organisation, User, UserVillage, Village
 _hasher = (PasswordHasher.from_parameters(profiles.CHEAPEST)
            if os.environ.get("FUZHI_TEST_WEAK_PASSWORD_HASHES") == "1" else PasswordHasher())
 TOKEN_PREFIX = "fz_"
+# Plausible, not RFC 5322: one @, a dotted domain, no spaces, quotes or angle brackets (the
+# address goes into a mail header), ASCII only (not every relay speaks SMTPUTF8).
+_EMAIL = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+def normalise_email(email: str | None) -> str | None:
+    """An e-mail address for notices, trimmed; None or blank means none."""
+    email = (email or "").strip()
+    if not email:
+        return None
+    if len(email) > 120 or not _EMAIL.fullmatch(email):
+        raise ValidationFailed("validation.email", f"电子邮箱“{email[:60]}”格式不正确",
+                               field="email")
+    return email
 
 
 def create_user(session: Session, db: Database, *, username: str, password: str,
                 roles: Iterable[str], display_name: str = "", village_ids: Iterable[int] = (),
-                org_id: int | None = None) -> User:
+                org_id: int | None = None, email: str | None = None) -> User:
     role_set = set(roles)
     if unknown := role_set - {r.value for r in Role if r is not Role.SYSTEM}:
         raise ValidationFailed("validation.role", f"未知的角色：{', '.join(sorted(unknown))}",
@@ -38,6 +53,7 @@ def create_user(session: Session, db: Database, *, username: str, password: str,
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed("validation.username_taken", f"用户名“{username}”已存在",
                                field="username")
+    email = normalise_email(email)
     villages = list(village_ids)
     if Role.VILLAGE in role_set and not villages:
         raise ValidationFailed("validation.villages", "村级核实员须指定所负责的行政村",
@@ -49,7 +65,7 @@ def create_user(session: Session, db: Database, *, username: str, password: str,
         raise ValidationFailed("validation.org", "申报主体经办人须属于一个申报单位", field="org_id")
     user = User(username=username, display_name=display_name or username,
                 password_hash=_hasher.hash(password), roles=",".join(sorted(role_set)),
-                org_id=org_id, active=True, created_at=db.clock.now())
+                org_id=org_id, active=True, created_at=db.clock.now(), email=email)
     session.add(user)
     session.flush()
     session.add_all(UserVillage(user_id=user.id, village_id=v) for v in villages)
