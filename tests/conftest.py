@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # before workflow.store.users loads
+os.environ.setdefault("FUZHI_SWEEP_MINUTES", "0")  # tests run the sweep themselves
 from sqlalchemy import create_engine, text
 
 from workflow.clock import FrozenClock
@@ -22,6 +23,7 @@ TEST_NOW = datetime(2026, 11, 28, 10, 0)
 PG_HINT = "DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Tables whose rows the migrations seed: kept when PostgreSQL is emptied between tests.
 SEEDED = {"alembic_version", "policy_year"}
+SEEDED_YEARS: list[int] = []  # the policy years the migration seeds (PostgreSQL runs)
 
 
 def configured_url() -> str | None:
@@ -49,6 +51,10 @@ def empty_postgres(url: str) -> None:
         keep = [t for t in tables if t not in SEEDED]
         if keep:
             conn.execute(text(f"TRUNCATE {', '.join(keep)} RESTART IDENTITY CASCADE"))
+        # A test may add a policy year (time travel into 2027); the migration's own stay.
+        if SEEDED_YEARS:
+            conn.execute(text("DELETE FROM policy_year WHERE NOT (year = ANY(:years))"),
+                         {"years": SEEDED_YEARS})
     engine.dispose()
 
 
@@ -64,6 +70,10 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
             conn.execute(text("CREATE SCHEMA public"))
         engine.dispose()
         migrate(url)
+        engine = create_engine(url)
+        with engine.connect() as conn:
+            SEEDED_YEARS[:] = conn.execute(text("SELECT year FROM policy_year")).scalars().all()
+        engine.dispose()
         return url
     path = tmp_path_factory.mktemp("template") / "template.db"
     migrate(f"sqlite:///{path}")

@@ -23,7 +23,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
-from workflow.config import Settings, data_dir
+from workflow.config import Settings, data_dir, sweep_minutes
 from workflow.diagram import mermaid
 from workflow.machines import WORKFLOWS
 from workflow.roles import ROLE_LABELS
@@ -38,7 +38,9 @@ from .i18n import LANGUAGES, template_gettext
 from .jobs import Jobs
 from .pages import public_pages, staff_router
 from .pages.guard import Forbidden, SignInRequired, language, on_forbidden, on_sign_in_required
+from .pages.notifications import unread_notices
 from .problems import EXCEPTION_HANDLERS
+from .scheduler import sweep_hooks
 from .sysdeps import missing_system_packages
 from .timing import server_timing
 
@@ -70,7 +72,9 @@ def machines_page(request: Request[Any, Any, Any]) -> Template:
 
 
 def create_app(db: Database | None = None, files: Path | None = None,
-               secure_cookies: bool | None = None) -> Litestar:
+               secure_cookies: bool | None = None, sweep_every: float | None = None) -> Litestar:
+    """The web app. ``sweep_every``: minutes between sweeps inside the server (default
+    ``FUZHI_SWEEP_MINUTES`` or 5; 0 turns it off, as the tests do, where cron runs it)."""
     if db is None:
         settings = Settings.from_env()
         db = Database.connect(settings.database_url, settings.secret)
@@ -82,6 +86,8 @@ def create_app(db: Database | None = None, files: Path | None = None,
     if secure_cookies is None:
         secure_cookies = os.environ.get("FUZHI_INSECURE_COOKIES") != "1"
     jobs = Jobs()
+    start_sweeps, stop_sweeps = sweep_hooks(
+        db, sweep_minutes() if sweep_every is None else sweep_every)
     return Litestar(
         route_handlers=[health, home, machines_page, api_router, *public_pages, staff_router,
                         create_static_files_router(path="/static", directories=[STATIC],
@@ -100,13 +106,15 @@ def create_app(db: Database | None = None, files: Path | None = None,
         exception_handlers={**EXCEPTION_HANDLERS, SignInRequired: on_sign_in_required,
                             Forbidden: on_forbidden},
         request_max_body_size=MAX_BODY,
-        on_shutdown=[jobs.shutdown, lambda: db.engine.dispose()],
+        on_startup=[start_sweeps],
+        on_shutdown=[stop_sweeps, jobs.shutdown, lambda: db.engine.dispose()],
     )
 
 
 def _jinja_setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["_"] = template_gettext
     engine.engine.globals["languages"] = LANGUAGES
+    engine.engine.globals["unread_notices"] = unread_notices  # the nav badge, on every page
     engine.engine.globals.update(
         role_labels={r.value: label for r, label in ROLE_LABELS.items()},
         group_labels=TARGET_GROUP_LABELS, fact_labels=FACT_LABELS,

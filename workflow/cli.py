@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import secrets
 import sys
 from pathlib import Path
@@ -77,7 +78,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
     with db.transaction() as session:
         user = create_user(session, db, username=args.username, password=password,
                            roles=args.roles.split(","), display_name=args.name or args.username,
-                           village_ids=args.village or (), org_id=args.org)
+                           village_ids=args.village or (), org_id=args.org,
+                           **({"email": args.email} if args.email else {}))
     print(f"已创建用户 {user.username} (id={user.id}, 角色={user.roles})")
     if not args.password and not sys.stdin.isatty():
         print(f"初始密码: {password}")
@@ -99,6 +101,16 @@ def cmd_token_create(args: argparse.Namespace) -> int:
         token = create_token(session, db, user, args.label or "")
     print("接口令牌（只显示这一次，请妥善保存）:")
     print(token)
+    return 0
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """What cron runs: one sweep (expiry, overdue flags, reminders, monthly post claims, e-mail)."""
+    from .config import SmtpSettings
+    from .store.sweep import run_sweep
+
+    report = run_sweep(open_db(), runner=f"cli:{os.getpid()}", smtp=SmtpSettings.from_env())
+    print(report.summary())
     return 0
 
 
@@ -133,6 +145,7 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--password", help="initial password (prompted when omitted)")
     add.add_argument("--village", type=int, action="append", help="village id (village role)")
     add.add_argument("--org", type=int, help="organisation id (agent role)")
+    add.add_argument("--email", help="where notices are e-mailed (optional)")
     add.set_defaults(func=cmd_user_add)
 
     token = sub.add_parser("token", help="agent API tokens").add_subparsers(dest="action",
@@ -141,6 +154,9 @@ def parser() -> argparse.ArgumentParser:
     create.add_argument("username")
     create.add_argument("--label")
     create.set_defaults(func=cmd_token_create)
+
+    sweep = sub.add_parser("sweep", help="run the time-driven work once (for cron)")
+    sweep.set_defaults(func=cmd_sweep)
 
     machines = sub.add_parser("machines", help="print the state-machine diagrams (Mermaid)")
     machines.set_defaults(func=cmd_machines)

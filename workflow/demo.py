@@ -180,7 +180,8 @@ TWO_CONTRACT_SCENARIOS = ("renewed", "renewal_pending", "expired_then_new", "exp
 ONE_CONTRACT_SCENARIOS = (("ending_soon",) * 5 + ("expired",) + ("pending_submitted",) * 2
                           + ("pending_village_verified",) * 2 + ("pending_hr_reviewed",) * 2
                           + ("pending_returned",) * 2 + ("vacant",) * 2)
-ENDING_IN_DAYS = (3, 9, 16, 23, 29)
+# The last one ended yesterday: still active until the sweep (server or ``fuzhi sweep``) expires it.
+ENDING_IN_DAYS = (3, 9, 16, 23, -1)
 
 _TIBETAN = {True: (("扎西", "此里", "鲁茸", "格桑", "斯那", "七林", "农布", "阿称", "尼玛", "达瓦",
                     "次仁", "白玛", "都吉", "吾金", "江措", "安主"),
@@ -510,6 +511,18 @@ class _Loader:
         for claim_list in lists:
             self.replay.start(self._list_case(claim_list))
         self.replay.run()
+        self._post_claims_mark()
+
+    def _post_claims_mark(self) -> None:
+        """The months the demo's own post-subsidy claims stand for count as opened, up to the
+        month before last; the sweep then opens last month's as it would have on the 1st."""
+        first = self.time.today.replace(day=1)
+        mark = add_months(first, -1) - timedelta(days=1)
+        with self.db.transaction() as session:
+            for contract in session.scalars(select(Contract).where(Contract.state.in_(
+                    ("active", "expired", "terminated")))):
+                contract.subsidy_through = max(min(contract.end_date, mark),
+                                               contract.start_date - timedelta(days=1))
 
     # ---------------------------------------------------------------- places and people
     def _places(self, session: Session) -> None:

@@ -141,6 +141,9 @@ LABELS = (
     N_("该人员在此期间已有公益性岗位协议"),
     N_("缺少“保单号”"),
     N_("保单号不能超过40个字符"),
+    N_("花名册尚未生成"),
+    N_("未找到该发放批次"),
+    N_("花名册文件缺失，请重新生成"),
     N_("证明材料只接受PDF、JPEG或PNG文件（按文件内容判断）"),
     N_("上传的文件是空的"),
     N_("材料文件校验失败，请联系管理员"),
@@ -160,7 +163,6 @@ LABELS = (
     N_("发放须由财务人员办理"),
     N_("请选择要发放的申请或筛选条件"),
     N_("没有可发放的申请"),
-    N_("未找到该发放批次"),
     N_("请填写银行流水号"),
     N_("请填写失败原因"),
     N_("该批次已确认或关闭，不能再导出银行文件"),
@@ -180,6 +182,7 @@ LABELS = (
     N_("每村只设1个大学生公岗，本村已设立"),
     N_("用户名或密码不正确"),
     N_("连续登录失败次数过多，账号已临时锁定，请15分钟后再试"),
+    N_("只有系统管理员可以修改期限、提醒和节假日设置"),
     N_("该案件已被其他人修改，请刷新后重试"),
     N_("至少需要一个角色"),
     N_("密码至少8位"),
@@ -215,6 +218,9 @@ LABELS = (
 # workflow/store/people.py: f'未知的申报单位类型“{kind}”'
 # workflow/store/people.py: f'未知的帮扶对象类别“{group}”'
 # workflow/store/posts.py: f'名额须为1至{MAX_PLACES}个'
+# workflow/store/settings.py: f'日期须在{FIRST_YEAR}年到{LAST_YEAR}年之间'
+# workflow/store/settings.py: f'说明不能超过{MAX_NOTE}个字符'
+# workflow/store/users.py: f'电子邮箱“{email[:60]}”格式不正确'
 # workflow/store/users.py: f"未知的角色：{', '.join(sorted(unknown))}"
 # workflow/store/users.py: f'用户名“{username}”已存在'
 # workflow/store/users.py: f'行政村{vid}不存在'

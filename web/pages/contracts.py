@@ -23,6 +23,7 @@ from workflow.machines import CONTRACT
 from workflow.money import parse_yuan
 from workflow.roles import ROLE_LABELS, Role
 from workflow.states import STATE_LABELS, TARGET_GROUP_LABELS, ContractState
+from workflow.store import notifications
 from workflow.store.contracts import (
     ContractInput,
     propose_contract,
@@ -205,12 +206,15 @@ def _contract_page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
         history = list(session.scalars(select(ContractHistory)
                                        .where(ContractHistory.contract_id == contract_id)
                                        .order_by(ContractHistory.id)))
+        reminders = list(notifications.for_subject(session, "contract", contract_id,
+                                                   kinds=("renewal_reminder",)))
     actions = engine.available(CONTRACT, contract, who.actor, now)
     done = request.query_params.get("done")
     return Template("contract.html", status_code=status, context=_ctx(request, who, {
         "contract": contract, "person": contract.person, "post": contract.post,
         "id_masked": mask(db.vault.decrypt(contract.person.id_number_enc)),
         "history": history, "actions": {a.trigger: a for a in actions}, "now": now,
+        "reminders": reminders,
         "days_left": days_left(contract, now.date()), "soon": ENDING_SOON_DAYS,
         "renew_end": max_term_end(contract.end_date + timedelta(days=1)),
         "error": error, "done": STEP_LABELS.get(done or "") if done else None}))

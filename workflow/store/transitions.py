@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import engine
-from ..errors import Conflict, NotFound
+from ..errors import Conflict, InvalidTransition, NotFound, TransitionRefused
 from ..machines import WORKFLOWS
 from ..roles import Actor
 from ..states import CLAIM_DEAD_STATES
@@ -185,3 +185,48 @@ def _conflict(version: int | None) -> Conflict:
 
 
 
+
+
+def fire_chunk(db: Database, conn: Connection, workflow: str, case_ids: list[int], trigger: str,
+               actor: Actor, comment: str | None = None) -> list[Any]:
+    """Take the same step on many cases inside the caller's transaction (the sweep).
+
+    Rows are read once (on PostgreSQL locked, skipping rows another process holds), each is
+    fired on the shared machine, then updated with one version-checked statement per row
+    batch and their history rows inserted together. A case the step no longer applies to
+    (someone acted first, a guard refuses) is left alone. Returns the cases that moved.
+    """
+    if not case_ids:
+        return []
+    model = MODELS[workflow][0]
+    table = model.__table__
+    read = select(*(table.c[f] for f in CASE_FIELDS[workflow])).where(table.c.id.in_(case_ids))
+    if db.dialect == "postgresql":
+        read = read.with_for_update(skip_locked=True)
+    moved: list[Any] = []
+    steps: list[engine.Transition] = []
+    for row in conn.execute(read.order_by(table.c.id)):
+        case = SimpleNamespace(**row._mapping)
+        try:
+            steps.append(_fire(db, conn, workflow, case, trigger, actor, comment))
+        except (InvalidTransition, TransitionRefused):
+            continue
+        moved.append(case)
+    if not moved:
+        return []
+    for dead in (False, True):
+        group = [c for c in moved if (workflow == "claim" and c.state in CLAIM_DEAD_STATES) == dead]
+        if not group:
+            continue
+        write = _STATEMENTS[(workflow, dead)][1]
+        params = [{**{c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)},
+                   "case_id": case.id, "seen_version": case.version} for case in group]
+        result = conn.execute(write, params)
+        if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(group):
+            raise _conflict(None)
+    history = MODELS[workflow][1].__table__
+    conn.execute(insert(history), [_history_values(workflow, case.id, step, actor)
+                                   for case, step in zip(moved, steps, strict=True)])
+    for case in moved:
+        case.version += 1
+    return moved

@@ -1,0 +1,332 @@
+"""The sweep, case by case: contract expiry on time, returned claims expiring, overdue flags
+and escalation, renewal reminders once each, monthly post-subsidy claims, and doing nothing
+more when run again."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from sqlalchemy import func, select
+
+from workflow.roles import Role
+from workflow.store import settings
+from workflow.store.claims import ClaimInput, submit_claim
+from workflow.store.contracts import ContractInput, propose_contract, record_insurance
+from workflow.store.models import (
+    Claim,
+    ClaimHistory,
+    Contract,
+    ContractHistory,
+    Organisation,
+    PolicyYear,
+)
+from workflow.store.posts import PostInput, create_post
+from workflow.store.sweep import _exclusive, reminder_key, run_sweep
+from workflow.store.sweep_models import Notification, SweepEvent, SweepRun
+from workflow.store.transitions import transition
+from workflow.store.users import actor_for, create_user
+
+from .builders import claim_in, county, person
+
+
+@pytest.fixture
+def c(db):
+    return county(db)
+
+
+@pytest.fixture
+def admin(db):
+    with db.transaction() as s:
+        return actor_for(s, create_user(s, db, username="admin1", password="password-123",
+                                        roles=["admin"]))
+
+
+def active_contract(db, c, start: date, end: date, name: str = "卓玛") -> int:
+    pid = person(db, c.village, name=name)
+    with db.transaction() as s:
+        post = create_post(s, c.hr, PostInput(c.village, "保洁员", Decimal("800"), 1, False))
+        s.flush()
+        contract = propose_contract(s, db, c.hr, ContractInput(post.id, pid, start, end))
+        cid = contract.id
+    transition(db, "contract", cid, "verify", c.verifier)
+    transition(db, "contract", cid, "approve", c.hr2)
+    record_insurance(db, c.hr2, cid, "PICC-2026-0001")
+    transition(db, "contract", cid, "activate", c.hr2)
+    return cid
+
+
+def at(clock, day: date, hour: int = 9) -> None:
+    clock.current = datetime.combine(day, datetime.min.time()) + timedelta(hours=hour)
+
+
+def notices(db, kind: str | None = None, user_id: int | None = None) -> list[Notification]:
+    with db.sessions() as s:
+        q = select(Notification).order_by(Notification.id)
+        if kind:
+            q = q.where(Notification.kind == kind)
+        if user_id:
+            q = q.where(Notification.user_id == user_id)
+        return list(s.scalars(q))
+
+
+def history(db, contract_id: int) -> list[ContractHistory]:
+    with db.sessions() as s:
+        return list(s.scalars(select(ContractHistory).where(
+            ContractHistory.contract_id == contract_id).order_by(ContractHistory.id)))
+
+
+def post_claims(db, contract_id: int) -> list[Claim]:
+    with db.sessions() as s:
+        return list(s.scalars(select(Claim).where(Claim.contract_id == contract_id)
+                              .order_by(Claim.id)))
+
+
+# --- contracts expire on time ----------------------------------------------------------------
+
+def test_an_active_contract_expires_as_its_end_date_is_over_once(db, c, clock):
+    cid = active_contract(db, c, date(2025, 11, 29), date(2026, 11, 28))
+    at(clock, date(2026, 11, 28), 23)
+    run_sweep(db)
+    with db.sessions() as s:
+        assert s.get(Contract, cid).state == "active"  # its last day is not over yet
+    at(clock, date(2026, 11, 29), 0)
+    report = run_sweep(db)
+    assert report.counts["contracts_expired"] == 1
+    last = history(db, cid)[-1]
+    assert (last.trigger, last.from_state, last.to_state) == ("expire", "active", "expired")
+    assert (last.actor_id, last.role, last.actor_name) == (0, "system", "系统")
+    assert last.at == clock.current
+    run_sweep(db)
+    assert sum(h.trigger == "expire" for h in history(db, cid)) == 1
+    assert {n.user_id for n in notices(db, "contract_expired")} == {
+        c.hr.user_id, c.hr2.user_id, c.verifier.user_id}
+
+
+# --- returned claims expire; overdue steps are flagged and escalated ----------------------------
+
+def test_a_returned_claim_expires_after_30_days_and_frees_its_place(db, c, clock):
+    claim = claim_in(db, c, "returned")
+    clock.advance(days=30)
+    run_sweep(db)
+    with db.sessions() as s:
+        assert s.get(Claim, claim.id).state == "returned"
+    clock.advance(days=1)
+    assert run_sweep(db).counts["claims_expired"] == 1
+    with db.sessions() as s:
+        row = s.get(Claim, claim.id)
+        assert (row.state, row.dedupe_key) == ("expired", None)
+        entry = s.scalars(select(ClaimHistory).where(ClaimHistory.claim_id == claim.id)
+                          .order_by(ClaimHistory.id.desc())).first()
+        assert (entry.trigger, entry.actor_id, entry.role) == ("expire", 0, "system")
+    assert [n.user_id for n in notices(db, "claim_expired")] == [c.agent.user_id]
+    assert run_sweep(db).counts.get("claims_expired", 0) == 0
+
+
+def test_an_overdue_step_is_flagged_once_escalated_and_cleared_by_the_next_step(db, c, clock, admin):
+    claim = claim_in(db, c, "submitted")  # village verification: 5 working days
+    with db.sessions() as s:
+        due = s.get(Claim, claim.id).due_at
+    clock.current = due
+    run_sweep(db)
+    assert notices(db, "overdue") == []
+    clock.current = due + timedelta(seconds=2)
+    assert run_sweep(db).counts["claims_overdue"] == 1
+    with db.sessions() as s:
+        assert s.get(Claim, claim.id).overdue is True
+    escalated = notices(db, "overdue")
+    # The village did not act: the county bureau (HR) hears of it; the village does not.
+    assert {n.user_id for n in escalated} == {c.hr.user_id, c.hr2.user_id}
+    assert "阿东村" in escalated[0].title and "村级核实" in escalated[0].title
+    run_sweep(db)
+    assert len(notices(db, "overdue")) == 2  # not again
+    transition(db, "claim", claim.id, "verify", c.verifier)
+    with db.sessions() as s:
+        row = s.get(Claim, claim.id)
+        assert row.overdue is False and row.due_at > clock.current
+    # Waiting for HR past its deadline goes to the bureau's head.
+    with db.sessions() as s:
+        due = s.get(Claim, claim.id).due_at
+    clock.current = due + timedelta(minutes=1)
+    run_sweep(db)
+    assert {n.user_id for n in notices(db, "overdue")[2:]} == {admin.user_id}
+
+
+# --- renewal reminders -----------------------------------------------------------------------
+
+def test_renewal_reminders_go_once_at_30_and_7_days_to_the_village_and_hr(db, c, clock):
+    cid = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 31), name="次仁")
+    at(clock, date(2026, 11, 30))  # 31 days left
+    run_sweep(db)
+    assert notices(db, "renewal_reminder") == []
+    at(clock, date(2026, 12, 1), 8)  # 30 days left
+    assert run_sweep(db).counts["reminders_sent"] == 1
+    first = notices(db, "renewal_reminder")
+    assert {n.user_id for n in first} == {c.hr.user_id, c.hr2.user_id, c.verifier.user_id}
+    assert "还有30天到期" in first[0].title and "次仁" in first[0].title
+    assert first[0].link == f"/contracts/{cid}#renew"
+    for day in (2, 3, 10, 23):  # later sweeps, until the 7-day mark
+        at(clock, date(2026, 12, day))
+        run_sweep(db)
+    assert len(notices(db, "renewal_reminder")) == 3
+    at(clock, date(2026, 12, 24))
+    run_sweep(db)
+    run_sweep(db)
+    seven = notices(db, "renewal_reminder")[3:]
+    assert len(seven) == 3 and "还有7天到期" in seven[0].title
+    with db.sessions() as s:
+        keys = set(s.scalars(select(SweepEvent.key).where(SweepEvent.subject_id == cid)))
+    assert keys == {reminder_key(cid, 30), reminder_key(cid, 7)}
+
+
+def test_reminders_due_together_send_one_notice_for_the_nearest(db, c, clock):
+    cid = active_contract(db, c, date(2026, 6, 1), date(2026, 12, 2))  # 4 days left today
+    report = run_sweep(db)
+    assert (report.counts["reminders_sent"], report.counts["reminders_superseded"]) == (1, 1)
+    sent = notices(db, "renewal_reminder")
+    assert len({n.title for n in sent}) == 1 and "还有4天到期" in sent[0].title
+    with db.sessions() as s:
+        notes = dict(s.execute(select(SweepEvent.key, SweepEvent.note)
+                               .where(SweepEvent.subject_id == cid)).all())
+    assert notes == {reminder_key(cid, 7): "已发送", reminder_key(cid, 30): "与7天提醒合并"}
+
+
+def test_a_renewed_contract_is_not_reminded_and_reminder_days_follow_the_admin(db, c, clock, admin):
+    renewed = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 20), name="甲")
+    transition(db, "contract", renewed, "renew", c.hr)
+    settings.set_reminder_days(db, admin, "15")
+    other = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 20), name="乙")
+    at(clock, date(2026, 12, 1))  # 19 days left: no 15-day reminder yet, and no 30-day one
+    run_sweep(db)
+    assert notices(db, "renewal_reminder") == []
+    at(clock, date(2026, 12, 5))
+    run_sweep(db)
+    titles = {n.title for n in notices(db, "renewal_reminder")}
+    assert titles == {"公益性岗位协议还有15天到期：乙（保洁员）"}
+    with db.sessions() as s:
+        note = s.get(SweepEvent, reminder_key(renewed, 15)).note
+    assert note == "已续签，不再提醒" and other
+
+
+# --- monthly post-subsidy claims -------------------------------------------------------------
+
+def test_each_finished_contract_month_gets_one_claim_for_the_village_to_confirm(db, c, clock):
+    cid = active_contract(db, c, date(2026, 9, 15), date(2027, 9, 14), name="格桑")
+    report = run_sweep(db)  # 2026-11-28: September (from the 15th) and October are over
+    assert report.counts["post_claims_opened"] == 2
+    claims = post_claims(db, cid)
+    assert [cl.facts["month"] for cl in claims] == ["2026-09", "2026-10"]
+    first = claims[0]
+    assert (first.state, first.subsidy_type, first.amount, first.submitted_by) == (
+        "submitted", "public_welfare_post", Decimal("800.00"), 0)
+    with db.sessions() as s:
+        committee = s.get(Organisation, first.claimant_org_id)
+        assert (committee.kind, committee.village_id) == ("village_committee", c.village)
+        entry = s.scalars(select(ClaimHistory).where(ClaimHistory.claim_id == first.id)).one()
+        assert (entry.trigger, entry.role) == ("submit", "system")
+        assert "2026年09月15日至30日" in entry.comment
+        assert s.get(Contract, cid).subsidy_through == date(2026, 10, 31)
+    assert {n.user_id for n in notices(db, "post_claims")} == {c.verifier.user_id}
+    run_sweep(db)
+    assert len(post_claims(db, cid)) == 2
+    at(clock, date(2026, 11, 30), 23)
+    run_sweep(db)
+    assert len(post_claims(db, cid)) == 2  # November is not over
+    at(clock, date(2026, 12, 1), 0)
+    run_sweep(db)
+    assert [cl.facts["month"] for cl in post_claims(db, cid)][-1] == "2026-11"
+    # From here the normal path: the village confirms attendance, HR approves.
+    claim = post_claims(db, cid)[0]
+    transition(db, "claim", claim.id, "verify", c.verifier)
+    assert transition(db, "claim", claim.id, "approve", c.hr).state == "hr_reviewed"
+
+
+def test_an_ended_contract_gets_its_last_part_month_then_no_more(db, c, clock):
+    cid = active_contract(db, c, date(2026, 10, 1), date(2027, 3, 31))
+    run_sweep(db)
+    transition(db, "contract", cid, "terminate", c.hr, comment="本人申请退岗")  # 2026-11-28
+    at(clock, date(2026, 11, 29))
+    run_sweep(db)
+    assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-10", "2026-11"]
+    with db.sessions() as s:
+        assert s.get(Contract, cid).subsidy_through == date(2027, 3, 31)  # done with it
+    at(clock, date(2027, 2, 1))
+    _year(db, 2027)
+    run_sweep(db)
+    assert len(post_claims(db, cid)) == 2
+
+
+def test_a_month_already_claimed_by_hand_is_not_opened_again(db, c, clock):
+    cid = active_contract(db, c, date(2026, 10, 1), date(2027, 3, 31))
+    with db.sessions() as s:
+        pid = s.get(Contract, cid).person_id
+    with db.transaction() as s:
+        org = Organisation(name="阿东村民委员会", kind="village_committee", village_id=c.village)
+        s.add(org)
+        s.flush()
+        clerk = actor_for(s, create_user(s, db, username="clerk", password="password-123",
+                                         roles=["agent"], org_id=org.id))
+    submit_claim(db, clerk, ClaimInput("public_welfare_post", pid, 2026, {"month": "2026-10"}, cid))
+    report = run_sweep(db)
+    assert report.counts["post_claims_existing"] == 1
+    assert report.counts.get("post_claims_opened", 0) == 0
+    assert len(post_claims(db, cid)) == 1
+    assert notices(db, "claim_expired") == []
+
+
+def test_a_missing_policy_year_is_reported_once_and_its_months_open_when_it_is_set(db, c, clock, admin):
+    cid = active_contract(db, c, date(2026, 11, 1), date(2027, 10, 31))
+    at(clock, date(2027, 3, 2))
+    run_sweep(db)
+    run_sweep(db)
+    problems = notices(db, "sweep_problem")
+    assert [n.user_id for n in problems] == [admin.user_id]
+    assert "2027年度政策参数尚未设置" in problems[0].title
+    assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-11", "2026-12"]
+    with db.sessions() as s:
+        assert s.get(Contract, cid).subsidy_through is None  # the contract is retried whole
+    _year(db, 2027)
+    run_sweep(db)
+    assert [cl.facts["month"] for cl in post_claims(db, cid)] == [
+        "2026-11", "2026-12", "2027-01", "2027-02"]
+
+
+def _year(db, year: int) -> None:
+    with db.transaction() as s:
+        if s.get(PolicyYear, year) is None:
+            params = dict(s.get(PolicyYear, 2026).params, year=year)
+            s.add(PolicyYear(year=year, params=params, created_at=datetime(2026, 11, 1)))
+
+
+# --- the run itself --------------------------------------------------------------------------
+
+def test_each_run_is_logged_and_a_second_sweep_at_the_same_time_stands_aside(db, c, clock):
+    claim_in(db, c, "returned")
+    clock.advance(days=31)
+    with _exclusive(db) as held:
+        assert held
+        assert run_sweep(db).skipped
+    report = run_sweep(db, runner="test")
+    assert not report.skipped
+    with db.sessions() as s:
+        run = s.get(SweepRun, report.run_id)
+        assert (run.runner, run.finished_at, run.error) == ("test", clock.current, None)
+        assert run.counts["claims_expired"] == 1
+        assert s.scalar(select(func.count()).select_from(SweepRun)) == 1
+
+
+def test_a_failed_run_is_logged_with_its_error(db, c, clock):
+    claim_in(db, c, "returned")
+    clock.advance(days=31)
+
+    def boom(name: str) -> None:
+        raise RuntimeError(f"stopped after {name}")
+
+    with pytest.raises(RuntimeError):
+        run_sweep(db, after_chunk=boom)
+    with db.sessions() as s:
+        run = s.scalars(select(SweepRun)).one()
+        assert run.error == "RuntimeError: stopped after expire_claims"
+        assert run.counts == {"claims_expired": 1, "notices": 1}
+    assert Role.SYSTEM  # the system actor took the step (see above)
