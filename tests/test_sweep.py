@@ -29,6 +29,7 @@ from workflow.store.transitions import transition
 from workflow.store.users import actor_for, create_user
 
 from .builders import claim_in, county, person
+from .test_notifications import smtp_server  # noqa: F401  (the local SMTP sink)
 
 
 @pytest.fixture
@@ -330,3 +331,48 @@ def test_a_failed_run_is_logged_with_its_error(db, c, clock):
         assert run.error == "RuntimeError: stopped after expire_claims"
         assert run.counts == {"claims_expired": 1, "notices": 1}
     assert Role.SYSTEM  # the system actor took the step (see above)
+
+
+# --- e-mail -----------------------------------------------------------------------------------
+
+def test_a_reminder_is_emailed_once_through_smtp_with_an_absolute_link(db, c, clock, smtp_server):
+    from sqlalchemy import update
+
+    from workflow.config import SmtpSettings
+    from workflow.store.models import User
+
+    controller, inbox = smtp_server
+    with db.transaction() as s:
+        s.execute(update(User).where(User.id == c.hr.user_id).values(email="hr1@deqin.gov.cn"))
+    cid = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 20), name="央金")
+    smtp = SmtpSettings(host="127.0.0.1", port=controller.port)
+    report = run_sweep(db, smtp=smtp, base_url="https://fuzhi.deqin.gov.cn")
+    assert report.counts["emails_sent"] == 1  # hr2 and the village have no address
+    (to, message), = inbox.messages
+    assert to == ["hr1@deqin.gov.cn"]
+    assert message["Subject"] == "公益性岗位协议还有22天到期：央金（保洁员）"
+    assert f"https://fuzhi.deqin.gov.cn/contracts/{cid}#renew" in message.get_content()
+    run_sweep(db, smtp=smtp)
+    assert len(inbox.messages) == 1
+    with db.sessions() as s:
+        states = list(s.scalars(select(Notification.email_state)))
+    assert states.count("sent") == 1 and set(states) == {"sent", "skipped"}
+
+
+def test_without_smtp_notices_stay_in_the_centre_and_are_marked_not_emailed(db, c, clock):
+    active_contract(db, c, date(2026, 1, 1), date(2026, 12, 20))
+    run_sweep(db)
+    with db.sessions() as s:
+        assert set(s.scalars(select(Notification.email_state))) == {"skipped"}
+        assert all(n.read_at is None for n in s.scalars(select(Notification)))
+
+
+def test_the_admin_sees_the_last_runs_and_what_they_did(db, c, clock, admin):
+    from .page_support import sign_in
+
+    active_contract(db, c, date(2026, 6, 1), date(2026, 12, 20))
+    run_sweep(db, runner="server")
+    page = sign_in(db, "admin1").get("/admin/settings")
+    assert page.status_code == 200
+    section = page.text[page.text.index('id="sweep"'):]
+    assert "server" in section and "续签提醒 1" in section and "未完成" not in section

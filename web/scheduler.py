@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable
 
 import anyio.to_thread
 
-from workflow.config import SmtpSettings
+from workflow.config import SmtpSettings, base_url
 from workflow.store.db import Database
 from workflow.store.sweep import run_sweep
 
@@ -27,13 +27,14 @@ def sweep_hooks(db: Database, minutes: float) -> tuple[Callable[[], Awaitable[No
     """``on_startup`` and ``on_shutdown`` hooks; ``minutes`` <= 0 makes them do nothing."""
     task: asyncio.Task[None] | None = None
     smtp = SmtpSettings.from_env()
+    site = base_url()
 
     async def loop() -> None:
         await asyncio.sleep(FIRST_RUN_AFTER_S)
         while True:
             try:
                 report = await anyio.to_thread.run_sync(
-                    lambda: run_sweep(db, runner="server", smtp=smtp))
+                    lambda: run_sweep(db, runner="server", smtp=smtp, base_url=site))
                 if report.counts:
                     log.info("清扫：%s", report.summary())
             except Exception:

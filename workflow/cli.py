@@ -106,10 +106,11 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """What cron runs: one sweep (expiry, overdue flags, reminders, monthly post claims, e-mail)."""
-    from .config import SmtpSettings
+    from .config import SmtpSettings, base_url
     from .store.sweep import run_sweep
 
-    report = run_sweep(open_db(), runner=f"cli:{os.getpid()}", smtp=SmtpSettings.from_env())
+    report = run_sweep(open_db(), runner=f"cli:{os.getpid()}", smtp=SmtpSettings.from_env(),
+                       base_url=base_url())
     print(report.summary())
     return 0
 

@@ -75,3 +75,9 @@ class SmtpSettings:
 def sweep_minutes() -> float:
     """How often the server runs the sweep (``FUZHI_SWEEP_MINUTES``, default 5; 0 turns it off)."""
     return float(os.environ.get("FUZHI_SWEEP_MINUTES", "5"))
+
+
+def base_url() -> str:
+    """The address people reach this installation at (``FUZHI_BASE_URL``, e.g.
+    ``https://fuzhi.example.gov.cn``): links in e-mailed notices are made absolute with it."""
+    return os.environ.get("FUZHI_BASE_URL", "").rstrip("/")

@@ -62,6 +62,7 @@ def collect() -> Collected:
         SUBSIDY_LABELS,
         TARGET_GROUP_LABELS,
     )
+    from workflow.store.sweep import LABELS as SWEEP_LABELS
 
     out = Collected()
     for name, table in (("STATE_LABELS", STATE_LABELS), ("SUBSIDY_LABELS", SUBSIDY_LABELS),
@@ -83,6 +84,8 @@ def collect() -> Collected:
     out.add("web.pages.dashboard.OVERDUE_STEPS", dashboard.OVERDUE_STEPS.values())
     out.add("web.pages.dashboard.CAPACITY_LABELS", dashboard.CAPACITY_LABELS.values())
     out.add("workflow.guards.GUARDS: why a step is refused", (g.message for g in GUARDS.values()))
+    out.add("workflow.store.sweep.LABELS: what a sweep run did (admin settings)",
+            SWEEP_LABELS.values())
     fixed: list[str] = []
     for path in files(ERROR_SOURCES):
         for message in error_messages(path, error_classes()):

@@ -114,6 +114,17 @@ LABELS = (
     N_("协议期限尚未届满"),
     N_("协议每次签订期限不得超过1年"),
     N_("该协议已续签，不能重复续签"),
+    # workflow.store.sweep.LABELS: what a sweep run did (admin settings)
+    N_("协议到期终止"),
+    N_("退回申请过期"),
+    N_("申请逾期标记"),
+    N_("协议逾期标记"),
+    N_("续签提醒"),
+    N_("合并的提醒"),
+    N_("岗位补贴申请"),
+    N_("已有的岗位补贴申请"),
+    N_("通知邮件"),
+    N_("通知"),
     # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/store/*.py, web/pages/*.py
     N_("未找到该申请"),
     N_("未找到该材料"),

@@ -12,6 +12,7 @@ from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
+from sqlalchemy import func, select
 
 from workflow.errors import DomainError, ValidationFailed
 from workflow.machines import WORKFLOWS, Deadline
@@ -20,6 +21,9 @@ from workflow.states import STATE_LABELS
 from workflow.store import settings
 from workflow.store.db import Database
 from workflow.store.sessions import SignedIn
+from workflow.store.sweep import LABELS as SWEEP_LABELS
+from workflow.store.sweep import last_runs
+from workflow.store.sweep_models import Notification
 from workflow.timerules import check_deadline, official_calendar_knows
 
 from ..i18n import N_
@@ -196,6 +200,9 @@ def _settings_page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
     with db.sessions() as session:
         rules = settings.current(db, session)
         days = settings.calendar_days(session, year)
+        runs = list(last_runs(session, 10))
+        stuck = session.scalar(select(func.count()).select_from(Notification).where(
+            Notification.email_state == "sending")) or 0
     tables = []
     for name, wf in WORKFLOWS.items():
         rows = []
@@ -217,4 +224,5 @@ def _settings_page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
         "day_typed": typed, "error": error, "errors": errors,
         "stray_errors": [message for key, message in errors.items() if key not in shown],
         "done": DONE.get(done or ""),
+        "runs": runs, "run_labels": SWEEP_LABELS, "stuck_emails": stuck,
         "today": db.clock.now().date()}))

@@ -49,11 +49,12 @@ from .models import (
     Village,
 )
 from .notifications import Notice, notify, send_pending_email, users_with_role, village_users
-from .sweep_models import SweepEvent, SweepRun
+from .sweep_models import Notification, SweepEvent, SweepRun
 from .transitions import fire_chunk
 
 log = logging.getLogger("fuzhi.sweep")
 CHUNK = 500
+EMAIL_BATCHES = 10  # of notifications.EMAIL_BATCH (200) each
 ADVISORY_LOCK_KEY = 0x66757A68  # "fuzh"
 C, K = ClaimState, ContractState
 
@@ -106,8 +107,9 @@ ChunkHook = Callable[[str], None]
 
 
 def run_sweep(db: Database, *, runner: str = "", chunk: int = CHUNK, smtp: Any = None,
-              after_chunk: ChunkHook | None = None) -> SweepReport:
-    """One full sweep; returns what it did, or ``skipped`` when another sweep is running."""
+              base_url: str = "", after_chunk: ChunkHook | None = None) -> SweepReport:
+    """One full sweep; returns what it did, or ``skipped`` when another sweep is running.
+    ``smtp`` (``SmtpSettings``) e-mails the notices; ``base_url`` makes their links absolute."""
     report = SweepReport()
     with _exclusive(db) as acquired:
         if not acquired:
@@ -127,7 +129,7 @@ def run_sweep(db: Database, *, runner: str = "", chunk: int = CHUNK, smtp: Any =
             flag_overdue(db, report, chunk, hook)
             send_reminders(db, report, chunk, hook)
             open_post_claims(db, report, chunk, hook)
-            report.add("emails_sent", send_pending_email(db, smtp))
+            deliver_email(db, report, smtp, base_url)
         except BaseException as exc:
             with db.transaction() as s:
                 s.execute(update(SweepRun).where(SweepRun.id == report.run_id).values(
@@ -139,6 +141,23 @@ def run_sweep(db: Database, *, runner: str = "", chunk: int = CHUNK, smtp: Any =
                 finished_at=db.clock.now(), counts=dict(report.counts)))
     log.info("清扫完成：%s", report.summary())
     return report
+
+
+def deliver_email(db: Database, report: SweepReport, smtp: Any, base_url: str) -> None:
+    """E-mail the notices not yet tried (``notifications.send_pending_email``), a batch at a
+    time and at most ``EMAIL_BATCHES`` a run, so a backlog cannot hold the sweep for long;
+    without SMTP settings they are all marked ``skipped`` at once."""
+    if smtp is None:
+        with db.transaction() as s:
+            s.execute(update(Notification).where(Notification.email_state.is_(None))
+                      .values(email_state="skipped", emailed_at=db.clock.now()))
+        return
+    for _ in range(EMAIL_BATCHES):
+        with db.sessions() as s:
+            if s.scalar(select(Notification.id).where(Notification.email_state.is_(None))
+                        .limit(1)) is None:
+                return
+        report.add("emails_sent", send_pending_email(db, smtp, base_url=base_url))
 
 
 # --- one sweep at a time ------------------------------------------------------------------
