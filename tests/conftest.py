@@ -120,3 +120,11 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: igno
         terminalreporter.write_sep("!", f"{len(skipped)} PostgreSQL tests SKIPPED", red=True,
                                    bold=True)
         terminalreporter.write_line(f"No PostgreSQL configured. Run them with: {PG_HINT} make test")
+
+
+@pytest.fixture
+def smtp_server():  # type: ignore[no-untyped-def]
+    """A real SMTP server on 127.0.0.1 (aiosmtpd) and the messages it received."""
+    from .smtp_sink import running_sink
+
+    yield from running_sink()

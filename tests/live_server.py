@@ -8,7 +8,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,12 +39,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(extra_env: dict[str, str] | None = None) -> Iterator[LiveServer]:
-    """SQLite in a temp dir (each run its own database), served by uvicorn on a free port."""
+def live_server(extra_env: dict[str, str] | None = None,
+                prepare: Callable[[Database], object] | None = None) -> Iterator[LiveServer]:
+    """SQLite in a temp dir (each run its own database), served by uvicorn on a free port;
+    ``prepare`` fills the database before the server starts."""
     work = Path(tempfile.mkdtemp(prefix="fuzhi-live-"))
     url = f"sqlite:///{work / 'fuzhi.db'}"
     upgrade(url)
     db = Database.connect(url, SECRET.encode())
+    if prepare is not None:
+        prepare(db)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "FUZHI_SECRET_KEY": SECRET,
            "FUZHI_DATA_DIR": str(work), **(extra_env or {})}

@@ -5,15 +5,10 @@ from __future__ import annotations
 
 import logging
 import re
-import socket
 from datetime import timedelta
-from email import message_from_bytes
 from email.header import decode_header, make_header
-from email.message import Message
-from email.policy import default as default_policy
 
 import pytest
-from aiosmtpd.controller import Controller
 from sqlalchemy import select, update
 
 from workflow.config import SmtpSettings
@@ -36,6 +31,7 @@ from workflow.store.users import create_user
 
 from .builders import County, county
 from .page_support import csrf_of, sign_in
+from .smtp_sink import free_port
 
 REMINDER = Notice(kind="contract_renewal", title="合同即将到期：扎西（阿东村保洁员）",
                   body="合同将于2026-12-31到期，请及时办理续签或终止。", link="/contracts/7",
@@ -233,32 +229,6 @@ def test_every_staff_role_sees_the_centre(db, c):
 
 # --- e-mail through a real SMTP server ------------------------------------------------------
 
-class Inbox:
-    """An aiosmtpd handler that keeps what it receives."""
-
-    def __init__(self) -> None:
-        self.messages: list[tuple[list[str], Message]] = []
-
-    async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.messages.append((list(envelope.rcpt_tos),
-                              message_from_bytes(envelope.original_content or envelope.content,
-                                                 policy=default_policy)))
-        return "250 OK"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture
-def smtp_server():
-    inbox = Inbox()
-    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
-    controller.start()
-    yield controller, inbox
-    controller.stop()
 
 
 def set_email(db, user_id: int, email: str | None) -> None:

@@ -314,9 +314,11 @@ def _escalate(db: Database, conn: Connection, report: SweepReport, workflow: str
         recipients = users_with_role(s, role)
         for village_id, n in sorted(by_village.items()):
             label = WORKFLOW_LABEL[workflow]
+            village = names.get(village_id, "")
             report.add("notices", notify(s, now, recipients, Notice(
-                "overdue", f"{names.get(village_id, '')}村有{n}件{label}超过{WAITING_FOR[state]}期限",
-                f"以下{label}在“{WAITING_FOR[state]}”环节超过办理期限，已标记逾期，请督促办理。",
+                "overdue", f"{village}有{n}件{label}超过{WAITING_FOR[state]}期限",
+                f"{village}有{n}件{label}在“{WAITING_FOR[state]}”环节超过办理期限，已标记逾期，"
+                f"请督促办理。",
                 link)))
         s.flush()
 
