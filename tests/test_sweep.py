@@ -328,7 +328,7 @@ def test_a_failed_run_is_logged_with_its_error(db, c, clock):
     with db.sessions() as s:
         run = s.scalars(select(SweepRun)).one()
         assert run.error == "RuntimeError: stopped after expire_claims"
-        assert run.counts == {"claims_expired": 1, "notices": 1}
+        assert run.counts == {"claims_expired": 1}  # its notice goes at the end of the task
     assert Role.SYSTEM  # the system actor took the step (see above)
 
 
@@ -375,3 +375,29 @@ def test_the_admin_sees_the_last_runs_and_what_they_did(db, c, clock, admin):
     assert page.status_code == 200
     section = page.text[page.text.index('id="sweep"'):]
     assert "server" in section and "续签提醒 1" in section and "未完成" not in section
+
+
+def test_overdue_cases_in_several_villages_make_one_notice_per_recipient(db, c, clock):
+    for village in (c.village, c.village, c.other_village):
+        pid = person(db, village)
+        submit_claim(db, c.agent, ClaimInput("labour_export_service", pid, 2026, {
+            "destination": "out_of_province", "employment_start": "2026-03-01"}))
+    clock.advance(days=20)
+    assert run_sweep(db, chunk=1).counts["claims_overdue"] == 3  # three chunks, one notice
+    (notice,) = notices(db, "overdue", c.hr.user_id)
+    assert notice.title == "2个村有3件补贴申请超过村级核实期限"
+    assert notice.body.startswith("阿东村2件、巨水村1件：")
+
+
+def test_a_large_month_start_is_opened_over_several_runs(db, c, clock, monkeypatch):
+    from workflow.store import sweep
+
+    monkeypatch.setattr(sweep, "POST_CLAIMS_PER_RUN", 4)
+    ids = [active_contract(db, c, date(2026, 9, 1), date(2027, 8, 31), name=f"人{i}")
+           for i in range(3)]  # September and October: six claims
+    first = run_sweep(db, chunk=1)
+    assert (first.counts["post_claims_opened"], first.counts["post_claims_deferred"]) == (4, 1)
+    second = run_sweep(db, chunk=1)
+    assert second.counts["post_claims_opened"] == 2 and "post_claims_deferred" not in second.counts
+    assert [len(post_claims(db, cid)) for cid in ids] == [2, 2, 2]
+    assert run_sweep(db, chunk=1).counts.get("post_claims_opened", 0) == 0

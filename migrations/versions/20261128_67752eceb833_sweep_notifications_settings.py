@@ -45,6 +45,16 @@ def upgrade() -> None:
     sa.Column('error', sa.Text(), nullable=True),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_sweep_run'))
     )
+    op.create_table('sweep_tally',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('task', sa.String(length=40), nullable=False),
+    sa.Column('subject_id', sa.Integer(), nullable=False),
+    sa.Column('n', sa.Integer(), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_sweep_tally'))
+    )
+    with op.batch_alter_table('sweep_tally', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_sweep_tally_task'), ['task'], unique=False)
+
     op.create_table('notification',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
@@ -95,6 +105,10 @@ def downgrade() -> None:
         batch_op.drop_index('ix_notification_email')
 
     op.drop_table('notification')
+    with op.batch_alter_table('sweep_tally', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_sweep_tally_task'))
+
+    op.drop_table('sweep_tally')
     op.drop_table('sweep_run')
     with op.batch_alter_table('sweep_event', schema=None) as batch_op:
         batch_op.drop_index('ix_sweep_event_subject')

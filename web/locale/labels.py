@@ -125,6 +125,7 @@ LABELS = (
     N_("已有的岗位补贴申请"),
     N_("通知邮件"),
     N_("通知"),
+    N_("岗位补贴申请留待下次生成"),
     # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/store/*.py, web/pages/*.py
     N_("未找到该申请"),
     N_("未找到该材料"),

@@ -56,8 +56,7 @@ def village_users(session: Session, village_id: int) -> list[int]:
         .where(UserVillage.village_id == village_id, User.active.is_(True))))
 
 
-def notify(session: Session, now: datetime, user_ids: Iterable[int], notice: Notice) -> int:
-    """One row per distinct recipient, inside the caller's transaction; returns how many."""
+def _rows(now: datetime, user_ids: Iterable[int], notice: Notice) -> list[dict[str, object]]:
     # The page redirects to ``link`` when a notice is opened: only a path in this app may be
     # stored, never another site (an open redirect) and never cut short (a broken link).
     if notice.link and (not notice.link.startswith("/") or notice.link.startswith("//")
@@ -65,13 +64,24 @@ def notify(session: Session, now: datetime, user_ids: Iterable[int], notice: Not
         raise ValueError(f"notice link must be a path in this app: {notice.link!r}")
     if not 0 < len(notice.kind) <= 30:
         raise ValueError(f"notice kind must be 1 to 30 characters: {notice.kind!r}")
-    ids = sorted(set(user_ids))
-    if ids:
-        session.execute(insert(Notification), [
-            {"user_id": uid, "kind": notice.kind, "title": notice.title[:200],
+    return [{"user_id": uid, "kind": notice.kind, "title": notice.title[:200],
              "body": notice.body, "link": notice.link, "subject_type": notice.subject_type,
-             "subject_id": notice.subject_id, "created_at": now} for uid in ids])
-    return len(ids)
+             "subject_id": notice.subject_id, "created_at": now} for uid in sorted(set(user_ids))]
+
+
+def notify(session: Session, now: datetime, user_ids: Iterable[int], notice: Notice) -> int:
+    """One row per distinct recipient, inside the caller's transaction; returns how many."""
+    return notify_each(session, now, [(user_ids, notice)])
+
+
+def notify_each(session: Session, now: datetime,
+                notices: Iterable[tuple[Iterable[int], Notice]]) -> int:
+    """Several notices, each to its recipients, in one statement; returns how many rows."""
+    rows = [row for user_ids, notice in notices for row in _rows(now, user_ids, notice)]
+    if rows:
+        # Core, not the ORM's bulk insert: nothing here needs the unit of work.
+        session.execute(insert(Notification.__table__), rows)
+    return len(rows)
 
 
 def unread_count(session: Session, user_id: int) -> int:

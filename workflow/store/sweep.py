@@ -26,14 +26,14 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, func, insert, or_, select, text, update
+from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from ..dates import add_months, month_key
+from ..dates import month_key
 from ..errors import DomainError
 from ..roles import SYSTEM_ACTOR, Role
 from ..rules import ClaimantFacts, ClaimDraft, ContractFacts, PersonFacts, evaluate
-from ..rules.facts import facts_from_record
+from ..rules.facts import ClaimFacts
 from ..states import ClaimState, ContractState, SubsidyType
 from .claims import ClaimInput, claim_values, load_params
 from .db import Database
@@ -46,14 +46,18 @@ from .models import (
     Person,
     Post,
     User,
+    UserVillage,
     Village,
 )
-from .notifications import Notice, notify, send_pending_email, users_with_role, village_users
-from .sweep_models import Notification, SweepEvent, SweepRun
+from .notifications import Notice, notify, notify_each, send_pending_email, users_with_role
+from .sweep_models import Notification, SweepEvent, SweepRun, SweepTally
 from .transitions import fire_chunk
 
 log = logging.getLogger("fuzhi.sweep")
-CHUNK = 500
+CHUNK = 1000
+# Monthly post claims opened in one run at most: on the 1st, a county-sized load (tens of
+# thousands) is opened over a few runs minutes apart, so no run holds the database long.
+POST_CLAIMS_PER_RUN = 15_000
 EMAIL_BATCHES = 10  # of notifications.EMAIL_BATCH (200) each
 ADVISORY_LOCK_KEY = 0x66757A68  # "fuzh"
 C, K = ClaimState, ContractState
@@ -99,7 +103,7 @@ LABELS = {
     "claims_overdue": "申请逾期标记", "contracts_overdue": "协议逾期标记",
     "reminders_sent": "续签提醒", "reminders_superseded": "合并的提醒",
     "post_claims_opened": "岗位补贴申请", "post_claims_existing": "已有的岗位补贴申请",
-    "emails_sent": "通知邮件", "notices": "通知",
+    "emails_sent": "通知邮件", "notices": "通知", "post_claims_deferred": "岗位补贴申请留待下次生成",
 }
 
 # A test can stop the run after a number of chunks (the crash-and-restart test).
@@ -118,6 +122,10 @@ def run_sweep(db: Database, *, runner: str = "", chunk: int = CHUNK, smtp: Any =
         now = db.clock.now()
         runner = runner or f"{socket.gethostname()}:{os.getpid()}"
         with db.transaction() as s:
+            # Holding the lock, any run still open is one whose process died mid-way.
+            s.execute(update(SweepRun).where(SweepRun.finished_at.is_(None),
+                                             SweepRun.error.is_(None))
+                      .values(error="运行中断（进程退出），已完成的部分有效，其余由之后的运行完成"))
             run = SweepRun(started_at=now, runner=runner[:60], counts={})
             s.add(run)
             s.flush()
@@ -205,12 +213,15 @@ def _exclusive(db: Database) -> Iterator[bool]:
         local.release()
 
 
-def _chunks(db: Database, query: Any, chunk: int) -> Iterator[tuple[Connection, list[Any]]]:
+def _chunks(db: Database, query: Any, chunk: int, report: SweepReport, hook: ChunkHook,
+            name: str) -> Iterator[tuple[Connection, list[Any], SweepReport]]:
     """Rows of ``query`` (ordered by id, each with ``id``) a chunk at a time, each chunk in a
-    transaction of its own that commits when the caller's block ends. Keyset paging: memory
-    stays flat however many rows there are."""
+    transaction of its own that commits when the caller's block ends; what the caller counts
+    in the chunk's ``SweepReport`` joins ``report`` only once the chunk is committed, and then
+    ``hook`` hears of it. Keyset paging: memory stays flat however many rows there are."""
     last = 0
     while True:
+        done = SweepReport()
         with db.engine.begin() as conn:
             if db.dialect == "sqlite":
                 # Take SQLite's write lock before reading (waiting for a writer to finish),
@@ -219,10 +230,78 @@ def _chunks(db: Database, query: Any, chunk: int) -> Iterator[tuple[Connection, 
             rows = conn.execute(query(last).limit(chunk)).all()
             if not rows:
                 return
-            yield conn, rows
+            yield conn, rows, done
+        for key, n in done.counts.items():
+            report.add(key, n)
+        hook(name)
         last = rows[-1].id
         if len(rows) < chunk:
             return
+
+
+# --- telling people, once per task -------------------------------------------------------
+# A task counts what it did per village (or organisation) with each chunk, in the chunk's own
+# transaction (``sweep_tally``), and tells each recipient once when it ends: one notice per
+# village, not one per chunk. A run stopped midway leaves its counts; the next run's notice
+# includes them, so nothing is told twice and nothing goes untold.
+
+def _count(conn: Connection, task: str, tally: dict[int, int]) -> None:
+    if tally:
+        conn.execute(insert(SweepTally), [{"task": task, "subject_id": k, "n": n}
+                                          for k, n in tally.items()])
+
+
+def _drain(s: Session, task: str) -> dict[int, int]:
+    """The task's counts so far, removed in the caller's transaction (which tells them)."""
+    counts = {k: int(n) for k, n in s.execute(
+        select(SweepTally.subject_id, func.sum(SweepTally.n)).where(SweepTally.task == task)
+        .group_by(SweepTally.subject_id))}
+    if counts:
+        s.execute(delete(SweepTally).where(SweepTally.task == task))
+    return counts
+
+
+def _village_users(s: Session, village_ids: Sequence[int]) -> dict[int, list[int]]:
+    """Each village's active verifiers, in one query."""
+    found: dict[int, list[int]] = defaultdict(list)
+    for vid, uid in s.execute(select(UserVillage.village_id, User.id)
+                              .join(User, User.id == UserVillage.user_id)
+                              .where(UserVillage.village_id.in_(list(village_ids)),
+                                     User.active.is_(True))):
+        found[vid].append(uid)
+    return found
+
+
+def _village_names(s: Session, village_ids: Sequence[int]) -> dict[int, str]:
+    return dict(s.execute(select(Village.id, Village.name).where(  # type: ignore[arg-type]
+        Village.id.in_(list(village_ids)))).all())
+
+
+def _spread(names: dict[int, str], tally: dict[int, int], limit: int = 20) -> str:
+    """阿东村3件、巴东村2件等5个村 — the villages with most first."""
+    ranked = sorted(tally.items(), key=lambda kv: (-kv[1], names.get(kv[0], "")))
+    text = "、".join(f"{names.get(v, '')}{n}件" for v, n in ranked[:limit])
+    return text + (f"等{len(ranked)}个村" if len(ranked) > limit else "")
+
+
+def _tell_villages(db: Database, report: SweepReport, task: str, title: str, body: str,
+                   link: str, county: Role | None = None) -> None:
+    """Each village's verifiers hear their own count; ``county`` users the total."""
+    now = db.clock.now()
+    with db.transaction() as s:
+        tally = _drain(s, task)
+        if not tally:
+            return
+        users = _village_users(s, list(tally))
+        notices = [(users.get(village_id, []), Notice(task, title.format(n=n), body, link))
+                   for village_id, n in sorted(tally.items())]
+        if county is not None:
+            names = _village_names(s, list(tally))
+            total = sum(tally.values())
+            notices.append((users_with_role(s, county), Notice(
+                task, title.format(n=total), _spread(names, tally) if len(tally) > 1 else body,
+                link)))
+        report.add("notices", notify_each(s, now, notices))
 
 
 # --- expiry -------------------------------------------------------------------------------
@@ -236,14 +315,15 @@ def expire_contracts(db: Database, report: SweepReport, chunk: int, hook: ChunkH
             Contract.state == K.ACTIVE, Contract.end_date < today, Contract.id > last
         ).order_by(Contract.id)
 
-    for conn, rows in _chunks(db, query, chunk):
+    for conn, rows, done in _chunks(db, query, chunk, report, hook,
+                                    "expire_contracts"):
         moved = fire_chunk(db, conn, "contract", [r.id for r in rows], "expire", SYSTEM_ACTOR,
                            "协议期满，系统按期终止")
-        report.add("contracts_expired", len(moved))
-        _notify_by_village(db, conn, report, moved, "contract_expired",
-                           "{n}份公益性岗位协议已期满终止", "/contracts?status=expired",
-                           also=Role.HR)
-        hook("expire_contracts")
+        done.add("contracts_expired", len(moved))
+        _count(conn, "contract_expired", _by(moved, "village_id"))
+    _tell_villages(db, report, "contract_expired", "{n}份公益性岗位协议已期满终止",
+                   "协议期满，系统已按期终止；如需继续聘用，请办理续签或拟定新协议。",
+                   "/contracts?status=expired", county=Role.HR)
 
 
 def expire_claims(db: Database, report: SweepReport, chunk: int, hook: ChunkHook) -> None:
@@ -254,23 +334,30 @@ def expire_claims(db: Database, report: SweepReport, chunk: int, hook: ChunkHook
         return select(Claim.id).where(Claim.state == C.RETURNED, Claim.due_at < now,
                                       Claim.id > last).order_by(Claim.id)
 
-    for conn, rows in _chunks(db, query, chunk):
+    for conn, rows, done in _chunks(db, query, chunk, report, hook,
+                                    "expire_claims"):
         moved = fire_chunk(db, conn, "claim", [r.id for r in rows], "expire", SYSTEM_ACTOR,
                            "退回后逾期未重新提交，系统按期过期")
-        report.add("claims_expired", len(moved))
-        # The claimant's own staff hear of it (the agent accounts of that organisation).
-        by_org: dict[int, int] = defaultdict(int)
-        for case in moved:
-            by_org[case.claimant_org_id] += 1
-        with Session(bind=conn) as s:
-            for org_id, n in by_org.items():
-                agents = s.scalars(select(User.id).where(User.org_id == org_id,
-                                                         User.active.is_(True))).all()
-                report.add("notices", notify(s, now, agents, Notice(
-                    "claim_expired", f"{n}件退回的补贴申请逾期未重新提交，已过期",
-                    "退回的申请须在期限内改正后重新提交；过期的申请可重新申报。")))
-            s.flush()
-        hook("expire_claims")
+        done.add("claims_expired", len(moved))
+        _count(conn, "claim_expired", _by(moved, "claimant_org_id"))
+    # The claimant's own staff hear of it (the agent accounts of that organisation).
+    with db.transaction() as s:
+        by_org = _drain(s, "claim_expired")
+        agents: dict[int, list[int]] = defaultdict(list)
+        for org_id, uid in s.execute(select(User.org_id, User.id).where(
+                User.org_id.in_(list(by_org)), User.active.is_(True))):
+            agents[org_id].append(uid)
+        report.add("notices", notify_each(s, now, [(agents.get(org_id, []), Notice(
+            "claim_expired", f"{n}件退回的补贴申请逾期未重新提交，已过期",
+            "退回的申请须在期限内改正后重新提交；过期的申请可重新申报。"))
+            for org_id, n in sorted(by_org.items())]))
+
+
+def _by(cases: Sequence[Any], attr: str) -> dict[int, int]:
+    counts: dict[int, int] = defaultdict(int)
+    for case in cases:
+        counts[getattr(case, attr)] += 1
+    return counts
 
 
 # --- overdue steps ----------------------------------------------------------------------
@@ -280,12 +367,15 @@ def flag_overdue(db: Database, report: SweepReport, chunk: int, hook: ChunkHook)
     now = db.clock.now()
     for workflow, model in (("claim", Claim), ("contract", Contract)):
         for state in OVERDUE_STATES[workflow]:
+            task = f"overdue:{workflow}:{state}"
+
             def query(last: int, model: Any = model, state: str = state) -> Any:
                 return select(model.id, model.village_id).where(
                     model.state == state, model.overdue.is_(False), model.due_at < now,
                     model.id > last).order_by(model.id)
 
-            for conn, rows in _chunks(db, query, chunk):
+            for conn, rows, done in _chunks(db, query, chunk, report, hook,
+                                            "flag_overdue"):
                 ids = [r.id for r in rows]
                 # The same conditions again at write time: a case someone moved meanwhile is
                 # not flagged, and a flag already set is not set (or escalated) twice.
@@ -293,34 +383,31 @@ def flag_overdue(db: Database, report: SweepReport, chunk: int, hook: ChunkHook)
                     update(model).where(model.id.in_(ids), model.state == state,
                                         model.overdue.is_(False), model.due_at < now)
                     .values(overdue=True).returning(model.id, model.village_id)).all()
-                report.add(f"{workflow}s_overdue", len(flagged))
-                _escalate(db, conn, report, workflow, state, flagged)
-                hook("flag_overdue")
+                done.add(f"{workflow}s_overdue", len(flagged))
+                _count(conn, task, _by(flagged, "village_id"))
+            _escalate(db, report, workflow, state, task)
 
 
-def _escalate(db: Database, conn: Connection, report: SweepReport, workflow: str, state: str,
-              flagged: Sequence[Any]) -> None:
-    if not flagged:
-        return
-    now = db.clock.now()
-    by_village: dict[int, int] = defaultdict(int)
-    for row in flagged:
-        by_village[row.village_id] += 1
-    role = ESCALATE_TO.get(state, Role.HR)
+def _escalate(db: Database, report: SweepReport, workflow: str, state: str, task: str) -> None:
+    """One notice to the next level for what went overdue at this step in this run."""
+    label, step = WORKFLOW_LABEL[workflow], WAITING_FOR[state]
     link = "/inbox?overdue=true" if workflow == "claim" else "/contracts"
-    with Session(bind=conn) as s:
-        names = dict(s.execute(select(Village.id, Village.name).where(
-            Village.id.in_(list(by_village)))).all())
-        recipients = users_with_role(s, role)
-        for village_id, n in sorted(by_village.items()):
-            label = WORKFLOW_LABEL[workflow]
-            village = names.get(village_id, "")
-            report.add("notices", notify(s, now, recipients, Notice(
-                "overdue", f"{village}有{n}件{label}超过{WAITING_FOR[state]}期限",
-                f"{village}有{n}件{label}在“{WAITING_FOR[state]}”环节超过办理期限，已标记逾期，"
-                f"请督促办理。",
-                link)))
-        s.flush()
+    with db.transaction() as s:
+        tally = _drain(s, task)
+        if not tally:
+            return
+        names = _village_names(s, list(tally))
+        total = sum(tally.values())
+        if len(tally) == 1:
+            where = names.get(next(iter(tally)), "")
+            title = f"{where}有{total}件{label}超过{step}期限"
+        else:
+            where = _spread(names, tally)
+            title = f"{len(tally)}个村有{total}件{label}超过{step}期限"
+        report.add("notices", notify(s, db.clock.now(), users_with_role(s, ESCALATE_TO[state]),
+                                     Notice("overdue", title,
+                                            f"{where}：{label}在“{step}”环节超过办理期限，"
+                                            f"已标记逾期，请督促办理。", link)))
 
 
 # --- renewal reminders ------------------------------------------------------------------
@@ -348,15 +435,16 @@ def send_reminders(db: Database, report: SweepReport, chunk: int, hook: ChunkHoo
                        Contract.end_date <= today + timedelta(days=widest), Contract.id > last)
                 .order_by(Contract.id))
 
-    for conn, rows in _chunks(db, query, chunk):
-        done = set(conn.scalars(select(SweepEvent.key).where(
+    for conn, rows, done in _chunks(db, query, chunk, report, hook,
+                                    "send_reminders"):
+        sent = set(conn.scalars(select(SweepEvent.key).where(
             SweepEvent.subject_type == "contract",
             SweepEvent.subject_id.in_([r.id for r in rows]),
             SweepEvent.key.like("renewal:%"))))
         events, notices = [], []
         for r in rows:
             left = (r.end_date - today).days
-            due = [d for d in days if left <= d and reminder_key(r.id, d) not in done]
+            due = [d for d in days if left <= d and reminder_key(r.id, d) not in sent]
             if not due:
                 continue
             nearest = min(due)
@@ -365,43 +453,44 @@ def send_reminders(db: Database, report: SweepReport, chunk: int, hook: ChunkHoo
                         "已发送" if d == nearest else f"与{nearest}天提醒合并")
                 events.append({"key": reminder_key(r.id, d), "at": now, "subject_type": "contract",
                                "subject_id": r.id, "note": note})
-            report.add("reminders_superseded", len(due) - 1)
+            done.add("reminders_superseded", len(due) - 1)
             if not r.successor_id:
                 notices.append((r, left))
         if events:
             conn.execute(insert(SweepEvent), events)
         with Session(bind=conn) as s:
             hr = users_with_role(s, Role.HR)
-            villages: dict[int, list[int]] = {}
-            for r, left in notices:
-                if r.village_id not in villages:
-                    villages[r.village_id] = village_users(s, r.village_id)
-                when = "今天" if left == 0 else f"还有{left}天"
-                report.add("notices", notify(s, now, [*hr, *villages[r.village_id]], Notice(
-                    "renewal_reminder",
-                    f"公益性岗位协议{when}到期：{r.name}（{r.title}）",
-                    f"协议将于{r.end_date:%Y年%m月%d日}期满。如需续聘，请在协议页面办理续签"
-                    f"（新协议自期满次日起，期限不超过一年），到期后系统将自动终止该协议。",
-                    f"/contracts/{r.id}#renew", "contract", r.id)))
-                report.add("reminders_sent", 1)
+            villages = _village_users(s, list({r.village_id for r, _ in notices}))
+            done.add("notices", notify_each(s, now, [([*hr, *villages.get(r.village_id, [])], Notice(
+                "renewal_reminder",
+                f"公益性岗位协议{'今天' if left == 0 else f'还有{left}天'}到期：{r.name}（{r.title}）",
+                f"协议将于{r.end_date:%Y年%m月%d日}期满。如需续聘，请在协议页面办理续签"
+                f"（新协议自期满次日起，期限不超过一年），到期后系统将自动终止该协议。",
+                f"/contracts/{r.id}#renew", "contract", r.id)) for r, left in notices]))
+            done.add("reminders_sent", len(notices))
             s.flush()
-        hook("send_reminders")
 
 
 # --- monthly post-subsidy claims -----------------------------------------------------------
 
+def _next_month(first: date) -> date:
+    return date(first.year + first.month // 12, first.month % 12 + 1, 1)
+
+
 def _month_periods(start: date, end: date, through: date | None, today: date) -> list[tuple[date, date]]:
     """The contract-months after ``through`` whose service is over by ``today``: each the part
     of a calendar month the contract covers, from ``start`` to ``end``."""
-    first = date(start.year, start.month, 1)
+    begin = start if through is None else max(start, through + timedelta(days=1))
+    first = date(begin.year, begin.month, 1)
     periods = []
     while first <= end:
-        last = min(add_months(first, 1) - timedelta(days=1), end)
+        following = _next_month(first)
+        last = min(following - timedelta(days=1), end)
         if last >= today:
             break
         if through is None or last > through:
             periods.append((max(first, start), last))
-        first = add_months(first, 1)
+        first = following
     return periods
 
 
@@ -427,11 +516,17 @@ def open_post_claims(db: Database, report: SweepReport, chunk: int, hook: ChunkH
                        Contract.id > last)
                 .order_by(Contract.id))
 
-    for conn, rows in _chunks(db, query, chunk):
+    for conn, rows, done in _chunks(db, query, chunk, report, hook,
+                                    "open_post_claims"):
+        if report.counts.get("post_claims_opened", 0) >= POST_CLAIMS_PER_RUN:
+            report.add("post_claims_deferred", 1)  # the next run goes on from here
+            break
         with Session(bind=conn) as s:
-            _open_chunk(db, s, report, rows, now)
+            _open_chunk(db, s, done, rows, now)
             s.flush()
-        hook("open_post_claims")
+    _tell_villages(db, report, "post_claims", "{n}件公益性岗位补贴申请待核实出勤",
+                   "系统已按月生成公益性岗位补贴申请，请核实当月出勤后办理“核实通过”或“退回”。",
+                   "/inbox?subsidy_type=public_welfare_post")
 
 
 def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[Any],
@@ -455,19 +550,13 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
             marks[r.id] = r.end_date  # every month the contract served is open: done with it
     if not plans and not marks:
         return
-    keys = {f"{SubsidyType.PUBLIC_WELFARE_POST}:c{r.id}:{month_key(first)}": (r, first, last)
-            for r, first, last in plans}
-    live = set(s.scalars(select(Claim.dedupe_key).where(Claim.dedupe_key.in_(list(keys)))))
-    report.add("post_claims_existing", len(live))
     committees = _committees(s, {r.village_id for r, _, _ in plans})
-    persons = {p.id: p for p in s.scalars(select(Person).where(
-        Person.id.in_({r.person_id for r, _, _ in plans})))}
+    groups = dict(s.execute(select(Person.id, Person.target_groups).where(  # type: ignore[arg-type]
+        Person.id.in_({r.person_id for r, _, _ in plans}))).all())
     due_at = db.calendar(s).due(now, db.time_rules(s).deadlines["claim"][C.SUBMITTED])
     params_by_year: dict[int, Any] = {}
-    new_rows, labels = [], []
-    for key, (r, first, last) in keys.items():
-        if key in live:
-            continue
+    drafted: dict[str, tuple[dict[str, Any], Any, date, date]] = {}
+    for r, first, last in plans:
         year = first.year
         if year not in params_by_year:
             try:
@@ -483,18 +572,18 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
             marks.pop(r.id, None)  # try again once the year's parameters exist
             continue
         committee = committees[r.village_id]
-        person = persons[r.person_id]
-        inp = ClaimInput(SubsidyType.PUBLIC_WELFARE_POST, r.person_id, year,
-                         {"month": month_key(first)}, r.id)
+        month = month_key(first)
+        inp = ClaimInput(SubsidyType.PUBLIC_WELFARE_POST, r.person_id, year, {"month": month}, r.id)
         draft = ClaimDraft(
             subsidy_type=inp.subsidy_type, policy_year=year,
-            person=PersonFacts(person.id, person.target_group_set),
+            person=PersonFacts(r.person_id, frozenset(g for g in groups[r.person_id].split(",") if g)),
             claimant=ClaimantFacts(committee.id, committee.kind, committee.recognised,
                                    committee.first_business),
-            facts=facts_from_record(inp.facts),
+            facts=ClaimFacts(month=month),
             contract=ContractFacts(r.id, r.person_id, r.state, r.start_date, r.end_date,
                                    r.monthly_subsidy))
         try:
+            # The plan's rule gives the amount and the key that makes the claim one of a kind.
             outcome = evaluate(draft, params, (), today)
         except DomainError as exc:
             log.warning("岗位补贴申请未生成（协议 %s，%s）：%s", r.id, month_key(first), exc)
@@ -503,29 +592,33 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
         values = claim_values(inp, draft, outcome, claimant_id=committee.id,
                               village_id=r.village_id, submitted_by=SYSTEM_ACTOR.user_id,
                               now=now, due_at=due_at)
-        new_rows.append({**values, "version": 1, "overdue": False})
-        labels.append((r, first, last))
-    if new_rows:
-        ids = s.scalars(insert(Claim).returning(Claim.id, sort_by_parameter_order=True),
-                        new_rows).all()
-        s.execute(insert(ClaimHistory), [
-            {"claim_id": cid, "trigger": "submit", "from_state": None, "to_state": C.SUBMITTED,
-             "actor_id": SYSTEM_ACTOR.user_id, "actor_name": SYSTEM_ACTOR.name,
-             "role": Role.SYSTEM.value, "at": now,
+        drafted[outcome.dedupe_key] = ({**values, "version": 1, "overdue": False}, r, first, last)
+    # A month someone already claimed (by hand, or a run that stopped) is not opened again.
+    live = set(s.scalars(select(Claim.dedupe_key).where(Claim.dedupe_key.in_(list(drafted)))))
+    report.add("post_claims_existing", len(live))
+    fresh = {key: plan for key, plan in drafted.items() if key not in live}
+    if fresh:
+        # Core statements, and no RETURNING (SQLite would insert row by row to keep the order):
+        # the new ids are read back by their unique keys.
+        conn = s.connection()
+        conn.execute(insert(Claim.__table__), [values for values, _, _, _ in fresh.values()])
+        ids = dict(conn.execute(select(Claim.dedupe_key, Claim.id).where(  # type: ignore[arg-type]
+            Claim.dedupe_key.in_(list(fresh)))).all())
+        conn.execute(insert(ClaimHistory.__table__), [
+            {"claim_id": ids[key], "trigger": "submit", "from_state": None,
+             "to_state": C.SUBMITTED, "actor_id": SYSTEM_ACTOR.user_id,
+             "actor_name": SYSTEM_ACTOR.name, "role": Role.SYSTEM.value, "at": now,
              "comment": f"系统按月生成：{first:%Y年%m月}{first.day}日至{last.day}日在岗补贴，"
                         f"待村级核实出勤"}
-            for cid, (r, first, last) in zip(ids, labels, strict=True)])
-        report.add("post_claims_opened", len(ids))
-        by_village: dict[int, int] = defaultdict(int)
-        for r, _, _ in labels:
-            by_village[r.village_id] += 1
-        for village_id, n in by_village.items():
-            report.add("notices", notify(s, now, village_users(s, village_id), Notice(
-                "post_claims", f"{n}件公益性岗位补贴申请待核实出勤",
-                "系统已按月生成公益性岗位补贴申请，请核实当月出勤后办理“核实通过”或“退回”。",
-                "/inbox?subsidy_type=public_welfare_post")))
-    for cid, through in marks.items():
-        s.execute(update(Contract).where(Contract.id == cid).values(subsidy_through=through))
+            for key, (_, r, first, last) in fresh.items()])
+        report.add("post_claims_opened", len(fresh))
+        _count(conn, "post_claims", _by([r for _, r, _, _ in fresh.values()], "village_id"))
+    if marks:
+        table = Contract.__table__
+        s.connection().execute(
+            update(table).where(table.c.id == bindparam("cid"))
+            .values(subsidy_through=bindparam("through")),
+            [{"cid": cid, "through": through} for cid, through in marks.items()])
 
 
 def _committees(s: Session, village_ids: set[int]) -> dict[int, Organisation]:
@@ -551,24 +644,6 @@ def _once(s: Session, report: SweepReport, key: str, now: datetime, notice: Noti
         return
     s.add(SweepEvent(key=key, at=now, note=notice.title[:200]))
     report.add("notices", notify(s, now, users_with_role(s, role), notice))
-
-
-def _notify_by_village(db: Database, conn: Connection, report: SweepReport, moved: Sequence[Any],
-                       kind: str, title: str, link: str, also: Role) -> None:
-    if not moved:
-        return
-    now = db.clock.now()
-    by_village: dict[int, int] = defaultdict(int)
-    for case in moved:
-        by_village[case.village_id] += 1
-    with Session(bind=conn) as s:
-        county = users_with_role(s, also)
-        total = sum(by_village.values())
-        report.add("notices", notify(s, now, county, Notice(kind, title.format(n=total), "", link)))
-        for village_id, n in by_village.items():
-            report.add("notices", notify(s, now, village_users(s, village_id),
-                                         Notice(kind, title.format(n=n), "", link)))
-        s.flush()
 
 
 def last_runs(session: Session, limit: int = 10) -> Sequence[SweepRun]:

@@ -69,3 +69,15 @@ class SweepRun(Base):
     runner: Mapped[str] = mapped_column(String(60))
     counts: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class SweepTally(Base):
+    """What a sweep task did per village (or organisation), kept with each chunk until the
+    task ends and tells people once: a run stopped midway leaves its counts here, and the
+    next run's notice includes them."""
+
+    __tablename__ = "sweep_tally"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    task: Mapped[str] = mapped_column(String(40), index=True)
+    subject_id: Mapped[int] = mapped_column(Integer)
+    n: Mapped[int] = mapped_column(Integer)
