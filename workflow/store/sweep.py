@@ -26,7 +26,19 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy import (
+    Connection,
+    DateTime,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    or_,
+    select,
+    text,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from ..dates import month_key
@@ -57,7 +69,7 @@ log = logging.getLogger("fuzhi.sweep")
 CHUNK = 1000
 # Monthly post claims opened in one run at most: on the 1st, a county-sized load (tens of
 # thousands) is opened over a few runs minutes apart, so no run holds the database long.
-POST_CLAIMS_PER_RUN = 15_000
+POST_CLAIMS_PER_RUN = 10_000
 EMAIL_BATCHES = 10  # of notifications.EMAIL_BATCH (200) each
 ADVISORY_LOCK_KEY = 0x66757A68  # "fuzh"
 C, K = ClaimState, ContractState
@@ -598,27 +610,33 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
     report.add("post_claims_existing", len(live))
     fresh = {key: plan for key, plan in drafted.items() if key not in live}
     if fresh:
-        # Core statements, and no RETURNING (SQLite would insert row by row to keep the order):
-        # the new ids are read back by their unique keys.
+        # Core statements, and no RETURNING (SQLite would insert row by row to keep the order).
         conn = s.connection()
         conn.execute(insert(Claim.__table__), [values for values, _, _, _ in fresh.values()])
-        ids = dict(conn.execute(select(Claim.dedupe_key, Claim.id).where(  # type: ignore[arg-type]
-            Claim.dedupe_key.in_(list(fresh)))).all())
-        conn.execute(insert(ClaimHistory.__table__), [
-            {"claim_id": ids[key], "trigger": "submit", "from_state": None,
-             "to_state": C.SUBMITTED, "actor_id": SYSTEM_ACTOR.user_id,
-             "actor_name": SYSTEM_ACTOR.name, "role": Role.SYSTEM.value, "at": now,
-             "comment": f"系统按月生成：{first:%Y年%m月}{first.day}日至{last.day}日在岗补贴，"
-                        f"待村级核实出勤"}
-            for key, (_, r, first, last) in fresh.items()])
+        # The submission rows are written by the database from the claims just inserted, one
+        # statement per period (most of a chunk's claims cover the same whole month).
+        periods: dict[tuple[date, date], list[str]] = defaultdict(list)
+        for key, (_, _, first, last) in fresh.items():
+            periods[(first, last)].append(key)
+        history = ClaimHistory.__table__
+        for (first, last), keys in periods.items():
+            comment = f"系统按月生成：{first:%Y年%m月}{first.day}日至{last.day}日在岗补贴，待村级核实出勤"
+            conn.execute(insert(history).from_select(
+                ["claim_id", "trigger", "from_state", "to_state", "actor_id", "actor_name", "role",
+                 "at", "comment"],
+                select(Claim.id, literal("submit"), null(), literal(C.SUBMITTED.value),
+                       literal(SYSTEM_ACTOR.user_id), literal(SYSTEM_ACTOR.name),
+                       literal(Role.SYSTEM.value), literal(now, DateTime()), literal(comment))
+                .where(Claim.dedupe_key.in_(keys))))
         report.add("post_claims_opened", len(fresh))
         _count(conn, "post_claims", _by([r for _, r, _, _ in fresh.values()], "village_id"))
-    if marks:
-        table = Contract.__table__
-        s.connection().execute(
-            update(table).where(table.c.id == bindparam("cid"))
-            .values(subsidy_through=bindparam("through")),
-            [{"cid": cid, "through": through} for cid, through in marks.items()])
+    # Most contracts of a chunk reach the same day (the end of last month): one UPDATE a day.
+    by_day: dict[date, list[int]] = defaultdict(list)
+    for cid, through in marks.items():
+        by_day[through].append(cid)
+    for through, cids in by_day.items():
+        s.connection().execute(update(Contract.__table__).where(Contract.__table__.c.id.in_(cids))
+                               .values(subsidy_through=through))
 
 
 def _committees(s: Session, village_ids: set[int]) -> dict[int, Organisation]:
