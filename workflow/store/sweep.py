@@ -486,6 +486,9 @@ def send_reminders(db: Database, report: SweepReport, chunk: int, hook: ChunkHoo
 # --- monthly post-subsidy claims -----------------------------------------------------------
 
 def _next_month(first: date) -> date:
+    """The 1st of the next month. Not ``dates.add_months`` (dateutil): from a 1st no day needs
+    clamping, and on the 1st this runs for every contract, where relativedelta cost a tenth
+    of the month start (docs/benchmarks.md)."""
     return date(first.year + first.month // 12, first.month % 12 + 1, 1)
 
 
