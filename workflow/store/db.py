@@ -82,12 +82,11 @@ class Database:
     def time_rules(self, session: Session | Connection) -> TimeRules:
         """Deadlines and reminder days in force (the admin's settings over the defaults),
         cached like the calendar."""
-        from .sweep_models import Setting
+        from .settings import current
 
         now = time.monotonic()
         if self._time_rules is None or now - self._time_rules[0] > CALENDAR_TTL_S:
-            rows = session.execute(select(Setting.key, Setting.value)).all()
-            self._time_rules = (now, TimeRules.from_settings(dict(rows)))
+            self._time_rules = (now, current(self, session))
         return self._time_rules[1]
 
     def forget_calendar(self) -> None:

@@ -49,11 +49,20 @@ def users_with_role(session: Session, role: Role) -> list[int]:
     return [uid for uid, roles in rows if role.value in roles.split(",")]
 
 
+def verifiers_of(session: Session, village_ids: Iterable[int]) -> dict[int, list[int]]:
+    """Each village's active verifiers, in one query."""
+    found: dict[int, list[int]] = {}
+    for vid, uid in session.execute(select(UserVillage.village_id, User.id)
+                                    .join(User, User.id == UserVillage.user_id)
+                                    .where(UserVillage.village_id.in_(list(village_ids)),
+                                           User.active.is_(True)).order_by(User.id)):
+        found.setdefault(vid, []).append(uid)
+    return found
+
+
 def village_users(session: Session, village_id: int) -> list[int]:
     """Active village verifiers answering for ``village_id``."""
-    return list(session.scalars(
-        select(User.id).join(UserVillage, UserVillage.user_id == User.id)
-        .where(UserVillage.village_id == village_id, User.active.is_(True))))
+    return verifiers_of(session, [village_id]).get(village_id, [])
 
 
 def _rows(now: datetime, user_ids: Iterable[int], notice: Notice) -> list[dict[str, object]]:

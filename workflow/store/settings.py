@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from ..errors import TransitionRefused, ValidationFailed
@@ -38,8 +38,8 @@ def _require_admin(actor: Actor) -> None:
         raise TransitionRefused("settings.admin_only", "只有系统管理员可以修改期限、提醒和节假日设置")
 
 
-def current(db: Database, session: Session) -> TimeRules:
-    """The rules in force, read fresh (not from the cache)."""
+def current(db: Database, session: Session | Connection) -> TimeRules:
+    """The rules in force, read fresh (``Database.time_rules`` caches this)."""
     rows = session.execute(select(Setting.key, Setting.value)).all()
     return TimeRules.from_settings(dict(rows))
 

@@ -58,10 +58,16 @@ from .models import (
     Person,
     Post,
     User,
-    UserVillage,
     Village,
 )
-from .notifications import Notice, notify, notify_each, send_pending_email, users_with_role
+from .notifications import (
+    Notice,
+    notify,
+    notify_each,
+    send_pending_email,
+    users_with_role,
+    verifiers_of,
+)
 from .sweep_models import Notification, SweepEvent, SweepRun, SweepTally
 from .transitions import fire_chunk
 
@@ -273,17 +279,6 @@ def _drain(s: Session, task: str) -> dict[int, int]:
     return counts
 
 
-def _village_users(s: Session, village_ids: Sequence[int]) -> dict[int, list[int]]:
-    """Each village's active verifiers, in one query."""
-    found: dict[int, list[int]] = defaultdict(list)
-    for vid, uid in s.execute(select(UserVillage.village_id, User.id)
-                              .join(User, User.id == UserVillage.user_id)
-                              .where(UserVillage.village_id.in_(list(village_ids)),
-                                     User.active.is_(True))):
-        found[vid].append(uid)
-    return found
-
-
 def _village_names(s: Session, village_ids: Sequence[int]) -> dict[int, str]:
     return dict(s.execute(select(Village.id, Village.name).where(  # type: ignore[arg-type]
         Village.id.in_(list(village_ids)))).all())
@@ -304,7 +299,7 @@ def _tell_villages(db: Database, report: SweepReport, task: str, title: str, bod
         tally = _drain(s, task)
         if not tally:
             return
-        users = _village_users(s, list(tally))
+        users = verifiers_of(s, list(tally))
         notices = [(users.get(village_id, []), Notice(task, title.format(n=n), body, link))
                    for village_id, n in sorted(tally.items())]
         if county is not None:
@@ -472,7 +467,7 @@ def send_reminders(db: Database, report: SweepReport, chunk: int, hook: ChunkHoo
             conn.execute(insert(SweepEvent), events)
         with Session(bind=conn) as s:
             hr = users_with_role(s, Role.HR)
-            villages = _village_users(s, list({r.village_id for r, _ in notices}))
+            villages = verifiers_of(s, list({r.village_id for r, _ in notices}))
             done.add("notices", notify_each(s, now, [([*hr, *villages.get(r.village_id, [])], Notice(
                 "renewal_reminder",
                 f"公益性岗位协议{'今天' if left == 0 else f'还有{left}天'}到期：{r.name}（{r.title}）",
