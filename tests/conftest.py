@@ -15,11 +15,16 @@ os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # before workflow
 os.environ.setdefault("FUZHI_SWEEP_MINUTES", "0")  # tests run the sweep themselves
 from sqlalchemy import create_engine, text
 
-from workflow.clock import FrozenClock
+from workflow.clock import CLOCK_ENV, FrozenClock, parse_moment
 from workflow.store.db import Database
 
 TEST_SECRET = b"fuzhi-test-secret-not-for-production"
-TEST_NOW = datetime(2026, 11, 28, 10, 0)
+# The moment the suite lives at (Beijing time). FUZHI_TEST_NOW moves the whole suite: CI runs it
+# again at 2027-01-04 09:00, a year with no policy year seeded and no official calendar.
+TEST_NOW: datetime = parse_moment(os.environ.get("FUZHI_TEST_NOW") or "2026-11-28T10:00")
+# Anything that builds a Database without a clock, and every process a test starts (live
+# servers, `fuzhi sweep`), reads this instead of the wall clock: no test sees today's date.
+os.environ[CLOCK_ENV] = TEST_NOW.isoformat()
 PG_HINT = "DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Tables whose rows the migrations seed: kept when PostgreSQL is emptied between tests.
 SEEDED = {"alembic_version", "policy_year"}

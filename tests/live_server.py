@@ -16,6 +16,7 @@ from pathlib import Path
 import httpx
 
 from workflow.cli import upgrade
+from workflow.clock import CLOCK_ENV, FrozenClock
 from workflow.store.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,18 +41,23 @@ def free_port() -> int:
 
 @contextmanager
 def live_server(extra_env: dict[str, str] | None = None,
-                prepare: Callable[[Database], object] | None = None) -> Iterator[LiveServer]:
+                prepare: Callable[[Database], object] | None = None,
+                clock: FrozenClock | None = None) -> Iterator[LiveServer]:
     """SQLite in a temp dir (each run its own database), served by uvicorn on a free port;
-    ``prepare`` fills the database before the server starts."""
+    ``prepare`` fills the database before the server starts. The server's clock stands where
+    the test's ``clock`` stands when it starts (the suite's moment by default), never at today."""
+    from .conftest import TEST_NOW
+
+    clock = clock or FrozenClock(TEST_NOW)
     work = Path(tempfile.mkdtemp(prefix="fuzhi-live-"))
     url = f"sqlite:///{work / 'fuzhi.db'}"
     upgrade(url)
-    db = Database.connect(url, SECRET.encode())
+    db = Database.connect(url, SECRET.encode(), clock)
     if prepare is not None:
         prepare(db)
     port = free_port()
     env = {**os.environ, "DATABASE_URL": url, "FUZHI_SECRET_KEY": SECRET,
-           "FUZHI_DATA_DIR": str(work), **(extra_env or {})}
+           "FUZHI_DATA_DIR": str(work), CLOCK_ENV: clock.now().isoformat(), **(extra_env or {})}
     log = work / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(

@@ -6,11 +6,10 @@ import os
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
 
-from workflow.demo import load_demo
-from workflow.store.models import Claim, User, UserVillage
+from workflow.store.db import Database
 
+from .builders import county, export_claim, person
 from .live_server import live_server
 
 CHROMIUM = "/usr/bin/chromium"
@@ -24,8 +23,16 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
 
 @pytest.fixture(scope="module")
 def server():
-    with live_server() as live:
-        load_demo(live.db)
+    """A county of two villages with claims waiting in the first, built for these tests."""
+    made: dict[str, list[int]] = {}
+
+    def prepare(db: Database) -> None:
+        c = county(db)
+        made["submitted"] = [export_claim(db, c, person(db, c.village, name=f"卓玛{i}")).id
+                             for i in range(4)]
+
+    with live_server(prepare=prepare) as live:
+        live.claims = made["submitted"]  # type: ignore[attr-defined]
         yield live
 
 
@@ -46,22 +53,15 @@ def open_as(browser, server, username, viewport=(1366, 768)):
     page.goto(f"{server.url}/inbox")
     assert "/login" in page.url
     page.fill("input[name=username]", username)
-    page.fill("input[name=password]", f"demo-{username}")
+    page.fill("input[name=password]", "password-123")
     page.click("button.primary")
     page.wait_for_url("**/inbox")
     return page
 
 
-def submitted_claim_of(server, username, nth=0):
-    """A submitted claim in the villages this verifier answers for, filed by someone else."""
-    with server.db.sessions() as s:
-        user = s.scalar(select(User).where(User.username == username))
-        villages = s.scalars(select(UserVillage.village_id).where(UserVillage.user_id == user.id))
-        ids = s.scalars(select(Claim.id).where(Claim.state == "submitted",
-                                               Claim.village_id.in_(list(villages)),
-                                               Claim.submitted_by != user.id)
-                        .order_by(Claim.id)).all()
-    return ids[nth]
+def submitted_claim_of(server, nth=0):
+    """A claim submitted in village1's village by agent1, waiting for verification."""
+    return server.claims[nth]
 
 
 def shot(page, name):
@@ -70,8 +70,8 @@ def shot(page, name):
 
 
 def test_verifier_verifies_then_hr_approves_and_other_village_cannot_see_it(server, browser):
-    claim_id = submitted_claim_of(server, "village_shengping")
-    page = open_as(browser, server, "village_shengping")
+    claim_id = submitted_claim_of(server)
+    page = open_as(browser, server, "village1")
     shot(page, "inbox-village")
     page.click(f"a[href='/claims/{claim_id}'] >> nth=0")
     page.wait_for_url(f"**/claims/{claim_id}")
@@ -92,15 +92,15 @@ def test_verifier_verifies_then_hr_approves_and_other_village_cannot_see_it(serv
     shot(hr, "dashboard")
     hr.context.close()
 
-    other = open_as(browser, server, "village_benzilan")
+    other = open_as(browser, server, "village2")
     response = other.goto(f"{server.url}/claims/{claim_id}")
     assert response.status == 404
     other.context.close()
 
 
 def test_a_form_posted_without_its_csrf_token_is_refused(server, browser):
-    claim_id = submitted_claim_of(server, "village_shengping", nth=1)
-    page = open_as(browser, server, "village_shengping")
+    claim_id = submitted_claim_of(server, nth=1)
+    page = open_as(browser, server, "village1")
     page.goto(f"{server.url}/claims/{claim_id}")
     page.evaluate("document.querySelector('form.act input[name=_csrf_token]').remove()")
     with page.expect_response(f"**/claims/{claim_id}/act") as answer:
@@ -112,8 +112,8 @@ def test_a_form_posted_without_its_csrf_token_is_refused(server, browser):
 
 
 def test_a_second_tab_acting_on_the_same_claim_gets_the_conflict_message(server, browser):
-    claim_id = submitted_claim_of(server, "village_shengping", nth=2)
-    first = open_as(browser, server, "village_shengping")
+    claim_id = submitted_claim_of(server, nth=2)
+    first = open_as(browser, server, "village1")
     second = first.context.new_page()
     first.goto(f"{server.url}/claims/{claim_id}")
     second.goto(f"{server.url}/claims/{claim_id}")
@@ -128,7 +128,7 @@ def test_a_second_tab_acting_on_the_same_claim_gets_the_conflict_message(server,
 
 
 def test_the_inbox_works_on_a_phone(server, browser):
-    page = open_as(browser, server, "village_shengping", viewport=(390, 844))
+    page = open_as(browser, server, "village1", viewport=(390, 844))
     shot(page, "inbox-phone")
     assert page.locator("table.list tbody tr").count() >= 1
     width = page.evaluate("document.documentElement.scrollWidth")

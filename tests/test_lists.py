@@ -298,8 +298,9 @@ def test_exclusive_subsidies_inside_one_list(db):
 
 
 @pytest.fixture
-def startup(db):
-    """A first business (an enterprise) and its agent."""
+def startup(db, clock):
+    """A first business (an enterprise) and its agent, on 28 November 2026."""
+    clock.current = datetime(2026, 11, 28, 10)
     c = county(db)
     with db.transaction() as s:
         org = create_organisation(s, db, name="梅里创业合作社", kind="enterprise",
@@ -316,41 +317,39 @@ def startup_rows(n: int) -> list[list[object]]:
             for i in range(n)]
 
 
-def test_five_person_rule_counts_the_lists_valid_rows(db, startup):
+def test_five_person_rule_counts_the_lists_valid_rows_and_earlier_claims(db, startup):
     _, agent = startup
     four = upload_list(db, agent, "4.xlsx", xlsx(STARTUP_HEADER, startup_rows(4)))
-    assert four.rows_accepted == 0
-    assert {r.errors[0].code for r in four.rows} == {"rule.absorbed_below_threshold"}
-    five = upload_list(db, agent, "5.xlsx", xlsx(STARTUP_HEADER, startup_rows(5)))
-    assert five.rows_accepted == 5
-    assert {r.amount for r in five.rows} == {Decimal("900.00")}  # 15 % of 6,000
-    claims = claims_of(db, five.list_id)
-    assert all("吸纳5名" in cl.rule_explanation for cl in claims)
-    # A sixth person later, alone in a list: the five already filed count.
-    sixth = upload_list(db, agent, "6.xlsx", xlsx(STARTUP_HEADER, startup_rows(1)))
-    assert sixth.rows_accepted == 1
-    assert "吸纳6名" in claims_of(db, sixth.list_id)[0].rule_explanation
+    assert four.rows_accepted == 4  # filed; approval waits for the fifth (a standing condition)
+    assert {r.amount for r in four.rows} == {Decimal("900.00")}  # 15 % of 6,000
+    assert all("目前计入吸纳目标人员4人（须达到5人方可审核通过）" in cl.rule_explanation
+               for cl in claims_of(db, four.list_id))
+    # A fifth person later, alone in a list: the four already filed count.
+    fifth = upload_list(db, agent, "5.xlsx", xlsx(STARTUP_HEADER, startup_rows(1)))
+    assert fifth.rows_accepted == 1
+    (claim,) = claims_of(db, fifth.list_id)
+    assert "目前计入吸纳目标人员5人，" in claim.rule_explanation
 
 
-def test_five_person_rule_with_one_of_five_invalid_refuses_all(db, startup):
+def test_five_person_rule_counts_only_the_valid_rows_of_a_list(db, startup):
     _, agent = startup
     rows = startup_rows(5)
     rows[2][5] = "2026-11-20"  # absorbed for less than a month
     report = upload_list(db, agent, "5.xlsx", xlsx(STARTUP_HEADER, rows))
-    codes = [r.errors[0].code for r in report.rows]
-    assert codes == ["rule.absorbed_below_threshold"] * 2 + ["rule.employment_too_short"] + [
-        "rule.absorbed_below_threshold"] * 2
-    assert count(db, Claim) == 0
-    # One person twice is still one person: four distinct, all refused.
+    codes = [r.errors[0].code if r.errors else None for r in report.rows]
+    assert codes == [None, None, "rule.employment_too_short", None, None]
+    assert all("计入吸纳目标人员4人（须达到5人" in cl.rule_explanation
+               for cl in claims_of(db, report.list_id))
+    # One person twice is still one person: the repeat is refused, four are counted.
     rows = startup_rows(4)
     rows.append(list(rows[0]))
     report = upload_list(db, agent, "dup.xlsx", xlsx(STARTUP_HEADER, rows))
-    assert report.rows_accepted == 0
-    assert report.rows[4].errors[0].code in ("rule.duplicate", "rule.absorbed_below_threshold")
+    assert report.rows_accepted == 4
+    assert report.rows[4].errors[0].code == "rule.duplicate"
 
 
 def test_fixpoint_in_pure_check():
-    """Removing one row may push the others under the threshold: checked until stable."""
+    """A refused row does not count towards its siblings' absorbed persons."""
     claimant = ClaimantFacts(1, "enterprise", first_business=True)
     facts = ClaimFacts(employment_start=date(2026, 9, 1), wages_paid=Decimal("1000"),
                        operating_normally=True)
@@ -361,8 +360,10 @@ def test_fixpoint_in_pure_check():
                                      late if i == 6 else facts), DEMO_2026) for i in range(1, 7)]
     outcomes, refused = check_rows(cands, {}, {}, date(2026, 11, 28))
     assert sorted(outcomes) == [1, 2, 3, 4, 5] and list(refused) == [6]
+    assert {o.absorbed for o in outcomes.values()} == {5}  # the refused row is not counted
     outcomes, refused = check_rows(cands[1:], {}, {}, date(2026, 11, 28))
-    assert outcomes == {} and sorted(refused) == [2, 3, 4, 5, 6]
+    assert sorted(outcomes) == [2, 3, 4, 5] and list(refused) == [6]
+    assert {o.absorbed for o in outcomes.values()} == {4}
 
 
 def test_a_race_on_insert_falls_back_to_row_by_row(db, monkeypatch):

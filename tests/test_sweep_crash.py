@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, make_url, select, text
 
-from workflow.clock import FrozenClock, SystemClock
+from workflow.clock import CLOCK_ENV, FrozenClock
 from workflow.dates import add_months
 from workflow.store.db import Database
 from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Organisation
@@ -202,7 +202,7 @@ def count(db: Database, model: Any) -> int:
 
 
 def test_a_killed_sweep_process_leaves_whole_chunks_and_the_next_run_finishes(db, db_url, tmp_path):
-    today = SystemClock().now().date()  # the subprocess reads the real clock
+    today = db.clock.now().date()
     this_month = date(today.year, today.month, 1)
     terms = [term(add_months(this_month, -(1 + i % 6)), 12) for i in range(3000)]
     add_policy_years(db, *{add_months(this_month, -k).year for k in range(7)})
@@ -212,7 +212,7 @@ def test_a_killed_sweep_process_leaves_whole_chunks_and_the_next_run_finishes(db
               for cid, (first, last) in zip(ids, terms, strict=True)}
     wanted = sum(len(m) for m in months.values())
     env = {**os.environ, "DATABASE_URL": db_url, "FUZHI_SECRET_KEY": TEST_SECRET.decode(),
-           "FUZHI_DATA_DIR": str(tmp_path)}
+           "FUZHI_DATA_DIR": str(tmp_path), CLOCK_ENV: db.clock.now().isoformat()}
     cmd = [sys.executable, "-m", "workflow.cli", "sweep"]
 
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -7,7 +7,6 @@ import os
 import subprocess
 import sys
 import time
-from datetime import date
 
 import pytest
 from sqlalchemy import select
@@ -41,7 +40,7 @@ def test_the_server_sweeps_by_itself_soon_after_it_starts(server):
     assert run.counts["contracts_expired"] == 1 and run.counts["reminders_sent"] >= 3
     with server.db.sessions() as s:
         assert s.scalar(select(Contract.id).where(
-            Contract.state == "active", Contract.end_date < date.today())) is None
+            Contract.state == "active", Contract.end_date < server.db.clock.now().date())) is None
 
 
 def test_fuzhi_sweep_from_cron_finds_the_work_done_and_says_so(server):

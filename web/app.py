@@ -23,6 +23,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
+from workflow.clock import FrozenClock
 from workflow.config import Settings, data_dir, sweep_minutes
 from workflow.diagram import mermaid
 from workflow.machines import WORKFLOWS
@@ -78,6 +79,8 @@ def create_app(db: Database | None = None, files: Path | None = None,
     if db is None:
         settings = Settings.from_env()
         db = Database.connect(settings.database_url, settings.secret)
+    if isinstance(db.clock, FrozenClock):
+        log.warning("时钟已固定在 %s（FUZHI_CLOCK）：仅供测试和演示", db.clock.now().isoformat())
     files = files or data_dir() / "files"
     missing = missing_system_packages()
     if missing:

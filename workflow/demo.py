@@ -11,7 +11,7 @@ from __future__ import annotations
 import heapq
 import itertools
 import random
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -293,6 +293,20 @@ def _existing_logins(session: Session) -> list[DemoLogin]:
             for u in session.scalars(select(User).order_by(User.id))]
 
 
+def _cover_years(db: Database, source: int, years: Iterable[int], now: datetime) -> None:
+    """The replay files claims whose facts fix the years before (and, in January, the year of)
+    ``now``: a demo county needs parameters for each, copied from ``source``. A real bureau
+    sets its own (``fuzhi policy``, the admin's pages)."""
+    with db.transaction() as session:
+        have = set(session.scalars(select(PolicyYear.year)))
+        record = session.get(PolicyYear, source)
+        assert record is not None
+        for year in years:
+            if year not in have:
+                session.add(PolicyYear(year=year, params={**record.params, "year": year},
+                                       created_at=now))
+
+
 def load_demo(db: Database) -> DemoReport:
     """Fill an empty, migrated database with the demo county, its history ending at
     ``db.clock.now()``. A database that already has a township is left as it is."""
@@ -305,6 +319,7 @@ def load_demo(db: Database) -> DemoReport:
                 or session.scalar(select(func.min(PolicyYear.year))))
     if year is None:
         raise ValidationFailed("validation.policy_year", "尚未设置任何政策年度参数，无法载入演示数据")
+    _cover_years(db, year, range(now.year - 2, now.year + 1), now)
     loader = _Loader(db, now, year, taken)
     loader.run()
     return _report(db, False, now, year, loader.logins)
@@ -1052,9 +1067,13 @@ class _Loader:
                 if c.subsidy_type == T.STARTUP_SUBSIDY:
                     c.facts["operating_normally"] = True
             elif c.subsidy_type == T.WORK_FOR_TRAINING:
-                c.facts["training_months"] = rng.randint(1, 6)
+                months = rng.randint(1, 6)
+                c.facts["training_months"] = months
+                c.facts["employment_start"] = (add_months(filed, -months)
+                                               - timedelta(days=rng.randint(0, 20))).isoformat()
             elif c.subsidy_type == T.TRAINING_ALLOWANCE:
                 c.facts.update(course_id=course[pid][0], course_days=course[pid][1],
+                               course_end=(filed - timedelta(days=rng.randint(1, 30))).isoformat(),
                                course_completed=True)
             elif c.subsidy_type == T.PUBLIC_WELFARE_POST:
                 assert c.month is not None
@@ -1063,7 +1082,7 @@ class _Loader:
     # ------------------------------------------------------------------------ the replay
     def _input(self, claim: _ClaimPlan) -> ClaimInput:
         contract_id = claim.contract.id if claim.contract else None
-        return ClaimInput(claim.subsidy_type, claim.person.id, self.year, dict(claim.facts),
+        return ClaimInput(claim.subsidy_type, claim.person.id, None, dict(claim.facts),
                           contract_id)
 
     def _claim_case(self, claim: _ClaimPlan) -> Iterator[datetime]:

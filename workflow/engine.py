@@ -66,8 +66,8 @@ def check(
         if guard.needs_input and not with_input:
             continue
         if not guard.check(case, ctx):
-            raise TransitionRefused(f"transition.guard_failed.{name}", guard.message,
-                                    trigger=trigger, guard=name)
+            raise TransitionRefused(f"transition.guard_failed.{name}", guard.message_for(case),
+                                    trigger=trigger, guard=name, **guard.figures_of(case))
     return step
 
 

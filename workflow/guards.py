@@ -17,11 +17,33 @@ class GuardContext:
 
 
 @dataclass(frozen=True)
+class Absorption:
+    """A business's absorbed target persons as counted now (set on a case by the store before
+    an absorption claim is approved): the count, the threshold of the claim's year, the claims."""
+
+    count: int
+    required: int
+    claim_ids: tuple[int, ...] = ()
+    names: tuple[str, ...] = ()
+
+
+ABSORPTION_TYPES = frozenset({"startup_subsidy", "workshop_reward"})
+
+
+@dataclass(frozen=True)
 class Guard:
     name: str
     check: Callable[[Any, GuardContext], bool]
     message: str
     needs_input: bool = False  # depends on what the actor types, so not known before firing
+    explain: Callable[[Any], str] | None = None  # the message with the case's own figures
+    figures: Callable[[Any], dict[str, Any]] | None = None  # the same for programs
+
+    def message_for(self, case: Any) -> str:
+        return self.explain(case) if self.explain else self.message
+
+    def figures_of(self, case: Any) -> dict[str, Any]:
+        return self.figures(case) if self.figures else {}
 
 
 def _comment_given(case: Any, ctx: GuardContext) -> bool:
@@ -49,6 +71,29 @@ def _not_renewed(case: Any, ctx: GuardContext) -> bool:
     return case.successor_id is None
 
 
+def _absorption_met(case: Any, ctx: GuardContext) -> bool:
+    # Fails closed: an absorption claim whose count the store did not supply is not approved.
+    if getattr(case, "subsidy_type", None) not in ABSORPTION_TYPES:
+        return True
+    info: Absorption | None = getattr(case, "absorption", None)
+    return info is not None and info.count >= info.required
+
+
+def _absorption_short(case: Any) -> str:
+    info: Absorption | None = getattr(case, "absorption", None)
+    if info is None:
+        return "吸纳就业人数未能核算，暂不能审核通过"
+    return (f"须吸纳{info.required}人（含）以上目标人员就业方可审核通过，本单位目前有效申请"
+            f"计入{info.count}人")
+
+
+def _absorption_figures(case: Any) -> dict[str, Any]:
+    info: Absorption | None = getattr(case, "absorption", None)
+    if info is None:
+        return {}
+    return {"counted": info.count, "required": info.required, "claims": list(info.claim_ids)}
+
+
 GUARDS: dict[str, Guard] = {
     g.name: g
     for g in (
@@ -58,6 +103,8 @@ GUARDS: dict[str, Guard] = {
         Guard("term_ended", _term_ended, "协议期限尚未届满"),
         Guard("term_at_most_one_year", _term_at_most_one_year, "协议每次签订期限不得超过1年"),
         Guard("not_renewed", _not_renewed, "该协议已续签，不能重复续签"),
+        Guard("absorption_threshold_met", _absorption_met, "吸纳目标人员人数未达到规定人数",
+              explain=_absorption_short, figures=_absorption_figures),
     )
 }
 

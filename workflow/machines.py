@@ -131,7 +131,7 @@ CLAIM = Workflow(
         Step("return", (C.SUBMITTED,), C.RETURNED, Role.VILLAGE, "退回修改",
              guards=("comment_given",), not_by=(SUBMITTED_BY,)),
         Step("approve", (C.VILLAGE_VERIFIED,), C.HR_REVIEWED, Role.HR, "审核通过",
-             not_by=_HR_HANDS_OFF, stamps=REVIEWED_BY),
+             guards=("absorption_threshold_met",), not_by=_HR_HANDS_OFF, stamps=REVIEWED_BY),
         Step("return", (C.VILLAGE_VERIFIED,), C.RETURNED, Role.HR, "退回修改",
              guards=("comment_given",), not_by=_HR_HANDS_OFF),
         Step("reject", (C.VILLAGE_VERIFIED,), C.REJECTED, Role.HR, "不予批准",

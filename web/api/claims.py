@@ -106,10 +106,9 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
-            year = data.policy_year or db.clock.now().year
-            claim = submit_claim(
-                db, actor, ClaimInput(data.subsidy_type, data.person_id, year, data.facts, data.contract_id)
-            )
+            claim = submit_claim(db, actor, ClaimInput(data.subsidy_type, data.person_id,
+                                                       data.policy_year, data.facts,
+                                                       data.contract_id))
             return 201, _detail(db, actor, claim.id)
 
         return posted(request, db, actor, encode(data), produce)

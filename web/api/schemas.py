@@ -50,8 +50,21 @@ class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
     subsidy_type: Code
     person_id: Id
     facts: dict[str, Any] = {}
+    # Optional: the facts fix the year (e.g. the day stable employment is complete); a year
+    # sent that disagrees is refused (validation.policy_year_mismatch) saying which applies.
     policy_year: Year | None = None
     contract_id: Id | None = None
+
+
+class AbsorptionOut(msgspec.Struct):
+    """The business's absorbed target persons counted now (创业补贴 / 车间奖补): approval
+    waits until ``counted`` reaches ``required``."""
+
+    counted: int
+    required: int
+    claims: list[int]
+    persons: list[str]
+    message: str
 
 
 class StepIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -98,6 +111,7 @@ class ClaimOut(msgspec.Struct):
     updated_at: datetime
     history: list[HistoryOut] | None = None
     evidence_count: int | None = None
+    absorption: AbsorptionOut | None = None
 
 
 class ClaimPage(msgspec.Struct):

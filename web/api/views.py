@@ -8,12 +8,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow.clock import TZ
+from workflow.guards import ABSORPTION_TYPES
 from workflow.identity import mask
 from workflow.pii import Vault
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS
+from workflow.store.guard_inputs import absorption_of
 from workflow.store.models import Claim, ClaimHistory, Evidence, Person, Village
 
-from .schemas import ClaimOut, EvidenceOut, HistoryOut, PersonOut
+from .schemas import AbsorptionOut, ClaimOut, EvidenceOut, HistoryOut, PersonOut
 
 
 def aware(moment: datetime) -> datetime:
@@ -53,7 +55,19 @@ def claim_out(session: Session, claim: Claim, vault: Vault, detail: bool = False
         due_at=aware(claim.due_at) if claim.due_at else None, overdue=claim.overdue,
         batch_ref=claim.batch_ref,
         created_at=aware(claim.created_at), updated_at=aware(claim.updated_at), history=history,
-        evidence_count=evidence)
+        evidence_count=evidence, absorption=absorption_out(session, claim))
+
+
+def absorption_out(session: Session, claim: Claim) -> AbsorptionOut | None:
+    if claim.subsidy_type not in ABSORPTION_TYPES:
+        return None
+    info = absorption_of(session, claim.claimant_org_id, claim.subsidy_type, claim.policy_year)
+    met = info.count >= info.required
+    message = (f"本单位目前有效申请计入吸纳目标人员{info.count}人（{'、'.join(info.names)}），"
+               + ("已达到" if met else "未达到") + f"{info.required}人的条件"
+               + ("" if met else "，达到后方可审核通过"))
+    return AbsorptionOut(info.count, info.required, list(info.claim_ids), list(info.names),
+                         message)
 
 
 def evidence_out(e: Evidence) -> EvidenceOut:

@@ -21,8 +21,10 @@ from workflow.identity import mask
 from workflow.machines import CLAIM
 from workflow.roles import Role
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, SubsidyType
+from workflow.store.claims import year_basis
 from workflow.store.db import Database
 from workflow.store.evidence import list_evidence, read_evidence
+from workflow.store.guard_inputs import supply_guard_inputs
 from workflow.store.inbox import Filters, claims_inbox, contracts_inbox, villages_of
 from workflow.store.models import Claim, ClaimHistory, Evidence, Organisation
 from workflow.store.sessions import SignedIn
@@ -164,13 +166,21 @@ def _case_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, cla
                                        .order_by(ClaimHistory.id)))
         evidence = list_evidence(session, claim_id)
         claimant = session.get(Organisation, claim.claimant_org_id)
+        supply_guard_inputs(session, "claim", claim)  # what the approve button's guards read
+        basis = year_basis(session, claim)
     actions = engine.available(CLAIM, claim, who.actor, now)
     return Template("claim.html", status_code=status, context=_ctx(request, who, {
         "claim": claim, "person": claim.person, "claimant": claimant,
         "id_masked": mask(db.vault.decrypt(claim.person.id_number_enc)),
         "history": history, "evidence": evidence, "actions": actions, "now": now,
-        "error": error, "done": request.query_params.get("done"),
+        "error": error, "done": request.query_params.get("done"), "year_basis": basis,
+        # The business's other persons span villages: county staff only, never a verifier.
+        "absorption": getattr(claim, "absorption", None) if who.actor.roles & COUNTY_ROLES
+        else None,
         "subsidy_label": SUBSIDY_LABELS.get(claim.subsidy_type, claim.subsidy_type)}))
+
+
+COUNTY_ROLES = frozenset({Role.HR, Role.FINANCE, Role.ADMIN})
 
 
 def _ctx(request: Request[Any, Any, Any], who: SignedIn, extra: dict[str, Any]) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """Every row of a list through the plan's rules, as if each were filed alone, plus what only a
-list has: rows duplicating each other (the first wins), and the "≥ 5 absorbed persons" rule
-counting the list's other valid rows of the same type (evaluated to a fixpoint: a row that
-fails may bring its siblings under the threshold, so they are checked again until stable).
+list has: rows duplicating each other (the first wins), and the "≥ 5 absorbed persons" count
+including the list's other valid rows of the same type (evaluated to a fixpoint: a row that
+fails changes its siblings' count, so they are checked again until stable). The threshold
+itself is a standing condition checked when HR approves; here it only informs the count.
 """
 
 from __future__ import annotations
@@ -26,12 +27,12 @@ class Candidate:
 
 def check_rows(candidates: Sequence[Candidate],
                live_of_person: Mapping[int, Sequence[OtherClaim]],
-               live_of_claimant: Mapping[tuple[str, int], Sequence[OtherClaim]],
+               live_of_claimant: Mapping[str, Sequence[OtherClaim]],
                today: date) -> tuple[dict[int, RuleOutcome], dict[int, RowError]]:
     """Outcomes of the rows that pass, errors of those that do not, both by row number.
 
     ``live_of_person``: each person's live claims (any claimant); ``live_of_claimant``: the
-    claimant's live claims by (subsidy type, year), for the absorption rules only.
+    claimant's live claims by subsidy type (any year), for the absorption rules only.
     """
     outcomes: dict[int, RuleOutcome] = {}
     refused: dict[int, RowError] = {}
@@ -46,10 +47,9 @@ def check_rows(candidates: Sequence[Candidate],
                 continue  # nothing a sibling does changes this row's outcome
             others = list(live_of_person.get(d.person.id, ()))
             if absorbing:
-                key = (d.subsidy_type, d.policy_year)
-                others += live_of_claimant.get(key, ())
+                others += live_of_claimant.get(d.subsidy_type, ())
                 others += (OtherClaim(d.subsidy_type, pid, d.claimant.id, d.policy_year, None)
-                           for pid in siblings.get(key, ()) if pid != d.person.id)
+                           for pid in siblings.get(d.subsidy_type, ()) if pid != d.person.id)
             try:
                 outcomes[c.row] = evaluate(d, c.params, others, today)
             except DomainError as exc:
@@ -63,13 +63,12 @@ def check_rows(candidates: Sequence[Candidate],
         first_round = False
 
 
-def _absorbed_siblings(alive: Sequence[Candidate]) -> dict[tuple[str, int], list[int]]:
-    """The distinct persons of the list's live absorption rows, by (type, year)."""
-    groups: dict[tuple[str, int], dict[int, None]] = {}
+def _absorbed_siblings(alive: Sequence[Candidate]) -> dict[str, list[int]]:
+    """The distinct persons of the list's live absorption rows, by type."""
+    groups: dict[str, dict[int, None]] = {}
     for c in alive:
         if c.draft.subsidy_type in ABSORPTION:
-            key = (c.draft.subsidy_type, c.draft.policy_year)
-            groups.setdefault(key, {})[c.draft.person.id] = None
+            groups.setdefault(c.draft.subsidy_type, {})[c.draft.person.id] = None
     return {k: list(v) for k, v in groups.items()}
 
 

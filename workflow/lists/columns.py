@@ -27,7 +27,8 @@ from ..states import (
 
 LABOUR_LABELS = {"full": "全劳力", "weak": "弱劳力", "half": "半劳力"}
 FACT_FIELDS = ("destination", "employment_start", "fare", "wages_paid", "training_months",
-               "course_id", "course_days", "course_completed", "operating_normally", "month")
+               "course_id", "course_days", "course_end", "course_completed", "operating_normally",
+               "month")
 
 
 class RowError(NamedTuple):
@@ -77,7 +78,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("subsidy_type", "补贴类型", "choice", "补贴名称（见下拉列表）或其代码。",
            SUBSIDY_LABELS["labour_export_service"], required=True, choices=SUBSIDY_LABELS,
            aliases=("补贴项目", "申报类型")),
-    Column("policy_year", "政策年度", "year", "申报的政策年度，如2026；不填为当前年度。", None,
+    Column("policy_year", "政策年度", "year", (
+        "可不填：所属年度由事实确定（如稳定就业满3个月之日、补贴月份、结业日期）；填写的须与之一致。"),
+           None,
            aliases=("年度", "申报年度")),
     Column("destination", "务工地点", "choice",
            "省外、县外省内或县内（县内就业不享受外出务工类补贴）。", "省外",
@@ -89,11 +92,14 @@ COLUMNS: tuple[Column, ...] = (
            aliases=("交通费",)),
     Column("wages_paid", "已发工资额", "money", "创业补贴、车间奖补：已发给该人员的工资（元）。", None,
            aliases=("工资额", "已发工资")),
-    Column("training_months", "以工代训月数", "int", "以工代训的月数（1至6）。", None,
+    Column("training_months", "以工代训月数", "int",
+           "以工代训的月数（1至6）；开始日期填在“就业开始日期”。", None,
            aliases=("培训月数",), max_value=120),
     Column("course_id", "培训班次", "text", "培训补贴：培训班次编号。", None, max_len=40,
            aliases=("培训班次编号",)),
     Column("course_days", "培训天数", "int", "培训补贴：参加培训的天数。", None, max_value=366),
+    Column("course_end", "结业日期", "date", "培训补贴：培训结业的日期，确定所属政策年度。", None,
+           aliases=("培训结业日期",)),
     Column("course_completed", "是否结业", "flag", "培训补贴：是 或 否。", None),
     Column("operating_normally", "是否正常经营", "flag", "创业补贴：经营实体是否正常经营，是 或 否。",
            None),
@@ -427,7 +433,7 @@ RULE_COLUMNS: dict[str, str] = {
     "rule.claimant_not_recognised_workshop": "补贴类型",
     "rule.not_first_business": "补贴类型",
     "rule.not_operating_normally": "是否正常经营",
-    "rule.absorbed_below_threshold": "补贴类型",
+    "rule.training_not_served": "就业开始日期",
     "rule.already_received": "补贴类型",
     "rule.training_months_over_cap": "以工代训月数",
     "rule.no_active_contract_for_month": "协议编号",

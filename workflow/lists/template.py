@@ -29,9 +29,9 @@ NEEDS: dict[str, tuple[str, ...]] = {
     "employment_base_reward": ("employment_start",),
     "startup_subsidy": ("employment_start", "wages_paid", "operating_normally"),
     "workshop_reward": ("employment_start", "wages_paid"),
-    "work_for_training": ("training_months",),
+    "work_for_training": ("employment_start", "training_months"),
     "public_welfare_post": ("contract_id", "month"),
-    "training_allowance": ("course_id", "course_days", "course_completed"),
+    "training_allowance": ("course_id", "course_days", "course_end", "course_completed"),
 }
 
 NOTES = (

@@ -40,6 +40,7 @@ class ClaimFacts:
     training_months: int | None = None
     course_id: str | None = None
     course_days: int | None = None
+    course_end: date | None = None  # 结业日期: fixes a training allowance's year
     course_completed: bool = False
     operating_normally: bool = False
     month: str | None = None  # YYYY-MM, for public_welfare_post
@@ -75,6 +76,7 @@ FACT_LABELS = {
     "training_months": "以工代训月数",
     "course_id": "培训班次",
     "course_days": "培训天数",
+    "course_end": "结业日期",
     "course_completed": "是否结业",
     "operating_normally": "是否正常经营",
     "month": "补贴月份",
@@ -136,6 +138,7 @@ def facts_from_record(record: dict[str, object]) -> ClaimFacts:
         training_months=whole("training_months"),
         course_id=text("course_id"),
         course_days=whole("course_days"),
+        course_end=day("course_end"),
         course_completed=flag("course_completed"),
         operating_normally=flag("operating_normally"),
         month=text("month"),

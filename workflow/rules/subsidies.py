@@ -30,6 +30,7 @@ class RuleOutcome:
     explanation: str  # the same in plain Chinese, for the case page and the 审批表
     dedupe_key: str  # one live claim per key: the database holds it unique
     exclusion_key: str | None = None  # one live claim per key across an exclusion group
+    absorbed: int | None = None  # absorption types: the persons counted towards the threshold
 
 
 Rule = Callable[[ClaimDraft, PolicyParams, Sequence[OtherClaim], date], RuleOutcome]
@@ -165,31 +166,42 @@ def employment_base_reward(d: ClaimDraft, p: PolicyParams, others: Sequence[Othe
                        _key(d, f"o{d.claimant.id}"))
 
 
-def _absorbed_persons(d: ClaimDraft, others: Sequence[OtherClaim]) -> int:
+ABSORPTION = frozenset({T.STARTUP_SUBSIDY, T.WORKSHOP_REWARD})
+
+
+def absorbed_persons(d: ClaimDraft, others: Sequence[OtherClaim]) -> frozenset[int]:
+    """The target persons the claimant's live claims of this type name, in any year and
+    however they were filed (alone or in lists), this claim's person included."""
     same = {o.person_id for o in others
-            if o.subsidy_type == d.subsidy_type and o.claimant_id == d.claimant.id
-            and o.policy_year == d.policy_year}
-    return len(same | {d.person.id})
+            if o.subsidy_type == d.subsidy_type and o.claimant_id == d.claimant.id}
+    return frozenset(same | {d.person.id})
+
+
+def absorption_short(count: int, p: PolicyParams) -> str | None:
+    """Why a business's absorption claims cannot be approved yet, or None when they can.
+    The "≥ 5 persons" rule is a standing condition: a claim filed below it is kept and waits,
+    and HR's approval checks it again against the claims still live then."""
+    if count >= p.absorption_min_persons:
+        return None
+    return (f"须吸纳{p.absorption_min_persons}人（含）以上目标人员就业{p.absorption_min_months}"
+            f"个月以上，本单位目前计入{count}人，暂不能审核通过")
 
 
 def _absorption(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim], today: date,
                 what: str) -> RuleOutcome:
     _require_target_group(d)
     _require_employed_for(d, p.absorption_min_months, today)
-    count = _absorbed_persons(d, others)
-    if count < p.absorption_min_persons:
-        raise violation("absorbed_below_threshold",
-                        f"须吸纳{p.absorption_min_persons}人（含）以上目标人员就业"
-                        f"{p.absorption_min_months}个月以上，本单位目前仅{count}人",
-                        absorbed=count, required=p.absorption_min_persons)
+    count = len(absorbed_persons(d, others))
     _need(d.facts.wages_paid, "wages_paid", "已发工资额")
     assert d.facts.wages_paid is not None
     amount = yuan(yuan(d.facts.wages_paid) * p.absorption_wage_rate)
     rate = f"{(p.absorption_wage_rate * 100).normalize()}%"
+    waits = "" if count >= p.absorption_min_persons else \
+        f"（须达到{p.absorption_min_persons}人方可审核通过）"
     return RuleOutcome(amount, d.subsidy_type,
-                       f"{what}吸纳{count}名目标人员就业，按发给该人员工资额"
+                       f"{what}目前计入吸纳目标人员{count}人{waits}，按发给该人员工资额"
                        f"{yuan(d.facts.wages_paid)}元的{rate}计算",
-                       _key(d, f"o{d.claimant.id}"))
+                       _key(d, f"o{d.claimant.id}"), absorbed=count)
 
 
 def startup_subsidy(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim],
@@ -225,6 +237,12 @@ def work_for_training(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClai
     if months > p.wft_max_months:
         raise violation("training_months_over_cap",
                         f"以工代训补贴最长不超过{p.wft_max_months}个月", months=months)
+    _need(d.facts.employment_start, "employment_start", "就业开始日期")
+    assert d.facts.employment_start is not None
+    served = add_months(d.facts.employment_start, months)
+    if today < served:
+        raise violation("training_not_served", f"以工代训{months}个月尚未期满，最早可于"
+                        f"{served.isoformat()}申报", earliest=served.isoformat())
     amount = yuan(p.wft_monthly_amount * months)
     return RuleOutcome(amount, "work_for_training",
                        f"以工代训{months}个月，每月{yuan(p.wft_monthly_amount)}元",
@@ -269,6 +287,11 @@ def training_allowance(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherCla
     assert days is not None
     if days < 1:
         raise ValidationFailed("validation.course_days", "培训天数至少为1", field="course_days")
+    _need(d.facts.course_end, "course_end", "结业日期")
+    assert d.facts.course_end is not None
+    if d.facts.course_end > today:
+        raise violation("course_not_completed", f"结业日期{d.facts.course_end.isoformat()}尚未到，"
+                        "须完成培训课程后方可申领培训补贴")
     amount = yuan(p.training_living_per_day * days + p.training_transport_amount)
     return RuleOutcome(amount, "training_allowance",
                        f"参加培训{days}天，生活费{yuan(p.training_living_per_day)}元/天，"

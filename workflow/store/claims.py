@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import Connection, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..engine import Transition
 from ..errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
+from ..guards import ABSORPTION_TYPES
 from ..roles import Actor, Role
 from ..rules import (
     ClaimantFacts,
@@ -25,7 +26,8 @@ from ..rules import (
     evaluate,
     payee_of,
 )
-from ..rules.facts import facts_from_record, facts_to_record
+from ..rules.facts import ClaimFacts, facts_from_record, facts_to_record
+from ..rules.years import Months, YearFix, check_not_early, check_year_sent, claim_year
 from ..states import CLAIM_DEAD_STATES, ClaimState, SubsidyType
 from .db import Database
 from .models import Claim, Contract, Organisation, PolicyYear
@@ -37,38 +39,73 @@ from .transitions import apply, one_step, record
 class ClaimInput:
     subsidy_type: str
     person_id: int
-    policy_year: int
+    policy_year: int | None  # None: the year the facts fix; a year sent must be that one
     facts: dict[str, Any] = field(default_factory=dict)
     contract_id: int | None = None
     batch_ref: str | None = None
 
 
-def load_params(session: Session, year: int) -> PolicyParams:
-    row = session.get(PolicyYear, year)
-    if row is None:
-        raise ValidationFailed("validation.policy_year", f"{year}年度政策参数尚未设置",
-                               field="policy_year")
-    return PolicyParams.from_record(row.params)
+def load_params(session: Session | Connection, year: int, why: str = "") -> PolicyParams:
+    record = session.execute(select(PolicyYear.params).where(PolicyYear.year == year)).scalar()
+    if record is None:
+        because = f"（{why}）" if why else ""
+        raise ValidationFailed("validation.policy_year",
+                               f"{year}年度政策参数尚未设置{because}，请县人社局系统管理员先设置"
+                               f"{year}年度参数后再申报", field="policy_year", year=year)
+    return PolicyParams.from_record(record)
+
+
+def all_params(session: Session | Connection) -> dict[int, PolicyParams]:
+    """Every policy year's parameters (a handful of rows: one per year)."""
+    return {year: PolicyParams.from_record(record) for year, record in
+            session.execute(select(PolicyYear.year, PolicyYear.params))}
+
+
+def months_basis(years: Mapping[int, PolicyParams], facts: ClaimFacts) -> Months:
+    """The month counts that fix a claim's year: those of the policy year in force when the
+    employment began (the latest year set up to then; the plan's own where none is)."""
+    start = facts.employment_start
+    known = sorted(y for y in years if start is None or y <= start.year)
+    if not known:
+        return Months()
+    p = years[known[-1]]
+    return Months(stable=p.stable_employment_months, absorbed=p.absorption_min_months)
+
+
+def year_of(years: Mapping[int, PolicyParams], subsidy_type: str, sent: int | None,
+            facts: ClaimFacts, today: date) -> YearFix:
+    """The policy year the facts fix; a claim filed before that day, or a different year sent
+    by the claimant, is refused."""
+    months = months_basis(years, facts)
+    fix = claim_year(subsidy_type, facts, months)
+    check_not_early(subsidy_type, fix, months, today)
+    check_year_sent(sent, fix)
+    return fix
 
 
 def live_others(session: Session, person_id: int, claimant_id: int, subsidy_type: str,
-                year: int, exclude_id: int | None = None) -> list[OtherClaim]:
-    """Live claims a rule must see: the person's own, and the claimant's of the same type and year."""
+                exclude_id: int | None = None) -> list[OtherClaim]:
+    """Live claims a rule must see: the person's own (any claimant, any year), and for the
+    absorption rules the claimant's of the same type in any year."""
+    mine = Claim.person_id == person_id
+    if subsidy_type in ABSORPTION_TYPES:
+        mine = or_(mine, (Claim.claimant_org_id == claimant_id)
+                   & (Claim.subsidy_type == subsidy_type))
     q = select(Claim.subsidy_type, Claim.person_id, Claim.claimant_org_id, Claim.policy_year,
                Claim.dedupe_key, Claim.exclusion_key).where(
-        Claim.state.not_in([s.value for s in CLAIM_DEAD_STATES]),
-        or_(Claim.person_id == person_id,
-            (Claim.claimant_org_id == claimant_id) & (Claim.subsidy_type == subsidy_type)
-            & (Claim.policy_year == year)))
+        Claim.state.not_in([s.value for s in CLAIM_DEAD_STATES]), mine)
     if exclude_id is not None:
         q = q.where(Claim.id != exclude_id)
     return [OtherClaim(*row) for row in session.execute(q)]
 
 
-def _draft(session: Session, inp: ClaimInput, claimant: Organisation) -> ClaimDraft:
+def _draft(session: Session, inp: ClaimInput, claimant: Organisation,
+           today: date) -> tuple[ClaimDraft, YearFix]:
     if inp.subsidy_type not in SubsidyType.__members__.values():
         raise ValidationFailed("validation.subsidy_type", f"未知的补贴类型“{inp.subsidy_type}”",
                                field="subsidy_type")
+    facts = facts_from_record(inp.facts)
+    fix = year_of(all_params(session), inp.subsidy_type, inp.policy_year, facts, today)
     person = get_person(session, inp.person_id)
     contract = None
     if inp.contract_id is not None:
@@ -79,23 +116,23 @@ def _draft(session: Session, inp: ClaimInput, claimant: Organisation) -> ClaimDr
                                  row.monthly_subsidy)
     return ClaimDraft(
         subsidy_type=inp.subsidy_type,
-        policy_year=inp.policy_year,
+        policy_year=fix.year,
         person=PersonFacts(person.id, person.target_group_set),
         claimant=ClaimantFacts(claimant.id, claimant.kind, claimant.recognised,
                                claimant.first_business),
-        facts=facts_from_record(inp.facts),
+        facts=facts,
         contract=contract,
-    )
+    ), fix
 
 
 def assess(session: Session, db: Database, inp: ClaimInput, claimant: Organisation,
            extra_others: Sequence[OtherClaim] = (), exclude_id: int | None = None,
            ) -> tuple[ClaimDraft, RuleOutcome]:
     """Evaluate the plan's rules for a claim as it would be filed now, storing nothing."""
-    draft = _draft(session, inp, claimant)
-    params = load_params(session, inp.policy_year)
+    draft, fix = _draft(session, inp, claimant, db.clock.now().date())
+    params = load_params(session, fix.year, fix.reason)
     others = live_others(session, inp.person_id, claimant.id, inp.subsidy_type,
-                         inp.policy_year, exclude_id) + list(extra_others)
+                         exclude_id) + list(extra_others)
     return draft, evaluate(draft, params, others, db.clock.now().date())
 
 
@@ -121,7 +158,7 @@ def claim_values(inp: ClaimInput, draft: ClaimDraft, outcome: RuleOutcome, *, cl
     return dict(
         subsidy_type=inp.subsidy_type, person_id=inp.person_id, claimant_org_id=claimant_id,
         village_id=village_id, payee_kind=payee_of(inp.subsidy_type),
-        policy_year=inp.policy_year, facts=facts_to_record(draft.facts),
+        policy_year=draft.policy_year, facts=facts_to_record(draft.facts),
         amount=outcome.amount, rule=outcome.rule, rule_explanation=outcome.explanation,
         dedupe_key=outcome.dedupe_key, exclusion_key=outcome.exclusion_key,
         contract_id=inp.contract_id, batch_ref=inp.batch_ref,
@@ -167,12 +204,24 @@ def resubmit_claim(db: Database, actor: Actor, claim_id: int, facts: dict[str, A
         if facts is None:
             apply(session, db, "claim", claim, "resubmit", actor)
             return claim
-        inp = ClaimInput(claim.subsidy_type, claim.person_id, claim.policy_year, facts,
+        # The corrected facts may fix another year (a corrected start date): it follows them.
+        inp = ClaimInput(claim.subsidy_type, claim.person_id, None, facts,
                          claim.contract_id, claim.batch_ref)
         draft, outcome = assess(session, db, inp, claim.claimant, exclude_id=claim.id)
         apply(session, db, "claim", claim, "resubmit", actor)
+        claim.policy_year = draft.policy_year
         claim.facts = facts_to_record(draft.facts)
         claim.amount, claim.rule = outcome.amount, outcome.rule
         claim.rule_explanation = outcome.explanation
         claim.dedupe_key, claim.exclusion_key = outcome.dedupe_key, outcome.exclusion_key
     return claim
+
+
+
+def year_basis(session: Session, claim: Claim) -> YearFix | None:
+    """Why a stored claim is in its year, as its facts say (None for facts no rule reads now)."""
+    try:
+        facts = facts_from_record(claim.facts)
+        return claim_year(claim.subsidy_type, facts, months_basis(all_params(session), facts))
+    except ValidationFailed:
+        return None

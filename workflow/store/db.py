@@ -12,7 +12,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..calendar import WorkCalendar
-from ..clock import Clock, SystemClock
+from ..clock import Clock, SystemClock, clock_from_env
 from ..pii import Vault
 from ..timerules import TimeRules
 from .models import CalendarOverride
@@ -54,7 +54,7 @@ class Database:
 
     @classmethod
     def connect(cls, url: str, secret: bytes, clock: Clock | None = None) -> Database:
-        return cls(make_engine(url), Vault(secret), clock or SystemClock())
+        return cls(make_engine(url), Vault(secret), clock or clock_from_env())
 
     @property
     def dialect(self) -> str:

@@ -29,7 +29,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..engine import Transition
-from ..errors import DomainError, NotFound, ValidationFailed
+from ..errors import DomainError, NotFound
 from ..lists.check import ABSORPTION, Candidate, check_rows
 from ..lists.columns import (
     HEADER_OF,
@@ -43,10 +43,18 @@ from ..lists.columns import (
 from ..lists.parse import read_list
 from ..lists.result import result_workbook_bytes
 from ..roles import Actor, Role
-from ..rules import ClaimantFacts, ClaimDraft, ContractFacts, OtherClaim, PersonFacts, PolicyParams
+from ..rules import ClaimantFacts, ClaimDraft, ContractFacts, OtherClaim, PersonFacts
 from ..rules.facts import facts_from_record
 from ..states import CLAIM_DEAD_STATES, ClaimState
-from .claims import ClaimInput, claim_values, claimant_of, load_params, submission_due
+from .claims import (
+    ClaimInput,
+    all_params,
+    claim_values,
+    claimant_of,
+    load_params,
+    submission_due,
+    year_of,
+)
 from .db import Database
 from .models import Claim, ClaimHistory, ClaimList, Contract, Organisation, Person, Village
 from .people import PersonInput, person_values
@@ -214,13 +222,7 @@ class _Filer:
         persons = {p.id_number_hash: p for p in _chunked(s, select(
             Person.id, Person.name, Person.id_number_hash, Person.target_groups,
             Person.village_id), Person.id_number_hash, set(digests.values()))}
-        years = {r.policy_year or self.today.year for r in rows}
-        params: dict[int, PolicyParams | ValidationFailed] = {}
-        for year in years:
-            try:
-                params[year] = load_params(s, year)
-            except ValidationFailed as exc:
-                params[year] = exc
+        known_years = all_params(s)
         contract_ids = {r.contract_id for r in rows if r.contract_id is not None}
         contracts = {c.id: ContractFacts(c.id, c.person_id, c.state, c.start_date, c.end_date,
                                          c.monthly_subsidy)
@@ -230,10 +232,15 @@ class _Filer:
 
         for row in rows:
             errors: list[RowError] = []
-            year = row.policy_year or self.today.year
-            year_params = params[year]
-            if isinstance(year_params, ValidationFailed):
-                errors.append(error_of(year_params))
+            year, year_params, facts = 0, None, None
+            try:
+                facts = facts_from_record(row.facts)
+                fix = year_of(known_years, row.subsidy_type, row.policy_year, facts, self.today)
+                year, year_params = fix.year, known_years.get(fix.year)
+                if year_params is None:
+                    load_params(s, fix.year, fix.reason)  # raises, naming the year and why
+            except DomainError as exc:
+                errors.append(error_of(exc))
             if row.village_code and row.village_code not in villages:
                 errors.append(RowError(HEADER_OF["village_code"], "validation.village",
                                        f"行政村代码“{row.village_code}”不存在"))
@@ -270,12 +277,7 @@ class _Filer:
             if errors:
                 out.errors[row.row] = errors
                 continue
-            assert isinstance(year_params, PolicyParams)
-            try:
-                facts = facts_from_record(row.facts)
-            except DomainError as exc:
-                out.errors[row.row] = [error_of(exc)]
-                continue
+            assert year_params is not None and facts is not None
             out.candidates[row.row] = Candidate(row.row, ClaimDraft(
                 subsidy_type=row.subsidy_type, policy_year=year,
                 person=PersonFacts(person_id, groups), claimant=self.claimant, facts=facts,
@@ -292,9 +294,9 @@ class _Filer:
         return out
 
     def _live(self, candidates: Iterable[Candidate]) -> tuple[
-            dict[int, list[OtherClaim]], dict[tuple[str, int], list[OtherClaim]]]:
+            dict[int, list[OtherClaim]], dict[str, list[OtherClaim]]]:
         """The live claims (any claimant) of the list's known persons, and the claimant's own
-        live claims of the absorption types and years the list files."""
+        live claims (any year) of the absorption types the list files."""
         cands = list(candidates)
         person_ids = {c.draft.person.id for c in cands if c.draft.person.id > 0}
         cols = (Claim.subsidy_type, Claim.person_id, Claim.claimant_org_id, Claim.policy_year,
@@ -303,17 +305,14 @@ class _Filer:
         for row in _chunked(self.session, select(*cols).where(Claim.state.not_in(DEAD)),
                             Claim.person_id, person_ids):
             by_person.setdefault(row.person_id, []).append(OtherClaim(*row))
-        by_claimant: dict[tuple[str, int], list[OtherClaim]] = {}
-        wanted = {(c.draft.subsidy_type, c.draft.policy_year) for c in cands
-                  if c.draft.subsidy_type in ABSORPTION}
+        by_claimant: dict[str, list[OtherClaim]] = {}
+        wanted = {c.draft.subsidy_type for c in cands if c.draft.subsidy_type in ABSORPTION}
         if wanted:
             q = select(*cols).where(Claim.state.not_in(DEAD),
                                     Claim.claimant_org_id == self.claimant.id,
-                                    Claim.subsidy_type.in_({t for t, _ in wanted}),
-                                    Claim.policy_year.in_({y for _, y in wanted}))
+                                    Claim.subsidy_type.in_(wanted))
             for row in self.session.execute(q):
-                by_claimant.setdefault((row.subsidy_type, row.policy_year), []).append(
-                    OtherClaim(*row))
+                by_claimant.setdefault(row.subsidy_type, []).append(OtherClaim(*row))
         return by_person, by_claimant
 
     # ------------------------------------------------------------------------ storing

@@ -24,6 +24,7 @@ from ..machines import WORKFLOWS
 from ..roles import Actor
 from ..states import CLAIM_DEAD_STATES
 from .db import Database
+from .guard_inputs import supply_guard_inputs
 from .models import Claim, ClaimHistory, Contract, ContractHistory
 
 MODELS: dict[str, tuple[type[Any], type[Any], str]] = {
@@ -34,7 +35,7 @@ MODELS: dict[str, tuple[type[Any], type[Any], str]] = {
 _COMMON = ("id", "state", "version", "village_id", "submitted_by", "verified_by", "reviewed_by",
            "due_at")
 CASE_FIELDS = {
-    "claim": (*_COMMON, "claimant_org_id", "paid_by"),
+    "claim": (*_COMMON, "claimant_org_id", "paid_by", "subsidy_type", "policy_year"),
     "contract": (*_COMMON, "start_date", "end_date", "insurance_policy_no", "successor_id"),
 }
 WRITABLE = ("state", "verified_by", "reviewed_by", "paid_by", "due_at")
@@ -56,6 +57,9 @@ def record(session: Session, workflow: str, case: Any, step: engine.Transition,
 
 def _fire(db: Database, session: Session | Connection, workflow: str, case: Any, trigger: str, actor: Actor,
           comment: str | None) -> engine.Transition:
+    row = WORKFLOWS[workflow].step_for(trigger, str(case.state))
+    if row is not None and row.guards:
+        supply_guard_inputs(session, workflow, case, row.guards)
     step = engine.fire(WORKFLOWS[workflow], case, trigger, actor, db.clock.now(), comment,
                        calendar=db.calendar(session),
                        deadlines=db.time_rules(session).deadlines[workflow])

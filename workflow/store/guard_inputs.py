@@ -1,0 +1,46 @@
+"""What a step's guards read beyond the case's own row, supplied by the store before firing."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlalchemy.orm import Session
+
+from ..guards import ABSORPTION_TYPES, Absorption
+from ..rules import PolicyParams
+from ..states import CLAIM_DEAD_STATES
+from .models import Claim, Person, PolicyYear
+
+_LIVE = [s.value for s in CLAIM_DEAD_STATES]
+
+
+def absorption_of(conn: Session | Connection, claimant_org_id: int, subsidy_type: str,
+                  policy_year: int) -> Absorption:
+    """The business's absorbed target persons counted now: one per person named by its live
+    claims of the type (any year, filed alone or in lists), against the threshold of the
+    claim's year."""
+    rows = conn.execute(
+        select(Claim.id, Claim.person_id, Person.name).join(Person, Person.id == Claim.person_id)
+        .where(Claim.claimant_org_id == claimant_org_id, Claim.subsidy_type == subsidy_type,
+               Claim.state.not_in(_LIVE))
+        .order_by(Claim.id)).all()
+    first: dict[int, tuple[int, str]] = {}
+    for claim_id, person_id, name in rows:
+        first.setdefault(person_id, (claim_id, name))
+    record = conn.execute(select(PolicyYear.params).where(PolicyYear.year == policy_year)).scalar()
+    # A year without parameters cannot have a claim; fail closed all the same.
+    required = PolicyParams.from_record(record).absorption_min_persons if record else 1 << 30
+    return Absorption(len(first), required, tuple(c for c, _ in first.values()),
+                      tuple(n for _, n in first.values()))
+
+
+def supply_guard_inputs(conn: Session | Connection, workflow: str, case: Any,
+                        guards: Sequence[str] | None = None) -> None:
+    """Give a case what the named guards (by default all of them) read beyond its own row."""
+    if workflow != "claim" or getattr(case, "subsidy_type", None) not in ABSORPTION_TYPES:
+        return
+    if guards is None or "absorption_threshold_met" in guards:
+        case.absorption = absorption_of(conn, case.claimant_org_id, case.subsidy_type,
+                                        case.policy_year)
