@@ -8,6 +8,7 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from workflow.clock import FrozenClock
 from workflow.errors import TransitionRefused, ValidationFailed
 from workflow.machines import Deadline
 from workflow.roles import Actor
@@ -22,8 +23,9 @@ from workflow.timerules import TimeRules, official_calendar_knows
 from .builders import County, county, export_claim, person
 from .page_support import PASSWORD, csrf_of, sign_in
 
-# tests.conftest.TEST_NOW is Saturday 28 November 2026; the next working days are
-# Mon 30 Nov, Tue 1, Wed 2, Thu 3, Fri 4 Dec, then Mon 7 Dec.
+# These tests live on Saturday 28 November 2026 (the ``c`` fixture sets the clock); the next
+# working days are Mon 30 Nov, Tue 1, Wed 2, Thu 3, Fri 4 Dec, then Mon 7 Dec.
+SATURDAY = datetime(2026, 11, 28, 10, 0)
 
 
 def _end_of(day: date) -> datetime:
@@ -31,7 +33,8 @@ def _end_of(day: date) -> datetime:
 
 
 @pytest.fixture
-def c(db: Database) -> County:
+def c(db: Database, clock: FrozenClock) -> County:
+    clock.current = SATURDAY
     return county(db)
 
 
