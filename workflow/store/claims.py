@@ -15,7 +15,6 @@ from ..engine import Transition
 from ..errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
 from ..roles import Actor, Role
 from ..rules import (
-    ClaimantFacts,
     ClaimDraft,
     ContractFacts,
     OtherClaim,
@@ -29,6 +28,7 @@ from ..rules.facts import facts_from_record, facts_to_record
 from ..states import CLAIM_DEAD_STATES, ClaimState, SubsidyType
 from .db import Database
 from .models import Claim, Contract, Organisation, PolicyYear
+from .organisations import claimant_facts
 from .people import get_person
 from .transitions import apply, one_step, record
 
@@ -81,8 +81,7 @@ def _draft(session: Session, inp: ClaimInput, claimant: Organisation) -> ClaimDr
         subsidy_type=inp.subsidy_type,
         policy_year=inp.policy_year,
         person=PersonFacts(person.id, person.target_group_set),
-        claimant=ClaimantFacts(claimant.id, claimant.kind, claimant.recognised,
-                               claimant.first_business),
+        claimant=claimant_facts(claimant),
         facts=facts_from_record(inp.facts),
         contract=contract,
     )

@@ -43,12 +43,13 @@ from ..lists.columns import (
 from ..lists.parse import read_list
 from ..lists.result import result_workbook_bytes
 from ..roles import Actor, Role
-from ..rules import ClaimantFacts, ClaimDraft, ContractFacts, OtherClaim, PersonFacts, PolicyParams
+from ..rules import ClaimDraft, ContractFacts, OtherClaim, PersonFacts, PolicyParams
 from ..rules.facts import facts_from_record
 from ..states import CLAIM_DEAD_STATES, ClaimState
 from .claims import ClaimInput, claim_values, claimant_of, load_params, submission_due
 from .db import Database
 from .models import Claim, ClaimHistory, ClaimList, Contract, Organisation, Person, Village
+from .organisations import claimant_facts
 from .people import PersonInput, person_values
 from .transitions import _history_values
 
@@ -185,7 +186,7 @@ class _Filer:
         self.session, self.db, self.actor, self.now = session, db, actor, now
         self.batch_ref = f"L{list_id}"
         self.today = now.date()
-        self.claimant = ClaimantFacts(org.id, org.kind, org.recognised, org.first_business)
+        self.claimant = claimant_facts(org)
 
     def run(self, rows: Sequence[ListRow], dry_run: bool) -> dict[int, RowOutcome]:
         checked = self._check(rows)
