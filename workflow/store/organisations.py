@@ -329,7 +329,7 @@ def list_organisations(session: Session, f: OrgFilter) -> OrgPage:
     agents = {org_id: n for org_id, n in session.execute(
         select(User.org_id, func.count()).where(
             User.org_id.in_(ids), User.active.is_(True), User.roles.contains(Role.AGENT.value))
-        .group_by(User.org_id)).tuples() if org_id is not None} if ids else {}
+        .group_by(User.org_id)).all() if org_id is not None} if ids else {}
     return OrgPage(rows, agents, total, page, pages)
 
 
@@ -339,4 +339,4 @@ def agent_choices(session: Session) -> list[tuple[User, str]]:
                            .outerjoin(Organisation, Organisation.id == User.org_id)
                            .where(User.active.is_(True), User.roles.contains(Role.AGENT.value))
                            .order_by(User.username))
-    return [(user, name or "") for user, name in rows.tuples()]
+    return [(user, name or "") for user, name in rows.all()]
