@@ -244,3 +244,27 @@ def test_a_filed_claim_is_judged_by_the_recognition_date_on_the_register(db, c):
                                            {"employment_start": "2026-06-15"}))
     assert info.value.code == "rule.claimant_not_recognised_base"
 
+
+
+# --- the command line ----------------------------------------------------------------------
+
+def test_fuzhi_org_add_and_list(db, c, db_url, monkeypatch, capsys):
+    from workflow.cli import main
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("FUZHI_SECRET_KEY", "cli-test-secret-0123456789")
+    code = credit_code("N2")
+    assert main(["org", "add", "阿东村股份经济合作社", "--kind", "workshop", "--as", "hr1",
+                 "--credit-code", code, "--recognised-on", "2021-06-01", "--doc", "德人社发〔2021〕12号",
+                 "--bank", BANK, "--agent", "agent2"]) == 0
+    assert main(["org", "list", "--kind", "workshop"]) == 0
+    out = capsys.readouterr().out
+    assert code in out and "****8901" in out and BANK not in out and "经办人1" in out
+    with db.sessions() as s:
+        org = s.scalar(select(Organisation).where(Organisation.credit_code == code))
+        # (a date long past: the command runs on the wall clock, never checked in the future)
+        assert org.recognised_on == date(2021, 6, 1)
+        assert s.get(User, c.other_agent.user_id).org_id == org.id
+        assert history_of(s, org.id)[0].actor_name == "hr1"
+    assert main(["org", "add", "某公司", "--kind", "enterprise", "--as", "agent1"]) == 2
+    assert "organisation.hr_or_admin_only" in capsys.readouterr().err

@@ -161,6 +161,10 @@ def parser() -> argparse.ArgumentParser:
 
     machines = sub.add_parser("machines", help="print the state-machine diagrams (Mermaid)")
     machines.set_defaults(func=cmd_machines)
+
+    from .cli_orgs import add_org_commands
+
+    add_org_commands(sub)
     return p
 
 
