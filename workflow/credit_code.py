@@ -23,7 +23,11 @@ AUTHORITIES: dict[str, tuple[str, dict[str, str]]] = {
     "3": ("司法行政", {"1": "律师执业机构", "2": "公证处", "3": "基层法律服务所",
                        "4": "司法鉴定机构", "5": "仲裁委员会", "9": "其他"}),
     "4": ("文化", {"1": "外国在华文化中心", "9": "其他"}),
-    "5": ("民政", {"1": "社会团体", "2": "民办非企业单位", "3": "基金会", "9": "其他"}),
+    # 4 and 5 are not in the standard's table: they are the categories 民政 gives the
+    # 基层群众性自治组织 (特别法人) it has coded since 2018, village committees above all
+    # (the claimants of 劳务输出 subsidies here), so refusing them would refuse real codes.
+    "5": ("民政", {"1": "社会团体", "2": "民办非企业单位", "3": "基金会", "4": "村民委员会",
+                   "5": "居民委员会", "9": "其他"}),
     "6": ("旅游", {"1": "外国旅游部门常驻代表机构",
                    "2": "港澳台地区旅游部门常驻内地（大陆）代表机构", "9": "其他"}),
     "7": ("宗教", {"1": "宗教活动场所", "2": "宗教院校", "9": "其他"}),
