@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from stdnum import exceptions as stdnum_errors
-from stdnum.cn import ric, uscc
+from stdnum.cn import ric
 
+from . import credit_code
 from .errors import ValidationFailed
 
 
@@ -31,14 +32,27 @@ def sex(id_number: str) -> str:
 
 
 def normalise_credit_code(raw: str, field: str = "credit_code") -> str:
+    """A valid 统一社会信用代码 of any registration authority GB 32100 allows (see
+    ``workflow.credit_code`` for why stdnum's own ``validate`` is not enough)."""
     try:
-        return str(uscc.validate(str(raw).strip().upper()))
-    except stdnum_errors.InvalidChecksum:
-        raise ValidationFailed("validation.credit_code_checksum",
-                               "统一社会信用代码校验位不正确", field=field) from None
-    except stdnum_errors.ValidationError:
-        raise ValidationFailed("validation.credit_code", "统一社会信用代码格式不正确",
-                               field=field) from None
+        return credit_code.validate(raw)
+    except credit_code.CreditCodeError as exc:
+        code, message = CREDIT_CODE_ERRORS[exc.reason]
+        raise ValidationFailed(code, message, field=field) from None
+
+
+CREDIT_CODE_ERRORS = {
+    "length": ("validation.credit_code", "统一社会信用代码应为18位"),
+    "charset": ("validation.credit_code",
+                "统一社会信用代码只能由数字和大写字母（不含I、O、S、V、Z）组成"),
+    "authority": ("validation.credit_code_authority",
+                  "统一社会信用代码第1位（登记管理部门代码）不是国家标准规定的代码"),
+    "category": ("validation.credit_code_category",
+                 "统一社会信用代码第2位（机构类别代码）与登记管理部门不符"),
+    "region": ("validation.credit_code",
+               "统一社会信用代码第3至8位（登记管理机关行政区划码）应为数字"),
+    "checksum": ("validation.credit_code_checksum", "统一社会信用代码校验位不正确"),
+}
 
 
 def mask(value: str | None, head: int = 4, tail: int = 4) -> str:

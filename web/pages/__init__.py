@@ -13,6 +13,7 @@ from .dashboard import DashboardController
 from .documents import DocumentController, VerifyController
 from .guard import staff
 from .notifications import NotificationController
+from .organisations import OrganisationController
 from .payouts import PayoutController
 
 public_pages = [AuthController, VerifyController]
@@ -24,3 +25,4 @@ staff_router.register(DocumentController)
 staff_router.register(PayoutController)
 staff_router.register(NotificationController)
 staff_router.register(AdminController)
+staff_router.register(OrganisationController)

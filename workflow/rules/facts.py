@@ -19,6 +19,9 @@ class ClaimantFacts:
     kind: str
     recognised: bool = False  # 认定的就业帮扶基地 / 车间
     first_business: bool = False  # 首次创办经营实体
+    # The date of the 认定文件: absorption before it earns no reward (None: not recorded).
+    recognised_on: date | None = None
+    recognition_doc_no: str | None = None
 
 
 @dataclass(frozen=True)

@@ -153,10 +153,25 @@ def migrant_work_reward(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherCl
                        _key(d, f"y{d.policy_year}"), _outbound_travel(d, p))
 
 
+def _require_absorbed_since_recognition(d: ClaimDraft, what: str) -> None:
+    """Recognition counts from the 认定文件's date: a person taken on before it was absorbed by
+    an unrecognised business, whatever the register says today."""
+    since, start = d.claimant.recognised_on, d.facts.employment_start
+    _need(start, "employment_start", "就业开始日期")
+    assert start is not None
+    if since is not None and start < since:
+        doc = f"（{d.claimant.recognition_doc_no}）" if d.claimant.recognition_doc_no else ""
+        raise violation("absorbed_before_recognition",
+                        f"该人员{start.isoformat()}开始就业，早于申报单位被认定为{what}的日期"
+                        f"{since.isoformat()}{doc}，认定前吸纳的人员不享受此项奖补",
+                        employment_start=start.isoformat(), recognised_on=since.isoformat())
+
+
 def employment_base_reward(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim],
                            today: date) -> RuleOutcome:
     if d.claimant.kind != OrgKind.EMPLOYMENT_BASE or not d.claimant.recognised:
         raise violation("claimant_not_recognised_base", "申报单位不是认定的就业帮扶基地")
+    _require_absorbed_since_recognition(d, "就业帮扶基地")
     _require_target_group(d)
     _require_employed_for(d, p.stable_employment_months, today)
     amount = yuan(p.employment_base_amount)
@@ -217,6 +232,7 @@ def workshop_reward(d: ClaimDraft, p: PolicyParams, others: Sequence[OtherClaim]
                     today: date) -> RuleOutcome:
     if d.claimant.kind != OrgKind.WORKSHOP or not d.claimant.recognised:
         raise violation("claimant_not_recognised_workshop", "申报单位不是认定的就业帮扶车间")
+    _require_absorbed_since_recognition(d, "就业帮扶车间")
     return _absorption(d, p, others, today, "就业帮扶车间")
 
 

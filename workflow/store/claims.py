@@ -16,7 +16,6 @@ from ..errors import NotFound, RuleViolation, TransitionRefused, ValidationFaile
 from ..guards import ABSORPTION_TYPES
 from ..roles import Actor, Role
 from ..rules import (
-    ClaimantFacts,
     ClaimDraft,
     ContractFacts,
     OtherClaim,
@@ -31,6 +30,7 @@ from ..rules.years import Months, YearFix, check_not_early, check_year_sent, cla
 from ..states import CLAIM_DEAD_STATES, ClaimState, SubsidyType
 from .db import Database
 from .models import Claim, Contract, Organisation, PolicyYear
+from .organisations import claimant_facts
 from .people import get_person
 from .transitions import apply, one_step, record
 
@@ -118,8 +118,7 @@ def _draft(session: Session, inp: ClaimInput, claimant: Organisation,
         subsidy_type=inp.subsidy_type,
         policy_year=fix.year,
         person=PersonFacts(person.id, person.target_group_set),
-        claimant=ClaimantFacts(claimant.id, claimant.kind, claimant.recognised,
-                               claimant.first_business),
+        claimant=claimant_facts(claimant),
         facts=facts,
         contract=contract,
     ), fix

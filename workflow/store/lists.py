@@ -43,7 +43,7 @@ from ..lists.columns import (
 from ..lists.parse import read_list
 from ..lists.result import result_workbook_bytes
 from ..roles import Actor, Role
-from ..rules import ClaimantFacts, ClaimDraft, ContractFacts, OtherClaim, PersonFacts
+from ..rules import ClaimDraft, ContractFacts, OtherClaim, PersonFacts
 from ..rules.facts import facts_from_record
 from ..states import CLAIM_DEAD_STATES, ClaimState
 from .claims import (
@@ -57,6 +57,7 @@ from .claims import (
 )
 from .db import Database
 from .models import Claim, ClaimHistory, ClaimList, Contract, Organisation, Person, Village
+from .organisations import claimant_facts
 from .people import PersonInput, person_values
 from .transitions import _history_values
 
@@ -193,7 +194,7 @@ class _Filer:
         self.session, self.db, self.actor, self.now = session, db, actor, now
         self.batch_ref = f"L{list_id}"
         self.today = now.date()
-        self.claimant = ClaimantFacts(org.id, org.kind, org.recognised, org.first_business)
+        self.claimant = claimant_facts(org)
 
     def run(self, rows: Sequence[ListRow], dry_run: bool) -> dict[int, RowOutcome]:
         checked = self._check(rows)

@@ -62,10 +62,15 @@ class Organisation(Base):
     kind: Mapped[str] = mapped_column(String(30))
     credit_code: Mapped[str | None] = mapped_column(String(18), unique=True)
     recognised: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A recognised base or workshop counts from the day of its 认定文件, never before.
+    recognition_doc_no: Mapped[str | None] = mapped_column(String(60))
+    recognised_on: Mapped[date | None] = mapped_column(Date)
     first_business: Mapped[bool] = mapped_column(Boolean, default=False)
     village_id: Mapped[int | None] = mapped_column(ForeignKey("village.id"))
     bank_account_enc: Mapped[str | None] = mapped_column(Text)
     bank_last4: Mapped[str | None] = mapped_column(String(4))
+    contact_name: Mapped[str | None] = mapped_column(String(50))
+    contact_phone: Mapped[str | None] = mapped_column(String(20))
 
 
 class Person(Base):
@@ -325,5 +330,6 @@ class IdempotencyRecord(Base):
     __table_args__ = (UniqueConstraint("org_id", "key", name="uq_idempotency_record_org_key"),)
 
 from . import documents_model as _documents_model  # noqa: E402,F401  (registers the document table)
+from . import org_models as _org_models  # noqa: E402,F401  (registers the register's history)
 from . import payout_models as _payout_models  # noqa: E402,F401  (registers the payout tables)
 from . import sweep_models as _sweep_models  # noqa: E402,F401  (registers the sweep tables)

@@ -1,0 +1,40 @@
+"""Builders for the register of organisations: valid credit codes, an admin, a recognised base."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date
+
+from stdnum.cn import uscc
+
+from workflow.roles import Actor
+from workflow.store.db import Database
+from workflow.store.organisations import OrganisationInput, register_organisation
+from workflow.store.users import actor_for, create_user
+
+_seq = itertools.count(1)
+
+
+def credit_code(head: str = "91", region: str = "533422") -> str:
+    """A fresh valid 统一社会信用代码 with the given authority and category."""
+    body = f"{head}{region}MA{next(_seq):07d}"
+    return body + uscc.calc_check_digit(body)
+
+
+def admin(db: Database, username: str = "admin1") -> Actor:
+    with db.transaction() as s:
+        return actor_for(s, create_user(s, db, username=username, password="password-123",
+                                        roles=["admin"], display_name="管理员"))
+
+
+def agent_user(db: Database, org_id: int, username: str) -> int:
+    with db.transaction() as s:
+        return create_user(s, db, username=username, password="password-123", roles=["agent"],
+                           display_name=username, org_id=org_id).id
+
+
+def recognised(db: Database, keeper: Actor, kind: str, on: date, name: str = "德钦县帮扶车间",
+               doc: str = "德人社发〔2026〕12号") -> int:
+    return register_organisation(db, keeper, OrganisationInput(
+        name=name, kind=kind, credit_code=credit_code(), recognised=True,
+        recognition_doc_no=doc, recognised_on=on))
