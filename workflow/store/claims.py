@@ -30,6 +30,7 @@ from ..states import CLAIM_DEAD_STATES, ClaimState, SubsidyType
 from .db import Database
 from .models import Claim, Contract, Organisation, PolicyYear
 from .people import get_person
+from .policy import version_in_force
 from .transitions import apply, one_step, record
 
 
@@ -46,8 +47,10 @@ class ClaimInput:
 def load_params(session: Session, year: int) -> PolicyParams:
     row = session.get(PolicyYear, year)
     if row is None:
-        raise ValidationFailed("validation.policy_year", f"{year}年度政策参数尚未设置",
-                               field="policy_year")
+        raise ValidationFailed(
+            "validation.policy_year",
+            f"{year}年度政策参数尚未设置，暂不能申报{year}年度的补贴：请县人社局系统管理员在“政策参数”页"
+            f"（或用 fuzhi policy copy）设置{year}年度参数后再提交", field="policy_year", year=year)
     return PolicyParams.from_record(row.params)
 
 
@@ -115,13 +118,14 @@ def submission_due(session: Session, db: Database, now: datetime) -> datetime:
 
 
 def claim_values(inp: ClaimInput, draft: ClaimDraft, outcome: RuleOutcome, *, claimant_id: int,
-                 village_id: int, submitted_by: int, now: datetime,
-                 due_at: datetime) -> dict[str, Any]:
+                 village_id: int, submitted_by: int, now: datetime, due_at: datetime,
+                 params_version_id: int | None) -> dict[str, Any]:
     """The columns of a newly submitted claim, whether filed alone or from a bulk list."""
     return dict(
         subsidy_type=inp.subsidy_type, person_id=inp.person_id, claimant_org_id=claimant_id,
         village_id=village_id, payee_kind=payee_of(inp.subsidy_type),
-        policy_year=inp.policy_year, facts=facts_to_record(draft.facts),
+        policy_year=inp.policy_year, params_version_id=params_version_id,
+        facts=facts_to_record(draft.facts),
         amount=outcome.amount, rule=outcome.rule, rule_explanation=outcome.explanation,
         dedupe_key=outcome.dedupe_key, exclusion_key=outcome.exclusion_key,
         contract_id=inp.contract_id, batch_ref=inp.batch_ref,
@@ -139,7 +143,8 @@ def file_claim(session: Session, db: Database, actor: Actor, inp: ClaimInput,
     now = db.clock.now()
     claim = Claim(**claim_values(inp, draft, outcome, claimant_id=claimant.id,
                                  village_id=person.village_id, submitted_by=actor.user_id,
-                                 now=now, due_at=submission_due(session, db, now)))
+                                 now=now, due_at=submission_due(session, db, now),
+                                 params_version_id=version_in_force(session, inp.policy_year)))
     session.add(claim)
     try:
         with session.begin_nested():
@@ -173,6 +178,7 @@ def resubmit_claim(db: Database, actor: Actor, claim_id: int, facts: dict[str, A
         apply(session, db, "claim", claim, "resubmit", actor)
         claim.facts = facts_to_record(draft.facts)
         claim.amount, claim.rule = outcome.amount, outcome.rule
+        claim.params_version_id = version_in_force(session, claim.policy_year)
         claim.rule_explanation = outcome.explanation
         claim.dedupe_key, claim.exclusion_key = outcome.dedupe_key, outcome.exclusion_key
     return claim

@@ -47,6 +47,7 @@ from ..rules import ClaimantFacts, ClaimDraft, ContractFacts, OtherClaim, Person
 from ..rules.facts import facts_from_record
 from ..states import CLAIM_DEAD_STATES, ClaimState
 from .claims import ClaimInput, claim_values, claimant_of, load_params, submission_due
+from .policy import version_in_force
 from .db import Database
 from .models import Claim, ClaimHistory, ClaimList, Contract, Organisation, Person, Village
 from .people import PersonInput, person_values
@@ -396,7 +397,9 @@ class _Filer:
         return [(c.row, claim_values(
             checked.inputs[c.row], c.draft, outcomes[c.row], claimant_id=self.claimant.id,
             village_id=checked.village_of[c.draft.person.id], submitted_by=self.actor.user_id,
-            now=self.now, due_at=due)) for c in checked.candidates.values()]
+            now=self.now, due_at=due,
+            params_version_id=version_in_force(self.session, c.draft.policy_year)))
+            for c in checked.candidates.values()]
 
     def _person_values(self, person: _NewPerson) -> dict[str, Any]:
         row = person.row
