@@ -14,6 +14,7 @@ from .documents import DocumentController, VerifyController
 from .guard import staff
 from .notifications import NotificationController
 from .payouts import PayoutController
+from .policy import PolicyController
 
 public_pages = [AuthController, VerifyController]
 staff_router = Router(path="/", route_handlers=[CaseController], include_in_schema=False,
@@ -24,3 +25,4 @@ staff_router.register(DocumentController)
 staff_router.register(PayoutController)
 staff_router.register(NotificationController)
 staff_router.register(AdminController)
+staff_router.register(PolicyController)

@@ -20,11 +20,13 @@ from workflow.errors import Conflict, DomainError, NotFound
 from workflow.identity import mask
 from workflow.machines import CLAIM
 from workflow.roles import Role
+from workflow.rules.figures import BUREAU_MARK
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, SubsidyType
 from workflow.store.db import Database
 from workflow.store.evidence import list_evidence, read_evidence
 from workflow.store.inbox import Filters, claims_inbox, contracts_inbox, villages_of
 from workflow.store.models import Claim, ClaimHistory, Evidence, Organisation
+from workflow.store.policy import claim_figures
 from workflow.store.sessions import SignedIn
 from workflow.store.transitions import transition
 
@@ -164,12 +166,14 @@ def _case_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, cla
                                        .order_by(ClaimHistory.id)))
         evidence = list_evidence(session, claim_id)
         claimant = session.get(Organisation, claim.claimant_org_id)
+        figures = claim_figures(session, claim.params_version_id, claim.subsidy_type)
     actions = engine.available(CLAIM, claim, who.actor, now)
     return Template("claim.html", status_code=status, context=_ctx(request, who, {
         "claim": claim, "person": claim.person, "claimant": claimant,
         "id_masked": mask(db.vault.decrypt(claim.person.id_number_enc)),
         "history": history, "evidence": evidence, "actions": actions, "now": now,
         "error": error, "done": request.query_params.get("done"),
+        "figures": figures, "bureau_mark": BUREAU_MARK,
         "subsidy_label": SUBSIDY_LABELS.get(claim.subsidy_type, claim.subsidy_type)}))
 
 

@@ -12,7 +12,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from ..errors import ValidationFailed
-from ..money import parse_yuan
+from ..money import parse_yuan, yuan
 from ..states import SUBSIDY_LABELS, SubsidyType
 from .params import PolicyParams
 
@@ -115,7 +115,9 @@ def render(f: Figure, value: Any) -> str:
     if f.kind == GROUPS:
         return "；".join("、".join(SUBSIDY_LABELS.get(t, t) for t in members)
                         for members in value.values()) or "无"
-    return f"{value}{f.unit.split('/')[0] if f.kind == MONEY else f.unit}"
+    if f.kind == MONEY:
+        return f"{yuan(value)}元"
+    return f"{value}{f.unit}"
 
 
 def groups_text(value: dict[str, tuple[str, ...]]) -> str:
@@ -125,7 +127,7 @@ def groups_text(value: dict[str, tuple[str, ...]]) -> str:
 
 def _same(f: Figure, value: Any) -> bool:
     if f.kind == GROUPS:
-        return {k: tuple(v) for k, v in value.items()} == f.plan
+        return bool({k: tuple(v) for k, v in value.items()} == f.plan)
     return bool(value == f.plan)
 
 

@@ -47,10 +47,10 @@ from ..rules import ClaimantFacts, ClaimDraft, ContractFacts, OtherClaim, Person
 from ..rules.facts import facts_from_record
 from ..states import CLAIM_DEAD_STATES, ClaimState
 from .claims import ClaimInput, claim_values, claimant_of, load_params, submission_due
-from .policy import version_in_force
 from .db import Database
 from .models import Claim, ClaimHistory, ClaimList, Contract, Organisation, Person, Village
 from .people import PersonInput, person_values
+from .policy import version_in_force
 from .transitions import _history_values
 
 MAX_ID = 2**31 - 1  # INTEGER ids (PostgreSQL int4)

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import Conflict, NotFound, TransitionRefused, ValidationFailed
+from ..roles import Actor, Role
 from ..rules import PolicyParams
 from ..rules.figures import (
     BUREAU_FIGURES,
@@ -27,7 +28,6 @@ from ..rules.figures import (
     shown,
     with_value,
 )
-from ..roles import Actor, Role
 from .db import Database
 from .models import PolicyYear
 from .policy_models import PolicyChange, PolicyParamsVersion

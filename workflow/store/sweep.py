@@ -48,7 +48,6 @@ from ..rules import ClaimantFacts, ClaimDraft, ContractFacts, PersonFacts, evalu
 from ..rules.facts import ClaimFacts
 from ..states import ClaimState, ContractState, SubsidyType
 from .claims import ClaimInput, claim_values, load_params
-from .policy import version_in_force
 from .db import Database
 from .models import (
     Claim,
@@ -69,6 +68,7 @@ from .notifications import (
     users_with_role,
     verifiers_of,
 )
+from .policy import version_in_force
 from .sweep_models import Notification, SweepEvent, SweepRun, SweepTally
 from .transitions import fire_chunk
 
