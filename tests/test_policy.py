@@ -238,3 +238,43 @@ def test_the_command_line_shows_copies_and_sets_with_the_change_recorded(
     assert (changes[0].action, changes[0].actor_name) == ("copy", "管理员")
     assert changes[1].actor_name.startswith("命令行")
     assert (changes[1].old_value, changes[1].new_value) == ("500.00元", "650.00元（已确认）")
+
+
+# --- the migration -----------------------------------------------------------------------------
+
+def test_the_migration_makes_version_1_of_each_year_and_points_existing_claims_at_it(tmp_path):
+    from alembic import command
+    from sqlalchemy import create_engine, text
+
+    from workflow.cli import alembic_config
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "67752eceb833")  # the schema before parameter sets
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO township (id, code, name, county_code) "
+                          "VALUES (1, '533422101', '升平镇', '533422')"))
+        conn.execute(text("INSERT INTO village (id, township_id, code, name) "
+                          "VALUES (1, 1, '533422101001', '阿东村')"))
+        conn.execute(text("INSERT INTO organisation (id, name, kind, recognised, first_business) "
+                          "VALUES (1, '劳务经纪人', 'labour_broker', 0, 0)"))
+        conn.execute(text(
+            "INSERT INTO person (id, name, id_number_enc, id_number_hash, id_last4, birth_date, sex, "
+            "village_id, target_groups, labour_capacity, created_at) VALUES (1, '卓玛', 'x', 'h', "
+            "'0001', '1990-01-01', '女', 1, 'relocated', 'full', '2026-01-01 00:00:00')"))
+        conn.execute(text(
+            "INSERT INTO claim (id, subsidy_type, person_id, claimant_org_id, village_id, payee_kind, "
+            "policy_year, facts, amount, rule, rule_explanation, state, version, submitted_by, "
+            "overdue, created_at, updated_at) VALUES (1, 'labour_export_service', 1, 1, 1, 'claimant', "
+            "2026, '{}', 300, 'labour_export_service.out_of_province', '省外', 'hr_reviewed', 3, 1, 0, "
+            "'2026-06-01 00:00:00', '2026-06-01 00:00:00')"))
+    command.upgrade(cfg, "head")
+    with engine.connect() as conn:
+        [(version_id, year, confirmed)] = conn.execute(text(
+            "SELECT id, year, confirmed FROM policy_params_version")).all()
+        assert (year, confirmed) == (2026, "[]")
+        assert conn.execute(text("SELECT current_version_id FROM policy_year")).scalar() == version_id
+        assert conn.execute(text("SELECT params_version_id, amount FROM claim")).one() == (
+            version_id, 300)
+    engine.dispose()

@@ -60,8 +60,10 @@ def upgrade() -> None:
         batch_op.create_foreign_key(batch_op.f('fk_claim_params_version_id_policy_params_version'), 'policy_params_version', ['params_version_id'], ['id'])
 
     # Each year as it stands becomes its version 1; its claims were computed with it.
+    # PostgreSQL reads an untyped literal in INSERT ... SELECT as text; SQLite has no JSON type.
+    empty = "CAST('[]' AS JSON)" if op.get_bind().dialect.name == "postgresql" else "'[]'"
     op.execute("INSERT INTO policy_params_version (year, params, confirmed, created_at, created_by) "
-               "SELECT year, params, '[]', created_at, 0 FROM policy_year")
+               f"SELECT year, params, {empty}, created_at, 0 FROM policy_year")
     op.execute("UPDATE policy_year SET current_version_id = (SELECT v.id FROM policy_params_version v "
                "WHERE v.year = policy_year.year)")
     op.execute("UPDATE claim SET params_version_id = (SELECT y.current_version_id FROM policy_year y "
