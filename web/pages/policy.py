@@ -18,7 +18,7 @@ from workflow.store.db import Database
 from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
-from .admin import FIX_MARKED, _one
+from .admin import FIX_MARKED
 from .cases import FORM, _ctx
 from .guard import require
 
@@ -26,6 +26,13 @@ DONE = {"copied": N_("已复制。方案未定金额的参数（标“由县人�
         "saved": N_("已保存为新版本。此后提交（或重新提交）的申请按新参数计算，"
                     "已提交的申请保持原参数和金额。"),
         "unchanged": N_("没有需要保存的更改。")}
+
+
+def _one(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return "" if value is None else str(value)
 
 
 def _int(raw: str) -> int | None:
