@@ -27,7 +27,7 @@ TEST_NOW: datetime = parse_moment(os.environ.get("FUZHI_TEST_NOW") or "2026-11-2
 os.environ[CLOCK_ENV] = TEST_NOW.isoformat()
 PG_HINT = "DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Tables whose rows the migrations seed: kept when PostgreSQL is emptied between tests.
-SEEDED = {"alembic_version", "policy_year"}
+SEEDED = {"alembic_version", "policy_year", "policy_params_version"}
 SEEDED_YEARS: list[int] = []  # the policy years the migration seeds (PostgreSQL runs)
 
 
@@ -60,6 +60,13 @@ def empty_postgres(url: str) -> None:
         if SEEDED_YEARS:
             conn.execute(text("DELETE FROM policy_year WHERE NOT (year = ANY(:years))"),
                          {"years": SEEDED_YEARS})
+        # A test may edit a seeded year (a new parameter set): back to the migration's own.
+        conn.execute(text("UPDATE policy_year y SET current_version_id = (SELECT min(v.id) "
+                          "FROM policy_params_version v WHERE v.year = y.year)"))
+        conn.execute(text("UPDATE policy_year y SET params = (SELECT v.params FROM "
+                          "policy_params_version v WHERE v.id = y.current_version_id)"))
+        conn.execute(text("DELETE FROM policy_params_version WHERE id NOT IN "
+                          "(SELECT current_version_id FROM policy_year)"))
     engine.dispose()
 
 

@@ -1,4 +1,5 @@
-"""The ``fuzhi`` command: database, demo county, users and tokens, the server, the machines."""
+"""The ``fuzhi`` command: database, demo county, users and tokens, policy years, the server,
+the machines."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import secrets
 import sys
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from .errors import DomainError
 from .states import OrgKind
@@ -176,6 +178,92 @@ def cmd_org_list(args: argparse.Namespace) -> int:
     return 0
 
 
+def _actor(db: Any, username: str | None) -> Any:
+    """Who the change is recorded as: a named admin user, else the server's operator."""
+    from sqlalchemy import select
+
+    from .errors import NotFound, TransitionRefused
+    from .roles import Actor, Role
+    from .store.models import User
+    from .store.users import actor_for
+
+    if username is None:
+        return Actor(user_id=0, roles=frozenset({Role.ADMIN}),
+                     name=f"命令行（{getpass.getuser()}）"[:50])
+    with db.sessions() as session:
+        user = session.scalar(select(User).where(User.username == username))
+        if user is None:
+            raise NotFound("not_found.user", f"没有用户 {username}")
+        actor = actor_for(session, user)
+    if Role.ADMIN not in actor.roles:
+        raise TransitionRefused("policy.admin_only", f"用户 {username} 不是系统管理员")
+    return actor
+
+
+def _print_year(view: Any) -> None:
+    from .rules.figures import BUREAU_MARK
+    from .store.policy import change_rows
+
+    print(f"{view.year}年度政策参数（第{view.version_no}版）")
+    for f in view.figures:
+        source = "方案规定" if f.source == "plan" else "县人社局设定"
+        mark = f"  「{BUREAU_MARK}」待确认" if f.unconfirmed else ""
+        print(f"  {f.figure.name:<28} {f.figure.label}：{f.text}（{source}）{mark}")
+    rows = change_rows(view.changes)
+    if rows:
+        print("修改记录：")
+    for r in rows:
+        old = f"{r['old']} → " if r["old"] else ""
+        print(f"  {r['at']:%Y-%m-%d %H:%M} {r['who']} {r['label']}：{old}{r['new']}")
+
+
+def cmd_policy(args: argparse.Namespace) -> int:
+    from .store import policy
+
+    db = open_db()
+    if args.action == "show":
+        with db.sessions() as session:
+            years = [args.year] if args.year else policy.years(session)
+            missing = policy.years_missing(session, db.clock.now().date())
+            views = [policy.view(session, y) for y in years]
+        for view in views:
+            _print_year(view)
+        if not views:
+            print("尚未设置任何政策年度参数")
+        for year in missing:
+            print(f"注意：{year}年度政策参数尚未设置（fuzhi policy copy {year - 1} {year}）")
+    elif args.action == "copy":
+        view = policy.copy_year(db, _actor(db, args.by), args.source, args.target)
+        print(f"已按{args.source}年度参数创建{args.target}年度参数；方案未定金额的参数待确认")
+        _print_year(view)
+    else:
+        view = policy.set_figures(db, _actor(db, args.by), args.year, {args.field: args.value},
+                                  confirm=[args.field] if args.confirm else ())
+        shown = next(f for f in view.figures if f.figure.name == args.field)
+        print(f"{view.year}年度 {shown.figure.label}：{shown.text}（第{view.version_no}版）")
+    return 0
+
+
+def add_policy_parser(sub: Any) -> None:
+    p = sub.add_parser("policy", help="policy years: show, copy one into the next, set a figure")
+    actions = p.add_subparsers(dest="action", required=True)
+    show = actions.add_parser("show", help="the figures of a year (all years when omitted)")
+    show.add_argument("year", type=int, nargs="?")
+    copy = actions.add_parser("copy", help="create TO with the figures of FROM")
+    copy.add_argument("source", type=int, metavar="FROM")
+    copy.add_argument("target", type=int, metavar="TO")
+    put = actions.add_parser("set", help="set one figure of a year (a new parameter set)")
+    put.add_argument("year", type=int)
+    put.add_argument("field", help="e.g. migrant_work_reward_amount, absorption_wage_rate")
+    put.add_argument("value", help="e.g. 600, 15%%, 'outbound_travel: transport_subsidy, "
+                                   "migrant_work_reward'")
+    put.add_argument("--confirm", action="store_true",
+                     help="the bureau confirms a figure the plan does not give")
+    for action in (copy, put):
+        action.add_argument("--by", metavar="USERNAME", help="the admin the change is recorded as")
+    p.set_defaults(func=cmd_policy)
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="fuzhi", description="扶智：就业帮扶补贴与乡村公益性岗位")
     sub = p.add_subparsers(dest="command", required=True)
@@ -212,6 +300,8 @@ def parser() -> argparse.ArgumentParser:
 
     sweep = sub.add_parser("sweep", help="run the time-driven work once (for cron)")
     sweep.set_defaults(func=cmd_sweep)
+
+    add_policy_parser(sub)
 
     machines = sub.add_parser("machines", help="print the state-machine diagrams (Mermaid)")
     machines.set_defaults(func=cmd_machines)

@@ -61,7 +61,8 @@ def claim_out(session: Session, claim: Claim, vault: Vault, detail: bool = False
 def absorption_out(session: Session, claim: Claim) -> AbsorptionOut | None:
     if claim.subsidy_type not in ABSORPTION_TYPES:
         return None
-    info = absorption_of(session, claim.claimant_org_id, claim.subsidy_type, claim.policy_year)
+    info = absorption_of(session, claim.claimant_org_id, claim.subsidy_type, claim.policy_year,
+                         claim.params_version_id)
     met = info.count >= info.required
     message = (f"本单位目前有效申请计入吸纳目标人员{info.count}人（{'、'.join(info.names)}），"
                + ("已达到" if met else "未达到") + f"{info.required}人的条件"

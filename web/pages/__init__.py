@@ -15,6 +15,7 @@ from .guard import staff
 from .notifications import NotificationController
 from .organisations import OrganisationController
 from .payouts import PayoutController
+from .policy import PolicyController
 
 public_pages = [AuthController, VerifyController]
 staff_router = Router(path="/", route_handlers=[CaseController], include_in_schema=False,
@@ -26,3 +27,4 @@ staff_router.register(PayoutController)
 staff_router.register(NotificationController)
 staff_router.register(AdminController)
 staff_router.register(OrganisationController)
+staff_router.register(PolicyController)

@@ -20,6 +20,7 @@ from workflow.errors import Conflict, DomainError, NotFound
 from workflow.identity import mask
 from workflow.machines import CLAIM
 from workflow.roles import Role
+from workflow.rules.figures import BUREAU_MARK
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, SubsidyType
 from workflow.store.claims import year_basis
 from workflow.store.db import Database
@@ -27,6 +28,7 @@ from workflow.store.evidence import list_evidence, read_evidence
 from workflow.store.guard_inputs import supply_guard_inputs
 from workflow.store.inbox import Filters, claims_inbox, contracts_inbox, villages_of
 from workflow.store.models import Claim, ClaimHistory, Evidence, Organisation
+from workflow.store.policy import claim_figures
 from workflow.store.sessions import SignedIn
 from workflow.store.transitions import transition
 
@@ -168,6 +170,7 @@ def _case_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, cla
         claimant = session.get(Organisation, claim.claimant_org_id)
         supply_guard_inputs(session, "claim", claim)  # what the approve button's guards read
         basis = year_basis(session, claim)
+        figures = claim_figures(session, claim.params_version_id, claim.subsidy_type)
     actions = engine.available(CLAIM, claim, who.actor, now)
     return Template("claim.html", status_code=status, context=_ctx(request, who, {
         "claim": claim, "person": claim.person, "claimant": claimant,
@@ -177,6 +180,7 @@ def _case_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, cla
         # The business's other persons span villages: county staff only, never a verifier.
         "absorption": getattr(claim, "absorption", None) if who.actor.roles & COUNTY_ROLES
         else None,
+        "figures": figures, "bureau_mark": BUREAU_MARK,
         "subsidy_label": SUBSIDY_LABELS.get(claim.subsidy_type, claim.subsidy_type)}))
 
 

@@ -26,6 +26,7 @@ from workflow.store.dashboard import (
     scope_for,
 )
 from workflow.store.db import Database
+from workflow.store.policy import years_missing
 from workflow.store.sessions import SignedIn
 
 from ..charts import Part, Row, Series, count, hbar_chart, money, percent, progress_bar, vbar_chart
@@ -68,10 +69,12 @@ class DashboardController(Controller):
         now = db.clock.now()
         with db.sessions() as session:
             figures = dashboard(session, scope_for(who.actor), now)
+            policy_missing = years_missing(session, now.date())
         lang = language(request, who)
         return Template("dashboard.html", context={
             "lang": lang, "who": who, "roles": sorted(r.value for r in who.actor.roles),
-            "labels": STATE_LABELS, "d": figures, "v": build_view(figures, lang)})
+            "labels": STATE_LABELS, "d": figures, "v": build_view(figures, lang),
+            "policy_missing": policy_missing})
 
 
 @dataclass

@@ -32,6 +32,7 @@ from .db import Database
 from .models import Claim, Contract, Organisation, PolicyYear
 from .organisations import claimant_facts
 from .people import get_person
+from .policy import version_in_force
 from .transitions import apply, one_step, record
 
 
@@ -45,14 +46,18 @@ class ClaimInput:
     batch_ref: str | None = None
 
 
-def load_params(session: Session | Connection, year: int, why: str = "") -> PolicyParams:
-    record = session.execute(select(PolicyYear.params).where(PolicyYear.year == year)).scalar()
-    if record is None:
+def load_params(session: Session, year: int, why: str = "") -> PolicyParams:
+    # session.get: version_in_force reads the same row from the identity map, so the figures
+    # and the version stored with the claim agree.
+    row = session.get(PolicyYear, year)
+    if row is None:
         because = f"（{why}）" if why else ""
-        raise ValidationFailed("validation.policy_year",
-                               f"{year}年度政策参数尚未设置{because}，请县人社局系统管理员先设置"
-                               f"{year}年度参数后再申报", field="policy_year", year=year)
-    return PolicyParams.from_record(record)
+        raise ValidationFailed(
+            "validation.policy_year",
+            f"{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在"
+            f"“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交",
+            field="policy_year", year=year)
+    return PolicyParams.from_record(row.params)
 
 
 def all_params(session: Session | Connection) -> dict[int, PolicyParams]:
@@ -151,13 +156,14 @@ def submission_due(session: Session, db: Database, now: datetime) -> datetime:
 
 
 def claim_values(inp: ClaimInput, draft: ClaimDraft, outcome: RuleOutcome, *, claimant_id: int,
-                 village_id: int, submitted_by: int, now: datetime,
-                 due_at: datetime) -> dict[str, Any]:
+                 village_id: int, submitted_by: int, now: datetime, due_at: datetime,
+                 params_version_id: int | None) -> dict[str, Any]:
     """The columns of a newly submitted claim, whether filed alone or from a bulk list."""
     return dict(
         subsidy_type=inp.subsidy_type, person_id=inp.person_id, claimant_org_id=claimant_id,
         village_id=village_id, payee_kind=payee_of(inp.subsidy_type),
-        policy_year=draft.policy_year, facts=facts_to_record(draft.facts),
+        policy_year=draft.policy_year, params_version_id=params_version_id,
+        facts=facts_to_record(draft.facts),
         amount=outcome.amount, rule=outcome.rule, rule_explanation=outcome.explanation,
         dedupe_key=outcome.dedupe_key, exclusion_key=outcome.exclusion_key,
         contract_id=inp.contract_id, batch_ref=inp.batch_ref,
@@ -171,11 +177,12 @@ def file_claim(session: Session, db: Database, actor: Actor, inp: ClaimInput,
     """File a claim inside the caller's transaction (a bulk list files many in one)."""
     claimant = claimant_of(session, actor)
     draft, outcome = assess(session, db, inp, claimant, extra_others)
-    person = get_person(session, inp.person_id)
+    person = get_person(session, draft.person.id)
     now = db.clock.now()
     claim = Claim(**claim_values(inp, draft, outcome, claimant_id=claimant.id,
                                  village_id=person.village_id, submitted_by=actor.user_id,
-                                 now=now, due_at=submission_due(session, db, now)))
+                                 now=now, due_at=submission_due(session, db, now),
+                                 params_version_id=version_in_force(session, draft.policy_year)))
     session.add(claim)
     try:
         with session.begin_nested():
@@ -211,6 +218,7 @@ def resubmit_claim(db: Database, actor: Actor, claim_id: int, facts: dict[str, A
         claim.policy_year = draft.policy_year
         claim.facts = facts_to_record(draft.facts)
         claim.amount, claim.rule = outcome.amount, outcome.rule
+        claim.params_version_id = version_in_force(session, claim.policy_year)
         claim.rule_explanation = outcome.explanation
         claim.dedupe_key, claim.exclusion_key = outcome.dedupe_key, outcome.exclusion_key
     return claim

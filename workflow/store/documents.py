@@ -26,6 +26,7 @@ from ..identity import sex as sex_of
 from ..machines import CLAIM
 from ..roles import ROLE_LABELS, Actor
 from ..rules.facts import FACT_LABELS
+from ..rules.figures import BUREAU_MARK
 from ..states import (
     DESTINATION_LABELS,
     STATE_LABELS,
@@ -36,6 +37,7 @@ from .db import Database
 from .documents_model import Document
 from .models import Claim, ClaimHistory, Contract, ContractHistory, Organisation, Person
 from .payout_models import PayoutBatch, PayoutLine
+from .policy import claim_figures
 
 log = logging.getLogger("fuzhi.documents")
 
@@ -199,6 +201,9 @@ def approval_form_context(db: Database, claim_id: int) -> dict[str, Any]:
                       "rule": claim.rule, "rule_explanation": claim.rule_explanation,
                       "amount": claim.amount, "state": STATE_LABELS.get(claim.state, claim.state)},
             "steps": _steps(history, CLAIM),
+            # The figures of the claim's own parameter set, whatever the year's are now.
+            "figures": claim_figures(s, claim.params_version_id, claim.subsidy_type),
+            "bureau_mark": BUREAU_MARK,
         }
 
 

@@ -59,6 +59,7 @@ from .db import Database
 from .models import Claim, ClaimHistory, ClaimList, Contract, Organisation, Person, Village
 from .organisations import claimant_facts
 from .people import PersonInput, person_values
+from .policy import version_in_force
 from .transitions import _history_values
 
 MAX_ID = 2**31 - 1  # INTEGER ids (PostgreSQL int4)
@@ -396,7 +397,9 @@ class _Filer:
         return [(c.row, claim_values(
             checked.inputs[c.row], c.draft, outcomes[c.row], claimant_id=self.claimant.id,
             village_id=checked.village_of[c.draft.person.id], submitted_by=self.actor.user_id,
-            now=self.now, due_at=due)) for c in checked.candidates.values()]
+            now=self.now, due_at=due,
+            params_version_id=version_in_force(self.session, c.draft.policy_year)))
+            for c in checked.candidates.values()]
 
     def _person_values(self, person: _NewPerson) -> dict[str, Any]:
         row = person.row

@@ -153,12 +153,15 @@ class ApiToken(Base):
 
 
 class PolicyYear(Base):
-    """One year's parameters (``workflow.rules.PolicyParams`` as a record)."""
+    """One year's parameters in force (``workflow.rules.PolicyParams`` as a record): a copy of
+    its current version (``policy_models.PolicyParamsVersion``), which claims point at."""
 
     __tablename__ = "policy_year"
     year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("policy_params_version.id", use_alter=True))
 
 
 class CalendarOverride(Base):
@@ -195,6 +198,9 @@ class Claim(CaseMixin, Base):
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
     payee_kind: Mapped[str] = mapped_column(String(10))
     policy_year: Mapped[int] = mapped_column(ForeignKey("policy_year.year"))
+    # The parameter set the amount was computed with (a later edit of the year leaves it).
+    params_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("policy_params_version.id"), index=True)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
     amount: Mapped[Decimal] = mapped_column(Money)
     rule: Mapped[str] = mapped_column(String(60))
@@ -332,4 +338,5 @@ class IdempotencyRecord(Base):
 from . import documents_model as _documents_model  # noqa: E402,F401  (registers the document table)
 from . import org_models as _org_models  # noqa: E402,F401  (registers the register's history)
 from . import payout_models as _payout_models  # noqa: E402,F401  (registers the payout tables)
+from . import policy_models as _policy_models  # noqa: E402,F401  (registers the policy versions)
 from . import sweep_models as _sweep_models  # noqa: E402,F401  (registers the sweep tables)

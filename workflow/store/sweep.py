@@ -68,6 +68,7 @@ from .notifications import (
     users_with_role,
     verifiers_of,
 )
+from .policy import version_in_force
 from .sweep_models import Notification, SweepEvent, SweepRun, SweepTally
 from .transitions import fire_chunk
 
@@ -601,7 +602,8 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
             continue
         values = claim_values(inp, draft, outcome, claimant_id=committee.id,
                               village_id=r.village_id, submitted_by=SYSTEM_ACTOR.user_id,
-                              now=now, due_at=due_at)
+                              now=now, due_at=due_at,
+                              params_version_id=version_in_force(s, year))
         drafted[outcome.dedupe_key] = ({**values, "version": 1, "overdue": False}, r, first, last)
     # A month someone already claimed (by hand, or a run that stopped) is not opened again.
     live = set(s.scalars(select(Claim.dedupe_key).where(Claim.dedupe_key.in_(list(drafted)))))

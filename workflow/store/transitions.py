@@ -35,7 +35,8 @@ MODELS: dict[str, tuple[type[Any], type[Any], str]] = {
 _COMMON = ("id", "state", "version", "village_id", "submitted_by", "verified_by", "reviewed_by",
            "due_at")
 CASE_FIELDS = {
-    "claim": (*_COMMON, "claimant_org_id", "paid_by", "subsidy_type", "policy_year"),
+    "claim": (*_COMMON, "claimant_org_id", "paid_by", "subsidy_type", "policy_year",
+              "params_version_id"),
     "contract": (*_COMMON, "start_date", "end_date", "insurance_policy_no", "successor_id"),
 }
 WRITABLE = ("state", "verified_by", "reviewed_by", "paid_by", "due_at")
