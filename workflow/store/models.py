@@ -326,4 +326,5 @@ class IdempotencyRecord(Base):
 
 from . import documents_model as _documents_model  # noqa: E402,F401  (registers the document table)
 from . import payout_models as _payout_models  # noqa: E402,F401  (registers the payout tables)
+from . import reach_models as _reach_models  # noqa: E402,F401  (registers the person links)
 from . import sweep_models as _sweep_models  # noqa: E402,F401  (registers the sweep tables)
