@@ -244,3 +244,25 @@ def test_counting_through_every_id_finds_nobody_outside_the_agents_reach(api, db
     lists = range(1, scope.top_list)
     assert answered(api, lists, "get", "/api/v1/lists/{id}") == scope.lists
     assert answered(api, lists, "get", "/api/v1/lists/{id}/result.xlsx") == scope.lists
+
+
+def test_a_claim_by_resident_id_keeps_no_plain_hash_of_its_body_for_idempotency(api, db):
+    """The Idempotency-Key record keeps a hash of the request: keyed, since a plain SHA-256 of a
+    body whose other fields are known gives the ID number back to whoever tries them all."""
+    import msgspec
+
+    from web.api.deps import fingerprint
+    from web.api.schemas import ClaimIn
+    from workflow.store.models import IdempotencyRecord
+
+    _, number = registered(api, api.other_token, name="格桑")
+    body = claim_body(id_number=number)
+    r = api.post("/api/v1/claims", json=body, headers={"Idempotency-Key": "by-number-1"})
+    assert r.status_code == 201, r.text
+    with db.sessions() as s:
+        kept = s.scalar(select(IdempotencyRecord.request_hash)
+                        .where(IdempotencyRecord.key == "by-number-1"))
+    sent = msgspec.json.encode(msgspec.json.decode(r.request.content, type=ClaimIn))
+    assert kept and kept != fingerprint("POST", r.request.url.path, sent)
+    again = api.post("/api/v1/claims", json=body, headers={"Idempotency-Key": "by-number-1"})
+    assert again.headers.get("idempotent-replayed") == "true" and again.json() == r.json()

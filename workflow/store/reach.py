@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import exists, or_, select
+from sqlalchemy import Exists, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -52,7 +52,7 @@ def _unknown_id_number() -> NotFound:
     return NotFound("not_found.person", "未找到该身份证号对应的人员，请先登记")
 
 
-def _registered_or_claimed(org_id: int, person_id: int) -> list[object]:
+def _registered_or_claimed(org_id: int, person_id: int) -> list[Exists]:
     return [
         exists().where(Person.id == person_id, Person.registered_by_org_id == org_id),
         exists().where(Claim.person_id == person_id, Claim.claimant_org_id == org_id),
