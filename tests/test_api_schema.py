@@ -247,6 +247,15 @@ PLAUSIBLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "policy_year": st.sampled_from([2026, 2025, None]),
     },
     "POST /api/v1/claims/{claim_id}/resubmit": {"facts": FACTS},
+    # The same claim naming its person by resident ID: the seeded lists' people (the agent's and
+    # another organisation's) or anyone.
+    "POST /api/v1/claims by id_number": {
+        "subsidy_type": st.sampled_from([*map(str, SubsidyType), "nope"]),
+        "id_number": st.one_of(st.sampled_from([1000, 1001, 2000, 2001]),
+                               st.integers(0, 10**6)).map(resident_id),
+        "facts": FACTS,
+        "policy_year": st.sampled_from([2026, 2025, None]),
+    },
     "POST /api/v1/lists/json": {"rows": ROWS, "dry_run": st.booleans()},
 }
 
@@ -265,10 +274,13 @@ def flatmap_path_parameters(context, path_parameters):  # type: ignore[no-untype
 @schema.hook
 def flatmap_body(context, body):  # type: ignore[no-untyped-def]
     """Half the time, a plausible body instead, so the rules and the database get to work."""
-    fields = PLAUSIBLE.get(context.operation.label)
+    label = context.operation.label
+    fields = PLAUSIBLE.get(label)
     if fields is None or not isinstance(body, dict):
         return st.just(body)
-    return st.one_of(st.just(body), st.fixed_dictionaries(fields))
+    plausible = [st.fixed_dictionaries(f) for f in (fields, PLAUSIBLE.get(f"{label} by id_number"))
+                 if f is not None]
+    return st.one_of(st.just(body), *plausible)
 
 
 def multipart(fields: dict[str, str], file: tuple[str, bytes] | None) -> tuple[bytes, str]:

@@ -604,6 +604,17 @@ def test_no_full_id_number_or_bank_account_leaves_the_server(server: Server,
     assert_problem(mismatch, 422, "validation.name_mismatch")
     unknown = agent.post("/api/v1/persons/lookup", json={"id_number": sensitive_id()})
     assert_problem(unknown, 404, "not_found.person")
+    # A person of another organisation, named by resident ID: linked, then claimed for.
+    theirs = sensitive_id()
+    with server.client(server.other_token) as other:
+        register(other, "次仁", theirs)
+    linked = agent.post("/api/v1/persons", json={"name": "次仁", "id_number": theirs,
+                                                 "village_code": VILLAGE})
+    assert linked.status_code == 200, linked.text
+    by_number = agent.post("/api/v1/claims", json={
+        "subsidy_type": "labour_export_service", "id_number": theirs, "policy_year": YEAR,
+        "facts": EXPORT})
+    assert by_number.status_code == 201, by_number.text
 
     assert len(SENSITIVE) > 5 and len(server.bodies) > 20
     for body in server.bodies:

@@ -12,9 +12,10 @@ from workflow.rules import ClaimFacts
 from workflow.rules.years import YEAR_BASIS, Months, claim_year
 from workflow.states import SubsidyType
 from workflow.store.claims import ClaimInput, submit_claim
+from workflow.store.people import PersonInput, create_person
 
 from .api_support import api_client
-from .builders import county, person
+from .builders import county, id_number, person
 from .builders_years import add_policy_year
 
 JOB = {"destination": "out_of_province", "employment_start": "2026-12-01"}
@@ -136,14 +137,17 @@ def test_the_api_refuses_a_year_that_disagrees_with_the_facts(db, clock, tmp_pat
     clock.current = datetime(2027, 3, 5, 10)
     add_policy_year(db, 2027)
     with api_client(db, tmp_path) as api:
-        pid = person(db, api.county.village)
+        number = id_number()
+        with db.transaction() as s:
+            create_person(s, db, PersonInput("卓玛", number, api.county.village,
+                                             ("poverty_alleviated",)))
         answer = api.post("/api/v1/claims", json={
-            "subsidy_type": "labour_export_service", "person_id": pid, "policy_year": 2026,
+            "subsidy_type": "labour_export_service", "id_number": number, "policy_year": 2026,
             "facts": JOB})
         assert answer.status_code == 422
         problem = answer.json()
         assert problem["code"] == "validation.policy_year_mismatch"
         assert "2027" in problem["detail"]
         answer = api.post("/api/v1/claims", json={
-            "subsidy_type": "labour_export_service", "person_id": pid, "facts": JOB})
+            "subsidy_type": "labour_export_service", "id_number": number, "facts": JOB})
         assert answer.status_code == 201 and answer.json()["policy_year"] == 2027

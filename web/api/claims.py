@@ -25,7 +25,7 @@ from sqlalchemy import select
 from workflow.errors import NotFound, ValidationFailed
 from workflow.roles import Actor
 from workflow.states import ClaimState, SubsidyType
-from workflow.store.claims import ClaimInput, resubmit_claim, submit_claim
+from workflow.store.claims import ClaimInput, resubmit_claim
 from workflow.store.db import Database
 from workflow.store.documents import issue
 from workflow.store.evidence import (
@@ -37,6 +37,7 @@ from workflow.store.evidence import (
     read_evidence,
 )
 from workflow.store.models import Claim, Evidence
+from workflow.store.reach import PersonRef, file_agent_claim
 from workflow.store.transitions import transition
 
 from .common import PathId, problems
@@ -96,7 +97,7 @@ class ClaimController(Controller):
         sync_to_thread=True,
         status_code=201,
         responses=problems(403, 404, 409, 422),
-        summary="提交一份补贴申请",
+        summary="提交一份补贴申请（人员以 person_id 或 id_number 指明）",
     )
     def file(
         self,
@@ -106,9 +107,10 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
-            claim = submit_claim(db, actor, ClaimInput(data.subsidy_type, data.person_id,
-                                                       data.policy_year, data.facts,
-                                                       data.contract_id))
+            claim = file_agent_claim(
+                db, actor, PersonRef(data.person_id, data.id_number),
+                lambda person_id: ClaimInput(data.subsidy_type, person_id, data.policy_year,
+                                             data.facts, data.contract_id))
             return 201, _detail(db, actor, claim.id)
 
         return posted(request, db, actor, encode(data), produce)
@@ -209,6 +211,8 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
+            with db.sessions() as session:  # another's claim is not found, whatever its version
+                owned_claim(session, actor, claim_id)
             resubmit_claim(db, actor, claim_id, data.facts, data.version)
             return 200, _detail(db, actor, claim_id)
 

@@ -339,4 +339,5 @@ from . import documents_model as _documents_model  # noqa: E402,F401  (registers
 from . import org_models as _org_models  # noqa: E402,F401  (registers the register's history)
 from . import payout_models as _payout_models  # noqa: E402,F401  (registers the payout tables)
 from . import policy_models as _policy_models  # noqa: E402,F401  (registers the policy versions)
+from . import reach_models as _reach_models  # noqa: E402,F401  (registers the person links)
 from . import sweep_models as _sweep_models  # noqa: E402,F401  (registers the sweep tables)

@@ -19,7 +19,7 @@ from ..identity import (
 )
 from ..states import LabourCapacity, OrgKind, TargetGroup
 from .db import Database
-from .models import Claim, Organisation, Person, Village
+from .models import Organisation, Person, Village
 
 
 @dataclass(frozen=True)
@@ -113,18 +113,6 @@ def create_organisation(session: Session, db: Database, *, name: str, kind: str,
     session.add(org)
     session.flush()
     return org
-
-
-def person_visible_to(session: Session, org_id: int | None, person_id: int) -> bool:
-    """An agent sees the people its organisation registered or filed claims for."""
-    if org_id is None:
-        return False
-    registered = session.scalar(select(Person.id).where(Person.id == person_id,
-                                                        Person.registered_by_org_id == org_id))
-    if registered is not None:
-        return True
-    return session.scalar(select(Claim.id).where(Claim.person_id == person_id,
-                                                 Claim.claimant_org_id == org_id).limit(1)) is not None
 
 
 def get_person(session: Session, person_id: int) -> Person:
