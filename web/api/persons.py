@@ -66,6 +66,7 @@ class PersonController(Controller):
                         village_id=village.id,
                         target_groups=tuple(data.target_groups),
                         labour_capacity=data.labour_capacity,
+                        labour_force_override=data.labour_force_override,
                         phone=data.phone,
                         household_no=data.household_no,
                         bank_account=data.bank_account,

@@ -7,6 +7,7 @@ from litestar.di import Provide
 
 from .admin import AdminController
 from .auth import AuthController
+from .baseline import BaselineController
 from .cases import CaseController
 from .contracts import ContractController
 from .dashboard import DashboardController
@@ -14,6 +15,7 @@ from .documents import DocumentController, VerifyController
 from .guard import staff
 from .notifications import NotificationController
 from .payouts import PayoutController
+from .persons import PersonController
 
 public_pages = [AuthController, VerifyController]
 staff_router = Router(path="/", route_handlers=[CaseController], include_in_schema=False,
@@ -24,3 +26,5 @@ staff_router.register(DocumentController)
 staff_router.register(PayoutController)
 staff_router.register(NotificationController)
 staff_router.register(AdminController)
+staff_router.register(BaselineController)
+staff_router.register(PersonController)

@@ -12,13 +12,22 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
-from ..errors import TransitionRefused, ValidationFailed
-from ..labour import HIGHEST_AGE, LOWEST_AGE, WorkingAge, check_capacity, check_working_age
+from ..errors import NotFound, TransitionRefused, ValidationFailed
+from ..labour import (
+    HIGHEST_AGE,
+    LOWEST_AGE,
+    WorkingAge,
+    age_on,
+    check_capacity,
+    check_working_age,
+    in_labour_force,
+    of_working_age,
+)
 from ..roles import Actor, Role
 from .db import Database
 from .labour_models import PlanBaseline
@@ -160,10 +169,57 @@ def set_labour_status(db: Database, actor: Actor, person_id: int, capacity: str,
     check_capacity(capacity)
     with db.transaction() as s:
         person = get_person(s, person_id)
+        if not may_see_person(actor, person):
+            raise NotFound("not_found.person", "未找到该人员", id=person_id)
         if not may_edit_person(actor, person):
-            raise TransitionRefused("person.not_yours", "只能修改本人负责行政村的人员信息")
+            raise TransitionRefused("person.not_yours", "只有人社、系统管理员和本村核实员可以修改劳动力信息")
         person.labour_capacity = capacity
         person.labour_force_override = bool(override)
         s.flush()
         s.expunge(person)
         return person
+
+
+@dataclass(frozen=True)
+class PersonLabour:
+    """What a person page shows about one person's labour status, the ID number masked."""
+
+    id: int
+    name: str
+    id_masked: str
+    birth_date: date
+    age: int
+    sex: str
+    village: str
+    household_no: str | None
+    target_groups: frozenset[str]
+    capacity: str
+    override: bool
+    ages: WorkingAge
+    of_working_age: bool
+    labour_force: bool
+    editable: bool
+
+
+def may_see_person(actor: Actor, person: Person) -> bool:
+    if actor.roles & {Role.HR, Role.FINANCE, Role.ADMIN}:
+        return True
+    return Role.VILLAGE in actor.roles and person.village_id in actor.village_ids
+
+
+def person_labour(db: Database, actor: Actor, person_id: int) -> PersonLabour:
+    """A person's labour status today; another village's person is not found (as for claims)."""
+    today = db.clock.now().date()
+    with db.sessions() as s:
+        person = s.get(Person, person_id)
+        if person is None or not may_see_person(actor, person):
+            raise NotFound("not_found.person", "未找到该人员", id=person_id)
+        ages = working_age(s)
+        return PersonLabour(
+            person.id, person.name, "*" * 14 + person.id_last4, person.birth_date,
+            age_on(person.birth_date, today), person.sex, person.village.name,
+            person.household_no, person.target_group_set, person.labour_capacity,
+            person.labour_force_override, ages, of_working_age(person.birth_date, today, ages),
+            in_labour_force(person.labour_capacity, person.birth_date,
+                            person.labour_force_override, today, ages),
+            may_edit_person(actor, person))
