@@ -7,7 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from collections import Counter, defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -24,6 +24,7 @@ from workflow.store.models import (
     Claim,
     ClaimHistory,
     Contract,
+    ContractHistory,
     Person,
     Post,
     User,
@@ -80,6 +81,43 @@ class Expected:
     graduates_unemployed_long: int
 
 
+def is_labour(p: Person, today: date) -> bool:
+    """Full, weak or half labour, aged 16 to 60 (completed years) today, or marked so."""
+    age = relativedelta(today, p.birth_date).years
+    return p.labour_capacity in ("full", "weak", "half") and (
+        p.labour_force_override or 16 <= age <= 60)
+
+
+def employed_months(c: Claim) -> set[tuple[int, int]]:
+    """The months an employment claim covers: from its employment start for the months its
+    rule needs (3 stable, 1 absorbed, the training months), or the training months before the
+    month it was filed."""
+    if c.subsidy_type not in EMPLOYMENT:
+        return set()
+    need = {"startup_subsidy": 1, "workshop_reward": 1}.get(c.subsidy_type, 3)
+    if c.subsidy_type == "work_for_training":
+        need = int(c.facts["training_months"])
+    if "employment_start" in c.facts:
+        start = date.fromisoformat(c.facts["employment_start"])
+        last = start + relativedelta(months=need) - timedelta(days=1)
+    else:
+        last = c.created_at.date().replace(day=1) - timedelta(days=1)
+        start = last.replace(day=1) - relativedelta(months=need - 1)
+    return months_between(start, last)
+
+
+def contract_months(k: Contract, terminated: date | None) -> set[tuple[int, int]]:
+    return months_between(k.start_date, terminated or k.end_date)
+
+
+def months_between(first: date, last: date) -> set[tuple[int, int]]:
+    found, day = set(), first.replace(day=1)
+    while day <= last:
+        found.add((day.year, day.month))
+        day += relativedelta(months=1)
+    return found
+
+
 def expected(db: Database, villages: set[int] | None = None) -> Expected:
     now = db.clock.now()
     today = now.date()
@@ -117,22 +155,29 @@ def expected(db: Database, villages: set[int] | None = None) -> Expected:
     ending = [k.id for k in sorted(contracts, key=lambda k: (k.end_date, k.id))
               if k.state == "active" and today <= k.end_date <= today + timedelta(days=30)]
 
-    on_post = {k.person_id for k in contracts if k.state == "active"}
-    confirmed = {c.person_id for c in claims if c.subsidy_type in EMPLOYMENT
-                 and c.state in APPROVED} | on_post
-    employed = {c.person_id for c in claims if c.subsidy_type in EMPLOYMENT
-                and c.state not in DEAD} | on_post
+    # Employed this month: a fact whose months include this one (see employed_months).
+    this_month = (today.year, today.month)
+    with db.sessions() as s:
+        terminated = {h.contract_id: h.at.date() for h in s.scalars(select(ContractHistory))
+                      if h.trigger == "terminate"}
+    confirmed = ({c.person_id for c in claims if c.state in APPROVED
+                  and this_month in employed_months(c)}
+                 | {k.person_id for k in contracts if k.state in ("active", "expired", "terminated")
+                    and this_month in contract_months(k, terminated.get(k.id))})
+    employed = confirmed | {c.person_id for c in claims if c.state not in DEAD
+                            and this_month in employed_months(c)}
     trained = {c.person_id for c in claims if c.subsidy_type == "training_allowance"
                and c.state not in DEAD}
-    labour = [p for p in persons if p.labour_capacity in ("full", "weak", "half")]
+    labour = [p for p in persons if is_labour(p, today)]
 
     households: dict[str, list[Person]] = defaultdict(list)
     for p in persons:
         if "relocated" in p.target_groups.split(","):
             households[p.household_no or f"#{p.id}"].append(p)
     with_labour = {h for h, members in households.items()
-                   if any(m.labour_capacity in ("full", "weak", "half") for m in members)}
-    needy = {h for h in with_labour if not any(m.id in employed for m in households[h])}
+                   if any(is_labour(m, today) for m in members)}
+    needy = {h for h in with_labour
+             if not any(m.id in confirmed and is_labour(m, today) for m in households[h])}
 
     graduates = [p for p in persons if p.graduate_left_school is not None]
     cutoff = today - relativedelta(months=6)
@@ -148,8 +193,8 @@ def expected(db: Database, villages: set[int] | None = None) -> Expected:
         needy_households=needy, villages=scope,
         without_graduate_post=scope - {p.village_id for p in posts if p.graduate_post},
         graduates=len(graduates),
-        graduates_employed=sum(1 for p in graduates if p.id in employed),
-        graduates_unemployed_long=sum(1 for p in graduates if p.id not in employed
+        graduates_employed=sum(1 for p in graduates if p.id in confirmed),
+        graduates_unemployed_long=sum(1 for p in graduates if p.id not in confirmed
                                       and p.graduate_left_school <= cutoff))
 
 
@@ -247,7 +292,9 @@ def test_steps_land_in_their_months_and_late_corrections_are_overdue(db: Databas
     idle = person(db, c.village, groups=("poverty_alleviated", "relocated"), name="扎西")
     working = person(db, c.village, groups=("relocated",), name="卓玛")
     clock.current = datetime(2026, 11, 27, 10, 0)
-    export_claim(db, c, working)  # submitted yesterday: employed (pending), not overdue
+    # Submitted yesterday: not overdue; and not employed now (still being checked, and its
+    # employment from 1 March covers March to May only).
+    export_claim(db, c, working)
     clock.current = datetime(2026, 11, 28, 10, 0)
 
     d = figures(db, Scope(None))
@@ -260,8 +307,8 @@ def test_steps_land_in_their_months_and_late_corrections_are_overdue(db: Databas
     assert [(o.kind, o.village_id, o.state, o.count) for o in d.overdue] == [
         ("claim", c.other_village, "returned", 1)]
     assert {h.household_no for h in d.households} == {f"#{idle}", f"#{working}"}
-    assert [h.household_no for h in d.needy_households] == [f"#{idle}"]
-    assert [h.names for h in d.needy_households] == ["扎西"]
+    assert [h.household_no for h in d.needy_households] == [f"#{idle}", f"#{working}"]
+    assert [h.names for h in d.needy_households] == ["扎西", "卓玛"]
     mine = figures(db, Scope(frozenset({c.village})))
     assert mine.overdue == [] and mine.paid == amount
     assert figures(db, Scope(frozenset({c.other_village}))).paid == ZERO

@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 from itertools import pairwise, product
 
+from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from stdnum.cn import ric, uscc
 
@@ -116,7 +117,12 @@ def check_people_and_organisations(db: Database) -> None:
                 <= contract.end_date.strftime("%Y-%m")
     assert len(persons) >= 200
     assert sum(bool(p.target_groups) for p in persons) > len(persons) * 0.7
-    assert {p.labour_capacity for p in persons} == {"full", "weak", "half"}
+    assert {p.labour_capacity for p in persons} == {"full", "weak", "half", "none"}
+    # Some are outside the working age (16–60): a teenager, old parents, one of them marked.
+    today = db.clock.now().date()
+    ages = {relativedelta(today, p.birth_date).years for p in persons}
+    assert min(ages) < 16 and max(ages) > 60
+    assert any(p.labour_force_override and p.labour_capacity != "none" for p in persons)
     assert any(p.graduate_left_school for p in persons)
     for p in persons[:20]:
         number = db.vault.decrypt(p.id_number_enc)

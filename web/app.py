@@ -29,7 +29,7 @@ from workflow.diagram import mermaid
 from workflow.machines import WORKFLOWS
 from workflow.roles import ROLE_LABELS
 from workflow.rules.facts import FACT_LABELS
-from workflow.states import DESTINATION_LABELS, TARGET_GROUP_LABELS
+from workflow.states import CAPACITY_LABELS, DESTINATION_LABELS, TARGET_GROUP_LABELS
 from workflow.store.db import Database
 from workflow.store.inbox import COUNT_CAP
 
@@ -122,7 +122,7 @@ def _jinja_setup(engine: JinjaTemplateEngine) -> None:
         role_labels={r.value: label for r, label in ROLE_LABELS.items()},
         group_labels=TARGET_GROUP_LABELS, fact_labels=FACT_LABELS,
         destination_labels=DESTINATION_LABELS,
-        capacity_labels={"full": "全劳力", "weak": "弱劳力", "half": "半劳力"})
+        capacity_labels=CAPACITY_LABELS)
     engine.engine.filters["capped"] = lambda n: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
     engine.engine.autoescape = True
 

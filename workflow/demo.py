@@ -527,6 +527,39 @@ class _Loader:
             self.replay.start(self._list_case(claim_list))
         self.replay.run()
         self._post_claims_mark()
+        self._outside_labour_force()
+
+    # Household members the labour-force figures must leave out, unless marked: a teenager, an
+    # old parent without labour, a working-age adult without labour (illness, disability), and
+    # a fit 63-year-old marked as labour force. Added last, with their own random source, so
+    # that the claims and contracts above (and the tests that read them) stay as they were.
+    EXTRA_MEMBERS = ((14, "full", False, 1), (72, "none", False, 2), (45, "none", False, 3),
+                     (63, "weak", True, 4))
+
+    def _outside_labour_force(self) -> None:
+        main, self.rng = self.rng, random.Random(4006)
+        today = self.time.today
+        try:
+            with self.db.transaction() as session:
+                for village in self.villages:
+                    for age, labour, override, household in self.EXTRA_MEMBERS:
+                        male = self.rng.random() < 0.5
+                        birth = today - timedelta(days=365 * age + self.rng.randint(30, 330))
+                        create_person(session, self.db, PersonInput(
+                            name=self._name(male), id_number=self._id_number(birth, male),
+                            village_id=village.id, target_groups=self._groups_of(
+                                session, village.id, household),
+                            labour_capacity=labour, labour_force_override=override,
+                            household_no=f"{village.code}{household:03d}"))
+        finally:
+            self.rng = main
+
+    @staticmethod
+    def _groups_of(session: Session, village_id: int, household: int) -> tuple[str, ...]:
+        code = session.scalar(select(Village.code).where(Village.id == village_id))
+        groups = session.scalar(select(Person.target_groups).where(
+            Person.household_no == f"{code}{household:03d}").limit(1)) or ""
+        return tuple(g for g in groups.split(",") if g)
 
     def _post_claims_mark(self) -> None:
         """The months the demo's own post-subsidy claims stand for count as opened, up to the

@@ -86,6 +86,15 @@ class LabourCapacity(StrEnum):
     FULL = "full"
     WEAK = "weak"
     HALF = "half"
+    NONE = "none"  # 无劳动力: never counted as labour force, whatever the age
+
+
+CAPACITY_LABELS = {
+    "full": "全劳力",
+    "weak": "弱劳力",
+    "half": "半劳力",
+    "none": "无劳动力",
+}
 
 
 class OrgKind(StrEnum):

@@ -47,6 +47,7 @@ class PersonController(Controller):
             person, created = register_person(db, actor, PersonInput(
                 name=data.name, id_number=data.id_number, village_id=0,
                 target_groups=tuple(data.target_groups), labour_capacity=data.labour_capacity,
+                labour_force_override=data.labour_force_override,
                 phone=data.phone, household_no=data.household_no, bank_account=data.bank_account,
                 graduate_left_school=data.graduate_left_school), data.village_code)
             if created:

@@ -21,7 +21,9 @@ class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
     id_number: IdNumber
     village_code: Code
     target_groups: Annotated[list[Code], Meta(max_length=3)] = []
-    labour_capacity: Code = "full"
+    labour_capacity: Code = "full"  # full / weak / half / none (无劳动力)
+    # Labour force although outside the working-age range (a fit 63-year-old at work).
+    labour_force_override: bool = False
     phone: Annotated[str, Meta(max_length=20)] | None = None
     household_no: Annotated[str, Meta(max_length=30)] | None = None
     bank_account: Annotated[str, Meta(max_length=40)] | None = None
@@ -42,6 +44,7 @@ class PersonOut(msgspec.Struct):
     village_name: str
     target_groups: list[str]
     labour_capacity: str
+    labour_force_override: bool
     bank_account_masked: str | None
     created: bool = False
 

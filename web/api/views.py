@@ -29,6 +29,7 @@ def person_out(person: Person, village: Village, vault: Vault, created: bool = F
         birth_date=person.birth_date, sex=person.sex, village_code=village.code,
         village_name=village.name, target_groups=sorted(person.target_group_set),
         labour_capacity=person.labour_capacity,
+        labour_force_override=person.labour_force_override,
         bank_account_masked=f"****{person.bank_last4}" if person.bank_last4 else None,
         created=created)
 

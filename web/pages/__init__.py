@@ -7,6 +7,7 @@ from litestar.di import Provide
 
 from .admin import AdminController
 from .auth import AuthController
+from .baseline import BaselineController
 from .cases import CaseController
 from .contracts import ContractController
 from .dashboard import DashboardController
@@ -15,6 +16,7 @@ from .guard import staff
 from .notifications import NotificationController
 from .organisations import OrganisationController
 from .payouts import PayoutController
+from .persons import PersonController
 from .policy import PolicyController
 
 public_pages = [AuthController, VerifyController]
@@ -28,3 +30,5 @@ staff_router.register(NotificationController)
 staff_router.register(AdminController)
 staff_router.register(OrganisationController)
 staff_router.register(PolicyController)
+staff_router.register(BaselineController)
+staff_router.register(PersonController)

@@ -13,10 +13,16 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 from markupsafe import Markup
 
-from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, ContractState
+from workflow.labour import EMPLOYMENT_TYPES
+from workflow.states import (
+    CAPACITY_LABELS,
+    STATE_LABELS,
+    SUBSIDY_LABELS,
+    ClaimState,
+    ContractState,
+)
 from workflow.store.dashboard import (
     APPROVED_STATES,
-    EMPLOYMENT_TYPES,
     ENDING_WITHIN_DAYS,
     GRADUATE_WAIT_MONTHS,
     LABOUR_CAPACITIES,
@@ -34,7 +40,6 @@ from ..i18n import gettext
 from .guard import STAFF_ROLES, language, require
 
 C, K = ClaimState, ContractState
-CAPACITY_LABELS = {"full": "全劳力", "weak": "弱劳力", "half": "半劳力"}
 STATE_COLORS = {
     "submitted": "#4e79a7", "village_verified": "#76b7b2", "hr_reviewed": "#f28e2b",
     "finance_paid": "#59a14f", "returned": "#edc948", "rejected": "#e15759",
@@ -100,7 +105,9 @@ def build_view(d: Dashboard, lang: str) -> dict[str, Any]:
 
     labour = d.labour_total("labour")
     confirmed, pending = d.labour_total("confirmed"), d.labour_total("pending")
-    employed = confirmed + pending
+    employed = confirmed  # only approved claims and contracts that took effect count
+    # The plan's baseline is the county's count: set against the county only.
+    plan = d.baseline if d.scope.county else None
     overdue_claims = sum(o.count for o in d.overdue if o.kind == "claim")
     overdue_contracts = sum(o.count for o in d.overdue if o.kind == "contract")
     with_labour = d.households_with_labour
@@ -120,8 +127,13 @@ def build_view(d: Dashboard, lang: str) -> dict[str, Any]:
         Tile(_("30天内到期协议"), n(len(d.ending)), _("份"),
              _("已提出续签 %(n)s 份") % {"n": n(sum(1 for e in d.ending if e.successor_id))},
              "#ending", alert=bool(d.ending)),
-        Tile(_("劳动力就业率"), percent(employed, labour), "",
-             _("%(a)s / %(b)s 人") % {"a": n(employed), "b": n(labour)}, "#targets"),
+        Tile(_("就业率（对规划基数）"), percent(employed, plan.labour_force) if plan else "–", "",
+             _("%(a)s / %(b)s 人（%(y)s年规划基数）") % {
+                 "a": n(employed), "b": n(plan.labour_force), "y": plan.year} if plan
+             else (_("本年度规划基数未设定") if d.scope.county else _("规划基数为全县数据")),
+             "#targets"),
+        Tile(_("就业率（对登记劳动力）"), percent(employed, labour), "",
+             _("%(a)s / %(b)s 人（本系统登记）") % {"a": n(employed), "b": n(labour)}, "#targets"),
     ]
 
     def people(value: Any) -> str:
@@ -224,8 +236,26 @@ def build_view(d: Dashboard, lang: str) -> dict[str, Any]:
         step_series, title=_("各村逾期事项"), fmt=n, stacked=True, total_label=_("合计"),
         empty=_("没有逾期的申请或协议"))
 
+    charts["trend"] = vbar_chart(
+        [m.month for m in d.trend],
+        [Series(_("劳动力"), IDLE_COLOR), Series(_("已就业"), CONFIRMED_COLOR)],
+        [[m.labour for m in d.trend], [m.employed for m in d.trend]],
+        title=_("近12个月劳动力就业人数"), fmt=people, axis_fmt=n, empty=_("暂无数据"))
+    def plan_rate(month: str, employed_then: int) -> str:
+        year_plan = d.baselines.get(int(month[:4])) if d.scope.county else None
+        return percent(employed_then, year_plan.labour_force) if year_plan else "–"
+
+    trend = [{"month": m.month, "labour": n(m.labour), "employed": n(m.employed),
+              "registered_rate": percent(m.employed, m.labour),
+              "plan_rate": plan_rate(m.month, m.employed)} for m in reversed(d.trend)]
+
     return {
-        "tiles": tiles, "charts": charts, "money": yuan, "n": n,
+        "tiles": tiles, "trend": trend,
+        "plan_rate": percent(employed, plan.labour_force) if plan else "–",
+        "registered_rate": percent(employed, labour), "plan": plan, "ages": d.ages.label(),
+        "registered": n(d.registered),
+        "people_rate": percent(d.registered, plan.low_income_people) if plan else "–",
+        "charts": charts, "money": yuan, "n": n,
         "scope": _("全县") if d.scope.county else "、".join(v.village for v in d.villages),
         "labour": labour, "employed": employed, "confirmed": confirmed, "pending": pending,
         "needy": needy, "with_labour": with_labour, "households": len(d.households),
@@ -234,6 +264,7 @@ def build_view(d: Dashboard, lang: str) -> dict[str, Any]:
         "graduates": g, "graduate_wait": GRADUATE_WAIT_MONTHS, "trained": trained,
         "ending": d.ending, "ending_days": ENDING_WITHIN_DAYS,
         "employment_types": [_(SUBSIDY_LABELS[t]) for t in EMPLOYMENT_TYPES],
-        "plan_labour": n(4006),
+        "plan_labour": n(plan.labour_force) if plan else None,
+        "plan_people": n(plan.low_income_people) if plan else None,
     }
 

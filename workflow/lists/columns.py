@@ -20,12 +20,13 @@ from ..errors import DomainError, ValidationFailed
 from ..identity import mask, normalise_bank_account, normalise_id_number
 from ..money import parse_yuan
 from ..states import (
+    CAPACITY_LABELS,
     DESTINATION_LABELS,
     SUBSIDY_LABELS,
     TARGET_GROUP_LABELS,
 )
 
-LABOUR_LABELS = {"full": "全劳力", "weak": "弱劳力", "half": "半劳力"}
+LABOUR_LABELS = CAPACITY_LABELS
 FACT_FIELDS = ("destination", "employment_start", "fare", "wages_paid", "training_months",
                "course_id", "course_days", "course_end", "course_completed", "operating_normally",
                "month")
@@ -67,8 +68,12 @@ COLUMNS: tuple[Column, ...] = (
     Column("target_groups", "帮扶对象类别", "groups",
            "脱贫人口、易地搬迁人口、农村低收入人口，可填多个，用“、”分隔；新登记人员填写。",
            "脱贫人口", person=True, choices=TARGET_GROUP_LABELS, aliases=("人员类别",)),
-    Column("labour_capacity", "劳动力类型", "choice", "全劳力、弱劳力或半劳力；不填为全劳力。",
-           "全劳力", person=True, choices=LABOUR_LABELS, aliases=("劳动能力",)),
+    Column("labour_capacity", "劳动力类型", "choice",
+           "全劳力、弱劳力、半劳力或无劳动力；不填为全劳力。", "全劳力", person=True,
+           choices=LABOUR_LABELS, aliases=("劳动能力",)),
+    Column("labour_force_override", "劳动年龄外计入劳动力", "flag",
+           "劳动年龄以外（按身份证出生日期）仍在劳动的，填 是；不填为否。", None, person=True,
+           aliases=("计入劳动力",)),
     Column("phone", "联系电话", "text", "手机或固定电话。", "13988887777", person=True,
            max_len=20, aliases=("电话", "手机号", "手机号码")),
     Column("bank_account", "银行账号", "bank", "本人银行卡号（12至30位数字），用于发放补贴。",
@@ -372,6 +377,7 @@ class ListRow:
     village_code: str | None = None
     target_groups: tuple[str, ...] = ()
     labour_capacity: str = "full"
+    labour_force_override: bool = False
     phone: str | None = None
     bank_account: str | None = None
     household_no: str | None = None
@@ -415,6 +421,7 @@ def read_row(row: int, cells: Mapping[str, object]) -> ListRow | tuple[RowError,
         subsidy_type=values["subsidy_type"], village_code=values.get("village_code"),
         target_groups=values.get("target_groups") or (),
         labour_capacity=values.get("labour_capacity") or "full",
+        labour_force_override=bool(values.get("labour_force_override")),
         phone=values.get("phone"), bank_account=values.get("bank_account"),
         household_no=values.get("household_no"), policy_year=values.get("policy_year"),
         facts=facts, contract_id=values.get("contract_id"),

@@ -86,8 +86,8 @@ def template_workbook() -> bytes:
         ws.column_dimensions[_letter(name)].width = 22 if name != "subsidy_type" else 30
     ws.freeze_panes = "A2"
 
-    for name in ("subsidy_type", "destination", "labour_capacity", "course_completed",
-                 "operating_normally"):
+    for name in ("subsidy_type", "destination", "labour_capacity", "labour_force_override",
+                 "course_completed", "operating_normally"):
         col = BY_FIELD[name]
         values = list(col.choices.values()) if col.choices else ["是", "否"]
         dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,

@@ -4,12 +4,16 @@ Every function here is a single SQL statement that groups and counts in the data
 only reshapes the few aggregated rows that come back (never one row per claim or person).
 Money is summed in whole fen (integers), so SQLite's floating-point SUM cannot creep in.
 
-What counts as *employed* for the plan's targets (one definition, used everywhere below):
-a person has a live employment-related claim (one of ``EMPLOYMENT_TYPES`` that was not
-rejected, withdrawn or expired) or an active public-welfare post contract. It is *confirmed*
-when the claim is approved (hr_reviewed or finance_paid) or the contract active, and
-*pending* while the claim is still being checked (submitted, village_verified, returned).
-The labour force is every person with full, weak or half labour capacity.
+Who is *labour force* (one definition, ``workflow.labour``): some labour capacity (全劳力,
+弱劳力 or 半劳力; never 无劳动力) and of working age on the day (the admin's range, from the
+birth date of the ID number), or marked as labour force anyway (``labour_force_override``).
+
+Who is *employed*, and when: each fact covers months, not forever (``employment_spans``).
+An approved claim (hr_reviewed or finance_paid) of an employment type covers the months its
+rule needed from the employment start; a post contract that took effect (active, expired,
+terminated) covers its months from start to end (or termination). A live claim not yet
+approved covers its months as *pending*. "Employed now" means employed in the current month
+(by confirmed facts); the trend counts each of the last 12 months the same way.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ from typing import Any
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
+    Date,
     Integer,
     String,
     and_,
@@ -40,17 +45,35 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from ..dates import add_months
+from ..labour import (
+    CLAIM_MONTHS,
+    EMPLOYMENT_TYPES,
+    WorkingAge,
+    birth_window,
+    month_index,
+    month_of_index,
+)
 from ..money import from_fen
 from ..roles import Actor, Role
 from ..states import CLAIM_DEAD_STATES, ClaimState, ContractState, SubsidyType
-from .models import Claim, ClaimHistory, Contract, Person, Post, Township, Village
+from .labour import Baseline, baselines, working_age
+from .models import (
+    Claim,
+    ClaimHistory,
+    Contract,
+    ContractHistory,
+    Person,
+    Post,
+    Township,
+    Village,
+)
 
 C, K, T = ClaimState, ContractState, SubsidyType
 
-EMPLOYMENT_TYPES: tuple[str, ...] = tuple(str(t) for t in (
-    T.LABOUR_EXPORT_SERVICE, T.TRANSPORT_SUBSIDY, T.MIGRANT_WORK_REWARD,
-    T.EMPLOYMENT_BASE_REWARD, T.STARTUP_SUBSIDY, T.WORKSHOP_REWARD, T.WORK_FOR_TRAINING))
-LABOUR_CAPACITIES = ("full", "weak", "half")
+LABOUR_CAPACITIES = ("full", "weak", "half")  # 无劳动力 is never labour force
+# A contract that took effect: it covers its months even after it expired or was terminated.
+EMPLOYED_CONTRACT_STATES: tuple[str, ...] = (str(K.ACTIVE), str(K.EXPIRED), str(K.TERMINATED))
+TREND_MONTHS = 12
 APPROVED_STATES: tuple[str, ...] = (str(C.HR_REVIEWED), str(C.FINANCE_PAID))
 PAID_STATE = str(C.FINANCE_PAID)
 LIVE_STATES: tuple[str, ...] = tuple(str(s) for s in ClaimState if s not in CLAIM_DEAD_STATES)
@@ -250,7 +273,7 @@ def contracts_ending(session: Session, scope: Scope, today: date,
 
 
 # --------------------------------------------------------------------------------------
-# The plan's targets
+# The plan's targets: who is labour force, who is employed in which month
 # --------------------------------------------------------------------------------------
 
 def _claim_exists(types: Iterable[str], states: Iterable[str]) -> Any:
@@ -258,22 +281,70 @@ def _claim_exists(types: Iterable[str], states: Iterable[str]) -> Any:
                           Claim.state.in_(tuple(states)))
 
 
-def _active_post() -> Any:
-    return exists().where(Contract.person_id == Person.id, Contract.state == K.ACTIVE)
+def _month_of(year: Any, month: Any) -> Any:
+    """``workflow.labour.month_index`` in SQL."""
+    return year * 12 + month - 1
 
 
-def employed_confirmed() -> ColumnElement[bool]:
-    """An approved employment-related claim, or an active post contract."""
-    return or_(_claim_exists(EMPLOYMENT_TYPES, APPROVED_STATES), _active_post())
+def _month_of_date(column: Any) -> Any:
+    return _month_of(cast(extract("year", column), Integer), cast(extract("month", column), Integer))
 
 
-def employed_any() -> ColumnElement[bool]:
-    """A live (not rejected, withdrawn or expired) employment-related claim, or an active post."""
-    return or_(_claim_exists(EMPLOYMENT_TYPES, LIVE_STATES), _active_post())
+def employment_spans() -> Any:
+    """One row per fact that shows a person employed: ``person_id``, the ``first`` and ``last``
+    month it covers (``month_index``), and whether it is ``confirmed`` (1: an approved claim or
+    a contract that took effect) or still being checked (0: a live claim not yet approved).
+    The months are ``workflow.labour``'s: ``claim_span``, ``training_span_before``,
+    ``contract_span``."""
+    start = Claim.facts["employment_start"].as_string()
+    start_month = _month_of(cast(func.substr(start, 1, 4), Integer),
+                            cast(func.substr(start, 6, 2), Integer))
+    training = Claim.facts["training_months"].as_integer()
+    months = case(*[(Claim.subsidy_type == t, n) for t, n in CLAIM_MONTHS.items() if n],
+                  else_=training)
+    confirmed = case((Claim.state.in_(APPROVED_STATES), 1), else_=0)
+    live = and_(Claim.subsidy_type.in_(EMPLOYMENT_TYPES), Claim.state.in_(LIVE_STATES))
+    from_start = (select(Claim.person_id.label("person_id"), start_month.label("first"),
+                         (start_month + months - case((func.substr(start, 9, 2) == "01", 1),
+                                                      else_=0)).label("last"),
+                         confirmed.label("confirmed"))
+                  .where(live, start.is_not(None)))
+    filed = _month_of_date(Claim.created_at)
+    before_filing = (select(Claim.person_id, filed - training, filed - 1, confirmed)
+                     .where(live, start.is_(None), Claim.subsidy_type == T.WORK_FOR_TRAINING,
+                            training.is_not(None)))
+    # A terminated contract ends the month it was terminated (the 有序退岗 step), not at its
+    # printed end date.
+    terminated = (select(func.min(ContractHistory.at)).where(
+        ContractHistory.contract_id == Contract.id, ContractHistory.trigger == "terminate")
+        .correlate(Contract).scalar_subquery())
+    last_day = case((Contract.state == K.TERMINATED, _month_of_date(terminated)),
+                    else_=_month_of_date(Contract.end_date))
+    contracts = (select(Contract.person_id, _month_of_date(Contract.start_date), last_day,
+                        literal(1, Integer))
+                 .where(Contract.state.in_(EMPLOYED_CONTRACT_STATES)))
+    return union_all(from_start, before_filing, contracts).subquery("spans")
 
 
-def in_labour_force() -> ColumnElement[bool]:
-    return Person.labour_capacity.in_(LABOUR_CAPACITIES)
+def employed_in(month: int) -> Any:
+    """Per person employed in ``month``: ``person_id`` and ``confirmed`` (1 when any of the
+    person's facts for that month is confirmed, else 0: only pending claims)."""
+    spans = employment_spans()
+    return (select(spans.c.person_id, func.max(spans.c.confirmed).label("confirmed"))
+            .where(spans.c.first <= month, spans.c.last >= month)
+            .group_by(spans.c.person_id).subquery("employed"))
+
+
+def in_labour_force(ages: WorkingAge, day: date) -> ColumnElement[bool]:
+    """``workflow.labour.in_labour_force`` in SQL, on ``day``."""
+    born_after, born_by = birth_window(day, ages)
+    return _labour_force_between(born_after, born_by)
+
+
+def _labour_force_between(born_after: Any, born_by: Any) -> ColumnElement[bool]:
+    return and_(Person.labour_capacity.in_(LABOUR_CAPACITIES),
+                or_(Person.labour_force_override.is_(True),
+                    and_(Person.birth_date > born_after, Person.birth_date <= born_by)))
 
 
 def has_group(group: str) -> ColumnElement[bool]:
@@ -291,22 +362,62 @@ class LabourRow:
     trained: int
 
 
-def labour_force(session: Session, scope: Scope) -> list[LabourRow]:
-    """The labour force per village and labour capacity: how many are employed (confirmed,
-    pending) and how many had a live training_allowance claim (应培尽培)."""
+def labour_force(session: Session, scope: Scope, ages: WorkingAge, today: date) -> list[LabourRow]:
+    """The labour force today per village and labour capacity: how many are employed this
+    month (confirmed, pending) and how many had a live training_allowance claim (应培尽培)."""
+    employed = employed_in(month_index(today))
     flags = (select(Person.village_id.label("village_id"),
                     Person.labour_capacity.label("capacity"),
-                    case((employed_confirmed(), 1), else_=0).label("confirmed"),
-                    case((employed_any(), 1), else_=0).label("employed"),
+                    case((employed.c.confirmed == 1, 1), else_=0).label("confirmed"),
+                    case((employed.c.person_id.is_not(None), 1), else_=0).label("employed"),
                     case((_claim_exists((T.TRAINING_ALLOWANCE,), LIVE_STATES), 1),
                          else_=0).label("trained"))
-             .where(in_labour_force(), scope.where(Person.village_id))
+             .outerjoin(employed, employed.c.person_id == Person.id)
+             .where(in_labour_force(ages, today), scope.where(Person.village_id))
              .subquery())
     q = (select(flags.c.village_id, flags.c.capacity, func.count(), func.sum(flags.c.confirmed),
                 func.sum(flags.c.employed - flags.c.confirmed), func.sum(flags.c.trained))
          .group_by(flags.c.village_id, flags.c.capacity))
     return [LabourRow(v, cap, n, int(c), int(p), int(t))
             for v, cap, n, c, p, t in session.execute(q)]
+
+
+@dataclass(frozen=True)
+class MonthEmployment:
+    month: str  # "2026-08"
+    labour: int  # the labour force on the month's last day (today, for this month)
+    employed: int  # of them, employed in the month (confirmed facts only)
+
+
+def employment_by_month(session: Session, scope: Scope, ages: WorkingAge, today: date,
+                        months: int = TREND_MONTHS) -> list[MonthEmployment]:
+    """The last ``months`` months up to today's, oldest first: the labour force and how many of
+    it were employed in each month, one query (the months are a small literal table)."""
+    this = month_index(today)
+    rows = []
+    for index in range(this - months + 1, this + 1):
+        year, month = divmod(index, 12)
+        last = min(today, add_months(date(year, month + 1, 1), 1) - timedelta(days=1))
+        born_after, born_by = birth_window(last, ages)
+        rows.append(select(literal(index, Integer).label("m"),
+                           literal(born_after, Date).label("born_after"),
+                           literal(born_by, Date).label("born_by")))
+    table = union_all(*rows).subquery("months")
+    spans = employment_spans()
+    employed = (select(spans.c.person_id, table.c.m).distinct()
+                .select_from(spans)
+                .join(table, and_(spans.c.first <= table.c.m, spans.c.last >= table.c.m))
+                .where(spans.c.confirmed == 1).subquery("employed"))
+    labour = _labour_force_between(table.c.born_after, table.c.born_by)
+    q = (select(table.c.m, _count_if(labour),
+                _count_if(and_(labour, employed.c.person_id.is_not(None))))
+         .select_from(table).join(Person, true())
+         .outerjoin(employed, and_(employed.c.person_id == Person.id, employed.c.m == table.c.m))
+         .where(scope.where(Person.village_id))
+         .group_by(table.c.m))
+    found = {m: (int(n), int(e)) for m, n, e in session.execute(q)}
+    return [MonthEmployment(month_of_index(m), *found.get(m, (0, 0)))
+            for m in range(this - months + 1, this + 1)]
 
 
 @dataclass(frozen=True)
@@ -317,7 +428,8 @@ class Household:
     members: int
     labour: int
     employed: int
-    names: str
+    names: str  # every member
+    labour_names: str = ""  # the labour-force members, each with their masked ID number
 
     @property
     def needs_work(self) -> bool:
@@ -325,26 +437,36 @@ class Household:
         return self.labour > 0 and self.employed == 0
 
 
-def relocated_households(session: Session, scope: Scope) -> list[Household]:
+def relocated_households(session: Session, scope: Scope, ages: WorkingAge,
+                         today: date) -> list[Household]:
     """Relocated persons (易地搬迁人口) grouped by household number (a person without one is a
-    household of their own): members, labour force, employed members."""
+    household of their own): members, labour force today, members employed this month
+    (confirmed)."""
     key = func.coalesce(Person.household_no, literal("#") + cast(Person.id, String))
+    employed = employed_in(month_index(today))
+    labour = in_labour_force(ages, today)
+    # Masked as everywhere (identity.mask): the last four characters only.
+    masked = Person.name + literal("（") + literal("*" * 14) + Person.id_last4 + literal("）")
     members = (select(key.label("household"), Person.village_id.label("village_id"),
                       Person.name.label("name"),
-                      case((in_labour_force(), 1), else_=0).label("labour"),
-                      case((and_(in_labour_force(), employed_any()), 1), else_=0).label("employed"))
+                      case((labour, masked), else_=None).label("labour_name"),
+                      case((labour, 1), else_=0).label("labour"),
+                      case((and_(labour, employed.c.confirmed == 1), 1), else_=0)
+                      .label("employed"))
+               .outerjoin(employed, employed.c.person_id == Person.id)
                .where(has_group(RELOCATED), scope.where(Person.village_id))
                .subquery())
     grouped = (select(members.c.household, func.min(members.c.village_id).label("village_id"),
                       func.count().label("members"), func.sum(members.c.labour).label("labour"),
                       func.sum(members.c.employed).label("employed"),
-                      func.aggregate_strings(members.c.name, "、").label("names"))
+                      func.aggregate_strings(members.c.name, "、").label("names"),
+                      func.aggregate_strings(members.c.labour_name, "、").label("labour_names"))
                .group_by(members.c.household).subquery())
     q = (select(grouped.c.household, grouped.c.village_id, Village.name, grouped.c.members,
-                grouped.c.labour, grouped.c.employed, grouped.c.names)
+                grouped.c.labour, grouped.c.employed, grouped.c.names, grouped.c.labour_names)
          .join(Village, Village.id == grouped.c.village_id).order_by(grouped.c.household))
-    return [Household(h, v, village, n, int(lab), int(emp), who or "")
-            for h, v, village, n, lab, emp, who in session.execute(q)]
+    return [Household(h, v, village, n, int(lab), int(emp), who or "", lab_who or "")
+            for h, v, village, n, lab, emp, who, lab_who in session.execute(q)]
 
 
 @dataclass(frozen=True)
@@ -381,11 +503,14 @@ class Graduates:
 
 
 def graduates(session: Session, scope: Scope, today: date) -> Graduates:
-    """Persons who left a university (graduate_left_school), employed or not."""
+    """Persons who left a university (graduate_left_school), employed this month or not."""
     cutoff = add_months(today, -GRADUATE_WAIT_MONTHS)
-    employed = employed_any()
-    q = (select(func.count(), _count_if(employed), _count_if(~employed),
-                _count_if(and_(~employed, Person.graduate_left_school <= cutoff)))
+    employed_now = employed_in(month_index(today))
+    employed = employed_now.c.confirmed == 1
+    idle = or_(employed_now.c.confirmed.is_(None), employed_now.c.confirmed == 0)
+    q = (select(func.count(), _count_if(employed), _count_if(idle),
+                _count_if(and_(idle, Person.graduate_left_school <= cutoff)))
+         .outerjoin(employed_now, employed_now.c.person_id == Person.id)
          .where(Person.graduate_left_school.is_not(None), scope.where(Person.village_id)))
     total, emp, unemp, long = session.execute(q).one()
     return Graduates(int(total), int(emp), int(unemp), int(long))
@@ -408,6 +533,10 @@ class Dashboard:
     labour: list[LabourRow]
     households: list[Household]
     graduates: Graduates
+    ages: WorkingAge
+    baselines: dict[int, Baseline]  # the plan's baseline by year, as the admin set them
+    trend: list[MonthEmployment]
+    registered: int  # people registered in the scope (set against the baseline's people)
     by_state: dict[str, int] = field(init=False)
     by_type: dict[str, int] = field(init=False)
 
@@ -433,6 +562,11 @@ class Dashboard:
         return sum(getattr(r, what) for r in self.labour)
 
     @property
+    def baseline(self) -> Baseline | None:
+        """This year's plan baseline, if the admin set one."""
+        return self.baselines.get(self.now.year)
+
+    @property
     def needy_households(self) -> list[Household]:
         return [h for h in self.households if h.needs_work]
 
@@ -445,12 +579,23 @@ class Dashboard:
         return [v for v in self.villages if v.graduate_posts == 0]
 
 
+def registered_people(session: Session, scope: Scope) -> int:
+    return int(session.scalar(select(func.count()).select_from(Person)
+                              .where(scope.where(Person.village_id))) or 0)
+
+
 def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     today = now.date()
+    ages = working_age(session)
     return Dashboard(
         scope=scope, now=now, villages=graduate_posts(session, scope),
         by_type_state=claims_by_type_and_state(session, scope),
         months=month_range(money_by_month(session, scope), today),
         by_village=money_by_village(session, scope), overdue=overdue_steps(session, scope, now),
-        ending=contracts_ending(session, scope, today), labour=labour_force(session, scope),
-        households=relocated_households(session, scope), graduates=graduates(session, scope, today))
+        ending=contracts_ending(session, scope, today),
+        labour=labour_force(session, scope, ages, today),
+        households=relocated_households(session, scope, ages, today),
+        graduates=graduates(session, scope, today), ages=ages,
+        baselines={b.year: b for b in baselines(session)},
+        trend=employment_by_month(session, scope, ages, today),
+        registered=registered_people(session, scope))

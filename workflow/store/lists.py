@@ -406,6 +406,7 @@ class _Filer:
         values = person_values(self.db, PersonInput(
             name=row.name, id_number=row.id_number, village_id=person.village_id,
             target_groups=tuple(row.target_groups), labour_capacity=row.labour_capacity,
+            labour_force_override=row.labour_force_override,
             phone=row.phone, household_no=row.household_no, bank_account=row.bank_account,
             registered_by_org_id=self.claimant.id), row.id_number, row.bank_account, row.name)
         values["created_at"] = self.now

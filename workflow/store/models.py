@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -90,6 +91,9 @@ class Person(Base):
     bank_last4: Mapped[str | None] = mapped_column(String(4))
     target_groups: Mapped[str] = mapped_column(String(80), default="")  # comma-separated codes
     labour_capacity: Mapped[str] = mapped_column(String(10), default="full")
+    # Counted as labour force although outside the working-age range (see workflow.labour).
+    labour_force_override: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                        server_default=false())
     graduate_left_school: Mapped[date | None] = mapped_column(Date)
     # The organisation that registered the person: agents see the people they registered
     # or filed claims for, and nobody else.
@@ -113,7 +117,7 @@ class User(Base):
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     # Sign-in throttling: consecutive failures, and until when the account is locked.
-    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    failed_logins: Mapped[int] = mapped_column(Integer, default=0, server_default=false())
     locked_until: Mapped[datetime | None] = mapped_column(DateTime)
     language: Mapped[str] = mapped_column(String(10), default="zh_CN", server_default="zh_CN")
     email: Mapped[str | None] = mapped_column(String(120))  # notices are e-mailed here
@@ -336,6 +340,7 @@ class IdempotencyRecord(Base):
     __table_args__ = (UniqueConstraint("org_id", "key", name="uq_idempotency_record_org_key"),)
 
 from . import documents_model as _documents_model  # noqa: E402,F401  (registers the document table)
+from . import labour_models as _labour_models  # noqa: E402,F401  (registers the plan baseline)
 from . import org_models as _org_models  # noqa: E402,F401  (registers the register's history)
 from . import payout_models as _payout_models  # noqa: E402,F401  (registers the payout tables)
 from . import policy_models as _policy_models  # noqa: E402,F401  (registers the policy versions)

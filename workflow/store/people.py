@@ -17,7 +17,8 @@ from ..identity import (
     normalise_id_number,
     sex,
 )
-from ..states import LabourCapacity, OrgKind, TargetGroup
+from ..labour import check_capacity
+from ..states import OrgKind, TargetGroup
 from .db import Database
 from .models import Organisation, Person, Village
 
@@ -29,6 +30,7 @@ class PersonInput:
     village_id: int
     target_groups: tuple[str, ...] = ()
     labour_capacity: str = "full"
+    labour_force_override: bool = False  # labour force although outside the working-age range
     phone: str | None = None
     household_no: str | None = None
     bank_account: str | None = None
@@ -53,6 +55,7 @@ def person_values(db: Database, data: PersonInput, id_number: str, bank: str | N
         bank_last4=bank[-4:] if bank else None,
         target_groups=",".join(sorted(set(data.target_groups))),
         labour_capacity=data.labour_capacity,
+        labour_force_override=data.labour_force_override,
         graduate_left_school=data.graduate_left_school,
         registered_by_org_id=data.registered_by_org_id,
         created_at=db.clock.now(),
@@ -74,9 +77,7 @@ def create_person(session: Session, db: Database, data: PersonInput) -> Person:
         if group not in TargetGroup.__members__.values():
             raise ValidationFailed("validation.target_group", f"未知的帮扶对象类别“{group}”",
                                    field="target_groups")
-    if data.labour_capacity not in LabourCapacity.__members__.values():
-        raise ValidationFailed("validation.labour_capacity", "劳动力类型须为全劳力、弱劳力或半劳力",
-                               field="labour_capacity")
+    check_capacity(data.labour_capacity)
     if session.get(Village, data.village_id) is None:
         raise ValidationFailed("validation.village", "行政村不存在", field="village_id")
     if existing := find_person(session, db, id_number):

@@ -1,0 +1,82 @@
+"""The admin's labour-force data: the plan's baseline per year and the working-age range."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
+from litestar.di import NamedDependency
+from litestar.params import FromQuery
+from litestar.response import Redirect, Template
+
+from workflow.errors import DomainError
+from workflow.roles import Role
+from workflow.store import labour
+from workflow.store.db import Database
+from workflow.store.sessions import SignedIn
+
+from ..i18n import N_
+from .cases import FORM, _ctx
+from .guard import require
+
+DONE = {"baseline": N_("规划基数已保存，统计页面的就业率随之更新。"),
+        "ages": N_("劳动年龄已保存，统计页面按新范围计算劳动力。")}
+FIX_MARKED = N_("请更正标出的项目；未保存任何更改。")
+
+
+def _one(data: dict[str, Any], key: str) -> str:
+    value = data.get(key)
+    if isinstance(value, list):
+        value = value[0] if value else ""
+    return "" if value is None else str(value).strip()
+
+
+class BaselineController(Controller):
+    path = "/admin/baseline"
+    include_in_schema = False
+
+    @get("/", sync_to_thread=True)
+    def page(self, request: Request[Any, Any, Any], state: State,
+             who: NamedDependency[SignedIn], done: FromQuery[str | None] = None) -> Template:
+        require(who, Role.ADMIN)
+        return _page(request, state.db, who, done=DONE.get(done or ""))
+
+    @post("/", sync_to_thread=True, status_code=303)
+    def save(self, request: Request[Any, Any, Any], state: State, who: NamedDependency[SignedIn],
+             data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+        require(who, Role.ADMIN)
+        typed = {k: _one(data, k) for k in ("year", "low_income_people", "labour_force")}
+        try:
+            labour.set_baseline(state.db, who.actor, typed["year"], typed["low_income_people"],
+                                typed["labour_force"])
+        except DomainError as exc:
+            return _page(request, state.db, who, exc, typed)
+        return Redirect("/admin/baseline?done=baseline", status_code=303)
+
+    @post("/ages", sync_to_thread=True, status_code=303)
+    def ages(self, request: Request[Any, Any, Any], state: State, who: NamedDependency[SignedIn],
+             data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+        require(who, Role.ADMIN)
+        typed = {k: _one(data, k) for k in ("min_age", "max_age")}
+        try:
+            labour.set_working_age(state.db, who.actor, typed["min_age"], typed["max_age"])
+        except DomainError as exc:
+            return _page(request, state.db, who, exc, typed)
+        return Redirect("/admin/baseline?done=ages#ages", status_code=303)
+
+
+def _page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
+          failure: DomainError | None = None, typed: dict[str, str] | None = None,
+          done: str | None = None) -> Template:
+    with db.sessions() as session:
+        rows = labour.baselines(session)
+        ages = labour.working_age(session)
+    field = failure.details.get("field") if failure else None
+    return Template("admin_baseline.html", status_code=failure.status if failure else 200,
+                    context=_ctx(request, who, {
+                        "rows": rows, "ages": ages, "limits": labour.AGE_LIMITS,
+                        "year": db.clock.now().year, "typed": typed or {}, "done": done,
+                        "error": FIX_MARKED if failure else None,
+                        "errors": {str(field): failure.message} if failure and field else {},
+                        "failure": failure.message if failure and not field else None}))
