@@ -11,9 +11,24 @@ from .dates import max_term_end
 
 
 @dataclass(frozen=True)
+class PayoutLineRef:
+    """The payout batch line a ``pay`` step is taken for, with the bank's reference.
+
+    Only the payout service builds one, after taking the pending line in the same
+    transaction; no page, inbox button or API request can hand one in, so the money moves
+    only through a batch (issue 10, section 7)."""
+
+    line_id: int
+    claim_id: int
+    batch_reference: str
+    bank_reference: str
+
+
+@dataclass(frozen=True)
 class GuardContext:
     now: datetime
     comment: str | None = None
+    payout_line: PayoutLineRef | None = None
 
 
 @dataclass(frozen=True)
@@ -22,6 +37,9 @@ class Guard:
     check: Callable[[Any, GuardContext], bool]
     message: str
     needs_input: bool = False  # depends on what the actor types, so not known before firing
+    # The one service that can satisfy it (e.g. "payout"): pages show the step as a link to
+    # that service, never as a button of its own.
+    service: str | None = None
 
 
 def _comment_given(case: Any, ctx: GuardContext) -> bool:
@@ -49,6 +67,14 @@ def _not_renewed(case: Any, ctx: GuardContext) -> bool:
     return case.successor_id is None
 
 
+def _through_payout_line(case: Any, ctx: GuardContext) -> bool:
+    line = ctx.payout_line
+    return line is not None and line.claim_id == case.id and bool(line.bank_reference.strip())
+
+
+PAY_ONLY_THROUGH_BATCH = ("发放只能通过发放批次办理：请在“发放”页将该申请编入批次、导出银行文件，"
+                          "再凭银行流水号逐笔确认；不能在案件页、收件箱或接口中直接确认发放")
+
 GUARDS: dict[str, Guard] = {
     g.name: g
     for g in (
@@ -58,6 +84,8 @@ GUARDS: dict[str, Guard] = {
         Guard("term_ended", _term_ended, "协议期限尚未届满"),
         Guard("term_at_most_one_year", _term_at_most_one_year, "协议每次签订期限不得超过1年"),
         Guard("not_renewed", _not_renewed, "该协议已续签，不能重复续签"),
+        Guard("through_payout_line", _through_payout_line, PAY_ONLY_THROUGH_BATCH,
+              service="payout"),
     )
 }
 

@@ -164,11 +164,15 @@ def _case_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, cla
                                        .order_by(ClaimHistory.id)))
         evidence = list_evidence(session, claim_id)
         claimant = session.get(Organisation, claim.claimant_org_id)
-    actions = engine.available(CLAIM, claim, who.actor, now)
+    steps = engine.available(CLAIM, claim, who.actor, now)
+    # A step that only a service takes (``pay``: the payout batch) is a link there, not a button.
+    actions = [s for s in steps if engine.service_of(s) is None]
+    elsewhere = {service for s in steps if (service := engine.service_of(s))}
     return Template("claim.html", status_code=status, context=_ctx(request, who, {
         "claim": claim, "person": claim.person, "claimant": claimant,
         "id_masked": mask(db.vault.decrypt(claim.person.id_number_enc)),
         "history": history, "evidence": evidence, "actions": actions, "now": now,
+        "elsewhere": elsewhere,
         "error": error, "done": request.query_params.get("done"),
         "subsidy_label": SUBSIDY_LABELS.get(claim.subsidy_type, claim.subsidy_type)}))
 
