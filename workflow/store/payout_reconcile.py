@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
 from ..errors import InvalidTransition, NotFound, ValidationFailed
 from ..roles import Actor
@@ -135,7 +136,7 @@ def decide(db: Database, actor: Actor, batch_id: int, line_id: int, decision: st
         return s.get_one(PayoutLine, line_id)
 
 
-def _accept_bank_amount(s: Any, db: Database, actor: Actor, line: PayoutLine,
+def _accept_bank_amount(s: Session, db: Database, actor: Actor, line: PayoutLine,
                         bank_reference: str, paid_on: date | None,
                         decided: dict[str, Any]) -> None:
     paid = line.bank_amount
@@ -152,7 +153,7 @@ def _accept_bank_amount(s: Any, db: Database, actor: Actor, line: PayoutLine,
         PayoutLine.id == line.id, PayoutLine.status == "pending",
         PayoutLine.decided_at.is_(None)).values(**decided).execution_options(
         synchronize_session=False))
-    if took.rowcount != 1:
+    if took.rowcount != 1:  # type: ignore[attr-defined]
         raise InvalidTransition("payout.line_not_flagged", "该笔没有待处理的对账差异，或已处理")
     s.refresh(line)
     difference = line.amount - paid
