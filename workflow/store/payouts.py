@@ -1,9 +1,13 @@
 """Payout batches: finance turns approved claims into payments, each claim paid exactly once.
 
-Double payment is refused three times over: the claim's ``pay`` step only leaves
-``hr_reviewed`` once (state); ``payout_line.paid_claim_id`` is UNIQUE (constraint); and each
-line is confirmed in its own transaction with the claim's step, so a confirmation that dies
-half-way is simply run again (lines already paid are skipped).
+Money moves only here: the claim's ``pay`` step is guarded by the batch line it is taken for
+(``through_payout_line``), which only ``pay_line`` hands the engine, so no page, inbox button,
+API call or plain ``transition`` pays a claim outside a batch. Double payment is refused
+three times over: the claim's ``pay`` step only leaves ``hr_reviewed`` once (state);
+``payout_line.paid_claim_id`` is UNIQUE (constraint); and each line is confirmed in its own
+transaction with the claim's step, so a confirmation that dies half-way is simply run again
+(lines already paid are skipped). A line the bank's return file disagrees with waits for
+finance's decision (``payout_reconcile``).
 """
 
 from __future__ import annotations
