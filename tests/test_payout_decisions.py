@@ -231,3 +231,15 @@ def test_concurrent_decisions_pay_a_flagged_line_once(db, c):
         steps = s.scalar(select(func.count()).select_from(ClaimHistory).where(
             ClaimHistory.claim_id == short, ClaimHistory.trigger == "pay"))
     assert steps == (1 if state_of(db, short) == "finance_paid" else 0)
+
+
+def test_a_bank_paying_more_than_was_due_cannot_be_accepted_as_paid(db, c):
+    batch_id, (over, _) = batch_of(db, c, {"扎西": "800", "卓玛": "650"})
+    finance = sign_in(db, "finance1")
+    upload(finance, batch_id, return_file(finance, batch_id, {str(over): "8000.00"}))
+    line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == over)
+    assert line.awaiting_decision
+    r = finance.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{line.id}/decide",
+                       {"decision": "bank_amount", "note": "核实", "paid_on": "2026-11-20"})
+    assert r.status_code == 409 and "多于应付" in r.text
+    assert state_of(db, over) == "hr_reviewed" and pay_steps(db, over) == []

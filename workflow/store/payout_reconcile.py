@@ -143,6 +143,10 @@ def _accept_bank_amount(s: Session, db: Database, actor: Actor, line: PayoutLine
     if paid is None or paid <= 0:
         raise InvalidTransition("payout.bank_amount_unusable",
                                 "银行回单金额为零或无法识别，不能按实付确认，只能退回待发放")
+    if paid > line.amount:  # more than was approved is never confirmed as this claim's payment
+        raise InvalidTransition("payout.bank_paid_more",
+                                f"银行回单金额 {paid:.2f} 元多于应付 {line.amount:.2f} 元，不能按实付确认；"
+                                "请与银行核实追回多付款项，并将该笔退回待发放")
     bank_reference = (bank_reference or line.bank_serial or "").strip()
     if not bank_reference:
         raise ValidationFailed("validation.required", "请填写银行流水号", field="bank_reference")
