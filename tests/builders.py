@@ -93,11 +93,15 @@ def claim_in(db: Database, c: County, state: str) -> Claim:
         "submitted": [],
         "village_verified": [("verify", c.verifier)],
         "hr_reviewed": [("verify", c.verifier), ("approve", c.hr)],
-        "finance_paid": [("verify", c.verifier), ("approve", c.hr), ("pay", c.finance)],
+        "finance_paid": [("verify", c.verifier), ("approve", c.hr)],
         "returned": [("return", c.verifier)],
     }[state]
     for trigger, actor in path:
         claim = transition(db, "claim", claim.id, trigger, actor, comment="请补充材料")
+    if state == "finance_paid":  # money moves only through a payout batch
+        from .builders_payouts import pay_through_batch
+
+        claim = pay_through_batch(db, c.finance, claim.id)
     return claim
 
 

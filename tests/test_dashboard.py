@@ -34,6 +34,7 @@ from workflow.store.models import (
 from workflow.store.transitions import transition
 
 from .builders import county, export_claim, person
+from .builders_payouts import pay_through_batch
 from .page_support import sign_in
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
@@ -286,7 +287,7 @@ def test_steps_land_in_their_months_and_late_corrections_are_overdue(db: Databas
     transition(db, "claim", paid.id, "verify", c.verifier)
     transition(db, "claim", paid.id, "approve", c.hr)
     clock.current = datetime(2026, 10, 9, 10, 0)
-    transition(db, "claim", paid.id, "pay", c.finance)
+    pay_through_batch(db, c.finance, paid.id)
     late = export_claim(db, c, person(db, c.other_village))
     transition(db, "claim", late.id, "return", c.other_verifier, comment="请补充材料")
     idle = person(db, c.village, groups=("poverty_alleviated", "relocated"), name="扎西")

@@ -18,6 +18,7 @@ from workflow import engine
 from workflow.calendar import WorkCalendar
 from workflow.diagram import all_diagrams, mermaid
 from workflow.errors import InvalidTransition, TransitionRefused
+from workflow.guards import PayoutLineRef
 from workflow.machines import (
     CLAIM,
     CONTRACT,
@@ -80,6 +81,10 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, str | None]] = {
     ("contract", "record_insurance", "active"): ("hr", None),
 }
 
+# Steps that no page, inbox or API may take: only the payout service, confirming a batch line
+# with the bank's reference, hands the engine what their guard asks for.
+BATCH_ONLY = {("claim", "pay", "hr_reviewed")}
+
 TERMINAL = {
     "claim": {"finance_paid", "rejected", "withdrawn", "expired"},
     "contract": {"expired", "terminated", "rejected"},
@@ -93,6 +98,7 @@ ORG = 1
 def permissive_case(state: str, **overrides: Any) -> SimpleNamespace:
     """A case on which every guard passes and nobody in the matrix has acted yet."""
     values: dict[str, Any] = dict(
+        id=1,
         state=state,
         village_id=VILLAGE,
         claimant_org_id=ORG,
@@ -114,6 +120,12 @@ def actor(user_id: int = 77, *roles: Role, villages: tuple[int, ...] = (VILLAGE,
           org: int | None = ORG) -> Actor:
     return Actor(user_id=user_id, roles=frozenset(roles), village_ids=frozenset(villages),
                  org_id=org)
+
+
+def line_for(case: Any, bank_reference: str = "YH20261128001") -> PayoutLineRef:
+    """What the payout service hands the engine for the batch line it has taken."""
+    return PayoutLineRef(line_id=9, claim_id=case.id, batch_reference="FK2026-0001",
+                         bank_reference=bank_reference)
 
 
 def codes_of(fn: Any) -> str:
@@ -154,6 +166,12 @@ def test_matrix(wf_name: str, state: str, trigger: str, role: Role) -> None:
         code = codes_of(lambda: engine.fire(wf, case, trigger, who, NOW, "意见"))
         assert code == "transition.not_your_role"
         assert case.state == state
+    elif (wf_name, trigger, state) in BATCH_ONLY:
+        code = codes_of(lambda: engine.fire(wf, case, trigger, who, NOW, "意见"))
+        assert code == "transition.guard_failed.through_payout_line"
+        assert case.state == state
+        t = engine.fire(wf, case, trigger, who, NOW, "意见", payout_line=line_for(case))
+        assert (case.state, t.to_state) == (expected[1], expected[1])
     else:
         step = engine.check(wf, case, trigger, who, NOW, "意见")
         assert step.role is role
@@ -185,7 +203,7 @@ def test_admin_takes_no_step_and_an_all_roles_actor_takes_every_row() -> None:
             wf, permissive_case(source), trigger, actor(77, Role.ADMIN), NOW, "x"
         )) == "transition.not_your_role"
         case = permissive_case(source)
-        engine.fire(wf, case, trigger, actor(77, *Role), NOW, "x")
+        engine.fire(wf, case, trigger, actor(77, *Role), NOW, "x", payout_line=line_for(case))
         assert case.state == (dest or source)
 
 
@@ -231,7 +249,8 @@ def test_agent_of_another_organisation_is_refused() -> None:
 def test_hr_and_finance_are_not_scoped_to_a_village() -> None:
     case = permissive_case("village_verified", village_id=9, claimant_org_id=9)
     engine.fire(CLAIM, case, "approve", actor(77, Role.HR, villages=(), org=None), NOW)
-    engine.fire(CLAIM, case, "pay", actor(78, Role.FINANCE, villages=(), org=None), NOW)
+    engine.fire(CLAIM, case, "pay", actor(78, Role.FINANCE, villages=(), org=None), NOW,
+                payout_line=line_for(case))
     assert case.state == "finance_paid"
 
 
@@ -257,9 +276,10 @@ def test_reviewer_with_finance_role_cannot_pay() -> None:
     case = permissive_case("village_verified", reviewed_by=None)
     engine.fire(CLAIM, case, "approve", both, NOW)
     assert case.reviewed_by == 5
-    assert codes_of(lambda: engine.fire(CLAIM, case, "pay", both, NOW)) \
+    assert codes_of(lambda: engine.fire(CLAIM, case, "pay", both, NOW,
+                                        payout_line=line_for(case))) \
         == "transition.separation_of_duties"
-    engine.fire(CLAIM, case, "pay", actor(6, Role.FINANCE), NOW)
+    engine.fire(CLAIM, case, "pay", actor(6, Role.FINANCE), NOW, payout_line=line_for(case))
     assert (case.state, case.paid_by) == ("finance_paid", 6)
 
 
@@ -269,7 +289,8 @@ def test_verifier_with_finance_role_cannot_pay() -> None:
     case = permissive_case("submitted", verified_by=None, reviewed_by=None)
     engine.fire(CLAIM, case, "verify", both, NOW)
     engine.fire(CLAIM, case, "approve", actor(6, Role.HR), NOW)
-    assert codes_of(lambda: engine.fire(CLAIM, case, "pay", both, NOW)) \
+    assert codes_of(lambda: engine.fire(CLAIM, case, "pay", both, NOW,
+                                        payout_line=line_for(case))) \
         == "transition.separation_of_duties"
 
 
@@ -435,7 +456,8 @@ def test_fire_sets_each_deadline_and_clears_it_at_the_end() -> None:
     # approved: 15 working days after Mon 2026-10-12 → Mon 2026-11-02
     engine.fire(CLAIM, case, "approve", actor(4, Role.HR), datetime(2026, 10, 12, 11))
     assert case.due_at == datetime(2026, 11, 2, 23, 59, 59)
-    engine.fire(CLAIM, case, "pay", actor(5, Role.FINANCE), datetime(2026, 10, 13, 11))
+    engine.fire(CLAIM, case, "pay", actor(5, Role.FINANCE), datetime(2026, 10, 13, 11),
+                payout_line=line_for(case))
     assert case.due_at is None
 
 
@@ -480,6 +502,28 @@ def test_available_lists_the_buttons() -> None:
         == {"withdraw", "resubmit", "expire"}
     assert _buttons(CLAIM, permissive_case("finance_paid"), actor(77, *Role)) == set()
     assert _buttons(CLAIM, permissive_case("returned"), actor(77, Role.ADMIN)) == set()
+
+
+def test_pay_is_refused_without_a_batch_line_with_a_bank_reference_for_this_claim() -> None:
+    finance = actor(77, Role.FINANCE)
+    case = permissive_case("hr_reviewed", id=5)
+    other_claims_line = PayoutLineRef(9, claim_id=6, batch_reference="FK2026-0001",
+                                      bank_reference="YH1")
+    for line in (None, other_claims_line, line_for(case, bank_reference="  ")):
+        assert codes_of(lambda ln=line: engine.fire(CLAIM, case, "pay", finance, NOW,
+                                                    payout_line=ln)) \
+            == "transition.guard_failed.through_payout_line"
+        assert (case.state, case.paid_by) == ("hr_reviewed", None)
+    engine.fire(CLAIM, case, "pay", finance, NOW, payout_line=line_for(case))
+    assert (case.state, case.paid_by) == ("finance_paid", 77)
+
+
+def test_a_step_only_a_service_takes_is_listed_but_named_as_that_services() -> None:
+    """The case page shows finance a link to the payout batches, never a pay button."""
+    [pay] = engine.available(CLAIM, permissive_case("hr_reviewed"), actor(77, Role.FINANCE), NOW)
+    assert (pay.trigger, engine.service_of(pay)) == ("pay", "payout")
+    assert {engine.service_of(s) for s in CLAIM.steps if s.trigger != "pay"} == {None}
+    assert {engine.service_of(s) for s in CONTRACT.steps} == {None}
 
 
 def test_available_hides_steps_whose_guards_fail() -> None:

@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from workflow.errors import InvalidTransition, TransitionRefused, ValidationFailed
-from workflow.store import payouts
+from workflow.store import payout_reconcile, payouts
 from workflow.store.claims import ClaimInput, submit_claim
 from workflow.store.inbox import Filters
 from workflow.store.models import Claim, ClaimHistory, Organisation
@@ -326,13 +326,15 @@ def test_reconciliation_flags_every_bad_line_and_corrects_nothing(db, c, fmt):
     name, content = return_file(db, c, batch.id, fmt)
     payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON, line_ids(db, batch.id)[:2])
     before = (states(db, ids), [li.status for li in payouts.get_batch(db, batch.id).lines])
-    result = payouts.reconcile(db, c.finance, batch.id, name, content)
+    result = payout_reconcile.reconcile(db, c.finance, batch.id, name, content)
     assert [m["reference"] for m in result.missing] == [str(ids[0])]
     assert [(d["reference"], d["rows"]) for d in result.duplicates] == [(str(ids[1]), [2, 3])]
     assert [(m["reference"], m["found"]) for m in result.amount_mismatches] \
         == [(str(ids[2]), Decimal("299.00"))]
     assert [u["reference"] for u in result.unknown] == ["999999"]
     assert result.matched == 3 and not result.clean  # the duplicate's two rows and the 4th
+    # the pending line with the wrong amount is held for finance's decision, nothing more
+    assert result.flagged == [line_ids(db, batch.id)[2]]
     after = (states(db, ids), [li.status for li in payouts.get_batch(db, batch.id).lines])
     assert after == before
 
@@ -344,14 +346,14 @@ def test_the_bank_saying_failed_for_a_paid_line_is_flagged(db, c):
     payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
     head, line = content.strip().split("\r\n")
     returned = f"{head},状态,银行流水号\r\n{line},失败,S1\r\n".encode()
-    result = payouts.reconcile(db, c.finance, batch.id, "r.csv", returned)
+    result = payout_reconcile.reconcile(db, c.finance, batch.id, "r.csv", returned)
     assert [m["reference"] for m in result.status_mismatches] == [str(ids[0])]
 
 
 def test_a_return_file_without_the_columns_is_refused(db, c):
     batch = payouts.create_batch(db, c.finance, approved(db, c, 1))
     with pytest.raises(ValidationFailed, match="缺少列"):
-        payouts.reconcile(db, c.finance, batch.id, "r.csv", "附言,金额\r\n1,2\r\n".encode())
+        payout_reconcile.reconcile(db, c.finance, batch.id, "r.csv", "附言,金额\r\n1,2\r\n".encode())
 
 
 # --- roster ----------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from web.pages.payouts import ROSTER_ERRORS
 from workflow.docs import layout
 from workflow.numerals import capital_yuan
 from workflow.store import documents, payouts
-from workflow.store.documents import ROSTER_FAILED, ROSTER_INTERRUPTED, verify
+from workflow.store.documents import ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED, verify
 from workflow.store.documents_model import Document
 from workflow.store.models import Organisation
 
@@ -228,4 +228,4 @@ def test_asking_without_the_csrf_token_is_refused(db, batch_id):
 
 
 def test_the_recorded_errors_are_marked_for_translation():
-    assert set(ROSTER_ERRORS) == {ROSTER_FAILED, ROSTER_INTERRUPTED}
+    assert set(ROSTER_ERRORS) == {ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED}

@@ -20,6 +20,7 @@ from hypothesis.stateful import (
 
 from workflow import engine
 from workflow.errors import DomainError, TransitionRefused
+from workflow.guards import PayoutLineRef
 from workflow.machines import CLAIM, CONTRACT, Workflow
 from workflow.roles import SYSTEM_ACTOR, Actor, Role
 
@@ -79,6 +80,7 @@ REFUSAL_CODES = {
     "transition.guard_failed.comment_given", "transition.guard_failed.due_passed",
     "transition.guard_failed.insurance_recorded", "transition.guard_failed.term_ended",
     "transition.guard_failed.term_at_most_one_year", "transition.guard_failed.not_renewed",
+    "transition.guard_failed.through_payout_line",  # pay tried outside a payout batch
 }
 
 COMMENTS = st.sampled_from([None, "", "  ", "意见"])
@@ -146,8 +148,8 @@ class WorkflowMachine(RuleBasedStateMachine):
         if buttons:
             trigger = data.draw(st.sampled_from(sorted(buttons)))
             who = data.draw(st.sampled_from(buttons[trigger]))
-            # every button shown must work
-            assert self._try(trigger, who, "按钮意见"), (trigger, who)
+            # every button shown must work (pay's is a link to the batch: it brings the line)
+            assert self._try(trigger, who, "按钮意见", via_batch=True), (trigger, who)
 
     @rule(data=st.data())
     def someone_presses_a_button(self, data: st.DataObject) -> None:
@@ -167,10 +169,12 @@ class WorkflowMachine(RuleBasedStateMachine):
             self._try(data.draw(st.sampled_from(triggers)), data.draw(st.sampled_from(actors)),
                       "意见")
 
-    def _try(self, trigger: str, who: Actor, comment: str | None) -> bool:
+    def _try(self, trigger: str, who: Actor, comment: str | None, via_batch: bool = False) -> bool:
         before = self.case.snapshot()
+        line = (PayoutLineRef(1, getattr(self.case, "id", 0), "FK2026-0001", "YH1")
+                if via_batch else None)
         try:
-            t = engine.fire(self.wf, self.case, trigger, who, self.now, comment)
+            t = engine.fire(self.wf, self.case, trigger, who, self.now, comment, payout_line=line)
         except TransitionRefused as refused:
             assert refused.code in REFUSAL_CODES, refused.code
             assert self.case.snapshot() == before, "a refused step changed the case"
@@ -250,7 +254,7 @@ class ClaimMachine(WorkflowMachine):
     edges = CLAIM_EDGES
 
     def new_case(self, submitter: int) -> Case:
-        return Case(state="submitted", village_id=1, claimant_org_id=1,
+        return Case(id=1, state="submitted", village_id=1, claimant_org_id=1,
                     submitted_by=submitter, verified_by=None, reviewed_by=None, paid_by=None,
                     due_at=datetime(2026, 10, 9, 23, 59, 59))
 

@@ -61,6 +61,7 @@ from .store.models import (
     UserVillage,
     Village,
 )
+from .store.payouts import close_batch, confirm_paid, create_batch
 from .store.people import PersonInput, create_organisation, create_person
 from .store.transitions import transition
 from .store.users import actor_for, create_token, create_user
@@ -1142,9 +1143,21 @@ class _Loader:
             yield act.at
             if act.trigger == "resubmit":
                 resubmit_claim(self.db, act.actor, claim.id, dict(claim.facts))
+            elif act.trigger == "pay":
+                self._pay(claim.id, act)
             else:
                 trigger = "return" if act.trigger == "hr_return" else act.trigger
                 transition(self.db, "claim", claim.id, trigger, act.actor, comment=act.comment)
+
+    def _pay(self, claim_id: int, act: _Act) -> None:
+        """Paid the only way money moves: a payout batch, confirmed with the bank's serial
+        number (the demo pays each such claim in a batch of its own, then closes it)."""
+        assert act.comment is not None
+        batch = create_batch(self.db, act.actor, [claim_id])
+        serial = act.comment.rsplit(" ", 1)[-1]
+        [outcome] = confirm_paid(self.db, act.actor, batch.id, serial, act.at.date())
+        assert outcome.outcome == "paid", outcome
+        close_batch(self.db, act.actor, batch.id)
 
     def _contract_case(self, plan: _ContractPlan) -> Iterator[datetime]:
         if plan.propose_at is not None:

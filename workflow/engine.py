@@ -14,7 +14,7 @@ from typing import Any
 
 from .calendar import DEFAULT_CALENDAR, WorkCalendar
 from .errors import InvalidTransition, TransitionRefused
-from .guards import GUARDS, GuardContext
+from .guards import GUARDS, GuardContext, PayoutLineRef
 from .machines import Deadline, Step, Workflow
 from .roles import Actor, Role
 from .states import STATE_LABELS
@@ -37,6 +37,7 @@ class Transition:
 def check(
     wf: Workflow, case: Any, trigger: str, actor: Actor, now: datetime,
     comment: str | None = None, *, with_input: bool = True,
+    payout_line: PayoutLineRef | None = None,
 ) -> Step:
     """The step ``actor`` may take with ``trigger`` now; raises the first reason it may not."""
     state = case.state
@@ -60,10 +61,10 @@ def check(
                 "transition.separation_of_duties",
                 "同一人不得在同一案件上办理两个环节（核实、审核、发放须由不同人员办理）",
                 trigger=trigger, conflicting_step=attr)
-    ctx = GuardContext(now=now, comment=comment)
+    ctx = GuardContext(now=now, comment=comment, payout_line=payout_line)
     for name in step.guards:
         guard = GUARDS[name]
-        if guard.needs_input and not with_input:
+        if (guard.needs_input or guard.service) and not with_input:
             continue
         if not guard.check(case, ctx):
             raise TransitionRefused(f"transition.guard_failed.{name}", guard.message_for(case),
@@ -84,10 +85,10 @@ def _check_scope(step: Step, case: Any, actor: Actor) -> None:
 def fire(
     wf: Workflow, case: Any, trigger: str, actor: Actor, now: datetime,
     comment: str | None = None, calendar: WorkCalendar = DEFAULT_CALENDAR,
-    deadlines: dict[str, Deadline] | None = None,
+    deadlines: dict[str, Deadline] | None = None, payout_line: PayoutLineRef | None = None,
 ) -> Transition:
     """Take the step on ``case`` (mutating it) and return the history row to store."""
-    step = check(wf, case, trigger, actor, now, comment)
+    step = check(wf, case, trigger, actor, now, comment, payout_line=payout_line)
     from_state = case.state
     case.state = str(case.state)  # ``transitions`` would look an Enum state up by member name
     if not wf.machine.events[trigger].trigger(case):
@@ -102,8 +103,14 @@ def fire(
                       comment.strip() if comment else None)
 
 
+def service_of(step: Step) -> str | None:
+    """The service through which alone the step is taken (``payout`` for ``pay``), if any."""
+    return next((GUARDS[g].service for g in step.guards if GUARDS[g].service), None)
+
+
 def available(wf: Workflow, case: Any, actor: Actor, now: datetime) -> list[Step]:
-    """The steps this actor may take on the case now: the buttons a page should show."""
+    """The steps this actor may take on the case now: the buttons a page should show (a step
+    with a ``service_of`` is shown as a link to that service instead)."""
     allowed = []
     for step in wf.steps_from(case.state):
         try:

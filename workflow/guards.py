@@ -11,9 +11,24 @@ from .dates import max_term_end
 
 
 @dataclass(frozen=True)
+class PayoutLineRef:
+    """The payout batch line a ``pay`` step is taken for, with the bank's reference.
+
+    Only the payout service builds one, after taking the pending line in the same
+    transaction; no page, inbox button or API request can hand one in, so the money moves
+    only through a batch (issue 10, section 7)."""
+
+    line_id: int
+    claim_id: int
+    batch_reference: str
+    bank_reference: str
+
+
+@dataclass(frozen=True)
 class GuardContext:
     now: datetime
     comment: str | None = None
+    payout_line: PayoutLineRef | None = None
 
 
 @dataclass(frozen=True)
@@ -38,6 +53,9 @@ class Guard:
     needs_input: bool = False  # depends on what the actor types, so not known before firing
     explain: Callable[[Any], str] | None = None  # the message with the case's own figures
     figures: Callable[[Any], dict[str, Any]] | None = None  # the same for programs
+    # The one service that can satisfy it (e.g. "payout"): pages show the step as a link to
+    # that service, never as a button of its own.
+    service: str | None = None
 
     def message_for(self, case: Any) -> str:
         return self.explain(case) if self.explain else self.message
@@ -93,6 +111,13 @@ def _absorption_figures(case: Any) -> dict[str, Any]:
         return {}
     return {"counted": info.count, "required": info.required, "claims": list(info.claim_ids)}
 
+def _through_payout_line(case: Any, ctx: GuardContext) -> bool:
+    line = ctx.payout_line
+    return line is not None and line.claim_id == case.id and bool(line.bank_reference.strip())
+
+
+PAY_ONLY_THROUGH_BATCH = ("发放只能通过发放批次办理：请在“发放”页将该申请编入批次、导出银行文件，"
+                          "再凭银行流水号逐笔确认；不能在案件页、收件箱或接口中直接确认发放")
 
 GUARDS: dict[str, Guard] = {
     g.name: g
@@ -105,6 +130,8 @@ GUARDS: dict[str, Guard] = {
         Guard("not_renewed", _not_renewed, "该协议已续签，不能重复续签"),
         Guard("absorption_threshold_met", _absorption_met, "吸纳目标人员人数未达到规定人数",
               explain=_absorption_short, figures=_absorption_figures),
+        Guard("through_payout_line", _through_payout_line, PAY_ONLY_THROUGH_BATCH,
+              service="payout"),
     )
 }
 

@@ -136,7 +136,10 @@ CLAIM = Workflow(
              guards=("comment_given",), not_by=_HR_HANDS_OFF),
         Step("reject", (C.VILLAGE_VERIFIED,), C.REJECTED, Role.HR, "不予批准",
              guards=("comment_given",), not_by=_HR_HANDS_OFF),
+        # Only the payout service, confirming a batch line with the bank's reference, can
+        # satisfy this guard: no page, inbox button or API pays a claim outside a batch.
         Step("pay", (C.HR_REVIEWED,), C.FINANCE_PAID, Role.FINANCE, "确认发放",
+             guards=("through_payout_line",),
              not_by=(REVIEWED_BY, VERIFIED_BY, SUBMITTED_BY), stamps=PAID_BY),
         Step("withdraw", (C.SUBMITTED, C.VILLAGE_VERIFIED, C.RETURNED), C.WITHDRAWN,
              Role.AGENT, "撤回"),

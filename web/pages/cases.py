@@ -171,7 +171,10 @@ def _case_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, cla
         supply_guard_inputs(session, "claim", claim)  # what the approve button's guards read
         basis = year_basis(session, claim)
         figures = claim_figures(session, claim.params_version_id, claim.subsidy_type)
-    actions = engine.available(CLAIM, claim, who.actor, now)
+    steps = engine.available(CLAIM, claim, who.actor, now)
+    # A step that only a service takes (``pay``: the payout batch) is a link there, not a button.
+    actions = [s for s in steps if engine.service_of(s) is None]
+    elsewhere = {service for s in steps if (service := engine.service_of(s))}
     return Template("claim.html", status_code=status, context=_ctx(request, who, {
         "claim": claim, "person": claim.person, "claimant": claimant,
         "id_masked": mask(db.vault.decrypt(claim.person.id_number_enc)),
@@ -181,6 +184,7 @@ def _case_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, cla
         "absorption": getattr(claim, "absorption", None) if who.actor.roles & COUNTY_ROLES
         else None,
         "figures": figures, "bureau_mark": BUREAU_MARK,
+        "elsewhere": elsewhere,
         "subsidy_label": SUBSIDY_LABELS.get(claim.subsidy_type, claim.subsidy_type)}))
 
 

@@ -19,9 +19,10 @@ from sqlalchemy.orm import selectinload
 
 from workflow.errors import DomainError, NotFound, ValidationFailed
 from workflow.identity import mask
+from workflow.payout_totals import batch_totals
 from workflow.roles import Role
 from workflow.states import SUBSIDY_LABELS, SubsidyType
-from workflow.store import documents, payouts
+from workflow.store import documents, payout_reconcile, payouts
 from workflow.store.db import Database
 from workflow.store.inbox import Filters, villages_of
 from workflow.store.models import Claim
@@ -41,11 +42,13 @@ BATCH_LABELS = {"open": N_("待导出"), "exported": N_("已导出"), "confirmed
 LINE_LABELS = {"pending": N_("待发放"), "paid": N_("已发放"), "failed": N_("发放失败")}
 OUTCOME_LABELS = {"paid": N_("已确认发放"), "already_paid": N_("此前已确认发放"),
                   "refused": N_("不能确认"), "not_pending": N_("该笔已标记失败"),
-                  "not_in_batch": N_("不属于此批次"), "conflict": N_("正在被他人处理")}
-# Why a roster could not be made (documents.ROSTER_FAILED, ROSTER_INTERRUPTED): the core keeps
-# them as plain text, marked here for the catalogue.
+                  "not_in_batch": N_("不属于此批次"), "conflict": N_("正在被他人处理"),
+                  "flagged": N_("对账不符，待处理")}
+DECISION_LABELS = {"bank_amount": N_("按银行实付确认，差额另行处理"), "returned": N_("退回待发放")}
+# Why a roster could not be made (documents.ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED):
+# the core keeps them as plain text, marked here for the catalogue.
 ROSTER_ERRORS = (N_("花名册生成失败，请重新生成；如再次失败，请联系系统管理员"),
-                 N_("生成中断，请重新生成"))
+                 N_("生成中断，请重新生成"), N_("批次明细已变更，此份作废，已重新生成"))
 POOL_LIMIT = 200
 
 
@@ -160,7 +163,33 @@ class PayoutController(Controller):
             payouts.mark_failed(db, who.actor, line_id, str(data.get("reason") or ""))
         except DomainError as exc:
             return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
+        _reissue_roster(request, state, who, batch_id)
         return Redirect(f"/payouts/{batch_id}?done=failed", status_code=303)
+
+    @post("/{batch_id:int}/lines/{line_id:int}/decide", sync_to_thread=True, status_code=303)
+    def decide(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
+               line_id: FromPath[int], who: NamedDependency[SignedIn],
+               data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+        """Finance's decision on a line the bank's return file disagreed with."""
+        require(who, Role.FINANCE)
+        db: Database = state.db
+        raw_date = str(data.get("paid_on") or "").strip()
+        decision = str(data.get("decision") or "")
+        try:
+            paid_on = date.fromisoformat(raw_date) if raw_date else None
+            line = payout_reconcile.decide(db, who.actor, batch_id, line_id, decision,
+                                           str(data.get("note") or ""),
+                                           str(data.get("bank_reference") or ""), paid_on)
+        except ValueError:
+            return _batch_page(request, db, who, batch_id, status=422,
+                               error=N_("请填写正确的发放日期"))
+        except NotFound:
+            raise
+        except DomainError as exc:
+            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
+        if line.status == "failed":
+            _reissue_roster(request, state, who, batch_id)
+        return Redirect(f"/payouts/{batch_id}?done=decided", status_code=303)
 
     @post("/{batch_id:int}/close", sync_to_thread=True, status_code=303)
     def close(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
@@ -187,13 +216,22 @@ class PayoutController(Controller):
             return _batch_page(request, db, who, batch_id, status=422,
                                error=N_("请选择银行回单文件"))
         try:
-            result = payouts.reconcile(db, who.actor, batch_id, upload.filename,
-                                       upload.file.read())
+            result = payout_reconcile.reconcile(db, who.actor, batch_id, upload.filename,
+                                                upload.file.read())
         except NotFound:
             raise
         except DomainError as exc:
             return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
         return _batch_page(request, db, who, batch_id, reconciliation=result)
+
+
+def _reissue_roster(request: Request[Any, Any, Any], state: State, who: SignedIn,
+                    batch_id: int) -> None:
+    """A line left the batch: its printed roster was superseded; make the new one."""
+    roster = documents.reissue_roster(state.db, who.actor, batch_id)
+    if roster is not None and roster.started:
+        state.jobs.submit(f"花名册 {roster.number}", documents.render_roster, state.db,
+                          state.files, roster.id, base_url(request))
 
 
 def _pool_page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
@@ -219,7 +257,7 @@ def _pool_page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
 def _batch_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, batch_id: int,
                 status: int = 200, error: str | None = None, done: str | None = None,
                 outcomes: list[payouts.LineOutcome] | None = None,
-                reconciliation: payouts.Reconciliation | None = None) -> Template:
+                reconciliation: payout_reconcile.Reconciliation | None = None) -> Template:
     batch = payouts.get_batch(db, batch_id)
     lines = [{"line": li, "account": mask(db.vault.decrypt(li.account_enc))}
              for li in batch.lines]
@@ -229,5 +267,8 @@ def _batch_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, ba
         "batch_labels": BATCH_LABELS, "line_labels": LINE_LABELS,
         "today": db.clock.now().date().isoformat(),
         "pending": sum(1 for li in batch.lines if li.status == "pending"),
+        "totals": batch_totals(batch.lines), "decision_labels": DECISION_LABELS,
+        "deciders": payout_reconcile.decider_names(
+            db, {li.decided_by for li in batch.lines if li.decided_by}),
         "roster": documents.roster_status(db, batch_id),
         "ready_roster": documents.ready_roster(db, batch_id)}))

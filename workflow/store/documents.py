@@ -50,6 +50,11 @@ SUBJECT_TYPES = {"approval_form": "claim", "contract": "contract", "renewal_noti
                  "rejection_notice": "claim", "payout_roster": "payout_batch"}
 CODE_BYTES = 10  # 16 base32 characters, 80 random bits
 RENEWAL_REPLY_DAYS = 7
+# Only an approved claim has an approved amount (核定金额): the form of any other says why not.
+APPROVED_STATES = frozenset({"hr_reviewed", "finance_paid"})
+UNAPPROVED_AMOUNT_NOTES = {"rejected": "不予批准，无核定金额", "withdrawn": "申请已撤回，无核定金额",
+                           "expired": "逾期未重新提交，无核定金额"}
+PENDING_AMOUNT_NOTE = "尚未审核，暂无核定金额（按规则测算 ¥{computed}，以审核结果为准）"
 
 
 @dataclass(frozen=True)
@@ -199,12 +204,22 @@ def approval_form_context(db: Database, claim_id: int) -> dict[str, Any]:
                       "policy_year": claim.policy_year, "claimant": claim.claimant.name,
                       "facts": [_fact(k, v) for k, v in claim.facts.items()],
                       "rule": claim.rule, "rule_explanation": claim.rule_explanation,
-                      "amount": claim.amount, "state": STATE_LABELS.get(claim.state, claim.state)},
+                      "amount": claim.amount if claim.state in APPROVED_STATES else None,
+                      "amount_note": _amount_note(claim),
+                      "state": STATE_LABELS.get(claim.state, claim.state)},
             "steps": _steps(history, CLAIM),
             # The figures of the claim's own parameter set, whatever the year's are now.
             "figures": claim_figures(s, claim.params_version_id, claim.subsidy_type),
             "bureau_mark": BUREAU_MARK,
         }
+
+
+def _amount_note(claim: Claim) -> str:
+    """Why the form shows no approved amount (empty for an approved claim)."""
+    if claim.state in APPROVED_STATES:
+        return ""
+    return UNAPPROVED_AMOUNT_NOTES.get(claim.state) or PENDING_AMOUNT_NOTE.format(
+        computed=f"{claim.amount:,.2f}")
 
 
 def contract_context(db: Database, contract_id: int) -> dict[str, Any]:
@@ -294,6 +309,7 @@ ROSTER = "payout_roster"
 ROSTER_STALE_AFTER = timedelta(minutes=15)  # a job still pending by then died with its server
 ROSTER_FAILED = "花名册生成失败，请重新生成；如再次失败，请联系系统管理员"
 ROSTER_INTERRUPTED = "生成中断，请重新生成"
+ROSTER_OUTDATED = "批次明细已变更，此份作废，已重新生成"
 DOCUMENTS_DIR = "documents"
 
 
@@ -357,6 +373,26 @@ def start_roster(db: Database, actor: Actor, batch_id: int) -> Roster:
     return _roster(doc, found["batch_ref"], db.clock.now(), started=found["pending"] is None)
 
 
+def supersede_rosters(s: Session, batch_id: int, now: datetime) -> None:
+    """The batch's lines changed (a line failed): every roster printed so far is superseded at
+    once (``/verify`` says so), and one still being made is dropped (it may have read the old
+    lines). The caller's transaction; ``reissue_roster`` then makes the new one."""
+    s.execute(update(Document).where(_rosters_of(batch_id), Document.content_sha256.is_not(None),
+                                     Document.superseded_at.is_(None))
+              .values(superseded_at=now).execution_options(synchronize_session=False))
+    s.execute(update(Document).where(_rosters_of(batch_id), Document.content_sha256.is_(None),
+                                     Document.error.is_(None))
+              .values(error=ROSTER_OUTDATED).execution_options(synchronize_session=False))
+
+
+def reissue_roster(db: Database, actor: Actor, batch_id: int) -> Roster | None:
+    """After the batch's lines changed: a new roster to render, if the batch had one before
+    (a batch never printed needs none)."""
+    with db.sessions() as s:
+        had = s.scalar(select(Document.id).where(_rosters_of(batch_id)).limit(1))
+    return None if had is None else start_roster(db, actor, batch_id)
+
+
 def render_roster(db: Database, files: Path, document_id: int, base_url: str = "") -> None:
     """The job: render a reserved roster from the batch's lines (failed lines left out), keep
     the PDF under ``files`` and register it. On any error the row records why, and nothing of
@@ -373,6 +409,9 @@ def render_roster(db: Database, files: Path, document_id: int, base_url: str = "
         digest = hashlib.sha256(content).hexdigest()
         kept = _keep(files, digest, content)
         with db.transaction() as s:
+            if s.scalar(select(Document.error).where(Document.id == document_id)) is not None:
+                kept.unlink(missing_ok=True)  # dropped while rendering: ``supersede_rosters``
+                return
             _register(s, doc, digest, db.clock.now(), stored=True)
     except Exception as exc:
         if kept is not None:

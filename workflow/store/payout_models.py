@@ -13,6 +13,9 @@ from .models import Base, Money
 
 BATCH_STATES = ("open", "exported", "confirmed", "closed")
 LINE_STATUSES = ("pending", "paid", "failed")
+# Finance's decisions on a flagged line: accept what the bank paid (the difference is handled
+# outside this batch), or take the line out and return the claim to the pool.
+DECISIONS = ("bank_amount", "returned")
 
 
 class PayoutBatch(Base):
@@ -62,9 +65,26 @@ class PayoutLine(Base):
     paid_by: Mapped[int | None] = mapped_column(Integer)
     failure_reason: Mapped[str | None] = mapped_column(Text)
     failed_by: Mapped[int | None] = mapped_column(Integer)
+    # What was actually paid: the amount, or what the bank paid when finance accepted a
+    # difference (``decision`` "bank_amount").
+    paid_amount: Mapped[Decimal | None] = mapped_column(Money)
+    # The bank's return file disagreed with this line (e.g. 80 paid where 800 was due): it is
+    # held for finance's decision, never confirmed by a batch-wide confirmation.
+    bank_amount: Mapped[Decimal | None] = mapped_column(Money)
+    bank_serial: Mapped[str | None] = mapped_column(String(60))
+    flag_reason: Mapped[str | None] = mapped_column(Text)
+    flagged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    decision: Mapped[str | None] = mapped_column(String(20))  # DECISIONS
+    decision_note: Mapped[str | None] = mapped_column(Text)
+    decided_by: Mapped[int | None] = mapped_column(Integer)
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
     batch: Mapped[PayoutBatch] = relationship(back_populates="lines")
+
+    @property
+    def awaiting_decision(self) -> bool:
+        return self.status == "pending" and self.flagged_at is not None and self.decided_at is None
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'paid', 'failed')", name="status"),
         CheckConstraint("(status = 'pending' AND open_claim_id = claim_id) OR "

@@ -1,15 +1,19 @@
 """Payout batches: finance turns approved claims into payments, each claim paid exactly once.
 
-Double payment is refused three times over: the claim's ``pay`` step only leaves
-``hr_reviewed`` once (state); ``payout_line.paid_claim_id`` is UNIQUE (constraint); and each
-line is confirmed in its own transaction with the claim's step, so a confirmation that dies
-half-way is simply run again (lines already paid are skipped).
+Money moves only here: the claim's ``pay`` step is guarded by the batch line it is taken for
+(``through_payout_line``), which only ``pay_line`` hands the engine, so no page, inbox button,
+API call or plain ``transition`` pays a claim outside a batch. Double payment is refused
+three times over: the claim's ``pay`` step only leaves ``hr_reviewed`` once (state);
+``payout_line.paid_claim_id`` is UNIQUE (constraint); and each line is confirmed in its own
+transaction with the claim's step, so a confirmation that dies half-way is simply run again
+(lines already paid are skipped). A line the bank's return file disagrees with waits for
+finance's decision (``payout_reconcile``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -19,10 +23,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import Conflict, InvalidTransition, NotFound, TransitionRefused, ValidationFailed
+from ..guards import PayoutLineRef
 from ..identity import mask
 from ..roles import Actor, Role
 from ..states import ClaimState
-from . import payout_files
+from . import documents, payout_files
 from .db import Database
 from .inbox import Filters, apply_filters
 from .models import Claim, Organisation, Person
@@ -37,7 +42,8 @@ ATTEMPTS = 3
 class LineOutcome:
     """What a confirmation did to one line: ``paid``, ``already_paid``, ``refused`` (the
     claim's step was refused: ``code`` says why, e.g. separation of duties), ``not_pending``
-    (the line failed earlier), ``not_in_batch`` or ``conflict`` (retry)."""
+    (the line failed earlier), ``flagged`` (the bank's return file disagreed: it waits for
+    finance's decision), ``not_in_batch`` or ``conflict`` (retry)."""
 
     line_id: int
     claim_id: int | None
@@ -46,25 +52,7 @@ class LineOutcome:
     message: str | None = None
 
 
-@dataclass
-class Reconciliation:
-    """The bank's return file against the batch; nothing is corrected, only listed."""
-
-    batch_reference: str
-    matched: int = 0
-    missing: list[dict[str, Any]] = field(default_factory=list)
-    duplicates: list[dict[str, Any]] = field(default_factory=list)
-    amount_mismatches: list[dict[str, Any]] = field(default_factory=list)
-    unknown: list[dict[str, Any]] = field(default_factory=list)
-    status_mismatches: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def clean(self) -> bool:
-        return not (self.missing or self.duplicates or self.amount_mismatches or self.unknown
-                    or self.status_mismatches)
-
-
-def _require_finance(actor: Actor) -> None:
+def require_finance(actor: Actor) -> None:
     if Role.FINANCE not in actor.roles:
         raise TransitionRefused("transition.not_your_role", "发放须由财务人员办理")
 
@@ -87,7 +75,7 @@ def last_failures(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
 def create_batch(db: Database, actor: Actor, claim_ids: Sequence[int] | None = None,
                  filters: Filters | None = None) -> PayoutBatch:
     """A batch of the given approved claims, or of every pooled claim matching ``filters``."""
-    _require_finance(actor)
+    require_finance(actor)
     if claim_ids is None and filters is None:
         raise ValidationFailed("validation.payout_selection", "请选择要发放的申请或筛选条件")
     for _ in range(ATTEMPTS):
@@ -124,20 +112,15 @@ def _create(s: Session, db: Database, actor: Actor, claim_ids: Sequence[int] | N
                         created_by=actor.user_id, created_at=now, line_count=len(claims),
                         total_amount=sum((c.amount for c in claims), Decimal("0.00")),
                         payee_totals={"payees": []})
-    totals: dict[tuple[str, int], dict[str, Any]] = {}
-    for seq, (claim, (key, enc, last4, name)) in enumerate(zip(claims, payees, strict=True), 1):
+    for seq, (claim, (_, enc, last4, name)) in enumerate(zip(claims, payees, strict=True), 1):
         assert enc is not None
-        last4 = last4 or db.vault.decrypt(enc)[-4:]
         batch.lines.append(PayoutLine(
             seq=seq, claim_id=claim.id, open_claim_id=claim.id, payee_kind=claim.payee_kind,
-            payee_name=name, account_enc=enc, account_last4=last4, amount=claim.amount,
-            status="pending", updated_at=now))
-        t = totals.setdefault(key, {"payee": name, "payee_kind": key[0], "account_last4": last4,
-                                    "lines": 0, "amount": Decimal("0.00")})
-        t["lines"] += 1
-        t["amount"] += claim.amount
-    batch.payee_totals = {"payees": [{**t, "amount": f"{t['amount']:.2f}"}
-                                     for t in totals.values()]}
+            payee_name=name, account_enc=enc, account_last4=last4 or db.vault.decrypt(enc)[-4:],
+            amount=claim.amount, status="pending", updated_at=now))
+    batch.payee_totals = _payee_totals(
+        (key, li.payee_name, li.account_last4, li.amount)
+        for li, (key, _, _, _) in zip(batch.lines, payees, strict=True))
     s.add(batch)
     s.flush()
     return batch
@@ -169,11 +152,11 @@ def get_batch(db: Database, batch_id: int) -> PayoutBatch:
 
 def bank_file(db: Database, actor: Actor, batch_id: int, fmt: str) -> bytes:
     """The bank file of the batch's pending lines, with full account numbers."""
-    _require_finance(actor)
+    require_finance(actor)
     if fmt not in payout_files.FORMATS:
         raise ValidationFailed("validation.format", "银行文件格式只能是 xlsx 或 csv", field="fmt")
     with db.transaction() as s:
-        batch = _batch(s, batch_id)
+        batch = batch_row(s, batch_id)
         if batch.state not in ("open", "exported"):
             raise InvalidTransition("payout.batch_settled", "该批次已确认或关闭，不能再导出银行文件")
         lines = s.scalars(select(PayoutLine).where(PayoutLine.batch_id == batch_id,
@@ -188,7 +171,7 @@ def bank_file(db: Database, actor: Actor, batch_id: int, fmt: str) -> bytes:
     return payout_files.write(rows, fmt, reference)
 
 
-def _batch(s: Session, batch_id: int) -> PayoutBatch:
+def batch_row(s: Session, batch_id: int) -> PayoutBatch:
     batch = s.get(PayoutBatch, batch_id)
     if batch is None:
         raise NotFound("not_found.payout_batch", "未找到该发放批次", id=batch_id)
@@ -199,12 +182,12 @@ def confirm_paid(db: Database, actor: Actor, batch_id: int, bank_reference: str,
                  line_ids: Sequence[int] | None = None) -> list[LineOutcome]:
     """Confirm the batch's lines (or the given ones) as paid: each line in its own transaction
     with its claim's ``pay`` step. Safe to run again after a crash: paid lines are skipped."""
-    _require_finance(actor)
+    require_finance(actor)
     bank_reference = (bank_reference or "").strip()
     if not bank_reference:
         raise ValidationFailed("validation.required", "请填写银行流水号", field="bank_reference")
     with db.sessions() as s:
-        batch = _batch(s, batch_id)
+        batch = batch_row(s, batch_id)
         if batch.state == "closed":
             raise InvalidTransition("payout.batch_closed", "该批次已关闭")
         in_batch = dict(s.execute(select(PayoutLine.id, PayoutLine.claim_id).where(
@@ -230,26 +213,22 @@ def _confirm_line(db: Database, actor: Actor, batch_ref: str, line_id: int, bank
             with conflicts_mapped(), db.transaction() as s:
                 # Take the line with a conditional UPDATE before reading anything: it locks the
                 # row (SQLite: the database), so a concurrent confirmation waits here and then
-                # finds the line no longer pending, instead of acting on a stale read.
+                # finds the line no longer pending, instead of acting on a stale read. A line
+                # the bank's return file disagreed with waits for finance's decision instead.
                 took = s.execute(update(PayoutLine).where(
                     PayoutLine.id == line_id, PayoutLine.status == "pending",
+                    PayoutLine.flagged_at.is_(None),
                 ).values(updated_at=db.clock.now()).execution_options(
                     synchronize_session=False))
                 line = s.get(PayoutLine, line_id)
                 assert line is not None
                 claim_id = line.claim_id
                 if took.rowcount != 1:  # type: ignore[attr-defined]
-                    if line.status == "paid":
-                        return LineOutcome(line_id, claim_id, "already_paid")
-                    return LineOutcome(line_id, claim_id, "not_pending", "payout.line_failed",
-                                       line.failure_reason)
-                claim = s.get(Claim, claim_id)
+                    return _not_taken(line)
                 try:
-                    apply(s, db, "claim", claim, "pay", actor,
-                          comment=f"{batch_ref} 第{line.seq}笔，银行流水号 {bank_reference}")
+                    pay_line(s, db, actor, line, batch_ref, bank_reference, paid_on, line.amount)
                 except TransitionRefused as exc:  # nothing was written yet
                     return LineOutcome(line_id, claim_id, "refused", exc.code, exc.message)
-                _mark_paid(line, actor, bank_reference, paid_on, db)
                 s.flush()
             return LineOutcome(line_id, claim_id, "paid")
         except (Conflict, IntegrityError):
@@ -257,33 +236,94 @@ def _confirm_line(db: Database, actor: Actor, batch_ref: str, line_id: int, bank
     return LineOutcome(line_id, claim_id, "conflict", "conflict.stale", "该笔正在被他人处理，请稍后重试")
 
 
+def _not_taken(line: PayoutLine) -> LineOutcome:
+    if line.status == "paid":
+        return LineOutcome(line.id, line.claim_id, "already_paid")
+    if line.status == "pending":
+        return LineOutcome(line.id, line.claim_id, "flagged", "payout.line_flagged",
+                           f"银行回单与该笔不符（{line.flag_reason}），须先在批次页作出处理决定")
+    return LineOutcome(line.id, line.claim_id, "not_pending", "payout.line_failed",
+                       line.failure_reason)
+
+
+def pay_line(s: Session, db: Database, actor: Actor, line: PayoutLine, batch_ref: str,
+             bank_reference: str, paid_on: date, paid_amount: Decimal,
+             note: str = "") -> None:
+    """The claim's ``pay`` step for a pending line the caller has taken in this transaction:
+    the only place that hands the step the payout line its guard asks for."""
+    claim = s.get_one(Claim, line.claim_id)
+    ref = PayoutLineRef(line.id, line.claim_id, batch_ref, bank_reference)
+    apply(s, db, "claim", claim, "pay", actor, payout_line=ref,
+          comment=f"{batch_ref} 第{line.seq}笔，银行流水号 {bank_reference}{note}")
+    _mark_paid(line, actor, bank_reference, paid_on, paid_amount, db)
+
+
 def _mark_paid(line: PayoutLine, actor: Actor, bank_reference: str, paid_on: date,
-               db: Database) -> None:
+               paid_amount: Decimal, db: Database) -> None:
     line.status, line.open_claim_id, line.paid_claim_id = "paid", None, line.claim_id
     line.bank_reference, line.paid_on, line.paid_by = bank_reference, paid_on, actor.user_id
-    line.updated_at = db.clock.now()
+    line.paid_amount, line.updated_at = paid_amount, db.clock.now()
 
 
 def mark_failed(db: Database, actor: Actor, line_id: int, reason: str) -> PayoutLine:
     """The bank returned this line: it leaves the batch, and its claim returns to the pool."""
-    _require_finance(actor)
+    require_finance(actor)
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed("validation.required", "请填写失败原因", field="reason")
     with conflicts_mapped(), db.transaction() as s:
-        # Conditional, like a confirmation: a line paid meanwhile is not turned into a failure.
-        s.execute(update(PayoutLine).where(
-            PayoutLine.id == line_id, PayoutLine.status == "pending",
-        ).values(status="failed", open_claim_id=None, failure_reason=reason,
-                 failed_by=actor.user_id, updated_at=db.clock.now()).execution_options(
-            synchronize_session=False))
-        line = s.get(PayoutLine, line_id)
-        if line is None:
-            raise NotFound("not_found.payout_line", "未找到该发放明细", id=line_id)
-        if line.status == "paid":
-            raise InvalidTransition("payout.line_paid", "该笔已确认发放，不能标记为失败")
+        line = fail_line(s, db, actor, line_id, reason)
     settle(db, line.batch_id)
     return line
+
+
+def fail_line(s: Session, db: Database, actor: Actor, line_id: int, reason: str,
+              **decided: Any) -> PayoutLine:
+    """Take a pending line out of its batch in the caller's transaction: the batch's totals
+    follow, and its printed rosters no longer match (superseded; the page makes a new one)."""
+    now = db.clock.now()
+    # Conditional, like a confirmation: a line paid meanwhile is not turned into a failure.
+    took = s.execute(update(PayoutLine).where(
+        PayoutLine.id == line_id, PayoutLine.status == "pending",
+    ).values(status="failed", open_claim_id=None, failure_reason=reason,
+             failed_by=actor.user_id, updated_at=now, **decided).execution_options(
+        synchronize_session=False))
+    line = s.get(PayoutLine, line_id)
+    if line is None:
+        raise NotFound("not_found.payout_line", "未找到该发放明细", id=line_id)
+    if took.rowcount != 1:  # type: ignore[attr-defined]
+        if line.status == "paid":
+            raise InvalidTransition("payout.line_paid", "该笔已确认发放，不能标记为失败")
+        raise InvalidTransition("payout.line_failed", "该笔已标记为发放失败")
+    s.refresh(line)
+    refresh_totals(s, line.batch_id)
+    documents.supersede_rosters(s, line.batch_id, now)
+    return line
+
+
+def refresh_totals(s: Session, batch_id: int) -> None:
+    """The batch's control totals (count, amount, per payee) over its lines still to be or
+    already paid: a failed line no longer counts."""
+    rows = s.execute(select(PayoutLine, Claim.person_id, Claim.claimant_org_id)
+                     .join(Claim, Claim.id == PayoutLine.claim_id)
+                     .where(PayoutLine.batch_id == batch_id, PayoutLine.status != "failed")
+                     .order_by(PayoutLine.seq)).all()
+    batch = batch_row(s, batch_id)
+    batch.line_count = len(rows)
+    batch.total_amount = sum((li.amount for li, _, _ in rows), Decimal("0.00"))
+    batch.payee_totals = _payee_totals(
+        (("person", person) if li.payee_kind == "person" else ("org", org), li.payee_name,
+         li.account_last4, li.amount) for li, person, org in rows)
+
+
+def _payee_totals(rows: Iterable[tuple[tuple[str, int], str, str, Decimal]]) -> dict[str, Any]:
+    totals: dict[tuple[str, int], dict[str, Any]] = {}
+    for key, name, last4, amount in rows:
+        t = totals.setdefault(key, {"payee": name, "payee_kind": key[0], "account_last4": last4,
+                                    "lines": 0, "amount": Decimal("0.00")})
+        t["lines"] += 1
+        t["amount"] += amount
+    return {"payees": [{**t, "amount": f"{t['amount']:.2f}"} for t in totals.values()]}
 
 
 def settle(db: Database, batch_id: int) -> None:
@@ -296,53 +336,13 @@ def settle(db: Database, batch_id: int) -> None:
 
 
 def close_batch(db: Database, actor: Actor, batch_id: int) -> PayoutBatch:
-    _require_finance(actor)
+    require_finance(actor)
     with db.transaction() as s:
-        batch = _batch(s, batch_id)
+        batch = batch_row(s, batch_id)
         if batch.state != "confirmed":
             raise InvalidTransition("payout.batch_not_confirmed", "批次内还有未确认的明细，不能关闭")
         batch.state, batch.closed_at = "closed", db.clock.now()
     return batch
-
-
-def reconcile(db: Database, actor: Actor, batch_id: int, filename: str,
-              content: bytes) -> Reconciliation:
-    """Match the bank's return file against the batch by 附言 (the claim number)."""
-    _require_finance(actor)
-    rows = payout_files.read_return(filename, content)
-    with db.sessions() as s:
-        batch = _batch(s, batch_id)
-        lines = {str(li.claim_id): li for li in s.scalars(
-            select(PayoutLine).where(PayoutLine.batch_id == batch_id))}
-    result = Reconciliation(batch.reference)
-    by_ref: dict[str, list[payout_files.ReturnRow]] = {}
-    for row in rows:
-        by_ref.setdefault(row.reference, []).append(row)
-    for ref, found in by_ref.items():
-        line = lines.get(ref)
-        if line is None:
-            result.unknown += [_entry(None, r) for r in found]
-            continue
-        if len(found) > 1:
-            result.duplicates.append({**_entry(line, found[0]), "rows": [r.row for r in found]})
-        for r in found:
-            if r.amount != line.amount:
-                result.amount_mismatches.append({**_entry(line, r), "found": r.amount})
-            elif (r.failed and line.status == "paid") or (not r.failed and line.status == "failed"):
-                result.status_mismatches.append({**_entry(line, r), "found": r.status})
-            else:
-                result.matched += 1
-    result.missing = [_entry(li, None) for ref, li in sorted(lines.items(), key=lambda x: x[1].seq)
-                      if ref not in by_ref]
-    return result
-
-
-def _entry(line: PayoutLine | None, row: payout_files.ReturnRow | None) -> dict[str, Any]:
-    return {"reference": row.reference if row else str(line.claim_id if line else ""),
-            "row": row.row if row else None, "line_id": line.id if line else None,
-            "seq": line.seq if line else None,
-            "payee": line.payee_name if line else (row.payee if row else ""),
-            "expected": line.amount if line else None, "status": line.status if line else None}
 
 
 def roster_lines(db: Database, batch_id: int, include_failed: bool = False) -> list[dict[str, Any]]:
@@ -356,7 +356,7 @@ def roster_lines(db: Database, batch_id: int, include_failed: bool = False) -> l
         q = q.where(PayoutLine.status != "failed")
     out = []
     with db.sessions() as s:
-        _batch(s, batch_id)
+        batch_row(s, batch_id)
         for line, person_name, id_enc, credit_code in s.execute(q):
             masked_id = (mask(db.vault.decrypt(id_enc)) if line.payee_kind == "person"
                          else mask(credit_code))

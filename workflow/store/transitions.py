@@ -20,6 +20,7 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from .. import engine
 from ..errors import Conflict, InvalidTransition, NotFound, TransitionRefused
+from ..guards import PayoutLineRef
 from ..machines import WORKFLOWS
 from ..roles import Actor
 from ..states import CLAIM_DEAD_STATES
@@ -57,13 +58,14 @@ def record(session: Session, workflow: str, case: Any, step: engine.Transition,
 
 
 def _fire(db: Database, session: Session | Connection, workflow: str, case: Any, trigger: str, actor: Actor,
-          comment: str | None) -> engine.Transition:
+          comment: str | None, payout_line: PayoutLineRef | None = None) -> engine.Transition:
     row = WORKFLOWS[workflow].step_for(trigger, str(case.state))
     if row is not None and row.guards:
         supply_guard_inputs(session, workflow, case, row.guards)
     step = engine.fire(WORKFLOWS[workflow], case, trigger, actor, db.clock.now(), comment,
                        calendar=db.calendar(session),
-                       deadlines=db.time_rules(session).deadlines[workflow])
+                       deadlines=db.time_rules(session).deadlines[workflow],
+                       payout_line=payout_line)
     if workflow == "claim" and case.state in CLAIM_DEAD_STATES:
         # A dead claim no longer holds its place against the one-per-person rules.
         case.dedupe_key = None
@@ -74,9 +76,11 @@ def _fire(db: Database, session: Session | Connection, workflow: str, case: Any,
 
 
 def apply(session: Session, db: Database, workflow: str, case: Any, trigger: str,
-          actor: Actor, comment: str | None = None) -> engine.Transition:
-    """Fire and record on an ORM row inside the caller's transaction."""
-    step = _fire(db, session, workflow, case, trigger, actor, comment)
+          actor: Actor, comment: str | None = None,
+          payout_line: PayoutLineRef | None = None) -> engine.Transition:
+    """Fire and record on an ORM row inside the caller's transaction. ``payout_line`` is
+    given only by the payout service, for the line it has taken in this transaction."""
+    step = _fire(db, session, workflow, case, trigger, actor, comment, payout_line)
     record(session, workflow, case, step, actor)
     return step
 
@@ -141,7 +145,10 @@ _STATEMENTS = {(wf, dead): _statements(wf, dead)
 
 def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: Actor, *,
                comment: str | None = None, expected_version: int | None = None) -> Any:
-    """Take one step on one case in its own transaction; returns what the case is now."""
+    """Take one step on one case in its own transaction; returns what the case is now.
+
+    Pages, the inbox and the API come through here, so ``pay`` is always refused here: it
+    carries no payout line (see ``payouts.confirm_paid``)."""
     if workflow == "contract" and trigger in ("renew", "terminate", "record_insurance"):
         return _contract_step(db, case_id, trigger, actor, comment, expected_version)
     read = _STATEMENTS[(workflow, False)][0]
