@@ -17,7 +17,6 @@ from ..roles import Actor, Role
 from ..rules import (
     ClaimantFacts,
     ClaimDraft,
-    ContractFacts,
     OtherClaim,
     PersonFacts,
     PolicyParams,
@@ -30,6 +29,7 @@ from ..states import CLAIM_DEAD_STATES, ClaimState, SubsidyType
 from .db import Database
 from .models import Claim, Contract, Organisation, PolicyYear
 from .people import get_person
+from .post_claims import contract_facts, month_workdays
 from .transitions import apply, one_step, record
 
 
@@ -65,7 +65,8 @@ def live_others(session: Session, person_id: int, claimant_id: int, subsidy_type
     return [OtherClaim(*row) for row in session.execute(q)]
 
 
-def _draft(session: Session, inp: ClaimInput, claimant: Organisation) -> ClaimDraft:
+def _draft(session: Session, db: Database, inp: ClaimInput, claimant: Organisation,
+           ) -> ClaimDraft:
     if inp.subsidy_type not in SubsidyType.__members__.values():
         raise ValidationFailed("validation.subsidy_type", f"未知的补贴类型“{inp.subsidy_type}”",
                                field="subsidy_type")
@@ -75,16 +76,17 @@ def _draft(session: Session, inp: ClaimInput, claimant: Organisation) -> ClaimDr
         row = session.get(Contract, inp.contract_id)
         if row is None:
             raise ValidationFailed("validation.contract", "协议不存在", field="contract_id")
-        contract = ContractFacts(row.id, row.person_id, row.state, row.start_date, row.end_date,
-                                 row.monthly_subsidy)
+        contract = contract_facts(row)
+    facts = facts_from_record(inp.facts)
     return ClaimDraft(
         subsidy_type=inp.subsidy_type,
         policy_year=inp.policy_year,
         person=PersonFacts(person.id, person.target_group_set),
         claimant=ClaimantFacts(claimant.id, claimant.kind, claimant.recognised,
                                claimant.first_business),
-        facts=facts_from_record(inp.facts),
+        facts=facts,
         contract=contract,
+        month_workdays=month_workdays(db.calendar(session), inp.subsidy_type, facts.month),
     )
 
 
@@ -92,7 +94,7 @@ def assess(session: Session, db: Database, inp: ClaimInput, claimant: Organisati
            extra_others: Sequence[OtherClaim] = (), exclude_id: int | None = None,
            ) -> tuple[ClaimDraft, RuleOutcome]:
     """Evaluate the plan's rules for a claim as it would be filed now, storing nothing."""
-    draft = _draft(session, inp, claimant)
+    draft = _draft(session, db, inp, claimant)
     params = load_params(session, inp.policy_year)
     others = live_others(session, inp.person_id, claimant.id, inp.subsidy_type,
                          inp.policy_year, exclude_id) + list(extra_others)

@@ -23,6 +23,7 @@ from ..errors import Conflict, InvalidTransition, NotFound, TransitionRefused
 from ..machines import WORKFLOWS
 from ..roles import Actor
 from ..states import CLAIM_DEAD_STATES
+from . import post_claims
 from .db import Database
 from .models import Claim, ClaimHistory, Contract, ContractHistory
 
@@ -135,10 +136,17 @@ _STATEMENTS = {(wf, dead): _statements(wf, dead)
 
 
 def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: Actor, *,
-               comment: str | None = None, expected_version: int | None = None) -> Any:
-    """Take one step on one case in its own transaction; returns what the case is now."""
+               comment: str | None = None, expected_version: int | None = None,
+               attendance_days: object = None) -> Any:
+    """Take one step on one case in its own transaction; returns what the case is now.
+    ``attendance_days``: the 出勤天数 a village confirms when verifying a post-subsidy claim."""
     if workflow == "contract" and trigger in ("renew", "terminate", "record_insurance"):
         return _contract_step(db, case_id, trigger, actor, comment, expected_version)
+    if workflow == "claim" and trigger in post_claims.CHECKED_STEPS \
+            and post_claims.is_post_claim(db, case_id):
+        # The post rule is evaluated again with the days on the post (在岗领补).
+        return post_claims.take_step(db, case_id, trigger, actor, comment, expected_version,
+                                     attendance_days)
     read = _STATEMENTS[(workflow, False)][0]
     # A bare connection, not a Session: nothing here needs the unit of work.
     with conflicts_mapped(), db.engine.begin() as conn:
@@ -168,7 +176,9 @@ def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: A
 
 def _contract_step(db: Database, case_id: int, trigger: str, actor: Actor, comment: str | None,
                    expected_version: int | None) -> Any:
-    """Contract steps that write more than the state: their services do it in the same step."""
+    """Contract steps that write more than the state: their services do it in the same step.
+    Termination needs its date, which only ``contracts.terminate_contract`` takes: here it is
+    refused naming the field."""
     from . import contracts
 
     if trigger == "renew":
