@@ -153,3 +153,14 @@ def test_the_claim_page_asks_the_village_for_the_days_and_shows_the_amount(db, c
     # From 8 October the contract covers all 18 working days of October (1–7 rest): in full.
     shown = village.get(page).text
     assert "800.00" in shown and "经村级核实出勤18天" in shown
+
+
+def test_the_page_for_county_officials_quotes_the_rule_the_system_computes_by():
+    from pathlib import Path
+
+    from workflow.rules.post_days import RULE_TEXT
+
+    page = (Path(__file__).resolve().parents[1] / "docs" / "post-subsidy.md").read_text()
+    assert RULE_TEXT in page
+    for amount in ("36.36", "761.90", "380.95", "650.00", "444.44", "88.89", "571.43"):
+        assert f"**{amount} 元**" in page
