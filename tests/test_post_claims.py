@@ -164,3 +164,16 @@ def test_the_page_for_county_officials_quotes_the_rule_the_system_computes_by():
     assert RULE_TEXT in page
     for amount in ("36.36", "761.90", "380.95", "650.00", "444.44", "88.89", "571.43"):
         assert f"**{amount} 元**" in page
+
+
+def test_the_printed_contract_states_the_rule_the_amount_is_computed_by(db, c, clock, tmp_path):
+    from workflow.rules.post_days import RULE_TEXT
+    from workflow.store.documents import issue
+
+    from .test_documents import flat, pdf_text
+
+    on(clock, date(2026, 3, 20))
+    cid = post_contract(db, c, date(2026, 3, 31), date(2027, 3, 30))
+    text = flat(pdf_text(issue(db, c.hr, "contract", cid).pdf, tmp_path))
+    assert flat(RULE_TEXT) in text
+    assert "月岗位补贴×实际出勤天数÷当月法定工作日天数" in text and "四舍五入到分" in text
