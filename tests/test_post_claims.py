@@ -177,3 +177,18 @@ def test_the_printed_contract_states_the_rule_the_amount_is_computed_by(db, c, c
     text = flat(pdf_text(issue(db, c.hr, "contract", cid).pdf, tmp_path))
     assert flat(RULE_TEXT) in text
     assert "月岗位补贴×实际出勤天数÷当月法定工作日天数" in text and "四舍五入到分" in text
+
+
+def test_a_claim_verified_without_days_before_this_rule_is_not_approved(db, c, clock):
+    on(clock, date(2026, 3, 20))
+    cid = post_contract(db, c, date(2026, 4, 1), date(2027, 3, 31))
+    clerk = committee_clerk(db, c)
+    on(clock, date(2026, 5, 1))
+    april = submit_claim(db, clerk, month_claim(db, cid, "2026-04"))
+    with db.transaction() as s:  # as the old verification left it: no days, the full month
+        s.get_one(Claim, april.id).state = "village_verified"
+    with pytest.raises(ValidationFailed) as refused:
+        transition(db, "claim", april.id, "approve", c.hr)
+    assert refused.value.details["field"] == "attendance_days"
+    assert transition(db, "claim", april.id, "return", c.hr, comment="请核实出勤天数").state \
+        == "returned"

@@ -73,6 +73,11 @@ def take_step(db: Database, claim_id: int, trigger: str, actor: Actor, comment: 
             facts["attendance_days"] = days
             note = f"核实出勤{days}天" + (f"；{comment.strip()}" if comment and comment.strip()
                                         else "")
+        elif facts.get("attendance_days") is None:
+            # Verified before the days were asked for (claims older than this rule).
+            raise ValidationFailed("validation.required",
+                                   "该申请未经村级核实“出勤天数”，请退回村级核实后再审核",
+                                   field="attendance_days")
         inp = ClaimInput(claim.subsidy_type, claim.person_id, claim.policy_year, facts,
                          claim.contract_id, claim.batch_ref)
         draft, outcome = assess(session, db, inp, claim.claimant, exclude_id=claim.id)
