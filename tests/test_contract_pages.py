@@ -4,7 +4,7 @@ activate, end early, renew; scope, CSRF, conflicts and the one-year rule on the 
 from __future__ import annotations
 
 import re
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import pytest
@@ -62,7 +62,8 @@ def contract_id_of(response) -> int:  # type: ignore[no-untyped-def]
     return int(match.group(1))
 
 
-def test_a_contract_goes_from_proposal_to_early_termination_in_the_browser(db, c):
+def test_a_contract_goes_from_proposal_to_early_termination_in_the_browser(db, c, clock):
+    clock.current = datetime(2026, 11, 28, 10)
     hr1, hr2, village1 = sign_in(db, "hr1"), sign_in(db, "hr2"), sign_in(db, "village1")
     r = hr1.submit("/contracts/posts/new", "/contracts/posts", {
         "village_id": c.village, "title": "护路员", "monthly_subsidy": "800", "places": "2"})
@@ -77,7 +78,7 @@ def test_a_contract_goes_from_proposal_to_early_termination_in_the_browser(db, c
         last4 = s.get(Person, pid).id_last4
     form = hr1.get(f"/contracts/new?post_id={post.id}&q={last4}").text
     assert "卓玛" in form and f"**********{last4}" in form
-    r = propose(hr1, post.id, pid, "2026-12-01", "2027-11-30")
+    r = propose(hr1, post.id, pid, "2026-11-01", "2027-10-31")
     assert r.status_code == 303
     cid = contract_id_of(r)
 
@@ -102,11 +103,26 @@ def test_a_contract_goes_from_proposal_to_early_termination_in_the_browser(db, c
     assert act(hr2, cid, db, trigger="activate").status_code == 303
     assert "履约中" in hr2.get(f"/contracts/{cid}").text
 
-    no_reason = act(hr2, cid, db, trigger="terminate", comment="  ")
+    no_reason = act(hr2, cid, db, trigger="terminate", comment="  ", terminated_on="2026-11-20")
     assert no_reason.status_code == 403 and "必须填写意见或原因" in no_reason.text
-    assert act(hr2, cid, db, trigger="terminate", comment="本人外出务工").status_code == 303
+    assert 'name="terminated_on" type="date" required max="2026-11-28" value="2026-11-28"' \
+        in hr2.get(f"/contracts/{cid}").text  # today is offered, and nothing later
+    no_date = act(hr2, cid, db, trigger="terminate", comment="本人外出务工")
+    assert no_date.status_code == 422 and "有序退岗须填写“退岗日期（最后在岗日）”" in no_date.text
+    to_come = act(hr2, cid, db, trigger="terminate", comment="本人外出务工",
+                  terminated_on="2026-11-29")
+    assert to_come.status_code == 422 and "不能晚于2026-11-28（今天）" in to_come.text
+    too_early = act(hr2, cid, db, trigger="terminate", comment="本人外出务工",
+                    terminated_on="2026-10-30")
+    assert too_early.status_code == 422 and "不能早于协议开始日期2026-11-01" in too_early.text
+    assert "履约中" in hr2.get(f"/contracts/{cid}").text
+    assert act(hr2, cid, db, trigger="terminate", comment="本人外出务工",
+               terminated_on="2026-11-20").status_code == 303
     page = hr2.get(f"/contracts/{cid}").text
     assert "已退岗" in page and "退岗原因" in page and "本人外出务工" in page
+    assert "退岗日期</dt><dd>2026-11-20" in page
+    with db.sessions() as s:
+        assert s.get(Contract, cid).terminated_on == date(2026, 11, 20)
     timeline = page.split("办理记录")[-1]
     for step in ("拟定协议", "核实通过", "审核通过", "登记意外伤害保险", "生效", "有序退岗"):
         assert step in timeline

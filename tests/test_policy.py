@@ -181,10 +181,10 @@ def test_next_years_missing_figures_are_announced_from_the_first_of_december(db,
 # --- the sweep opens the new year's post claims once it is set -------------------------------
 
 def test_the_months_of_a_new_year_open_as_soon_as_the_admin_copies_the_year(db, c, clock, admin):
-    # A month opens once it is served: in January, only a contract that ended there has a 2027
-    # month to claim (1 to 3 January).
+    # A month opens once it is over: on 2 February 2027, January (1 to 3 January on this
+    # contract) waits only for 2027's figures.
     cid = active_contract(db, c, date(2026, 11, 1), date(2027, 1, 3))
-    clock.current = datetime(2027, 1, 6, 9, 0)
+    clock.current = datetime(2027, 2, 2, 9, 0)
     run_sweep(db)
     assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-11", "2026-12"]
     view = policy.copy_year(db, admin, 2026, 2027)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
 import pytest
 
+from workflow.calendar import DEFAULT_CALENDAR
 from workflow.errors import RuleViolation, ValidationFailed
 from workflow.money import from_fen, parse_yuan, to_fen, yuan
 from workflow.rules import (
@@ -24,6 +25,7 @@ from workflow.rules import (
     evaluate,
     payee_of,
 )
+from workflow.rules.post_days import RULE_TEXT, month_bounds, prorate
 
 TODAY = date(2026, 9, 1)
 TARGET = frozenset({"poverty_alleviated"})
@@ -379,23 +381,124 @@ def test_work_for_training_none_for_a_person_who_already_had_it() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# public_welfare_post: the contract's monthly subsidy for a month it covers
+# public_welfare_post: the contract's monthly subsidy, prorated by the days on the post
+# (月岗位补贴 × 出勤天数 ÷ 当月法定工作日天数, half-up to the fen), once the month is over
 # --------------------------------------------------------------------------------------
 
 CONTRACT = ContractFacts(id=7, person_id=1, state="active", start_date=date(2026, 3, 15),
                          end_date=date(2027, 3, 14), monthly_subsidy=Decimal("800"))
+AFTER_ALL = date(2027, 6, 1)  # every month below has ended
 
 
-def _post(month: str, contract: ContractFacts | None = CONTRACT, person: int = 1) -> ClaimDraft:
-    return draft("public_welfare_post", person=person, claimant=SELF, contract=contract,
-                 month=month)
+def workdays(month: str) -> tuple[date, ...]:
+    """What the store passes in: the month's working days on China's calendar."""
+    first, last = month_bounds(month)
+    return tuple(first + timedelta(days=n) for n in range((last - first).days + 1)
+                 if DEFAULT_CALENDAR.is_workday(first + timedelta(days=n)))
 
 
-@pytest.mark.parametrize("month", ["2026-03", "2026-04", "2026-08"])
-def test_public_welfare_post_month_within_contract(month: str) -> None:
-    outcome = ok(_post(month))
-    assert outcome.amount == Decimal("800.00")
+def _post(month: str, contract: ContractFacts | None = CONTRACT, person: int = 1,
+          days: int | None = None) -> ClaimDraft:
+    d = draft("public_welfare_post", person=person, claimant=SELF, contract=contract,
+              month=month, attendance_days=days)
+    return replace(d, month_workdays=workdays(month) if "/" not in month and month[5:] <= "12"
+                   else None)
+
+
+def paid(month: str, days: int, contract: ContractFacts = CONTRACT) -> Decimal:
+    return ok(_post(month, contract, days=days), today=AFTER_ALL).amount
+
+
+def test_a_full_month_on_the_post_pays_the_monthly_subsidy() -> None:
+    assert len(workdays("2026-07")) == 23  # 31 days, 8 weekend days, no holiday
+    assert paid("2026-07", 23) == Decimal("800.00")
     assert payee_of("public_welfare_post") == "person"
+
+
+def test_days_missed_are_deducted_by_the_working_days_of_the_month() -> None:
+    assert paid("2026-07", 22) == Decimal("765.22")  # 800 × 22 ÷ 23 = 765.217… → 765.22
+    assert paid("2026-07", 11) == Decimal("382.61")  # 800 × 11 ÷ 23 = 382.608… → 382.61
+    # April 2026: 22 weekdays less Qingming (Monday 6 April) = 21.
+    assert len(workdays("2026-04")) == 21
+    assert paid("2026-04", 21) == Decimal("800.00")
+
+
+def test_a_contract_starting_31_march_pays_one_working_day_of_march() -> None:
+    start = replace(CONTRACT, start_date=date(2026, 3, 31))
+    # March 2026: 22 weekdays and no holiday; 31 March is a Tuesday, the only one covered.
+    assert len(workdays("2026-03")) == 22
+    assert paid("2026-03", 1, start) == Decimal("36.36")  # 800 × 1 ÷ 22 = 36.3636… → 36.36
+    e = invalid(_post("2026-03", start, days=2), today=AFTER_ALL)
+    assert (e.code, e.details["field"], e.details["maximum"]) == (
+        "validation.attendance_days_over_maximum", "attendance_days", 1)
+    assert "最多1天" in e.message
+
+
+def test_february_pays_against_its_own_working_days() -> None:
+    # February 2026: 20 weekdays; the Spring Festival rests 16–20 and 23 Feb; the Saturdays
+    # 14 and 28 Feb are make-up working days: 20 − 6 + 2 = 16.
+    assert len(workdays("2026-02")) == 16
+    whole_year = replace(CONTRACT, start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+    assert paid("2026-02", 16, whole_year) == Decimal("800.00")
+    assert paid("2026-02", 13, whole_year) == Decimal("650.00")  # 800 × 13 ÷ 16
+
+
+def test_the_national_day_week_is_not_counted_against_the_post_holder() -> None:
+    # October 2026: 22 weekdays; 1–7 Oct rest (weekdays 1, 2, 5, 6, 7), Saturday 10 Oct is a
+    # make-up working day: 22 − 5 + 1 = 18.
+    assert len(workdays("2026-10")) == 18
+    whole_year = replace(CONTRACT, start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
+    assert paid("2026-10", 18, whole_year) == Decimal("800.00")
+    assert paid("2026-10", 10, whole_year) == Decimal("444.44")  # 800 × 10 ÷ 18 = 444.444…
+    # From 8 Oct the contract covers every working day of October: a full month.
+    from_8th = replace(CONTRACT, start_date=date(2026, 10, 8), end_date=date(2027, 10, 7))
+    assert paid("2026-10", 18, from_8th) == Decimal("800.00")
+    # Left on 9 Oct: 8 and 9 Oct are the working days covered.
+    left = replace(whole_year, state="terminated", terminated_on=date(2026, 10, 9))
+    assert paid("2026-10", 2, left) == Decimal("88.89")  # 800 × 2 ÷ 18 = 88.888… → 88.89
+    assert invalid(_post("2026-10", left, days=3), today=AFTER_ALL).details["maximum"] == 2
+
+
+def test_a_mid_month_termination_pays_days_up_to_it_and_nothing_after() -> None:
+    # June 2026: 22 weekdays less the Dragon Boat Festival (Fri 19 June) = 21; terminated on
+    # Friday 12 June, the contract covers 1–5 and 8–12 June: 10 working days.
+    assert len(workdays("2026-06")) == 21
+    ended = replace(CONTRACT, start_date=date(2026, 1, 1), end_date=date(2026, 12, 31),
+                    state="terminated", terminated_on=date(2026, 6, 12))
+    assert paid("2026-06", 10, ended) == Decimal("380.95")  # 800 × 10 ÷ 21 = 380.952… → .95
+    assert paid("2026-05", len(workdays("2026-05")), ended) == Decimal("800.00")
+    for month in ("2026-07", "2026-12"):
+        e = refused(_post(month, ended, days=1), today=AFTER_ALL)
+        assert (e.code, e.details["terminated_on"]) == ("rule.month_after_termination",
+                                                        "2026-06-12")
+
+
+def test_no_month_is_claimed_before_it_has_ended() -> None:
+    e = refused(_post("2026-04", days=21), today=date(2026, 4, 30))
+    assert (e.code, e.details["earliest"]) == ("rule.month_not_ended", "2026-05-01")
+    assert refused(_post("2026-04"), today=date(2026, 4, 1)).code == "rule.month_not_ended"
+    assert refused(_post("2026-05"), today=date(2026, 4, 30)).code == "rule.month_not_ended"
+    assert ok(_post("2026-04", days=21), today=date(2026, 5, 1)).amount == Decimal("800.00")
+
+
+def test_before_the_village_confirms_the_days_the_claim_shows_the_most_it_can_pay() -> None:
+    # CONTRACT starts Sunday 15 March: 16–20, 23–27, 30–31 March are covered, 12 days of 22.
+    outcome = ok(_post("2026-03"), today=AFTER_ALL)
+    assert (outcome.amount, outcome.rule) == (Decimal("436.36"),
+                                              "public_welfare_post.awaiting_attendance")
+    assert "待村级核实出勤天数" in outcome.explanation
+
+
+def test_attendance_days_must_be_at_least_one() -> None:
+    e = invalid(_post("2026-04", days=0), today=AFTER_ALL)
+    assert (e.code, e.details["field"]) == ("validation.attendance_days", "attendance_days")
+
+
+def test_a_part_month_without_a_working_day_pays_nothing() -> None:
+    # Saturday 31 October 2026 is not a working day.
+    last_day = replace(CONTRACT, start_date=date(2026, 10, 31), end_date=date(2027, 10, 30))
+    assert refused(_post("2026-10", last_day), today=AFTER_ALL).code \
+        == "rule.no_working_day_in_month"
 
 
 @pytest.mark.parametrize("month", ["2026-02", "2027-04", "2025-12"])
@@ -412,7 +515,7 @@ def test_public_welfare_post_other_refusals() -> None:
         ok(_post("2026-04", replace(CONTRACT, state=state)))
     assert refused(_post("2026-04", None)).code == "rule.no_active_contract_for_month"
     assert refused(_post("2026-04", person=2)).code == "rule.no_active_contract_for_month"
-    assert refused(_post("2026-10")).code == "rule.month_not_started"
+    assert refused(_post("2026-10")).code == "rule.month_not_ended"
     e = invalid(_post("2026/04"))
     assert (e.code, e.details["field"]) == ("validation.month", "month")
     assert invalid(_post("2026-13")).code == "validation.month"
@@ -424,6 +527,15 @@ def test_public_welfare_post_one_per_contract_per_month() -> None:
     assert refused(_post("2026-04"), others).code == "rule.duplicate"
     ok(_post("2026-05"), others)
     ok(_post("2026-04", replace(CONTRACT, id=8)), others)
+
+
+def test_the_printed_rule_and_the_computation_say_the_same() -> None:
+    assert "月岗位补贴 × 实际出勤天数 ÷ 当月法定工作日天数" in RULE_TEXT
+    assert "四舍五入到分" in RULE_TEXT and "全额发放" in RULE_TEXT
+    assert prorate(Decimal("800"), 1, 22) == Decimal("36.36")
+    assert prorate(Decimal("800"), 1, 16) == Decimal("50.00")
+    assert prorate(Decimal("1000"), 1, 8) == Decimal("125.00")
+    assert prorate(Decimal("1"), 1, 8) == Decimal("0.13")  # 0.125 half-up, not to even
 
 
 # --------------------------------------------------------------------------------------

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
-from workflow.errors import Conflict, RuleViolation, TransitionRefused
+from workflow.errors import Conflict, RuleViolation, TransitionRefused, ValidationFailed
 from workflow.roles import SYSTEM_ACTOR
 from workflow.store.claims import ClaimInput, resubmit_claim, submit_claim
-from workflow.store.contracts import ContractInput, propose_contract, record_insurance, renew_contract
+from workflow.store.contracts import (
+    ContractInput,
+    propose_contract,
+    record_insurance,
+    renew_contract,
+    terminate_contract,
+)
 from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Person, Post
 from workflow.store.people import PersonInput, create_person, find_person
 from workflow.store.transitions import transition
@@ -265,12 +271,17 @@ def test_database_check_agrees_with_the_domain_on_one_year(db, start, last_ok):
                   {"d": last_ok + timedelta(days=1), "id": cid})
 
 
-def test_early_termination_keeps_its_reason_and_insurance_is_in_the_history(db):
+def test_early_termination_keeps_its_reason_and_insurance_is_in_the_history(db, clock):
+    clock.current = datetime(2026, 11, 28, 10)
     c = county(db)
     contract = _active_contract(db, c)
-    ended = transition(db, "contract", contract.id, "terminate", c.hr, comment="本人外出务工，有序退岗")
+    with pytest.raises(ValidationFailed) as undated:  # the generic step has no date to give
+        transition(db, "contract", contract.id, "terminate", c.hr, comment="本人外出务工")
+    assert undated.value.details["field"] == "terminated_on"
+    ended = terminate_contract(db, c.hr, contract.id, "本人外出务工，有序退岗",
+                               terminated_on=date(2026, 6, 12))
     assert ended.state == "terminated"
-    assert ended.end_reason == "本人外出务工，有序退岗"
+    assert (ended.end_reason, ended.terminated_on) == ("本人外出务工，有序退岗", date(2026, 6, 12))
     with db.sessions() as s:
         steps = s.execute(select(ContractHistory.trigger, ContractHistory.comment)
                           .where(ContractHistory.contract_id == contract.id)

@@ -10,10 +10,16 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from workflow.errors import RuleViolation
 from workflow.roles import Role
 from workflow.store import settings
 from workflow.store.claims import ClaimInput, submit_claim
-from workflow.store.contracts import ContractInput, propose_contract, record_insurance
+from workflow.store.contracts import (
+    ContractInput,
+    propose_contract,
+    record_insurance,
+    terminate_contract,
+)
 from workflow.store.models import (
     Claim,
     ClaimHistory,
@@ -212,14 +218,19 @@ def test_a_renewed_contract_is_not_reminded_and_reminder_days_follow_the_admin(d
 # --- monthly post-subsidy claims -------------------------------------------------------------
 
 def test_each_finished_contract_month_gets_one_claim_for_the_village_to_confirm(db, c, clock):
+    at(clock, date(2026, 11, 28))
     cid = active_contract(db, c, date(2026, 9, 15), date(2027, 9, 14), name="格桑")
     report = run_sweep(db)  # 2026-11-28: September (from the 15th) and October are over
     assert report.counts["post_claims_opened"] == 2
     claims = post_claims(db, cid)
     assert [cl.facts["month"] for cl in claims] == ["2026-09", "2026-10"]
     first = claims[0]
+    # Until the village confirms the days, the claim shows the most September can pay: of its
+    # 22 working days the contract covers 15–18, Sunday 20 (调休), 21–24 and 28–30 September
+    # (25 September is the Mid-Autumn Festival): 12 days, 800 × 12 ÷ 22 = 436.36.
     assert (first.state, first.subsidy_type, first.amount, first.submitted_by) == (
-        "submitted", "public_welfare_post", Decimal("800.00"), 0)
+        "submitted", "public_welfare_post", Decimal("436.36"), 0)
+    assert first.rule == "public_welfare_post.awaiting_attendance"
     with db.sessions() as s:
         committee = s.get(Organisation, first.claimant_org_id)
         assert (committee.kind, committee.village_id) == ("village_committee", c.village)
@@ -236,25 +247,66 @@ def test_each_finished_contract_month_gets_one_claim_for_the_village_to_confirm(
     at(clock, date(2026, 12, 1), 0)
     run_sweep(db)
     assert [cl.facts["month"] for cl in post_claims(db, cid)][-1] == "2026-11"
-    # From here the normal path: the village confirms attendance, HR approves.
+    # From here the normal path: the village confirms the days on the post, HR approves.
     claim = post_claims(db, cid)[0]
-    transition(db, "claim", claim.id, "verify", c.verifier)
-    assert transition(db, "claim", claim.id, "approve", c.hr).state == "hr_reviewed"
+    transition(db, "claim", claim.id, "verify", c.verifier, attendance_days=12)
+    approved = transition(db, "claim", claim.id, "approve", c.hr)
+    assert (approved.state, approved.amount) == ("hr_reviewed", Decimal("436.36"))
 
 
-def test_an_ended_contract_gets_its_last_part_month_then_no_more(db, c, clock):
+def test_an_ended_contract_gets_its_last_part_month_once_that_month_is_over(db, c, clock):
+    at(clock, date(2026, 11, 28))
     cid = active_contract(db, c, date(2026, 10, 1), date(2027, 3, 31))
     run_sweep(db)
-    transition(db, "contract", cid, "terminate", c.hr, comment="本人申请退岗")  # 2026-11-28
+    terminate_contract(db, c.hr, cid, "本人申请退岗", terminated_on=date(2026, 11, 20))
     at(clock, date(2026, 11, 29))
     run_sweep(db)
-    assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-10", "2026-11"]
+    assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-10"]  # November runs on
+    at(clock, date(2026, 12, 1))
+    run_sweep(db)
+    november = post_claims(db, cid)[-1]
+    # November 2026: 21 working days; 2–6, 9–13, 16–20 November are the 15 up to the 20th.
+    assert (november.facts["month"], november.amount) == ("2026-11", Decimal("571.43"))
     with db.sessions() as s:
         assert s.get(Contract, cid).subsidy_through == date(2027, 3, 31)  # done with it
     at(clock, date(2027, 2, 1))
     _year(db, 2027)
     run_sweep(db)
     assert len(post_claims(db, cid)) == 2
+
+
+def test_a_contract_ending_mid_month_waits_for_the_month_to_end(db, c, clock):
+    at(clock, date(2026, 9, 1))
+    cid = active_contract(db, c, date(2026, 1, 1), date(2026, 11, 15))
+    at(clock, date(2026, 11, 16))
+    run_sweep(db)  # expires the contract; October is claimed, November not yet
+    assert [cl.facts["month"] for cl in post_claims(db, cid)][-1] == "2026-10"
+    at(clock, date(2026, 11, 30), 23)
+    run_sweep(db)
+    assert [cl.facts["month"] for cl in post_claims(db, cid)][-1] == "2026-10"
+    at(clock, date(2026, 12, 1), 0)
+    run_sweep(db)
+    last = post_claims(db, cid)[-1]
+    # 2–6, 9–13 November: 10 of November's 21 working days, 800 × 10 ÷ 21 = 380.95.
+    assert (last.facts["month"], last.amount) == ("2026-11", Decimal("380.95"))
+
+
+def test_a_termination_recorded_late_opens_nothing_after_it(db, c, clock):
+    at(clock, date(2026, 9, 1))
+    cid = active_contract(db, c, date(2026, 9, 1), date(2027, 8, 31))
+    at(clock, date(2026, 11, 2))
+    run_sweep(db)
+    assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-09", "2026-10"]
+    # The village reports in November that the holder left on 30 September.
+    terminate_contract(db, c.hr, cid, "外出务工", terminated_on=date(2026, 9, 30))
+    at(clock, date(2026, 12, 1))
+    run_sweep(db)
+    assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-09", "2026-10"]
+    # October, opened before the termination was known, is refused when the village verifies.
+    october = post_claims(db, cid)[-1]
+    with pytest.raises(RuleViolation) as refused:
+        transition(db, "claim", october.id, "verify", c.verifier, attendance_days=5)
+    assert refused.value.code == "rule.month_after_termination"
 
 
 def test_a_month_already_claimed_by_hand_is_not_opened_again(db, c, clock):

@@ -1,6 +1,7 @@
 """The sweep over 400 simulated days: 1,000 post contracts expire on time and once, every
-renewal reminder goes once, every contract-month gets one post-subsidy claim on the day its
-service is over, and no overdue case waits unflagged; deadlines follow the official calendar."""
+renewal reminder goes once, every contract-month with a working day on the post gets one
+post-subsidy claim once its calendar month is over, and no overdue case waits unflagged;
+deadlines follow the official calendar."""
 
 from __future__ import annotations
 
@@ -83,10 +84,16 @@ def term(start: date, months: int) -> tuple[date, date]:
 
 
 def contract_months(start: date, end: date) -> list[tuple[str, date]]:
-    """Each calendar month the contract covers, with the last day it serves in it."""
+    """Each calendar month the contract covers on at least one working day, with the month's
+    last day: its claim can be opened only once the whole month is over."""
     out, first = [], date(start.year, start.month, 1)
     while first <= end:
-        out.append((month_key(first), min(add_months(first, 1) - timedelta(days=1), end)))
+        last = add_months(first, 1) - timedelta(days=1)
+        day, served = max(first, start), min(last, end)
+        while day <= served and not official_workday(day):
+            day += timedelta(days=1)
+        if day <= served:
+            out.append((month_key(first), last))
         first = add_months(first, 1)
     return out
 
@@ -233,7 +240,7 @@ def test_a_year_of_sweeps_does_everything_once_and_on_time(db, clock):
         assert notices == +expected_notices
         assert sum(w.reminders_sent for w in want.values()) > 900
 
-        # Every contract-month: one claim, opened by the first sweep after its service ended,
+        # Every contract-month: one claim, opened by the first sweep after the month ended,
         # due at the end of the fifth working day after.
         claims: dict[tuple[int, str], list[tuple[datetime, datetime]]] = defaultdict(list)
         for cid, facts, created, due in s.execute(select(Claim.contract_id, Claim.facts,
@@ -262,27 +269,29 @@ def test_claims_opened_around_national_day_are_due_by_the_official_calendar(db, 
         (date(2026, 9, 1), date(2027, 8, 31)),
     ])
     opened: dict[int, datetime] = {}
-    for day in (date(2026, 9, 29), date(2026, 9, 30), date(2026, 10, 1)):
+    for day in (date(2026, 9, 29), date(2026, 9, 30)):
         clock.current = datetime.combine(day, time(10))
         run_sweep(db)
+    with db.sessions() as s:  # September is not over: ended contracts wait for it too
+        assert s.scalar(select(func.count()).select_from(Claim)) == 0
+    clock.current = datetime(2026, 10, 1, 10)
+    run_sweep(db)
     with db.sessions() as s:
         for cid, created, due, month in s.execute(select(Claim.contract_id, Claim.created_at,
                                                          Claim.due_at, Claim.facts)):
             assert month["month"] == "2026-09"
             opened[cid] = created
             assert due == village_due(created)  # the official calendar, asked directly
-    # Opened the day after each contract ended, and on the 1st for the one still serving.
+    # Opened on 1 October for all three, however early in September the contract ended.
     assert {cid: at.date() for cid, at in opened.items()} == {
-        ends_28: date(2026, 9, 29), ends_29: date(2026, 9, 30), runs_on: date(2026, 10, 1)}
-    # 9-30 is a working day; 10-1..10-7 are the holiday, 10-10 (a Saturday) a make-up day.
-    assert sorted(village_due(at) for at in opened.values()) == [
-        datetime(2026, 10, 12, 23, 59, 59), datetime(2026, 10, 13, 23, 59, 59),
-        datetime(2026, 10, 13, 23, 59, 59)]
+        ends_28: date(2026, 10, 1), ends_29: date(2026, 10, 1), runs_on: date(2026, 10, 1)}
+    # 10-1..10-7 are the holiday, 10-10 (a Saturday) a make-up day: the 5th working day after
+    # 1 October is 13 October.
+    assert {village_due(at) for at in opened.values()} == {datetime(2026, 10, 13, 23, 59, 59)}
     assert not official_workday(date(2026, 10, 7)) and official_workday(date(2026, 10, 10))
     with db.sessions() as s:
         dues = dict(s.execute(select(Claim.contract_id, Claim.due_at)).all())
-    assert dues[ends_28] == datetime(2026, 10, 12, 23, 59, 59)
-    assert dues[ends_29] == dues[runs_on] == datetime(2026, 10, 13, 23, 59, 59)
+    assert set(dues.values()) == {datetime(2026, 10, 13, 23, 59, 59)}
 
     # Flagged only once the last day is over.
     def flagged() -> set[int]:
@@ -292,9 +301,9 @@ def test_claims_opened_around_national_day_are_due_by_the_official_calendar(db, 
     clock.current = datetime(2026, 10, 12, 23, 59, 59)
     run_sweep(db)
     assert flagged() == set()
-    clock.current = datetime(2026, 10, 13, 0, 5)
+    clock.current = datetime(2026, 10, 13, 23, 59, 59)
     run_sweep(db)
-    assert flagged() == {ends_28}
+    assert flagged() == set()
     clock.current = datetime(2026, 10, 14, 0, 5)
     run_sweep(db)
     assert flagged() == {ends_28, ends_29, runs_on}

@@ -63,6 +63,7 @@ from .store.models import (
 )
 from .store.payouts import close_batch, confirm_paid, create_batch
 from .store.people import PersonInput, create_organisation, create_person
+from .store.post_claims import month_workdays
 from .store.transitions import transition
 from .store.users import actor_for, create_token, create_user
 
@@ -1062,6 +1063,8 @@ class _Loader:
         activated = plan.act_at("activate")
         if times is None or activated is None or times[0] <= activated:
             return None
+        if self._covered(plan, month) == 0:  # no working day of the month on the post
+            return None
         person, org = plan.person, self.committees[plan.post.village.id]
         return _ClaimPlan(T.PUBLIC_WELFARE_POST, person, org, state,
                           self._acts(path, times, person, org, PWP_COMMENTS), plan, month)
@@ -1147,7 +1150,23 @@ class _Loader:
                 self._pay(claim.id, act)
             else:
                 trigger = "return" if act.trigger == "hr_return" else act.trigger
-                transition(self.db, "claim", claim.id, trigger, act.actor, comment=act.comment)
+                days = self._attendance(claim) if trigger == "verify" \
+                    and claim.subsidy_type == T.PUBLIC_WELFARE_POST else None
+                transition(self.db, "claim", claim.id, trigger, act.actor, comment=act.comment,
+                           attendance_days=days)
+
+    def _covered(self, plan: _ContractPlan, month: date) -> int:
+        workdays = month_workdays(self.time.cal, T.PUBLIC_WELFARE_POST, month_key(month))
+        return sum(plan.start <= d <= plan.last_day for d in workdays or ())
+
+    def _attendance(self, claim: _ClaimPlan) -> int:
+        """The days on the post a village confirms: mostly every working day the contract
+        covers in the month, now and then a few fewer (its own generator, so the replay's
+        order does not change the rest of the demo)."""
+        assert claim.contract is not None and claim.month is not None
+        covered = self._covered(claim.contract, claim.month)
+        missed = random.Random(f"{SEED}:{claim.person.id}:{claim.month}").choice((0, 0, 0, 1, 2))
+        return max(1, covered - missed)
 
     def _pay(self, claim_id: int, act: _Act) -> None:
         """Paid the only way money moves: a payout batch, confirmed with the bank's serial
@@ -1176,7 +1195,8 @@ class _Loader:
                 plan.successor.id = renew_contract(self.db, act.actor, plan.id).id
                 self.replay.start(self._contract_case(plan.successor))
             elif act.trigger == "terminate":
-                terminate_contract(self.db, act.actor, plan.id, act.comment)
+                terminate_contract(self.db, act.actor, plan.id, act.comment,
+                                   terminated_on=act.at.date())
             else:
                 transition(self.db, "contract", plan.id, act.trigger, act.actor,
                            comment=act.comment)

@@ -128,7 +128,8 @@ class CaseController(Controller):
             version = None
         try:
             transition(db, "claim", claim_id, trigger, who.actor,
-                       comment=data.get("comment") or None, expected_version=version)
+                       comment=data.get("comment") or None, expected_version=version,
+                       attendance_days=data.get("attendance_days"))
         except Conflict:
             return _case_page(request, db, who, claim_id, status=409,
                               error=N_("该申请已被其他人处理或修改，请查看最新状态后再操作。"))

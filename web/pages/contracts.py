@@ -26,6 +26,7 @@ from workflow.states import STATE_LABELS, TARGET_GROUP_LABELS, ContractState
 from workflow.store import notifications
 from workflow.store.contracts import (
     ContractInput,
+    latest_termination,
     propose_contract,
     record_insurance,
     renew_contract,
@@ -181,7 +182,10 @@ class ContractController(Controller):
                                            f"保单号不能超过{POLICY_NO_MAX}个字符", field="policy_no")
                 record_insurance(db, who.actor, contract_id, policy_no, version)
             elif trigger == "terminate":
-                terminate_contract(db, who.actor, contract_id, comment, version)
+                day = data.get("terminated_on") or None
+                terminate_contract(db, who.actor, contract_id, comment, version,
+                                   terminated_on=_date(day, "terminated_on", "退岗日期")
+                                   if day else None)
             elif trigger == "renew":
                 end = data.get("end_date") or None
                 successor = renew_contract(
@@ -218,6 +222,7 @@ def _contract_page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
         "reminders": reminders,
         "days_left": days_left(contract, now.date()), "soon": ENDING_SOON_DAYS,
         "renew_end": max_term_end(contract.end_date + timedelta(days=1)),
+        "latest_termination": latest_termination(contract, now.date()),
         "error": error, "done": STEP_LABELS.get(done or "") if done else None}))
 
 

@@ -29,7 +29,7 @@ from ..states import (
 LABOUR_LABELS = CAPACITY_LABELS
 FACT_FIELDS = ("destination", "employment_start", "fare", "wages_paid", "training_months",
                "course_id", "course_days", "course_end", "course_completed", "operating_normally",
-               "month")
+               "month", "attendance_days")
 
 
 class RowError(NamedTuple):
@@ -110,6 +110,9 @@ COLUMNS: tuple[Column, ...] = (
            None),
     Column("month", "补贴月份", "month", "公益性岗位补贴：在岗月份，如2026-10。", None,
            aliases=("岗位补贴月份",)),
+    Column("attendance_days", "出勤天数", "int",
+           "公益性岗位补贴：当月实际出勤天数（村级核实时确认），不超过协议期内的法定工作日天数。",
+           None, max_value=31),
     Column("contract_id", "协议编号", "int", "公益性岗位补贴：系统中的岗位协议编号。", None,
            aliases=("岗位协议编号",), max_value=2**31 - 1),
 )

@@ -32,6 +32,7 @@ class ContractFacts:
     start_date: date
     end_date: date
     monthly_subsidy: Decimal
+    terminated_on: date | None = None  # 有序退岗: the last day on the post
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,7 @@ class ClaimFacts:
     course_completed: bool = False
     operating_normally: bool = False
     month: str | None = None  # YYYY-MM, for public_welfare_post
+    attendance_days: int | None = None  # 出勤天数 in that month, confirmed by the village
 
 
 @dataclass(frozen=True)
@@ -57,6 +59,9 @@ class ClaimDraft:
     claimant: ClaimantFacts
     facts: ClaimFacts
     contract: ContractFacts | None = None
+    # public_welfare_post: the working days of the claim's month on China's calendar (with
+    # the admin's overrides), given by the store so that the rule reads no calendar itself.
+    month_workdays: tuple[date, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,7 @@ FACT_LABELS = {
     "course_completed": "是否结业",
     "operating_normally": "是否正常经营",
     "month": "补贴月份",
+    "attendance_days": "出勤天数",
 }
 
 
@@ -145,6 +151,7 @@ def facts_from_record(record: dict[str, object]) -> ClaimFacts:
         course_completed=flag("course_completed"),
         operating_normally=flag("operating_normally"),
         month=text("month"),
+        attendance_days=whole("attendance_days"),
     )
 
 

@@ -17,7 +17,6 @@ from ..guards import ABSORPTION_TYPES
 from ..roles import Actor, Role
 from ..rules import (
     ClaimDraft,
-    ContractFacts,
     OtherClaim,
     PersonFacts,
     PolicyParams,
@@ -33,6 +32,7 @@ from .models import Claim, Contract, Organisation, PolicyYear
 from .organisations import claimant_facts
 from .people import get_person
 from .policy import version_in_force
+from .post_claims import contract_facts, month_workdays
 from .transitions import apply, one_step, record
 
 
@@ -104,7 +104,7 @@ def live_others(session: Session, person_id: int, claimant_id: int, subsidy_type
     return [OtherClaim(*row) for row in session.execute(q)]
 
 
-def _draft(session: Session, inp: ClaimInput, claimant: Organisation,
+def _draft(session: Session, db: Database, inp: ClaimInput, claimant: Organisation,
            today: date) -> tuple[ClaimDraft, YearFix]:
     if inp.subsidy_type not in SubsidyType.__members__.values():
         raise ValidationFailed("validation.subsidy_type", f"未知的补贴类型“{inp.subsidy_type}”",
@@ -117,8 +117,7 @@ def _draft(session: Session, inp: ClaimInput, claimant: Organisation,
         row = session.get(Contract, inp.contract_id)
         if row is None:
             raise ValidationFailed("validation.contract", "协议不存在", field="contract_id")
-        contract = ContractFacts(row.id, row.person_id, row.state, row.start_date, row.end_date,
-                                 row.monthly_subsidy)
+        contract = contract_facts(row)
     return ClaimDraft(
         subsidy_type=inp.subsidy_type,
         policy_year=fix.year,
@@ -126,6 +125,7 @@ def _draft(session: Session, inp: ClaimInput, claimant: Organisation,
         claimant=claimant_facts(claimant),
         facts=facts,
         contract=contract,
+        month_workdays=month_workdays(db.calendar(session), inp.subsidy_type, facts.month),
     ), fix
 
 
@@ -133,7 +133,7 @@ def assess(session: Session, db: Database, inp: ClaimInput, claimant: Organisati
            extra_others: Sequence[OtherClaim] = (), exclude_id: int | None = None,
            ) -> tuple[ClaimDraft, RuleOutcome]:
     """Evaluate the plan's rules for a claim as it would be filed now, storing nothing."""
-    draft, fix = _draft(session, inp, claimant, db.clock.now().date())
+    draft, fix = _draft(session, db, inp, claimant, db.clock.now().date())
     params = load_params(session, fix.year, fix.reason)
     others = live_others(session, inp.person_id, claimant.id, inp.subsidy_type,
                          exclude_id) + list(extra_others)

@@ -109,12 +109,47 @@ def record_insurance(db: Database, actor: Actor, contract_id: int, policy_no: st
 
 
 def terminate_contract(db: Database, actor: Actor, contract_id: int, reason: str | None,
-                       expected_version: int | None = None) -> Contract:
-    """End an active contract early (有序退岗); the reason goes on the contract and in history."""
+                       expected_version: int | None = None, terminated_on: date | None = None,
+                       ) -> Contract:
+    """End an active contract early (有序退岗) as of its last day on the post; the reason goes
+    on the contract and in history, and no month after that day can be claimed."""
     with one_step(db, Contract, contract_id, expected_version) as (session, contract):
+        today = db.clock.now().date()
         apply(session, db, "contract", contract, "terminate", actor, reason)
+        contract.terminated_on = check_terminated_on(contract, terminated_on, today)
         contract.end_reason = reason.strip() if reason else None
     return contract
+
+
+def check_terminated_on(contract: Contract, day: date | None, today: date) -> date:
+    """The 退岗日期 is the last day on the post, within the term and not after today. The step
+    ends the contract now and frees its place, so a day to come would let a successor overlap
+    days still paid here: a notice (乙方提前十五日申请) is recorded when it takes effect. An
+    earlier day is allowed: villages often report a departure after it happened, and the
+    months after it are then refused even if they were already opened. A holder who leaves
+    before the start never served: the day before the start says so."""
+    label = "退岗日期（最后在岗日）"
+    if day is None:
+        raise ValidationFailed("validation.required", f"有序退岗须填写“{label}”",
+                               field="terminated_on")
+    never_served = contract.start_date - timedelta(days=1)
+    if day < never_served:
+        raise ValidationFailed("validation.terminated_on_before_start",
+                               f"“{label}”不能早于协议开始日期{contract.start_date.isoformat()}"
+                               f"（未到岗即退岗的，填开始前一日{never_served.isoformat()}）",
+                               field="terminated_on", earliest=never_served.isoformat())
+    latest = latest_termination(contract, today)
+    if day > latest:
+        raise ValidationFailed("validation.terminated_on_too_late",
+                               f"“{label}”不能晚于{latest.isoformat()}"
+                               f"（{'协议结束日期' if latest == contract.end_date else '今天'}）",
+                               field="terminated_on", latest=latest.isoformat())
+    return day
+
+
+def latest_termination(contract: Contract, today: date) -> date:
+    """The latest 退岗日期 the contract can take today (the page offers it)."""
+    return max(min(contract.end_date, today), contract.start_date - timedelta(days=1))
 
 
 def renew_contract(db: Database, actor: Actor, contract_id: int, end_date: date | None = None,

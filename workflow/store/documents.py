@@ -27,6 +27,7 @@ from ..machines import CLAIM
 from ..roles import ROLE_LABELS, Actor
 from ..rules.facts import FACT_LABELS
 from ..rules.figures import BUREAU_MARK
+from ..rules.post_days import RULE_TEXT as POST_SUBSIDY_RULE
 from ..states import (
     DESTINATION_LABELS,
     STATE_LABELS,
@@ -231,7 +232,9 @@ def contract_context(db: Database, contract_id: int) -> dict[str, Any]:
             "person": _person(db, c.person),
             "post": {"title": c.post.title, "village": village},
             "term": {"start": c.start_date, "end": c.end_date, "monthly": c.monthly_subsidy,
-                     "insurance_no": c.insurance_policy_no},
+                     "insurance_no": c.insurance_policy_no,
+                     # 第三条 prints the rule the subsidy is computed by (rules.post_days).
+                     "subsidy_rule": POST_SUBSIDY_RULE},
         }
 
 

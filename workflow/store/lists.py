@@ -43,7 +43,7 @@ from ..lists.columns import (
 from ..lists.parse import read_list
 from ..lists.result import result_workbook_bytes
 from ..roles import Actor, Role
-from ..rules import ClaimDraft, ContractFacts, OtherClaim, PersonFacts
+from ..rules import ClaimDraft, OtherClaim, PersonFacts
 from ..rules.facts import facts_from_record
 from ..states import CLAIM_DEAD_STATES, ClaimState
 from .claims import (
@@ -60,6 +60,7 @@ from .models import Claim, ClaimHistory, ClaimList, Contract, Organisation, Pers
 from .organisations import claimant_facts
 from .people import PersonInput, person_values
 from .policy import version_in_force
+from .post_claims import CONTRACT_COLUMNS, contract_facts, month_workdays
 from .transitions import _history_values
 
 MAX_ID = 2**31 - 1  # INTEGER ids (PostgreSQL int4)
@@ -226,11 +227,9 @@ class _Filer:
             Person.village_id), Person.id_number_hash, set(digests.values()))}
         known_years = all_params(s)
         contract_ids = {r.contract_id for r in rows if r.contract_id is not None}
-        contracts = {c.id: ContractFacts(c.id, c.person_id, c.state, c.start_date, c.end_date,
-                                         c.monthly_subsidy)
-                     for c in _chunked(s, select(
-                         Contract.id, Contract.person_id, Contract.state, Contract.start_date,
-                         Contract.end_date, Contract.monthly_subsidy), Contract.id, contract_ids)}
+        contracts = {c.id: contract_facts(c) for c in _chunked(
+            s, select(*CONTRACT_COLUMNS), Contract.id, contract_ids)}
+        cal = db.calendar(s)
 
         for row in rows:
             errors: list[RowError] = []
@@ -283,7 +282,8 @@ class _Filer:
             out.candidates[row.row] = Candidate(row.row, ClaimDraft(
                 subsidy_type=row.subsidy_type, policy_year=year,
                 person=PersonFacts(person_id, groups), claimant=self.claimant, facts=facts,
-                contract=contract), year_params)
+                contract=contract,
+                month_workdays=month_workdays(cal, row.subsidy_type, facts.month)), year_params)
             out.inputs[row.row] = ClaimInput(row.subsidy_type, person_id, year, row.facts,
                                              row.contract_id, self.batch_ref)
 

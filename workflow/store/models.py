@@ -253,6 +253,8 @@ class Contract(CaseMixin, Base):
     predecessor_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
     successor_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"))
     end_reason: Mapped[str | None] = mapped_column(Text)
+    # 有序退岗: the last day on the post; days after it are never paid.
+    terminated_on: Mapped[date | None] = mapped_column(Date)
     # The last day for which a monthly post-subsidy claim has been opened (the sweep's mark).
     subsidy_through: Mapped[date | None] = mapped_column(Date)
 

@@ -44,7 +44,7 @@ from sqlalchemy.orm import Session
 from ..dates import month_key
 from ..errors import DomainError
 from ..roles import SYSTEM_ACTOR, Role
-from ..rules import ClaimantFacts, ClaimDraft, ContractFacts, PersonFacts, evaluate
+from ..rules import ClaimantFacts, ClaimDraft, PersonFacts, evaluate
 from ..rules.facts import ClaimFacts
 from ..states import ClaimState, ContractState, SubsidyType
 from .claims import ClaimInput, claim_values, load_params
@@ -53,7 +53,6 @@ from .models import (
     Claim,
     ClaimHistory,
     Contract,
-    ContractHistory,
     Organisation,
     Person,
     Post,
@@ -69,6 +68,7 @@ from .notifications import (
     verifiers_of,
 )
 from .policy import version_in_force
+from .post_claims import CONTRACT_COLUMNS, contract_facts, month_workdays
 from .sweep_models import Notification, SweepEvent, SweepRun, SweepTally
 from .transitions import fire_chunk
 
@@ -489,16 +489,20 @@ def _next_month(first: date) -> date:
 
 
 def _month_periods(start: date, end: date, through: date | None, today: date) -> list[tuple[date, date]]:
-    """The contract-months after ``through`` whose service is over by ``today``: each the part
-    of a calendar month the contract covers, from ``start`` to ``end``."""
+    """The contract-months after ``through`` whose calendar month is over by ``today``: each the
+    part of a calendar month the contract covers, from ``start`` to ``end``. A month is claimed
+    only once it has ended, even when the contract ended earlier in it: the village confirms
+    the month's days on the post (出勤天数) then, as the contract says."""
+    if end < start:  # left before the first day on the post
+        return []
     begin = start if through is None else max(start, through + timedelta(days=1))
     first = date(begin.year, begin.month, 1)
     periods = []
     while first <= end:
         following = _next_month(first)
-        last = min(following - timedelta(days=1), end)
-        if last >= today:
+        if following > today:  # the month's last day is not yet past
             break
+        last = min(following - timedelta(days=1), end)
         if through is None or last > through:
             periods.append((max(first, start), last))
         first = following
@@ -506,9 +510,10 @@ def _month_periods(start: date, end: date, through: date | None, today: date) ->
 
 
 def open_post_claims(db: Database, report: SweepReport, chunk: int, hook: ChunkHook) -> None:
-    """One 公益性岗位补贴 claim per contract-month, opened when the month's service is over (on
-    the first of the next month, or the day after the contract ends), filed in the village
-    committee's name for the village to confirm attendance; from there the normal claim path."""
+    """One 公益性岗位补贴 claim per contract-month, opened on the first of the next month (never
+    before the month is over, however the contract ended), filed in the village committee's
+    name for the village to confirm the days on the post; from there the normal claim path.
+    Nothing after a termination's date (有序退岗) is opened."""
     now = db.clock.now()
     today = now.date()
     month_start = date(today.year, today.month, 1)
@@ -516,14 +521,13 @@ def open_post_claims(db: Database, report: SweepReport, chunk: int, hook: ChunkH
 
     def query(last: int) -> Any:
         through = Contract.subsidy_through
-        return (select(Contract.id, Contract.person_id, Contract.village_id, Contract.state,
-                       Contract.start_date, Contract.end_date, Contract.monthly_subsidy,
-                       Contract.subsidy_through)
+        # Only months up to the last complete one are claimable, so a contract with nothing
+        # open up to its end or up to that month has nothing to do.
+        return (select(*CONTRACT_COLUMNS, Contract.village_id, Contract.subsidy_through)
                 .where(Contract.state.in_([s.value for s in POST_CLAIM_STATES]),
-                       or_(Contract.start_date <= last_complete, Contract.end_date < today),
+                       Contract.start_date <= last_complete,
                        or_(through.is_(None), through < Contract.end_date),
-                       or_(through.is_(None), through < last_complete, Contract.end_date < today,
-                           Contract.state == K.TERMINATED),
+                       or_(through.is_(None), through < last_complete),
                        Contract.id > last)
                 .order_by(Contract.id))
 
@@ -543,20 +547,18 @@ def open_post_claims(db: Database, report: SweepReport, chunk: int, hook: ChunkH
 def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[Any],
                 now: datetime) -> None:
     today = now.date()
-    ended = {cid: at.date() for cid, at in s.execute(
-        select(ContractHistory.contract_id, func.max(ContractHistory.at))
-        .where(ContractHistory.contract_id.in_([r.id for r in rows if r.state == K.TERMINATED]),
-               ContractHistory.trigger == "terminate")
-        .group_by(ContractHistory.contract_id))}
     plans: list[tuple[Any, date, date]] = []
     marks: dict[int, date] = {}
     for r in rows:
-        end = min(r.end_date, ended[r.id]) if r.id in ended else r.end_date
+        end = min(r.end_date, r.terminated_on or r.end_date)
         periods = _month_periods(r.start_date, end, r.subsidy_through, today)
         plans.extend((r, first, last) for first, last in periods)
         if periods:
             marks[r.id] = periods[-1][1]
-        covered = periods[-1][1] if periods else r.subsidy_through
+        # Nothing opened yet counts as covered up to the day before the start (so a holder
+        # who left before starting is done with at once).
+        covered = periods[-1][1] if periods else \
+            (r.subsidy_through or r.start_date - timedelta(days=1))
         if r.state != K.ACTIVE and covered is not None and covered >= end:
             marks[r.id] = r.end_date  # every month the contract served is open: done with it
     if not plans and not marks:
@@ -564,7 +566,9 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
     committees = _committees(s, {r.village_id for r, _, _ in plans})
     groups = dict(s.execute(select(Person.id, Person.target_groups).where(  # type: ignore[arg-type]
         Person.id.in_({r.person_id for r, _, _ in plans}))).all())
-    due_at = db.calendar(s).due(now, db.time_rules(s).deadlines["claim"][C.SUBMITTED])
+    cal = db.calendar(s)
+    due_at = cal.due(now, db.time_rules(s).deadlines["claim"][C.SUBMITTED])
+    workdays: dict[str, tuple[date, ...] | None] = {}
     params_by_year: dict[int, Any] = {}
     drafted: dict[str, tuple[dict[str, Any], Any, date, date]] = {}
     for r, first, last in plans:
@@ -585,18 +589,22 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
         committee = committees[r.village_id]
         month = month_key(first)
         inp = ClaimInput(SubsidyType.PUBLIC_WELFARE_POST, r.person_id, year, {"month": month}, r.id)
+        if month not in workdays:
+            workdays[month] = month_workdays(cal, inp.subsidy_type, month)
         draft = ClaimDraft(
             subsidy_type=inp.subsidy_type, policy_year=year,
             person=PersonFacts(r.person_id, frozenset(g for g in groups[r.person_id].split(",") if g)),
             claimant=ClaimantFacts(committee.id, committee.kind, committee.recognised,
                                    committee.first_business),
             facts=ClaimFacts(month=month),
-            contract=ContractFacts(r.id, r.person_id, r.state, r.start_date, r.end_date,
-                                   r.monthly_subsidy))
+            contract=contract_facts(r), month_workdays=workdays[month])
         try:
-            # The plan's rule gives the amount and the key that makes the claim one of a kind.
+            # The plan's rule gives the most the month can pay (until the village confirms the
+            # days) and the key that makes the claim one of a kind.
             outcome = evaluate(draft, params, (), today)
         except DomainError as exc:
+            if exc.code == "rule.no_working_day_in_month":
+                continue  # nothing to pay for that part-month, now or later: the mark stands
             log.warning("岗位补贴申请未生成（协议 %s，%s）：%s", r.id, month_key(first), exc)
             marks.pop(r.id, None)
             continue

@@ -24,6 +24,7 @@ from ..guards import PayoutLineRef
 from ..machines import WORKFLOWS
 from ..roles import Actor
 from ..states import CLAIM_DEAD_STATES
+from . import post_claims
 from .db import Database
 from .guard_inputs import supply_guard_inputs
 from .models import Claim, ClaimHistory, Contract, ContractHistory
@@ -144,13 +145,20 @@ _STATEMENTS = {(wf, dead): _statements(wf, dead)
 
 
 def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: Actor, *,
-               comment: str | None = None, expected_version: int | None = None) -> Any:
+               comment: str | None = None, expected_version: int | None = None,
+               attendance_days: object = None) -> Any:
     """Take one step on one case in its own transaction; returns what the case is now.
 
     Pages, the inbox and the API come through here, so ``pay`` is always refused here: it
-    carries no payout line (see ``payouts.confirm_paid``)."""
+    carries no payout line (see ``payouts.confirm_paid``). ``attendance_days``: the 出勤天数 a
+    village confirms when verifying a post-subsidy claim."""
     if workflow == "contract" and trigger in ("renew", "terminate", "record_insurance"):
         return _contract_step(db, case_id, trigger, actor, comment, expected_version)
+    if workflow == "claim" and trigger in post_claims.CHECKED_STEPS \
+            and post_claims.is_post_claim(db, case_id):
+        # The post rule is evaluated again with the days on the post (在岗领补).
+        return post_claims.take_step(db, case_id, trigger, actor, comment, expected_version,
+                                     attendance_days)
     read = _STATEMENTS[(workflow, False)][0]
     # A bare connection, not a Session: nothing here needs the unit of work.
     with conflicts_mapped(), db.engine.begin() as conn:
@@ -180,7 +188,9 @@ def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: A
 
 def _contract_step(db: Database, case_id: int, trigger: str, actor: Actor, comment: str | None,
                    expected_version: int | None) -> Any:
-    """Contract steps that write more than the state: their services do it in the same step."""
+    """Contract steps that write more than the state: their services do it in the same step.
+    Termination needs its date, which only ``contracts.terminate_contract`` takes: here it is
+    refused naming the field."""
     from . import contracts
 
     if trigger == "renew":
