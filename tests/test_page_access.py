@@ -29,7 +29,8 @@ def world(db):
         contract = propose_contract(s, db, c.hr, ContractInput(
             post.id, holder, date(2026, 1, 1), date(2026, 12, 31)))
         create_user(s, db, username="admin1", password=PASSWORD, roles=["admin"])
-        ids = {"claim": claim.id, "contract": contract.id, "post": post.id, "org": c.org}
+        ids = {"claim": claim.id, "contract": contract.id, "post": post.id, "org": c.org,
+               "person": holder}
     users = {"village": "village1", "other_village": "village2", "hr": "hr1",
              "finance": "finance1", "admin": "admin1", "agent": "agent1"}
     return ids, users
@@ -52,6 +53,9 @@ PAGES = {
     "/organisations/new": {"hr", "admin"},
     "/organisations/{org}": {"hr", "admin"},
     "/organisations/{org}/edit": {"hr", "admin"},
+    "/admin/policy": {"admin"},
+    "/admin/baseline/": {"admin"},
+    "/persons/{person}": {"village", "hr", "finance", "admin"},
 }
 
 

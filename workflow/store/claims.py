@@ -115,7 +115,9 @@ def _draft(session: Session, db: Database, inp: ClaimInput, claimant: Organisati
     contract = None
     if inp.contract_id is not None:
         row = session.get(Contract, inp.contract_id)
-        if row is None:
+        # Another person's contract answers as one that does not exist: an agent learns
+        # nothing of contracts it does not hold.
+        if row is None or row.person_id != person.id:
             raise ValidationFailed("validation.contract", "协议不存在", field="contract_id")
         contract = contract_facts(row)
     return ClaimDraft(
