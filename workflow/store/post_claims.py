@@ -10,8 +10,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import select
-
 from .. import engine
 from ..calendar import WorkCalendar
 from ..errors import DomainError, ValidationFailed
@@ -49,11 +47,6 @@ def month_workdays(cal: WorkCalendar, subsidy_type: str, month: str | None,
         return None
     days = (first + timedelta(days=n) for n in range((last - first).days + 1))
     return tuple(d for d in days if cal.is_workday(d))
-
-
-def is_post_claim(db: Database, claim_id: int) -> bool:
-    with db.engine.connect() as conn:
-        return conn.scalar(select(Claim.subsidy_type).where(Claim.id == claim_id)) == POST
 
 
 def take_step(db: Database, claim_id: int, trigger: str, actor: Actor, comment: str | None,

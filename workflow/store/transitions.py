@@ -154,11 +154,6 @@ def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: A
     village confirms when verifying a post-subsidy claim."""
     if workflow == "contract" and trigger in ("renew", "terminate", "record_insurance"):
         return _contract_step(db, case_id, trigger, actor, comment, expected_version)
-    if workflow == "claim" and trigger in post_claims.CHECKED_STEPS \
-            and post_claims.is_post_claim(db, case_id):
-        # The post rule is evaluated again with the days on the post (在岗领补).
-        return post_claims.take_step(db, case_id, trigger, actor, comment, expected_version,
-                                     attendance_days)
     read = _STATEMENTS[(workflow, False)][0]
     # A bare connection, not a Session: nothing here needs the unit of work.
     with conflicts_mapped(), db.engine.begin() as conn:
@@ -166,23 +161,31 @@ def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: A
         if row is None:
             raise NotFound("not_found", "未找到该案件", id=case_id)
         case = SimpleNamespace(**row._mapping)
-        if expected_version is not None and case.version != expected_version:
-            raise _conflict(case.version)
-        step = _fire(db, conn, workflow, case, trigger, actor, comment)
-        dead = workflow == "claim" and case.state in CLAIM_DEAD_STATES
-        _, write, add_history, both = _STATEMENTS[(workflow, dead)]
-        params = {c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)}
-        params.update(case_id=case_id, seen_version=case.version)
-        entry = _history_values(workflow, case_id, step, actor)
-        if db.dialect == "postgresql":
-            params.update({f"h_{k}": v for k, v in entry.items()})
-            if conn.execute(both, params).first() is None:
-                raise _conflict(None)
+        if workflow == "claim" and trigger in post_claims.CHECKED_STEPS \
+                and case.subsidy_type == post_claims.POST:
+            case = None  # the post rule is evaluated again, in a step of its own (below)
         else:
-            if conn.execute(write, params).rowcount != 1:
-                raise _conflict(None)
-            conn.execute(add_history, entry)
-        case.version += 1
+            if expected_version is not None and case.version != expected_version:
+                raise _conflict(case.version)
+            step = _fire(db, conn, workflow, case, trigger, actor, comment)
+            dead = workflow == "claim" and case.state in CLAIM_DEAD_STATES
+            _, write, add_history, both = _STATEMENTS[(workflow, dead)]
+            params = {c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)}
+            params.update(case_id=case_id, seen_version=case.version)
+            entry = _history_values(workflow, case_id, step, actor)
+            if db.dialect == "postgresql":
+                params.update({f"h_{k}": v for k, v in entry.items()})
+                if conn.execute(both, params).first() is None:
+                    raise _conflict(None)
+            else:
+                if conn.execute(write, params).rowcount != 1:
+                    raise _conflict(None)
+                conn.execute(add_history, entry)
+            case.version += 1
+    if case is None:
+        # 在岗领补: verifying takes the days on the post and the amount follows them.
+        return post_claims.take_step(db, case_id, trigger, actor, comment, expected_version,
+                                     attendance_days)
     return case
 
 
