@@ -166,3 +166,21 @@ def test_chinese_remains_the_default(db, c) -> None:
     assert "Inbox" in browser.get("/inbox").text
     browser.get("/lang/zh_CN")
     assert "待办" in browser.get("/inbox").text
+
+
+def test_the_policy_figures_are_english_too(db, c) -> None:
+    """Each figure's label, unit, explanation, the plan's wording and the bureau's mark come
+    from the core's FIGURES table (collected by web/locale/collect.py), not from a template."""
+    from .builders_policy import add_admin
+
+    add_admin(db)
+    browser = sign_in(db, "admin1")
+    browser.get("/lang/en")
+    r = browser.get("/admin/policy")
+    assert r.status_code == 200 and '<html lang="en">' in r.text
+    rows = re.findall(r'<tr data-field="[a-z_]+".*?</tr>', r.text, re.S)
+    assert len(rows) >= 15
+    text = " ".join(re.sub(r"<[^>]+>", " ", row) for row in rows)
+    assert "Labour export service grant (outside the province)" in text
+    assert "yuan per person" in text and "set yearly by the county HR bureau" in text
+    assert not CJK.findall(text), sorted(set(CJK.findall(text)))

@@ -35,7 +35,7 @@ from workflow.store.inbox import COUNT_CAP
 
 from .api import api_router
 from .diagrams import svg as diagram_svg
-from .i18n import LANGUAGES, template_gettext
+from .i18n import LANGUAGES, template_ages_text, template_figure_text, template_gettext
 from .jobs import Jobs
 from .pages import public_pages, staff_router
 from .pages.guard import Forbidden, SignInRequired, language, on_forbidden, on_sign_in_required
@@ -117,6 +117,8 @@ def create_app(db: Database | None = None, files: Path | None = None,
 def _jinja_setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["_"] = template_gettext
     engine.engine.globals["languages"] = LANGUAGES
+    engine.engine.globals["ages_text"] = template_ages_text  # 16–60周岁, aged 16–60
+    engine.engine.globals["figure_text"] = template_figure_text  # a policy figure with its unit
     engine.engine.globals["unread_notices"] = unread_notices  # the nav badge, on every page
     engine.engine.globals.update(
         role_labels={r.value: label for r, label in ROLE_LABELS.items()},

@@ -9,6 +9,11 @@ from typing import Any
 from babel.support import NullTranslations, Translations
 from jinja2 import pass_context
 
+from workflow.labour import AGE_LABEL, WorkingAge
+from workflow.money import yuan
+from workflow.rules.figures import COUNT, GROUPS, MONEY, Shown
+from workflow.states import SUBSIDY_LABELS
+
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 DEFAULT = "zh_CN"
 LANGUAGES = {"zh_CN": "中文", "en": "English"}
@@ -30,6 +35,36 @@ def gettext(language: str, message: str, **values: Any) -> str:
 @pass_context
 def template_gettext(context: Any, message: str, **values: Any) -> str:
     return gettext(context.get("lang") or DEFAULT, message, **values)
+
+
+def ages_text(language: str, ages: WorkingAge) -> str:
+    """The working-age range as the page's language reads it (16–60周岁, aged 16–60)."""
+    return gettext(language, AGE_LABEL, **ages.label_values())
+
+
+def figure_text(language: str, shown: Shown) -> str:
+    """A policy figure's value with its unit, in the page's language (``Shown.text`` is the
+    Chinese the 审批表 and the command line print)."""
+    f, value = shown.figure, shown.value
+    if f.kind == MONEY:
+        return gettext(language, N_("%(amount)s元"), amount=yuan(value))
+    if f.kind == COUNT:
+        return gettext(language, N_("%(n)s%(unit)s"), n=value, unit=gettext(language, f.unit))
+    if f.kind == GROUPS:
+        groups = [gettext(language, N_("、")).join(gettext(language, SUBSIDY_LABELS.get(t, t))
+                                               for t in members) for members in value.values()]
+        return gettext(language, N_("；")).join(groups) or gettext(language, N_("无"))
+    return shown.text  # a rate: 15%
+
+
+@pass_context
+def template_ages_text(context: Any, ages: WorkingAge) -> str:
+    return ages_text(context.get("lang") or DEFAULT, ages)
+
+
+@pass_context
+def template_figure_text(context: Any, shown: Shown) -> str:
+    return figure_text(context.get("lang") or DEFAULT, shown)
 
 
 def N_(message: str) -> str:

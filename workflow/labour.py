@@ -20,6 +20,9 @@ from .states import LabourCapacity, SubsidyType
 DEFAULT_MIN_AGE, DEFAULT_MAX_AGE = 16, 60
 # Wide enough for any rule a bureau sets, narrow enough to catch a typo (600 for 60).
 LOWEST_AGE, HIGHEST_AGE = 10, 80
+# How a range reads (16–60周岁). A message id too: a page shows it through its catalogue as
+# ``_(AGE_LABEL, **ages.label_values())`` (web/locale/collect.py marks it for extraction).
+AGE_LABEL = "%(low)s–%(high)s周岁"
 
 T = SubsidyType
 
@@ -32,7 +35,10 @@ class WorkingAge:
     max_age: int = DEFAULT_MAX_AGE
 
     def label(self) -> str:
-        return f"{self.min_age}–{self.max_age}周岁"
+        return AGE_LABEL % self.label_values()
+
+    def label_values(self) -> dict[str, int]:
+        return {"low": self.min_age, "high": self.max_age}
 
 
 def check_working_age(min_age: object, max_age: object) -> WorkingAge:

@@ -52,9 +52,11 @@ def collect() -> Collected:
     from web.problems import TITLES
     from workflow.guards import GUARDS
     from workflow.identity import sex
+    from workflow.labour import AGE_LABEL
     from workflow.machines import WORKFLOWS
     from workflow.roles import ROLE_LABELS
     from workflow.rules.facts import FACT_LABELS
+    from workflow.rules.figures import BUREAU_MARK, FIGURES
     from workflow.states import (
         DESTINATION_LABELS,
         ORG_KIND_LABELS,
@@ -62,6 +64,7 @@ def collect() -> Collected:
         SUBSIDY_LABELS,
         TARGET_GROUP_LABELS,
     )
+    from workflow.store.organisations import LABELS as ORG_FIELD_LABELS
     from workflow.store.sweep import LABELS as SWEEP_LABELS
 
     out = Collected()
@@ -74,6 +77,14 @@ def collect() -> Collected:
     out.add("workflow.rules.facts.FACT_LABELS", FACT_LABELS.values())
     out.add("workflow.identity.sex: shown after a person's name",
             [sex("0" * 16 + digit + "0") for digit in "12"])
+    out.add("workflow.labour.AGE_LABEL: the working-age range (16–60周岁)", [AGE_LABEL])
+    out.add("workflow.rules.figures.FIGURES: each policy figure's label, unit, explanation and "
+            "how the plan states it (admin policy page, claim page)",
+            [text for f in FIGURES for text in (f.label, f.unit, f.explanation, f.plan_text)])
+    out.add("workflow.rules.figures.BUREAU_MARK: a figure the plan leaves to the bureau",
+            [BUREAU_MARK])
+    out.add("workflow.store.organisations.LABELS: fields in an organisation's change history",
+            ORG_FIELD_LABELS.values())
     for wf in WORKFLOWS.values():
         out.add(f"workflow.machines.{wf.name.upper()}: the workflow and its steps",
                 [wf.label, *(s.label for s in wf.steps)])

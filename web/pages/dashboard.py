@@ -36,7 +36,7 @@ from workflow.store.policy import years_missing
 from workflow.store.sessions import SignedIn
 
 from ..charts import Part, Row, Series, count, hbar_chart, money, percent, progress_bar, vbar_chart
-from ..i18n import gettext
+from ..i18n import ages_text, gettext
 from .guard import STAFF_ROLES, language, require
 
 C, K = ClaimState, ContractState
@@ -252,7 +252,7 @@ def build_view(d: Dashboard, lang: str) -> dict[str, Any]:
     return {
         "tiles": tiles, "trend": trend,
         "plan_rate": percent(employed, plan.labour_force) if plan else "–",
-        "registered_rate": percent(employed, labour), "plan": plan, "ages": d.ages.label(),
+        "registered_rate": percent(employed, labour), "plan": plan, "ages": ages_text(lang, d.ages),
         "registered": n(d.registered),
         "people_rate": percent(d.registered, plan.low_income_people) if plan else "–",
         "charts": charts, "money": yuan, "n": n,
