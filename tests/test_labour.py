@@ -155,7 +155,7 @@ def year_of_work(db, clock):
                           datetime(2026, 1, 20, 10, 0))
     export_from(db, c, clock, people["A"], date(2026, 3, 15), datetime(2026, 7, 1, 10, 0))
     clock.current = datetime(2026, 8, 20, 10, 0)
-    terminate_contract(db, c.hr2, ended.id, "本人申请退岗")
+    terminate_contract(db, c.hr2, ended.id, "本人申请退岗", terminated_on=date(2026, 8, 20))
     post_contract(db, c, clock, people["D"], date(2026, 10, 1), date(2027, 9, 30),
                   datetime(2026, 9, 20, 10, 0))
     export_from(db, c, clock, people["B"], date(2026, 8, 1), datetime(2026, 11, 2, 10, 0))

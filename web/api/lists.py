@@ -90,7 +90,7 @@ class ListController(Controller):
         return posted(request, db, actor, content + (b"dry" if dry_run else b"real"), produce)
 
     @post("/json", operation_id="uploadListJson", sync_to_thread=True, status_code=201,
-          responses=problems(403, 409, 422), summary="以JSON提交申报清单（rows 与模板列同名字段）")
+          responses=problems(403, 409, 413, 422), summary="以JSON提交申报清单（rows 与模板列同名字段）")
     def upload_json(self, request: Request[Any, Any, Any], data: JSONBody[ListJsonIn],
                     db: NamedDependency[Database],
                     actor: NamedDependency[Actor]) -> Response[ListOut]:

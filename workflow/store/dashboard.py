@@ -61,7 +61,6 @@ from .models import (
     Claim,
     ClaimHistory,
     Contract,
-    ContractHistory,
     Person,
     Post,
     Township,
@@ -313,12 +312,9 @@ def employment_spans() -> Any:
     before_filing = (select(Claim.person_id, filed - training, filed - 1, confirmed)
                      .where(live, start.is_(None), Claim.subsidy_type == T.WORK_FOR_TRAINING,
                             training.is_not(None)))
-    # A terminated contract ends the month it was terminated (the 有序退岗 step), not at its
-    # printed end date.
-    terminated = (select(func.min(ContractHistory.at)).where(
-        ContractHistory.contract_id == Contract.id, ContractHistory.trigger == "terminate")
-        .correlate(Contract).scalar_subquery())
-    last_day = case((Contract.state == K.TERMINATED, _month_of_date(terminated)),
+    # A terminated contract ends with its last day on the post (有序退岗), not at its printed
+    # end date.
+    last_day = case((Contract.state == K.TERMINATED, _month_of_date(Contract.terminated_on)),
                     else_=_month_of_date(Contract.end_date))
     contracts = (select(Contract.person_id, _month_of_date(Contract.start_date), last_day,
                         literal(1, Integer))
