@@ -19,6 +19,13 @@ from .builders import county, person
 from .page_support import csrf_of, sign_in
 
 
+@pytest.fixture(autouse=True)
+def _saturday_28_november_2026(clock):
+    """These cases are written for Saturday 28 November 2026: their deadlines, document and
+    batch numbers and months are that day's, so they set the clock to it themselves."""
+    clock.current = datetime(2026, 11, 28, 10, 0)
+
+
 @pytest.fixture
 def c(db):
     return county(db)

@@ -6,7 +6,7 @@ import hashlib
 import re
 import subprocess
 from dataclasses import replace
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -26,6 +26,13 @@ from workflow.store.documents import (
 from workflow.store.models import Claim, Contract, Person
 from workflow.store.posts import PostInput, create_post
 from workflow.store.transitions import transition
+
+
+@pytest.fixture(autouse=True)
+def _saturday_28_november_2026(clock):
+    """These cases are written for Saturday 28 November 2026: their deadlines, document and
+    batch numbers and months are that day's, so they set the clock to it themselves."""
+    clock.current = datetime(2026, 11, 28, 10, 0)
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "documents"
 STAMP = Stamp("德人社审〔2026〕000123", "ABCDEFGHJKLMNPQR", "https://fuzhi.example")

@@ -29,6 +29,13 @@ from workflow.store.people import PersonInput, create_organisation, create_perso
 
 from .builders import county, export_claim, id_number
 
+
+@pytest.fixture(autouse=True)
+def _saturday_28_november_2026(clock):
+    """These cases are written for Saturday 28 November 2026: their deadlines, document and
+    batch numbers and months are that day's, so they set the clock to it themselves."""
+    clock.current = datetime(2026, 11, 28, 10, 0)
+
 HEADER = ["姓名", "身份证号", "行政村代码", "帮扶对象类别", "补贴类型", "务工地点", "就业开始日期",
           "实际交通费"]
 VILLAGE = "533422101001"

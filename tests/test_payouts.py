@@ -6,7 +6,7 @@ import csv
 import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 
 import openpyxl
@@ -24,6 +24,13 @@ from workflow.store.transitions import transition
 from workflow.store.users import actor_for, create_user
 
 from .builders import claim_in, county, person
+
+
+@pytest.fixture(autouse=True)
+def _saturday_28_november_2026(clock):
+    """These cases are written for Saturday 28 November 2026: their deadlines, document and
+    batch numbers and months are that day's, so they set the clock to it themselves."""
+    clock.current = datetime(2026, 11, 28, 10, 0)
 
 ORG_ACCOUNT = "6222020200112233445"
 PERSON_ACCOUNT = "6217000000000000123"  # what builders.person registers

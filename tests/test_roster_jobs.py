@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -21,6 +22,13 @@ from workflow.store.models import Organisation
 from .builders import claim_in, county
 from .page_support import csrf_of, sign_in
 from .test_payout_pages import ORG_ACCOUNT, new_batch, pdf_text, transport_claim
+
+
+@pytest.fixture(autouse=True)
+def _saturday_28_november_2026(clock):
+    """These cases are written for Saturday 28 November 2026: their deadlines, document and
+    batch numbers and months are that day's, so they set the clock to it themselves."""
+    clock.current = datetime(2026, 11, 28, 10, 0)
 
 REAL_RENDER = layout.payout_roster
 

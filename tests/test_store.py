@@ -26,6 +26,13 @@ from workflow.store.transitions import transition
 from .builders import claim_in, county, export_claim, id_number, person
 
 
+@pytest.fixture(autouse=True)
+def _saturday_28_november_2026(clock):
+    """These cases are written for Saturday 28 November 2026: their deadlines, document and
+    batch numbers and months are that day's, so they set the clock to it themselves."""
+    clock.current = datetime(2026, 11, 28, 10, 0)
+
+
 def history(db, claim_id):
     with db.sessions() as s:
         return s.scalars(select(ClaimHistory).where(ClaimHistory.claim_id == claim_id)

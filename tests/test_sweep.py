@@ -37,6 +37,13 @@ from workflow.store.users import actor_for, create_user
 from .builders import claim_in, county, person
 
 
+@pytest.fixture(autouse=True)
+def _saturday_28_november_2026(clock):
+    """These cases are written for Saturday 28 November 2026: their deadlines, document and
+    batch numbers and months are that day's, so they set the clock to it themselves."""
+    clock.current = datetime(2026, 11, 28, 10, 0)
+
+
 @pytest.fixture
 def c(db):
     return county(db)

@@ -29,8 +29,10 @@ from workflow.store.sweep import SweepInterrupted, run_sweep
 from workflow.store.sweep_models import Notification, SweepEvent, SweepRun
 
 from .builders import claim_in, county
-from .conftest import TEST_NOW, TEST_SECRET, is_postgres, migrate
+from .conftest import TEST_SECRET, is_postgres, migrate
 from .test_sweep_time import add_admin, add_contracts, add_policy_years, contract_months, term
+
+NOW = datetime(2026, 11, 28, 10, 0)  # the day these cases are written for
 
 CHUNK = 5  # small, so that every task takes several chunks
 ROOT = Path(__file__).resolve().parents[1]
@@ -44,11 +46,11 @@ def build(db: Database, clock: FrozenClock) -> None:
     contracts with months of post subsidy to open."""
     c = county(db)
     add_admin(db)
-    clock.current = TEST_NOW - timedelta(days=40)
+    clock.current = NOW - timedelta(days=40)
     for state, n in (("returned", 7), ("submitted", 8), ("village_verified", 6)):
         for _ in range(n):
             claim_in(db, c, state)
-    clock.current = TEST_NOW
+    clock.current = NOW
     ended = [term(date(2026, 6 + i % 3, 1 + i), 2 + i % 2) for i in range(24)]
     ending = [(date(2026, 1 + i % 9, 1), date(2026, 11, 28) + timedelta(days=i)) for i in range(31)]
     serving = [term(date(2026, 3 + i % 9, 1 + i % 28), 6 + i % 7) for i in range(57)]
@@ -121,7 +123,7 @@ def reference(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Ite
         path = tmp_path_factory.mktemp("reference") / "reference.db"
         shutil.copy(template_db, path)
         target = f"sqlite:///{path}"
-    clock = FrozenClock(TEST_NOW)
+    clock = FrozenClock(NOW)
     db = Database.connect(target, TEST_SECRET, clock)
     build(db, clock)
     chunks: list[str] = []

@@ -15,6 +15,7 @@ from decimal import Decimal
 from functools import lru_cache
 
 import chinese_calendar
+import pytest
 from sqlalchemy import func, insert, select
 
 from workflow.dates import add_months, month_key
@@ -25,6 +26,13 @@ from workflow.store.sweep_models import Notification, SweepEvent, SweepRun
 from workflow.store.users import create_user
 
 from .builders import County, county
+
+
+@pytest.fixture(autouse=True)
+def _saturday_28_november_2026(clock):
+    """These cases are written for Saturday 28 November 2026: their deadlines, document and
+    batch numbers and months are that day's, so they set the clock to it themselves."""
+    clock.current = datetime(2026, 11, 28, 10, 0)
 
 WAITING = ("submitted", "village_verified", "hr_reviewed")
 REMINDER_DAYS = (30, 7)
