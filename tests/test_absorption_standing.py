@@ -155,3 +155,30 @@ def test_other_subsidy_types_are_not_held_by_the_absorption_guard(db, clock):
     transition(db, "claim", claim.id, "verify", c.verifier)
     assert approve(db, c, claim.id).state == "hr_reviewed"
     assert Role.HR in c.hr.roles
+
+
+def test_five_filed_in_a_list_then_two_gone_leave_the_other_three_waiting(db, workshop):
+    """The case the county met: five in one list were accepted, two were then rejected or
+    withdrawn, and HR still approved the other three at 900 each."""
+    from workflow.store.lists import upload_list
+
+    from .builders import id_number
+
+    c, agent = workshop
+    rows = "\n".join(f"员工{i},{id_number()},533422101001,脱贫人口,就业帮扶车间吸纳就业奖补,"
+                     "2026-09-01,6000" for i in range(5))
+    csv = ("姓名,身份证号,行政村代码,帮扶对象类别,补贴类型,就业开始日期,已发工资额\n"
+           + rows + "\n").encode()
+    report = upload_list(db, agent, "车间清单.csv", csv)
+    assert report.rows_accepted == 5
+    ids = [r.claim_id for r in report.rows]
+    for claim_id in ids:
+        transition(db, "claim", claim_id, "verify", c.verifier)
+    transition(db, "claim", ids[0], "reject", c.hr, comment="未实际吸纳")
+    transition(db, "claim", ids[1], "return", c.hr, comment="补充工资表")
+    transition(db, "claim", ids[1], "withdraw", agent)
+    for claim_id in ids[2:]:
+        with pytest.raises(TransitionRefused) as waits:
+            approve(db, c, claim_id)
+        assert waits.value.details["counted"] == 3
+        assert approvals(db, claim_id) == 0
