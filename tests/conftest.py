@@ -27,8 +27,9 @@ TEST_NOW: datetime = parse_moment(os.environ.get("FUZHI_TEST_NOW") or "2026-11-2
 os.environ[CLOCK_ENV] = TEST_NOW.isoformat()
 PG_HINT = "DATABASE_URL=postgresql+psycopg://postgres@127.0.0.1:5432/test"
 # Tables whose rows the migrations seed: kept when PostgreSQL is emptied between tests.
-SEEDED = {"alembic_version", "policy_year", "policy_params_version"}
+SEEDED = {"alembic_version", "policy_year", "policy_params_version", "plan_baseline"}
 SEEDED_YEARS: list[int] = []  # the policy years the migration seeds (PostgreSQL runs)
+SEEDED_BASELINES: list[dict[str, object]] = []  # the plan baselines it seeds
 
 
 def configured_url() -> str | None:
@@ -67,6 +68,12 @@ def empty_postgres(url: str) -> None:
                           "policy_params_version v WHERE v.id = y.current_version_id)"))
         conn.execute(text("DELETE FROM policy_params_version WHERE id NOT IN "
                           "(SELECT current_version_id FROM policy_year)"))
+        # A test may set or change the plan's baseline: back to the migration's rows.
+        conn.execute(text("DELETE FROM plan_baseline"))
+        if SEEDED_BASELINES:
+            conn.execute(text("INSERT INTO plan_baseline (year, low_income_people, labour_force, "
+                              "updated_by, updated_at) VALUES (:year, :low_income_people, "
+                              ":labour_force, :updated_by, :updated_at)"), SEEDED_BASELINES)
     engine.dispose()
 
 
@@ -85,6 +92,9 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
         engine = create_engine(url)
         with engine.connect() as conn:
             SEEDED_YEARS[:] = conn.execute(text("SELECT year FROM policy_year")).scalars().all()
+            SEEDED_BASELINES[:] = [dict(r) for r in conn.execute(text(
+                "SELECT year, low_income_people, labour_force, updated_by, updated_at "
+                "FROM plan_baseline")).mappings()]
         engine.dispose()
         return url
     path = tmp_path_factory.mktemp("template") / "template.db"
