@@ -31,39 +31,66 @@ STAMP_ARGS = ("德人社发〔2026〕000001", "ABCDEFGHJKLMNPQR", "https://fuzhi
 
 
 def lines(n: int) -> list[dict[str, object]]:
-    return [{"name": NAMES[i % len(NAMES)], "id_number": f"53342219{80 + i % 20}0101{i % 10000:04d}",
-             "bank_account": f"6217{i:015d}", "amount": Decimal(600 + i % 5 * 100),
-             "note": "乡村公益性岗位补贴"} for i in range(n)]
+    return [
+        {
+            "name": NAMES[i % len(NAMES)],
+            "id_number": f"53342219{80 + i % 20}0101{i % 10000:04d}",
+            "bank_account": f"6217{i:015d}",
+            "amount": Decimal(600 + i % 5 * 100),
+            "note": "乡村公益性岗位补贴",
+        }
+        for i in range(n)
+    ]
 
 
 APPROVAL = {
     "issuer": "德钦县人力资源和社会保障局",
-    "person": {"name": "卓玛", "id_number": "533422199001011236", "sex": "女",
-               "birth_date": datetime(1990, 1, 1).date(), "village": "阿东村", "groups": "脱贫人口"},
-    "claim": {"ref": "SQ2026-000001", "subsidy": "有组织劳务输出就业创业服务补助",
-              "policy_year": 2026, "claimant": "德钦劳务经纪人扎西",
-              "facts": [("务工地点", "省外"), ("就业开始日期", "2026-03-01")],
-              "rule": "labour_export_service.out_of_province",
-              "rule_explanation": "省外转移就业，稳定就业满3个月，按300.00元/人补助",
-              "amount": Decimal("300"), "state": "财务已发放"},
-    "steps": [{"label": label, "actor": actor, "role": role, "at": datetime(2026, 11, 28, 10, 0),
-               "comment": None} for label, actor, role in (
-        ("提交申请", "扎西", "申报主体经办人"), ("核实通过", "和金华", "村级核实员"),
-        ("审核通过", "李文明", "县人社局审核员"), ("确认发放", "余建国", "财务"))],
+    "person": {
+        "name": "卓玛",
+        "id_number": "533422199001011236",
+        "sex": "女",
+        "birth_date": datetime(1990, 1, 1).date(),
+        "village": "阿东村",
+        "groups": "脱贫人口",
+    },
+    "claim": {
+        "ref": "SQ2026-000001",
+        "subsidy": "有组织劳务输出就业创业服务补助",
+        "policy_year": 2026,
+        "claimant": "德钦劳务经纪人扎西",
+        "facts": [("务工地点", "省外"), ("就业开始日期", "2026-03-01")],
+        "rule": "labour_export_service.out_of_province",
+        "rule_explanation": "省外转移就业，稳定就业满3个月，按300.00元/人补助",
+        "amount": Decimal("300"),
+        "state": "财务已发放",
+    },
+    "steps": [
+        {"label": label, "actor": actor, "role": role, "at": datetime(2026, 11, 28, 10, 0), "comment": None}
+        for label, actor, role in (
+            ("提交申请", "扎西", "申报主体经办人"),
+            ("核实通过", "和金华", "村级核实员"),
+            ("审核通过", "李文明", "县人社局审核员"),
+            ("确认发放", "余建国", "财务"),
+        )
+    ],
 }
 
 
 def plain_table(n: int) -> bytes:
     from weasyprint import HTML
 
-    rows = "".join(f"<tr><td>{i + 1}</td><td>{x['name']}</td><td>{x['id_number']}</td>"
-                   f"<td>{x['bank_account']}</td><td>{x['amount']}</td><td>{x['note']}</td></tr>"
-                   for i, x in enumerate(lines(n)))
-    html = ("<html><head><style>@page{size:A4} body{font-family:'Noto Sans CJK SC',sans-serif}"
-            "table{border-collapse:collapse;width:100%} td,th{border:1px solid #000}</style></head>"
-            "<body><h1>就业帮扶资金发放花名册</h1><table><thead><tr><th>序号</th><th>姓名</th>"
-            "<th>身份证号</th><th>银行账号</th><th>金额</th><th>备注</th></tr></thead>"
-            f"<tbody>{rows}</tbody></table></body></html>")
+    rows = "".join(
+        f"<tr><td>{i + 1}</td><td>{x['name']}</td><td>{x['id_number']}</td>"
+        f"<td>{x['bank_account']}</td><td>{x['amount']}</td><td>{x['note']}</td></tr>"
+        for i, x in enumerate(lines(n))
+    )
+    html = (
+        "<html><head><style>@page{size:A4} body{font-family:'Noto Sans CJK SC',sans-serif}"
+        "table{border-collapse:collapse;width:100%} td,th{border:1px solid #000}</style></head>"
+        "<body><h1>就业帮扶资金发放花名册</h1><table><thead><tr><th>序号</th><th>姓名</th>"
+        "<th>身份证号</th><th>银行账号</th><th>金额</th><th>备注</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></body></html>"
+    )
     return HTML(string=html).write_pdf()  # type: ignore[no-any-return]
 
 
@@ -98,8 +125,13 @@ def run_case(case: str, n: int) -> dict[str, object]:
 
 
 def measure(case: str, n: int) -> dict[str, object]:
-    done = subprocess.run([sys.executable, __file__, "--case", case, "--lines", str(n)],
-                          capture_output=True, text=True, check=True, cwd=ROOT)
+    done = subprocess.run(
+        [sys.executable, __file__, "--case", case, "--lines", str(n)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
@@ -113,16 +145,21 @@ def main() -> None:
         print(json.dumps(run_case(args.case, args.lines)))
         return
     cases = ["approval_form", "roster", "roster_one_process"] + ([] if args.skip_plain else ["plain_table"])
-    print(f"{platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, "
-          f"{args.lines} lines\n")
+    print(
+        f"{platform.python_version()}, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}, "
+        f"{args.lines} lines\n"
+    )
     print("| case | seconds | peak RSS (MB) | largest worker RSS (MB) | PDF (KB) |")
     print("|---|---|---|---|---|")
     for case in cases:
         r = measure(case, args.lines)
         extra = f" (cold {r['cold_s']:.2f})" if "cold_s" in r else ""
         worker = f"{r['worker_rss_mb']:.0f}" if case == "roster" else "–"
-        print(f"| {case} | {r['seconds']:.2f}{extra} | {r['rss_mb']:.0f} | {worker} | "
-              f"{int(r['bytes']) // 1024} |", flush=True)
+        print(
+            f"| {case} | {r['seconds']:.2f}{extra} | {r['rss_mb']:.0f} | {worker} | "
+            f"{int(r['bytes']) // 1024} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

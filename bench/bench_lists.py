@@ -50,21 +50,21 @@ VILLAGES = 30
 AGENT = Actor(user_id=1, roles=frozenset({Role.AGENT}), org_id=1, name="bench")
 
 
-
-
 def people(n: int, seed: int = 7) -> list[dict[str, object]]:
     rng = random.Random(seed)
     out = []
     for i in range(n):
         birth = date(1965, 1, 1).toordinal() + rng.randrange(30 * 365)
         body = f"533422{date.fromordinal(birth):%Y%m%d}{i % 1000:03d}"
-        out.append({
-            "name": rng.choice("卓扎次格拉央达白永") + rng.choice("玛西仁桑姆宗珍杰拉措"),
-            "id": body + ric.calc_check_digit(body + "0"),
-            "village": f"533422{101 + i % 3}{1 + (i // 3) % (VILLAGES // 3):03d}",
-            "groups": rng.choice(list(TARGET_GROUP_LABELS.values())),
-            "bank": f"62170{i:014d}",
-        })
+        out.append(
+            {
+                "name": rng.choice("卓扎次格拉央达白永") + rng.choice("玛西仁桑姆宗珍杰拉措"),
+                "id": body + ric.calc_check_digit(body + "0"),
+                "village": f"533422{101 + i % 3}{1 + (i // 3) % (VILLAGES // 3):03d}",
+                "groups": rng.choice(list(TARGET_GROUP_LABELS.values())),
+                "bank": f"62170{i:014d}",
+            }
+        )
     # Rarely the same ID comes out twice (same birth day, same sequence): keep one of each.
     seen: set[str] = set()
     return [p for p in out if not (p["id"] in seen or seen.add(p["id"]))]  # type: ignore[func-returns-value]
@@ -83,10 +83,16 @@ def rows_for(n: int) -> tuple[list[dict[str, object]], list[list[object]]]:
         start = date(2026, rng.randint(1, 8), rng.randint(1, 28))
         kind = "labour_export_service" if i < export_n else "transport_subsidy"
         values = {
-            "name": p["name"], "id_number": p["id"], "village_code": p["village"],
-            "target_groups": p["groups"], "labour_capacity": "全劳力", "phone": "13988887777",
-            "bank_account": p["bank"], "subsidy_type": SUBSIDY_LABELS[kind],
-            "policy_year": 2026, "destination": DESTINATION_LABELS[dest],
+            "name": p["name"],
+            "id_number": p["id"],
+            "village_code": p["village"],
+            "target_groups": p["groups"],
+            "labour_capacity": "全劳力",
+            "phone": "13988887777",
+            "bank_account": p["bank"],
+            "subsidy_type": SUBSIDY_LABELS[kind],
+            "policy_year": 2026,
+            "destination": DESTINATION_LABELS[dest],
             "employment_start": start,
             "fare": rng.randint(150, 1400) if kind == "transport_subsidy" else None,
         }
@@ -114,21 +120,35 @@ def seed(db: Database, persons: list[dict[str, object]]) -> None:
         s.flush()
         for t in range(3):
             for v in range(VILLAGES // 3):
-                s.add(Village(township_id=t + 1, code=f"533422{101 + t}{v + 1:03d}",
-                              name=f"村{t + 1}-{v + 1}"))
+                s.add(
+                    Village(township_id=t + 1, code=f"533422{101 + t}{v + 1:03d}", name=f"村{t + 1}-{v + 1}")
+                )
         s.add(Organisation(id=1, name="德钦劳务经纪人", kind="labour_broker"))
         s.flush()
         villages = dict(s.execute(text("SELECT code, id FROM village")).all())
-        s.execute(insert(Person), [dict(
-            name=p["name"], id_number_enc=db.vault.encrypt(str(p["id"])),
-            id_number_hash=db.vault.digest(str(p["id"])), id_last4=str(p["id"])[-4:],
-            birth_date=birth_date(str(p["id"])), sex=sex(str(p["id"])),
-            village_id=villages[p["village"]], target_groups="poverty_alleviated",
-            labour_capacity="full", created_at=NOW) for p in persons[::2]])
+        s.execute(
+            insert(Person),
+            [
+                dict(
+                    name=p["name"],
+                    id_number_enc=db.vault.encrypt(str(p["id"])),
+                    id_number_hash=db.vault.digest(str(p["id"])),
+                    id_last4=str(p["id"])[-4:],
+                    birth_date=birth_date(str(p["id"])),
+                    sex=sex(str(p["id"])),
+                    village_id=villages[p["village"]],
+                    target_groups="poverty_alleviated",
+                    labour_capacity="full",
+                    created_at=NOW,
+                )
+                for p in persons[::2]
+            ],
+        )
 
 
-def one_run(fresh: Callable[[], str], n: int, content: bytes,
-            persons: list[dict[str, object]]) -> tuple[float, float, float]:
+def one_run(
+    fresh: Callable[[], str], n: int, content: bytes, persons: list[dict[str, object]]
+) -> tuple[float, float, float]:
     url = fresh()
     db = Database.connect(url, SECRET, FrozenClock(NOW))
     seed(db, persons)
@@ -139,9 +159,12 @@ def one_run(fresh: Callable[[], str], n: int, content: bytes,
     with db.engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM claim")).scalar() == n
         assert conn.execute(text("SELECT count(*) FROM claim_history")).scalar() == n
-        assert conn.execute(text(
-            "SELECT count(*) FROM claim WHERE batch_ref = :b"), {"b": f"L{report.list_id}"}
-        ).scalar() == n
+        assert (
+            conn.execute(
+                text("SELECT count(*) FROM claim WHERE batch_ref = :b"), {"b": f"L{report.list_id}"}
+            ).scalar()
+            == n
+        )
     start = time.perf_counter()
     result_workbook(get_list(db, AGENT, report.list_id))
     result_s = time.perf_counter() - start
@@ -149,8 +172,7 @@ def one_run(fresh: Callable[[], str], n: int, content: bytes,
     start = time.perf_counter()
     again = upload_list(db, AGENT, "bench.xlsx", content)
     again_s = time.perf_counter() - start
-    assert again.rows_accepted == 0 and all(
-        r.errors[0].code == "rule.duplicate" for r in again.rows)
+    assert again.rows_accepted == 0 and all(r.errors[0].code == "rule.duplicate" for r in again.rows)
     db.engine.dispose()
     return elapsed, result_s, again_s
 
@@ -164,11 +186,15 @@ def main() -> None:
     args = ap.parse_args()
 
     targets = [("SQLite", None)] + ([] if args.no_pg else [("PostgreSQL", args.pg)])
-    print(f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores, "
-          f"{args.runs} runs each, median")
+    print(
+        f"Python {platform.python_version()}, {platform.machine()}, {os.cpu_count()} cores, "
+        f"{args.runs} runs each, median"
+    )
     print()
-    print("| database | rows | upload_list s (median) | rows/s | of which .xlsx read s "
-          "| same list again s | result file s | target |")
+    print(
+        "| database | rows | upload_list s (median) | rows/s | of which .xlsx read s "
+        "| same list again s | result file s | target |"
+    )
     print("|---|---|---|---|---|---|---|---|")
     for n in args.sizes:
         persons, table = rows_for(n)
@@ -185,9 +211,12 @@ def main() -> None:
             result = statistics.median(t[1] for t in times)
             again = statistics.median(t[2] for t in times)
             limit = 1.0 if n <= 1000 else 10.0 * n / 10000
-            print(f"| {name} | {n:,} | {upload:.2f} | {n / upload:,.0f} "
-                  f"| {statistics.median(reads):.2f} | {again:.2f} | {result:.2f} "
-                  f"| < {limit:g} s {'✓' if upload < limit else '✗'} |", flush=True)
+            print(
+                f"| {name} | {n:,} | {upload:.2f} | {n / upload:,.0f} "
+                f"| {statistics.median(reads):.2f} | {again:.2f} | {result:.2f} "
+                f"| < {limit:g} s {'✓' if upload < limit else '✗'} |",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -35,10 +35,7 @@ from workflow.store.transitions import transition
 
 NOW = datetime(2026, 11, 28, 10)
 SECRET = b"bench-secret-0123456789abcdef"
-VERIFIER = Actor(user_id=2, roles=frozenset({Role.VILLAGE}), village_ids=frozenset({1}),
-                 name="bench")
-
-
+VERIFIER = Actor(user_id=2, roles=frozenset({Role.VILLAGE}), village_ids=frozenset({1}), name="bench")
 
 
 def seed_claims(db: Database, n: int) -> list[int]:
@@ -49,16 +46,50 @@ def seed_claims(db: Database, n: int) -> list[int]:
         s.add(Village(id=1, township_id=1, code="533422101001", name="阿东村"))
         s.add(Organisation(id=1, name="劳务经纪人", kind="labour_broker"))
         s.flush()
-        s.execute(insert(Person), [dict(
-            id=i, name=f"人员{i}", id_number_enc="x", id_number_hash=f"h{i}", id_last4="0000",
-            birth_date=datetime(1990, 1, 1).date(), sex="女", village_id=1, target_groups="relocated",
-            labour_capacity="full", created_at=NOW) for i in range(1, n + 1)])
-        s.execute(insert(Claim), [dict(
-            subsidy_type="labour_export_service", person_id=i, claimant_org_id=1, village_id=1,
-            payee_kind="claimant", policy_year=2026, facts={}, amount=Decimal("300"),
-            rule="labour_export_service.out_of_province", rule_explanation="",
-            dedupe_key=f"k{i}", state="submitted", version=1, submitted_by=1, overdue=False,
-            created_at=NOW, updated_at=NOW) for i in range(1, n + 1)])
+        s.execute(
+            insert(Person),
+            [
+                dict(
+                    id=i,
+                    name=f"人员{i}",
+                    id_number_enc="x",
+                    id_number_hash=f"h{i}",
+                    id_last4="0000",
+                    birth_date=datetime(1990, 1, 1).date(),
+                    sex="女",
+                    village_id=1,
+                    target_groups="relocated",
+                    labour_capacity="full",
+                    created_at=NOW,
+                )
+                for i in range(1, n + 1)
+            ],
+        )
+        s.execute(
+            insert(Claim),
+            [
+                dict(
+                    subsidy_type="labour_export_service",
+                    person_id=i,
+                    claimant_org_id=1,
+                    village_id=1,
+                    payee_kind="claimant",
+                    policy_year=2026,
+                    facts={},
+                    amount=Decimal("300"),
+                    rule="labour_export_service.out_of_province",
+                    rule_explanation="",
+                    dedupe_key=f"k{i}",
+                    state="submitted",
+                    version=1,
+                    submitted_by=1,
+                    overdue=False,
+                    created_at=NOW,
+                    updated_at=NOW,
+                )
+                for i in range(1, n + 1)
+            ],
+        )
     with db.sessions() as s:
         return list(s.scalars(text("SELECT id FROM claim ORDER BY id")))
 
@@ -129,15 +160,20 @@ def ideal_rate(url: str, n: int) -> float:
     cur = conn.cursor()
     start = time.perf_counter()
     for i in ids:
-        cur.execute(f"SELECT state, version, village_id, submitted_by FROM claim WHERE id = {mark}",
-                    (i,))
+        cur.execute(f"SELECT state, version, village_id, submitted_by FROM claim WHERE id = {mark}", (i,))
         _state, version, _village, _by = cur.fetchone()
-        cur.execute(f"UPDATE claim SET state = 'village_verified', version = version + 1, "
-                    f"verified_by = 2, due_at = {mark}, updated_at = {mark} "
-                    f"WHERE id = {mark} AND version = {mark}", (NOW, NOW, i, version))
-        cur.execute(f"INSERT INTO claim_history (claim_id, trigger, from_state, to_state, actor_id, "
-                    f"actor_name, role, at) VALUES ({mark}, 'verify', 'submitted', "
-                    f"'village_verified', 2, 'bench', 'village', {mark})", (i, NOW))
+        cur.execute(
+            f"UPDATE claim SET state = 'village_verified', version = version + 1, "
+            f"verified_by = 2, due_at = {mark}, updated_at = {mark} "
+            f"WHERE id = {mark} AND version = {mark}",
+            (NOW, NOW, i, version),
+        )
+        cur.execute(
+            f"INSERT INTO claim_history (claim_id, trigger, from_state, to_state, actor_id, "
+            f"actor_name, role, at) VALUES ({mark}, 'verify', 'submitted', "
+            f"'village_verified', 2, 'bench', 'village', {mark})",
+            (i, NOW),
+        )
         conn.commit()
     elapsed = time.perf_counter() - start
     conn.close()
@@ -189,11 +225,22 @@ def machine_per_row(n: int = 500) -> tuple[float, float]:
     keep = []
     for _ in range(n):
         row = Row()
-        keep.append(transitions.Machine(
-            model=row, states=[str(s) for s in CLAIM.states], initial="submitted",
-            transitions=[{"trigger": s.trigger, "source": [str(x) for x in s.source],
-                          "dest": s.dest and str(s.dest)} for s in CLAIM.steps],
-            auto_transitions=False))
+        keep.append(
+            transitions.Machine(
+                model=row,
+                states=[str(s) for s in CLAIM.states],
+                initial="submitted",
+                transitions=[
+                    {
+                        "trigger": s.trigger,
+                        "source": [str(x) for x in s.source],
+                        "dest": s.dest and str(s.dest),
+                    }
+                    for s in CLAIM.steps
+                ],
+                auto_transitions=False,
+            )
+        )
     elapsed = time.perf_counter() - start
     size, _peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
@@ -207,10 +254,14 @@ def main() -> None:
     ap.add_argument("--pg", default="postgresql+psycopg://postgres@127.0.0.1:5432/fuzhi_bench")
     args = ap.parse_args()
 
-    print(f"machine: {platform.node()} {platform.machine()}, Python {platform.python_version()}, "
-          f"{__import__('os').cpu_count()} cores; n={args.n} per run, median of {args.runs} runs\n")
-    print("| database | raw INSERT+COMMIT /s | hand-written step /s | service transitions /s "
-          "| service / raw | Machines built |")
+    print(
+        f"machine: {platform.node()} {platform.machine()}, Python {platform.python_version()}, "
+        f"{__import__('os').cpu_count()} cores; n={args.n} per run, median of {args.runs} runs\n"
+    )
+    print(
+        "| database | raw INSERT+COMMIT /s | hand-written step /s | service transitions /s "
+        "| service / raw | Machines built |"
+    )
     print("|---|---|---|---|---|---|")
     for name, make in (("SQLite", lambda: fresh_sqlite()), ("PostgreSQL", lambda: fresh_pg(args.pg))):
         raws, ideals, svcs, built = [], [], [], 0
@@ -222,13 +273,14 @@ def main() -> None:
             raws.append(raw_rate(url, args.n))
             ideals.append(ideal_rate(make(), args.n))
         raw, ideal, svc = (statistics.median(x) for x in (raws, ideals, svcs))
-        print(f"| {name} | {raw:,.0f} | {ideal:,.0f} ({ideal / raw:.2f}) | {svc:,.0f} "
-              f"| {svc / raw:.2f} | {built} |")
+        print(
+            f"| {name} | {raw:,.0f} | {ideal:,.0f} ({ideal / raw:.2f}) | {svc:,.0f} "
+            f"| {svc / raw:.2f} | {built} |"
+        )
     fire_us = statistics.median(shared_fire_us() for _ in range(args.runs))
     per_row_ms, per_row_kb = machine_per_row()
     print(f"\nshared machine, engine.fire (checks + machine + deadline): {fire_us:.1f} µs per step")
     print(f"a Machine per object instead: {per_row_ms:.2f} ms and {per_row_kb:.0f} KB each")
-
 
 
 if __name__ == "__main__":

@@ -26,8 +26,9 @@ def fresh_pg(url: str = PG_DEFAULT) -> str:
     target = make_url(url)
     admin = create_engine(target.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with admin.connect() as conn:
-        if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                            {"n": target.database}).first():
+        if not conn.execute(
+            text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": target.database}
+        ).first():
             conn.execute(text(f'CREATE DATABASE "{target.database}"'))
     admin.dispose()
     engine = create_engine(url)

@@ -14,9 +14,12 @@ target_metadata = Base.metadata
 
 
 def run_migrations_offline() -> None:
-    context.configure(url=config.attributes.get("url") or database_url(),
-                      target_metadata=target_metadata, literal_binds=True,
-                      render_as_batch=True)
+    context.configure(
+        url=config.attributes.get("url") or database_url(),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
 
@@ -39,9 +42,12 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         # referenced table would fail. Checked again by the foreign_key_check below.
         connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
         connection.commit()  # end the autobegun transaction, so Alembic's own one commits
-    context.configure(connection=connection, target_metadata=target_metadata,
-                      render_as_batch=connection.dialect.name == "sqlite",
-                      compare_type=True)
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=connection.dialect.name == "sqlite",
+        compare_type=True,
+    )
     with context.begin_transaction():
         context.run_migrations()
     if connection.dialect.name == "sqlite":

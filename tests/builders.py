@@ -51,16 +51,21 @@ def county(db: Database) -> County:
         s.add_all([v1, v2])
         s.flush()
         broker = create_organisation(s, db, name="德钦劳务经纪人扎西", kind="labour_broker")
-        agency = create_organisation(s, db, name="迪庆人力资源服务公司", kind="hr_agency",
-                                     credit_code="91110000600037341L")
+        agency = create_organisation(
+            s, db, name="迪庆人力资源服务公司", kind="hr_agency", credit_code="91110000600037341L"
+        )
 
         def user(name: str, roles: list[str], **kw: object) -> Actor:
-            u = create_user(s, db, username=name, password="password-123", roles=roles,
-                            display_name=name, **kw)  # type: ignore[arg-type]
+            u = create_user(
+                s, db, username=name, password="password-123", roles=roles, display_name=name, **kw
+            )  # type: ignore[arg-type]
             return actor_for(s, u)
 
         return County(
-            village=v1.id, other_village=v2.id, org=broker.id, other_org=agency.id,
+            village=v1.id,
+            other_village=v2.id,
+            org=broker.id,
+            other_org=agency.id,
             agent=user("agent1", ["agent"], org_id=broker.id),
             other_agent=user("agent2", ["agent"], org_id=agency.id),
             verifier=user("village1", ["village"], village_ids=[v1.id]),
@@ -71,19 +76,36 @@ def county(db: Database) -> County:
         )
 
 
-def person(db: Database, village_id: int, groups: tuple[str, ...] = ("poverty_alleviated",),
-           name: str = "卓玛") -> int:
+def person(
+    db: Database, village_id: int, groups: tuple[str, ...] = ("poverty_alleviated",), name: str = "卓玛"
+) -> int:
     with db.transaction() as s:
-        return create_person(s, db, PersonInput(
-            name=name, id_number=id_number(), village_id=village_id, target_groups=groups,
-            bank_account="6217000000000000123")).id
+        return create_person(
+            s,
+            db,
+            PersonInput(
+                name=name,
+                id_number=id_number(),
+                village_id=village_id,
+                target_groups=groups,
+                bank_account="6217000000000000123",
+            ),
+        ).id
 
 
-def export_claim(db: Database, c: County, person_id: int, agent: Actor | None = None,
-                 destination: str = "out_of_province") -> Claim:
-    return submit_claim(db, agent or c.agent, ClaimInput(
-        "labour_export_service", person_id, 2026,
-        {"destination": destination, "employment_start": "2026-03-01"}))
+def export_claim(
+    db: Database, c: County, person_id: int, agent: Actor | None = None, destination: str = "out_of_province"
+) -> Claim:
+    return submit_claim(
+        db,
+        agent or c.agent,
+        ClaimInput(
+            "labour_export_service",
+            person_id,
+            2026,
+            {"destination": destination, "employment_start": "2026-03-01"},
+        ),
+    )
 
 
 def claim_in(db: Database, c: County, state: str) -> Claim:

@@ -21,32 +21,64 @@ from .builders import County, id_number
 from .page_support import PASSWORD
 
 
-def born(db: Database, village: int, birth: date, capacity: str = "full",
-         override: bool = False, groups: tuple[str, ...] = ("relocated",),
-         household: str | None = None, name: str = "卓玛") -> int:
+def born(
+    db: Database,
+    village: int,
+    birth: date,
+    capacity: str = "full",
+    override: bool = False,
+    groups: tuple[str, ...] = ("relocated",),
+    household: str | None = None,
+    name: str = "卓玛",
+) -> int:
     with db.transaction() as s:
-        return create_person(s, db, PersonInput(
-            name=name, id_number=id_number(f"{birth:%Y%m%d}"), village_id=village,
-            target_groups=groups, labour_capacity=capacity, labour_force_override=override,
-            household_no=household, bank_account="6217000000000000123")).id
+        return create_person(
+            s,
+            db,
+            PersonInput(
+                name=name,
+                id_number=id_number(f"{birth:%Y%m%d}"),
+                village_id=village,
+                target_groups=groups,
+                labour_capacity=capacity,
+                labour_force_override=override,
+                household_no=household,
+                bank_account="6217000000000000123",
+            ),
+        ).id
 
 
-def export_from(db: Database, c: County, clock: FrozenClock, person_id: int, start: date,
-                at: datetime, approve: bool = True) -> Claim:
+def export_from(
+    db: Database,
+    c: County,
+    clock: FrozenClock,
+    person_id: int,
+    start: date,
+    at: datetime,
+    approve: bool = True,
+) -> Claim:
     """A labour-export claim for work from ``start``, filed at ``at`` and (unless told not to)
     verified and approved there and then."""
     clock.current = at
-    claim = submit_claim(db, c.agent, ClaimInput(
-        "labour_export_service", person_id, start.year,
-        {"destination": "out_of_province", "employment_start": start.isoformat()}))
+    claim = submit_claim(
+        db,
+        c.agent,
+        ClaimInput(
+            "labour_export_service",
+            person_id,
+            start.year,
+            {"destination": "out_of_province", "employment_start": start.isoformat()},
+        ),
+    )
     if approve:
         transition(db, "claim", claim.id, "verify", c.verifier)
         claim = transition(db, "claim", claim.id, "approve", c.hr)
     return claim
 
 
-def post_contract(db: Database, c: County, clock: FrozenClock, person_id: int, start: date,
-                  end: date, at: datetime) -> Contract:
+def post_contract(
+    db: Database, c: County, clock: FrozenClock, person_id: int, start: date, end: date, at: datetime
+) -> Contract:
     """A post contract proposed at ``at`` that takes effect the same day."""
     clock.current = at
     with db.transaction() as s:
@@ -60,5 +92,4 @@ def post_contract(db: Database, c: County, clock: FrozenClock, person_id: int, s
 
 def admin(db: Database, username: str = "admin1") -> Actor:
     with db.transaction() as s:
-        return actor_for(s, create_user(s, db, username=username, password=PASSWORD,
-                                        roles=["admin"]))
+        return actor_for(s, create_user(s, db, username=username, password=PASSWORD, roles=["admin"]))

@@ -23,18 +23,44 @@ def credit_code(head: str = "91", region: str = "533422") -> str:
 
 def admin(db: Database, username: str = "admin1") -> Actor:
     with db.transaction() as s:
-        return actor_for(s, create_user(s, db, username=username, password="password-123",
-                                        roles=["admin"], display_name="管理员"))
+        return actor_for(
+            s,
+            create_user(
+                s, db, username=username, password="password-123", roles=["admin"], display_name="管理员"
+            ),
+        )
 
 
 def agent_user(db: Database, org_id: int, username: str) -> int:
     with db.transaction() as s:
-        return create_user(s, db, username=username, password="password-123", roles=["agent"],
-                           display_name=username, org_id=org_id).id
+        return create_user(
+            s,
+            db,
+            username=username,
+            password="password-123",
+            roles=["agent"],
+            display_name=username,
+            org_id=org_id,
+        ).id
 
 
-def recognised(db: Database, keeper: Actor, kind: str, on: date, name: str = "德钦县帮扶车间",
-               doc: str = "德人社发〔2026〕12号") -> int:
-    return register_organisation(db, keeper, OrganisationInput(
-        name=name, kind=kind, credit_code=credit_code(), recognised=True,
-        recognition_doc_no=doc, recognised_on=on))
+def recognised(
+    db: Database,
+    keeper: Actor,
+    kind: str,
+    on: date,
+    name: str = "德钦县帮扶车间",
+    doc: str = "德人社发〔2026〕12号",
+) -> int:
+    return register_organisation(
+        db,
+        keeper,
+        OrganisationInput(
+            name=name,
+            kind=kind,
+            credit_code=credit_code(),
+            recognised=True,
+            recognition_doc_no=doc,
+            recognised_on=on,
+        ),
+    )

@@ -17,14 +17,14 @@ def give_payee_an_account(db: Database, claim_id: int, account: str = ORG_ACCOUN
     """A bank needs an account to pay into: register one for the claim's payee if it has none."""
     with db.transaction() as s:
         claim = s.get_one(Claim, claim_id)
-        payee: Person | Organisation = (claim.person if claim.payee_kind == "person"
-                                        else claim.claimant)
+        payee: Person | Organisation = claim.person if claim.payee_kind == "person" else claim.claimant
         if payee.bank_account_enc is None:
             payee.bank_account_enc, payee.bank_last4 = db.vault.encrypt(account), account[-4:]
 
 
-def pay_through_batch(db: Database, finance: Actor, claim_id: int,
-                      bank_reference: str = "YH-TEST-0001", paid_on: date = PAID_ON) -> Claim:
+def pay_through_batch(
+    db: Database, finance: Actor, claim_id: int, bank_reference: str = "YH-TEST-0001", paid_on: date = PAID_ON
+) -> Claim:
     """An approved claim put in a batch of its own and confirmed with the bank's reference."""
     give_payee_an_account(db, claim_id)
     batch = payouts.create_batch(db, finance, [claim_id])

@@ -14,12 +14,21 @@ from .page_support import PASSWORD
 
 def add_admin(db: Database, username: str = "admin1") -> Actor:
     with db.transaction() as s:
-        return actor_for(s, create_user(s, db, username=username, password=PASSWORD,
-                                        roles=["admin"], display_name="管理员"))
+        return actor_for(
+            s,
+            create_user(s, db, username=username, password=PASSWORD, roles=["admin"], display_name="管理员"),
+        )
 
 
 def migrant_claim(db: Database, c: County, year: int = 2026) -> Claim:
     """一次性外出务工奖补: its amount is a figure the plan leaves to the bureau."""
-    return submit_claim(db, c.agent, ClaimInput(
-        "migrant_work_reward", person(db, c.village), year,
-        {"destination": "out_of_province", "employment_start": f"{year}-03-01"}))
+    return submit_claim(
+        db,
+        c.agent,
+        ClaimInput(
+            "migrant_work_reward",
+            person(db, c.village),
+            year,
+            {"destination": "out_of_province", "employment_start": f"{year}-03-01"},
+        ),
+    )

@@ -22,8 +22,9 @@ def on(clock, day: date, hour: int = 10) -> None:  # type: ignore[no-untyped-def
     clock.current = datetime(day.year, day.month, day.day, hour)
 
 
-def post_contract(db: Database, c: County, start: date, end: date, name: str = "卓玛",
-                  monthly: str = "800") -> int:
+def post_contract(
+    db: Database, c: County, start: date, end: date, name: str = "卓玛", monthly: str = "800"
+) -> int:
     """An active contract from ``start`` to ``end`` (the clock must allow its steps)."""
     pid = person(db, c.village, name=name)
     with db.transaction() as s:
@@ -43,8 +44,9 @@ def committee_clerk(db: Database, c: County) -> Actor:
         org = Organisation(name="阿东村民委员会", kind="village_committee", village_id=c.village)
         s.add(org)
         s.flush()
-        return actor_for(s, create_user(s, db, username="clerk", password="password-123",
-                                        roles=["agent"], org_id=org.id))
+        return actor_for(
+            s, create_user(s, db, username="clerk", password="password-123", roles=["agent"], org_id=org.id)
+        )
 
 
 def month_claim(db: Database, contract_id: int, month: str) -> ClaimInput:

@@ -13,5 +13,6 @@ def add_policy_year(db: Database, year: int, source: int = 2026) -> None:
     with db.transaction() as s:
         if s.get(PolicyYear, year) is None:
             base = s.get_one(PolicyYear, source)
-            s.add(PolicyYear(year=year, params=dict(base.params, year=year),
-                             created_at=datetime(2026, 11, 1)))
+            s.add(
+                PolicyYear(year=year, params=dict(base.params, year=year), created_at=datetime(2026, 11, 1))
+            )

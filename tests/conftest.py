@@ -52,28 +52,47 @@ def empty_postgres(url: str) -> None:
     """Empty every table but the seeded ones (TRUNCATE passes the history triggers by)."""
     engine = create_engine(url)
     with engine.begin() as conn:
-        tables = conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+        tables = (
+            conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
+        )
         keep = [t for t in tables if t not in SEEDED]
         if keep:
             conn.execute(text(f"TRUNCATE {', '.join(keep)} RESTART IDENTITY CASCADE"))
         # A test may add a policy year (time travel into 2027); the migration's own stay.
         if SEEDED_YEARS:
-            conn.execute(text("DELETE FROM policy_year WHERE NOT (year = ANY(:years))"),
-                         {"years": SEEDED_YEARS})
+            conn.execute(
+                text("DELETE FROM policy_year WHERE NOT (year = ANY(:years))"), {"years": SEEDED_YEARS}
+            )
         # A test may edit a seeded year (a new parameter set): back to the migration's own.
-        conn.execute(text("UPDATE policy_year y SET current_version_id = (SELECT min(v.id) "
-                          "FROM policy_params_version v WHERE v.year = y.year)"))
-        conn.execute(text("UPDATE policy_year y SET params = (SELECT v.params FROM "
-                          "policy_params_version v WHERE v.id = y.current_version_id)"))
-        conn.execute(text("DELETE FROM policy_params_version WHERE id NOT IN "
-                          "(SELECT current_version_id FROM policy_year)"))
+        conn.execute(
+            text(
+                "UPDATE policy_year y SET current_version_id = (SELECT min(v.id) "
+                "FROM policy_params_version v WHERE v.year = y.year)"
+            )
+        )
+        conn.execute(
+            text(
+                "UPDATE policy_year y SET params = (SELECT v.params FROM "
+                "policy_params_version v WHERE v.id = y.current_version_id)"
+            )
+        )
+        conn.execute(
+            text(
+                "DELETE FROM policy_params_version WHERE id NOT IN "
+                "(SELECT current_version_id FROM policy_year)"
+            )
+        )
         # A test may set or change the plan's baseline: back to the migration's rows.
         conn.execute(text("DELETE FROM plan_baseline"))
         if SEEDED_BASELINES:
-            conn.execute(text("INSERT INTO plan_baseline (year, low_income_people, labour_force, "
-                              "updated_by, updated_at) VALUES (:year, :low_income_people, "
-                              ":labour_force, :updated_by, :updated_at)"), SEEDED_BASELINES)
+            conn.execute(
+                text(
+                    "INSERT INTO plan_baseline (year, low_income_people, labour_force, "
+                    "updated_by, updated_at) VALUES (:year, :low_income_people, "
+                    ":labour_force, :updated_by, :updated_at)"
+                ),
+                SEEDED_BASELINES,
+            )
     engine.dispose()
 
 
@@ -92,9 +111,15 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
         engine = create_engine(url)
         with engine.connect() as conn:
             SEEDED_YEARS[:] = conn.execute(text("SELECT year FROM policy_year")).scalars().all()
-            SEEDED_BASELINES[:] = [dict(r) for r in conn.execute(text(
-                "SELECT year, low_income_people, labour_force, updated_by, updated_at "
-                "FROM plan_baseline")).mappings()]
+            SEEDED_BASELINES[:] = [
+                dict(r)
+                for r in conn.execute(
+                    text(
+                        "SELECT year, low_income_people, labour_force, updated_by, updated_at "
+                        "FROM plan_baseline"
+                    )
+                ).mappings()
+            ]
         engine.dispose()
         return url
     path = tmp_path_factory.mktemp("template") / "template.db"
@@ -136,11 +161,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter, exitstatus, config):  # type: ignore[no-untyped-def]
-    skipped = [r for r in terminalreporter.stats.get("skipped", [])
-               if "needs PostgreSQL" in str(r.longrepr)]
+    skipped = [r for r in terminalreporter.stats.get("skipped", []) if "needs PostgreSQL" in str(r.longrepr)]
     if skipped:
-        terminalreporter.write_sep("!", f"{len(skipped)} PostgreSQL tests SKIPPED", red=True,
-                                   bold=True)
+        terminalreporter.write_sep("!", f"{len(skipped)} PostgreSQL tests SKIPPED", red=True, bold=True)
         terminalreporter.write_line(f"No PostgreSQL configured. Run them with: {PG_HINT} make test")
 
 

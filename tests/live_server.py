@@ -40,9 +40,11 @@ def free_port() -> int:
 
 
 @contextmanager
-def live_server(extra_env: dict[str, str] | None = None,
-                prepare: Callable[[Database], object] | None = None,
-                clock: FrozenClock | None = None) -> Iterator[LiveServer]:
+def live_server(
+    extra_env: dict[str, str] | None = None,
+    prepare: Callable[[Database], object] | None = None,
+    clock: FrozenClock | None = None,
+) -> Iterator[LiveServer]:
     """SQLite in a temp dir (each run its own database), served by uvicorn on a free port;
     ``prepare`` fills the database before the server starts. The server's clock stands where
     the test's ``clock`` stands when it starts (the suite's moment by default), never at today."""
@@ -56,14 +58,33 @@ def live_server(extra_env: dict[str, str] | None = None,
     if prepare is not None:
         prepare(db)
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "FUZHI_SECRET_KEY": SECRET,
-           "FUZHI_DATA_DIR": str(work), CLOCK_ENV: clock.now().isoformat(), **(extra_env or {})}
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "FUZHI_SECRET_KEY": SECRET,
+        "FUZHI_DATA_DIR": str(work),
+        CLOCK_ENV: clock.now().isoformat(),
+        **(extra_env or {}),
+    }
     log = work / "server.log"
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "web.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30

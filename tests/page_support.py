@@ -30,8 +30,7 @@ class Browser:
     def submit(self, page_path: str, action: str, fields: dict[str, Any]):  # type: ignore[no-untyped-def]
         """Open the page, then post its form with the CSRF token the page carries."""
         token = csrf_of(self.client.get(page_path).text)
-        return self.client.post(action, data={**fields, "_csrf_token": token},
-                                follow_redirects=False)
+        return self.client.post(action, data={**fields, "_csrf_token": token}, follow_redirects=False)
 
 
 def sign_in(db: Database, username: str, password: str = PASSWORD) -> Browser:

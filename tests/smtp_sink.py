@@ -18,9 +18,12 @@ class Inbox:
         self.messages: list[tuple[list[str], Message]] = []
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
-        self.messages.append((list(envelope.rcpt_tos),
-                              message_from_bytes(envelope.original_content or envelope.content,
-                                                 policy=default_policy)))
+        self.messages.append(
+            (
+                list(envelope.rcpt_tos),
+                message_from_bytes(envelope.original_content or envelope.content, policy=default_policy),
+            )
+        )
         return "250 OK"
 
 

@@ -33,15 +33,26 @@ def workshop(db, clock):
     c = county(db)
     with db.transaction() as s:
         org = create_organisation(s, db, name="奔子栏民族服饰车间", kind="workshop", recognised=True)
-        agent = actor_for(s, create_user(s, db, username="workshop1", password="password-123",
-                                         roles=["agent"], org_id=org.id, display_name="车间经办"))
+        agent = actor_for(
+            s,
+            create_user(
+                s,
+                db,
+                username="workshop1",
+                password="password-123",
+                roles=["agent"],
+                org_id=org.id,
+                display_name="车间经办",
+            ),
+        )
     return c, agent
 
 
 def hire(db, c, agent: Actor, name: str, facts: dict = FACTS):
     """One absorbed person filed alone and verified by the village."""
-    claim = submit_claim(db, agent, ClaimInput("workshop_reward", person(db, c.village, name=name),
-                                               None, facts))
+    claim = submit_claim(
+        db, agent, ClaimInput("workshop_reward", person(db, c.village, name=name), None, facts)
+    )
     transition(db, "claim", claim.id, "verify", c.verifier)
     return claim
 
@@ -52,8 +63,13 @@ def approve(db, c, claim_id: int):
 
 def approvals(db, claim_id: int) -> int:
     with db.sessions() as s:
-        return len(s.scalars(select(ClaimHistory).where(ClaimHistory.claim_id == claim_id,
-                                                        ClaimHistory.trigger == "approve")).all())
+        return len(
+            s.scalars(
+                select(ClaimHistory).where(
+                    ClaimHistory.claim_id == claim_id, ClaimHistory.trigger == "approve"
+                )
+            ).all()
+        )
 
 
 def test_five_filed_one_at_a_time_are_each_kept_and_all_approved(db, workshop):
@@ -102,8 +118,7 @@ def test_bulk_approval_in_the_inbox_refuses_the_waiting_claims_with_the_count(db
     c, agent = workshop
     claims = [hire(db, c, agent, f"员工{i}") for i in range(3)]
     hr = sign_in(db, "hr1")
-    page = hr.submit("/inbox", "/inbox/bulk",
-                     {"trigger": "approve", "ids": [str(cl.id) for cl in claims]})
+    page = hr.submit("/inbox", "/inbox/bulk", {"trigger": "approve", "ids": [str(cl.id) for cl in claims]})
     assert page.status_code == 200
     assert page.text.count("本单位目前有效申请计入3人") == 3
     assert all(approvals(db, cl.id) == 0 for cl in claims)
@@ -138,8 +153,9 @@ def test_the_api_says_how_many_are_counted_and_which(db, workshop, tmp_path):
     with db.transaction() as s:
         token = create_token(s, db, s.get(User, agent.user_id))
     with TestClient(create_app(db, files=tmp_path)) as client:
-        body = client.get(f"/api/v1/claims/{claims[1].id}",
-                          headers={"Authorization": f"Bearer {token}"}).json()
+        body = client.get(
+            f"/api/v1/claims/{claims[1].id}", headers={"Authorization": f"Bearer {token}"}
+        ).json()
     assert body["absorption"]["counted"] == 2 and body["absorption"]["required"] == 5
     assert body["absorption"]["claims"] == [claims[0].id, claims[1].id]
     assert "计入吸纳目标人员2人" in body["absorption"]["message"]
@@ -149,9 +165,16 @@ def test_the_api_says_how_many_are_counted_and_which(db, workshop, tmp_path):
 def test_other_subsidy_types_are_not_held_by_the_absorption_guard(db, clock):
     clock.current = datetime(2026, 11, 28, 10)
     c = county(db)
-    claim = submit_claim(db, c.agent, ClaimInput(
-        "labour_export_service", person(db, c.village), None,
-        {"destination": "out_of_province", "employment_start": "2026-03-01"}))
+    claim = submit_claim(
+        db,
+        c.agent,
+        ClaimInput(
+            "labour_export_service",
+            person(db, c.village),
+            None,
+            {"destination": "out_of_province", "employment_start": "2026-03-01"},
+        ),
+    )
     transition(db, "claim", claim.id, "verify", c.verifier)
     assert approve(db, c, claim.id).state == "hr_reviewed"
     assert Role.HR in c.hr.roles
@@ -165,10 +188,11 @@ def test_five_filed_in_a_list_then_two_gone_leave_the_other_three_waiting(db, wo
     from .builders import id_number
 
     c, agent = workshop
-    rows = "\n".join(f"员工{i},{id_number()},533422101001,脱贫人口,就业帮扶车间吸纳就业奖补,"
-                     "2026-09-01,6000" for i in range(5))
-    csv = ("姓名,身份证号,行政村代码,帮扶对象类别,补贴类型,就业开始日期,已发工资额\n"
-           + rows + "\n").encode()
+    rows = "\n".join(
+        f"员工{i},{id_number()},533422101001,脱贫人口,就业帮扶车间吸纳就业奖补,2026-09-01,6000"
+        for i in range(5)
+    )
+    csv = ("姓名,身份证号,行政村代码,帮扶对象类别,补贴类型,就业开始日期,已发工资额\n" + rows + "\n").encode()
     report = upload_list(db, agent, "车间清单.csv", csv)
     assert report.rows_accepted == 5
     ids = [r.claim_id for r in report.rows]

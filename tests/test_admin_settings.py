@@ -41,8 +41,10 @@ def c(db: Database, clock: FrozenClock) -> County:
 @pytest.fixture
 def admin(db: Database, c: County) -> Actor:
     with db.transaction() as s:
-        return actor_for(s, create_user(s, db, username="admin1", password=PASSWORD,
-                                        roles=["admin"], display_name="管理员"))
+        return actor_for(
+            s,
+            create_user(s, db, username="admin1", password=PASSWORD, roles=["admin"], display_name="管理员"),
+        )
 
 
 def _rules(db: Database) -> TimeRules:
@@ -61,6 +63,7 @@ def _stored(db: Database) -> dict[str, object]:
 
 
 # --- the store ---------------------------------------------------------------------------
+
 
 def test_without_settings_the_tables_defaults_apply(db):
     rules = _rules_in_force(db)
@@ -93,19 +96,22 @@ def test_a_later_change_keeps_the_earlier_ones(db, admin):
     assert rules.deadlines["contract"]["village_verified"] == Deadline(working_days=8)
 
 
-@pytest.mark.parametrize(("workflow", "state", "days"), [
-    ("claim", "submitted", 0),
-    ("claim", "submitted", 400),
-    ("claim", "submitted", "abc"),
-    ("claim", "submitted", ""),
-    ("claim", "submitted", "2.5"),
-    ("claim", "submitted", "1_0"),  # int() would read 10
-    ("claim", "submitted", "²"),
-    ("claim", "submitted", True),
-    ("claim", "finance_paid", 3),  # a state without a deadline
-    ("contract", "active", 3),
-    ("nonsense", "submitted", 3),
-])
+@pytest.mark.parametrize(
+    ("workflow", "state", "days"),
+    [
+        ("claim", "submitted", 0),
+        ("claim", "submitted", 400),
+        ("claim", "submitted", "abc"),
+        ("claim", "submitted", ""),
+        ("claim", "submitted", "2.5"),
+        ("claim", "submitted", "1_0"),  # int() would read 10
+        ("claim", "submitted", "²"),
+        ("claim", "submitted", True),
+        ("claim", "finance_paid", 3),  # a state without a deadline
+        ("contract", "active", 3),
+        ("nonsense", "submitted", 3),
+    ],
+)
 def test_a_bad_deadline_names_its_field_and_nothing_is_stored(db, admin, workflow, state, days):
     with pytest.raises(ValidationFailed) as err:
         settings.set_deadlines(db, admin, {"contract": {"submitted": 7}, workflow: {state: days}})
@@ -121,22 +127,24 @@ def test_full_width_digits_are_read():
     assert check_deadline("claim", "submitted", " ７ ") == Deadline(working_days=7)
 
 
-@pytest.mark.parametrize(("raw", "days"), [
-    ("30, 7", (30, 7)),
-    ("30，7", (30, 7)),
-    ("7、30", (30, 7)),
-    ("30 7 30", (30, 7)),  # a day given twice counts once
-    ("１５；３", (15, 3)),
-    ([7, "14"], (14, 7)),
-    ("90,1", (90, 1)),
-])
+@pytest.mark.parametrize(
+    ("raw", "days"),
+    [
+        ("30, 7", (30, 7)),
+        ("30，7", (30, 7)),
+        ("7、30", (30, 7)),
+        ("30 7 30", (30, 7)),  # a day given twice counts once
+        ("１５；３", (15, 3)),
+        ([7, "14"], (14, 7)),
+        ("90,1", (90, 1)),
+    ],
+)
 def test_reminder_days_are_read_in_any_usual_writing(db, admin, raw, days):
     assert settings.set_reminder_days(db, admin, raw).reminder_days == days
     assert _rules_in_force(db).reminder_days == days
 
 
-@pytest.mark.parametrize("raw", ["0", "91", "30, abc", "", " ， ", "1,2,3,4,5,6", "-7", "²",
-                                 "7.5"])
+@pytest.mark.parametrize("raw", ["0", "91", "30, abc", "", " ， ", "1,2,3,4,5,6", "-7", "²", "7.5"])
 def test_bad_reminder_days_are_refused_and_the_old_ones_stay(db, admin, raw):
     settings.set_reminder_days(db, admin, "14")
     with pytest.raises(ValidationFailed) as err:
@@ -146,11 +154,19 @@ def test_bad_reminder_days_are_refused_and_the_old_ones_stay(db, admin, raw):
 
 
 def test_damaged_stored_settings_fall_back_to_the_defaults():
-    rules = TimeRules.from_settings({
-        "deadlines": {"claim": {"submitted": {"working_days": 0}, "village_verified": "x",
-                                "returned": {"working_days": 12}},
-                      "nonsense": {"submitted": {"working_days": 3}}},
-        "reminder_days": [0, 500]})
+    rules = TimeRules.from_settings(
+        {
+            "deadlines": {
+                "claim": {
+                    "submitted": {"working_days": 0},
+                    "village_verified": "x",
+                    "returned": {"working_days": 12},
+                },
+                "nonsense": {"submitted": {"working_days": 3}},
+            },
+            "reminder_days": [0, 500],
+        }
+    )
     assert rules.deadlines["claim"]["submitted"] == Deadline(working_days=5)
     assert rules.deadlines["claim"]["village_verified"] == Deadline(working_days=10)
     # A stored number is always read in the table's unit.
@@ -167,17 +183,22 @@ def test_calendar_days_are_added_replaced_listed_by_year_and_removed(db, admin):
     with db.sessions() as s:
         days = settings.calendar_days(s, 2027)
     assert [(d.day, d.workday, d.note) for d in days] == [
-        (date(2027, 2, 10), True, "改为补班"), (date(2027, 2, 20), True, "春节调休")]
+        (date(2027, 2, 10), True, "改为补班"),
+        (date(2027, 2, 20), True, "春节调休"),
+    ]
     assert settings.remove_calendar_day(db, admin, date(2027, 2, 10)) is True
     assert settings.remove_calendar_day(db, admin, date(2027, 2, 10)) is False
     with db.sessions() as s:
         assert [d.day for d in settings.calendar_days(s)] == [date(2027, 2, 20), date(2028, 1, 1)]
 
 
-@pytest.mark.parametrize(("day", "note", "field"), [
-    (date(2027, 5, 1), "很" * 101, "note"),
-    (date(1999, 10, 1), "", "day"),
-])
+@pytest.mark.parametrize(
+    ("day", "note", "field"),
+    [
+        (date(2027, 5, 1), "很" * 101, "note"),
+        (date(1999, 10, 1), "", "day"),
+    ],
+)
 def test_a_bad_calendar_day_is_refused(db, admin, day, note, field):
     with pytest.raises(ValidationFailed) as err:
         settings.set_calendar_day(db, admin, day, workday=False, note=note)
@@ -186,12 +207,16 @@ def test_a_bad_calendar_day_is_refused(db, admin, day, note, field):
         assert settings.calendar_days(s) == []
 
 
-@pytest.mark.parametrize("change", [
-    lambda db, a: settings.set_deadlines(db, a, {"claim": {"submitted": 3}}),
-    lambda db, a: settings.set_reminder_days(db, a, "14"),
-    lambda db, a: settings.set_calendar_day(db, a, date(2027, 2, 10), False, "春节"),
-    lambda db, a: settings.remove_calendar_day(db, a, date(2027, 2, 10)),
-], ids=["deadlines", "reminders", "add_day", "remove_day"])
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda db, a: settings.set_deadlines(db, a, {"claim": {"submitted": 3}}),
+        lambda db, a: settings.set_reminder_days(db, a, "14"),
+        lambda db, a: settings.set_calendar_day(db, a, date(2027, 2, 10), False, "春节"),
+        lambda db, a: settings.remove_calendar_day(db, a, date(2027, 2, 10)),
+    ],
+    ids=["deadlines", "reminders", "add_day", "remove_day"],
+)
 @pytest.mark.parametrize("who", ["hr", "finance", "verifier", "agent"])
 def test_only_the_admin_changes_settings(db, c, change, who):
     with pytest.raises(TransitionRefused) as err:
@@ -208,6 +233,7 @@ def test_the_official_calendar_is_known_for_past_years_not_for_far_ones():
 
 
 # --- changes apply to new steps ----------------------------------------------------------
+
 
 def test_a_shorter_deadline_applies_to_claims_submitted_after_it(db, c, admin, clock):
     before = export_claim(db, c, person(db, c.village))
@@ -254,10 +280,15 @@ PAGE = "/admin/settings"
 
 def _form(**overrides: str) -> dict[str, str]:
     """The deadlines form as the page sends it: every row, with the defaults."""
-    fields = {"claim.submitted": "5", "claim.village_verified": "10",
-              "claim.hr_reviewed": "15", "claim.returned": "30",
-              "contract.submitted": "5", "contract.village_verified": "10",
-              "contract.returned": "30"}
+    fields = {
+        "claim.submitted": "5",
+        "claim.village_verified": "10",
+        "claim.hr_reviewed": "15",
+        "claim.returned": "30",
+        "contract.submitted": "5",
+        "contract.village_verified": "10",
+        "contract.returned": "30",
+    }
     return {**fields, **overrides}
 
 
@@ -289,9 +320,11 @@ def test_the_admin_changes_a_deadline_on_the_page(db, admin):
 
 def test_bad_input_shows_the_error_and_nothing_changes(db, admin):
     browser = sign_in(db, "admin1")
-    r = browser.submit(PAGE, f"{PAGE}/deadlines",
-                       _form(**{"claim.submitted": "abc", "contract.submitted": "7",
-                                "claim.returned": "0"}))
+    r = browser.submit(
+        PAGE,
+        f"{PAGE}/deadlines",
+        _form(**{"claim.submitted": "abc", "contract.submitted": "7", "claim.returned": "0"}),
+    )
     assert r.status_code == 422
     assert "“已提交”的期限须为整数天数" in r.text
     assert "“已退回”的期限须在1到365天之间" in r.text
@@ -316,8 +349,7 @@ def test_reminder_days_on_the_page(db, admin):
 
 def test_calendar_days_on_the_page(db, admin):
     browser = sign_in(db, "admin1")
-    r = browser.submit(PAGE, f"{PAGE}/calendar",
-                       {"day": "2099-02-10", "kind": "holiday", "note": "春节"})
+    r = browser.submit(PAGE, f"{PAGE}/calendar", {"day": "2099-02-10", "kind": "holiday", "note": "春节"})
     assert r.status_code == 303
     assert "year=2099" in r.headers["location"]  # back to the year just changed
     page = browser.get(f"{PAGE}?year=2099").text
@@ -330,13 +362,16 @@ def test_calendar_days_on_the_page(db, admin):
         assert settings.calendar_days(s) == []
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"day": "2027-02-30", "kind": "holiday", "note": ""}, "日期须为有效日期"),
-    ({"day": "", "kind": "holiday", "note": ""}, "日期须为有效日期"),
-    ({"day": "2027-02-10", "kind": "maybe", "note": ""}, "请选择放假或补班"),
-    ({"day": "1999-02-10", "kind": "holiday", "note": ""}, "日期须在2000年到2100年之间"),
-    ({"day": "2027-02-10", "kind": "holiday", "note": "很" * 101}, "说明不能超过100个字符"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"day": "2027-02-30", "kind": "holiday", "note": ""}, "日期须为有效日期"),
+        ({"day": "", "kind": "holiday", "note": ""}, "日期须为有效日期"),
+        ({"day": "2027-02-10", "kind": "maybe", "note": ""}, "请选择放假或补班"),
+        ({"day": "1999-02-10", "kind": "holiday", "note": ""}, "日期须在2000年到2100年之间"),
+        ({"day": "2027-02-10", "kind": "holiday", "note": "很" * 101}, "说明不能超过100个字符"),
+    ],
+)
 def test_a_bad_calendar_day_on_the_page(db, admin, fields, message):
     r = sign_in(db, "admin1").submit(PAGE, f"{PAGE}/calendar", fields)
     assert r.status_code == 422
@@ -364,11 +399,14 @@ def test_other_staff_may_neither_see_nor_change_the_settings(db, c, username):
     assert browser.get(PAGE).status_code == 403
     assert 'href="/admin/settings"' not in browser.get("/inbox").text
     token = csrf_of(browser.get("/inbox").text)
-    for action, fields in [("deadlines", _form(**{"claim.submitted": "3"})),
-                           ("reminders", {"reminder_days": "14"}),
-                           ("calendar", {"day": "2027-02-10", "kind": "holiday", "note": ""})]:
-        r = browser.client.post(f"{PAGE}/{action}", data={**fields, "_csrf_token": token},
-                                follow_redirects=False)
+    for action, fields in [
+        ("deadlines", _form(**{"claim.submitted": "3"})),
+        ("reminders", {"reminder_days": "14"}),
+        ("calendar", {"day": "2027-02-10", "kind": "holiday", "note": ""}),
+    ]:
+        r = browser.client.post(
+            f"{PAGE}/{action}", data={**fields, "_csrf_token": token}, follow_redirects=False
+        )
         assert r.status_code == 403, action
     assert _stored(db) == {}
     with db.sessions() as s:
@@ -377,7 +415,8 @@ def test_other_staff_may_neither_see_nor_change_the_settings(db, c, username):
 
 def test_a_post_without_the_csrf_token_is_refused(db, admin):
     browser = sign_in(db, "admin1")
-    r = browser.client.post(f"{PAGE}/deadlines", data=_form(**{"claim.submitted": "3"}),
-                            follow_redirects=False)
+    r = browser.client.post(
+        f"{PAGE}/deadlines", data=_form(**{"claim.submitted": "3"}), follow_redirects=False
+    )
     assert r.status_code == 403
     assert _stored(db) == {}

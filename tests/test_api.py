@@ -18,6 +18,7 @@ def _saturday_28_november_2026(clock):
     batch numbers and months are that day's, so they set the clock to it themselves."""
     clock.current = datetime(2026, 11, 28, 10, 0)
 
+
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 PDF = b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -29,14 +30,23 @@ def api(db, tmp_path):
 
 
 def register(api, number=None, name="卓玛", **extra):
-    body = {"name": name, "id_number": number or id_number(), "village_code": "533422101001",
-            "target_groups": ["poverty_alleviated"], "bank_account": "6217000000000000123", **extra}
+    body = {
+        "name": name,
+        "id_number": number or id_number(),
+        "village_code": "533422101001",
+        "target_groups": ["poverty_alleviated"],
+        "bank_account": "6217000000000000123",
+        **extra,
+    }
     return api.post("/api/v1/persons", json=body)
 
 
 def file_export(api, person_id, token=None, **facts):
-    body = {"subsidy_type": "labour_export_service", "person_id": person_id,
-            "facts": {"destination": "out_of_province", "employment_start": "2026-03-01", **facts}}
+    body = {
+        "subsidy_type": "labour_export_service",
+        "person_id": person_id,
+        "facts": {"destination": "out_of_province", "employment_start": "2026-03-01", **facts},
+    }
     return api.post("/api/v1/claims", json=body, token=token)
 
 
@@ -99,8 +109,10 @@ def test_resubmit_after_return_with_corrected_facts(api, db):
     person = register(api).json()
     claim = file_export(api, person["id"]).json()
     transition(db, "claim", claim["id"], "return", api.county.verifier, comment="务工地点有误")
-    r = api.post(f"/api/v1/claims/{claim['id']}/resubmit",
-                 json={"facts": {"destination": "in_province", "employment_start": "2026-03-01"}})
+    r = api.post(
+        f"/api/v1/claims/{claim['id']}/resubmit",
+        json={"facts": {"destination": "in_province", "employment_start": "2026-03-01"}},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert body["state"] == "submitted" and body["amount"] == "200.00"
@@ -120,8 +132,7 @@ def test_another_organisations_claim_does_not_exist_for_you(api):
     other = api.other_token
     assert api.get(f"/api/v1/claims/{claim['id']}", token=other).status_code == 404
     assert api.get(f"/api/v1/claims/{claim['id'] + 999}", token=other).status_code == 404
-    assert api.post(f"/api/v1/claims/{claim['id']}/withdraw", json={},
-                    token=other).status_code == 404
+    assert api.post(f"/api/v1/claims/{claim['id']}/withdraw", json={}, token=other).status_code == 404
     assert api.get(f"/api/v1/persons/{person['id']}", token=other).status_code == 404
     assert api.get("/api/v1/claims", token=other).json()["items"] == []
 
@@ -137,8 +148,9 @@ def test_evidence_is_checked_by_content_and_kept_with_its_checksum(api):
     person = register(api).json()
     claim = file_export(api, person["id"]).json()
     url = f"/api/v1/claims/{claim['id']}/evidence"
-    ok = api.post(url, files={"file": ("收入证明.pdf", PDF, "application/pdf")},
-                  data={"kind": "income_proof"})
+    ok = api.post(
+        url, files={"file": ("收入证明.pdf", PDF, "application/pdf")}, data={"kind": "income_proof"}
+    )
     assert ok.status_code == 201, ok.text
     assert ok.json()["content_type"] == "application/pdf"
     renamed = api.post(url, files={"file": ("photo.pdf", PNG, "application/pdf")})
@@ -155,8 +167,11 @@ def test_evidence_is_checked_by_content_and_kept_with_its_checksum(api):
 def test_idempotent_replay_returns_the_first_response_without_a_second_claim(api):
     person = register(api).json()
     headers = {"Idempotency-Key": "list-2026-11-28-001"}
-    body = {"subsidy_type": "labour_export_service", "person_id": person["id"],
-            "facts": {"destination": "out_of_province", "employment_start": "2026-03-01"}}
+    body = {
+        "subsidy_type": "labour_export_service",
+        "person_id": person["id"],
+        "facts": {"destination": "out_of_province", "employment_start": "2026-03-01"},
+    }
     first = api.post("/api/v1/claims", json=body, headers=headers)
     second = api.post("/api/v1/claims", json=body, headers=headers)
     assert first.status_code == second.status_code == 201
@@ -171,8 +186,11 @@ def test_idempotent_replay_returns_the_first_response_without_a_second_claim(api
 def test_idempotent_replay_of_a_refusal_is_the_same_refusal(api):
     person = register(api).json()
     headers = {"Idempotency-Key": "k-refused"}
-    body = {"subsidy_type": "labour_export_service", "person_id": person["id"],
-            "facts": {"destination": "in_county", "employment_start": "2026-03-01"}}
+    body = {
+        "subsidy_type": "labour_export_service",
+        "person_id": person["id"],
+        "facts": {"destination": "in_county", "employment_start": "2026-03-01"},
+    }
     first = api.post("/api/v1/claims", json=body, headers=headers)
     again = api.post("/api/v1/claims", json=body, headers=headers)
     assert first.status_code == again.status_code == 422
@@ -193,20 +211,31 @@ def test_listing_filters_and_pages_with_a_cursor(api):
         seen += [c["id"] for c in page["items"]]
     assert seen == ids[::-1]
     assert api.get("/api/v1/claims", params={"state": "withdrawn"}).json()["items"] == []
-    assert len(api.get("/api/v1/claims", params={"subsidy_type": "labour_export_service",
-                                                 "year": 2026}).json()["items"]) == 5
+    assert (
+        len(
+            api.get("/api/v1/claims", params={"subsidy_type": "labour_export_service", "year": 2026}).json()[
+                "items"
+            ]
+        )
+        == 5
+    )
     bad = api.get("/api/v1/claims", params={"cursor": "!!!"})
     assert bad.status_code in (400, 422)
     assert bad.json()["code"].startswith("validation.")
 
 
-@pytest.mark.parametrize("body", [
-    {}, {"subsidy_type": 5}, {"subsidy_type": "labour_export_service", "person_id": "x"},
-    {"subsidy_type": "nope", "person_id": 1}, {"subsidy_type": "labour_export_service",
-                                               "person_id": 999999},
-    {"subsidy_type": "labour_export_service", "person_id": 1, "facts": {"fare": "1e999"}},
-    {"subsidy_type": "labour_export_service", "person_id": 1, "facts": {"surprise": 1}},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {},
+        {"subsidy_type": 5},
+        {"subsidy_type": "labour_export_service", "person_id": "x"},
+        {"subsidy_type": "nope", "person_id": 1},
+        {"subsidy_type": "labour_export_service", "person_id": 999999},
+        {"subsidy_type": "labour_export_service", "person_id": 1, "facts": {"fare": "1e999"}},
+        {"subsidy_type": "labour_export_service", "person_id": 1, "facts": {"surprise": 1}},
+    ],
+)
 def test_malformed_claims_get_problems_not_500s(api, body):
     register(api)
     r = api.post("/api/v1/claims", json=body)
@@ -221,11 +250,14 @@ def test_an_agent_downloads_the_approval_form_of_its_own_claim(api):
     claim = file_export(api, person["id"]).json()
     r = api.get(f"/api/v1/claims/{claim['id']}/documents/approval_form")
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
-    text = subprocess.run(["pdftotext", "-", "-"], input=r.content, capture_output=True,
-                          check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=r.content, capture_output=True, check=True
+    ).stdout.decode()
     assert "审批表" in text and "300.00" in text
-    assert api.get(f"/api/v1/claims/{claim['id']}/documents/approval_form",
-                   token=api.other_token).status_code == 404
+    assert (
+        api.get(f"/api/v1/claims/{claim['id']}/documents/approval_form", token=api.other_token).status_code
+        == 404
+    )
     refused = api.get(f"/api/v1/claims/{claim['id']}/documents/rejection_notice")
     assert refused.status_code == 422
     assert api.get(f"/api/v1/claims/{claim['id']}/documents/nonsense").status_code in (400, 404)

@@ -42,7 +42,10 @@ def nobody(api: Api, method: str, path: str, token: str | None = None, **kw):  #
 
 def same_answer(r, reference) -> bool:  # type: ignore[no-untyped-def]
     return (r.status_code, r.headers["content-type"], r.content) == (
-        reference.status_code, reference.headers["content-type"], reference.content)
+        reference.status_code,
+        reference.headers["content-type"],
+        reference.content,
+    )
 
 
 def test_a_person_another_organisation_registered_is_not_found_and_cannot_be_claimed_by_id(api):
@@ -50,8 +53,7 @@ def test_a_person_another_organisation_registered_is_not_found_and_cannot_be_cla
     read = api.get(f"/api/v1/persons/{theirs}")
     assert same_answer(read, nobody(api, "get", f"/api/v1/persons/{FAR}"))
     filed = api.post("/api/v1/claims", json=claim_body(person_id=theirs))
-    assert same_answer(filed, nobody(api, "post", "/api/v1/claims",
-                                     json=claim_body(person_id=FAR)))
+    assert same_answer(filed, nobody(api, "post", "/api/v1/claims", json=claim_body(person_id=FAR)))
     assert filed.json()["code"] == "not_found.person"
     # Today's leak was: the claim went in (201, name and masked ID), then the person was read.
     assert api.get("/api/v1/claims").json()["items"] == []
@@ -82,11 +84,16 @@ def test_a_claim_names_its_person_one_way_and_only_one(api, naming):
 
 def test_registering_someone_already_registered_links_without_showing_their_record(api):
     theirs, number = registered(api, api.other_token, name="格桑")
-    again = api.post("/api/v1/persons", json={"name": "格桑", "id_number": number,
-                                              "village_code": "533422101002"})
+    again = api.post(
+        "/api/v1/persons", json={"name": "格桑", "id_number": number, "village_code": "533422101002"}
+    )
     assert again.status_code == 200, again.text
-    assert again.json() == {"id": theirs, "name": "格桑", "created": False,
-                            "id_number_masked": number[:4] + "*" * 10 + number[-4:]}
+    assert again.json() == {
+        "id": theirs,
+        "name": "格桑",
+        "created": False,
+        "id_number_masked": number[:4] + "*" * 10 + number[-4:],
+    }
     # Linked: the broker may now name the person by id; reading the record waits for a claim.
     assert api.get(f"/api/v1/persons/{theirs}").status_code == 404
     filed = api.post("/api/v1/claims", json=claim_body(person_id=theirs))
@@ -96,8 +103,9 @@ def test_registering_someone_already_registered_links_without_showing_their_reco
 
 def test_a_registration_under_another_name_is_refused_and_links_nothing(api):
     theirs, number = registered(api, api.other_token, name="格桑")
-    wrong = api.post("/api/v1/persons", json={"name": "扎西", "id_number": number,
-                                              "village_code": "533422101001"})
+    wrong = api.post(
+        "/api/v1/persons", json={"name": "扎西", "id_number": number, "village_code": "533422101001"}
+    )
     assert wrong.status_code == 422 and wrong.json()["code"] == "validation.name_mismatch"
     filed = api.post("/api/v1/claims", json=claim_body(person_id=theirs))
     assert filed.status_code == 404
@@ -108,14 +116,14 @@ def test_looking_up_someone_outside_reach_answers_like_an_unregistered_number(ap
     _, mine = registered(api)
     assert api.post("/api/v1/persons/lookup", json={"id_number": mine}).status_code == 200
     outside = api.post("/api/v1/persons/lookup", json={"id_number": theirs})
-    assert same_answer(outside, nobody(api, "post", "/api/v1/persons/lookup",
-                                       json={"id_number": id_number()}))
+    assert same_answer(
+        outside, nobody(api, "post", "/api/v1/persons/lookup", json={"id_number": id_number()})
+    )
 
 
 def test_another_organisations_claim_is_not_found_whatever_version_is_sent(api):
     theirs, _ = registered(api, api.other_token)
-    claim = api.post("/api/v1/claims", token=api.other_token,
-                     json=claim_body(person_id=theirs)).json()
+    claim = api.post("/api/v1/claims", token=api.other_token, json=claim_body(person_id=theirs)).json()
     for version in (None, claim["version"], 99):
         body = {"facts": IN_COUNTY, "version": version}
         r = api.post(f"/api/v1/claims/{claim['id']}/resubmit", json=body)
@@ -152,34 +160,56 @@ def a_county_of_several_organisations(api: Api, db, files) -> Scope:  # type: ig
     # The broker claims for a person staff registered, by resident ID.
     from_staff = api.post("/api/v1/claims", json=claim_body(id_number=_number(db, staff[0]))).json()
     # The broker registers one of the agency's people again: linked, not read.
-    linked = api.post("/api/v1/persons", json={"name": "格桑1", "id_number": agency[1][1],
-                                               "village_code": "533422101001"})
+    linked = api.post(
+        "/api/v1/persons", json={"name": "格桑1", "id_number": agency[1][1], "village_code": "533422101001"}
+    )
     assert linked.status_code == 200
-    own_claims = {from_staff["id"], api.post("/api/v1/claims", json=claim_body(
-        person_id=mine[1][0])).json()["id"]}
+    own_claims = {
+        from_staff["id"],
+        api.post("/api/v1/claims", json=claim_body(person_id=mine[1][0])).json()["id"],
+    }
     for token, name in ((api.other_token, "达瓦"), (village_committee, "央金")):
         pid, _ = registered(api, token, name=name)
         api.post("/api/v1/claims", token=token, json=claim_body(person_id=pid))
     lists = {}
     for token in (None, api.other_token, village_committee):
-        rows = [{"姓名": "尼玛", "身份证号": id_number(), "行政村代码": "533422101001",
-                 "帮扶对象类别": "脱贫人口", "补贴类型": "有组织劳务输出就业创业服务补助",
-                 "务工地点": "省外", "就业开始日期": "2026-03-01", "政策年度": "2026"}]
+        rows = [
+            {
+                "姓名": "尼玛",
+                "身份证号": id_number(),
+                "行政村代码": "533422101001",
+                "帮扶对象类别": "脱贫人口",
+                "补贴类型": "有组织劳务输出就业创业服务补助",
+                "务工地点": "省外",
+                "就业开始日期": "2026-03-01",
+                "政策年度": "2026",
+            }
+        ]
         r = api.post("/api/v1/lists/json", token=token, json={"rows": rows})
         assert r.status_code == 201 and r.json()["rows_accepted"] == 1, r.text
         lists[token] = r.json()
     own_claims.add(lists[None]["rows"][0]["claim_id"])
     listed_person = api.get(f"/api/v1/claims/{lists[None]['rows'][0]['claim_id']}").json()
-    evidence = [(claim_id, add_evidence(db, files, agent, claim_id, "证明.pdf", PDF).id)
-                for agent, claim_id in ((api.county.agent, from_staff["id"]),
-                                        (api.county.other_agent,
-                                         lists[api.other_token]["rows"][0]["claim_id"]))]
+    evidence = [
+        (claim_id, add_evidence(db, files, agent, claim_id, "证明.pdf", PDF).id)
+        for agent, claim_id in (
+            (api.county.agent, from_staff["id"]),
+            (api.county.other_agent, lists[api.other_token]["rows"][0]["claim_id"]),
+        )
+    ]
     reads = {mine[0][0], mine[1][0], staff[0], listed_person["person_id"]}
     with db.sessions() as s:
         top = {model: s.scalar(select(func.max(model.id))) for model in (Person, Claim, ClaimList)}
-    return Scope(reads=reads, acts=reads | {agency[1][0]}, claims=own_claims,
-                 lists={lists[None]["id"]}, top_person=top[Person] + 4,
-                 top_claim=top[Claim] + 4, top_list=top[ClaimList] + 4, evidence=evidence)
+    return Scope(
+        reads=reads,
+        acts=reads | {agency[1][0]},
+        claims=own_claims,
+        lists={lists[None]["id"]},
+        top_person=top[Person] + 4,
+        top_claim=top[Claim] + 4,
+        top_list=top[ClaimList] + 4,
+        evidence=evidence,
+    )
 
 
 def _number(db, person_id: int) -> str:  # type: ignore[no-untyped-def]
@@ -226,8 +256,7 @@ def test_counting_through_every_id_finds_nobody_outside_the_agents_reach(api, db
         ("/api/v1/claims/{id}/documents/rejection_notice", "get", {}),
         ("/api/v1/claims/{id}/withdraw", "post", {"json": {"version": 99}}),
         ("/api/v1/claims/{id}/resubmit", "post", {"json": {"version": 99}}),
-        ("/api/v1/claims/{id}/evidence", "post",
-         {"files": {"file": ("a.txt", b"not a pdf", "text/plain")}}),
+        ("/api/v1/claims/{id}/evidence", "post", {"files": {"file": ("a.txt", b"not a pdf", "text/plain")}}),
     ]:
         assert answered(api, claims, method, path, **kw) == scope.claims, path
     for _, evidence_id in scope.evidence:
@@ -260,8 +289,7 @@ def test_a_claim_by_resident_id_keeps_no_plain_hash_of_its_body_for_idempotency(
     r = api.post("/api/v1/claims", json=body, headers={"Idempotency-Key": "by-number-1"})
     assert r.status_code == 201, r.text
     with db.sessions() as s:
-        kept = s.scalar(select(IdempotencyRecord.request_hash)
-                        .where(IdempotencyRecord.key == "by-number-1"))
+        kept = s.scalar(select(IdempotencyRecord.request_hash).where(IdempotencyRecord.key == "by-number-1"))
     sent = msgspec.json.encode(msgspec.json.decode(r.request.content, type=ClaimIn))
     assert kept and kept != fingerprint("POST", r.request.url.path, sent)
     again = api.post("/api/v1/claims", json=body, headers={"Idempotency-Key": "by-number-1"})

@@ -55,14 +55,14 @@ from .builders import county, export_claim, person
 from .conftest import TEST_NOW, TEST_SECRET, empty_postgres, is_postgres
 
 EXAMPLES = 200
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_schema_conformance]
+CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 VILLAGES = ["533422101001", "533422101002", "533422999999"]
 SURROGATES = re.compile("[\ud800-\udfff]")
 
 
 # ---------------------------------------------------------------- the seeded app
+
 
 @pytest.fixture(scope="module")
 def module_db_url(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
@@ -77,9 +77,11 @@ def module_db_url(template_db: str, tmp_path_factory: pytest.TempPathFactory) ->
     empty_postgres(template_db)
 
 
-SEED_LIST = ("姓名,身份证号,行政村代码,帮扶对象类别,补贴类型,务工地点,就业开始日期\r\n"
-             "扎西,{},533422101001,脱贫人口,有组织劳务输出就业创业服务补助,省外,2026-03-01\r\n"
-             "卓玛,{},533422101001,脱贫人口,无此补贴,省外,2026-03-01\r\n")
+SEED_LIST = (
+    "姓名,身份证号,行政村代码,帮扶对象类别,补贴类型,务工地点,就业开始日期\r\n"
+    "扎西,{},533422101001,脱贫人口,有组织劳务输出就业创业服务补助,省外,2026-03-01\r\n"
+    "卓玛,{},533422101001,脱贫人口,无此补贴,省外,2026-03-01\r\n"
+)
 
 
 class Seeded:
@@ -92,13 +94,20 @@ class Seeded:
         evidence = add_evidence(db, files, c.agent, claims[0], "证明.pdf", PDF).id
         stranger = person(db, c.other_village, name="格桑")
         foreign = export_claim(db, c, stranger, agent=c.other_agent).id
-        lists = [upload_list(db, agent, "seed.csv", SEED_LIST.format(
-            resident_id(n), resident_id(n + 1)).encode("gbk")).list_id
-            for n, agent in ((1000, c.agent), (2000, c.other_agent))]
+        lists = [
+            upload_list(
+                db, agent, "seed.csv", SEED_LIST.format(resident_id(n), resident_id(n + 1)).encode("gbk")
+            ).list_id
+            for n, agent in ((1000, c.agent), (2000, c.other_agent))
+        ]
         with db.transaction() as s:
             self.token = create_token(s, db, s.get(User, c.agent.user_id))
-        self.ids = {"person_id": [*people, stranger], "claim_id": [*claims, foreign],
-                    "evidence_id": [evidence], "list_id": lists}
+        self.ids = {
+            "person_id": [*people, stranger],
+            "claim_id": [*claims, foreign],
+            "evidence_id": [evidence],
+            "list_id": lists,
+        }
         self.app = create_app(db, files=files)
 
 
@@ -128,11 +137,14 @@ def calls(request: pytest.FixtureRequest) -> Iterator[Counter[str]]:
 # The document comes from an app whose database (in memory) is never touched: serving the
 # document needs none. The cases are sent to the seeded app of the fixture above.
 schema = schemathesis.openapi.from_asgi(
-    "/schema/openapi.json",
-    create_app(Database.connect("sqlite://", TEST_SECRET), files=Path("/nonexistent")))
+    "/schema/openapi.json", create_app(Database.connect("sqlite://", TEST_SECRET), files=Path("/nonexistent"))
+)
 KNOWN_IDS: dict[str, list[int]] = {}
-NO_INPUT = {op.label for op in (r.ok() for r in schema.get_all_operations())
-            if not (op.path_parameters or op.query or op.body)}
+NO_INPUT = {
+    op.label
+    for op in (r.ok() for r in schema.get_all_operations())
+    if not (op.path_parameters or op.query or op.body)
+}
 
 
 def resident_id(n: int) -> str:
@@ -143,36 +155,47 @@ def resident_id(n: int) -> str:
 
 
 FACTS = st.one_of(
-    st.sampled_from([{"destination": d, "employment_start": "2026-03-01"}
-                     for d in ("out_of_province", "in_province", "in_county")]),
-    st.fixed_dictionaries({}, optional={
-        "destination": st.sampled_from(["out_of_province", "in_province", "in_county", "火星", ""]),
-        "employment_start": st.sampled_from(["2026-03-01", "2026-10-01", "2025-12-31", "2026-02-30",
-                                             "明天"]),
-        "fare": st.sampled_from(["420.50", "1200", "-1", "0", "1e999", "NaN", "abc"]),
-        "wages_paid": st.sampled_from(["3000", "0.01", "-5", "99999999999999999999"]),
-        "training_months": st.integers(-2, 12),
-        "course_id": st.sampled_from(["C-2026-01", ""]),
-        "course_days": st.integers(-1, 400),
-        "course_completed": st.booleans(),
-        "operating_normally": st.booleans(),
-        "month": st.sampled_from(["2026-05", "2026-13", "05/2026"]),
-    }),
+    st.sampled_from(
+        [
+            {"destination": d, "employment_start": "2026-03-01"}
+            for d in ("out_of_province", "in_province", "in_county")
+        ]
+    ),
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "destination": st.sampled_from(["out_of_province", "in_province", "in_county", "火星", ""]),
+            "employment_start": st.sampled_from(
+                ["2026-03-01", "2026-10-01", "2025-12-31", "2026-02-30", "明天"]
+            ),
+            "fare": st.sampled_from(["420.50", "1200", "-1", "0", "1e999", "NaN", "abc"]),
+            "wages_paid": st.sampled_from(["3000", "0.01", "-5", "99999999999999999999"]),
+            "training_months": st.integers(-2, 12),
+            "course_id": st.sampled_from(["C-2026-01", ""]),
+            "course_days": st.integers(-1, 400),
+            "course_completed": st.booleans(),
+            "operating_normally": st.booleans(),
+            "month": st.sampled_from(["2026-05", "2026-13", "05/2026"]),
+        },
+    ),
 )
 # Bulk lists: rows of plausible and broken cells under known (and a few unknown) headers, sent
 # as .xlsx, as CSV in several encodings, as JSON, or as bytes that are none of these.
 CELLS: dict[str, st.SearchStrategy[Any]] = {
     "姓名": st.sampled_from(["扎西", "卓玛", "", "x" * 60]),
-    "身份证号": st.one_of(st.integers(0, 10**6).map(resident_id),
-                          st.sampled_from(["533422199203150023", "5334221990010100X1", "123", "",
-                                           "5.33422E+17"])),
+    "身份证号": st.one_of(
+        st.integers(0, 10**6).map(resident_id),
+        st.sampled_from(["533422199203150023", "5334221990010100X1", "123", "", "5.33422E+17"]),
+    ),
     "行政村代码": st.sampled_from([*VILLAGES, "", "abc"]),
     "帮扶对象类别": st.sampled_from(["脱贫人口", "易地搬迁人口、农村低收入人口", "富人", ""]),
-    "补贴类型": st.sampled_from([*map(str, SubsidyType), "有组织劳务输出就业创业服务补助",
-                                 "一次性外出务工交通补助", "无此补贴", ""]),
+    "补贴类型": st.sampled_from(
+        [*map(str, SubsidyType), "有组织劳务输出就业创业服务补助", "一次性外出务工交通补助", "无此补贴", ""]
+    ),
     "务工地点": st.sampled_from(["省外", "县外省内", "县内", "out_of_province", "月球", ""]),
-    "就业开始日期": st.sampled_from(["2026-03-01", "2026/4/15", "2026年3月1日", "20260301",
-                                     "2026-02-30", "明天", ""]),
+    "就业开始日期": st.sampled_from(
+        ["2026-03-01", "2026/4/15", "2026年3月1日", "20260301", "2026-02-30", "明天", ""]
+    ),
     "实际交通费": st.sampled_from(["420.5", "1,200元", "-3", "1e999", "NaN", ""]),
     "政策年度": st.sampled_from(["2026", "2025", "1999", "二〇二六", ""]),
     "以工代训月数": st.sampled_from(["3", "7个月", "-1", "99999999999", ""]),
@@ -181,15 +204,26 @@ CELLS: dict[str, st.SearchStrategy[Any]] = {
     "协议编号": st.sampled_from(["1", "99999999999999999999", "abc", ""]),
 }
 REQUIRED_HEADERS = ("姓名", "身份证号", "补贴类型")
-GOOD_ROW = st.integers(0, 10**6).map(lambda n: {
-    "姓名": "扎西", "身份证号": resident_id(n), "行政村代码": VILLAGES[0], "帮扶对象类别": "脱贫人口",
-    "补贴类型": "有组织劳务输出就业创业服务补助", "务工地点": "省外", "就业开始日期": "2026-03-01"})
+GOOD_ROW = st.integers(0, 10**6).map(
+    lambda n: {
+        "姓名": "扎西",
+        "身份证号": resident_id(n),
+        "行政村代码": VILLAGES[0],
+        "帮扶对象类别": "脱贫人口",
+        "补贴类型": "有组织劳务输出就业创业服务补助",
+        "务工地点": "省外",
+        "就业开始日期": "2026-03-01",
+    }
+)
 # Any text, control characters and lone surrogates included (the JSON files carry them).
-CELL_TEXT = st.one_of(st.text(st.characters(), max_size=8),
-                      st.sampled_from(["扎\x00西", "\x01", "\ud800", "a\r\nb", '"', ",", "\t"]))
-ANY_ROW = st.fixed_dictionaries({h: CELLS[h] for h in REQUIRED_HEADERS},
-                                optional={h: st.one_of(v, CELL_TEXT)
-                                          for h, v in CELLS.items() if h not in REQUIRED_HEADERS})
+CELL_TEXT = st.one_of(
+    st.text(st.characters(), max_size=8),
+    st.sampled_from(["扎\x00西", "\x01", "\ud800", "a\r\nb", '"', ",", "\t"]),
+)
+ANY_ROW = st.fixed_dictionaries(
+    {h: CELLS[h] for h in REQUIRED_HEADERS},
+    optional={h: st.one_of(v, CELL_TEXT) for h, v in CELLS.items() if h not in REQUIRED_HEADERS},
+)
 ROWS = st.lists(st.one_of(GOOD_ROW, ANY_ROW), min_size=1, max_size=6)
 
 
@@ -220,7 +254,8 @@ def list_file(draw: st.DrawFn) -> tuple[str, bytes]:
         return "list.json", text.encode("utf-8", errors="surrogatepass")
     if kind == "bytes":
         return draw(st.sampled_from(["list.csv", "list.xlsx", "list.xls", "list.pdf", ""])), draw(
-            st.one_of(st.binary(max_size=200), st.just(b"PK\x03\x04broken zip")))
+            st.one_of(st.binary(max_size=200), st.just(b"PK\x03\x04broken zip"))
+        )
     sep = draw(st.sampled_from([",", "\t", ";"]))
     text = "\r\n".join(sep.join(line) for line in [header, *table])
     return "申报清单.csv", text.encode(kind, errors="replace")
@@ -233,8 +268,9 @@ PLAUSIBLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "name": st.sampled_from(["卓玛", "扎西", "格桑"]),
         "id_number": st.integers(0, 10**6).map(resident_id),
         "village_code": st.sampled_from(VILLAGES),
-        "target_groups": st.lists(st.sampled_from(["poverty_alleviated", "relocated",
-                                                   "rural_low_income", "rich"]), max_size=3),
+        "target_groups": st.lists(
+            st.sampled_from(["poverty_alleviated", "relocated", "rural_low_income", "rich"]), max_size=3
+        ),
         "labour_capacity": st.sampled_from(["full", "weak", "half", "none"]),
         "bank_account": st.sampled_from(["6217000000000000123", "12", None]),
         "graduate_left_school": st.sampled_from(["2025-07-01", "2030-01-01", None]),
@@ -251,8 +287,9 @@ PLAUSIBLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     # another organisation's) or anyone.
     "POST /api/v1/claims by id_number": {
         "subsidy_type": st.sampled_from([*map(str, SubsidyType), "nope"]),
-        "id_number": st.one_of(st.sampled_from([1000, 1001, 2000, 2001]),
-                               st.integers(0, 10**6)).map(resident_id),
+        "id_number": st.one_of(st.sampled_from([1000, 1001, 2000, 2001]), st.integers(0, 10**6)).map(
+            resident_id
+        ),
         "facts": FACTS,
         "policy_year": st.sampled_from([2026, 2025, None]),
     },
@@ -263,12 +300,12 @@ PLAUSIBLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
 @schema.hook
 def flatmap_path_parameters(context, path_parameters):  # type: ignore[no-untyped-def]
     """Half the time, ids that exist (the last claim is another organisation's)."""
-    known = {name: st.sampled_from(KNOWN_IDS[name])
-             for name in path_parameters or {} if name in KNOWN_IDS}
+    known = {name: st.sampled_from(KNOWN_IDS[name]) for name in path_parameters or {} if name in KNOWN_IDS}
     if not known:
         return st.just(path_parameters)
-    return st.one_of(st.just(path_parameters),
-                     st.fixed_dictionaries(known).map(lambda ids: {**path_parameters, **ids}))
+    return st.one_of(
+        st.just(path_parameters), st.fixed_dictionaries(known).map(lambda ids: {**path_parameters, **ids})
+    )
 
 
 @schema.hook
@@ -278,19 +315,25 @@ def flatmap_body(context, body):  # type: ignore[no-untyped-def]
     fields = PLAUSIBLE.get(label)
     if fields is None or not isinstance(body, dict):
         return st.just(body)
-    plausible = [st.fixed_dictionaries(f) for f in (fields, PLAUSIBLE.get(f"{label} by id_number"))
-                 if f is not None]
+    plausible = [
+        st.fixed_dictionaries(f) for f in (fields, PLAUSIBLE.get(f"{label} by id_number")) if f is not None
+    ]
     return st.one_of(st.just(body), *plausible)
 
 
 def multipart(fields: dict[str, str], file: tuple[str, bytes] | None) -> tuple[bytes, str]:
     boundary = "fuzhi-schema-boundary"
-    parts = [f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-             .encode() for name, value in fields.items()]
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
+        for name, value in fields.items()
+    ]
     if file is not None:
-        parts.append(f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-                     f'filename="{file[0]}"\r\nContent-Type: application/octet-stream\r\n\r\n'
-                     .encode() + file[1] + b"\r\n")
+        parts.append(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
+            f'filename="{file[0]}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
+            + file[1]
+            + b"\r\n"
+        )
     return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
 
 
@@ -307,15 +350,12 @@ def flatmap_case(context, case):  # type: ignore[no-untyped-def]
         case.headers = {**(case.headers or {}), "Content-Type": content_type}
         return case
 
-    uploads = st.tuples(st.sampled_from(["true", "false", "是", "maybe"]),
-                        st.one_of(st.none(), list_file()))
+    uploads = st.tuples(st.sampled_from(["true", "false", "是", "maybe"]), st.one_of(st.none(), list_file()))
     return st.one_of(st.just(case), uploads.map(with_upload))
 
 
 @schema.parametrize()
-@settings(max_examples=EXAMPLES, deadline=None, derandomize=True,
-          suppress_health_check=list(HealthCheck))
+@settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_conforms_to_the_document(case, seeded, calls):  # type: ignore[no-untyped-def]
     calls[case.operation.label] += 1
-    case.call_and_validate(app=seeded.app, headers={"Authorization": f"Bearer {seeded.token}"},
-                           checks=CHECKS)
+    case.call_and_validate(app=seeded.app, headers={"Authorization": f"Bearer {seeded.token}"}, checks=CHECKS)

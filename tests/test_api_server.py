@@ -43,8 +43,10 @@ ROOT = Path(__file__).resolve().parents[1]
 VILLAGE = "533422101001"
 YEAR = 2026
 EXPORT = {"destination": "out_of_province", "employment_start": "2026-03-01"}
-PDF = (b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
-       b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n")
+PDF = (
+    b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
 PROBLEM = "application/problem+json"
 
 # Every full ID number and bank account sent to the server: none may come back or be logged.
@@ -57,7 +59,8 @@ def _openapi_paths() -> set[str]:
 
 
 LISTS_AVAILABLE = {"/api/v1/lists", "/api/v1/lists/json", "/api/v1/lists/template.xlsx"} <= {
-    p.rstrip("/") for p in _openapi_paths()}
+    p.rstrip("/") for p in _openapi_paths()
+}
 
 
 # ---------------------------------------------------------------- the server
@@ -83,8 +86,7 @@ class Server:
             response.read()
             self.bodies.append(response.content)
 
-        return httpx.Client(base_url=self.url, headers=headers, timeout=30,
-                            event_hooks={"response": [keep]})
+        return httpx.Client(base_url=self.url, headers=headers, timeout=30, event_hooks={"response": [keep]})
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace")
@@ -120,14 +122,32 @@ def server(server_db_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iter
     data_dir = tmp_path_factory.mktemp("data")
     log_path = data_dir / "server.log"
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": server_db_url, "FUZHI_SECRET_KEY": secret,
-           "FUZHI_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": server_db_url,
+        "FUZHI_SECRET_KEY": secret,
+        "FUZHI_DATA_DIR": str(data_dir),
+        "PYTHONUNBUFFERED": "1",
+    }
     env.pop("FUZHI_ALLOWED_HOSTS", None)  # the defaults must let 127.0.0.1:<port> in
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "web.app:create_app", "--factory",
-             "--host", "127.0.0.1", "--port", str(port)],
-            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                "web.app:create_app",
+                "--factory",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
     srv = Server(f"http://127.0.0.1:{port}", process, log_path, data_dir, db, c, token, other)
     try:
         wait_until_healthy(srv)
@@ -178,26 +198,42 @@ def sensitive_account() -> str:
 
 
 def register(client: httpx.Client, name: str = "卓玛", number: str | None = None) -> dict[str, Any]:
-    r = client.post("/api/v1/persons", json={
-        "name": name, "id_number": number or sensitive_id(), "village_code": VILLAGE,
-        "target_groups": ["poverty_alleviated"], "bank_account": sensitive_account()})
+    r = client.post(
+        "/api/v1/persons",
+        json={
+            "name": name,
+            "id_number": number or sensitive_id(),
+            "village_code": VILLAGE,
+            "target_groups": ["poverty_alleviated"],
+            "bank_account": sensitive_account(),
+        },
+    )
     assert r.status_code == 201, r.text
     return r.json()
 
 
-def file_claim(client: httpx.Client, person_id: int, headers: dict[str, str] | None = None,
-               **facts: Any) -> httpx.Response:
-    return client.post("/api/v1/claims", headers=headers, json={
-        "subsidy_type": "labour_export_service", "person_id": person_id, "policy_year": YEAR,
-        "facts": {**EXPORT, **facts}})
+def file_claim(
+    client: httpx.Client, person_id: int, headers: dict[str, str] | None = None, **facts: Any
+) -> httpx.Response:
+    return client.post(
+        "/api/v1/claims",
+        headers=headers,
+        json={
+            "subsidy_type": "labour_export_service",
+            "person_id": person_id,
+            "policy_year": YEAR,
+            "facts": {**EXPORT, **facts},
+        },
+    )
 
 
 def my_claims(client: httpx.Client, **params: Any) -> list[dict[str, Any]]:
     items: list[dict[str, Any]] = []
     cursor = None
     while True:
-        page = client.get("/api/v1/claims", params={**params, "limit": 200,
-                                                    **({"cursor": cursor} if cursor else {})})
+        page = client.get(
+            "/api/v1/claims", params={**params, "limit": 200, **({"cursor": cursor} if cursor else {})}
+        )
         assert page.status_code == 200, page.text
         items += page.json()["items"]
         cursor = page.json()["next_cursor"]
@@ -245,8 +281,9 @@ def test_register_file_read_withdraw_and_file_again(agent: httpx.Client) -> None
     assert read.status_code == 200
     assert read.json() == claim
 
-    withdrawn = agent.post(f"/api/v1/claims/{claim['id']}/withdraw",
-                           json={"comment": "本人放弃", "version": claim["version"]})
+    withdrawn = agent.post(
+        f"/api/v1/claims/{claim['id']}/withdraw", json={"comment": "本人放弃", "version": claim["version"]}
+    )
     assert withdrawn.status_code == 200, withdrawn.text
     assert withdrawn.json()["state"] == "withdrawn"
     assert [h["trigger"] for h in withdrawn.json()["history"]] == ["submit", "withdraw"]
@@ -261,19 +298,26 @@ def test_register_file_read_withdraw_and_file_again(agent: httpx.Client) -> None
     assert [c["id"] for c in my_claims(agent, state="withdrawn")] == [claim["id"]]
 
 
-def test_a_returned_claim_is_resubmitted_with_corrected_facts(server: Server,
-                                                             agent: httpx.Client) -> None:
+def test_a_returned_claim_is_resubmitted_with_corrected_facts(server: Server, agent: httpx.Client) -> None:
     person = register(agent, "格桑")
     claim = file_claim(agent, person["id"]).json()
     # The village verifier sends it back (through the services: the web inbox is not the API).
-    transition(server.db, "claim", claim["id"], "return", server.county.verifier,
-               comment="务工地点有误，应为县外省内")
+    transition(
+        server.db,
+        "claim",
+        claim["id"],
+        "return",
+        server.county.verifier,
+        comment="务工地点有误，应为县外省内",
+    )
     returned = agent.get(f"/api/v1/claims/{claim['id']}").json()
     assert returned["state"] == "returned"
     assert returned["history"][-1]["comment"] == "务工地点有误，应为县外省内"
 
-    r = agent.post(f"/api/v1/claims/{claim['id']}/resubmit", json={
-        "facts": {**EXPORT, "destination": "in_province"}, "version": returned["version"]})
+    r = agent.post(
+        f"/api/v1/claims/{claim['id']}/resubmit",
+        json={"facts": {**EXPORT, "destination": "in_province"}, "version": returned["version"]},
+    )
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["state"], body["amount"]) == ("submitted", "200.00")
@@ -283,12 +327,16 @@ def test_a_returned_claim_is_resubmitted_with_corrected_facts(server: Server,
 
 
 def test_evidence_is_uploaded_and_downloaded_back_with_the_same_checksum(
-        server: Server, agent: httpx.Client) -> None:
+    server: Server, agent: httpx.Client
+) -> None:
     person = register(agent)
     claim = file_claim(agent, person["id"]).json()
     url = f"/api/v1/claims/{claim['id']}/evidence"
-    r = agent.post(url, files={"file": ("务工收入证明.pdf", PDF, "application/octet-stream")},
-                   data={"kind": "income_proof"})
+    r = agent.post(
+        url,
+        files={"file": ("务工收入证明.pdf", PDF, "application/octet-stream")},
+        data={"kind": "income_proof"},
+    )
     assert r.status_code == 201, r.text
     evidence = r.json()
     digest = hashlib.sha256(PDF).hexdigest()
@@ -311,8 +359,7 @@ def test_evidence_is_uploaded_and_downloaded_back_with_the_same_checksum(
     assert_problem(fake, 422, "validation.evidence_type")
 
 
-def test_idempotent_replay_gives_the_first_response_and_no_second_claim(
-        agent: httpx.Client) -> None:
+def test_idempotent_replay_gives_the_first_response_and_no_second_claim(agent: httpx.Client) -> None:
     person = register(agent)
     key = {"Idempotency-Key": f"e2e-{secrets.token_hex(8)}"}
     first = file_claim(agent, person["id"], headers=key)
@@ -320,8 +367,7 @@ def test_idempotent_replay_gives_the_first_response_and_no_second_claim(
     assert first.status_code == second.status_code == 201, first.text
     assert second.content == first.content
     assert second.headers.get("idempotent-replayed") == "true"
-    assert [c["id"] for c in my_claims(agent) if c["person_id"] == person["id"]] \
-        == [first.json()["id"]]
+    assert [c["id"] for c in my_claims(agent) if c["person_id"] == person["id"]] == [first.json()["id"]]
 
     other_body = file_claim(agent, person["id"], headers=key, destination="in_province")
     body = assert_problem(other_body, 422, "idempotency.key_reused")
@@ -330,8 +376,13 @@ def test_idempotent_replay_gives_the_first_response_and_no_second_claim(
 
     # A registration replayed is the same person, not a second one.
     number, account = sensitive_id(), sensitive_account()
-    payload = {"name": "次仁", "id_number": number, "village_code": VILLAGE,
-               "target_groups": ["relocated"], "bank_account": account}
+    payload = {
+        "name": "次仁",
+        "id_number": number,
+        "village_code": VILLAGE,
+        "target_groups": ["relocated"],
+        "bank_account": account,
+    }
     reg_key = {"Idempotency-Key": f"e2e-person-{secrets.token_hex(8)}"}
     a = agent.post("/api/v1/persons", json=payload, headers=reg_key)
     b = agent.post("/api/v1/persons", json=payload, headers=reg_key)
@@ -341,8 +392,9 @@ def test_idempotent_replay_gives_the_first_response_and_no_second_claim(
 def test_another_organisations_token_finds_nothing(server: Server, agent: httpx.Client) -> None:
     person = register(agent)
     claim = file_claim(agent, person["id"]).json()
-    evidence = agent.post(f"/api/v1/claims/{claim['id']}/evidence",
-                          files={"file": ("a.pdf", PDF, "application/pdf")}).json()
+    evidence = agent.post(
+        f"/api/v1/claims/{claim['id']}/evidence", files={"file": ("a.pdf", PDF, "application/pdf")}
+    ).json()
     base = f"/api/v1/claims/{claim['id']}"
     with server.client(server.other_token) as other:
         assert_problem(other.get(base), 404, "not_found.claim")
@@ -372,23 +424,41 @@ def test_nul_characters_are_refused_not_a_500(agent: httpx.Client) -> None:
     person = register(agent)
     claim = file_claim(agent, person["id"]).json()
     for r in (
-        agent.post("/api/v1/persons", json={"name": "卓\u0000玛", "id_number": sensitive_id(),
-                                            "village_code": VILLAGE}),
-        agent.post("/api/v1/persons", json={"name": "卓玛", "id_number": sensitive_id(),
-                                            "village_code": "5334\u0000"}),
+        agent.post(
+            "/api/v1/persons",
+            json={"name": "卓\u0000玛", "id_number": sensitive_id(), "village_code": VILLAGE},
+        ),
+        agent.post(
+            "/api/v1/persons",
+            json={"name": "卓玛", "id_number": sensitive_id(), "village_code": "5334\u0000"},
+        ),
         agent.post(f"/api/v1/claims/{claim['id']}/withdraw", json={"comment": "a\u0000b"}),
-        agent.post("/api/v1/claims", json={
-            "subsidy_type": "training_allowance", "person_id": person["id"],
-            "facts": {"course_id": "C\u00001", "course_days": 3, "course_completed": True}}),
+        agent.post(
+            "/api/v1/claims",
+            json={
+                "subsidy_type": "training_allowance",
+                "person_id": person["id"],
+                "facts": {"course_id": "C\u00001", "course_days": 3, "course_completed": True},
+            },
+        ),
         agent.get("/api/v1/claims", params={"batch": "a\u0000"}),
     ):
         assert_problem(r, 400, "validation.request")
     # A file name keeps its printable characters only.
     boundary = "fuzhi-boundary"
-    body = (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a\x00b.pdf"'
-            f"\r\nContent-Type: application/pdf\r\n\r\n").encode() + PDF + f"\r\n--{boundary}--\r\n".encode()
-    r = agent.post(f"/api/v1/claims/{claim['id']}/evidence", content=body,
-                   headers={"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a\x00b.pdf"'
+            f"\r\nContent-Type: application/pdf\r\n\r\n"
+        ).encode()
+        + PDF
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    r = agent.post(
+        f"/api/v1/claims/{claim['id']}/evidence",
+        content=body,
+        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
+    )
     assert r.status_code == 201, r.text
     assert r.json()["filename"] == "ab.pdf"
     assert agent.get(f"/api/v1/claims/{claim['id']}").json()["state"] == "submitted"
@@ -397,8 +467,16 @@ def test_nul_characters_are_refused_not_a_500(agent: httpx.Client) -> None:
 # ---------------------------------------------------------------- bulk lists
 
 LES = "有组织劳务输出就业创业服务补助"
-LIST_HEADER = ["姓名", "身份证号", "行政村代码", "帮扶对象类别", "银行账号", "补贴类型", "务工地点",
-               "就业开始日期"]
+LIST_HEADER = [
+    "姓名",
+    "身份证号",
+    "行政村代码",
+    "帮扶对象类别",
+    "银行账号",
+    "补贴类型",
+    "务工地点",
+    "就业开始日期",
+]
 
 
 def bad_checksum(number: str) -> str:
@@ -410,20 +488,29 @@ def list_rows() -> tuple[list[list[Any]], dict[int, tuple[str, str]]]:
     number in the file (the header is row 1)."""
     a, b, c, d = (sensitive_id() for _ in range(4))
     rows = [
-        ["扎西", a, VILLAGE, "脱贫人口", sensitive_account(), LES, "省外", "2026-03-01"],     # 2
-        ["卓玛", bad_checksum(b), VILLAGE, "脱贫人口", sensitive_account(), LES, "省外",
-         "2026-03-01"],                                                                       # 3
+        ["扎西", a, VILLAGE, "脱贫人口", sensitive_account(), LES, "省外", "2026-03-01"],  # 2
+        ["卓玛", bad_checksum(b), VILLAGE, "脱贫人口", sensitive_account(), LES, "省外", "2026-03-01"],  # 3
         ["次仁", c, VILLAGE, "脱贫人口", sensitive_account(), "无此补贴", "省外", "2026-03-01"],  # 4
         ["格桑", d, VILLAGE, "易地搬迁人口", sensitive_account(), LES, "县内", "2026-03-01"],  # 5
-        ["扎西", a, VILLAGE, "脱贫人口", sensitive_account(), LES, "省外", "2026-03-01"],     # 6
-        ["拉姆", sensitive_id(), VILLAGE, "农村低收入人口", sensitive_account(), LES,
-         "县外省内", "2026-03-01"],                                                           # 7
+        ["扎西", a, VILLAGE, "脱贫人口", sensitive_account(), LES, "省外", "2026-03-01"],  # 6
+        [
+            "拉姆",
+            sensitive_id(),
+            VILLAGE,
+            "农村低收入人口",
+            sensitive_account(),
+            LES,
+            "县外省内",
+            "2026-03-01",
+        ],  # 7
     ]
     SENSITIVE.add(bad_checksum(b))
-    bad = {3: ("身份证号", "validation.id_number_checksum"),
-           4: ("补贴类型", "validation.subsidy_type"),
-           5: ("务工地点", "rule.no_subsidy_in_county"),
-           6: ("身份证号", "rule.duplicate")}
+    bad = {
+        3: ("身份证号", "validation.id_number_checksum"),
+        4: ("补贴类型", "validation.subsidy_type"),
+        5: ("务工地点", "rule.no_subsidy_in_county"),
+        6: ("身份证号", "rule.duplicate"),
+    }
     return rows, bad
 
 
@@ -444,8 +531,12 @@ def gbk_csv_bytes(rows: list[list[Any]]) -> bytes:
     return ("\r\n".join(lines) + "\r\n").encode("gbk")
 
 
-def check_outcome(outcome: dict[str, Any], rows: list[list[Any]], bad: dict[int, tuple[str, str]],
-                  accepted: str = "accepted") -> dict[int, dict[str, Any]]:
+def check_outcome(
+    outcome: dict[str, Any],
+    rows: list[list[Any]],
+    bad: dict[int, tuple[str, str]],
+    accepted: str = "accepted",
+) -> dict[int, dict[str, Any]]:
     """Every row is in the answer once, with the expected status, column and code."""
     by_row = {r["row"]: r for r in outcome["rows"]}
     assert sorted(by_row) == list(range(2, len(rows) + 2))
@@ -462,8 +553,7 @@ def check_outcome(outcome: dict[str, Any], rows: list[list[Any]], bad: dict[int,
     return by_row
 
 
-def check_result_workbook(content: bytes, rows: list[list[Any]],
-                          bad: dict[int, tuple[str, str]]) -> None:
+def check_result_workbook(content: bytes, rows: list[list[Any]], bad: dict[int, tuple[str, str]]) -> None:
     wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True)
     sheet = wb["处理结果"] if "处理结果" in wb.sheetnames else wb.worksheets[0]
     table = [list(r) for r in sheet.iter_rows(values_only=True)]
@@ -481,7 +571,8 @@ def check_result_workbook(content: bytes, rows: list[list[Any]],
 
 
 lists_pending = pytest.mark.skipif(
-    not LISTS_AVAILABLE, reason="the /api/v1/lists endpoints are not in the OpenAPI document yet")
+    not LISTS_AVAILABLE, reason="the /api/v1/lists endpoints are not in the OpenAPI document yet"
+)
 
 
 @lists_pending
@@ -499,22 +590,19 @@ def test_the_list_template_has_the_chinese_headers(agent: httpx.Client) -> None:
 def test_bulk_lists_xlsx_and_gbk_csv_account_for_every_row(agent: httpx.Client) -> None:
     before = len(my_claims(agent))
     for name, build, mime in (
-        ("申报清单.xlsx", xlsx_bytes,
-         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("申报清单.xlsx", xlsx_bytes, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("申报清单.csv", gbk_csv_bytes, "text/csv"),
     ):
         rows, bad = list_rows()
         content = build(rows)
 
-        dry = agent.post("/api/v1/lists", files={"file": (name, content, mime)},
-                         data={"dry_run": "true"})
+        dry = agent.post("/api/v1/lists", files={"file": (name, content, mime)}, data={"dry_run": "true"})
         assert dry.status_code in (200, 201), dry.text
         assert dry.json()["dry_run"] is True
         check_outcome(dry.json(), rows, bad, accepted="valid")
         assert len(my_claims(agent)) == before
 
-        r = agent.post("/api/v1/lists", files={"file": (name, content, mime)},
-                       data={"dry_run": "false"})
+        r = agent.post("/api/v1/lists", files={"file": (name, content, mime)}, data={"dry_run": "false"})
         assert r.status_code in (200, 201), r.text
         outcome = r.json()
         by_row = check_outcome(outcome, rows, bad)
@@ -533,8 +621,7 @@ def test_bulk_lists_xlsx_and_gbk_csv_account_for_every_row(agent: httpx.Client) 
         check_result_workbook(result.content, rows, bad)
 
         # The same list again files nothing new: every good row is now a duplicate.
-        again = agent.post("/api/v1/lists", files={"file": (name, content, mime)},
-                           data={"dry_run": "false"})
+        again = agent.post("/api/v1/lists", files={"file": (name, content, mime)}, data={"dry_run": "false"})
         assert again.status_code in (200, 201), again.text
         assert again.json()["rows_accepted"] == 0
         assert again.json()["rows_total"] == len(rows)
@@ -559,14 +646,22 @@ def test_a_json_list_is_checked_like_a_file(agent: httpx.Client) -> None:
 def test_list_cells_with_control_characters_are_not_a_500(agent: httpx.Client) -> None:
     """U+0000 was a 500 on PostgreSQL at upload, any control character a 500 in the result
     workbook, a lone surrogate a 500 everywhere."""
+
     def row(name: str) -> str:
-        return ",".join([name, sensitive_id(), VILLAGE, "脱贫人口", sensitive_account(), LES, "省外",
-                         "2026-03-01"])
+        return ",".join(
+            [name, sensitive_id(), VILLAGE, "脱贫人口", sensitive_account(), LES, "省外", "2026-03-01"]
+        )
 
     header = ",".join(LIST_HEADER)
-    surrogate = {"name": "\ud800", "id_number": sensitive_id(), "village_code": VILLAGE,
-                 "target_groups": "脱贫人口", "subsidy_type": "labour_export_service",
-                 "destination": "省外", "employment_start": "2026-03-01"}
+    surrogate = {
+        "name": "\ud800",
+        "id_number": sensitive_id(),
+        "village_code": VILLAGE,
+        "target_groups": "脱贫人口",
+        "subsidy_type": "labour_export_service",
+        "destination": "省外",
+        "employment_start": "2026-03-01",
+    }
     uploads = {
         "nul.csv": "\r\n".join([header, row("扎\x00西")]).encode("utf-16"),
         "control.csv": "\r\n".join([header, row("扎\x01西")]).encode("utf-8"),
@@ -587,20 +682,26 @@ def test_list_cells_with_control_characters_are_not_a_500(agent: httpx.Client) -
 # ---------------------------------------------------------------- personal data
 
 
-def test_no_full_id_number_or_bank_account_leaves_the_server(server: Server,
-                                                            agent: httpx.Client) -> None:
+def test_no_full_id_number_or_bank_account_leaves_the_server(server: Server, agent: httpx.Client) -> None:
     """Checked over every response this module received and the server's whole log; this
     test adds the requests most likely to echo a number: a lookup and refused registrations."""
     number = sensitive_id()
     register(agent, "白玛", number)
     assert agent.post("/api/v1/persons/lookup", json={"id_number": number}).status_code == 200
-    refused = agent.post("/api/v1/persons", json={
-        "name": "白玛", "id_number": bad_checksum(number), "village_code": VILLAGE,
-        "bank_account": sensitive_account()})
+    refused = agent.post(
+        "/api/v1/persons",
+        json={
+            "name": "白玛",
+            "id_number": bad_checksum(number),
+            "village_code": VILLAGE,
+            "bank_account": sensitive_account(),
+        },
+    )
     SENSITIVE.add(bad_checksum(number))
     assert_problem(refused, 422, "validation.id_number_checksum")
-    mismatch = agent.post("/api/v1/persons", json={
-        "name": "别人", "id_number": number, "village_code": VILLAGE})
+    mismatch = agent.post(
+        "/api/v1/persons", json={"name": "别人", "id_number": number, "village_code": VILLAGE}
+    )
     assert_problem(mismatch, 422, "validation.name_mismatch")
     unknown = agent.post("/api/v1/persons/lookup", json={"id_number": sensitive_id()})
     assert_problem(unknown, 404, "not_found.person")
@@ -608,12 +709,19 @@ def test_no_full_id_number_or_bank_account_leaves_the_server(server: Server,
     theirs = sensitive_id()
     with server.client(server.other_token) as other:
         register(other, "次仁", theirs)
-    linked = agent.post("/api/v1/persons", json={"name": "次仁", "id_number": theirs,
-                                                 "village_code": VILLAGE})
+    linked = agent.post(
+        "/api/v1/persons", json={"name": "次仁", "id_number": theirs, "village_code": VILLAGE}
+    )
     assert linked.status_code == 200, linked.text
-    by_number = agent.post("/api/v1/claims", json={
-        "subsidy_type": "labour_export_service", "id_number": theirs, "policy_year": YEAR,
-        "facts": EXPORT})
+    by_number = agent.post(
+        "/api/v1/claims",
+        json={
+            "subsidy_type": "labour_export_service",
+            "id_number": theirs,
+            "policy_year": YEAR,
+            "facts": EXPORT,
+        },
+    )
     assert by_number.status_code == 201, by_number.text
 
     assert len(SENSITIVE) > 5 and len(server.bodies) > 20

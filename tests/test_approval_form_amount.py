@@ -28,7 +28,8 @@ def test_the_form_of_a_rejected_claim_shows_no_approved_amount(db, clock, tmp_pa
 
 
 def test_the_form_of_a_claim_awaiting_review_shows_the_computed_amount_as_not_yet_approved(
-        db, clock, tmp_path):
+    db, clock, tmp_path
+):
     clock.current = datetime(2026, 11, 20, 10, 0)
     c = county(db)
     claim = claim_in(db, c, "submitted")

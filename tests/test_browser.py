@@ -14,11 +14,19 @@ from .live_server import live_server
 
 CHROMIUM = "/usr/bin/chromium"
 SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
-                                reason="Debian's chromium is not installed (make sysdeps)")
+pytestmark = pytest.mark.skipif(
+    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make sysdeps)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -28,8 +36,7 @@ def server():
 
     def prepare(db: Database) -> None:
         c = county(db)
-        made["submitted"] = [export_claim(db, c, person(db, c.village, name=f"卓玛{i}")).id
-                             for i in range(4)]
+        made["submitted"] = [export_claim(db, c, person(db, c.village, name=f"卓玛{i}")).id for i in range(4)]
 
     with live_server(prepare=prepare) as live:
         live.claims = made["submitted"]  # type: ignore[attr-defined]
@@ -47,8 +54,7 @@ def browser():
 
 
 def open_as(browser, server, username, viewport=(1366, 768)):
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]},
-                                  locale="zh-CN")
+    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{server.url}/inbox")
     assert "/login" in page.url

@@ -40,17 +40,22 @@ def test_every_subsidy_type_names_the_day_that_fixes_its_year():
         assert basis.label and basis.needs
 
 
-@pytest.mark.parametrize(("subsidy", "facts", "year", "day"), [
-    ("labour_export_service", ClaimFacts(employment_start=date(2026, 12, 1)), 2027,
-     date(2027, 3, 1)),
-    ("labour_export_service", ClaimFacts(employment_start=date(2026, 9, 30)), 2026,
-     date(2026, 12, 30)),
-    ("workshop_reward", ClaimFacts(employment_start=date(2026, 12, 1)), 2027, date(2027, 1, 1)),
-    ("work_for_training", ClaimFacts(employment_start=date(2026, 8, 1), training_months=6), 2027,
-     date(2027, 2, 1)),
-    ("public_welfare_post", ClaimFacts(month="2026-12"), 2026, date(2026, 12, 1)),
-    ("training_allowance", ClaimFacts(course_end=date(2027, 1, 2)), 2027, date(2027, 1, 2)),
-])
+@pytest.mark.parametrize(
+    ("subsidy", "facts", "year", "day"),
+    [
+        ("labour_export_service", ClaimFacts(employment_start=date(2026, 12, 1)), 2027, date(2027, 3, 1)),
+        ("labour_export_service", ClaimFacts(employment_start=date(2026, 9, 30)), 2026, date(2026, 12, 30)),
+        ("workshop_reward", ClaimFacts(employment_start=date(2026, 12, 1)), 2027, date(2027, 1, 1)),
+        (
+            "work_for_training",
+            ClaimFacts(employment_start=date(2026, 8, 1), training_months=6),
+            2027,
+            date(2027, 2, 1),
+        ),
+        ("public_welfare_post", ClaimFacts(month="2026-12"), 2026, date(2026, 12, 1)),
+        ("training_allowance", ClaimFacts(course_end=date(2027, 1, 2)), 2027, date(2027, 1, 2)),
+    ],
+)
 def test_the_year_is_the_year_of_the_day_the_facts_fix(subsidy, facts, year, day):
     fix = claim_year(subsidy, facts, Months())
     assert (fix.year, fix.day) == (year, day)
@@ -89,15 +94,30 @@ def test_two_jobs_whose_months_complete_in_different_years_are_one_claim_each(db
     add_policy_year(db, 2027)
     c = county(db)
     pid = person(db, c.village)
-    autumn = file(db, c.agent, "labour_export_service", pid,
-                  {"destination": "in_province", "employment_start": "2026-09-15"})
-    winter = file(db, c.other_agent, "labour_export_service", pid,
-                  {"destination": "out_of_province", "employment_start": "2026-11-20"})
+    autumn = file(
+        db,
+        c.agent,
+        "labour_export_service",
+        pid,
+        {"destination": "in_province", "employment_start": "2026-09-15"},
+    )
+    winter = file(
+        db,
+        c.other_agent,
+        "labour_export_service",
+        pid,
+        {"destination": "out_of_province", "employment_start": "2026-11-20"},
+    )
     assert (autumn.policy_year, autumn.amount) == (2026, 200)
     assert (winter.policy_year, winter.amount) == (2027, 300)
     with pytest.raises(RuleViolation) as third:  # a third job completing in 2027
-        file(db, c.agent, "labour_export_service", pid,
-             {"destination": "out_of_province", "employment_start": "2026-10-10"})
+        file(
+            db,
+            c.agent,
+            "labour_export_service",
+            pid,
+            {"destination": "out_of_province", "employment_start": "2026-10-10"},
+        )
     assert third.value.code == "rule.duplicate"
 
 
@@ -128,8 +148,9 @@ def test_a_resubmitted_claim_follows_its_corrected_facts_into_their_year(db, mar
     c, pid = march_2027
     claim = file(db, c.agent, "labour_export_service", pid, JOB)
     transition(db, "claim", claim.id, "return", c.verifier, comment="开始日期有误")
-    again = resubmit_claim(db, c.agent, claim.id,
-                           {"destination": "out_of_province", "employment_start": "2026-08-01"})
+    again = resubmit_claim(
+        db, c.agent, claim.id, {"destination": "out_of_province", "employment_start": "2026-08-01"}
+    )
     assert again.policy_year == 2026
 
 
@@ -139,15 +160,22 @@ def test_the_api_refuses_a_year_that_disagrees_with_the_facts(db, clock, tmp_pat
     with api_client(db, tmp_path) as api:
         number = id_number()
         with db.transaction() as s:
-            create_person(s, db, PersonInput("卓玛", number, api.county.village,
-                                             ("poverty_alleviated",)))
-        answer = api.post("/api/v1/claims", json={
-            "subsidy_type": "labour_export_service", "id_number": number, "policy_year": 2026,
-            "facts": JOB})
+            create_person(s, db, PersonInput("卓玛", number, api.county.village, ("poverty_alleviated",)))
+        answer = api.post(
+            "/api/v1/claims",
+            json={
+                "subsidy_type": "labour_export_service",
+                "id_number": number,
+                "policy_year": 2026,
+                "facts": JOB,
+            },
+        )
         assert answer.status_code == 422
         problem = answer.json()
         assert problem["code"] == "validation.policy_year_mismatch"
         assert "2027" in problem["detail"]
-        answer = api.post("/api/v1/claims", json={
-            "subsidy_type": "labour_export_service", "id_number": number, "facts": JOB})
+        answer = api.post(
+            "/api/v1/claims",
+            json={"subsidy_type": "labour_export_service", "id_number": number, "facts": JOB},
+        )
         assert answer.status_code == 201 and answer.json()["policy_year"] == 2027

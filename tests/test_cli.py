@@ -26,8 +26,9 @@ def test_user_add_and_token_create(db, db_url, monkeypatch, capsys):
     county(db)
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("FUZHI_SECRET_KEY", "cli-test-secret-0123456789")
-    assert main(["user", "add", "broker9", "--roles", "agent", "--org", "1",
-                 "--password", "long-enough-1"]) == 0
+    assert (
+        main(["user", "add", "broker9", "--roles", "agent", "--org", "1", "--password", "long-enough-1"]) == 0
+    )
     assert main(["token", "create", "broker9", "--label", "测试"]) == 0
     token = capsys.readouterr().out.strip().splitlines()[-1]
     assert token.startswith("fz_")
@@ -47,6 +48,10 @@ def test_bad_role_is_refused_with_its_code(db, db_url, monkeypatch, capsys):
 
 
 def test_the_console_script_is_installed():
-    out = subprocess.run([os.path.join(os.path.dirname(sys.executable), "fuzhi"), "--help"],
-                         capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        [os.path.join(os.path.dirname(sys.executable), "fuzhi"), "--help"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "machines" in out and "token" in out

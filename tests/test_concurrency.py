@@ -36,8 +36,11 @@ def assert_one_winner(db, claim_id, outcomes):
     assert outcomes.count("ok") == 1, outcomes
     assert outcomes.count("conflict") == THREADS - 1, outcomes
     with db.sessions() as s:
-        rows = s.scalar(select(func.count()).select_from(ClaimHistory).where(
-            ClaimHistory.claim_id == claim_id, ClaimHistory.trigger == "verify"))
+        rows = s.scalar(
+            select(func.count())
+            .select_from(ClaimHistory)
+            .where(ClaimHistory.claim_id == claim_id, ClaimHistory.trigger == "verify")
+        )
         assert rows == 1
         assert s.get(Claim, claim_id).state == "village_verified"
 

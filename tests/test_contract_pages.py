@@ -33,8 +33,9 @@ def c(db):
 
 def post_in(db, c, village=None, title="保洁员", places=1, graduate=False) -> int:
     with db.transaction() as s:
-        return create_post(s, c.hr, PostInput(village or c.village, title, Decimal("800"),
-                                              places, graduate)).id
+        return create_post(
+            s, c.hr, PostInput(village or c.village, title, Decimal("800"), places, graduate)
+        ).id
 
 
 def active_contract(db, c, start=date(2026, 1, 1), end=date(2026, 12, 31), name="卓玛") -> Contract:
@@ -58,9 +59,17 @@ def act(browser, contract_id: int, db, **fields):  # type: ignore[no-untyped-def
 
 
 def propose(browser, post_id: int, person_id: int, start: str, end: str):  # type: ignore[no-untyped-def]
-    return browser.submit(f"/contracts/new?post_id={post_id}", "/contracts", {
-        "post_id": post_id, "person_id": person_id, "start_date": start, "end_date": end,
-        "kind": "service_agreement"})
+    return browser.submit(
+        f"/contracts/new?post_id={post_id}",
+        "/contracts",
+        {
+            "post_id": post_id,
+            "person_id": person_id,
+            "start_date": start,
+            "end_date": end,
+            "kind": "service_agreement",
+        },
+    )
 
 
 def contract_id_of(response) -> int:  # type: ignore[no-untyped-def]
@@ -72,8 +81,11 @@ def contract_id_of(response) -> int:  # type: ignore[no-untyped-def]
 def test_a_contract_goes_from_proposal_to_early_termination_in_the_browser(db, c, clock):
     clock.current = datetime(2026, 11, 28, 10)
     hr1, hr2, village1 = sign_in(db, "hr1"), sign_in(db, "hr2"), sign_in(db, "village1")
-    r = hr1.submit("/contracts/posts/new", "/contracts/posts", {
-        "village_id": c.village, "title": "护路员", "monthly_subsidy": "800", "places": "2"})
+    r = hr1.submit(
+        "/contracts/posts/new",
+        "/contracts/posts",
+        {"village_id": c.village, "title": "护路员", "monthly_subsidy": "800", "places": "2"},
+    )
     assert r.status_code == 303
     with db.sessions() as s:
         post = s.scalars(select(Post).where(Post.title == "护路员")).one()
@@ -103,8 +115,7 @@ def test_a_contract_goes_from_proposal_to_early_termination_in_the_browser(db, c
     page = hr2.get(f"/contracts/{cid}").text
     assert "人社已审核" in page and 'value="record_insurance"' in page
     assert 'value="activate"' not in page  # not before the insurance is recorded
-    assert act(hr2, cid, db, trigger="record_insurance",
-               policy_no="PICC-2026-0042").status_code == 303
+    assert act(hr2, cid, db, trigger="record_insurance", policy_no="PICC-2026-0042").status_code == 303
     page = hr2.get(f"/contracts/{cid}").text
     assert "PICC-2026-0042" in page and 'value="activate"' in page
     assert act(hr2, cid, db, trigger="activate").status_code == 303
@@ -112,19 +123,21 @@ def test_a_contract_goes_from_proposal_to_early_termination_in_the_browser(db, c
 
     no_reason = act(hr2, cid, db, trigger="terminate", comment="  ", terminated_on="2026-11-20")
     assert no_reason.status_code == 403 and "必须填写意见或原因" in no_reason.text
-    assert 'name="terminated_on" type="date" required max="2026-11-28" value="2026-11-28"' \
-        in hr2.get(f"/contracts/{cid}").text  # today is offered, and nothing later
+    assert (
+        'name="terminated_on" type="date" required max="2026-11-28" value="2026-11-28"'
+        in hr2.get(f"/contracts/{cid}").text
+    )  # today is offered, and nothing later
     no_date = act(hr2, cid, db, trigger="terminate", comment="本人外出务工")
     assert no_date.status_code == 422 and "有序退岗须填写“退岗日期（最后在岗日）”" in no_date.text
-    to_come = act(hr2, cid, db, trigger="terminate", comment="本人外出务工",
-                  terminated_on="2026-11-29")
+    to_come = act(hr2, cid, db, trigger="terminate", comment="本人外出务工", terminated_on="2026-11-29")
     assert to_come.status_code == 422 and "不能晚于2026-11-28（今天）" in to_come.text
-    too_early = act(hr2, cid, db, trigger="terminate", comment="本人外出务工",
-                    terminated_on="2026-10-30")
+    too_early = act(hr2, cid, db, trigger="terminate", comment="本人外出务工", terminated_on="2026-10-30")
     assert too_early.status_code == 422 and "不能早于协议开始日期2026-11-01" in too_early.text
     assert "履约中" in hr2.get(f"/contracts/{cid}").text
-    assert act(hr2, cid, db, trigger="terminate", comment="本人外出务工",
-               terminated_on="2026-11-20").status_code == 303
+    assert (
+        act(hr2, cid, db, trigger="terminate", comment="本人外出务工", terminated_on="2026-11-20").status_code
+        == 303
+    )
     page = hr2.get(f"/contracts/{cid}").text
     assert "已退岗" in page and "退岗原因" in page and "本人外出务工" in page
     assert "退岗日期</dt><dd>2026-11-20" in page
@@ -180,19 +193,24 @@ def test_another_village_cannot_see_the_contract_or_the_post(db, c):
     page = village2.get("/contracts").text
     assert "卓玛" not in page and "阿东村" not in page and "巨水村" in page
     token = csrf_of(page)
-    r = village2.client.post(f"/contracts/{contract.id}/act", data={
-        "trigger": "terminate", "comment": "x", "version": contract.version, "_csrf_token": token})
+    r = village2.client.post(
+        f"/contracts/{contract.id}/act",
+        data={"trigger": "terminate", "comment": "x", "version": contract.version, "_csrf_token": token},
+    )
     assert r.status_code == 404
 
 
-@pytest.mark.parametrize(("user", "path", "status"), [
-    ("village1", "/contracts/posts/new", 403),
-    ("village1", "/contracts/new?post_id={post}", 403),
-    ("finance1", "/contracts/new?post_id={post}", 403),
-    ("finance1", "/contracts", 200),
-    ("hr1", "/contracts/posts/new", 200),
-    ("hr1", "/contracts/new?post_id={post}", 200),
-])
+@pytest.mark.parametrize(
+    ("user", "path", "status"),
+    [
+        ("village1", "/contracts/posts/new", 403),
+        ("village1", "/contracts/new?post_id={post}", 403),
+        ("finance1", "/contracts/new?post_id={post}", 403),
+        ("finance1", "/contracts", 200),
+        ("hr1", "/contracts/posts/new", 200),
+        ("hr1", "/contracts/new?post_id={post}", 200),
+    ],
+)
 def test_only_hr_sets_up_posts_and_proposes(db, c, user, path, status):
     post = post_in(db, c)
     assert sign_in(db, user).get(path.format(post=post)).status_code == status
@@ -201,11 +219,15 @@ def test_only_hr_sets_up_posts_and_proposes(db, c, user, path, status):
 def test_forms_without_their_csrf_token_are_refused(db, c):
     contract = active_contract(db, c)
     hr1 = sign_in(db, "hr1")
-    r = hr1.client.post(f"/contracts/{contract.id}/act",
-                        data={"trigger": "terminate", "comment": "x", "version": contract.version})
+    r = hr1.client.post(
+        f"/contracts/{contract.id}/act",
+        data={"trigger": "terminate", "comment": "x", "version": contract.version},
+    )
     assert r.status_code == 403
-    r = hr1.client.post("/contracts/posts", data={"village_id": c.village, "title": "保洁员",
-                                                  "monthly_subsidy": "800", "places": "1"})
+    r = hr1.client.post(
+        "/contracts/posts",
+        data={"village_id": c.village, "title": "保洁员", "monthly_subsidy": "800", "places": "1"},
+    )
     assert r.status_code == 403
     assert "履约中" in hr1.get(f"/contracts/{contract.id}").text
 
@@ -226,26 +248,35 @@ def test_a_stale_form_gets_the_conflict_message(db, c):
     hr1 = sign_in(db, "hr1")
     token = csrf_of(hr1.get(f"/contracts/{contract.id}").text)
     seen = contract.version
-    first = hr1.client.post(f"/contracts/{contract.id}/act", follow_redirects=False, data={
-        "trigger": "record_insurance", "policy_no": "PICC-2", "version": seen,
-        "_csrf_token": token})
+    first = hr1.client.post(
+        f"/contracts/{contract.id}/act",
+        follow_redirects=False,
+        data={"trigger": "record_insurance", "policy_no": "PICC-2", "version": seen, "_csrf_token": token},
+    )
     assert first.status_code == 303
-    second = hr1.client.post(f"/contracts/{contract.id}/act", data={
-        "trigger": "terminate", "comment": "外出务工", "version": seen, "_csrf_token": token})
+    second = hr1.client.post(
+        f"/contracts/{contract.id}/act",
+        data={"trigger": "terminate", "comment": "外出务工", "version": seen, "_csrf_token": token},
+    )
     assert second.status_code == 409 and "该协议已被其他人处理或修改" in second.text
 
 
-@pytest.mark.parametrize(("fields", "message"), [
-    ({"monthly_subsidy": "-1"}, "“月补贴”不能为负数"),
-    ({"monthly_subsidy": "八百"}, "“月补贴”须为金额数字（元）"),
-    ({"places": "0"}, "名额须为1至999个"),
-    ({"title": " "}, "缺少“岗位名称”"),
-    ({"graduate_post": "1", "places": "2"}, "大学生公岗每村1个，名额只能为1个"),
-])
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"monthly_subsidy": "-1"}, "“月补贴”不能为负数"),
+        ({"monthly_subsidy": "八百"}, "“月补贴”须为金额数字（元）"),
+        ({"places": "0"}, "名额须为1至999个"),
+        ({"title": " "}, "缺少“岗位名称”"),
+        ({"graduate_post": "1", "places": "2"}, "大学生公岗每村1个，名额只能为1个"),
+    ],
+)
 def test_a_post_form_with_a_mistake_says_what_is_wrong(db, c, fields, message):
-    r = sign_in(db, "hr1").submit("/contracts/posts/new", "/contracts/posts", {
-        "village_id": c.village, "title": "保洁员", "monthly_subsidy": "800", "places": "1",
-        **fields})
+    r = sign_in(db, "hr1").submit(
+        "/contracts/posts/new",
+        "/contracts/posts",
+        {"village_id": c.village, "title": "保洁员", "monthly_subsidy": "800", "places": "1", **fields},
+    )
     assert r.status_code in (400, 422) and message in r.text
     with db.sessions() as s:
         assert s.scalar(select(Post.id)) is None
@@ -253,9 +284,17 @@ def test_a_post_form_with_a_mistake_says_what_is_wrong(db, c, fields, message):
 
 def test_one_graduate_post_per_village(db, c):
     post_in(db, c, title="大学生公岗", graduate=True)
-    r = sign_in(db, "hr1").submit("/contracts/posts/new", "/contracts/posts", {
-        "village_id": c.village, "title": "大学生公岗", "monthly_subsidy": "2000",
-        "places": "1", "graduate_post": "1"})
+    r = sign_in(db, "hr1").submit(
+        "/contracts/posts/new",
+        "/contracts/posts",
+        {
+            "village_id": c.village,
+            "title": "大学生公岗",
+            "monthly_subsidy": "2000",
+            "places": "1",
+            "graduate_post": "1",
+        },
+    )
     assert r.status_code == 422 and "每村只设1个大学生公岗" in r.text
 
 
@@ -276,8 +315,12 @@ def test_the_pages_render_in_english_too(db, c):
     hr1.get("/lang/en")
     with db.sessions() as s:
         post_id = s.get(Contract, contract.id).post_id
-    for path in ("/contracts", f"/contracts/{contract.id}", "/contracts/posts/new",
-                 f"/contracts/new?post_id={post_id}&q=卓"):
+    for path in (
+        "/contracts",
+        f"/contracts/{contract.id}",
+        "/contracts/posts/new",
+        f"/contracts/new?post_id={post_id}&q=卓",
+    ):
         r = hr1.get(path)
         assert r.status_code == 200 and 'lang="en"' in r.text, path
     assert hr1.get("/contracts/new", follow_redirects=False).status_code in (302, 303)

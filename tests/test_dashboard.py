@@ -40,8 +40,15 @@ from .page_support import sign_in
 ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 SVG = re.compile(r"<svg\b.*?</svg>", re.S)
 # Spelled out here rather than imported, so a change to the page's definition shows up here.
-EMPLOYMENT = {"labour_export_service", "transport_subsidy", "migrant_work_reward",
-              "employment_base_reward", "startup_subsidy", "workshop_reward", "work_for_training"}
+EMPLOYMENT = {
+    "labour_export_service",
+    "transport_subsidy",
+    "migrant_work_reward",
+    "employment_base_reward",
+    "startup_subsidy",
+    "workshop_reward",
+    "work_for_training",
+}
 DEAD = {"rejected", "withdrawn", "expired"}
 APPROVED = {"hr_reviewed", "finance_paid"}
 ZERO = Decimal("0.00")
@@ -56,6 +63,7 @@ def demo(db: Database) -> Database:
 # --------------------------------------------------------------------------------------
 # The same figures, counted in Python from every row
 # --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Expected:
@@ -85,8 +93,7 @@ class Expected:
 def is_labour(p: Person, today: date) -> bool:
     """Full, weak or half labour, aged 16 to 60 (completed years) today, or marked so."""
     age = relativedelta(today, p.birth_date).years
-    return p.labour_capacity in ("full", "weak", "half") and (
-        p.labour_force_override or 16 <= age <= 60)
+    return p.labour_capacity in ("full", "weak", "half") and (p.labour_force_override or 16 <= age <= 60)
 
 
 def employed_months(c: Claim) -> set[tuple[int, int]]:
@@ -149,54 +156,70 @@ def expected(db: Database, villages: set[int] | None = None) -> Expected:
             approved_village[c.village_id] += c.amount
         if c.state == "finance_paid":
             paid_village[c.village_id] += c.amount
-    overdue = Counter([("claim", c.village_id, c.state) for c in claims
-                       if c.due_at is not None and c.due_at < now]
-                      + [("contract", k.village_id, k.state) for k in contracts
-                         if k.due_at is not None and k.due_at < now])
-    ending = [k.id for k in sorted(contracts, key=lambda k: (k.end_date, k.id))
-              if k.state == "active" and today <= k.end_date <= today + timedelta(days=30)]
+    overdue = Counter(
+        [("claim", c.village_id, c.state) for c in claims if c.due_at is not None and c.due_at < now]
+        + [("contract", k.village_id, k.state) for k in contracts if k.due_at is not None and k.due_at < now]
+    )
+    ending = [
+        k.id
+        for k in sorted(contracts, key=lambda k: (k.end_date, k.id))
+        if k.state == "active" and today <= k.end_date <= today + timedelta(days=30)
+    ]
 
     # Employed this month: a fact whose months include this one (see employed_months).
     this_month = (today.year, today.month)
     with db.sessions() as s:
-        terminated = {h.contract_id: h.at.date() for h in s.scalars(select(ContractHistory))
-                      if h.trigger == "terminate"}
-    confirmed = ({c.person_id for c in claims if c.state in APPROVED
-                  and this_month in employed_months(c)}
-                 | {k.person_id for k in contracts if k.state in ("active", "expired", "terminated")
-                    and this_month in contract_months(k, terminated.get(k.id))})
-    employed = confirmed | {c.person_id for c in claims if c.state not in DEAD
-                            and this_month in employed_months(c)}
-    trained = {c.person_id for c in claims if c.subsidy_type == "training_allowance"
-               and c.state not in DEAD}
+        terminated = {
+            h.contract_id: h.at.date() for h in s.scalars(select(ContractHistory)) if h.trigger == "terminate"
+        }
+    confirmed = {c.person_id for c in claims if c.state in APPROVED and this_month in employed_months(c)} | {
+        k.person_id
+        for k in contracts
+        if k.state in ("active", "expired", "terminated")
+        and this_month in contract_months(k, terminated.get(k.id))
+    }
+    employed = confirmed | {
+        c.person_id for c in claims if c.state not in DEAD and this_month in employed_months(c)
+    }
+    trained = {c.person_id for c in claims if c.subsidy_type == "training_allowance" and c.state not in DEAD}
     labour = [p for p in persons if is_labour(p, today)]
 
     households: dict[str, list[Person]] = defaultdict(list)
     for p in persons:
         if "relocated" in p.target_groups.split(","):
             households[p.household_no or f"#{p.id}"].append(p)
-    with_labour = {h for h, members in households.items()
-                   if any(is_labour(m, today) for m in members)}
-    needy = {h for h in with_labour
-             if not any(m.id in confirmed and is_labour(m, today) for m in households[h])}
+    with_labour = {h for h, members in households.items() if any(is_labour(m, today) for m in members)}
+    needy = {
+        h for h in with_labour if not any(m.id in confirmed and is_labour(m, today) for m in households[h])
+    }
 
     graduates = [p for p in persons if p.graduate_left_school is not None]
     cutoff = today - relativedelta(months=6)
     return Expected(
-        by_state=Counter(c.state for c in claims), by_type=Counter(c.subsidy_type for c in claims),
-        amount_by_type_state=dict(amounts), approved_by_month=dict(approved_month),
-        paid_by_month=dict(paid_month), approved_by_village=dict(approved_village),
-        paid_by_village=dict(paid_village), overdue=overdue, ending=ending,
-        labour=len(labour), confirmed=sum(1 for p in labour if p.id in confirmed),
+        by_state=Counter(c.state for c in claims),
+        by_type=Counter(c.subsidy_type for c in claims),
+        amount_by_type_state=dict(amounts),
+        approved_by_month=dict(approved_month),
+        paid_by_month=dict(paid_month),
+        approved_by_village=dict(approved_village),
+        paid_by_village=dict(paid_village),
+        overdue=overdue,
+        ending=ending,
+        labour=len(labour),
+        confirmed=sum(1 for p in labour if p.id in confirmed),
         employed=sum(1 for p in labour if p.id in employed),
         trained=sum(1 for p in labour if p.id in trained),
-        households=len(households), households_with_labour=len(with_labour),
-        needy_households=needy, villages=scope,
+        households=len(households),
+        households_with_labour=len(with_labour),
+        needy_households=needy,
+        villages=scope,
         without_graduate_post=scope - {p.village_id for p in posts if p.graduate_post},
         graduates=len(graduates),
         graduates_employed=sum(1 for p in graduates if p.id in confirmed),
-        graduates_unemployed_long=sum(1 for p in graduates if p.id not in confirmed
-                                      and p.graduate_left_school <= cutoff))
+        graduates_unemployed_long=sum(
+            1 for p in graduates if p.id not in confirmed and p.graduate_left_school <= cutoff
+        ),
+    )
 
 
 def figures(db: Database, scope: Scope) -> Dashboard:
@@ -211,9 +234,9 @@ def check(d: Dashboard, e: Expected) -> None:
     assert all(isinstance(r.amount, Decimal) for r in d.by_type_state)
     months = {m.month: m for m in d.months}
     assert {k: m.approved for k, m in months.items() if m.approved} == {
-        k: v for k, v in e.approved_by_month.items() if v}
-    assert {k: m.paid for k, m in months.items() if m.paid} == {
-        k: v for k, v in e.paid_by_month.items() if v}
+        k: v for k, v in e.approved_by_month.items() if v
+    }
+    assert {k: m.paid for k, m in months.items() if m.paid} == {k: v for k, v in e.paid_by_month.items() if v}
     assert {r.village_id for r in d.by_village} == e.villages
     assert {r.village_id: r.approved for r in d.by_village if r.approved} == e.approved_by_village
     assert {r.village_id: r.paid for r in d.by_village if r.paid} == e.paid_by_village
@@ -241,6 +264,7 @@ def check(d: Dashboard, e: Expected) -> None:
 # Figures
 # --------------------------------------------------------------------------------------
 
+
 def test_county_figures_match_counts_made_from_the_rows(demo: Database) -> None:
     d = figures(demo, Scope(None))
     e = expected(demo)
@@ -253,8 +277,11 @@ def test_county_figures_match_counts_made_from_the_rows(demo: Database) -> None:
     assert d.months[-1].month == f"{demo.clock.now():%Y-%m}"
     assert len({m.month for m in d.months}) == len(d.months)
     with demo.sessions() as s:
-        names = set(s.scalars(select(Village.name).where(
-            Village.id.in_({v.village_id for v in d.without_graduate_post}))))
+        names = set(
+            s.scalars(
+                select(Village.name).where(Village.id.in_({v.village_id for v in d.without_graduate_post}))
+            )
+        )
     slugs = {slug: name for *_t, villages in TOWNSHIPS for name, slug in villages}
     assert names == {slugs[s] for s in NO_GRADUATE_POST}
 
@@ -277,8 +304,7 @@ def test_a_village_verifier_counts_only_their_villages(demo: Database) -> None:
     assert scope_for(Actor(user_id=1, roles=frozenset({Role.AGENT}))).village_ids == frozenset()
 
 
-def test_steps_land_in_their_months_and_late_corrections_are_overdue(db: Database,
-                                                                      clock) -> None:
+def test_steps_land_in_their_months_and_late_corrections_are_overdue(db: Database, clock) -> None:
     """Approved in one month and paid in the next; a returned claim left past its 30 days is
     overdue; a relocated person without a household number is a household of their own."""
     c = county(db)
@@ -306,7 +332,8 @@ def test_steps_land_in_their_months_and_late_corrections_are_overdue(db: Databas
     assert (months["2026-09"].approved, months["2026-09"].paid) == (amount, ZERO)
     assert (months["2026-10"].approved, months["2026-10"].paid) == (ZERO, amount)
     assert [(o.kind, o.village_id, o.state, o.count) for o in d.overdue] == [
-        ("claim", c.other_village, "returned", 1)]
+        ("claim", c.other_village, "returned", 1)
+    ]
     assert {h.household_no for h in d.households} == {f"#{idle}", f"#{working}"}
     assert [h.household_no for h in d.needy_households] == [f"#{idle}", f"#{working}"]
     assert [h.names for h in d.needy_households] == ["扎西", "卓玛"]
@@ -318,6 +345,7 @@ def test_steps_land_in_their_months_and_late_corrections_are_overdue(db: Databas
 # --------------------------------------------------------------------------------------
 # The page
 # --------------------------------------------------------------------------------------
+
 
 def svgs_of(html: str) -> list[ET.Element]:
     found = SVG.findall(html)
@@ -332,8 +360,7 @@ def save(name: str, html: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("username", ["hr1", "finance", "admin", "village_shengping",
-                                      "xxy_adong"])
+@pytest.mark.parametrize("username", ["hr1", "finance", "admin", "village_shengping", "xxy_adong"])
 def test_demo_staff_see_the_dashboard(demo: Database, username: str) -> None:
     browser = sign_in(demo, username, demo_password(username))
     r = browser.get("/dashboard")
@@ -347,8 +374,16 @@ def test_demo_staff_see_the_dashboard(demo: Database, username: str) -> None:
         assert svg.find("{http://www.w3.org/2000/svg}title") is not None
         assert svg.iter("{http://www.w3.org/2000/svg}rect")
     assert "<script" not in html.split("<main>", 1)[1]
-    for heading in ("规划目标", "劳动力就业", "易地搬迁家庭至少一人就业", "大学生公岗", "补贴申请",
-                    "资金", "逾期事项", "30天内到期的公益性岗位协议"):
+    for heading in (
+        "规划目标",
+        "劳动力就业",
+        "易地搬迁家庭至少一人就业",
+        "大学生公岗",
+        "补贴申请",
+        "资金",
+        "逾期事项",
+        "30天内到期的公益性岗位协议",
+    ):
         assert heading in html, heading
     with demo.sessions() as s:
         user = s.scalar(select(User).where(User.username == username))
@@ -407,22 +442,34 @@ def test_only_staff_see_the_dashboard(db: Database) -> None:
 # The charts
 # --------------------------------------------------------------------------------------
 
+
 def test_charts_are_well_formed_and_escape_their_text() -> None:
-    nasty = 'a<b>&"c\'</svg><script>alert(1)</script>'
+    nasty = "a<b>&\"c'</svg><script>alert(1)</script>"
     series = [Series("已核定", "#f2b45a"), Series(nasty, "#2f7d4f")]
     charts = [
-        hbar_chart([Row(nasty, (Decimal("1234.50"), Decimal("0.00")), href="/x?a=1&b=2"),
-                    Row("巴东村", (Decimal("3.10"), Decimal("2.00")))], series, title=nasty,
-                   fmt=money),
-        hbar_chart([Row("有组织劳务输出就业创业服务补助", (3, 4)), Row("二", (0, 0))], series,
-                   title="堆叠", stacked=True, total_label=nasty),
+        hbar_chart(
+            [
+                Row(nasty, (Decimal("1234.50"), Decimal("0.00")), href="/x?a=1&b=2"),
+                Row("巴东村", (Decimal("3.10"), Decimal("2.00"))),
+            ],
+            series,
+            title=nasty,
+            fmt=money,
+        ),
+        hbar_chart(
+            [Row("有组织劳务输出就业创业服务补助", (3, 4)), Row("二", (0, 0))],
+            series,
+            title="堆叠",
+            stacked=True,
+            total_label=nasty,
+        ),
         hbar_chart([], series, title="空", empty="暂无数据"),
         hbar_chart([Row("零", (0,))], series[:1], title="全是零"),
-        vbar_chart(["2026-10", "2026-11"], series, [[Decimal("10.00"), 5], [1, 0]],
-                   title=nasty, fmt=money),
+        vbar_chart(["2026-10", "2026-11"], series, [[Decimal("10.00"), 5], [1, 0]], title=nasty, fmt=money),
         vbar_chart([], series, [[], []], title="空"),
-        progress_bar([Part("已就业", 87, "#2f7d4f"), Part(nasty, 27, "#f2b45a")], 226,
-                     title=nasty, rest="未就业"),
+        progress_bar(
+            [Part("已就业", 87, "#2f7d4f"), Part(nasty, 27, "#f2b45a")], 226, title=nasty, rest="未就业"
+        ),
         progress_bar([Part("已就业", 0, "#2f7d4f")], 0, title="零"),
     ]
     for chart in charts:
@@ -455,8 +502,10 @@ def test_money_has_two_decimals_and_thousands_separators() -> None:
 def test_months_are_filled_up_to_now() -> None:
     from workflow.store.dashboard import MonthMoney, month_range
 
-    rows = [MonthMoney(Decimal("5.00"), 1, ZERO, 0, "2026-08"),
-            MonthMoney(Decimal("7.00"), 1, Decimal("7.00"), 1, "2026-10")]
+    rows = [
+        MonthMoney(Decimal("5.00"), 1, ZERO, 0, "2026-08"),
+        MonthMoney(Decimal("7.00"), 1, Decimal("7.00"), 1, "2026-10"),
+    ]
     got = month_range(rows, datetime(2026, 11, 28).date())
     assert [m.month for m in got] == ["2026-08", "2026-09", "2026-10", "2026-11"]
     assert got[1].approved == ZERO and got[2].paid == Decimal("7.00")

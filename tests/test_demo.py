@@ -28,17 +28,25 @@ from workflow.store.models import (
 )
 from workflow.store.users import actor_for_token, authenticate
 
-SNAPSHOT_MODELS = (Township, Village, Organisation, Person, User, Post, Contract, Claim,
-                   ClaimHistory, ContractHistory)
+SNAPSHOT_MODELS = (
+    Township,
+    Village,
+    Organisation,
+    Person,
+    User,
+    Post,
+    Contract,
+    Claim,
+    ClaimHistory,
+    ContractHistory,
+)
 
 
 def snapshot(db: Database) -> dict[str, object]:
     """Row counts and versions: what any change to the data would move."""
     with db.sessions() as s:
-        counts = {m.__tablename__: s.scalar(select(func.count()).select_from(m))
-                  for m in SNAPSHOT_MODELS}
-        versions = (s.scalar(select(func.sum(Claim.version))),
-                    s.scalar(select(func.sum(Contract.version))))
+        counts = {m.__tablename__: s.scalar(select(func.count()).select_from(m)) for m in SNAPSHOT_MODELS}
+        versions = (s.scalar(select(func.sum(Claim.version))), s.scalar(select(func.sum(Contract.version))))
     return {"counts": counts, "versions": versions}
 
 
@@ -53,15 +61,25 @@ def check_contracts(db: Database) -> None:
     today = db.clock.now().date()
     with db.sessions() as s:
         states = set(s.scalars(select(Contract.state).distinct()))
-        ending = s.scalar(select(func.count()).select_from(Contract).where(
-            Contract.state == ContractState.ACTIVE, Contract.end_date >= today,
-            Contract.end_date <= today + timedelta(days=30)))
+        ending = s.scalar(
+            select(func.count())
+            .select_from(Contract)
+            .where(
+                Contract.state == ContractState.ACTIVE,
+                Contract.end_date >= today,
+                Contract.end_date <= today + timedelta(days=30),
+            )
+        )
         renewed = s.scalars(select(Contract).where(Contract.predecessor_id.is_not(None))).all()
-        expired_late = s.scalar(select(func.count()).select_from(Contract).where(
-            Contract.state == ContractState.ACTIVE, Contract.end_date < today))
+        expired_late = s.scalar(
+            select(func.count())
+            .select_from(Contract)
+            .where(Contract.state == ContractState.ACTIVE, Contract.end_date < today)
+        )
         villages = s.scalar(select(func.count()).select_from(Village))
-        with_graduate_post = s.scalar(select(func.count(func.distinct(Post.village_id)))
-                                      .where(Post.graduate_post.is_(True)))
+        with_graduate_post = s.scalar(
+            select(func.count(func.distinct(Post.village_id))).where(Post.graduate_post.is_(True))
+        )
         for c in renewed:
             old = s.get(Contract, c.predecessor_id)
             assert old is not None and old.successor_id == c.id
@@ -97,8 +115,7 @@ def check_history_follows_state(db: Database, model: type, history: type, fk: st
 def check_separation_of_duties(db: Database) -> None:
     with db.sessions() as s:
         for c in s.scalars(select(Claim)):
-            actors = [a for a in (c.submitted_by, c.verified_by, c.reviewed_by, c.paid_by)
-                      if a is not None]
+            actors = [a for a in (c.submitted_by, c.verified_by, c.reviewed_by, c.paid_by) if a is not None]
             assert len(actors) == len(set(actors)), f"claim {c.id} has one person on two steps"
 
 
@@ -108,13 +125,17 @@ def check_people_and_organisations(db: Database) -> None:
         orgs = s.scalars(select(Organisation)).all()
         townships = s.scalars(select(Township)).all()
         villages = s.scalars(select(Village)).all()
-        post_claims = s.scalars(select(Claim).where(
-            Claim.subsidy_type == SubsidyType.PUBLIC_WELFARE_POST)).all()
+        post_claims = s.scalars(
+            select(Claim).where(Claim.subsidy_type == SubsidyType.PUBLIC_WELFARE_POST)
+        ).all()
         for claim in post_claims:
             contract = s.get(Contract, claim.contract_id)
             assert contract is not None and contract.person_id == claim.person_id
-            assert contract.start_date.strftime("%Y-%m") <= claim.facts["month"] \
+            assert (
+                contract.start_date.strftime("%Y-%m")
+                <= claim.facts["month"]
                 <= contract.end_date.strftime("%Y-%m")
+            )
     assert len(persons) >= 200
     assert sum(bool(p.target_groups) for p in persons) > len(persons) * 0.7
     assert {p.labour_capacity for p in persons} == {"full", "weak", "half", "none"}

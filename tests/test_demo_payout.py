@@ -26,12 +26,16 @@ def test_finance_pays_the_demo_countys_approved_claims(db):
     assert batch.line_count == len(approved)
     assert payouts.bank_file(db, finance, batch.id, "xlsx")[:2] == b"PK"
     roster = issue_roster(db, finance, batch.id, batch.reference, roster_lines(db, approved))
-    text = subprocess.run(["pdftotext", "-", "-"], input=roster.pdf, capture_output=True,
-                          check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=roster.pdf, capture_output=True, check=True
+    ).stdout.decode()
     assert capital_yuan(batch.total_amount) in text.replace(" ", "").replace("\n", "")
     outcomes = payouts.confirm_paid(db, finance, batch.id, "YH-DEMO-1", date(2026, 11, 28))
     assert Counter(o.outcome for o in outcomes) == {"paid": len(approved)}
     with db.sessions() as s:
-        paid = s.scalar(select(func.count()).select_from(Claim).where(
-            Claim.id.in_(approved), Claim.state == "finance_paid"))
+        paid = s.scalar(
+            select(func.count())
+            .select_from(Claim)
+            .where(Claim.id.in_(approved), Claim.state == "finance_paid")
+        )
     assert paid == len(approved)

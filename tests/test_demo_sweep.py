@@ -20,11 +20,19 @@ def test_after_a_sweep_the_demo_shows_expiry_reminders_and_new_post_claims(db):
     load_demo(db)
     today = db.clock.now().date()
     with db.sessions() as s:
-        overdue_contract = s.scalars(select(Contract.id).where(
-            Contract.state == "active", Contract.end_date < today)).one()
-        ending = list(s.scalars(select(Contract.id).where(
-            Contract.state == "active", Contract.end_date >= today,
-            Contract.end_date <= today + timedelta(days=30), Contract.successor_id.is_(None))))
+        overdue_contract = s.scalars(
+            select(Contract.id).where(Contract.state == "active", Contract.end_date < today)
+        ).one()
+        ending = list(
+            s.scalars(
+                select(Contract.id).where(
+                    Contract.state == "active",
+                    Contract.end_date >= today,
+                    Contract.end_date <= today + timedelta(days=30),
+                    Contract.successor_id.is_(None),
+                )
+            )
+        )
     assert len(ending) >= 3
 
     report = run_sweep(db)
@@ -33,12 +41,15 @@ def test_after_a_sweep_the_demo_shows_expiry_reminders_and_new_post_claims(db):
     assert report.counts["post_claims_opened"] > 0
     with db.sessions() as s:
         assert s.get(Contract, overdue_contract).state == "expired"
-        entry = s.scalars(select(ContractHistory).where(
-            ContractHistory.contract_id == overdue_contract)
-            .order_by(ContractHistory.id.desc())).first()
+        entry = s.scalars(
+            select(ContractHistory)
+            .where(ContractHistory.contract_id == overdue_contract)
+            .order_by(ContractHistory.id.desc())
+        ).first()
         assert (entry.trigger, entry.actor_name) == ("expire", "系统")
-        reminded = set(s.scalars(select(Notification.subject_id).where(
-            Notification.kind == "renewal_reminder")))
+        reminded = set(
+            s.scalars(select(Notification.subject_id).where(Notification.kind == "renewal_reminder"))
+        )
         opened = s.scalar(select(func.count()).select_from(Claim).where(Claim.submitted_by == 0))
     assert reminded == set(ending)
     assert opened == report.counts["post_claims_opened"]

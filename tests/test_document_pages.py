@@ -14,8 +14,9 @@ from .page_support import sign_in
 
 
 def pdf_text(content: bytes) -> str:
-    return subprocess.run(["pdftotext", "-layout", "-", "-"], input=content,
-                          capture_output=True, check=True).stdout.decode()
+    return subprocess.run(
+        ["pdftotext", "-layout", "-", "-"], input=content, capture_output=True, check=True
+    ).stdout.decode()
 
 
 def test_case_page_prints_the_approval_form_and_verify_finds_it(db):
@@ -40,7 +41,5 @@ def test_case_page_prints_the_approval_form_and_verify_finds_it(db):
 def test_other_village_cannot_print_and_rejection_notice_needs_a_rejection(db):
     c = county(db)
     claim = claim_in(db, c, "submitted")
-    assert sign_in(db, "village2").get(
-        f"/claims/{claim.id}/documents/approval_form").status_code == 404
-    assert sign_in(db, "village1").get(
-        f"/claims/{claim.id}/documents/rejection_notice").status_code == 422
+    assert sign_in(db, "village2").get(f"/claims/{claim.id}/documents/approval_form").status_code == 404
+    assert sign_in(db, "village1").get(f"/claims/{claim.id}/documents/rejection_notice").status_code == 422

@@ -34,6 +34,7 @@ def _saturday_28_november_2026(clock):
     batch numbers and months are that day's, so they set the clock to it themselves."""
     clock.current = datetime(2026, 11, 28, 10, 0)
 
+
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "documents"
 STAMP = Stamp("德人社审〔2026〕000123", "ABCDEFGHJKLMNPQR", "https://fuzhi.example")
 
@@ -42,8 +43,9 @@ def pdf_text(pdf: bytes, tmp_path: Path, page: int | None = None) -> str:
     path = tmp_path / "doc.pdf"
     path.write_bytes(pdf)
     pages = ["-f", str(page), "-l", str(page)] if page else []
-    return subprocess.run(["pdftotext", *pages, str(path), "-"], capture_output=True, text=True,
-                          check=True).stdout
+    return subprocess.run(
+        ["pdftotext", *pages, str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
 
 
 def page_count(pdf: bytes, tmp_path: Path) -> int:
@@ -68,8 +70,22 @@ def save_page_image(pdf: bytes, name: str) -> Path:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     source = ARTIFACTS / f"{name}.pdf"
     source.write_bytes(pdf)
-    subprocess.run(["pdftoppm", "-png", "-r", "60", "-f", "1", "-l", "1", "-singlefile", str(source),
-                    str(ARTIFACTS / name)], check=True)
+    subprocess.run(
+        [
+            "pdftoppm",
+            "-png",
+            "-r",
+            "60",
+            "-f",
+            "1",
+            "-l",
+            "1",
+            "-singlefile",
+            str(source),
+            str(ARTIFACTS / name),
+        ],
+        check=True,
+    )
     image = ARTIFACTS / f"{name}.png"
     assert image.stat().st_size > 5000
     return image
@@ -99,8 +115,9 @@ def active_contract(db, c: County, name: str = "卓玛") -> Contract:
     pid = person(db, c.village, name=name)
     with db.transaction() as s:
         post = create_post(s, c.hr, PostInput(c.village, "保洁员", Decimal("800")))
-        contract = propose_contract(s, db, c.hr, ContractInput(post.id, pid, date(2026, 1, 1),
-                                                               date(2026, 12, 31)))
+        contract = propose_contract(
+            s, db, c.hr, ContractInput(post.id, pid, date(2026, 1, 1), date(2026, 12, 31))
+        )
     transition(db, "contract", contract.id, "verify", c.verifier)
     transition(db, "contract", contract.id, "approve", c.hr2)
     record_insurance(db, c.hr2, contract.id, "PICC-2026-0001")
@@ -130,9 +147,20 @@ def test_contract_states_parties_post_term_subsidy_and_insurance(db, c, tmp_path
     contract = active_contract(db, c)
     issued = issue(db, c.hr, "contract", contract.id)
     text = flat(pdf_text(issued.pdf, tmp_path))
-    for part in ("乡村公益性岗位协议", "升平镇阿东村村民委员会", "卓玛", "保洁员", "2026年1月1日",
-                 "2026年12月31日", "800.00", "捌佰元整", "PICC-2026-0001", "意外伤害保险",
-                 "不超过一年", "协议的解除"):
+    for part in (
+        "乡村公益性岗位协议",
+        "升平镇阿东村村民委员会",
+        "卓玛",
+        "保洁员",
+        "2026年1月1日",
+        "2026年12月31日",
+        "800.00",
+        "捌佰元整",
+        "PICC-2026-0001",
+        "意外伤害保险",
+        "不超过一年",
+        "协议的解除",
+    ):
         assert part in text, part
     assert_fonts_embedded(issued.pdf, tmp_path)
     save_page_image(issued.pdf, "contract")
@@ -159,9 +187,15 @@ def test_rejection_notice_gives_the_reason(db, c, tmp_path) -> None:
 
 def roster_of(n: int) -> list[dict]:
     names = ("卓玛", "扎西次里", "余建国", "和金华", "斯那农布")
-    return [{"name": names[i % len(names)], "id_number": f"53342219900101{i:04d}",
-             "bank_account": f"621700000000{i:07d}", "amount": Decimal(600 + i % 5 * 100) + Decimal("0.5")}
-            for i in range(n)]
+    return [
+        {
+            "name": names[i % len(names)],
+            "id_number": f"53342219900101{i:04d}",
+            "bank_account": f"621700000000{i:07d}",
+            "amount": Decimal(600 + i % 5 * 100) + Decimal("0.5"),
+        }
+        for i in range(n)
+    ]
 
 
 def test_roster_repeats_its_header_and_totals_every_page(tmp_path) -> None:
@@ -214,8 +248,7 @@ def test_verify_says_genuine_superseded_or_unknown_and_nothing_personal(db, c) -
     assert re.fullmatch(r"[A-Z2-7]{16}", first.code)
     assert first.sha256 == hashlib.sha256(first.pdf).hexdigest()
     check = verify(db, first.code.lower())
-    assert (check.status, check.kind, check.number) == ("genuine", "德钦县就业帮扶资金审批表",
-                                                         first.number)
+    assert (check.status, check.kind, check.number) == ("genuine", "德钦县就业帮扶资金审批表", first.number)
     assert "卓玛" not in repr(check) and str(claim.amount) not in repr(check)
 
     second = issue(db, c.hr, "approval_form", claim.id)
@@ -258,8 +291,12 @@ def test_every_document_renders_from_the_demo_county(db, tmp_path) -> None:
     load_demo(db)
     clerk = Actor(user_id=0, roles=frozenset({Role.HR}), name="系统")
     with db.transaction() as s:
-        per_type = s.execute(select(Claim.subsidy_type, Claim.id, Person.name).join(Person)
-                             .where(Claim.state == "hr_reviewed").order_by(Claim.id)).all()
+        per_type = s.execute(
+            select(Claim.subsidy_type, Claim.id, Person.name)
+            .join(Person)
+            .where(Claim.state == "hr_reviewed")
+            .order_by(Claim.id)
+        ).all()
         rejected = s.scalars(select(Claim.id).where(Claim.state == "rejected").limit(1)).one()
         active = s.scalars(select(Contract.id).where(Contract.state == "active").limit(1)).one()
         paid = s.scalars(select(Claim.id).where(Claim.state == "finance_paid")).all()
@@ -281,9 +318,13 @@ def test_every_document_renders_from_the_demo_county(db, tmp_path) -> None:
 
 
 def test_long_names_and_notes_are_clipped_to_their_column() -> None:
-    long = {"name": "德钦县奔子栏镇就业帮扶车间", "id_number": "91533422MA6K12345B",
-            "bank_account": "250200000000000008124", "amount": Decimal(1),
-            "note": "有组织劳务输出就业创业服务补助"}
+    long = {
+        "name": "德钦县奔子栏镇就业帮扶车间",
+        "id_number": "91533422MA6K12345B",
+        "bank_account": "250200000000000008124",
+        "amount": Decimal(1),
+        "note": "有组织劳务输出就业创业服务补助",
+    }
     row = layout.roster_pages([long])[0]["lines"][0]
     assert row["name"] == "德钦县奔子…" and row["note"].endswith("…") and len(row["note"]) <= 12
     assert layout.roster_pages([{**long, "name": "卓玛"}])[0]["lines"][0]["name"] == "卓玛"

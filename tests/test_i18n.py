@@ -27,8 +27,28 @@ MO = PO.with_suffix(".mo")
 KEYWORDS = {"_": None, "N_": None}  # as make i18n: --no-default-keywords -k _ -k N_
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Chinese the staff see on every page; none of it may be left on an English page.
-UI_WORDS = ("待办", "退出", "筛选", "统计", "公益性岗位", "状态", "编号", "姓名", "办理", "返回",
-            "补贴", "申请", "协议", "岗位", "核实", "审核", "逾期", "行政村", "全部", "元）")
+UI_WORDS = (
+    "待办",
+    "退出",
+    "筛选",
+    "统计",
+    "公益性岗位",
+    "状态",
+    "编号",
+    "姓名",
+    "办理",
+    "返回",
+    "补贴",
+    "申请",
+    "协议",
+    "岗位",
+    "核实",
+    "审核",
+    "逾期",
+    "行政村",
+    "全部",
+    "元）",
+)
 
 
 def po_catalog() -> Catalog:
@@ -45,11 +65,11 @@ def extracted() -> dict[str, list[str]]:
 
     def only_ours(path: str) -> bool:
         rel = Path(path).resolve().relative_to(ROOT).parts
-        return not rel or (rel[0] in ("web", "templates")
-                           and not any(p.startswith((".", "_")) for p in rel))
+        return not rel or (rel[0] in ("web", "templates") and not any(p.startswith((".", "_")) for p in rel))
 
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=only_ours):
+        str(ROOT), method_map, options_map, keywords=KEYWORDS, directory_filter=only_ours
+    ):
         msgid = message[0] if isinstance(message, tuple) else message
         found.setdefault(msgid, []).append(f"{filename}:{lineno}")
     labels = io.BytesIO(collect.render().encode("utf-8"))
@@ -62,14 +82,25 @@ def test_every_text_of_the_pages_has_an_english_translation() -> None:
     catalog = po_catalog()
     texts = extracted()
     assert len(texts) > 300  # the templates, the pages' Python and the label tables were read
-    for sample in ("待办", "核实通过", "人社已审核", "乡村公益性岗位补贴", "用户名或密码不正确",
-                   "剩%(n)s天", "全劳力", "申请·待人社审核"):
+    for sample in (
+        "待办",
+        "核实通过",
+        "人社已审核",
+        "乡村公益性岗位补贴",
+        "用户名或密码不正确",
+        "剩%(n)s天",
+        "全劳力",
+        "申请·待人社审核",
+    ):
         assert sample in texts, sample
-    missing = {msgid: where for msgid, where in texts.items()
-               if catalog.get(msgid) is None or not catalog.get(msgid).string
-               or catalog.get(msgid).fuzzy}
-    assert not missing, "untranslated (run make i18n, then translate them in " \
-                        f"{PO.relative_to(ROOT)}): {missing}"
+    missing = {
+        msgid: where
+        for msgid, where in texts.items()
+        if catalog.get(msgid) is None or not catalog.get(msgid).string or catalog.get(msgid).fuzzy
+    }
+    assert not missing, (
+        f"untranslated (run make i18n, then translate them in {PO.relative_to(ROOT)}): {missing}"
+    )
 
 
 def test_the_translations_are_english_and_keep_their_placeholders() -> None:
@@ -85,8 +116,9 @@ def test_the_translations_are_english_and_keep_their_placeholders() -> None:
 
 
 def test_the_labels_module_is_up_to_date() -> None:
-    assert (LOCALE_DIR / "labels.py").read_text(encoding="utf-8") == collect.render(), \
+    assert (LOCALE_DIR / "labels.py").read_text(encoding="utf-8") == collect.render(), (
         "web/locale/labels.py is out of date: run make i18n"
+    )
 
 
 def test_the_compiled_catalogue_matches_the_po_file() -> None:
@@ -100,8 +132,9 @@ def test_the_compiled_catalogue_matches_the_po_file() -> None:
     def messages(catalog: Catalog) -> dict[object, object]:
         return {m.id: m.string for m in catalog if m.id}
 
-    assert messages(shipped) == messages(compiled), \
+    assert messages(shipped) == messages(compiled), (
         f"{MO.relative_to(ROOT)} is older than the .po file: run make i18n"
+    )
     assert len(messages(shipped)) > 300
 
 
@@ -122,15 +155,43 @@ def test_the_pages_render_in_english_for_a_user_who_chose_it(db, c) -> None:
     browser = sign_in(db, "hr1")
     browser.get("/lang/en")
     expected = {
-        "/inbox": ("Inbox", "Sign out", "Filter", "Subsidy claims waiting for me",
-                   "Village verified", "Organised labour export service grant", "Approve"),
-        f"/claims/{claim.id}": ("Back to inbox", "Beneficiary", "Amount and basis", "History",
-                                "Approve", "Return for correction", "Reject", "Place of work",
-                                "Outside the province", "County HR reviewer"),
-        "/contracts": ("Rural public-welfare posts", "Posts by village", "All statuses",
-                       "Set up post", "No graduate post"),
-        "/dashboard": ("Dashboard", "Plan targets", "Subsidy claims", "By status", "Money",
-                       "Overdue items", "Employment of the labour force"),
+        "/inbox": (
+            "Inbox",
+            "Sign out",
+            "Filter",
+            "Subsidy claims waiting for me",
+            "Village verified",
+            "Organised labour export service grant",
+            "Approve",
+        ),
+        f"/claims/{claim.id}": (
+            "Back to inbox",
+            "Beneficiary",
+            "Amount and basis",
+            "History",
+            "Approve",
+            "Return for correction",
+            "Reject",
+            "Place of work",
+            "Outside the province",
+            "County HR reviewer",
+        ),
+        "/contracts": (
+            "Rural public-welfare posts",
+            "Posts by village",
+            "All statuses",
+            "Set up post",
+            "No graduate post",
+        ),
+        "/dashboard": (
+            "Dashboard",
+            "Plan targets",
+            "Subsidy claims",
+            "By status",
+            "Money",
+            "Overdue items",
+            "Employment of the labour force",
+        ),
     }
     for path, words in expected.items():
         r = browser.get(path)
@@ -147,11 +208,15 @@ def test_messages_of_refused_steps_are_english_too(db, c) -> None:
     claim = claim_in(db, c, "village_verified")
     browser = sign_in(db, "hr1")
     browser.get("/lang/en")
-    r = browser.submit(f"/claims/{claim.id}", f"/claims/{claim.id}/act",
-                       {"trigger": "reject", "version": str(claim.version)})
+    r = browser.submit(
+        f"/claims/{claim.id}", f"/claims/{claim.id}/act", {"trigger": "reject", "version": str(claim.version)}
+    )
     assert r.status_code == 403 and "This step needs a comment or reason." in r.text
-    r = browser.submit(f"/claims/{claim.id}", f"/claims/{claim.id}/act",
-                       {"trigger": "approve", "version": str(claim.version - 1)})
+    r = browser.submit(
+        f"/claims/{claim.id}",
+        f"/claims/{claim.id}/act",
+        {"trigger": "approve", "version": str(claim.version - 1)},
+    )
     assert r.status_code == 409 and "Someone else has acted on or changed this claim" in r.text
 
 

@@ -46,6 +46,7 @@ def figures(db: Database, at: datetime, scope: Scope = Scope(None)) -> Dashboard
 # Working age: completed years, both ends included
 # --------------------------------------------------------------------------------------
 
+
 def test_working_age_runs_from_the_16th_birthday_to_the_day_before_the_61st() -> None:
     today = date(2026, 11, 28)
     assert of_working_age(date(2010, 11, 28), today, DEFAULT)  # 16 today
@@ -71,11 +72,15 @@ def test_children_the_old_and_people_without_labour_are_not_labour_force_unless_
     assert in_labour_force("full", date(1962, 5, 1), False, today, WorkingAge(16, 65))
 
 
-@given(birth=st.dates(date(1900, 1, 1), date(2030, 12, 31)),
-       day=st.dates(date(1990, 1, 1), date(2040, 12, 31)),
-       low=st.integers(10, 40), span=st.integers(0, 40))
-def test_the_birth_window_the_sql_compares_agrees_with_the_age(birth: date, day: date, low: int,
-                                                               span: int) -> None:
+@given(
+    birth=st.dates(date(1900, 1, 1), date(2030, 12, 31)),
+    day=st.dates(date(1990, 1, 1), date(2040, 12, 31)),
+    low=st.integers(10, 40),
+    span=st.integers(0, 40),
+)
+def test_the_birth_window_the_sql_compares_agrees_with_the_age(
+    birth: date, day: date, low: int, span: int
+) -> None:
     ages = WorkingAge(low, low + span)
     born_after, born_by = birth_window(day, ages)
     assert (born_after < birth <= born_by) == of_working_age(birth, day, ages)
@@ -83,8 +88,12 @@ def test_the_birth_window_the_sql_compares_agrees_with_the_age(birth: date, day:
 
 def test_the_admin_range_is_checked_and_names_the_field() -> None:
     assert check_working_age("18", 55) == WorkingAge(18, 55)
-    for low, high, field in (("sixteen", 60, "min_age"), (16, 600, "max_age"),
-                             (61, 60, "min_age"), (16, "", "max_age")):
+    for low, high, field in (
+        ("sixteen", 60, "min_age"),
+        (16, 600, "max_age"),
+        (61, 60, "min_age"),
+        (16, "", "max_age"),
+    ):
         with pytest.raises(ValidationFailed) as refused:
             check_working_age(low, high)
         assert refused.value.details["field"] == field
@@ -99,6 +108,7 @@ def test_a_claim_from_the_first_covers_exactly_its_months_and_from_mid_month_one
 # --------------------------------------------------------------------------------------
 # The dashboard's labour force
 # --------------------------------------------------------------------------------------
+
 
 def test_the_dashboard_counts_labour_force_by_capacity_and_age_on_the_clocks_day(db, clock) -> None:
     c = county(db)
@@ -134,6 +144,7 @@ def test_the_dashboard_counts_labour_force_by_capacity_and_age_on_the_clocks_day
 # Employment as months
 # --------------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def year_of_work(db, clock):
     """Five relocated people of working age, each employed for different months of 2026:
@@ -146,21 +157,20 @@ def year_of_work(db, clock):
     A lives with an old father without labour; D with a 14-year-old."""
     c = county(db)
     clock.current = datetime(2026, 1, 5, 9, 0)
-    people = {k: born(db, c.village, date(1985, 4, 1), household=f"H{k}", name=f"人员{k}")
-              for k in "ABCDE"}
-    people["A's father"] = born(db, c.village, date(1948, 4, 1), "none", household="HA",
-                                name="老父亲")
+    people = {k: born(db, c.village, date(1985, 4, 1), household=f"H{k}", name=f"人员{k}") for k in "ABCDE"}
+    people["A's father"] = born(db, c.village, date(1948, 4, 1), "none", household="HA", name="老父亲")
     people["D's son"] = born(db, c.village, date(2012, 4, 1), household="HD", name="小儿子")
-    ended = post_contract(db, c, clock, people["C"], date(2026, 2, 1), date(2026, 12, 31),
-                          datetime(2026, 1, 20, 10, 0))
+    ended = post_contract(
+        db, c, clock, people["C"], date(2026, 2, 1), date(2026, 12, 31), datetime(2026, 1, 20, 10, 0)
+    )
     export_from(db, c, clock, people["A"], date(2026, 3, 15), datetime(2026, 7, 1, 10, 0))
     clock.current = datetime(2026, 8, 20, 10, 0)
     terminate_contract(db, c.hr2, ended.id, "本人申请退岗", terminated_on=date(2026, 8, 20))
-    post_contract(db, c, clock, people["D"], date(2026, 10, 1), date(2027, 9, 30),
-                  datetime(2026, 9, 20, 10, 0))
+    post_contract(
+        db, c, clock, people["D"], date(2026, 10, 1), date(2027, 9, 30), datetime(2026, 9, 20, 10, 0)
+    )
     export_from(db, c, clock, people["B"], date(2026, 8, 1), datetime(2026, 11, 2, 10, 0))
-    export_from(db, c, clock, people["E"], date(2026, 8, 1), datetime(2026, 11, 2, 11, 0),
-                approve=False)
+    export_from(db, c, clock, people["E"], date(2026, 8, 1), datetime(2026, 11, 2, 11, 0), approve=False)
     clock.current = NOV_28
     return c, people
 
@@ -169,8 +179,13 @@ def test_an_approved_claim_or_contract_counts_for_the_months_its_facts_cover(db,
     d = figures(db, NOV_28)
     employed = {m.month: m.employed for m in d.trend}
     assert employed == {
-        "2025-12": 0, "2026-01": 0, "2026-02": 1,  # C
-        "2026-03": 2, "2026-04": 2, "2026-05": 2, "2026-06": 2,  # A, C
+        "2025-12": 0,
+        "2026-01": 0,
+        "2026-02": 1,  # C
+        "2026-03": 2,
+        "2026-04": 2,
+        "2026-05": 2,
+        "2026-06": 2,  # A, C
         "2026-07": 1,  # C
         "2026-08": 2,  # B, C (terminated on the 20th)
         "2026-09": 1,  # B
@@ -201,8 +216,7 @@ def test_relocated_households_with_labour_and_nobody_employed_now_are_listed(db,
     assert "HD" not in re.findall(r'<td class="mono">(H\w)</td>', html)
 
 
-def test_the_dashboard_sets_employment_against_the_plans_baseline_and_the_register(db,
-                                                                                  year_of_work):
+def test_the_dashboard_sets_employment_against_the_plans_baseline_and_the_register(db, year_of_work):
     _c, _people = year_of_work
     boss = admin(db)
     browser = sign_in(db, "hr1")
@@ -226,16 +240,23 @@ def test_a_year_without_a_baseline_says_so(db, clock):
 
 
 def test_no_plan_figure_is_written_in_page_or_dashboard_code() -> None:
-    sources = [*(ROOT / "web").rglob("*.py"), *(ROOT / "templates").rglob("*.html"),
-               ROOT / "workflow" / "store" / "dashboard.py"]
-    found = [str(p.relative_to(ROOT)) for p in sources
-             if re.search(r"4,?006|12,?344", p.read_text(encoding="utf-8"))]
+    sources = [
+        *(ROOT / "web").rglob("*.py"),
+        *(ROOT / "templates").rglob("*.html"),
+        ROOT / "workflow" / "store" / "dashboard.py",
+    ]
+    found = [
+        str(p.relative_to(ROOT))
+        for p in sources
+        if re.search(r"4,?006|12,?344", p.read_text(encoding="utf-8"))
+    ]
     assert found == []
 
 
 # --------------------------------------------------------------------------------------
 # The admin's page, the person page, the API and the lists
 # --------------------------------------------------------------------------------------
+
 
 def test_only_the_admin_sets_the_baseline_and_the_working_age_on_their_page(db, clock) -> None:
     county(db)
@@ -244,19 +265,23 @@ def test_only_the_admin_sets_the_baseline_and_the_working_age_on_their_page(db, 
     browser = sign_in(db, "admin1")
     page = browser.get("/admin/baseline/")
     assert page.status_code == 200 and "12,344" in page.text and "4,006" in page.text
-    r = browser.submit("/admin/baseline/", "/admin/baseline/",
-                       {"year": "2027", "low_income_people": "12,000", "labour_force": "3900"})
+    r = browser.submit(
+        "/admin/baseline/",
+        "/admin/baseline/",
+        {"year": "2027", "low_income_people": "12,000", "labour_force": "3900"},
+    )
     assert r.status_code == 303
     assert 'data-year="2027"' in browser.get("/admin/baseline/").text
-    refused = browser.submit("/admin/baseline/", "/admin/baseline/",
-                             {"year": "2028", "low_income_people": "100", "labour_force": "101"})
+    refused = browser.submit(
+        "/admin/baseline/",
+        "/admin/baseline/",
+        {"year": "2028", "low_income_people": "100", "labour_force": "101"},
+    )
     assert refused.status_code == 422 and "劳动力人数不能多于低收入人口人数" in refused.text
     assert 'data-year="2028"' not in browser.get("/admin/baseline/").text
-    r = browser.submit("/admin/baseline/", "/admin/baseline/ages",
-                       {"min_age": "18", "max_age": "59"})
+    r = browser.submit("/admin/baseline/", "/admin/baseline/ages", {"min_age": "18", "max_age": "59"})
     assert r.status_code == 303 and "18–59周岁" in browser.get("/admin/baseline/").text
-    refused = browser.submit("/admin/baseline/", "/admin/baseline/ages",
-                             {"min_age": "18", "max_age": "600"})
+    refused = browser.submit("/admin/baseline/", "/admin/baseline/ages", {"min_age": "18", "max_age": "600"})
     assert refused.status_code == 422 and "劳动年龄上限" in refused.text
 
 
@@ -267,8 +292,9 @@ def test_staff_set_a_persons_capacity_and_override_on_the_person_page(db, clock)
     page = hr.get(f"/persons/{old}")
     assert page.status_code == 200 and 'data-labour-force="no"' in page.text
     assert re.search(r"\*{14}[0-9X]{4}", page.text) and "19500601" not in page.text
-    r = hr.submit(f"/persons/{old}", f"/persons/{old}/labour",
-                  {"labour_capacity": "weak", "labour_force_override": "1"})
+    r = hr.submit(
+        f"/persons/{old}", f"/persons/{old}/labour", {"labour_capacity": "weak", "labour_force_override": "1"}
+    )
     assert r.status_code == 303
     assert 'data-labour-force="yes"' in hr.get(f"/persons/{old}").text
     # The person's own village verifier may mark them as without labour; another village's
@@ -288,22 +314,36 @@ def test_an_agent_registers_a_person_without_labour_or_marked_as_labour_force(db
     from .api_support import api_client
 
     with api_client(db, tmp_path) as api:
-        for number, capacity, override in ((id_number("19500101"), "none", False),
-                                           (id_number("19500102"), "weak", True)):
-            body = {"name": "老阿妈", "id_number": number, "village_code": "533422101001",
-                    "labour_capacity": capacity, "labour_force_override": override}
+        for number, capacity, override in (
+            (id_number("19500101"), "none", False),
+            (id_number("19500102"), "weak", True),
+        ):
+            body = {
+                "name": "老阿妈",
+                "id_number": number,
+                "village_code": "533422101001",
+                "labour_capacity": capacity,
+                "labour_force_override": override,
+            }
             r = api.post("/api/v1/persons", json=body)
             assert r.status_code == 201, r.text
-            assert (r.json()["labour_capacity"], r.json()["labour_force_override"]) == (
-                capacity, override)
-        r = api.post("/api/v1/persons", json={**body, "id_number": id_number("19500103"),
-                                              "labour_capacity": "strong"})
+            assert (r.json()["labour_capacity"], r.json()["labour_force_override"]) == (capacity, override)
+        r = api.post(
+            "/api/v1/persons", json={**body, "id_number": id_number("19500103"), "labour_capacity": "strong"}
+        )
         assert r.status_code in (400, 422) and "无劳动力" in r.text
 
 
 def test_a_list_row_can_say_without_labour_and_counted_as_labour_force() -> None:
-    row = read_row(2, {"name": "老阿妈", "id_number": id_number("19500101"),
-                       "subsidy_type": "培训生活费补贴、交通费补贴", "labour_capacity": "无劳动力",
-                       "labour_force_override": "是"})
+    row = read_row(
+        2,
+        {
+            "name": "老阿妈",
+            "id_number": id_number("19500101"),
+            "subsidy_type": "培训生活费补贴、交通费补贴",
+            "labour_capacity": "无劳动力",
+            "labour_force_override": "是",
+        },
+    )
     assert not isinstance(row, tuple)
     assert (row.labour_capacity, row.labour_force_override) == ("none", True)

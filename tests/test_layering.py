@@ -71,8 +71,7 @@ def core_modules() -> list[Path]:
 
 
 def imports_of(path: Path) -> set[str]:
-    return imported_modules(path.read_text(encoding="utf-8"), module_name(path),
-                            path.name == "__init__.py")
+    return imported_modules(path.read_text(encoding="utf-8"), module_name(path), path.name == "__init__.py")
 
 
 CORE = core_modules()
@@ -80,9 +79,18 @@ CORE = core_modules()
 
 def test_the_walk_finds_the_core_and_skips_the_rest() -> None:
     names = {module_name(p) for p in CORE}
-    assert {"workflow", "workflow.engine", "workflow.machines", "workflow.guards",
-            "workflow.calendar", "workflow.money", "workflow.identity", "workflow.rules",
-            "workflow.rules.subsidies", "workflow.rules.params"} <= names
+    assert {
+        "workflow",
+        "workflow.engine",
+        "workflow.machines",
+        "workflow.guards",
+        "workflow.calendar",
+        "workflow.money",
+        "workflow.identity",
+        "workflow.rules",
+        "workflow.rules.subsidies",
+        "workflow.rules.params",
+    } <= names
     assert not {n for n in names if n.startswith(FORBIDDEN_INTERNAL)}
 
 
@@ -101,8 +109,11 @@ def test_workflow_never_imports_web() -> None:
 
 def test_the_checker_catches_what_it_should() -> None:
     src = "import sqlalchemy.orm\nfrom litestar import get\n"
-    assert offending(imported_modules(src, "workflow.engine"), FORBIDDEN) \
-        == {"sqlalchemy.orm", "litestar", "litestar.get"}
+    assert offending(imported_modules(src, "workflow.engine"), FORBIDDEN) == {
+        "sqlalchemy.orm",
+        "litestar",
+        "litestar.get",
+    }
     rel = "from ..store import models\nfrom .facts import ClaimDraft\nfrom .. import store\n"
     names = imported_modules(rel, "workflow.rules.subsidies")
     assert {"workflow.store", "workflow.store.models", "workflow.rules.facts"} <= names
@@ -125,8 +136,7 @@ def test_importing_the_core_loads_nothing_impure() -> None:
         f"             or m.startswith({FORBIDDEN_INTERNAL!r}))\n"
         "print(bad)\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
-                         text=True, check=True)
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
 
 
@@ -134,9 +144,9 @@ def test_importing_the_core_loads_nothing_impure() -> None:
 # identity.py
 # --------------------------------------------------------------------------------------
 
-VALID_ID = "533422199001011236"       # 德钦县, born 1990-01-01, male (17th digit 3)
-VALID_ID_X = "53342219850105123X"     # check digit X
-FEMALE_ID = "533422198512310022"      # 17th digit 2
+VALID_ID = "533422199001011236"  # 德钦县, born 1990-01-01, male (17th digit 3)
+VALID_ID_X = "53342219850105123X"  # check digit X
+FEMALE_ID = "533422198512310022"  # 17th digit 2
 
 
 def test_valid_id_numbers() -> None:
@@ -148,15 +158,18 @@ def test_valid_id_numbers() -> None:
     assert (sex(VALID_ID), sex(FEMALE_ID)) == ("男", "女")
 
 
-@pytest.mark.parametrize(("raw", "code"), [
-    ("533422199001011232", "validation.id_number_checksum"),
-    ("533422198501051231", "validation.id_number_checksum"),  # X expected
-    ("53342219900101123", "validation.id_number"),             # 17 characters
-    ("5334221990010112361", "validation.id_number"),           # 19 characters
-    ("533422199013011233", "validation.id_number"),            # month 13, check digit right
-    ("5334221990A1011236", "validation.id_number"),            # a letter in the body
-    ("", "validation.id_number"),
-])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("533422199001011232", "validation.id_number_checksum"),
+        ("533422198501051231", "validation.id_number_checksum"),  # X expected
+        ("53342219900101123", "validation.id_number"),  # 17 characters
+        ("5334221990010112361", "validation.id_number"),  # 19 characters
+        ("533422199013011233", "validation.id_number"),  # month 13, check digit right
+        ("5334221990A1011236", "validation.id_number"),  # a letter in the body
+        ("", "validation.id_number"),
+    ],
+)
 def test_invalid_id_numbers(raw: str, code: str) -> None:
     with pytest.raises(ValidationFailed) as info:
         normalise_id_number(raw, field="persons[3].id_number")
@@ -183,12 +196,13 @@ def test_credit_codes() -> None:
     with pytest.raises(ValidationFailed) as info:
         normalise_credit_code("91533422MA6K12345C", field="org.credit_code")
     assert (info.value.code, info.value.details["field"]) == (
-        "validation.credit_code_checksum", "org.credit_code")
+        "validation.credit_code_checksum",
+        "org.credit_code",
+    )
     for bad in ("91533422MA6K1234", "9153342XMA6K12345B", "91533422MA6K1234OB"):
         with pytest.raises(ValidationFailed) as info:
             normalise_credit_code(bad)
-        assert (info.value.code, info.value.details["field"]) == (
-            "validation.credit_code", "credit_code")
+        assert (info.value.code, info.value.details["field"]) == ("validation.credit_code", "credit_code")
 
 
 def test_bank_accounts() -> None:
@@ -198,5 +212,4 @@ def test_bank_accounts() -> None:
     for bad in ("1" * 11, "1" * 31, "6222-0212-3456-7890", "62220212345678901X", ""):
         with pytest.raises(ValidationFailed) as info:
             normalise_bank_account(bad, field="payee_account")
-        assert (info.value.code, info.value.details["field"]) == (
-            "validation.bank_account", "payee_account")
+        assert (info.value.code, info.value.details["field"]) == ("validation.bank_account", "payee_account")

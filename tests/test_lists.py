@@ -36,8 +36,17 @@ def _saturday_28_november_2026(clock):
     batch numbers and months are that day's, so they set the clock to it themselves."""
     clock.current = datetime(2026, 11, 28, 10, 0)
 
-HEADER = ["姓名", "身份证号", "行政村代码", "帮扶对象类别", "补贴类型", "务工地点", "就业开始日期",
-          "实际交通费"]
+
+HEADER = [
+    "姓名",
+    "身份证号",
+    "行政村代码",
+    "帮扶对象类别",
+    "补贴类型",
+    "务工地点",
+    "就业开始日期",
+    "实际交通费",
+]
 VILLAGE = "533422101001"
 LES = "有组织劳务输出就业创业服务补助"
 TRANSPORT = "一次性外出务工交通补助"
@@ -52,16 +61,24 @@ def mixed_rows() -> tuple[list[list[object]], dict[int, tuple[str, str]], list[s
     every bad row by its sheet row number (the header is row 1)."""
     a, b, c, d, e, f = (id_number() for _ in range(6))
     rows: list[list[object]] = [
-        ["扎西", a, VILLAGE, "脱贫人口", LES, "省外", "2026-03-01", None],            # 2 ok 300
+        ["扎西", a, VILLAGE, "脱贫人口", LES, "省外", "2026-03-01", None],  # 2 ok 300
         ["扎西", a, VILLAGE, "脱贫人口", TRANSPORT, "县外省内", "2026-03-01", "620"],  # 3 ok 500
         ["卓玛", bad_checksum(b), VILLAGE, "脱贫人口", LES, "省外", "2026-03-01", None],  # 4
-        ["次仁", c, "533422101999", "脱贫人口", LES, "省外", "2026-03-01", None],      # 5
-        ["格桑", d, VILLAGE, "易地搬迁人口", LES, "县内", "2026-03-01", None],          # 6
-        ["拉姆", e, VILLAGE, "农村低收入人口", LES, "省外", "2026-10-01", None],        # 7
-        ["扎西", a, VILLAGE, "脱贫人口", LES, "省外", "2026-03-01", None],              # 8 dup of 2
-        ["央宗", f, VILLAGE, "脱贫人口", LES, "省外", "2026-02-30", None],              # 9
-        ["白玛", id_number(), "533422101002", "relocated", "labour_export_service",
-         "out_of_province", "2026/4/15", None],                                         # 10 ok 300
+        ["次仁", c, "533422101999", "脱贫人口", LES, "省外", "2026-03-01", None],  # 5
+        ["格桑", d, VILLAGE, "易地搬迁人口", LES, "县内", "2026-03-01", None],  # 6
+        ["拉姆", e, VILLAGE, "农村低收入人口", LES, "省外", "2026-10-01", None],  # 7
+        ["扎西", a, VILLAGE, "脱贫人口", LES, "省外", "2026-03-01", None],  # 8 dup of 2
+        ["央宗", f, VILLAGE, "脱贫人口", LES, "省外", "2026-02-30", None],  # 9
+        [
+            "白玛",
+            id_number(),
+            "533422101002",
+            "relocated",
+            "labour_export_service",
+            "out_of_province",
+            "2026/4/15",
+            None,
+        ],  # 10 ok 300
     ]
     expected = {
         4: ("身份证号", "validation.id_number_checksum"),
@@ -95,8 +112,7 @@ def csv_bytes(header: list[str], rows: list[list[object]], encoding: str) -> byt
 
 def claims_of(db, list_id: int) -> list[Claim]:
     with db.sessions() as s:
-        return list(s.scalars(select(Claim).where(Claim.batch_ref == f"L{list_id}")
-                              .order_by(Claim.id)))
+        return list(s.scalars(select(Claim).where(Claim.batch_ref == f"L{list_id}").order_by(Claim.id)))
 
 
 def count(db, model) -> int:
@@ -113,26 +129,31 @@ def assert_mixed_report(db, c, report, expected):
         assert row.status == "refused" and row.claim_id is None, row
         assert (row.errors[0].column, row.errors[0].code) == (column, code), row
         assert row.errors[0].message  # Chinese, for people
-    assert [by_row[n].amount for n in (2, 3, 10)] == [Decimal("300.00"), Decimal("500.00"),
-                                                       Decimal("300.00")]
+    assert [by_row[n].amount for n in (2, 3, 10)] == [Decimal("300.00"), Decimal("500.00"), Decimal("300.00")]
     assert "第2行" in by_row[8].errors[0].message
     claims = claims_of(db, report.list_id)
     assert [cl.id for cl in claims] == [by_row[n].claim_id for n in (2, 3, 10)]
     assert [(cl.subsidy_type, cl.state, cl.claimant_org_id, cl.amount) for cl in claims] == [
         ("labour_export_service", "submitted", c.org, Decimal("300.00")),
         ("transport_subsidy", "submitted", c.org, Decimal("500.00")),
-        ("labour_export_service", "submitted", c.org, Decimal("300.00"))]
+        ("labour_export_service", "submitted", c.org, Decimal("300.00")),
+    ]
     assert claims[0].facts == {"destination": "out_of_province", "employment_start": "2026-03-01"}
     assert claims[1].rule == "transport_subsidy.in_province"
     assert claims[2].facts["employment_start"] == "2026-04-15"
     assert claims[0].due_at.date() == date(2026, 12, 4)  # five working days, as filed alone
     with db.sessions() as s:
-        history = s.execute(select(ClaimHistory.claim_id, ClaimHistory.trigger,
-                                   ClaimHistory.from_state, ClaimHistory.to_state,
-                                   ClaimHistory.role, ClaimHistory.actor_id)
-                            .order_by(ClaimHistory.id)).all()
-        assert history == [(cl.id, "submit", None, "submitted", "agent", c.agent.user_id)
-                           for cl in claims]
+        history = s.execute(
+            select(
+                ClaimHistory.claim_id,
+                ClaimHistory.trigger,
+                ClaimHistory.from_state,
+                ClaimHistory.to_state,
+                ClaimHistory.role,
+                ClaimHistory.actor_id,
+            ).order_by(ClaimHistory.id)
+        ).all()
+        assert history == [(cl.id, "submit", None, "submitted", "agent", c.agent.user_id) for cl in claims]
         persons = {p.name: p for p in s.scalars(select(Person))}
         # Only the persons of accepted rows are registered, once each, by the organisation.
         assert sorted(persons) == ["扎西", "白玛"]
@@ -194,27 +215,65 @@ def test_json_list_with_field_codes_and_nested_facts(db):
         if row.row in shifted:
             assert (row.errors[0].column, row.errors[0].code) == shifted[row.row]
     # A bare array with Chinese keys works too; unknown keys are refused.
-    again = upload_list(db, c.agent, "list.json", json.dumps(
-        [{"姓名": "扎西", "身份证号": id_number(), "行政村代码": VILLAGE, "帮扶对象类别": ["脱贫人口"],
-          "补贴类型": "labour_export_service", "务工地点": "省外", "就业开始日期": "2026-03-01"}],
-        ensure_ascii=False).encode())
+    again = upload_list(
+        db,
+        c.agent,
+        "list.json",
+        json.dumps(
+            [
+                {
+                    "姓名": "扎西",
+                    "身份证号": id_number(),
+                    "行政村代码": VILLAGE,
+                    "帮扶对象类别": ["脱贫人口"],
+                    "补贴类型": "labour_export_service",
+                    "务工地点": "省外",
+                    "就业开始日期": "2026-03-01",
+                }
+            ],
+            ensure_ascii=False,
+        ).encode(),
+    )
     assert again.rows_accepted == 1
     with pytest.raises(ValidationFailed) as err:
-        upload_list(db, c.agent, "x.json", json.dumps([{"name": "扎西", "id_number": "1",
-                                                        "subsidy_type": "x", "colour": 1}]).encode())
+        upload_list(
+            db,
+            c.agent,
+            "x.json",
+            json.dumps([{"name": "扎西", "id_number": "1", "subsidy_type": "x", "colour": 1}]).encode(),
+        )
     assert (err.value.code, err.value.details["field"]) == ("validation.list_columns", "colour")
 
 
 def test_xlsx_with_title_row_aliases_and_real_dates(db):
     c = county(db)
-    header = ["序号", "姓名", "身份证号码", "村代码", "人员类别", "补贴项目", "就业地点", "务工开始日期",
-              "交通费", "备注"]
+    header = [
+        "序号",
+        "姓名",
+        "身份证号码",
+        "村代码",
+        "人员类别",
+        "补贴项目",
+        "就业地点",
+        "务工开始日期",
+        "交通费",
+        "备注",
+    ]
     good = id_number()
     rows = [
-        [1, "扎西", good, VILLAGE, "脱贫人口、易地搬迁人口", TRANSPORT, "省外", datetime(2026, 3, 1),
-         1250.5, "备注不影响"],
-        [2, "卓玛", 533422199001011236.0, VILLAGE, "脱贫人口", LES, "省外", datetime(2026, 3, 1),
-         None, None],
+        [
+            1,
+            "扎西",
+            good,
+            VILLAGE,
+            "脱贫人口、易地搬迁人口",
+            TRANSPORT,
+            "省外",
+            datetime(2026, 3, 1),
+            1250.5,
+            "备注不影响",
+        ],
+        [2, "卓玛", 533422199001011236.0, VILLAGE, "脱贫人口", LES, "省外", datetime(2026, 3, 1), None, None],
         [3, "次仁", id_number(), VILLAGE, "贫困户", LES, "国外", "明天", "abc", None],
     ]
     report = upload_list(db, c.agent, "t.xlsx", xlsx(header, rows, title="德钦县2026年外出务工申报清单"))
@@ -225,8 +284,11 @@ def test_xlsx_with_title_row_aliases_and_real_dates(db):
     assert "文本" in by_row[4].errors[0].message
     # Every cell error of a row at once, not just the first.
     assert [(e.column, e.code) for e in by_row[5].errors] == [
-        ("帮扶对象类别", "validation.target_group"), ("务工地点", "validation.destination"),
-        ("就业开始日期", "validation.date"), ("实际交通费", "validation.not_a_number")]
+        ("帮扶对象类别", "validation.target_group"),
+        ("务工地点", "validation.destination"),
+        ("就业开始日期", "validation.date"),
+        ("实际交通费", "validation.not_a_number"),
+    ]
     with db.sessions() as s:
         person = s.scalar(select(Person).where(Person.name == "扎西"))
         assert person.target_group_set == {"poverty_alleviated", "relocated"}
@@ -244,13 +306,17 @@ def test_dry_run_stores_no_claims_and_no_persons_but_keeps_the_report(db):
     assert {r.status for r in report.rows} == {"valid", "refused"}
     assert all(r.claim_id is None for r in report.rows)
     assert [r.amount for r in report.rows if r.status == "valid"] == [
-        Decimal("300.00"), Decimal("500.00"), Decimal("300.00")]
+        Decimal("300.00"),
+        Decimal("500.00"),
+        Decimal("300.00"),
+    ]
     assert (count(db, Claim), count(db, Person), count(db, ClaimHistory)) == (0, 0, 0)
     stored = get_list(db, c.agent, report.list_id)
     assert stored.dry_run and list_outcomes(stored) == report
     real = upload_list(db, c.agent, "清单.xlsx", content)
     assert [r.status for r in real.rows] == [
-        "accepted" if r.status == "valid" else "refused" for r in report.rows]
+        "accepted" if r.status == "valid" else "refused" for r in report.rows
+    ]
 
 
 def test_the_same_list_twice_files_nothing_new_even_from_another_claimant(db):
@@ -273,8 +339,7 @@ def test_existing_person_is_found_by_id_and_the_name_must_match(db):
     c = county(db)
     number = id_number()
     with db.transaction() as s:
-        pid = create_person(s, db, PersonInput("扎西 次仁", number, c.village,
-                                               ("poverty_alleviated",))).id
+        pid = create_person(s, db, PersonInput("扎西 次仁", number, c.village, ("poverty_alleviated",))).id
     export = export_claim(db, c, pid)  # already has this year's labour-export claim
     rows = [
         ["扎西次仁", number, None, None, TRANSPORT, "省外", "2026-03-01", "300"],  # ok (stored data)
@@ -284,8 +349,12 @@ def test_existing_person_is_found_by_id_and_the_name_must_match(db):
     ]
     report = upload_list(db, c.agent, "x.xlsx", xlsx(HEADER, rows))
     got = [(r.status, r.errors[0].code if r.errors else None) for r in report.rows]
-    assert got == [("accepted", None), ("refused", "validation.name_mismatch"),
-                   ("refused", "rule.duplicate"), ("refused", "validation.required")]
+    assert got == [
+        ("accepted", None),
+        ("refused", "validation.name_mismatch"),
+        ("refused", "rule.duplicate"),
+        ("refused", "validation.required"),
+    ]
     assert report.rows[3].errors[0].column == "行政村代码"
     with db.sessions() as s:
         assert s.scalar(select(func.count()).select_from(Person)) == 1
@@ -296,12 +365,16 @@ def test_existing_person_is_found_by_id_and_the_name_must_match(db):
 def test_exclusive_subsidies_inside_one_list(db):
     c = county(db)
     number = id_number()
-    rows = [["扎西", number, VILLAGE, "脱贫人口", TRANSPORT, "省外", "2026-03-01", "300"],
-            ["扎西", number, VILLAGE, "脱贫人口", "一次性外出务工奖补", "省外", "2026-03-01", None]]
+    rows = [
+        ["扎西", number, VILLAGE, "脱贫人口", TRANSPORT, "省外", "2026-03-01", "300"],
+        ["扎西", number, VILLAGE, "脱贫人口", "一次性外出务工奖补", "省外", "2026-03-01", None],
+    ]
     report = upload_list(db, c.agent, "x.xlsx", xlsx(HEADER, rows))
     assert report.rows[0].status == "accepted"
     assert (report.rows[1].errors[0].code, report.rows[1].errors[0].column) == (
-        "rule.exclusive_with", "补贴类型")
+        "rule.exclusive_with",
+        "补贴类型",
+    )
 
 
 @pytest.fixture
@@ -310,18 +383,27 @@ def startup(db, clock):
     clock.current = datetime(2026, 11, 28, 10)
     c = county(db)
     with db.transaction() as s:
-        org = create_organisation(s, db, name="梅里创业合作社", kind="enterprise",
-                                  first_business=True)
+        org = create_organisation(s, db, name="梅里创业合作社", kind="enterprise", first_business=True)
     return c, Actor(user_id=999, roles=frozenset({Role.AGENT}), org_id=org.id, name="创业者")
 
 
-STARTUP_HEADER = ["姓名", "身份证号", "行政村代码", "帮扶对象类别", "补贴类型", "就业开始日期",
-                  "已发工资额", "是否正常经营"]
+STARTUP_HEADER = [
+    "姓名",
+    "身份证号",
+    "行政村代码",
+    "帮扶对象类别",
+    "补贴类型",
+    "就业开始日期",
+    "已发工资额",
+    "是否正常经营",
+]
 
 
 def startup_rows(n: int) -> list[list[object]]:
-    return [[f"员工{i}", id_number(), VILLAGE, "脱贫人口", "一次性创业补贴", "2026-09-01", "6000", "是"]
-            for i in range(n)]
+    return [
+        [f"员工{i}", id_number(), VILLAGE, "脱贫人口", "一次性创业补贴", "2026-09-01", "6000", "是"]
+        for i in range(n)
+    ]
 
 
 def test_five_person_rule_counts_the_lists_valid_rows_and_earlier_claims(db, startup):
@@ -329,8 +411,10 @@ def test_five_person_rule_counts_the_lists_valid_rows_and_earlier_claims(db, sta
     four = upload_list(db, agent, "4.xlsx", xlsx(STARTUP_HEADER, startup_rows(4)))
     assert four.rows_accepted == 4  # filed; approval waits for the fifth (a standing condition)
     assert {r.amount for r in four.rows} == {Decimal("900.00")}  # 15 % of 6,000
-    assert all("目前计入吸纳目标人员4人（须达到5人方可审核通过）" in cl.rule_explanation
-               for cl in claims_of(db, four.list_id))
+    assert all(
+        "目前计入吸纳目标人员4人（须达到5人方可审核通过）" in cl.rule_explanation
+        for cl in claims_of(db, four.list_id)
+    )
     # A fifth person later, alone in a list: the four already filed count.
     fifth = upload_list(db, agent, "5.xlsx", xlsx(STARTUP_HEADER, startup_rows(1)))
     assert fifth.rows_accepted == 1
@@ -345,8 +429,9 @@ def test_five_person_rule_counts_only_the_valid_rows_of_a_list(db, startup):
     report = upload_list(db, agent, "5.xlsx", xlsx(STARTUP_HEADER, rows))
     codes = [r.errors[0].code if r.errors else None for r in report.rows]
     assert codes == [None, None, "rule.employment_too_short", None, None]
-    assert all("计入吸纳目标人员4人（须达到5人" in cl.rule_explanation
-               for cl in claims_of(db, report.list_id))
+    assert all(
+        "计入吸纳目标人员4人（须达到5人" in cl.rule_explanation for cl in claims_of(db, report.list_id)
+    )
     # One person twice is still one person: the repeat is refused, four are counted.
     rows = startup_rows(4)
     rows.append(list(rows[0]))
@@ -358,13 +443,24 @@ def test_five_person_rule_counts_only_the_valid_rows_of_a_list(db, startup):
 def test_fixpoint_in_pure_check():
     """A refused row does not count towards its siblings' absorbed persons."""
     claimant = ClaimantFacts(1, "enterprise", first_business=True)
-    facts = ClaimFacts(employment_start=date(2026, 9, 1), wages_paid=Decimal("1000"),
-                       operating_normally=True)
-    late = ClaimFacts(employment_start=date(2026, 11, 20), wages_paid=Decimal("1000"),
-                      operating_normally=True)
-    cands = [Candidate(i, ClaimDraft("startup_subsidy", 2026,
-                                     PersonFacts(i, frozenset({"relocated"})), claimant,
-                                     late if i == 6 else facts), DEMO_2026) for i in range(1, 7)]
+    facts = ClaimFacts(employment_start=date(2026, 9, 1), wages_paid=Decimal("1000"), operating_normally=True)
+    late = ClaimFacts(
+        employment_start=date(2026, 11, 20), wages_paid=Decimal("1000"), operating_normally=True
+    )
+    cands = [
+        Candidate(
+            i,
+            ClaimDraft(
+                "startup_subsidy",
+                2026,
+                PersonFacts(i, frozenset({"relocated"})),
+                claimant,
+                late if i == 6 else facts,
+            ),
+            DEMO_2026,
+        )
+        for i in range(1, 7)
+    ]
     outcomes, refused = check_rows(cands, {}, {}, date(2026, 11, 28))
     assert sorted(outcomes) == [1, 2, 3, 4, 5] and list(refused) == [6]
     assert {o.absorbed for o in outcomes.values()} == {5}  # the refused row is not counted
@@ -379,8 +475,7 @@ def test_a_race_on_insert_falls_back_to_row_by_row(db, monkeypatch):
     c = county(db)
     number = id_number()
     with db.transaction() as s:
-        pid = create_person(s, db, PersonInput("扎西", number, c.village,
-                                               ("poverty_alleviated",))).id
+        pid = create_person(s, db, PersonInput("扎西", number, c.village, ("poverty_alleviated",))).id
     export_claim(db, c, pid, agent=c.other_agent)
     real_live = store_lists._Filer._live
     calls = []
@@ -392,8 +487,10 @@ def test_a_race_on_insert_falls_back_to_row_by_row(db, monkeypatch):
         return real_live(self, candidates)
 
     monkeypatch.setattr(store_lists._Filer, "_live", stale_first)
-    rows = [["扎西", number, None, None, LES, "省外", "2026-03-01", None],
-            ["卓玛", id_number(), VILLAGE, "脱贫人口", LES, "省外", "2026-03-01", None]]
+    rows = [
+        ["扎西", number, None, None, LES, "省外", "2026-03-01", None],
+        ["卓玛", id_number(), VILLAGE, "脱贫人口", LES, "省外", "2026-03-01", None],
+    ]
     report = upload_list(db, c.agent, "x.xlsx", xlsx(HEADER, rows))
     assert len(calls) == 2
     assert [r.status for r in report.rows] == ["refused", "accepted"]
@@ -415,7 +512,7 @@ def test_result_workbook_lists_every_row_with_masked_ids(db):
     ws = wb["处理结果"]
     table = list(ws.iter_rows(values_only=True))
     head = table[0]
-    assert head[:len(HEADER) + 1] == ("行号", *HEADER)
+    assert head[: len(HEADER) + 1] == ("行号", *HEADER)
     assert head[-6:] == ("处理结果", "申请编号", "金额", "错误代码", "错误字段", "错误说明")
     body = {r[0]: r for r in table[1:]}
     assert sorted(body) == list(range(2, 11))
@@ -467,22 +564,29 @@ def test_template_has_chinese_headers_dropdowns_and_a_valid_example(db):
 # ----------------------------------------------------------------------------- refusals
 
 
-@pytest.mark.parametrize(("filename", "content", "code", "field"), [
-    ("a.xlsx", b"", "validation.list_empty", "file"),
-    ("a.pdf", b"%PDF-1.4 whatever", "validation.list_format", "file"),
-    ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "validation.list_format", "file"),
-    ("a.xlsx", b"PK\x03\x04 not really a zip", "validation.list_format", "file"),
-    ("a.xlsx", b"just text", "validation.list_format", "file"),
-    ("a.csv", "备注\n你好\n".encode(), "validation.list_header", "file"),
-    ("a.csv", "姓名,身份证号,行政村代码\n".encode(), "validation.list_columns", "补贴类型"),
-    ("a.csv", "姓名,身份证号,行政村代码,补贴类型\n".encode(), "validation.list_empty", "file"),
-    ("a.csv", "姓名,身份证号,身份证号码,行政村代码,补贴类型\n".encode(), "validation.list_columns",
-     "身份证号"),
-    ("a.csv", b"\x00\x01\x02binary", "validation.list_format", "file"),
-    ("a.json", b"{not json", "validation.list_format", "file"),
-    ("a.json", b'{"rows": 3}', "validation.list_format", "file"),
-    ("a.json", b"[1, 2]", "validation.list_format", "file"),
-])
+@pytest.mark.parametrize(
+    ("filename", "content", "code", "field"),
+    [
+        ("a.xlsx", b"", "validation.list_empty", "file"),
+        ("a.pdf", b"%PDF-1.4 whatever", "validation.list_format", "file"),
+        ("a.xls", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 100, "validation.list_format", "file"),
+        ("a.xlsx", b"PK\x03\x04 not really a zip", "validation.list_format", "file"),
+        ("a.xlsx", b"just text", "validation.list_format", "file"),
+        ("a.csv", "备注\n你好\n".encode(), "validation.list_header", "file"),
+        ("a.csv", "姓名,身份证号,行政村代码\n".encode(), "validation.list_columns", "补贴类型"),
+        ("a.csv", "姓名,身份证号,行政村代码,补贴类型\n".encode(), "validation.list_empty", "file"),
+        (
+            "a.csv",
+            "姓名,身份证号,身份证号码,行政村代码,补贴类型\n".encode(),
+            "validation.list_columns",
+            "身份证号",
+        ),
+        ("a.csv", b"\x00\x01\x02binary", "validation.list_format", "file"),
+        ("a.json", b"{not json", "validation.list_format", "file"),
+        ("a.json", b'{"rows": 3}', "validation.list_format", "file"),
+        ("a.json", b"[1, 2]", "validation.list_format", "file"),
+    ],
+)
 def test_unreadable_files_are_refused_with_a_code(db, filename, content, code, field):
     c = county(db)
     with pytest.raises(ValidationFailed) as err:
@@ -521,32 +625,62 @@ def test_only_agents_upload_and_only_their_organisation_sees_a_list(db):
 # ----------------------------------------------------------------------------- cells
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("2026-10", "2026-10"), ("2026/9", "2026-09"), ("2026年9月", "2026-09"), ("202609", "2026-09"),
-    (datetime(2026, 9, 1), "2026-09"), ("2026-09-15", "2026-09"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("2026-10", "2026-10"),
+        ("2026/9", "2026-09"),
+        ("2026年9月", "2026-09"),
+        ("202609", "2026-09"),
+        (datetime(2026, 9, 1), "2026-09"),
+        ("2026-09-15", "2026-09"),
+    ],
+)
 def test_months(raw, expected):
     assert read_month(BY_FIELD["month"], raw) == expected
 
 
 def test_cells_by_label_or_code_and_flags():
-    row = read_row(7, {"name": " 扎西 ", "id_number": "53342219850105123x",
-                       "subsidy_type": "training_allowance", "labour_capacity": "半劳力",
-                       "target_groups": "脱贫人口,relocated", "course_completed": "是",
-                       "course_days": "5天", "course_id": "K-1", "employment_start": "2026年3月1日",
-                       "fare": "1,250.50元", "policy_year": "2026年",
-                       "bank_account": "6222 0212 3456 7890 123"})
+    row = read_row(
+        7,
+        {
+            "name": " 扎西 ",
+            "id_number": "53342219850105123x",
+            "subsidy_type": "training_allowance",
+            "labour_capacity": "半劳力",
+            "target_groups": "脱贫人口,relocated",
+            "course_completed": "是",
+            "course_days": "5天",
+            "course_id": "K-1",
+            "employment_start": "2026年3月1日",
+            "fare": "1,250.50元",
+            "policy_year": "2026年",
+            "bank_account": "6222 0212 3456 7890 123",
+        },
+    )
     assert not isinstance(row, tuple)
     assert (row.row, row.name, row.id_number, row.labour_capacity) == (
-        7, "扎西", "53342219850105123X", "half")
+        7,
+        "扎西",
+        "53342219850105123X",
+        "half",
+    )
     assert row.target_groups == ("poverty_alleviated", "relocated")
     assert row.policy_year == 2026 and row.bank_account == "6222021234567890123"
-    assert row.facts == {"course_completed": True, "course_days": 5, "course_id": "K-1",
-                         "employment_start": date(2026, 3, 1), "fare": Decimal("1250.50")}
+    assert row.facts == {
+        "course_completed": True,
+        "course_days": 5,
+        "course_id": "K-1",
+        "employment_start": date(2026, 3, 1),
+        "fare": Decimal("1250.50"),
+    }
     errors = read_row(8, {"name": None, "id_number": "", "subsidy_type": "奖金", "course_completed": "也许"})
     assert [(e.column, e.code) for e in errors] == [
-        ("补贴类型", "validation.subsidy_type"), ("是否结业", "validation.flag"),
-        ("姓名", "validation.required"), ("身份证号", "validation.required")]
+        ("补贴类型", "validation.subsidy_type"),
+        ("是否结业", "validation.flag"),
+        ("姓名", "validation.required"),
+        ("身份证号", "validation.required"),
+    ]
 
 
 def test_concurrent_uploads_of_the_same_people_file_each_claim_once(db):
@@ -563,8 +697,7 @@ def test_concurrent_uploads_of_the_same_people_file_each_claim_once(db):
             create_person(s, db, PersonInput("扎西", number, c.village, ("poverty_alleviated",)))
     rows = [["扎西", n, VILLAGE, "脱贫人口", LES, "省外", "2026-03-01", None] for n in numbers]
     forward, backward = xlsx(HEADER, rows), xlsx(HEADER, rows[::-1])
-    jobs = [(c.agent, forward), (c.other_agent, backward), (c.other_agent, forward),
-            (c.agent, backward)]
+    jobs = [(c.agent, forward), (c.other_agent, backward), (c.other_agent, forward), (c.agent, backward)]
     barrier = threading.Barrier(len(jobs))
 
     def upload(job):
@@ -580,23 +713,36 @@ def test_concurrent_uploads_of_the_same_people_file_each_claim_once(db):
 
 
 def test_numbers_beyond_any_real_row_are_refused_not_stored():
-    errors = read_row(2, {"name": "扎西", "id_number": "53342219850105123X",
-                          "subsidy_type": "training_allowance", "course_days": 10**12,
-                          "contract_id": 2**40, "policy_year": 99999, "training_months": -3})
+    errors = read_row(
+        2,
+        {
+            "name": "扎西",
+            "id_number": "53342219850105123X",
+            "subsidy_type": "training_allowance",
+            "course_days": 10**12,
+            "contract_id": 2**40,
+            "policy_year": 99999,
+            "training_months": -3,
+        },
+    )
     assert [(e.column, e.code) for e in errors] == [
-        ("培训天数", "validation.too_large"), ("协议编号", "validation.too_large"),
-        ("政策年度", "validation.policy_year"), ("以工代训月数", "validation.integer")]
+        ("培训天数", "validation.too_large"),
+        ("协议编号", "validation.too_large"),
+        ("政策年度", "validation.policy_year"),
+        ("以工代训月数", "validation.integer"),
+    ]
 
 
 def test_odd_json_values_are_row_errors_not_crashes(db):
     c = county(db)
-    content = ('[{"name": "扎西", "id_number": NaN, "subsidy_type": "labour_export_service", '
-               '"village_code": {"a": 1}, "phone": Infinity, "contract_id": 1e400, '
-               '"target_groups": [1, 2]}]').encode()
+    content = (
+        '[{"name": "扎西", "id_number": NaN, "subsidy_type": "labour_export_service", '
+        '"village_code": {"a": 1}, "phone": Infinity, "contract_id": 1e400, '
+        '"target_groups": [1, 2]}]'
+    ).encode()
     report = upload_list(db, c.agent, "x.json", content)
     assert report.rows_refused == 1
-    assert {e.code for e in report.rows[0].errors} >= {"validation.id_number",
-                                                       "validation.target_group"}
+    assert {e.code for e in report.rows[0].errors} >= {"validation.id_number", "validation.target_group"}
     assert get_list(db, c.agent, report.list_id).outcomes["rows"][0]["cells"]
 
 
@@ -616,9 +762,15 @@ def test_control_characters_and_lone_surrogates_are_not_a_crash(db):
         return ",".join([name, id_number(), VILLAGE, "脱贫人口", LES, "省外", "2026-03-01"])
 
     header = ",".join(HEADER[:7])
-    surrogate = {"name": "\ud800", "id_number": id_number(), "village_code": VILLAGE,
-                 "target_groups": "脱贫人口", "subsidy_type": "labour_export_service",
-                 "destination": "省外\x02", "employment_start": "2026-03-01"}
+    surrogate = {
+        "name": "\ud800",
+        "id_number": id_number(),
+        "village_code": VILLAGE,
+        "target_groups": "脱贫人口",
+        "subsidy_type": "labour_export_service",
+        "destination": "省外\x02",
+        "employment_start": "2026-03-01",
+    }
     uploads = {
         "扎\x00西.csv": "\r\n".join([header, row("扎\x00西")]).encode("utf-16"),
         "control.csv": "\r\n".join([header, row("扎\x01西")]).encode("utf-8"),
@@ -629,8 +781,7 @@ def test_control_characters_and_lone_surrogates_are_not_a_crash(db):
         report = upload_list(db, c.agent, name, content)
         statuses.append([(r.status, [e.code for e in r.errors]) for r in report.rows])
         result_workbook(get_list(db, c.agent, report.list_id))  # writable
-    assert statuses == [[("accepted", [])], [("accepted", [])],
-                        [("refused", ["validation.bad_character"])]]
+    assert statuses == [[("accepted", [])], [("accepted", [])], [("refused", ["validation.bad_character"])]]
     with db.sessions() as s:
         assert s.scalars(select(Person.name)).all() == ["扎西", "扎西"]
         assert s.scalars(select(ClaimList.filename)).all()[0] == "扎西.csv"

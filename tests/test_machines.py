@@ -36,19 +36,40 @@ from workflow.states import ClaimState, ContractState
 # --------------------------------------------------------------------------------------
 
 CLAIM_STATES = [
-    "submitted", "village_verified", "hr_reviewed", "finance_paid",
-    "returned", "rejected", "withdrawn", "expired",
+    "submitted",
+    "village_verified",
+    "hr_reviewed",
+    "finance_paid",
+    "returned",
+    "rejected",
+    "withdrawn",
+    "expired",
 ]
 CONTRACT_STATES = [
-    "submitted", "village_verified", "hr_reviewed", "active",
-    "expired", "terminated", "returned", "rejected",
+    "submitted",
+    "village_verified",
+    "hr_reviewed",
+    "active",
+    "expired",
+    "terminated",
+    "returned",
+    "rejected",
 ]
 STATES = {"claim": CLAIM_STATES, "contract": CONTRACT_STATES}
 
-CLAIM_TRIGGERS = {"verify", "return", "approve", "reject", "pay", "withdraw", "resubmit",
-                  "expire"}
-CONTRACT_TRIGGERS = {"verify", "return", "approve", "reject", "resubmit", "activate",
-                     "terminate", "expire", "renew", "record_insurance"}
+CLAIM_TRIGGERS = {"verify", "return", "approve", "reject", "pay", "withdraw", "resubmit", "expire"}
+CONTRACT_TRIGGERS = {
+    "verify",
+    "return",
+    "approve",
+    "reject",
+    "resubmit",
+    "activate",
+    "terminate",
+    "expire",
+    "renew",
+    "record_insurance",
+}
 ALL_TRIGGERS = sorted(CLAIM_TRIGGERS | CONTRACT_TRIGGERS)
 TRIGGERS = {"claim": CLAIM_TRIGGERS, "contract": CONTRACT_TRIGGERS}
 
@@ -116,16 +137,17 @@ def permissive_case(state: str, **overrides: Any) -> SimpleNamespace:
     return SimpleNamespace(**values)
 
 
-def actor(user_id: int = 77, *roles: Role, villages: tuple[int, ...] = (VILLAGE,),
-          org: int | None = ORG) -> Actor:
-    return Actor(user_id=user_id, roles=frozenset(roles), village_ids=frozenset(villages),
-                 org_id=org)
+def actor(
+    user_id: int = 77, *roles: Role, villages: tuple[int, ...] = (VILLAGE,), org: int | None = ORG
+) -> Actor:
+    return Actor(user_id=user_id, roles=frozenset(roles), village_ids=frozenset(villages), org_id=org)
 
 
 def line_for(case: Any, bank_reference: str = "YH20261128001") -> PayoutLineRef:
     """What the payout service hands the engine for the batch line it has taken."""
-    return PayoutLineRef(line_id=9, claim_id=case.id, batch_reference="FK2026-0001",
-                         bank_reference=bank_reference)
+    return PayoutLineRef(
+        line_id=9, claim_id=case.id, batch_reference="FK2026-0001", bank_reference=bank_reference
+    )
 
 
 def codes_of(fn: Any) -> str:
@@ -147,8 +169,9 @@ MATRIX = [
 ]
 
 
-@pytest.mark.parametrize(("wf_name", "state", "trigger", "role"), MATRIX,
-                         ids=[f"{w}-{s}-{t}-{r.value}" for w, s, t, r in MATRIX])
+@pytest.mark.parametrize(
+    ("wf_name", "state", "trigger", "role"), MATRIX, ids=[f"{w}-{s}-{t}-{r.value}" for w, s, t, r in MATRIX]
+)
 def test_matrix(wf_name: str, state: str, trigger: str, role: Role) -> None:
     wf = WORKFLOWS[wf_name]
     case = permissive_case(state)
@@ -185,7 +208,9 @@ def test_matrix(wf_name: str, state: str, trigger: str, role: Role) -> None:
 def test_tables_have_exactly_the_expected_rows() -> None:
     rows = {
         (wf.name, s.trigger, src): (s.role.value, None if s.dest is None else str(s.dest))
-        for wf in (CLAIM, CONTRACT) for s in wf.steps for src in s.source
+        for wf in (CLAIM, CONTRACT)
+        for s in wf.steps
+        for src in s.source
     }
     assert rows == EXPECTED
     assert [str(s) for s in CLAIM.states] == CLAIM_STATES
@@ -199,9 +224,14 @@ def test_tables_have_exactly_the_expected_rows() -> None:
 def test_admin_takes_no_step_and_an_all_roles_actor_takes_every_row() -> None:
     for (wf_name, trigger, source), (_role, dest) in EXPECTED.items():
         wf = WORKFLOWS[wf_name]
-        assert codes_of(lambda wf=wf, trigger=trigger, source=source: engine.check(
-            wf, permissive_case(source), trigger, actor(77, Role.ADMIN), NOW, "x"
-        )) == "transition.not_your_role"
+        assert (
+            codes_of(
+                lambda wf=wf, trigger=trigger, source=source: engine.check(
+                    wf, permissive_case(source), trigger, actor(77, Role.ADMIN), NOW, "x"
+                )
+            )
+            == "transition.not_your_role"
+        )
         case = permissive_case(source)
         engine.fire(wf, case, trigger, actor(77, *Role), NOW, "x", payout_line=line_for(case))
         assert case.state == (dest or source)
@@ -222,14 +252,18 @@ def test_enum_state_on_a_new_case_can_be_fired() -> None:
 # Scope
 # --------------------------------------------------------------------------------------
 
+
 def test_village_verifier_of_another_village_is_refused() -> None:
     case = permissive_case("submitted", village_id=2)
     other = actor(77, Role.VILLAGE, villages=(1, 3))
     for trigger in ("verify", "return"):
-        assert codes_of(lambda t=trigger: engine.fire(CLAIM, case, t, other, NOW, "x")) \
+        assert (
+            codes_of(lambda t=trigger: engine.fire(CLAIM, case, t, other, NOW, "x"))
             == "transition.not_your_village"
-    assert codes_of(lambda: engine.fire(CONTRACT, case, "verify", other, NOW)) \
-        == "transition.not_your_village"
+        )
+    assert (
+        codes_of(lambda: engine.fire(CONTRACT, case, "verify", other, NOW)) == "transition.not_your_village"
+    )
     assert case.state == "submitted"
     engine.fire(CLAIM, case, "verify", actor(78, Role.VILLAGE, villages=(2,)), NOW)
     assert case.state == "village_verified"
@@ -239,8 +273,10 @@ def test_agent_of_another_organisation_is_refused() -> None:
     case = permissive_case("returned", claimant_org_id=5)
     for who in (actor(77, Role.AGENT, org=6), actor(77, Role.AGENT, org=None)):
         for trigger in ("resubmit", "withdraw"):
-            assert codes_of(lambda t=trigger, w=who: engine.fire(CLAIM, case, t, w, NOW)) \
+            assert (
+                codes_of(lambda t=trigger, w=who: engine.fire(CLAIM, case, t, w, NOW))
                 == "transition.not_your_claim"
+            )
     assert case.state == "returned"
     engine.fire(CLAIM, case, "resubmit", actor(77, Role.AGENT, org=5), NOW)
     assert case.state == "submitted"
@@ -249,8 +285,9 @@ def test_agent_of_another_organisation_is_refused() -> None:
 def test_hr_and_finance_are_not_scoped_to_a_village() -> None:
     case = permissive_case("village_verified", village_id=9, claimant_org_id=9)
     engine.fire(CLAIM, case, "approve", actor(77, Role.HR, villages=(), org=None), NOW)
-    engine.fire(CLAIM, case, "pay", actor(78, Role.FINANCE, villages=(), org=None), NOW,
-                payout_line=line_for(case))
+    engine.fire(
+        CLAIM, case, "pay", actor(78, Role.FINANCE, villages=(), org=None), NOW, payout_line=line_for(case)
+    )
     assert case.state == "finance_paid"
 
 
@@ -258,14 +295,17 @@ def test_hr_and_finance_are_not_scoped_to_a_village() -> None:
 # Separation of duties
 # --------------------------------------------------------------------------------------
 
+
 def test_verifier_with_hr_role_cannot_approve_return_or_reject() -> None:
     both = actor(5, Role.VILLAGE, Role.HR)
     case = permissive_case("submitted", verified_by=None, reviewed_by=None)
     engine.fire(CLAIM, case, "verify", both, NOW)
     assert case.verified_by == 5
     for trigger in ("approve", "return", "reject"):
-        assert codes_of(lambda t=trigger: engine.fire(CLAIM, case, t, both, NOW, "x")) \
+        assert (
+            codes_of(lambda t=trigger: engine.fire(CLAIM, case, t, both, NOW, "x"))
             == "transition.separation_of_duties"
+        )
     assert case.state == "village_verified"
     engine.fire(CLAIM, case, "approve", actor(6, Role.HR), NOW)
     assert case.reviewed_by == 6
@@ -276,9 +316,10 @@ def test_reviewer_with_finance_role_cannot_pay() -> None:
     case = permissive_case("village_verified", reviewed_by=None)
     engine.fire(CLAIM, case, "approve", both, NOW)
     assert case.reviewed_by == 5
-    assert codes_of(lambda: engine.fire(CLAIM, case, "pay", both, NOW,
-                                        payout_line=line_for(case))) \
+    assert (
+        codes_of(lambda: engine.fire(CLAIM, case, "pay", both, NOW, payout_line=line_for(case)))
         == "transition.separation_of_duties"
+    )
     engine.fire(CLAIM, case, "pay", actor(6, Role.FINANCE), NOW, payout_line=line_for(case))
     assert (case.state, case.paid_by) == ("finance_paid", 6)
 
@@ -289,19 +330,27 @@ def test_verifier_with_finance_role_cannot_pay() -> None:
     case = permissive_case("submitted", verified_by=None, reviewed_by=None)
     engine.fire(CLAIM, case, "verify", both, NOW)
     engine.fire(CLAIM, case, "approve", actor(6, Role.HR), NOW)
-    assert codes_of(lambda: engine.fire(CLAIM, case, "pay", both, NOW,
-                                        payout_line=line_for(case))) \
+    assert (
+        codes_of(lambda: engine.fire(CLAIM, case, "pay", both, NOW, payout_line=line_for(case)))
         == "transition.separation_of_duties"
+    )
 
 
 def test_submitter_cannot_act_on_own_claim() -> None:
     submitter = actor(101, *Role)  # submitted_by=101 in permissive_case
-    for state, trigger in [("submitted", "verify"), ("submitted", "return"),
-                           ("village_verified", "approve"), ("village_verified", "reject"),
-                           ("village_verified", "return"), ("hr_reviewed", "pay")]:
+    for state, trigger in [
+        ("submitted", "verify"),
+        ("submitted", "return"),
+        ("village_verified", "approve"),
+        ("village_verified", "reject"),
+        ("village_verified", "return"),
+        ("hr_reviewed", "pay"),
+    ]:
         case = permissive_case(state)
-        assert codes_of(lambda c=case, t=trigger: engine.fire(CLAIM, c, t, submitter, NOW, "x")
-                        ) == "transition.separation_of_duties", (state, trigger)
+        assert (
+            codes_of(lambda c=case, t=trigger: engine.fire(CLAIM, c, t, submitter, NOW, "x"))
+            == "transition.separation_of_duties"
+        ), (state, trigger)
         assert case.state == state
     # but the claimant may withdraw and resubmit their own claim
     case = permissive_case("returned")
@@ -312,8 +361,10 @@ def test_submitter_cannot_act_on_own_claim() -> None:
 
 def test_contract_submitter_cannot_approve_own_contract() -> None:
     case = permissive_case("village_verified", submitted_by=6)
-    assert codes_of(lambda: engine.fire(CONTRACT, case, "approve", actor(6, Role.HR), NOW)) \
+    assert (
+        codes_of(lambda: engine.fire(CONTRACT, case, "approve", actor(6, Role.HR), NOW))
         == "transition.separation_of_duties"
+    )
     engine.fire(CONTRACT, case, "approve", actor(7, Role.HR), NOW)
     assert case.reviewed_by == 7
 
@@ -322,18 +373,26 @@ def test_contract_submitter_cannot_approve_own_contract() -> None:
 # Guards
 # --------------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("comment", [None, "", "   "])
-@pytest.mark.parametrize(("wf_name", "state", "trigger", "role"), [
-    ("claim", "submitted", "return", Role.VILLAGE),
-    ("claim", "village_verified", "return", Role.HR),
-    ("claim", "village_verified", "reject", Role.HR),
-    ("contract", "submitted", "return", Role.VILLAGE),
-    ("contract", "village_verified", "return", Role.HR),
-    ("contract", "village_verified", "reject", Role.HR),
-    ("contract", "active", "terminate", Role.HR),
-])
+@pytest.mark.parametrize(
+    ("wf_name", "state", "trigger", "role"),
+    [
+        ("claim", "submitted", "return", Role.VILLAGE),
+        ("claim", "village_verified", "return", Role.HR),
+        ("claim", "village_verified", "reject", Role.HR),
+        ("contract", "submitted", "return", Role.VILLAGE),
+        ("contract", "village_verified", "return", Role.HR),
+        ("contract", "village_verified", "reject", Role.HR),
+        ("contract", "active", "terminate", Role.HR),
+    ],
+)
 def test_reject_return_terminate_need_a_comment(
-    wf_name: str, state: str, trigger: str, role: Role, comment: str | None,
+    wf_name: str,
+    state: str,
+    trigger: str,
+    role: Role,
+    comment: str | None,
 ) -> None:
     wf = WORKFLOWS[wf_name]
     case = permissive_case(state)
@@ -348,8 +407,10 @@ def test_contract_activation_needs_insurance() -> None:
     hr = actor(77, Role.HR)
     for missing in (None, "", "  "):
         case = permissive_case("hr_reviewed", insurance_policy_no=missing)
-        assert codes_of(lambda c=case: engine.fire(CONTRACT, c, "activate", hr, NOW)) \
+        assert (
+            codes_of(lambda c=case: engine.fire(CONTRACT, c, "activate", hr, NOW))
             == "transition.guard_failed.insurance_recorded"
+        )
     case = permissive_case("hr_reviewed", insurance_policy_no="P-1")
     engine.fire(CONTRACT, case, "activate", hr, NOW)
     assert case.state == "active"
@@ -358,8 +419,10 @@ def test_contract_activation_needs_insurance() -> None:
 def test_contract_expires_only_after_its_end_date() -> None:
     case = permissive_case("active", start_date=date(2026, 1, 1), end_date=date(2026, 12, 31))
     on_last_day = datetime(2026, 12, 31, 23, 59, 59)
-    assert codes_of(lambda: engine.fire(CONTRACT, case, "expire", SYSTEM_ACTOR, on_last_day)) \
+    assert (
+        codes_of(lambda: engine.fire(CONTRACT, case, "expire", SYSTEM_ACTOR, on_last_day))
         == "transition.guard_failed.term_ended"
+    )
     assert case.state == "active"
     engine.fire(CONTRACT, case, "expire", SYSTEM_ACTOR, datetime(2027, 1, 1, 0, 0, 1))
     assert case.state == "expired"
@@ -368,11 +431,15 @@ def test_contract_expires_only_after_its_end_date() -> None:
 def test_returned_claim_expires_only_after_due() -> None:
     due = datetime(2026, 4, 1, 23, 59, 59)
     case = permissive_case("returned", due_at=due)
-    assert codes_of(lambda: engine.fire(CLAIM, case, "expire", SYSTEM_ACTOR, due)) \
+    assert (
+        codes_of(lambda: engine.fire(CLAIM, case, "expire", SYSTEM_ACTOR, due))
         == "transition.guard_failed.due_passed"
+    )
     case.due_at = None
-    assert codes_of(lambda: engine.fire(CLAIM, case, "expire", SYSTEM_ACTOR, due)) \
+    assert (
+        codes_of(lambda: engine.fire(CLAIM, case, "expire", SYSTEM_ACTOR, due))
         == "transition.guard_failed.due_passed"
+    )
     case.due_at = due
     engine.fire(CLAIM, case, "expire", SYSTEM_ACTOR, datetime(2026, 4, 2, 0, 0))
     assert case.state == "expired"
@@ -384,26 +451,33 @@ def test_renew_only_once() -> None:
     t = engine.fire(CONTRACT, case, "renew", hr, NOW)
     assert (t.from_state, t.to_state, case.state) == ("active", "active", "active")
     case.successor_id = 555  # the service files the successor
-    assert codes_of(lambda: engine.fire(CONTRACT, case, "renew", hr, NOW)) \
+    assert (
+        codes_of(lambda: engine.fire(CONTRACT, case, "renew", hr, NOW))
         == "transition.guard_failed.not_renewed"
+    )
     expired = permissive_case("expired", successor_id=555)
-    assert codes_of(lambda: engine.fire(CONTRACT, expired, "renew", hr, NOW)) \
+    assert (
+        codes_of(lambda: engine.fire(CONTRACT, expired, "renew", hr, NOW))
         == "transition.guard_failed.not_renewed"
+    )
     expired.successor_id = None
     engine.fire(CONTRACT, expired, "renew", hr, NOW)
     assert expired.state == "expired"
 
 
-@pytest.mark.parametrize(("start", "end", "ok"), [
-    (date(2026, 3, 1), date(2027, 2, 28), True),   # exactly one year
-    (date(2026, 1, 1), date(2026, 12, 31), True),
-    (date(2026, 1, 1), date(2026, 6, 30), True),
-    (date(2026, 1, 1), date(2026, 1, 1), True),
-    (date(2026, 3, 1), date(2027, 3, 1), False),   # one day too long
-    (date(2026, 1, 1), date(2027, 1, 1), False),
-    (date(2026, 1, 1), date(2028, 1, 1), False),
-    (date(2026, 6, 1), date(2026, 5, 31), False),  # ends before it starts
-])
+@pytest.mark.parametrize(
+    ("start", "end", "ok"),
+    [
+        (date(2026, 3, 1), date(2027, 2, 28), True),  # exactly one year
+        (date(2026, 1, 1), date(2026, 12, 31), True),
+        (date(2026, 1, 1), date(2026, 6, 30), True),
+        (date(2026, 1, 1), date(2026, 1, 1), True),
+        (date(2026, 3, 1), date(2027, 3, 1), False),  # one day too long
+        (date(2026, 1, 1), date(2027, 1, 1), False),
+        (date(2026, 1, 1), date(2028, 1, 1), False),
+        (date(2026, 6, 1), date(2026, 5, 31), False),  # ends before it starts
+    ],
+)
 def test_contract_approval_term_at_most_one_year(start: date, end: date, ok: bool) -> None:
     case = permissive_case("village_verified", start_date=start, end_date=end)
     hr = actor(77, Role.HR)
@@ -411,30 +485,41 @@ def test_contract_approval_term_at_most_one_year(start: date, end: date, ok: boo
         engine.fire(CONTRACT, case, "approve", hr, NOW)
         assert case.state == "hr_reviewed"
     else:
-        assert codes_of(lambda: engine.fire(CONTRACT, case, "approve", hr, NOW)) \
+        assert (
+            codes_of(lambda: engine.fire(CONTRACT, case, "approve", hr, NOW))
             == "transition.guard_failed.term_at_most_one_year"
+        )
         assert case.state == "village_verified"
 
 
 def test_refusal_order_state_then_role_then_scope_then_duties_then_guards() -> None:
     case = permissive_case("submitted", village_id=2, submitted_by=77)
-    assert codes_of(lambda: engine.check(CLAIM, case, "pay", actor(77, Role.VILLAGE), NOW)) \
+    assert (
+        codes_of(lambda: engine.check(CLAIM, case, "pay", actor(77, Role.VILLAGE), NOW))
         == "transition.not_allowed_from_state"
-    assert codes_of(lambda: engine.check(CLAIM, case, "verify", actor(77, Role.HR), NOW)) \
+    )
+    assert (
+        codes_of(lambda: engine.check(CLAIM, case, "verify", actor(77, Role.HR), NOW))
         == "transition.not_your_role"
-    assert codes_of(lambda: engine.check(CLAIM, case, "return", actor(77, Role.VILLAGE), NOW)) \
+    )
+    assert (
+        codes_of(lambda: engine.check(CLAIM, case, "return", actor(77, Role.VILLAGE), NOW))
         == "transition.not_your_village"
-    assert codes_of(lambda: engine.check(
-        CLAIM, case, "return", actor(77, Role.VILLAGE, villages=(2,)), NOW)) \
+    )
+    assert (
+        codes_of(lambda: engine.check(CLAIM, case, "return", actor(77, Role.VILLAGE, villages=(2,)), NOW))
         == "transition.separation_of_duties"
-    assert codes_of(lambda: engine.check(
-        CLAIM, case, "return", actor(78, Role.VILLAGE, villages=(2,)), NOW)) \
+    )
+    assert (
+        codes_of(lambda: engine.check(CLAIM, case, "return", actor(78, Role.VILLAGE, villages=(2,)), NOW))
         == "transition.guard_failed.comment_given"
+    )
 
 
 # --------------------------------------------------------------------------------------
 # Deadlines
 # --------------------------------------------------------------------------------------
+
 
 def test_verify_sets_hr_due_in_working_days_across_national_day() -> None:
     case = permissive_case("submitted", due_at=None)
@@ -456,16 +541,24 @@ def test_fire_sets_each_deadline_and_clears_it_at_the_end() -> None:
     # approved: 15 working days after Mon 2026-10-12 → Mon 2026-11-02
     engine.fire(CLAIM, case, "approve", actor(4, Role.HR), datetime(2026, 10, 12, 11))
     assert case.due_at == datetime(2026, 11, 2, 23, 59, 59)
-    engine.fire(CLAIM, case, "pay", actor(5, Role.FINANCE), datetime(2026, 10, 13, 11),
-                payout_line=line_for(case))
+    engine.fire(
+        CLAIM, case, "pay", actor(5, Role.FINANCE), datetime(2026, 10, 13, 11), payout_line=line_for(case)
+    )
     assert case.due_at is None
 
 
 def test_fire_uses_the_given_calendar_and_deadlines() -> None:
     case = permissive_case("submitted", due_at=None)
     cal = WorkCalendar.with_overrides(holidays=[date(2026, 9, 29)])
-    engine.fire(CLAIM, case, "verify", actor(77, Role.VILLAGE), datetime(2026, 9, 28, 9),
-                calendar=cal, deadlines={"village_verified": Deadline(working_days=2)})
+    engine.fire(
+        CLAIM,
+        case,
+        "verify",
+        actor(77, Role.VILLAGE),
+        datetime(2026, 9, 28, 9),
+        calendar=cal,
+        deadlines={"village_verified": Deadline(working_days=2)},
+    )
     assert case.due_at == datetime(2026, 10, 8, 23, 59, 59)
 
 
@@ -480,26 +573,41 @@ def test_renew_leaves_due_at_alone() -> None:
 # available(): the buttons
 # --------------------------------------------------------------------------------------
 
+
 def _buttons(wf: Workflow, case: Any, who: Actor) -> set[str]:
     return {s.trigger for s in engine.available(wf, case, who, NOW)}
 
 
 def test_available_lists_the_buttons() -> None:
     fresh = dict(verified_by=None, reviewed_by=None)
-    assert _buttons(CLAIM, permissive_case("submitted", **fresh), actor(77, Role.VILLAGE)) \
-        == {"verify", "return"}  # return shown although its comment is typed later
-    assert _buttons(CLAIM, permissive_case("submitted", **fresh),
-                    actor(77, Role.VILLAGE, villages=(8,))) == set()
+    assert _buttons(CLAIM, permissive_case("submitted", **fresh), actor(77, Role.VILLAGE)) == {
+        "verify",
+        "return",
+    }  # return shown although its comment is typed later
+    assert (
+        _buttons(CLAIM, permissive_case("submitted", **fresh), actor(77, Role.VILLAGE, villages=(8,)))
+        == set()
+    )
     assert _buttons(CLAIM, permissive_case("submitted"), actor(77, Role.AGENT)) == {"withdraw"}
-    assert _buttons(CLAIM, permissive_case("village_verified"), actor(77, Role.HR)) \
-        == {"approve", "return", "reject"}
-    assert _buttons(CLAIM, permissive_case("village_verified"), actor(77, Role.HR, Role.AGENT)) \
-        == {"approve", "return", "reject", "withdraw"}
+    assert _buttons(CLAIM, permissive_case("village_verified"), actor(77, Role.HR)) == {
+        "approve",
+        "return",
+        "reject",
+    }
+    assert _buttons(CLAIM, permissive_case("village_verified"), actor(77, Role.HR, Role.AGENT)) == {
+        "approve",
+        "return",
+        "reject",
+        "withdraw",
+    }
     assert _buttons(CLAIM, permissive_case("village_verified"), actor(102, Role.HR)) == set()
     assert _buttons(CLAIM, permissive_case("hr_reviewed"), actor(77, Role.FINANCE)) == {"pay"}
     assert _buttons(CLAIM, permissive_case("hr_reviewed"), actor(103, Role.FINANCE)) == set()
-    assert _buttons(CLAIM, permissive_case("returned"), actor(77, *Role)) \
-        == {"withdraw", "resubmit", "expire"}
+    assert _buttons(CLAIM, permissive_case("returned"), actor(77, *Role)) == {
+        "withdraw",
+        "resubmit",
+        "expire",
+    }
     assert _buttons(CLAIM, permissive_case("finance_paid"), actor(77, *Role)) == set()
     assert _buttons(CLAIM, permissive_case("returned"), actor(77, Role.ADMIN)) == set()
 
@@ -507,12 +615,12 @@ def test_available_lists_the_buttons() -> None:
 def test_pay_is_refused_without_a_batch_line_with_a_bank_reference_for_this_claim() -> None:
     finance = actor(77, Role.FINANCE)
     case = permissive_case("hr_reviewed", id=5)
-    other_claims_line = PayoutLineRef(9, claim_id=6, batch_reference="FK2026-0001",
-                                      bank_reference="YH1")
+    other_claims_line = PayoutLineRef(9, claim_id=6, batch_reference="FK2026-0001", bank_reference="YH1")
     for line in (None, other_claims_line, line_for(case, bank_reference="  ")):
-        assert codes_of(lambda ln=line: engine.fire(CLAIM, case, "pay", finance, NOW,
-                                                    payout_line=ln)) \
+        assert (
+            codes_of(lambda ln=line: engine.fire(CLAIM, case, "pay", finance, NOW, payout_line=ln))
             == "transition.guard_failed.through_payout_line"
+        )
         assert (case.state, case.paid_by) == ("hr_reviewed", None)
     engine.fire(CLAIM, case, "pay", finance, NOW, payout_line=line_for(case))
     assert (case.state, case.paid_by) == ("finance_paid", 77)
@@ -528,8 +636,9 @@ def test_a_step_only_a_service_takes_is_listed_but_named_as_that_services() -> N
 
 def test_available_hides_steps_whose_guards_fail() -> None:
     hr = actor(77, Role.HR)
-    assert _buttons(CONTRACT, permissive_case("hr_reviewed", insurance_policy_no=None), hr) \
-        == {"record_insurance"}
+    assert _buttons(CONTRACT, permissive_case("hr_reviewed", insurance_policy_no=None), hr) == {
+        "record_insurance"
+    }
     assert _buttons(CONTRACT, permissive_case("hr_reviewed"), hr) == {"activate", "record_insurance"}
     running = permissive_case("active", end_date=date(2026, 12, 31))
     assert _buttons(CONTRACT, running, hr) == {"terminate", "renew", "record_insurance"}
@@ -543,10 +652,13 @@ def test_available_hides_steps_whose_guards_fail() -> None:
 # Table validation
 # --------------------------------------------------------------------------------------
 
-def _workflow(steps: tuple[Step, ...], states: tuple[str, ...] = ("a", "b", "c"),
-              terminal: frozenset[str] = frozenset({"c"})) -> Workflow:
-    return Workflow(name="t", label="t", states=states, initial="a", terminal=terminal,
-                    steps=steps)
+
+def _workflow(
+    steps: tuple[Step, ...],
+    states: tuple[str, ...] = ("a", "b", "c"),
+    terminal: frozenset[str] = frozenset({"c"}),
+) -> Workflow:
+    return Workflow(name="t", label="t", states=states, initial="a", terminal=terminal, steps=steps)
 
 
 GOOD = (
@@ -564,17 +676,20 @@ def test_validate_accepts_a_sound_table() -> None:
     assert case.state == "b"
 
 
-@pytest.mark.parametrize(("steps", "states", "message"), [
-    ((*GOOD, Step("x", ("nowhere",), "b", Role.HR, "x")), ("a", "b", "c"), "unknown source"),
-    ((*GOOD, Step("x", ("a",), "nowhere", Role.HR, "x")), ("a", "b", "c"),
-     "unknown destination"),
-    ((*GOOD, Step("go", ("a",), "c", Role.AGENT, "again")), ("a", "b", "c"), "two rows"),
-    ((*GOOD, Step("reopen", ("c",), "a", Role.ADMIN, "reopen")), ("a", "b", "c"),
-     "leaves terminal"),
-    (GOOD, ("a", "b", "c", "island"), "unreachable"),
-])
+@pytest.mark.parametrize(
+    ("steps", "states", "message"),
+    [
+        ((*GOOD, Step("x", ("nowhere",), "b", Role.HR, "x")), ("a", "b", "c"), "unknown source"),
+        ((*GOOD, Step("x", ("a",), "nowhere", Role.HR, "x")), ("a", "b", "c"), "unknown destination"),
+        ((*GOOD, Step("go", ("a",), "c", Role.AGENT, "again")), ("a", "b", "c"), "two rows"),
+        ((*GOOD, Step("reopen", ("c",), "a", Role.ADMIN, "reopen")), ("a", "b", "c"), "leaves terminal"),
+        (GOOD, ("a", "b", "c", "island"), "unreachable"),
+    ],
+)
 def test_validate_rejects_a_broken_table(
-    steps: tuple[Step, ...], states: tuple[str, ...], message: str,
+    steps: tuple[Step, ...],
+    states: tuple[str, ...],
+    message: str,
 ) -> None:
     with pytest.raises(WorkflowTableError, match=message):
         _workflow(steps, states)
@@ -583,6 +698,7 @@ def test_validate_rejects_a_broken_table(
 # --------------------------------------------------------------------------------------
 # Diagram
 # --------------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("wf_name", ["claim", "contract"])
 def test_diagram_has_every_step(wf_name: str) -> None:
@@ -602,6 +718,7 @@ def test_diagram_has_every_step(wf_name: str) -> None:
 # --------------------------------------------------------------------------------------
 # One machine per workflow, never one per case
 # --------------------------------------------------------------------------------------
+
 
 def test_machine_is_shared(monkeypatch: pytest.MonkeyPatch) -> None:
     built: list[int] = []

@@ -49,14 +49,22 @@ def test_upgrading_a_populated_database_keeps_its_rows(tmp_path):
     command.upgrade(cfg, first)
     engine = create_engine(url)
     with engine.begin() as conn:
-        conn.execute(text("INSERT INTO township (id, code, name, county_code) "
-                          "VALUES (1, '533422101', '升平镇', '533422')"))
-        conn.execute(text("INSERT INTO village (id, township_id, code, name) "
-                          "VALUES (1, 1, '533422101001', '阿东村')"))
-        conn.execute(text(
-            "INSERT INTO person (id, name, id_number_enc, id_number_hash, id_last4, birth_date, sex, "
-            "village_id, target_groups, labour_capacity, created_at) VALUES (1, '卓玛', 'x', 'h', "
-            "'0001', '1990-01-01', '女', 1, 'relocated', 'full', '2026-01-01 00:00:00')"))
+        conn.execute(
+            text(
+                "INSERT INTO township (id, code, name, county_code) "
+                "VALUES (1, '533422101', '升平镇', '533422')"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO village (id, township_id, code, name) VALUES (1, 1, '533422101001', '阿东村')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO person (id, name, id_number_enc, id_number_hash, id_last4, birth_date, sex, "
+                "village_id, target_groups, labour_capacity, created_at) VALUES (1, '卓玛', 'x', 'h', "
+                "'0001', '1990-01-01', '女', 1, 'relocated', 'full', '2026-01-01 00:00:00')"
+            )
+        )
     command.upgrade(cfg, "head")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT name FROM person")).scalar() == "卓玛"

@@ -33,9 +33,14 @@ from .builders import County, county
 from .page_support import csrf_of, sign_in
 from .smtp_sink import free_port
 
-REMINDER = Notice(kind="contract_renewal", title="合同即将到期：扎西（阿东村保洁员）",
-                  body="合同将于2026-12-31到期，请及时办理续签或终止。", link="/contracts/7",
-                  subject_type="contract", subject_id=7)
+REMINDER = Notice(
+    kind="contract_renewal",
+    title="合同即将到期：扎西（阿东村保洁员）",
+    body="合同将于2026-12-31到期，请及时办理续签或终止。",
+    link="/contracts/7",
+    subject_type="contract",
+    subject_id=7,
+)
 
 
 @pytest.fixture
@@ -59,6 +64,7 @@ def unread(db, user_id) -> int:
 
 
 # --- the store ---------------------------------------------------------------------------
+
 
 def test_notify_writes_one_row_per_distinct_recipient(db, c):
     now = db.clock.now()
@@ -123,19 +129,23 @@ def test_for_subject_collapses_the_recipients_copies_but_not_a_later_reminder(db
     with db.sessions() as s:
         about = for_subject(s, "contract", 7)
         assert [(n.kind, n.created_at) for n in about] == [
-            ("contract_renewal", now), ("overdue", now),
-            ("contract_renewal", now + timedelta(days=23))]
+            ("contract_renewal", now),
+            ("overdue", now),
+            ("contract_renewal", now + timedelta(days=23)),
+        ]
         assert [n.kind for n in for_subject(s, "contract", 7, kinds=["overdue"])] == ["overdue"]
         assert for_subject(s, "contract", 9) == []
 
 
 def test_create_user_checks_the_email_address(db, c):
     with db.transaction() as s:
-        u = create_user(s, db, username="hr3", password="password-123", roles=["hr"],
-                        email="  hr3@deqin.gov.cn ")
+        u = create_user(
+            s, db, username="hr3", password="password-123", roles=["hr"], email="  hr3@deqin.gov.cn "
+        )
         assert u.email == "hr3@deqin.gov.cn"
-        assert create_user(s, db, username="hr4", password="password-123", roles=["hr"],
-                           email="").email is None
+        assert (
+            create_user(s, db, username="hr4", password="password-123", roles=["hr"], email="").email is None
+        )
     for bad in ("hr5", "hr5@", "hr5@localhost", "a b@x.cn", "<a@x.cn>", "张@x.cn", "a@x.cn\nBcc: b@y.cn"):
         with pytest.raises(ValidationFailed) as exc, db.transaction() as s:
             create_user(s, db, username="hr5", password="password-123", roles=["hr"], email=bad)
@@ -145,6 +155,7 @@ def test_create_user_checks_the_email_address(db, c):
 
 # --- the pages ---------------------------------------------------------------------------
 
+
 def badge(html: str) -> int:
     match = re.search(r'<span class="badge" data-unread="(\d+)"', html)
     return int(match.group(1)) if match else 0
@@ -153,8 +164,12 @@ def badge(html: str) -> int:
 def test_the_centre_lists_filters_marks_read_and_the_nav_counts(db, c):
     now = db.clock.now()
     send(db, now, [c.hr.user_id])
-    send(db, now + timedelta(minutes=1), [c.hr.user_id], Notice("overdue", "逾期未审核：申请12",
-                                                               body="已超过办理期限。"))
+    send(
+        db,
+        now + timedelta(minutes=1),
+        [c.hr.user_id],
+        Notice("overdue", "逾期未审核：申请12", body="已超过办理期限。"),
+    )
     browser = sign_in(db, "hr1")
     inbox = browser.get("/inbox").text
     assert badge(inbox) == 2 and 'href="/notifications"' in inbox
@@ -163,8 +178,7 @@ def test_the_centre_lists_filters_marks_read_and_the_nav_counts(db, c):
     assert "已超过办理期限。" in page and page.count(">未读<") == 2
     newest, older = ids_of(db, c.hr.user_id)
 
-    r = browser.submit("/notifications", f"/notifications/{newest}/read",
-                       {"back": "/notifications?unread=1"})
+    r = browser.submit("/notifications", f"/notifications/{newest}/read", {"back": "/notifications?unread=1"})
     assert r.status_code == 303 and r.headers["location"] == "/notifications?unread=1"
     assert badge(browser.get("/inbox").text) == 1
     filtered = browser.get("/notifications?unread=1").text
@@ -174,8 +188,7 @@ def test_the_centre_lists_filters_marks_read_and_the_nav_counts(db, c):
     # Opening a notice marks it read and goes where it leads; "back" cannot lead off the site.
     r = browser.submit("/notifications", f"/notifications/{older}/read", {"go": "1"})
     assert r.headers["location"] == "/contracts/7"
-    r = browser.submit("/notifications", f"/notifications/{older}/read",
-                       {"back": "https://evil.example/"})
+    r = browser.submit("/notifications", f"/notifications/{older}/read", {"back": "https://evil.example/"})
     assert r.headers["location"] == "/notifications"
     assert unread(db, c.hr.user_id) == 0 and badge(browser.get("/inbox").text) == 0
     assert "没有未读通知" in browser.get("/notifications?unread=1").text
@@ -230,7 +243,6 @@ def test_every_staff_role_sees_the_centre(db, c):
 # --- e-mail through a real SMTP server ------------------------------------------------------
 
 
-
 def set_email(db, user_id: int, email: str | None) -> None:
     with db.transaction() as s:
         s.execute(update(User).where(User.id == user_id).values(email=email))
@@ -238,8 +250,9 @@ def set_email(db, user_id: int, email: str | None) -> None:
 
 def email_states(db) -> dict[int, str | None]:
     with db.sessions() as s:
-        return {uid: state for uid, state in s.execute(
-            select(Notification.user_id, Notification.email_state))}
+        return {
+            uid: state for uid, state in s.execute(select(Notification.user_id, Notification.email_state))
+        }
 
 
 def test_notices_are_emailed_once_to_users_with_an_address(db, c, smtp_server):
@@ -276,7 +289,6 @@ def test_a_server_that_is_down_marks_them_failed_quietly(db, c, caplog):
     caplog.set_level(logging.INFO, logger="fuzhi.notifications")
 
     assert send_pending_email(db, SmtpSettings(host="127.0.0.1", port=free_port())) == 0
-    assert email_states(db) == {c.hr.user_id: "failed", c.hr2.user_id: "failed",
-                                c.finance.user_id: "skipped"}
+    assert email_states(db) == {c.hr.user_id: "failed", c.hr2.user_id: "failed", c.finance.user_id: "skipped"}
     assert caplog.records and "@" not in caplog.text
     assert send_pending_email(db, SmtpSettings(host="127.0.0.1", port=free_port())) == 0  # no retry

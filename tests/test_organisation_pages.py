@@ -26,11 +26,19 @@ def c(db):
 
 
 def _form(c, **over):
-    fields = {"name": "阿东村集体经济合作社帮扶车间", "kind": "workshop",
-              "credit_code": credit_code("N2"), "recognised": "1",
-              "recognition_doc_no": "德人社发〔2026〕12号", "recognised_on": "2026-06-01",
-              "village_id": str(c.village), "bank_account": BANK, "contact_name": "格桑",
-              "contact_phone": "13812345678", "agent_ids": [str(c.agent.user_id)]}
+    fields = {
+        "name": "阿东村集体经济合作社帮扶车间",
+        "kind": "workshop",
+        "credit_code": credit_code("N2"),
+        "recognised": "1",
+        "recognition_doc_no": "德人社发〔2026〕12号",
+        "recognised_on": "2026-06-01",
+        "village_id": str(c.village),
+        "bank_account": BANK,
+        "contact_name": "格桑",
+        "contact_phone": "13812345678",
+        "agent_ids": [str(c.agent.user_id)],
+    }
     return {k: v for k, v in {**fields, **over}.items() if v is not None}
 
 
@@ -58,8 +66,9 @@ def test_hr_registers_a_workshop_and_finds_it_in_the_list(db, c):
 
 def test_a_refused_form_names_each_field_and_keeps_what_was_typed_but_the_account(db, c):
     hr = sign_in(db, "hr1")
-    r = _register(hr, c, credit_code="B1533422MA00000019", recognised_on="", contact_phone="x",
-                  name="试错车间")
+    r = _register(
+        hr, c, credit_code="B1533422MA00000019", recognised_on="", contact_phone="x", name="试错车间"
+    )
     assert r.status_code == 422
     page = r.text
     assert "请更正标出的项目" in page
@@ -77,19 +86,27 @@ def test_a_date_that_cannot_be_read_is_refused_naming_the_field(db, c):
 
 
 def test_the_admin_edits_and_the_page_shows_old_and_new_with_the_account_masked(db, c):
-    r = _register(sign_in(db, "hr1"), c, recognised=None, recognition_doc_no=None,
-                  recognised_on=None)
+    r = _register(sign_in(db, "hr1"), c, recognised=None, recognition_doc_no=None, recognised_on=None)
     org_id = int(r.headers["location"].split("/")[2].split("?")[0])
     admin_browser = sign_in(db, "admin1")
     edit_page = admin_browser.get(f"/organisations/{org_id}/edit").text
     assert "****8901" in edit_page and BANK not in edit_page
     db.clock.current = datetime(2026, 10, 1, 10, 30)  # within the sign-in session
-    r = admin_browser.submit(f"/organisations/{org_id}/edit", f"/organisations/{org_id}", _form(
-        c, credit_code=None, recognition_doc_no="德人社发〔2026〕20号", recognised_on="2026-09-01",
-        bank_account="6217000000000002222", agent_ids=[]))
+    r = admin_browser.submit(
+        f"/organisations/{org_id}/edit",
+        f"/organisations/{org_id}",
+        _form(
+            c,
+            credit_code=None,
+            recognition_doc_no="德人社发〔2026〕20号",
+            recognised_on="2026-09-01",
+            bank_account="6217000000000002222",
+            agent_ids=[],
+        ),
+    )
     assert r.status_code == 303 and r.headers["location"].endswith("?done=edited")
     page = admin_browser.get(f"/organisations/{org_id}").text
-    history = page[page.index('id="history"'):]
+    history = page[page.index('id="history"') :]
     assert "2026-10-01 10:30" in history and "管理员" in history
     for shown in ("认定文件文号", "德人社发〔2026〕20号", "****8901", "****2222", "agent1（agent1）"):
         assert shown in history
@@ -102,15 +119,19 @@ def test_the_admin_edits_and_the_page_shows_old_and_new_with_the_account_masked(
 def test_a_village_verifier_or_finance_can_neither_see_nor_change_the_register(db, c, username):
     browser = sign_in(db, username)
     assert 'href="/organisations"' not in browser.get("/inbox").text
-    for path in ("/organisations", "/organisations/new", f"/organisations/{c.org}",
-                 f"/organisations/{c.org}/edit"):
+    for path in (
+        "/organisations",
+        "/organisations/new",
+        f"/organisations/{c.org}",
+        f"/organisations/{c.org}/edit",
+    ):
         assert browser.get(path).status_code == 403, path
     token = re.search(r'name="_csrf_token" value="([^"]+)"', browser.get("/inbox").text)[1]
     fields = {**_form(c), "_csrf_token": token}
-    assert browser.client.post("/organisations", data=fields,
-                               follow_redirects=False).status_code == 403
-    assert browser.client.post(f"/organisations/{c.org}", data=fields,
-                               follow_redirects=False).status_code == 403
+    assert browser.client.post("/organisations", data=fields, follow_redirects=False).status_code == 403
+    assert (
+        browser.client.post(f"/organisations/{c.org}", data=fields, follow_redirects=False).status_code == 403
+    )
     with db.sessions() as s:
         assert s.get(Organisation, c.org).name == "德钦劳务经纪人扎西"
         assert s.query(Organisation).count() == 2

@@ -26,13 +26,19 @@ def world(db):
         post = Post(village_id=c.village, title="保洁员", monthly_subsidy=Decimal("800"), places=2)
         s.add(post)
         s.flush()
-        contract = propose_contract(s, db, c.hr, ContractInput(
-            post.id, holder, date(2026, 1, 1), date(2026, 12, 31)))
+        contract = propose_contract(
+            s, db, c.hr, ContractInput(post.id, holder, date(2026, 1, 1), date(2026, 12, 31))
+        )
         create_user(s, db, username="admin1", password=PASSWORD, roles=["admin"])
-        ids = {"claim": claim.id, "contract": contract.id, "post": post.id, "org": c.org,
-               "person": holder}
-    users = {"village": "village1", "other_village": "village2", "hr": "hr1",
-             "finance": "finance1", "admin": "admin1", "agent": "agent1"}
+        ids = {"claim": claim.id, "contract": contract.id, "post": post.id, "org": c.org, "person": holder}
+    users = {
+        "village": "village1",
+        "other_village": "village2",
+        "hr": "hr1",
+        "finance": "finance1",
+        "admin": "admin1",
+        "agent": "agent1",
+    }
     return ids, users
 
 

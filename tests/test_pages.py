@@ -31,12 +31,10 @@ def test_wrong_password_then_lockout(db, c):
     with TestClient(create_app(db, secure_cookies=False)) as client:
         for _ in range(5):
             token = csrf_of(client.get("/login").text)
-            r = client.post("/login", data={"username": "hr1", "password": "wrong-one",
-                                            "_csrf_token": token})
+            r = client.post("/login", data={"username": "hr1", "password": "wrong-one", "_csrf_token": token})
             assert r.status_code == 401 and "用户名或密码不正确" in r.text, (r.url, r.text[:300])
         token = csrf_of(client.get("/login").text)
-        r = client.post("/login", data={"username": "hr1", "password": "password-123",
-                                        "_csrf_token": token})
+        r = client.post("/login", data={"username": "hr1", "password": "password-123", "_csrf_token": token})
         assert r.status_code == 401 and "锁定" in r.text
 
 
@@ -57,8 +55,9 @@ def test_verifier_sees_own_village_and_verifies_from_the_case_page(db, c):
     assert browser.get(f"/claims/{theirs.id}").status_code == 404
     page = browser.get(f"/claims/{mine.id}").text
     assert "核实通过" in page and "审核通过" not in page
-    r = browser.submit(f"/claims/{mine.id}", f"/claims/{mine.id}/act",
-                       {"trigger": "verify", "version": mine.version})
+    r = browser.submit(
+        f"/claims/{mine.id}", f"/claims/{mine.id}/act", {"trigger": "verify", "version": mine.version}
+    )
     assert r.status_code == 303
     assert "村级已核实" in browser.get(f"/claims/{mine.id}").text
 
@@ -68,11 +67,16 @@ def test_second_tab_acting_on_a_changed_claim_gets_the_conflict_message(db, c):
     browser = sign_in(db, "village1")
     page = browser.get(f"/claims/{claim.id}").text
     token = csrf_of(page)
-    first = browser.client.post(f"/claims/{claim.id}/act", follow_redirects=False, data={
-        "trigger": "verify", "version": claim.version, "_csrf_token": token})
+    first = browser.client.post(
+        f"/claims/{claim.id}/act",
+        follow_redirects=False,
+        data={"trigger": "verify", "version": claim.version, "_csrf_token": token},
+    )
     assert first.status_code == 303
-    second = browser.client.post(f"/claims/{claim.id}/act", data={
-        "trigger": "return", "comment": "x", "version": claim.version, "_csrf_token": token})
+    second = browser.client.post(
+        f"/claims/{claim.id}/act",
+        data={"trigger": "return", "comment": "x", "version": claim.version, "_csrf_token": token},
+    )
     assert second.status_code == 409
     assert "已被其他人处理或修改" in second.text
 
@@ -80,8 +84,9 @@ def test_second_tab_acting_on_a_changed_claim_gets_the_conflict_message(db, c):
 def test_return_without_a_comment_says_why(db, c):
     claim = export_claim(db, c, person(db, c.village))
     browser = sign_in(db, "village1")
-    r = browser.submit(f"/claims/{claim.id}", f"/claims/{claim.id}/act",
-                       {"trigger": "return", "version": claim.version})
+    r = browser.submit(
+        f"/claims/{claim.id}", f"/claims/{claim.id}/act", {"trigger": "return", "version": claim.version}
+    )
     assert r.status_code == 403 and "必须填写意见" in r.text
 
 
@@ -91,9 +96,10 @@ def test_hr_bulk_approves_each_case_on_its_own(db, c):
     browser = sign_in(db, "hr1")
     assert "审核通过" in browser.get("/inbox").text
     token = csrf_of(browser.get("/inbox").text)
-    r = browser.client.post("/inbox/bulk", data={"trigger": "approve",
-                                                 "ids": [str(ok.id), str(not_ready.id)],
-                                                 "_csrf_token": token})
+    r = browser.client.post(
+        "/inbox/bulk",
+        data={"trigger": "approve", "ids": [str(ok.id), str(not_ready.id)], "_csrf_token": token},
+    )
     assert r.status_code == 200
     assert "成功 1" in r.text and "未成功 1" in r.text
 
@@ -136,8 +142,7 @@ def test_staff_open_evidence_of_claims_they_may_see(db, c, tmp_path):
     assert "收入证明.pdf" in mine.get(f"/claims/{claim.id}").text
     r = mine.get(f"/claims/{claim.id}/evidence/{evidence.id}")
     assert r.status_code == 200 and r.content == pdf
-    assert browser_for("village2").get(
-        f"/claims/{claim.id}/evidence/{evidence.id}").status_code == 404
+    assert browser_for("village2").get(f"/claims/{claim.id}/evidence/{evidence.id}").status_code == 404
 
 
 def test_search_by_name_or_id_suffix(db, c):

@@ -37,9 +37,16 @@ def c(db, clock, tmp_path, monkeypatch):
 
 def transport(db, c, fare: str, name: str) -> int:
     """A transport subsidy of the fare (≤ 1,000 out of province), paid to the person."""
-    claim = submit_claim(db, c.agent, ClaimInput(
-        "transport_subsidy", person(db, c.village, name=name), 2026,
-        {"destination": "out_of_province", "employment_start": "2026-03-01", "fare": fare}))
+    claim = submit_claim(
+        db,
+        c.agent,
+        ClaimInput(
+            "transport_subsidy",
+            person(db, c.village, name=name),
+            2026,
+            {"destination": "out_of_province", "employment_start": "2026-03-01", "fare": fare},
+        ),
+    )
     transition(db, "claim", claim.id, "verify", c.verifier)
     claim_id = transition(db, "claim", claim.id, "approve", c.hr).id
     give_payee_an_account(db, claim_id)
@@ -58,8 +65,11 @@ def state_of(db, claim_id: int) -> str:
 
 def pay_steps(db, claim_id: int) -> list[ClaimHistory]:
     with db.sessions() as s:
-        return list(s.scalars(select(ClaimHistory).where(
-            ClaimHistory.claim_id == claim_id, ClaimHistory.trigger == "pay")))
+        return list(
+            s.scalars(
+                select(ClaimHistory).where(ClaimHistory.claim_id == claim_id, ClaimHistory.trigger == "pay")
+            )
+        )
 
 
 def totals_row(page: str, kind: str) -> str:
@@ -71,19 +81,26 @@ def return_file(browser, batch_id: int, amounts: dict[str, str]) -> bytes:
     sent = browser.get(f"/payouts/{batch_id}/bank-file/csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(sent)))
     out = io.StringIO()
-    csv.writer(out).writerows([[*rows[0], "状态", "银行流水号"], *[
-        [*r[:3], amounts.get(r[4], r[3]), r[4], "成功", f"YH2026112000{r[0]}"] for r in rows[1:]]])
+    csv.writer(out).writerows(
+        [
+            [*rows[0], "状态", "银行流水号"],
+            *[[*r[:3], amounts.get(r[4], r[3]), r[4], "成功", f"YH2026112000{r[0]}"] for r in rows[1:]],
+        ]
+    )
     return out.getvalue().encode("gb18030")
 
 
 def upload(browser, batch_id: int, content: bytes):
     page = browser.get(f"/payouts/{batch_id}").text
-    return browser.client.post(f"/payouts/{batch_id}/reconcile",
-                               files={"file": ("回单.csv", content, "text/csv")},
-                               data={"_csrf_token": csrf_of(page)})
+    return browser.client.post(
+        f"/payouts/{batch_id}/reconcile",
+        files={"file": ("回单.csv", content, "text/csv")},
+        data={"_csrf_token": csrf_of(page)},
+    )
 
 
 # --- totals and the roster follow the lines --------------------------------------------------
+
 
 def test_a_failed_line_leaves_the_totals_and_the_printed_roster_is_superseded(db, c):
     batch_id, (kept, failed) = batch_of(db, c, {"扎西": "800", "卓玛": "650"})
@@ -96,8 +113,9 @@ def test_a_failed_line_leaves_the_totals_and_the_printed_roster_is_superseded(db
     assert "1,450.00" in pdf_text(finance.get(f"/payouts/{batch_id}/roster").content)
 
     line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == failed)
-    r = finance.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{line.id}/fail",
-                       {"reason": "账户已冻结"})
+    r = finance.submit(
+        f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{line.id}/fail", {"reason": "账户已冻结"}
+    )
     assert r.status_code == 303
     # the old roster is superseded at once, before the new one is made
     assert documents.verify(db, old_code).status == "superseded"
@@ -128,12 +146,14 @@ def test_a_batch_never_printed_gets_no_roster_when_a_line_fails(db, c):
     batch_id, _ = batch_of(db, c, {"扎西": "800", "卓玛": "650"})
     finance = sign_in(db, "finance1")
     line = payouts.get_batch(db, batch_id).lines[0]
-    finance.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{line.id}/fail",
-                   {"reason": "账户已冻结"})
+    finance.submit(
+        f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{line.id}/fail", {"reason": "账户已冻结"}
+    )
     assert documents.roster_status(db, batch_id) is None
 
 
 # --- a return file that disagrees ------------------------------------------------------------
+
 
 def flagged_batch(db, c):
     """扎西 due 800, the bank reports 80; 卓玛 due 650, paid as due."""
@@ -152,8 +172,11 @@ def test_a_bank_paying_80_where_800_was_due_holds_the_line_for_finance(db, c):
     assert "按银行实付确认，差额另行处理" in page and "退回待发放" in page
     assert "800.00" in totals_row(page, "awaiting")
 
-    r = finance.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/confirm",
-                       {"bank_reference": "YH20261120009", "paid_on": "2026-11-20"})
+    r = finance.submit(
+        f"/payouts/{batch_id}",
+        f"/payouts/{batch_id}/confirm",
+        {"bank_reference": "YH20261120009", "paid_on": "2026-11-20"},
+    )
     assert r.status_code == 200 and "对账不符，待处理" in r.text
     assert (state_of(db, short), state_of(db, fine)) == ("hr_reviewed", "finance_paid")
     assert pay_steps(db, short) == [] and payouts.get_batch(db, batch_id).state == "exported"
@@ -163,20 +186,28 @@ def test_finance_accepts_what_the_bank_paid_and_the_decision_is_recorded(db, c, 
     finance, batch_id, (short, _) = flagged_batch(db, c)
     line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == short)
     action = f"/payouts/{batch_id}/lines/{line.id}/decide"
-    no_note = finance.submit(f"/payouts/{batch_id}", action, {"decision": "bank_amount",
-                                                              "note": " "})
+    no_note = finance.submit(f"/payouts/{batch_id}", action, {"decision": "bank_amount", "note": " "})
     assert no_note.status_code == 422 and "请填写处理意见" in no_note.text
     clock.current = datetime(2026, 11, 20, 10, 20)
-    r = finance.submit(f"/payouts/{batch_id}", action, {
-        "decision": "bank_amount", "note": "经与银行核实，实付80元", "paid_on": "2026-11-20",
-        "bank_reference": line.bank_serial})
+    r = finance.submit(
+        f"/payouts/{batch_id}",
+        action,
+        {
+            "decision": "bank_amount",
+            "note": "经与银行核实，实付80元",
+            "paid_on": "2026-11-20",
+            "bank_reference": line.bank_serial,
+        },
+    )
     assert r.status_code == 303 and r.headers["location"].endswith("done=decided")
 
     line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == short)
-    assert (line.status, line.paid_amount, line.bank_reference) == (
-        "paid", Decimal("80.00"), "YH20261120001")
+    assert (line.status, line.paid_amount, line.bank_reference) == ("paid", Decimal("80.00"), "YH20261120001")
     assert (line.decision, line.decided_by, line.decided_at) == (
-        "bank_amount", c.finance.user_id, datetime(2026, 11, 20, 10, 20))
+        "bank_amount",
+        c.finance.user_id,
+        datetime(2026, 11, 20, 10, 20),
+    )
     [step] = pay_steps(db, short)
     assert "差额 720.00 元另行处理" in step.comment and "经与银行核实" in step.comment
     assert state_of(db, short) == "finance_paid"
@@ -185,8 +216,9 @@ def test_finance_accepts_what_the_bank_paid_and_the_decision_is_recorded(db, c, 
     assert "720.00" in totals_row(page, "shortfall")
     assert "80.00" in totals_row(page, "paid")
 
-    again = finance.submit(f"/payouts/{batch_id}", action, {
-        "decision": "bank_amount", "note": "再次", "paid_on": "2026-11-20"})
+    again = finance.submit(
+        f"/payouts/{batch_id}", action, {"decision": "bank_amount", "note": "再次", "paid_on": "2026-11-20"}
+    )
     assert again.status_code == 409 and "已处理" in again.text
     assert len(pay_steps(db, short)) == 1
 
@@ -194,18 +226,21 @@ def test_finance_accepts_what_the_bank_paid_and_the_decision_is_recorded(db, c, 
 def test_finance_returns_the_line_to_the_pool_and_it_is_paid_in_a_later_batch(db, c):
     finance, batch_id, (short, _) = flagged_batch(db, c)
     line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == short)
-    r = finance.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{line.id}/decide",
-                       {"decision": "returned", "note": "银行将退回款项"})
+    r = finance.submit(
+        f"/payouts/{batch_id}",
+        f"/payouts/{batch_id}/lines/{line.id}/decide",
+        {"decision": "returned", "note": "银行将退回款项"},
+    )
     assert r.status_code == 303
     line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == short)
-    assert (line.status, line.decision, line.decided_by) == ("failed", "returned",
-                                                             c.finance.user_id)
+    assert (line.status, line.decision, line.decided_by) == ("failed", "returned", c.finance.user_id)
     assert "对账不符" in line.failure_reason and state_of(db, short) == "hr_reviewed"
     batch = payouts.get_batch(db, batch_id)
     assert (batch.line_count, batch.total_amount) == (1, Decimal("650.00"))
     later = payouts.create_batch(db, c.finance, [short])
-    assert [o.outcome for o in payouts.confirm_paid(
-        db, c.finance, later.id, "YH2", datetime(2026, 11, 24).date())] == ["paid"]
+    assert [
+        o.outcome for o in payouts.confirm_paid(db, c.finance, later.id, "YH2", datetime(2026, 11, 24).date())
+    ] == ["paid"]
     assert len(pay_steps(db, short)) == 1
 
 
@@ -217,9 +252,16 @@ def test_concurrent_decisions_pay_a_flagged_line_once(db, c):
     def decide(i: int) -> str:
         barrier.wait()
         try:
-            payout_reconcile.decide(db, c.finance, batch_id, line.id,
-                                    ("bank_amount", "returned")[i % 2], "核实", "YH9",
-                                    datetime(2026, 11, 20).date())
+            payout_reconcile.decide(
+                db,
+                c.finance,
+                batch_id,
+                line.id,
+                ("bank_amount", "returned")[i % 2],
+                "核实",
+                "YH9",
+                datetime(2026, 11, 20).date(),
+            )
             return "ok"
         except DomainError as exc:
             return exc.code
@@ -228,8 +270,11 @@ def test_concurrent_decisions_pay_a_flagged_line_once(db, c):
         results = list(pool.map(decide, range(4)))
     assert results.count("ok") == 1, results
     with db.sessions() as s:
-        steps = s.scalar(select(func.count()).select_from(ClaimHistory).where(
-            ClaimHistory.claim_id == short, ClaimHistory.trigger == "pay"))
+        steps = s.scalar(
+            select(func.count())
+            .select_from(ClaimHistory)
+            .where(ClaimHistory.claim_id == short, ClaimHistory.trigger == "pay")
+        )
     assert steps == (1 if state_of(db, short) == "finance_paid" else 0)
 
 
@@ -239,7 +284,10 @@ def test_a_bank_paying_more_than_was_due_cannot_be_accepted_as_paid(db, c):
     upload(finance, batch_id, return_file(finance, batch_id, {str(over): "8000.00"}))
     line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == over)
     assert line.awaiting_decision
-    r = finance.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{line.id}/decide",
-                       {"decision": "bank_amount", "note": "核实", "paid_on": "2026-11-20"})
+    r = finance.submit(
+        f"/payouts/{batch_id}",
+        f"/payouts/{batch_id}/lines/{line.id}/decide",
+        {"decision": "bank_amount", "note": "核实", "paid_on": "2026-11-20"},
+    )
     assert r.status_code == 409 and "多于应付" in r.text
     assert state_of(db, over) == "hr_reviewed" and pay_steps(db, over) == []

@@ -39,8 +39,11 @@ def approved(db, c) -> int:
 
 def pay_steps(db, claim_id: int) -> int:
     with db.sessions() as s:
-        return s.scalar(select(func.count()).select_from(ClaimHistory).where(
-            ClaimHistory.claim_id == claim_id, ClaimHistory.trigger == "pay"))
+        return s.scalar(
+            select(func.count())
+            .select_from(ClaimHistory)
+            .where(ClaimHistory.claim_id == claim_id, ClaimHistory.trigger == "pay")
+        )
 
 
 def claim_row(db, claim_id: int) -> Claim:
@@ -50,8 +53,9 @@ def claim_row(db, claim_id: int) -> Claim:
 
 def line_of(db, claim_id: int) -> PayoutLine:
     with db.sessions() as s:
-        return s.scalars(select(PayoutLine).where(PayoutLine.claim_id == claim_id)
-                         .order_by(PayoutLine.id.desc())).first()
+        return s.scalars(
+            select(PayoutLine).where(PayoutLine.claim_id == claim_id).order_by(PayoutLine.id.desc())
+        ).first()
 
 
 def unpaid(db, claim_id: int, version: int) -> None:
@@ -76,8 +80,9 @@ def test_finance_posting_pay_on_the_case_page_is_refused_with_the_reason(db, c):
     finance = sign_in(db, "finance1")
     page = finance.get(f"/claims/{claim_id}").text
     assert 'value="pay"' not in page and 'href="/payouts"' in page  # a link, not a button
-    r = finance.submit(f"/claims/{claim_id}", f"/claims/{claim_id}/act",
-                       {"trigger": "pay", "version": str(version)})
+    r = finance.submit(
+        f"/claims/{claim_id}", f"/claims/{claim_id}/act", {"trigger": "pay", "version": str(version)}
+    )
     assert r.status_code == 403
     assert PAY_ONLY_THROUGH_BATCH.split("：")[0] in r.text
     unpaid(db, claim_id, version)
@@ -86,8 +91,9 @@ def test_finance_posting_pay_on_the_case_page_is_refused_with_the_reason(db, c):
 def test_bulk_pay_from_the_inbox_is_refused_for_every_claim(db, c):
     ids = [approved(db, c) for _ in range(2)]
     versions = [claim_row(db, i).version for i in ids]
-    r = sign_in(db, "finance1").submit("/inbox", "/inbox/bulk",
-                                       {"trigger": "pay", "ids": [str(i) for i in ids]})
+    r = sign_in(db, "finance1").submit(
+        "/inbox", "/inbox/bulk", {"trigger": "pay", "ids": [str(i) for i in ids]}
+    )
     assert r.status_code == 200
     assert r.text.count("发放只能通过发放批次办理") == 2 and "已办理" not in r.text
     for claim_id, version in zip(ids, versions, strict=True):
@@ -100,15 +106,12 @@ def test_the_agent_api_has_no_operation_that_pays(db, clock, tmp_path):
         claim_id = claim_in(db, api.county, "hr_reviewed").id
         version = claim_row(db, claim_id).version
         spec = api.client.get("/schema/openapi.json").json()
-        operations = {op["operationId"]: path for path, ops in spec["paths"].items()
-                      for op in ops.values()}
+        operations = {op["operationId"]: path for path, ops in spec["paths"].items() for op in ops.values()}
         assert operations and not [o for o in operations if re.search("pay|confirm", o, re.I)]
         for path in (f"/api/v1/claims/{claim_id}/pay", f"/api/v1/claims/{claim_id}/act"):
-            assert api.post(path, json={"trigger": "pay", "version": version}).status_code \
-                in (404, 405)
+            assert api.post(path, json={"trigger": "pay", "version": version}).status_code in (404, 405)
         # its step routes fire their own trigger: a body naming another is refused outright
-        r = api.post(f"/api/v1/claims/{claim_id}/withdraw",
-                     json={"trigger": "pay", "version": version})
+        r = api.post(f"/api/v1/claims/{claim_id}/withdraw", json={"trigger": "pay", "version": version})
         assert r.status_code == 400
         r = api.post(f"/api/v1/claims/{claim_id}/withdraw", json={"version": version})
         assert r.status_code == 409 and r.json()["code"] == "transition.not_allowed_from_state"
@@ -124,8 +127,9 @@ def test_a_claim_on_an_exported_bank_file_is_paid_once_whatever_route_is_tried(d
     batch = payouts.create_batch(db, c.finance, [claim_id])
     assert payouts.bank_file(db, c.finance, batch.id, "csv")  # exported: the bank has it
     version = claim_row(db, claim_id).version
-    r = finance.submit(f"/claims/{claim_id}", f"/claims/{claim_id}/act",
-                       {"trigger": "pay", "version": str(version)})
+    r = finance.submit(
+        f"/claims/{claim_id}", f"/claims/{claim_id}/act", {"trigger": "pay", "version": str(version)}
+    )
     assert r.status_code == 403
     finance.submit("/inbox", "/inbox/bulk", {"trigger": "pay", "ids": [str(claim_id)]})
     with pytest.raises(TransitionRefused):
@@ -141,7 +145,10 @@ def test_a_claim_on_an_exported_bank_file_is_paid_once_whatever_route_is_tried(d
     assert pay_steps(db, claim_id) == 1
     line = line_of(db, claim_id)
     assert (line.status, line.bank_reference, line.paid_amount) == (
-        "paid", "YH20261120001", claim_row(db, claim_id).amount)
+        "paid",
+        "YH20261120001",
+        claim_row(db, claim_id).amount,
+    )
     with pytest.raises(TransitionRefused):  # and nothing pays it a second time afterwards
         transition(db, "claim", claim_id, "pay", c.finance)
     with pytest.raises(Exception, match="不是待发放状态"):

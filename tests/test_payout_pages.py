@@ -29,8 +29,9 @@ def pdf_text(content: bytes) -> str:
     with tempfile.NamedTemporaryFile(suffix=".pdf") as f:  # pdftotext reads a file, not a pipe
         f.write(content)
         f.flush()
-        return subprocess.run(["pdftotext", "-layout", f.name, "-"], capture_output=True,
-                              check=True).stdout.decode()
+        return subprocess.run(
+            ["pdftotext", "-layout", f.name, "-"], capture_output=True, check=True
+        ).stdout.decode()
 
 
 ORG_ACCOUNT = "6222020200112233445"
@@ -66,9 +67,16 @@ def state_of(db, claim_id) -> str:
 
 def transport_claim(db, c) -> int:
     """A transport subsidy: paid to the person (扎西), not to the labour broker."""
-    claim = submit_claim(db, c.agent, ClaimInput(
-        "transport_subsidy", person(db, c.village, name="扎西"), 2026,
-        {"destination": "out_of_province", "employment_start": "2026-03-01", "fare": "650"}))
+    claim = submit_claim(
+        db,
+        c.agent,
+        ClaimInput(
+            "transport_subsidy",
+            person(db, c.village, name="扎西"),
+            2026,
+            {"destination": "out_of_province", "employment_start": "2026-03-01", "fare": "650"},
+        ),
+    )
     transition(db, "claim", claim.id, "verify", c.verifier)
     return transition(db, "claim", claim.id, "approve", c.hr).id
 
@@ -107,15 +115,21 @@ def test_finance_batches_downloads_the_bank_file_and_roster_and_confirms(db, c):
     assert "德钦劳务经" in text and "扎西" in text  # the broker's long name is cut to fit
     assert capital_yuan(batch.total_amount) in text.replace(" ", "")
 
-    r = browser.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/confirm",
-                       {"bank_reference": "YH20261127001", "paid_on": "2026-11-27"})
+    r = browser.submit(
+        f"/payouts/{batch_id}",
+        f"/payouts/{batch_id}/confirm",
+        {"bank_reference": "YH20261127001", "paid_on": "2026-11-27"},
+    )
     assert r.status_code == 200 and "已确认发放" in r.text and "YH20261127001" in r.text
     for i in ids:
         assert state_of(db, i) == "finance_paid"
         assert "财务已发放" in browser.get(f"/claims/{i}").text
     assert payouts.get_batch(db, batch_id).state == "confirmed"
-    again = browser.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/confirm",
-                           {"bank_reference": "YH20261127001", "paid_on": "2026-11-27"})
+    again = browser.submit(
+        f"/payouts/{batch_id}",
+        f"/payouts/{batch_id}/confirm",
+        {"bank_reference": "YH20261127001", "paid_on": "2026-11-27"},
+    )
     assert again.status_code == 200 and "此前已确认发放" in again.text  # never paid twice
 
 
@@ -124,18 +138,23 @@ def test_a_failed_line_shows_its_reason_and_returns_to_the_pool(db, c):
     browser = sign_in(db, "finance1")
     batch_id = new_batch(browser, ids)
     failed = payouts.get_batch(db, batch_id).lines[0]
-    r = browser.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{failed.id}/fail",
-                       {"reason": "账户已销户"})
+    r = browser.submit(
+        f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{failed.id}/fail", {"reason": "账户已销户"}
+    )
     assert r.status_code == 303
     page = browser.get(r.headers["location"]).text
     assert "账户已销户" in page and "发放失败" in page
     pool = browser.get("/payouts").text
     assert f'name="ids" value="{failed.claim_id}"' in pool and "账户已销户" in pool
-    empty = browser.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{failed.id}/fail",
-                           {"reason": ""})
+    empty = browser.submit(
+        f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{failed.id}/fail", {"reason": ""}
+    )
     assert empty.status_code == 422
-    r = browser.submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/confirm",
-                       {"bank_reference": "YH2", "paid_on": "2026-11-27"})
+    r = browser.submit(
+        f"/payouts/{batch_id}",
+        f"/payouts/{batch_id}/confirm",
+        {"bank_reference": "YH2", "paid_on": "2026-11-27"},
+    )
     assert "该笔已标记失败" in r.text
     assert state_of(db, failed.claim_id) == "hr_reviewed"
     assert state_of(db, ids[1]) == "finance_paid"
@@ -150,36 +169,54 @@ def test_reconciliation_flags_an_unknown_line(db, c):
     bank = browser.get(f"/payouts/{batch_id}/bank-file/csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(bank)))
     out = io.StringIO()
-    csv.writer(out).writerows([[*rows[0], "状态", "银行流水号"],
-                               *[[*r, "成功", f"S{r[0]}"] for r in rows[1:]],
-                               ["9", "陌生人", "6222000000000000999", "100.00", "999999", "成功",
-                                "S9"]])
+    csv.writer(out).writerows(
+        [
+            [*rows[0], "状态", "银行流水号"],
+            *[[*r, "成功", f"S{r[0]}"] for r in rows[1:]],
+            ["9", "陌生人", "6222000000000000999", "100.00", "999999", "成功", "S9"],
+        ]
+    )
     page = browser.get(f"/payouts/{batch_id}").text
-    r = browser.client.post(f"/payouts/{batch_id}/reconcile",
-                            files={"file": ("return.csv", out.getvalue().encode("gb18030"),
-                                            "text/csv")},
-                            data={"_csrf_token": csrf_of(page)})
+    r = browser.client.post(
+        f"/payouts/{batch_id}/reconcile",
+        files={"file": ("return.csv", out.getvalue().encode("gb18030"), "text/csv")},
+        data={"_csrf_token": csrf_of(page)},
+    )
     assert r.status_code == 200, r.text
     assert "对账结果" in r.text and "批次中没有" in r.text
     unknown = r.text.split('data-kind="unknown"')[1].split("</table>")[0]
     assert "999999" in unknown and "陌生人" in unknown
     assert 'data-kind="missing"' not in r.text and 'data-kind="amount_mismatches"' not in r.text
-    bad = browser.client.post(f"/payouts/{batch_id}/reconcile",
-                              files={"file": ("return.txt", b"x", "text/plain")},
-                              data={"_csrf_token": csrf_of(page)})
+    bad = browser.client.post(
+        f"/payouts/{batch_id}/reconcile",
+        files={"file": ("return.txt", b"x", "text/plain")},
+        data={"_csrf_token": csrf_of(page)},
+    )
     assert bad.status_code == 422 and "回单文件须为" in bad.text
 
 
 def test_the_reviewer_of_a_claim_cannot_confirm_its_payment(db, c):
     with db.transaction() as s:
-        hrfin = actor_for(s, create_user(s, db, username="hrfin", password="password-123",
-                                         roles=["hr", "finance"], display_name="hrfin"))
+        hrfin = actor_for(
+            s,
+            create_user(
+                s,
+                db,
+                username="hrfin",
+                password="password-123",
+                roles=["hr", "finance"],
+                display_name="hrfin",
+            ),
+        )
     own = export_claim(db, c, person(db, c.village, name="扎西"))
     transition(db, "claim", own.id, "verify", c.verifier)
     transition(db, "claim", own.id, "approve", hrfin)
     batch_id = new_batch(sign_in(db, "finance1"), [own.id])
-    r = sign_in(db, "hrfin").submit(f"/payouts/{batch_id}", f"/payouts/{batch_id}/confirm",
-                                    {"bank_reference": "YH3", "paid_on": "2026-11-27"})
+    r = sign_in(db, "hrfin").submit(
+        f"/payouts/{batch_id}",
+        f"/payouts/{batch_id}/confirm",
+        {"bank_reference": "YH3", "paid_on": "2026-11-27"},
+    )
     assert r.status_code == 200 and "不能确认" in r.text
     outcome = r.text.split("确认结果")[1].split("</section>")[0]
     assert f"/claims/{own.id}" in outcome and "不能确认" in outcome
@@ -200,16 +237,23 @@ def test_only_finance_may_see_the_payout_pages(db, c, username):
     batch_id = new_batch(sign_in(db, "finance1"), ids)
     browser = sign_in(db, username)
     assert 'href="/payouts"' not in browser.get("/inbox").text
-    for path in ("/payouts", f"/payouts/{batch_id}", f"/payouts/{batch_id}/bank-file/csv",
-                 f"/payouts/{batch_id}/roster"):
+    for path in (
+        "/payouts",
+        f"/payouts/{batch_id}",
+        f"/payouts/{batch_id}/bank-file/csv",
+        f"/payouts/{batch_id}/roster",
+    ):
         assert browser.get(path).status_code == 403, path
     token = csrf_of(browser.get("/inbox").text)
-    r = browser.client.post(f"/payouts/{batch_id}/confirm", follow_redirects=False,
-                            data={"bank_reference": "X", "paid_on": "2026-11-27",
-                                  "_csrf_token": token})
+    r = browser.client.post(
+        f"/payouts/{batch_id}/confirm",
+        follow_redirects=False,
+        data={"bank_reference": "X", "paid_on": "2026-11-27", "_csrf_token": token},
+    )
     assert r.status_code == 403
     assert state_of(db, ids[0]) == "hr_reviewed"
-    r = browser.client.post(f"/payouts/{batch_id}/roster", follow_redirects=False,
-                            data={"_csrf_token": token})
+    r = browser.client.post(
+        f"/payouts/{batch_id}/roster", follow_redirects=False, data={"_csrf_token": token}
+    )
     assert r.status_code == 403
     assert documents.roster_status(db, batch_id) is None

@@ -32,6 +32,7 @@ def _saturday_28_november_2026(clock):
     batch numbers and months are that day's, so they set the clock to it themselves."""
     clock.current = datetime(2026, 11, 28, 10, 0)
 
+
 ORG_ACCOUNT = "6222020200112233445"
 PERSON_ACCOUNT = "6217000000000000123"  # what builders.person registers
 PAID_ON = date(2026, 11, 27)
@@ -45,8 +46,9 @@ def c(db):
         org.bank_account_enc, org.bank_last4 = db.vault.encrypt(ORG_ACCOUNT), ORG_ACCOUNT[-4:]
 
         def user(name, roles):
-            return actor_for(s, create_user(s, db, username=name, password="password-123",
-                                            roles=roles, display_name=name))
+            return actor_for(
+                s, create_user(s, db, username=name, password="password-123", roles=roles, display_name=name)
+            )
 
         county_.finance2 = user("finance2", ["finance"])
         county_.hr_finance = user("hrfin", ["hr", "finance"])
@@ -58,9 +60,16 @@ def approved(db, c, n):
 
 
 def transport_claim(db, c, approver=None):
-    claim = submit_claim(db, c.agent, ClaimInput(
-        "transport_subsidy", person(db, c.village, name="扎西"), 2026,
-        {"destination": "out_of_province", "employment_start": "2026-03-01", "fare": "650"}))
+    claim = submit_claim(
+        db,
+        c.agent,
+        ClaimInput(
+            "transport_subsidy",
+            person(db, c.village, name="扎西"),
+            2026,
+            {"destination": "out_of_province", "employment_start": "2026-03-01", "fare": "650"},
+        ),
+    )
     transition(db, "claim", claim.id, "verify", c.verifier)
     return transition(db, "claim", claim.id, "approve", approver or c.hr).id
 
@@ -72,8 +81,11 @@ def states(db, ids):
 
 def pay_steps(db, claim_id):
     with db.sessions() as s:
-        return s.scalar(select(func.count()).select_from(ClaimHistory).where(
-            ClaimHistory.claim_id == claim_id, ClaimHistory.trigger == "pay"))
+        return s.scalar(
+            select(func.count())
+            .select_from(ClaimHistory)
+            .where(ClaimHistory.claim_id == claim_id, ClaimHistory.trigger == "pay")
+        )
 
 
 def line_ids(db, batch_id):
@@ -82,14 +94,20 @@ def line_ids(db, batch_id):
 
 # --- batch -----------------------------------------------------------------------------------
 
+
 def test_a_batch_carries_control_totals_per_payee(db, c):
     ids = [*approved(db, c, 3), transport_claim(db, c)]
     batch = payouts.create_batch(db, c.finance, ids)
     assert batch.reference == "FK2026-0001"
     assert (batch.state, batch.line_count, batch.total_amount) == ("open", 4, Decimal("1550.00"))
     totals = {t["payee"]: t for t in batch.payee_totals["payees"]}
-    assert totals["德钦劳务经纪人扎西"] == {"payee": "德钦劳务经纪人扎西", "payee_kind": "org",
-                                    "account_last4": "3445", "lines": 3, "amount": "900.00"}
+    assert totals["德钦劳务经纪人扎西"] == {
+        "payee": "德钦劳务经纪人扎西",
+        "payee_kind": "org",
+        "account_last4": "3445",
+        "lines": 3,
+        "amount": "900.00",
+    }
     assert totals["扎西"]["amount"] == "650.00" and totals["扎西"]["account_last4"] == "0123"
     assert payouts.create_batch(db, c.finance, approved(db, c, 1)).reference == "FK2026-0002"
 
@@ -126,11 +144,14 @@ def test_the_database_refuses_a_second_open_line_for_a_claim(db, c):
     claim_id = approved(db, c, 1)[0]
     batch = payouts.create_batch(db, c.finance, [claim_id])
     with pytest.raises(IntegrityError), db.engine.begin() as conn:
-        conn.execute(text(
-            "INSERT INTO payout_line (batch_id, seq, claim_id, open_claim_id, payee_kind, "
-            "payee_name, account_enc, account_last4, amount, status, updated_at) VALUES "
-            "(:b, 2, :c, :c, 'claimant', 'x', 'x', '0000', 300, 'pending', '2026-11-28')"),
-            {"b": batch.id, "c": claim_id})
+        conn.execute(
+            text(
+                "INSERT INTO payout_line (batch_id, seq, claim_id, open_claim_id, payee_kind, "
+                "payee_name, account_enc, account_last4, amount, status, updated_at) VALUES "
+                "(:b, 2, :c, :c, 'claimant', 'x', 'x', '0000', 300, 'pending', '2026-11-28')"
+            ),
+            {"b": batch.id, "c": claim_id},
+        )
 
 
 def test_the_database_refuses_a_second_paid_line_for_a_claim(db, c):
@@ -140,11 +161,14 @@ def test_the_database_refuses_a_second_paid_line_for_a_claim(db, c):
     second = payouts.create_batch(db, c.finance, [claim_id])
     payouts.confirm_paid(db, c.finance, second.id, "B001", PAID_ON)
     with pytest.raises(IntegrityError), db.engine.begin() as conn:
-        conn.execute(text("UPDATE payout_line SET status = 'paid', paid_claim_id = claim_id "
-                          "WHERE batch_id = :b"), {"b": first.id})
+        conn.execute(
+            text("UPDATE payout_line SET status = 'paid', paid_claim_id = claim_id WHERE batch_id = :b"),
+            {"b": first.id},
+        )
 
 
 # --- bank file -------------------------------------------------------------------------------
+
 
 def test_the_xlsx_bank_file_has_the_documented_layout(db, c):
     ids = approved(db, c, 2)
@@ -164,8 +188,10 @@ def test_the_csv_bank_file_is_utf8_with_bom(db, c):
     content = payouts.bank_file(db, c.finance, batch.id, "csv")
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
-    assert rows == [["序号", "收款人", "收款账号", "金额", "附言"],
-                    ["1", "扎西", PERSON_ACCOUNT, "650.00", str(ids[0])]]
+    assert rows == [
+        ["序号", "收款人", "收款账号", "金额", "附言"],
+        ["1", "扎西", PERSON_ACCOUNT, "650.00", str(ids[0])],
+    ]
 
 
 def test_the_bank_file_is_for_finance_only(db, c):
@@ -176,6 +202,7 @@ def test_the_bank_file_is_for_finance_only(db, c):
 
 # --- confirm ---------------------------------------------------------------------------------
 
+
 def test_confirming_a_batch_pays_every_claim_once(db, c):
     ids = approved(db, c, 3)
     batch = payouts.create_batch(db, c.finance, ids)
@@ -184,9 +211,9 @@ def test_confirming_a_batch_pays_every_claim_once(db, c):
     assert set(states(db, ids).values()) == {"finance_paid"}
     done = payouts.get_batch(db, batch.id)
     assert done.state == "confirmed"
-    assert {(li.status, li.bank_reference, li.paid_on, li.open_claim_id, li.paid_claim_id)
-            for li in done.lines} == {("paid", "B20261127001", PAID_ON, None, li.claim_id)
-                                      for li in done.lines}
+    assert {
+        (li.status, li.bank_reference, li.paid_on, li.open_claim_id, li.paid_claim_id) for li in done.lines
+    } == {("paid", "B20261127001", PAID_ON, None, li.claim_id) for li in done.lines}
     again = payouts.confirm_paid(db, c.finance, batch.id, "B20261127001", PAID_ON)
     assert [o.outcome for o in again] == ["already_paid"] * 3
     assert [pay_steps(db, i) for i in ids] == [1, 1, 1]
@@ -196,8 +223,9 @@ def test_single_lines_can_be_confirmed(db, c):
     ids = approved(db, c, 2)
     batch = payouts.create_batch(db, c.finance, ids)
     first = line_ids(db, batch.id)[0]
-    assert [o.outcome for o in payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON,
-                                                    [first, 999999])] == ["paid", "not_in_batch"]
+    assert [
+        o.outcome for o in payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON, [first, 999999])
+    ] == ["paid", "not_in_batch"]
     assert states(db, ids) == {ids[0]: "finance_paid", ids[1]: "hr_reviewed"}
     assert payouts.get_batch(db, batch.id).state == "open"
 
@@ -210,11 +238,14 @@ def test_the_reviewer_cannot_confirm_the_payment(db, c):
     assert [(o.claim_id, o.outcome) for o in outcomes] == [(own, "refused"), (other, "paid")]
     assert outcomes[0].code == "transition.separation_of_duties"
     assert states(db, [own]) == {own: "hr_reviewed"}
-    assert [o.outcome for o in payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)] \
-        == ["paid", "already_paid"]
+    assert [o.outcome for o in payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)] == [
+        "paid",
+        "already_paid",
+    ]
 
 
 # --- failures --------------------------------------------------------------------------------
+
 
 def test_a_failed_line_goes_back_to_the_pool_with_its_reason(db, c):
     ids = approved(db, c, 3)
@@ -229,8 +260,7 @@ def test_a_failed_line_goes_back_to_the_pool_with_its_reason(db, c):
         assert [cl.id for cl in s.scalars(payouts.pool_query())] == [ids[1]]
         assert payouts.last_failures(s, [ids[1]]) == {ids[1]: "户名与账号不符"}
     again = payouts.create_batch(db, c.finance, [ids[1]])
-    assert [o.outcome for o in payouts.confirm_paid(db, c.finance, again.id, "B2", PAID_ON)] \
-        == ["paid"]
+    assert [o.outcome for o in payouts.confirm_paid(db, c.finance, again.id, "B2", PAID_ON)] == ["paid"]
     assert [pay_steps(db, i) for i in ids] == [1, 1, 1]
 
 
@@ -248,6 +278,7 @@ def test_a_failure_needs_a_reason(db, c):
 
 
 # --- crash and races -------------------------------------------------------------------------
+
 
 def test_a_confirmation_that_crashed_half_way_is_safely_run_again(db, c, monkeypatch):
     ids = approved(db, c, 5)
@@ -289,8 +320,10 @@ def race_confirmations(db, c, n_claims=6, threads=6):
     assert set(states(db, ids).values()) == {"finance_paid"}
     assert [pay_steps(db, i) for i in ids] == [1] * n_claims
     with db.sessions() as s:
-        assert s.scalar(select(func.count()).select_from(PayoutLine).where(
-            PayoutLine.status == "paid")) == n_claims
+        assert (
+            s.scalar(select(func.count()).select_from(PayoutLine).where(PayoutLine.status == "paid"))
+            == n_claims
+        )
         assert s.get(PayoutBatch, batch.id).state == "confirmed"
 
 
@@ -305,15 +338,22 @@ def test_concurrent_confirmations_pay_each_claim_once_on_postgres(db, c):
 
 # --- reconciliation --------------------------------------------------------------------------
 
+
 def return_file(db, c, batch_id, fmt):
     """The bank's return file: the bank file with 状态 and 银行流水号, and injected faults."""
-    rows = list(csv.reader(io.StringIO(
-        payouts.bank_file(db, c.finance, batch_id, "csv").decode("utf-8-sig"))))
+    rows = list(
+        csv.reader(io.StringIO(payouts.bank_file(db, c.finance, batch_id, "csv").decode("utf-8-sig")))
+    )
     header, lines = [*rows[0], "状态", "银行流水号"], [[*r, "成功", f"S{r[0]}"] for r in rows[1:]]
     lines[3][5] = "失败"
     lines[2][3] = "299.00"  # amount mismatch
-    body = [lines[1], lines[1], lines[2], lines[3], ["9", "陌生人", "6222000000000000999", "100.00",
-                                                   "999999", "成功", "S9"]]  # 1st line missing
+    body = [
+        lines[1],
+        lines[1],
+        lines[2],
+        lines[3],
+        ["9", "陌生人", "6222000000000000999", "100.00", "999999", "成功", "S9"],
+    ]  # 1st line missing
     if fmt == "csv":
         out = io.StringIO()
         csv.writer(out).writerows([header, *body])
@@ -336,8 +376,9 @@ def test_reconciliation_flags_every_bad_line_and_corrects_nothing(db, c, fmt):
     result = payout_reconcile.reconcile(db, c.finance, batch.id, name, content)
     assert [m["reference"] for m in result.missing] == [str(ids[0])]
     assert [(d["reference"], d["rows"]) for d in result.duplicates] == [(str(ids[1]), [2, 3])]
-    assert [(m["reference"], m["found"]) for m in result.amount_mismatches] \
-        == [(str(ids[2]), Decimal("299.00"))]
+    assert [(m["reference"], m["found"]) for m in result.amount_mismatches] == [
+        (str(ids[2]), Decimal("299.00"))
+    ]
     assert [u["reference"] for u in result.unknown] == ["999999"]
     assert result.matched == 3 and not result.clean  # the duplicate's two rows and the 4th
     # the pending line with the wrong amount is held for finance's decision, nothing more
@@ -364,6 +405,7 @@ def test_a_return_file_without_the_columns_is_refused(db, c):
 
 
 # --- roster ----------------------------------------------------------------------------------
+
 
 def test_roster_lines_mask_the_id_and_the_account(db, c):
     ids = [transport_claim(db, c), *approved(db, c, 2)]

@@ -37,8 +37,8 @@ def _form(db: Database, year: int, **changed: str) -> dict[str, object]:
     with db.sessions() as s:
         view = policy.view(s, year)
     fields: dict[str, object] = {
-        f.figure.name: groups_text(f.value) if f.figure.kind == GROUPS else str(f.value)
-        for f in view.figures}
+        f.figure.name: groups_text(f.value) if f.figure.kind == GROUPS else str(f.value) for f in view.figures
+    }
     fields["seen_version"] = str(view.version_id)
     return {**fields, **changed}
 
@@ -60,8 +60,13 @@ def test_the_admin_creates_2027_by_copying_2026_and_edits_a_figure(db, admin):
     assert "按人每年补助申报单位一次" in _row(page, "labour_export_out_province")
     assert f"「{BUREAU_MARK}」" in _row(page, "migrant_work_reward_amount")
 
-    fields = _form(db, 2027, migrant_work_reward_amount="650", absorption_wage_rate="12%",
-                   confirm="migrant_work_reward_amount")
+    fields = _form(
+        db,
+        2027,
+        migrant_work_reward_amount="650",
+        absorption_wage_rate="12%",
+        confirm="migrant_work_reward_amount",
+    )
     r = browser.submit(f"{PAGE}?year=2027", f"{PAGE}/2027", fields)
     assert r.status_code == 303
     page = browser.get(r.headers["location"]).text
@@ -94,10 +99,12 @@ def test_only_the_admin_opens_the_policy_pages(db, c, admin):
     assert 'href="/admin/policy"' in sign_in(db, "admin1").get("/admin/settings").text
 
 
-@pytest.mark.parametrize(("now", "told"), [(datetime(2026, 11, 30, 17, 0), False),
-                                            (datetime(2026, 12, 1, 8, 0), True)])
+@pytest.mark.parametrize(
+    ("now", "told"), [(datetime(2026, 11, 30, 17, 0), False), (datetime(2026, 12, 1, 8, 0), True)]
+)
 def test_the_dashboard_and_the_admin_are_told_of_next_years_missing_figures_from_1_december(
-        db, clock, admin, now, told):
+    db, clock, admin, now, told
+):
     clock.current = now
     notice = 'data-missing-year="2027"'
     assert (notice in sign_in(db, "hr1").get("/dashboard").text) is told

@@ -43,22 +43,24 @@ def test_a_village_verifies_a_post_claim_only_with_the_days_on_the_post(db, c, c
     assert (march.amount, march.rule) == (Decimal("36.36"), "public_welfare_post.awaiting_attendance")
     with pytest.raises(ValidationFailed) as missing:
         transition(db, "claim", march.id, "verify", c.verifier)
-    assert (missing.value.details["field"], "出勤天数" in missing.value.message) == (
-        "attendance_days", True)
+    assert (missing.value.details["field"], "出勤天数" in missing.value.message) == ("attendance_days", True)
     with pytest.raises(ValidationFailed) as too_many:
         transition(db, "claim", march.id, "verify", c.verifier, attendance_days=2)
-    assert (too_many.value.details["field"], too_many.value.details["maximum"]) == (
-        "attendance_days", 1)
+    assert (too_many.value.details["field"], too_many.value.details["maximum"]) == ("attendance_days", 1)
     assert claim_of(db, march.id).state == "submitted"  # a refused step changes nothing
     transition(db, "claim", march.id, "verify", c.verifier, attendance_days=1)
     verified = claim_of(db, march.id)
     # 800 × 1 ÷ 22 (March 2026 has 22 working days) = 36.3636… → 36.36
     assert (verified.state, verified.amount, verified.facts["attendance_days"]) == (
-        "village_verified", Decimal("36.36"), 1)
+        "village_verified",
+        Decimal("36.36"),
+        1,
+    )
     assert "经村级核实出勤1天" in verified.rule_explanation
     with db.sessions() as s:
-        step = s.scalars(select(ClaimHistory).where(ClaimHistory.claim_id == march.id,
-                                                    ClaimHistory.trigger == "verify")).one()
+        step = s.scalars(
+            select(ClaimHistory).where(ClaimHistory.claim_id == march.id, ClaimHistory.trigger == "verify")
+        ).one()
     assert step.comment == "核实出勤1天"
     assert transition(db, "claim", march.id, "approve", c.hr).amount == Decimal("36.36")
 
@@ -76,15 +78,17 @@ def test_no_month_is_claimed_before_it_ends_by_any_route(db, c, clock):
     on(clock, date(2026, 3, 31), 23)
     with pytest.raises(RuleViolation) as by_hand:
         submit_claim(db, clerk, month_claim(db, cid, "2026-03"))
-    assert (by_hand.value.code, by_hand.value.details["earliest"]) == (
-        "rule.month_not_ended", "2026-04-01")
+    assert (by_hand.value.code, by_hand.value.details["earliest"]) == ("rule.month_not_ended", "2026-04-01")
     with db.sessions() as s:
         from workflow.store.models import Contract, Person
+
         contract = s.get_one(Contract, cid)
         holder = s.get_one(Person, contract.person_id)
         id_number = db.vault.decrypt(holder.id_number_enc)
-    listed = ("姓名,身份证号,补贴类型,补贴月份,协议编号\r\n"
-              f"{holder.name},{id_number},乡村公益性岗位补贴,2026-03,{cid}\r\n").encode()
+    listed = (
+        "姓名,身份证号,补贴类型,补贴月份,协议编号\r\n"
+        f"{holder.name},{id_number},乡村公益性岗位补贴,2026-03,{cid}\r\n"
+    ).encode()
     report = upload_list(db, clerk, "岗位补贴.csv", listed)
     assert [e.code for row in report.rows for e in row.errors] == ["rule.month_not_ended"]
     assert run_sweep(db).counts.get("post_claims_opened", 0) == 0
@@ -110,7 +114,9 @@ def test_a_mid_month_termination_pays_days_up_to_it_and_no_month_after(db, c, cl
     with pytest.raises(RuleViolation) as after:
         submit_claim(db, clerk, month_claim(db, cid, "2026-07"))
     assert (after.value.code, after.value.details["terminated_on"]) == (
-        "rule.month_after_termination", "2026-06-12")
+        "rule.month_after_termination",
+        "2026-06-12",
+    )
 
 
 def test_a_claim_verified_before_a_late_reported_termination_is_refused_at_approval(db, c, clock):
@@ -139,16 +145,17 @@ def test_the_claim_page_asks_the_village_for_the_days_and_shows_the_amount(db, c
     village = sign_in(db, "village1")
     page = f"/claims/{october.id}"
     assert 'name="attendance_days"' in village.get(page).text
-    without = village.submit(page, f"{page}/act", {"trigger": "verify",
-                                                   "version": october.version})
+    without = village.submit(page, f"{page}/act", {"trigger": "verify", "version": october.version})
     assert without.status_code == 422 and "出勤天数" in without.text
-    too_many = village.submit(page, f"{page}/act", {"trigger": "verify", "attendance_days": "19",
-                                                    "version": october.version})
+    too_many = village.submit(
+        page, f"{page}/act", {"trigger": "verify", "attendance_days": "19", "version": october.version}
+    )
     assert too_many.status_code == 422 and "最多18天" in too_many.text
     bulk = village.submit("/inbox", "/inbox/bulk", {"trigger": "verify", "ids": [october.id]})
     assert "出勤天数" in bulk.text  # a list of claims cannot say each one's days
-    done = village.submit(page, f"{page}/act", {"trigger": "verify", "attendance_days": "18",
-                                                "version": october.version})
+    done = village.submit(
+        page, f"{page}/act", {"trigger": "verify", "attendance_days": "18", "version": october.version}
+    )
     assert done.status_code == 303
     # From 8 October the contract covers all 18 working days of October (1–7 rest): in full.
     shown = village.get(page).text
@@ -190,5 +197,4 @@ def test_a_claim_verified_without_days_before_this_rule_is_not_approved(db, c, c
     with pytest.raises(ValidationFailed) as refused:
         transition(db, "claim", april.id, "approve", c.hr)
     assert refused.value.details["field"] == "attendance_days"
-    assert transition(db, "claim", april.id, "return", c.hr, comment="请核实出勤天数").state \
-        == "returned"
+    assert transition(db, "claim", april.id, "return", c.hr, comment="请核实出勤天数").state == "returned"

@@ -30,6 +30,7 @@ def _saturday_28_november_2026(clock):
     batch numbers and months are that day's, so they set the clock to it themselves."""
     clock.current = datetime(2026, 11, 28, 10, 0)
 
+
 REAL_RENDER = layout.payout_roster
 
 
@@ -51,8 +52,7 @@ def c(db, data_dir):
 
 @pytest.fixture
 def batch_id(db, c) -> int:
-    return new_batch(sign_in(db, "finance1"), [claim_in(db, c, "hr_reviewed").id,
-                                               transport_claim(db, c)])
+    return new_batch(sign_in(db, "finance1"), [claim_in(db, c, "hr_reviewed").id, transport_claim(db, c)])
 
 
 @pytest.fixture
@@ -85,12 +85,14 @@ def kept_files(data_dir: Path) -> list[Path]:
 
 def roster_count(db, batch_id: int) -> int:
     with db.sessions() as s:
-        return s.scalar(select(func.count()).select_from(Document).where(
-            Document.kind == "payout_roster", Document.subject_id == batch_id))
+        return s.scalar(
+            select(func.count())
+            .select_from(Document)
+            .where(Document.kind == "payout_roster", Document.subject_id == batch_id)
+        )
 
 
-def test_a_roster_is_made_in_the_background_and_downloaded_when_ready(db, batch_id, held,
-                                                                      data_dir):
+def test_a_roster_is_made_in_the_background_and_downloaded_when_ready(db, batch_id, held, data_dir):
     release, _ = held
     browser = sign_in(db, "finance1")
     assert "生成花名册" in browser.get(f"/payouts/{batch_id}").text
@@ -120,8 +122,10 @@ def test_a_roster_is_made_in_the_background_and_downloaded_when_ready(db, batch_
     text = pdf_text(r.content)
     assert "德钦劳务经" in text and "扎西" in text  # the broker's long name is cut to fit
     assert capital_yuan(batch.total_amount) in text.replace(" ", "")
-    assert kept_files(data_dir) == [data_dir / "files" / "documents",
-                                    data_dir / "files" / "documents" / f"{ready.sha256}.pdf"]
+    assert kept_files(data_dir) == [
+        data_dir / "files" / "documents",
+        data_dir / "files" / "documents" / f"{ready.sha256}.pdf",
+    ]
     with db.sessions() as s:
         code = s.get_one(Document, ready.id).verification_code
     assert verify(db, code).status == "genuine"
@@ -132,8 +136,11 @@ def test_asking_again_while_one_is_pending_starts_no_second_job(db, batch_id, he
     browser = sign_in(db, "finance1")
     ask_for_roster(browser, batch_id)
     first = documents.roster_status(db, batch_id)
-    again = browser.client.post(f"/payouts/{batch_id}/roster", follow_redirects=False, data={
-        "_csrf_token": csrf_of(browser.get(f"/payouts/{batch_id}").text)})
+    again = browser.client.post(
+        f"/payouts/{batch_id}/roster",
+        follow_redirects=False,
+        data={"_csrf_token": csrf_of(browser.get(f"/payouts/{batch_id}").text)},
+    )
     assert again.status_code == 303
     assert documents.roster_status(db, batch_id) == first and roster_count(db, batch_id) == 1
     release.set()
@@ -162,13 +169,13 @@ def logged():
 
 
 @pytest.mark.parametrize("where", ["render", "register"])
-def test_a_failure_shows_the_message_and_keeps_nothing(db, batch_id, data_dir, monkeypatch,
-                                                      logged, where):
+def test_a_failure_shows_the_message_and_keeps_nothing(db, batch_id, data_dir, monkeypatch, logged, where):
     def boom(*args, **kw):
         raise RuntimeError(f"扎西 {ORG_ACCOUNT}")  # what a message might carry: never shown
 
-    monkeypatch.setattr(*((layout, "payout_roster", boom) if where == "render"
-                          else (documents, "_register", boom)))
+    monkeypatch.setattr(
+        *((layout, "payout_roster", boom) if where == "render" else (documents, "_register", boom))
+    )
     browser = sign_in(db, "finance1")
     ask_for_roster(browser, batch_id)
     finish_jobs(browser)
@@ -203,8 +210,7 @@ def test_a_pending_roster_left_by_a_restart_counts_as_failed(db, c, batch_id, cl
     assert roster.status == "ready" and roster.id != stranded.id
 
 
-def test_a_slow_roster_finishing_last_does_not_supersede_a_newer_one(db, c, batch_id, clock,
-                                                                     data_dir):
+def test_a_slow_roster_finishing_last_does_not_supersede_a_newer_one(db, c, batch_id, clock, data_dir):
     files = data_dir / "files"
     slow = documents.start_roster(db, c.finance, batch_id)
     clock.advance(minutes=20)
@@ -223,8 +229,9 @@ def test_a_slow_roster_finishing_last_does_not_supersede_a_newer_one(db, c, batc
 def test_only_finance_may_ask_for_or_download_a_roster(db, batch_id, username):
     browser = sign_in(db, username)
     token = csrf_of(browser.get("/inbox").text)
-    r = browser.client.post(f"/payouts/{batch_id}/roster", follow_redirects=False,
-                            data={"_csrf_token": token})
+    r = browser.client.post(
+        f"/payouts/{batch_id}/roster", follow_redirects=False, data={"_csrf_token": token}
+    )
     assert r.status_code == 403 and roster_count(db, batch_id) == 0
     assert browser.get(f"/payouts/{batch_id}/roster").status_code == 403
 

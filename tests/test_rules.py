@@ -42,24 +42,43 @@ STARTUP = ClaimantFacts(id=30, kind="enterprise", first_business=True)
 WORKSHOP = ClaimantFacts(id=40, kind="workshop", recognised=True)
 
 
-def draft(subsidy: str, person: int = 1, claimant: ClaimantFacts = AGENCY, year: int = 2026,
-          groups: frozenset[str] = TARGET, contract: ContractFacts | None = None,
-          **facts: Any) -> ClaimDraft:
-    return ClaimDraft(subsidy_type=subsidy, policy_year=year,
-                      person=PersonFacts(id=person, target_groups=groups),
-                      claimant=claimant, facts=ClaimFacts(**facts), contract=contract)
+def draft(
+    subsidy: str,
+    person: int = 1,
+    claimant: ClaimantFacts = AGENCY,
+    year: int = 2026,
+    groups: frozenset[str] = TARGET,
+    contract: ContractFacts | None = None,
+    **facts: Any,
+) -> ClaimDraft:
+    return ClaimDraft(
+        subsidy_type=subsidy,
+        policy_year=year,
+        person=PersonFacts(id=person, target_groups=groups),
+        claimant=claimant,
+        facts=ClaimFacts(**facts),
+        contract=contract,
+    )
 
 
-def ok(d: ClaimDraft, others: list[OtherClaim] | None = None, today: date = TODAY,
-       params: PolicyParams = DEMO_2026) -> RuleOutcome:
+def ok(
+    d: ClaimDraft,
+    others: list[OtherClaim] | None = None,
+    today: date = TODAY,
+    params: PolicyParams = DEMO_2026,
+) -> RuleOutcome:
     outcome = evaluate(d, params, others or [], today)
     assert type(outcome.amount) is Decimal
     assert outcome.amount.as_tuple().exponent == -2  # to the fen
     return outcome
 
 
-def refused(d: ClaimDraft, others: list[OtherClaim] | None = None, today: date = TODAY,
-            params: PolicyParams = DEMO_2026) -> RuleViolation:
+def refused(
+    d: ClaimDraft,
+    others: list[OtherClaim] | None = None,
+    today: date = TODAY,
+    params: PolicyParams = DEMO_2026,
+) -> RuleViolation:
     with pytest.raises(RuleViolation) as info:
         evaluate(d, params, others or [], today)
     assert info.value.message  # a clear message for people
@@ -74,9 +93,14 @@ def invalid(d: ClaimDraft, today: date = TODAY) -> ValidationFailed:
 
 def live(d: ClaimDraft, outcome: RuleOutcome) -> OtherClaim:
     """The accepted claim as the store would hold it for later checks."""
-    return OtherClaim(subsidy_type=d.subsidy_type, person_id=d.person.id,
-                      claimant_id=d.claimant.id, policy_year=d.policy_year,
-                      dedupe_key=outcome.dedupe_key, exclusion_key=outcome.exclusion_key)
+    return OtherClaim(
+        subsidy_type=d.subsidy_type,
+        person_id=d.person.id,
+        claimant_id=d.claimant.id,
+        policy_year=d.policy_year,
+        dedupe_key=outcome.dedupe_key,
+        exclusion_key=outcome.exclusion_key,
+    )
 
 
 STABLE = dict(employment_start=date(2026, 3, 1))  # more than 3 months before TODAY
@@ -86,14 +110,16 @@ STABLE = dict(employment_start=date(2026, 3, 1))  # more than 3 months before TO
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("destination", "amount"), [
-    ("out_of_province", Decimal("300.00")), ("in_province", Decimal("200.00")),
-])
+@pytest.mark.parametrize(
+    ("destination", "amount"),
+    [
+        ("out_of_province", Decimal("300.00")),
+        ("in_province", Decimal("200.00")),
+    ],
+)
 @pytest.mark.parametrize("claimant", [AGENCY, VILLAGE_COMMITTEE, BROKER])
-def test_labour_export_service_amounts(destination: str, amount: Decimal,
-                                       claimant: ClaimantFacts) -> None:
-    outcome = ok(draft("labour_export_service", claimant=claimant, destination=destination,
-                       **STABLE))
+def test_labour_export_service_amounts(destination: str, amount: Decimal, claimant: ClaimantFacts) -> None:
+    outcome = ok(draft("labour_export_service", claimant=claimant, destination=destination, **STABLE))
     assert outcome.amount == amount
     assert outcome.rule == f"labour_export_service.{destination}"
     assert payee_of("labour_export_service") == "claimant"
@@ -106,23 +132,19 @@ def test_labour_export_service_in_county_refused() -> None:
 
 @pytest.mark.parametrize("claimant", [ENTERPRISE, SELF, BASE, WORKSHOP])
 def test_labour_export_service_wrong_claimant_kind(claimant: ClaimantFacts) -> None:
-    e = refused(draft("labour_export_service", claimant=claimant, destination="out_of_province",
-                      **STABLE))
+    e = refused(draft("labour_export_service", claimant=claimant, destination="out_of_province", **STABLE))
     assert e.code == "rule.claimant_kind_not_eligible"
 
 
 def test_labour_export_service_needs_target_group() -> None:
-    e = refused(draft("labour_export_service", groups=frozenset(),
-                      destination="out_of_province", **STABLE))
+    e = refused(draft("labour_export_service", groups=frozenset(), destination="out_of_province", **STABLE))
     assert e.code == "rule.not_target_group"
     for group in ("poverty_alleviated", "relocated", "rural_low_income"):
-        ok(draft("labour_export_service", groups=frozenset({group}),
-                 destination="out_of_province", **STABLE))
+        ok(draft("labour_export_service", groups=frozenset({group}), destination="out_of_province", **STABLE))
 
 
 def test_labour_export_service_needs_three_months_of_stable_employment() -> None:
-    d = draft("labour_export_service", destination="out_of_province",
-              employment_start=date(2026, 1, 15))
+    d = draft("labour_export_service", destination="out_of_province", employment_start=date(2026, 1, 15))
     e = refused(d, today=date(2026, 4, 14))
     assert e.code == "rule.employment_too_short"
     assert e.details["earliest"] == "2026-04-15"
@@ -131,8 +153,7 @@ def test_labour_export_service_needs_three_months_of_stable_employment() -> None
 
 
 def test_three_months_from_the_end_of_a_month() -> None:
-    d = draft("labour_export_service", destination="in_province",
-              employment_start=date(2025, 11, 30))
+    d = draft("labour_export_service", destination="in_province", employment_start=date(2025, 11, 30))
     e = refused(d, today=date(2026, 2, 27))
     assert e.details["earliest"] == "2026-02-28"
     ok(d, today=date(2026, 2, 28))
@@ -148,24 +169,21 @@ def test_labour_export_service_needs_destination() -> None:
 
 
 def test_labour_export_service_once_per_person_per_year_whoever_claims() -> None:
-    first = draft("labour_export_service", claimant=AGENCY, destination="out_of_province",
-                  **STABLE)
+    first = draft("labour_export_service", claimant=AGENCY, destination="out_of_province", **STABLE)
     others = [live(first, ok(first))]
     for claimant in (AGENCY, VILLAGE_COMMITTEE, BROKER):
-        again = draft("labour_export_service", claimant=claimant, destination="in_province",
-                      **STABLE)
+        again = draft("labour_export_service", claimant=claimant, destination="in_province", **STABLE)
         assert refused(again, others).code == "rule.duplicate"
     # another person, or the same person in another year, is fine
-    ok(draft("labour_export_service", person=2, destination="out_of_province", **STABLE),
-       others)
-    next_year = draft("labour_export_service", year=2027, destination="out_of_province",
-                      employment_start=date(2027, 1, 1))
+    ok(draft("labour_export_service", person=2, destination="out_of_province", **STABLE), others)
+    next_year = draft(
+        "labour_export_service", year=2027, destination="out_of_province", employment_start=date(2027, 1, 1)
+    )
     ok(next_year, others, today=date(2027, 6, 1), params=replace(DEMO_2026, year=2027))
 
 
 def test_policy_year_must_match_parameters() -> None:
-    e = invalid(draft("labour_export_service", year=2025, destination="out_of_province",
-                      **STABLE))
+    e = invalid(draft("labour_export_service", year=2025, destination="out_of_province", **STABLE))
     assert (e.code, e.details["field"]) == ("validation.policy_year", "policy_year")
     e = invalid(draft("no_such_subsidy"))
     assert e.code == "validation.subsidy_type"
@@ -183,51 +201,78 @@ def test_parameters_are_data() -> None:
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("destination", "fare", "amount"), [
-    ("out_of_province", "678.90", "678.90"),
-    ("out_of_province", "1000", "1000.00"),
-    ("out_of_province", "1000.01", "1000.00"),
-    ("out_of_province", "2345.60", "1000.00"),
-    ("in_province", "321", "321.00"),
-    ("in_province", "500.00", "500.00"),
-    ("in_province", "678.90", "500.00"),
-])
-def test_transport_subsidy_actual_fare_capped(destination: str, fare: str,
-                                              amount: str) -> None:
-    outcome = ok(draft("transport_subsidy", claimant=SELF, destination=destination,
-                       fare=Decimal(fare), **STABLE))
+@pytest.mark.parametrize(
+    ("destination", "fare", "amount"),
+    [
+        ("out_of_province", "678.90", "678.90"),
+        ("out_of_province", "1000", "1000.00"),
+        ("out_of_province", "1000.01", "1000.00"),
+        ("out_of_province", "2345.60", "1000.00"),
+        ("in_province", "321", "321.00"),
+        ("in_province", "500.00", "500.00"),
+        ("in_province", "678.90", "500.00"),
+    ],
+)
+def test_transport_subsidy_actual_fare_capped(destination: str, fare: str, amount: str) -> None:
+    outcome = ok(
+        draft("transport_subsidy", claimant=SELF, destination=destination, fare=Decimal(fare), **STABLE)
+    )
     assert outcome.amount == Decimal(amount)
     assert payee_of("transport_subsidy") == "person"
 
 
 def test_transport_subsidy_refusals() -> None:
     base = dict(claimant=SELF, fare=Decimal("100"))
-    assert refused(draft("transport_subsidy", destination="in_county", **base, **STABLE)
-                   ).code == "rule.no_subsidy_in_county"
-    assert refused(draft("transport_subsidy", groups=frozenset(), destination="in_province",
-                         **base, **STABLE)).code == "rule.not_target_group"
-    assert refused(draft("transport_subsidy", destination="in_province", **base,
-                         employment_start=date(2026, 6, 2))).code == "rule.employment_too_short"
+    assert (
+        refused(draft("transport_subsidy", destination="in_county", **base, **STABLE)).code
+        == "rule.no_subsidy_in_county"
+    )
+    assert (
+        refused(
+            draft("transport_subsidy", groups=frozenset(), destination="in_province", **base, **STABLE)
+        ).code
+        == "rule.not_target_group"
+    )
+    assert (
+        refused(
+            draft("transport_subsidy", destination="in_province", **base, employment_start=date(2026, 6, 2))
+        ).code
+        == "rule.employment_too_short"
+    )
     e = invalid(draft("transport_subsidy", claimant=SELF, destination="in_province", **STABLE))
     assert e.details["field"] == "fare"
 
 
 def _transport(year: int = 2026) -> ClaimDraft:
-    return draft("transport_subsidy", claimant=SELF, year=year, destination="out_of_province",
-                 fare=Decimal("800"), employment_start=date(year, 1, 1))
+    return draft(
+        "transport_subsidy",
+        claimant=SELF,
+        year=year,
+        destination="out_of_province",
+        fare=Decimal("800"),
+        employment_start=date(year, 1, 1),
+    )
 
 
 def _reward(year: int = 2026, claimant: ClaimantFacts = SELF) -> ClaimDraft:
-    return draft("migrant_work_reward", claimant=claimant, year=year,
-                 destination="in_province", employment_start=date(year, 1, 1))
+    return draft(
+        "migrant_work_reward",
+        claimant=claimant,
+        year=year,
+        destination="in_province",
+        employment_start=date(year, 1, 1),
+    )
 
 
 def test_migrant_work_reward_is_the_years_parameter() -> None:
     assert ok(_reward()).amount == Decimal("500.00")
-    assert ok(_reward(), params=replace(DEMO_2026, migrant_work_reward_amount=Decimal("666"))
-              ).amount == Decimal("666.00")
-    assert refused(draft("migrant_work_reward", destination="in_county", **STABLE)).code \
+    assert ok(
+        _reward(), params=replace(DEMO_2026, migrant_work_reward_amount=Decimal("666"))
+    ).amount == Decimal("666.00")
+    assert (
+        refused(draft("migrant_work_reward", destination="in_county", **STABLE)).code
         == "rule.no_subsidy_in_county"
+    )
 
 
 def test_transport_and_migrant_work_reward_exclusive_in_the_same_year() -> None:
@@ -239,8 +284,7 @@ def test_transport_and_migrant_work_reward_exclusive_in_the_same_year() -> None:
     reward = _reward()
     assert refused(_transport(), [live(reward, ok(reward))]).code == "rule.exclusive_with"
     # another person is not affected
-    ok(draft("migrant_work_reward", person=2, claimant=SELF, destination="in_province",
-             **STABLE), others)
+    ok(draft("migrant_work_reward", person=2, claimant=SELF, destination="in_province", **STABLE), others)
 
 
 def test_transport_and_migrant_work_reward_fine_in_different_years() -> None:
@@ -269,12 +313,18 @@ def test_employment_base_reward() -> None:
     assert outcome.amount == Decimal("1000.00")
     assert payee_of("employment_base_reward") == "claimant"
     for claimant in (UNRECOGNISED_BASE, WORKSHOP, AGENCY):
-        assert refused(draft("employment_base_reward", claimant=claimant, **STABLE)).code \
+        assert (
+            refused(draft("employment_base_reward", claimant=claimant, **STABLE)).code
             == "rule.claimant_not_recognised_base"
-    assert refused(draft("employment_base_reward", claimant=BASE,
-                         employment_start=date(2026, 7, 1))).code == "rule.employment_too_short"
-    assert refused(draft("employment_base_reward", claimant=BASE, groups=frozenset(),
-                         **STABLE)).code == "rule.not_target_group"
+        )
+    assert (
+        refused(draft("employment_base_reward", claimant=BASE, employment_start=date(2026, 7, 1))).code
+        == "rule.employment_too_short"
+    )
+    assert (
+        refused(draft("employment_base_reward", claimant=BASE, groups=frozenset(), **STABLE)).code
+        == "rule.not_target_group"
+    )
     # one per person per base
     others = [live(d, outcome)]
     assert refused(d, others).code == "rule.duplicate"
@@ -288,11 +338,17 @@ def test_employment_base_reward() -> None:
 ONE_MONTH = dict(employment_start=date(2026, 7, 1))
 
 
-def _absorbed(subsidy: str, claimant: ClaimantFacts, persons: range,
-              year: int = 2026) -> list[OtherClaim]:
-    return [OtherClaim(subsidy_type=subsidy, person_id=p, claimant_id=claimant.id,
-                       policy_year=year, dedupe_key=f"{subsidy}:p{p}:o{claimant.id}")
-            for p in persons]
+def _absorbed(subsidy: str, claimant: ClaimantFacts, persons: range, year: int = 2026) -> list[OtherClaim]:
+    return [
+        OtherClaim(
+            subsidy_type=subsidy,
+            person_id=p,
+            claimant_id=claimant.id,
+            policy_year=year,
+            dedupe_key=f"{subsidy}:p{p}:o{claimant.id}",
+        )
+        for p in persons
+    ]
 
 
 ABSORPTION = [
@@ -303,11 +359,11 @@ ABSORPTION = [
 
 @pytest.mark.parametrize(("subsidy", "claimant", "extra"), ABSORPTION)
 def test_absorption_below_five_persons_is_filed_and_says_it_waits(
-        subsidy: str, claimant: ClaimantFacts, extra: dict[str, Any]) -> None:
+    subsidy: str, claimant: ClaimantFacts, extra: dict[str, Any]
+) -> None:
     """The ≥ 5 rule is a standing condition checked when HR approves: a claim filed while
     the business has fewer is kept, its explanation saying how many count and that it waits."""
-    d = draft(subsidy, person=1, claimant=claimant, wages_paid=Decimal("3000"), **ONE_MONTH,
-              **extra)
+    d = draft(subsidy, person=1, claimant=claimant, wages_paid=Decimal("3000"), **ONE_MONTH, **extra)
     waiting = ok(d, _absorbed(subsidy, claimant, range(2, 5)))  # 4 persons with this one
     assert (waiting.absorbed, waiting.amount) == (4, Decimal("450.00"))
     assert "目前计入吸纳目标人员4人（须达到5人方可审核通过）" in waiting.explanation
@@ -318,9 +374,11 @@ def test_absorption_below_five_persons_is_filed_and_says_it_waits(
     # other claimants' persons, other subsidy types and the same person twice do not count;
     # the business's claims of other years do (its absorbed persons, not one year's claims)
     other = ClaimantFacts(id=99, kind=claimant.kind, recognised=True, first_business=True)
-    noise = (_absorbed(subsidy, other, range(5, 9))
-             + _absorbed("employment_base_reward", claimant, range(5, 9))
-             + _absorbed(subsidy, claimant, range(2, 4)) * 2)
+    noise = (
+        _absorbed(subsidy, other, range(5, 9))
+        + _absorbed("employment_base_reward", claimant, range(5, 9))
+        + _absorbed(subsidy, claimant, range(2, 4)) * 2
+    )
     assert ok(d, noise).absorbed == 3
     assert ok(d, noise + _absorbed(subsidy, claimant, range(5, 7), year=2025)).absorbed == 5
 
@@ -340,11 +398,16 @@ def test_absorption_short_names_the_count_and_threshold(count: int, short: bool)
 # --------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("months", "amount"), [(1, "500.00"), (3, "1500.00"),
-                                                (6, "3000.00")])
+@pytest.mark.parametrize(("months", "amount"), [(1, "500.00"), (3, "1500.00"), (6, "3000.00")])
 def test_work_for_training_months_times_monthly(months: int, amount: str) -> None:
-    outcome = ok(draft("work_for_training", claimant=ENTERPRISE, training_months=months,
-                       employment_start=date(2026, 2, 1)))
+    outcome = ok(
+        draft(
+            "work_for_training",
+            claimant=ENTERPRISE,
+            training_months=months,
+            employment_start=date(2026, 2, 1),
+        )
+    )
     assert outcome.amount == Decimal(amount)
     assert payee_of("work_for_training") == "claimant"
 
@@ -353,8 +416,9 @@ WFT_START = dict(employment_start=date(2026, 2, 1))
 
 
 def test_work_for_training_refusals() -> None:
-    e = refused(draft("work_for_training", claimant=ENTERPRISE, training_months=6,
-                      employment_start=date(2026, 4, 1)))  # served until 2026-10-01
+    e = refused(
+        draft("work_for_training", claimant=ENTERPRISE, training_months=6, employment_start=date(2026, 4, 1))
+    )  # served until 2026-10-01
     assert (e.code, e.details["earliest"]) == ("rule.training_not_served", "2026-10-01")
     e = invalid(draft("work_for_training", claimant=ENTERPRISE, training_months=2))
     assert e.details["field"] == "employment_start"
@@ -364,20 +428,32 @@ def test_work_for_training_refusals() -> None:
     assert (e.code, e.details["field"]) == ("validation.training_months", "training_months")
     e = invalid(draft("work_for_training", claimant=ENTERPRISE))
     assert e.details["field"] == "training_months"
-    assert refused(draft("work_for_training", claimant=AGENCY, training_months=2)).code \
+    assert (
+        refused(draft("work_for_training", claimant=AGENCY, training_months=2)).code
         == "rule.claimant_kind_not_eligible"
-    assert refused(draft("work_for_training", claimant=ENTERPRISE, groups=frozenset(),
-                         training_months=2)).code == "rule.not_target_group"
+    )
+    assert (
+        refused(draft("work_for_training", claimant=ENTERPRISE, groups=frozenset(), training_months=2)).code
+        == "rule.not_target_group"
+    )
 
 
 def test_work_for_training_none_for_a_person_who_already_had_it() -> None:
-    earlier = OtherClaim(subsidy_type="work_for_training", person_id=1, claimant_id=77,
-                         policy_year=2024, dedupe_key="work_for_training:p1")
+    earlier = OtherClaim(
+        subsidy_type="work_for_training",
+        person_id=1,
+        claimant_id=77,
+        policy_year=2024,
+        dedupe_key="work_for_training:p1",
+    )
     for claimant in (ENTERPRISE, WORKSHOP, BASE):
-        assert refused(draft("work_for_training", claimant=claimant, training_months=1,
-                             **WFT_START), [earlier]).code == "rule.already_received"
-    ok(draft("work_for_training", person=2, claimant=ENTERPRISE, training_months=1, **WFT_START),
-       [earlier])
+        assert (
+            refused(
+                draft("work_for_training", claimant=claimant, training_months=1, **WFT_START), [earlier]
+            ).code
+            == "rule.already_received"
+        )
+    ok(draft("work_for_training", person=2, claimant=ENTERPRISE, training_months=1, **WFT_START), [earlier])
 
 
 # --------------------------------------------------------------------------------------
@@ -385,24 +461,39 @@ def test_work_for_training_none_for_a_person_who_already_had_it() -> None:
 # (月岗位补贴 × 出勤天数 ÷ 当月法定工作日天数, half-up to the fen), once the month is over
 # --------------------------------------------------------------------------------------
 
-CONTRACT = ContractFacts(id=7, person_id=1, state="active", start_date=date(2026, 3, 15),
-                         end_date=date(2027, 3, 14), monthly_subsidy=Decimal("800"))
+CONTRACT = ContractFacts(
+    id=7,
+    person_id=1,
+    state="active",
+    start_date=date(2026, 3, 15),
+    end_date=date(2027, 3, 14),
+    monthly_subsidy=Decimal("800"),
+)
 AFTER_ALL = date(2027, 6, 1)  # every month below has ended
 
 
 def workdays(month: str) -> tuple[date, ...]:
     """What the store passes in: the month's working days on China's calendar."""
     first, last = month_bounds(month)
-    return tuple(first + timedelta(days=n) for n in range((last - first).days + 1)
-                 if DEFAULT_CALENDAR.is_workday(first + timedelta(days=n)))
+    return tuple(
+        first + timedelta(days=n)
+        for n in range((last - first).days + 1)
+        if DEFAULT_CALENDAR.is_workday(first + timedelta(days=n))
+    )
 
 
-def _post(month: str, contract: ContractFacts | None = CONTRACT, person: int = 1,
-          days: int | None = None) -> ClaimDraft:
-    d = draft("public_welfare_post", person=person, claimant=SELF, contract=contract,
-              month=month, attendance_days=days)
-    return replace(d, month_workdays=workdays(month) if "/" not in month and month[5:] <= "12"
-                   else None)
+def _post(
+    month: str, contract: ContractFacts | None = CONTRACT, person: int = 1, days: int | None = None
+) -> ClaimDraft:
+    d = draft(
+        "public_welfare_post",
+        person=person,
+        claimant=SELF,
+        contract=contract,
+        month=month,
+        attendance_days=days,
+    )
+    return replace(d, month_workdays=workdays(month) if "/" not in month and month[5:] <= "12" else None)
 
 
 def paid(month: str, days: int, contract: ContractFacts = CONTRACT) -> Decimal:
@@ -430,7 +521,10 @@ def test_a_contract_starting_31_march_pays_one_working_day_of_march() -> None:
     assert paid("2026-03", 1, start) == Decimal("36.36")  # 800 × 1 ÷ 22 = 36.3636… → 36.36
     e = invalid(_post("2026-03", start, days=2), today=AFTER_ALL)
     assert (e.code, e.details["field"], e.details["maximum"]) == (
-        "validation.attendance_days_over_maximum", "attendance_days", 1)
+        "validation.attendance_days_over_maximum",
+        "attendance_days",
+        1,
+    )
     assert "最多1天" in e.message
 
 
@@ -463,14 +557,18 @@ def test_a_mid_month_termination_pays_days_up_to_it_and_nothing_after() -> None:
     # June 2026: 22 weekdays less the Dragon Boat Festival (Fri 19 June) = 21; terminated on
     # Friday 12 June, the contract covers 1–5 and 8–12 June: 10 working days.
     assert len(workdays("2026-06")) == 21
-    ended = replace(CONTRACT, start_date=date(2026, 1, 1), end_date=date(2026, 12, 31),
-                    state="terminated", terminated_on=date(2026, 6, 12))
+    ended = replace(
+        CONTRACT,
+        start_date=date(2026, 1, 1),
+        end_date=date(2026, 12, 31),
+        state="terminated",
+        terminated_on=date(2026, 6, 12),
+    )
     assert paid("2026-06", 10, ended) == Decimal("380.95")  # 800 × 10 ÷ 21 = 380.952… → .95
     assert paid("2026-05", len(workdays("2026-05")), ended) == Decimal("800.00")
     for month in ("2026-07", "2026-12"):
         e = refused(_post(month, ended, days=1), today=AFTER_ALL)
-        assert (e.code, e.details["terminated_on"]) == ("rule.month_after_termination",
-                                                        "2026-06-12")
+        assert (e.code, e.details["terminated_on"]) == ("rule.month_after_termination", "2026-06-12")
 
 
 def test_no_month_is_claimed_before_it_has_ended() -> None:
@@ -484,8 +582,7 @@ def test_no_month_is_claimed_before_it_has_ended() -> None:
 def test_before_the_village_confirms_the_days_the_claim_shows_the_most_it_can_pay() -> None:
     # CONTRACT starts Sunday 15 March: 16–20, 23–27, 30–31 March are covered, 12 days of 22.
     outcome = ok(_post("2026-03"), today=AFTER_ALL)
-    assert (outcome.amount, outcome.rule) == (Decimal("436.36"),
-                                              "public_welfare_post.awaiting_attendance")
+    assert (outcome.amount, outcome.rule) == (Decimal("436.36"), "public_welfare_post.awaiting_attendance")
     assert "待村级核实出勤天数" in outcome.explanation
 
 
@@ -497,8 +594,7 @@ def test_attendance_days_must_be_at_least_one() -> None:
 def test_a_part_month_without_a_working_day_pays_nothing() -> None:
     # Saturday 31 October 2026 is not a working day.
     last_day = replace(CONTRACT, start_date=date(2026, 10, 31), end_date=date(2027, 10, 30))
-    assert refused(_post("2026-10", last_day), today=AFTER_ALL).code \
-        == "rule.no_working_day_in_month"
+    assert refused(_post("2026-10", last_day), today=AFTER_ALL).code == "rule.no_working_day_in_month"
 
 
 @pytest.mark.parametrize("month", ["2026-02", "2027-04", "2025-12"])
@@ -509,8 +605,10 @@ def test_public_welfare_post_month_outside_contract_refused(month: str) -> None:
 
 def test_public_welfare_post_other_refusals() -> None:
     for state in ("submitted", "village_verified", "hr_reviewed", "returned", "rejected"):
-        assert refused(_post("2026-04", replace(CONTRACT, state=state))).code \
+        assert (
+            refused(_post("2026-04", replace(CONTRACT, state=state))).code
             == "rule.no_active_contract_for_month"
+        )
     for state in ("expired", "terminated"):  # months it did cover are still paid
         ok(_post("2026-04", replace(CONTRACT, state=state)))
     assert refused(_post("2026-04", None)).code == "rule.no_active_contract_for_month"
@@ -544,28 +642,58 @@ def test_the_printed_rule_and_the_computation_say_the_same() -> None:
 
 
 def test_training_allowance() -> None:
-    d = draft("training_allowance", claimant=SELF, course_id="K-1", course_days=5,
-              course_completed=True, course_end=date(2026, 8, 20))
+    d = draft(
+        "training_allowance",
+        claimant=SELF,
+        course_id="K-1",
+        course_days=5,
+        course_completed=True,
+        course_end=date(2026, 8, 20),
+    )
     outcome = ok(d)
     assert outcome.amount == Decimal("350.00")  # 5 × 50 living + 100 transport
     assert payee_of("training_allowance") == "person"
-    assert refused(draft("training_allowance", claimant=SELF, course_id="K-1", course_days=5,
-                         course_completed=False)).code == "rule.course_not_completed"
+    assert (
+        refused(
+            draft("training_allowance", claimant=SELF, course_id="K-1", course_days=5, course_completed=False)
+        ).code
+        == "rule.course_not_completed"
+    )
     others = [live(d, outcome)]
     assert refused(d, others).code == "rule.duplicate"
-    ok(draft("training_allowance", claimant=SELF, course_id="K-2", course_days=1,
-             course_completed=True, course_end=date(2026, 8, 20)), others)
-    e = invalid(draft("training_allowance", claimant=SELF, course_id="K-3", course_days=1,
-                      course_completed=True))
+    ok(
+        draft(
+            "training_allowance",
+            claimant=SELF,
+            course_id="K-2",
+            course_days=1,
+            course_completed=True,
+            course_end=date(2026, 8, 20),
+        ),
+        others,
+    )
+    e = invalid(
+        draft("training_allowance", claimant=SELF, course_id="K-3", course_days=1, course_completed=True)
+    )
     assert e.details["field"] == "course_end"
-    assert refused(draft("training_allowance", claimant=SELF, course_id="K-3", course_days=1,
-                         course_completed=True, course_end=date(2026, 9, 2))).code \
+    assert (
+        refused(
+            draft(
+                "training_allowance",
+                claimant=SELF,
+                course_id="K-3",
+                course_days=1,
+                course_completed=True,
+                course_end=date(2026, 9, 2),
+            )
+        ).code
         == "rule.course_not_completed"
-    e = invalid(draft("training_allowance", claimant=SELF, course_days=5,
-                      course_completed=True))
+    )
+    e = invalid(draft("training_allowance", claimant=SELF, course_days=5, course_completed=True))
     assert e.details["field"] == "course_id"
-    e = invalid(draft("training_allowance", claimant=SELF, course_id="K-1", course_days=0,
-                      course_completed=True))
+    e = invalid(
+        draft("training_allowance", claimant=SELF, course_id="K-1", course_days=0, course_completed=True)
+    )
     assert e.details["field"] == "course_days"
 
 
@@ -593,26 +721,36 @@ def test_every_parameter_amount_is_decimal() -> None:
             assert isinstance(raw, Decimal), name
 
 
-@pytest.mark.parametrize(("raw", "expected"), [
-    ("1234.5", "1234.50"), ("1,234.50", "1234.50"), ("1，234", "1234.00"), (" 7 ", "7.00"),
-    (0, "0.00"), (Decimal("9.9"), "9.90"),
-])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1234.5", "1234.50"),
+        ("1,234.50", "1234.50"),
+        ("1，234", "1234.00"),
+        (" 7 ", "7.00"),
+        (0, "0.00"),
+        (Decimal("9.9"), "9.90"),
+    ],
+)
 def test_parse_yuan(raw: object, expected: str) -> None:
     value = parse_yuan(raw, "车费")
     assert isinstance(value, Decimal) and str(value) == expected
 
 
-@pytest.mark.parametrize(("raw", "code"), [
-    ("abc", "validation.not_a_number"),
-    ("", "validation.not_a_number"),
-    ("12元", "validation.not_a_number"),
-    ("-1", "validation.negative_amount"),
-    ("-0.01", "validation.negative_amount"),
-    ("Infinity", None),
-    ("NaN", None),
-    ("1.234", "validation.too_many_decimals"),
-    ("0.001", "validation.too_many_decimals"),
-])
+@pytest.mark.parametrize(
+    ("raw", "code"),
+    [
+        ("abc", "validation.not_a_number"),
+        ("", "validation.not_a_number"),
+        ("12元", "validation.not_a_number"),
+        ("-1", "validation.negative_amount"),
+        ("-0.01", "validation.negative_amount"),
+        ("Infinity", None),
+        ("NaN", None),
+        ("1.234", "validation.too_many_decimals"),
+        ("0.001", "validation.too_many_decimals"),
+    ],
+)
 def test_parse_yuan_errors_name_the_field(raw: str, code: str | None) -> None:
     with pytest.raises(ValidationFailed) as info:
         parse_yuan(raw, "实际交通费")

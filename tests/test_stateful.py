@@ -27,59 +27,90 @@ from workflow.roles import SYSTEM_ACTOR, Actor, Role
 A, V, H, F, M = Role.AGENT, Role.VILLAGE, Role.HR, Role.FINANCE, Role.ADMIN
 
 
-def _actor(uid: int, *roles: Role, villages: tuple[int, ...] = (), org: int | None = None
-           ) -> Actor:
+def _actor(uid: int, *roles: Role, villages: tuple[int, ...] = (), org: int | None = None) -> Actor:
     return Actor(uid, frozenset(roles), frozenset(villages), org, f"u{uid}")
 
 
 USERS = [
-    _actor(1, A, org=1),                   # the claimant's own agent
-    _actor(2, A, org=2),                   # another organisation's agent
-    _actor(3, V, F, villages=(1,)),        # verifier of the case's village, also finance
-    _actor(4, V, villages=(2,)),           # verifier of another village
-    _actor(5, V, H, villages=(1,)),        # verifier who is also HR
+    _actor(1, A, org=1),  # the claimant's own agent
+    _actor(2, A, org=2),  # another organisation's agent
+    _actor(3, V, F, villages=(1,)),  # verifier of the case's village, also finance
+    _actor(4, V, villages=(2,)),  # verifier of another village
+    _actor(5, V, H, villages=(1,)),  # verifier who is also HR
     _actor(6, H),
-    _actor(7, H, F),                       # reviewer who is also finance
+    _actor(7, H, F),  # reviewer who is also finance
     _actor(8, F),
-    _actor(9, V, F, villages=(1, 2)),      # verifier who is also finance
+    _actor(9, V, F, villages=(1, 2)),  # verifier who is also finance
     _actor(10, M),
-    _actor(11, H, A, org=1),               # HR who also files for the claimant
+    _actor(11, H, A, org=1),  # HR who also files for the claimant
     _actor(12, V, H, F, A, villages=(1,), org=1),  # everything
     _actor(13, H),
     SYSTEM_ACTOR,
 ]
 
 CLAIM_EDGES = {
-    ("submitted", "village_verified"), ("submitted", "returned"), ("submitted", "withdrawn"),
-    ("village_verified", "hr_reviewed"), ("village_verified", "returned"),
-    ("village_verified", "rejected"), ("village_verified", "withdrawn"),
+    ("submitted", "village_verified"),
+    ("submitted", "returned"),
+    ("submitted", "withdrawn"),
+    ("village_verified", "hr_reviewed"),
+    ("village_verified", "returned"),
+    ("village_verified", "rejected"),
+    ("village_verified", "withdrawn"),
     ("hr_reviewed", "finance_paid"),
-    ("returned", "submitted"), ("returned", "withdrawn"), ("returned", "expired"),
+    ("returned", "submitted"),
+    ("returned", "withdrawn"),
+    ("returned", "expired"),
 }
 CONTRACT_EDGES = {
-    ("submitted", "village_verified"), ("submitted", "returned"),
-    ("village_verified", "hr_reviewed"), ("village_verified", "returned"),
+    ("submitted", "village_verified"),
+    ("submitted", "returned"),
+    ("village_verified", "hr_reviewed"),
+    ("village_verified", "returned"),
     ("village_verified", "rejected"),
     ("returned", "submitted"),
     ("hr_reviewed", "active"),
-    ("active", "terminated"), ("active", "expired"),
-    ("active", "active"), ("expired", "expired"),  # renew leaves the state as it is
+    ("active", "terminated"),
+    ("active", "expired"),
+    ("active", "active"),
+    ("expired", "expired"),  # renew leaves the state as it is
     ("hr_reviewed", "hr_reviewed"),  # so does recording the insurance policy
 }
 TRIGGER_ROLE = {  # who takes which trigger ("return": the village's, then HR's)
-    "claim": {"verify": V, "approve": H, "reject": H, "pay": F, "withdraw": A,
-              "resubmit": A, "expire": Role.SYSTEM},
-    "contract": {"verify": V, "approve": H, "reject": H, "resubmit": H, "activate": H,
-                 "terminate": H, "expire": Role.SYSTEM, "renew": H, "record_insurance": H},
+    "claim": {
+        "verify": V,
+        "approve": H,
+        "reject": H,
+        "pay": F,
+        "withdraw": A,
+        "resubmit": A,
+        "expire": Role.SYSTEM,
+    },
+    "contract": {
+        "verify": V,
+        "approve": H,
+        "reject": H,
+        "resubmit": H,
+        "activate": H,
+        "terminate": H,
+        "expire": Role.SYSTEM,
+        "renew": H,
+        "record_insurance": H,
+    },
 }
 
 REFUSAL_CODES = {
-    "transition.unknown_trigger", "transition.not_allowed_from_state",
-    "transition.not_your_role", "transition.not_your_village", "transition.not_your_claim",
+    "transition.unknown_trigger",
+    "transition.not_allowed_from_state",
+    "transition.not_your_role",
+    "transition.not_your_village",
+    "transition.not_your_claim",
     "transition.separation_of_duties",
-    "transition.guard_failed.comment_given", "transition.guard_failed.due_passed",
-    "transition.guard_failed.insurance_recorded", "transition.guard_failed.term_ended",
-    "transition.guard_failed.term_at_most_one_year", "transition.guard_failed.not_renewed",
+    "transition.guard_failed.comment_given",
+    "transition.guard_failed.due_passed",
+    "transition.guard_failed.insurance_recorded",
+    "transition.guard_failed.term_ended",
+    "transition.guard_failed.term_at_most_one_year",
+    "transition.guard_failed.not_renewed",
     "transition.guard_failed.through_payout_line",  # pay tried outside a payout batch
 }
 
@@ -134,8 +165,11 @@ class WorkflowMachine(RuleBasedStateMachine):
         latest = max((e for e in ends if e is not None), default=self.now)
         self.now = max(self.now, latest + timedelta(minutes=1))
 
-    @rule(trigger=st.sampled_from(sorted(set(CLAIM.triggers) | set(CONTRACT.triggers))),
-          who=st.sampled_from(USERS), comment=COMMENTS)
+    @rule(
+        trigger=st.sampled_from(sorted(set(CLAIM.triggers) | set(CONTRACT.triggers))),
+        who=st.sampled_from(USERS),
+        comment=COMMENTS,
+    )
     def anyone_tries_anything(self, trigger: str, who: Actor, comment: str | None) -> None:
         self._try(trigger, who, comment)
 
@@ -166,13 +200,11 @@ class WorkflowMachine(RuleBasedStateMachine):
         actors = [u for u in USERS if u.user_id in earlier]
         triggers = sorted({s.trigger for s in self.wf.steps_from(self.case.state)})
         if triggers:
-            self._try(data.draw(st.sampled_from(triggers)), data.draw(st.sampled_from(actors)),
-                      "意见")
+            self._try(data.draw(st.sampled_from(triggers)), data.draw(st.sampled_from(actors)), "意见")
 
     def _try(self, trigger: str, who: Actor, comment: str | None, via_batch: bool = False) -> bool:
         before = self.case.snapshot()
-        line = (PayoutLineRef(1, getattr(self.case, "id", 0), "FK2026-0001", "YH1")
-                if via_batch else None)
+        line = PayoutLineRef(1, getattr(self.case, "id", 0), "FK2026-0001", "YH1") if via_batch else None
         try:
             t = engine.fire(self.wf, self.case, trigger, who, self.now, comment, payout_line=line)
         except TransitionRefused as refused:
@@ -254,9 +286,17 @@ class ClaimMachine(WorkflowMachine):
     edges = CLAIM_EDGES
 
     def new_case(self, submitter: int) -> Case:
-        return Case(id=1, state="submitted", village_id=1, claimant_org_id=1,
-                    submitted_by=submitter, verified_by=None, reviewed_by=None, paid_by=None,
-                    due_at=datetime(2026, 10, 9, 23, 59, 59))
+        return Case(
+            id=1,
+            state="submitted",
+            village_id=1,
+            claimant_org_id=1,
+            submitted_by=submitter,
+            verified_by=None,
+            reviewed_by=None,
+            paid_by=None,
+            due_at=datetime(2026, 10, 9, 23, 59, 59),
+        )
 
     @invariant()
     def paid_only_after_every_step(self) -> None:
@@ -270,11 +310,19 @@ class ContractMachine(WorkflowMachine):
     edges = CONTRACT_EDGES
 
     def new_case(self, submitter: int) -> Case:
-        return Case(state="submitted", village_id=1, claimant_org_id=None,
-                    submitted_by=submitter, verified_by=None, reviewed_by=None,
-                    due_at=datetime(2026, 10, 9, 23, 59, 59), insurance_policy_no="PICC-1",
-                    start_date=date(2026, 10, 1), end_date=date(2027, 3, 31),
-                    successor_id=None)
+        return Case(
+            state="submitted",
+            village_id=1,
+            claimant_org_id=None,
+            submitted_by=submitter,
+            verified_by=None,
+            reviewed_by=None,
+            due_at=datetime(2026, 10, 9, 23, 59, 59),
+            insurance_policy_no="PICC-1",
+            start_date=date(2026, 10, 1),
+            end_date=date(2027, 3, 31),
+            successor_id=None,
+        )
 
     @rule(policy=st.sampled_from(["", "PICC-1"]))
     def record_insurance(self, policy: str) -> None:
@@ -302,8 +350,9 @@ class ContractMachine(WorkflowMachine):
         assert sum(t.trigger == "renew" for t in self.history) <= 1
 
 
-SETTINGS = settings(max_examples=200, stateful_step_count=30, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=200, stateful_step_count=30, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
 
 TestClaimMachine = ClaimMachine.TestCase
 TestClaimMachine.settings = SETTINGS

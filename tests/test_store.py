@@ -35,8 +35,9 @@ def _saturday_28_november_2026(clock):
 
 def history(db, claim_id):
     with db.sessions() as s:
-        return s.scalars(select(ClaimHistory).where(ClaimHistory.claim_id == claim_id)
-                         .order_by(ClaimHistory.id)).all()
+        return s.scalars(
+            select(ClaimHistory).where(ClaimHistory.claim_id == claim_id).order_by(ClaimHistory.id)
+        ).all()
 
 
 def test_filing_stores_amount_rule_deadline_and_first_history_row(db):
@@ -57,10 +58,17 @@ def test_a_claim_walks_the_whole_path_with_one_history_row_per_step(db):
     claim = claim_in(db, c, "finance_paid")
     assert claim.state == "finance_paid"
     assert (claim.verified_by, claim.reviewed_by, claim.paid_by) == (
-        c.verifier.user_id, c.hr.user_id, c.finance.user_id)
+        c.verifier.user_id,
+        c.hr.user_id,
+        c.finance.user_id,
+    )
     steps = [(r.trigger, r.role, r.actor_name) for r in history(db, claim.id)]
-    assert steps == [("submit", "agent", "agent1"), ("verify", "village", "village1"),
-                     ("approve", "hr", "hr1"), ("pay", "finance", "finance1")]
+    assert steps == [
+        ("submit", "agent", "agent1"),
+        ("verify", "village", "village1"),
+        ("approve", "hr", "hr1"),
+        ("pay", "finance", "finance1"),
+    ]
     assert claim.due_at is None
 
 
@@ -89,8 +97,9 @@ def test_database_unique_constraint_holds_without_the_rule_check(db):
     first = export_claim(db, c, person(db, c.village))
     other = export_claim(db, c, person(db, c.village))
     with pytest.raises(IntegrityError), db.transaction() as s:
-        s.execute(text("UPDATE claim SET dedupe_key = :k WHERE id = :id"),
-                  {"k": first.dedupe_key, "id": other.id})
+        s.execute(
+            text("UPDATE claim SET dedupe_key = :k WHERE id = :id"), {"k": first.dedupe_key, "id": other.id}
+        )
 
 
 def test_withdrawn_claim_frees_its_place(db):
@@ -109,9 +118,16 @@ def test_transport_and_migrant_reward_exclude_each_other_in_the_database(db):
     claim = submit_claim(db, c.agent, ClaimInput("transport_subsidy", pid, 2026, facts))
     assert claim.amount == Decimal("320.00")
     with pytest.raises(RuleViolation) as err:
-        submit_claim(db, c.agent, ClaimInput("migrant_work_reward", pid, 2026,
-                                             {"destination": "in_province",
-                                              "employment_start": "2026-02-01"}))
+        submit_claim(
+            db,
+            c.agent,
+            ClaimInput(
+                "migrant_work_reward",
+                pid,
+                2026,
+                {"destination": "in_province", "employment_start": "2026-02-01"},
+            ),
+        )
     assert err.value.code == "rule.exclusive_with"
 
 
@@ -120,16 +136,16 @@ def test_stale_version_is_a_conflict_and_leaves_one_history_row(db):
     claim = export_claim(db, c, person(db, c.village))
     transition(db, "claim", claim.id, "verify", c.verifier, expected_version=claim.version)
     with pytest.raises(Conflict):
-        transition(db, "claim", claim.id, "return", c.hr, comment="x",
-                   expected_version=claim.version)
+        transition(db, "claim", claim.id, "return", c.hr, comment="x", expected_version=claim.version)
     assert [r.trigger for r in history(db, claim.id)] == ["submit", "verify"]
 
 
 def test_returned_claim_is_resubmitted_with_corrected_facts_and_rules_rechecked(db):
     c = county(db)
     claim = claim_in(db, c, "returned")
-    fixed = resubmit_claim(db, c.agent, claim.id,
-                           {"destination": "in_province", "employment_start": "2026-03-01"})
+    fixed = resubmit_claim(
+        db, c.agent, claim.id, {"destination": "in_province", "employment_start": "2026-03-01"}
+    )
     assert fixed.state == "submitted"
     assert fixed.amount == Decimal("200.00")
     with db.sessions() as s:
@@ -162,8 +178,13 @@ def test_id_and_bank_numbers_are_not_stored_in_plain_text(db):
     c = county(db)
     number = id_number()
     with db.transaction() as s:
-        p = create_person(s, db, PersonInput(name="格桑", id_number=number, village_id=c.village,
-                                             bank_account="6228480000000000017"))
+        p = create_person(
+            s,
+            db,
+            PersonInput(
+                name="格桑", id_number=number, village_id=c.village, bank_account="6228480000000000017"
+            ),
+        )
         pid = p.id
     with db.engine.connect() as conn:
         row = conn.execute(text("SELECT * FROM person WHERE id = :id"), {"id": pid}).one()
@@ -188,8 +209,7 @@ def test_registering_the_same_id_twice_returns_the_same_person(db):
 
 def _post(db, village_id, places=1):
     with db.transaction() as s:
-        post = Post(village_id=village_id, title="保洁员", monthly_subsidy=Decimal("800"),
-                    places=places)
+        post = Post(village_id=village_id, title="保洁员", monthly_subsidy=Decimal("800"), places=places)
         s.add(post)
         s.flush()
         return post.id
@@ -224,12 +244,12 @@ def test_contract_term_over_a_year_is_refused_by_domain_and_by_database(db):
         propose_contract(s, db, c.hr, ContractInput(post_id, pid, date(2026, 3, 1), date(2027, 3, 1)))
     assert err.value.code == "rule.term_over_one_year"
     with db.transaction() as s:
-        ok = propose_contract(s, db, c.hr, ContractInput(post_id, pid, date(2026, 3, 1),
-                                                         date(2027, 2, 28)))
+        ok = propose_contract(s, db, c.hr, ContractInput(post_id, pid, date(2026, 3, 1), date(2027, 2, 28)))
         ok_id = ok.id
     with pytest.raises(IntegrityError), db.transaction() as s:
-        s.execute(text("UPDATE contract SET end_date = :d WHERE id = :id"),
-                  {"d": date(2027, 3, 2), "id": ok_id})
+        s.execute(
+            text("UPDATE contract SET end_date = :d WHERE id = :id"), {"d": date(2027, 3, 2), "id": ok_id}
+        )
 
 
 def test_renewal_proposes_a_successor_from_the_day_after_for_at_most_a_year(db):
@@ -245,8 +265,9 @@ def test_renewal_proposes_a_successor_from_the_day_after_for_at_most_a_year(db):
     assert err.value.code == "transition.guard_failed.not_renewed"
     with db.sessions() as s:
         assert s.get(Contract, old.id).state == "active"
-        triggers = s.scalars(select(ContractHistory.trigger)
-                             .where(ContractHistory.contract_id == old.id)).all()
+        triggers = s.scalars(
+            select(ContractHistory.trigger).where(ContractHistory.contract_id == old.id)
+        ).all()
         assert triggers.count("renew") == 1
 
 
@@ -261,21 +282,25 @@ def test_admin_holidays_move_deadlines(db):
     assert claim.due_at.date() == date(2026, 12, 4) + timedelta(days=3)  # skips the weekend too
 
 
-@pytest.mark.parametrize(("start", "last_ok"), [
-    (date(2024, 2, 29), date(2025, 2, 28)),
-    (date(2027, 3, 1), date(2028, 2, 29)),
-    (date(2026, 1, 1), date(2026, 12, 31)),
-])
+@pytest.mark.parametrize(
+    ("start", "last_ok"),
+    [
+        (date(2024, 2, 29), date(2025, 2, 28)),
+        (date(2027, 3, 1), date(2028, 2, 29)),
+        (date(2026, 1, 1), date(2026, 12, 31)),
+    ],
+)
 def test_database_check_agrees_with_the_domain_on_one_year(db, start, last_ok):
     c = county(db)
     pid = person(db, c.village)
     with db.transaction() as s:
-        contract = propose_contract(s, db, c.hr, ContractInput(_post(db, c.village), pid, start,
-                                                               last_ok))
+        contract = propose_contract(s, db, c.hr, ContractInput(_post(db, c.village), pid, start, last_ok))
         cid = contract.id
     with pytest.raises(IntegrityError), db.transaction() as s:
-        s.execute(text("UPDATE contract SET end_date = :d WHERE id = :id"),
-                  {"d": last_ok + timedelta(days=1), "id": cid})
+        s.execute(
+            text("UPDATE contract SET end_date = :d WHERE id = :id"),
+            {"d": last_ok + timedelta(days=1), "id": cid},
+        )
 
 
 def test_early_termination_keeps_its_reason_and_insurance_is_in_the_history(db, clock):
@@ -285,14 +310,23 @@ def test_early_termination_keeps_its_reason_and_insurance_is_in_the_history(db, 
     with pytest.raises(ValidationFailed) as undated:  # the generic step has no date to give
         transition(db, "contract", contract.id, "terminate", c.hr, comment="本人外出务工")
     assert undated.value.details["field"] == "terminated_on"
-    ended = terminate_contract(db, c.hr, contract.id, "本人外出务工，有序退岗",
-                               terminated_on=date(2026, 6, 12))
+    ended = terminate_contract(
+        db, c.hr, contract.id, "本人外出务工，有序退岗", terminated_on=date(2026, 6, 12)
+    )
     assert ended.state == "terminated"
     assert (ended.end_reason, ended.terminated_on) == ("本人外出务工，有序退岗", date(2026, 6, 12))
     with db.sessions() as s:
-        steps = s.execute(select(ContractHistory.trigger, ContractHistory.comment)
-                          .where(ContractHistory.contract_id == contract.id)
-                          .order_by(ContractHistory.id)).all()
-    assert [t for t, _ in steps] == ["submit", "verify", "approve", "record_insurance", "activate",
-                                     "terminate"]
+        steps = s.execute(
+            select(ContractHistory.trigger, ContractHistory.comment)
+            .where(ContractHistory.contract_id == contract.id)
+            .order_by(ContractHistory.id)
+        ).all()
+    assert [t for t, _ in steps] == [
+        "submit",
+        "verify",
+        "approve",
+        "record_insurance",
+        "activate",
+        "terminate",
+    ]
     assert ("record_insurance", "保单号 PICC-2026-0001") in steps

@@ -52,8 +52,7 @@ def c(db):
 @pytest.fixture
 def admin(db):
     with db.transaction() as s:
-        return actor_for(s, create_user(s, db, username="admin1", password="password-123",
-                                        roles=["admin"]))
+        return actor_for(s, create_user(s, db, username="admin1", password="password-123", roles=["admin"]))
 
 
 def active_contract(db, c, start: date, end: date, name: str = "卓玛") -> int:
@@ -86,17 +85,22 @@ def notices(db, kind: str | None = None, user_id: int | None = None) -> list[Not
 
 def history(db, contract_id: int) -> list[ContractHistory]:
     with db.sessions() as s:
-        return list(s.scalars(select(ContractHistory).where(
-            ContractHistory.contract_id == contract_id).order_by(ContractHistory.id)))
+        return list(
+            s.scalars(
+                select(ContractHistory)
+                .where(ContractHistory.contract_id == contract_id)
+                .order_by(ContractHistory.id)
+            )
+        )
 
 
 def post_claims(db, contract_id: int) -> list[Claim]:
     with db.sessions() as s:
-        return list(s.scalars(select(Claim).where(Claim.contract_id == contract_id)
-                              .order_by(Claim.id)))
+        return list(s.scalars(select(Claim).where(Claim.contract_id == contract_id).order_by(Claim.id)))
 
 
 # --- contracts expire on time ----------------------------------------------------------------
+
 
 def test_an_active_contract_expires_as_its_end_date_is_over_once(db, c, clock):
     cid = active_contract(db, c, date(2025, 11, 29), date(2026, 11, 28))
@@ -114,10 +118,14 @@ def test_an_active_contract_expires_as_its_end_date_is_over_once(db, c, clock):
     run_sweep(db)
     assert sum(h.trigger == "expire" for h in history(db, cid)) == 1
     assert {n.user_id for n in notices(db, "contract_expired")} == {
-        c.hr.user_id, c.hr2.user_id, c.verifier.user_id}
+        c.hr.user_id,
+        c.hr2.user_id,
+        c.verifier.user_id,
+    }
 
 
 # --- returned claims expire; overdue steps are flagged and escalated ----------------------------
+
 
 def test_a_returned_claim_expires_after_30_days_and_frees_its_place(db, c, clock):
     claim = claim_in(db, c, "returned")
@@ -130,8 +138,9 @@ def test_a_returned_claim_expires_after_30_days_and_frees_its_place(db, c, clock
     with db.sessions() as s:
         row = s.get(Claim, claim.id)
         assert (row.state, row.dedupe_key) == ("expired", None)
-        entry = s.scalars(select(ClaimHistory).where(ClaimHistory.claim_id == claim.id)
-                          .order_by(ClaimHistory.id.desc())).first()
+        entry = s.scalars(
+            select(ClaimHistory).where(ClaimHistory.claim_id == claim.id).order_by(ClaimHistory.id.desc())
+        ).first()
         assert (entry.trigger, entry.actor_id, entry.role) == ("expire", 0, "system")
     assert [n.user_id for n in notices(db, "claim_expired")] == [c.agent.user_id]
     assert run_sweep(db).counts.get("claims_expired", 0) == 0
@@ -168,6 +177,7 @@ def test_an_overdue_step_is_flagged_once_escalated_and_cleared_by_the_next_step(
 
 # --- renewal reminders -----------------------------------------------------------------------
 
+
 def test_renewal_reminders_go_once_at_30_and_7_days_to_the_village_and_hr(db, c, clock):
     cid = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 31), name="次仁")
     at(clock, date(2026, 11, 30))  # 31 days left
@@ -200,8 +210,9 @@ def test_reminders_due_together_send_one_notice_for_the_nearest(db, c, clock):
     sent = notices(db, "renewal_reminder")
     assert len({n.title for n in sent}) == 1 and "还有4天到期" in sent[0].title
     with db.sessions() as s:
-        notes = dict(s.execute(select(SweepEvent.key, SweepEvent.note)
-                               .where(SweepEvent.subject_id == cid)).all())
+        notes = dict(
+            s.execute(select(SweepEvent.key, SweepEvent.note).where(SweepEvent.subject_id == cid)).all()
+        )
     assert notes == {reminder_key(cid, 7): "已发送", reminder_key(cid, 30): "与7天提醒合并"}
 
 
@@ -224,6 +235,7 @@ def test_a_renewed_contract_is_not_reminded_and_reminder_days_follow_the_admin(d
 
 # --- monthly post-subsidy claims -------------------------------------------------------------
 
+
 def test_each_finished_contract_month_gets_one_claim_for_the_village_to_confirm(db, c, clock):
     at(clock, date(2026, 11, 28))
     cid = active_contract(db, c, date(2026, 9, 15), date(2027, 9, 14), name="格桑")
@@ -236,7 +248,11 @@ def test_each_finished_contract_month_gets_one_claim_for_the_village_to_confirm(
     # 22 working days the contract covers 15–18, Sunday 20 (调休), 21–24 and 28–30 September
     # (25 September is the Mid-Autumn Festival): 12 days, 800 × 12 ÷ 22 = 436.36.
     assert (first.state, first.subsidy_type, first.amount, first.submitted_by) == (
-        "submitted", "public_welfare_post", Decimal("436.36"), 0)
+        "submitted",
+        "public_welfare_post",
+        Decimal("436.36"),
+        0,
+    )
     assert first.rule == "public_welfare_post.awaiting_attendance"
     with db.sessions() as s:
         committee = s.get(Organisation, first.claimant_org_id)
@@ -324,8 +340,9 @@ def test_a_month_already_claimed_by_hand_is_not_opened_again(db, c, clock):
         org = Organisation(name="阿东村民委员会", kind="village_committee", village_id=c.village)
         s.add(org)
         s.flush()
-        clerk = actor_for(s, create_user(s, db, username="clerk", password="password-123",
-                                         roles=["agent"], org_id=org.id))
+        clerk = actor_for(
+            s, create_user(s, db, username="clerk", password="password-123", roles=["agent"], org_id=org.id)
+        )
     submit_claim(db, clerk, ClaimInput("public_welfare_post", pid, 2026, {"month": "2026-10"}, cid))
     report = run_sweep(db)
     assert report.counts["post_claims_existing"] == 1
@@ -347,8 +364,7 @@ def test_a_missing_policy_year_is_reported_once_and_its_months_open_when_it_is_s
         assert s.get(Contract, cid).subsidy_through is None  # the contract is retried whole
     _year(db, 2027)
     run_sweep(db)
-    assert [cl.facts["month"] for cl in post_claims(db, cid)] == [
-        "2026-11", "2026-12", "2027-01", "2027-02"]
+    assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-11", "2026-12", "2027-01", "2027-02"]
 
 
 def _year(db, year: int) -> None:
@@ -359,6 +375,7 @@ def _year(db, year: int) -> None:
 
 
 # --- the run itself --------------------------------------------------------------------------
+
 
 def test_each_run_is_logged_and_a_second_sweep_at_the_same_time_stands_aside(db, c, clock):
     claim_in(db, c, "returned")
@@ -393,6 +410,7 @@ def test_a_failed_run_is_logged_with_its_error(db, c, clock):
 
 # --- e-mail -----------------------------------------------------------------------------------
 
+
 def test_a_reminder_is_emailed_once_through_smtp_with_an_absolute_link(db, c, clock, smtp_server):
     from sqlalchemy import update
 
@@ -406,7 +424,7 @@ def test_a_reminder_is_emailed_once_through_smtp_with_an_absolute_link(db, c, cl
     smtp = SmtpSettings(host="127.0.0.1", port=controller.port)
     report = run_sweep(db, smtp=smtp, base_url="https://fuzhi.deqin.gov.cn")
     assert report.counts["emails_sent"] == 1  # hr2 and the village have no address
-    (to, message), = inbox.messages
+    ((to, message),) = inbox.messages
     assert to == ["hr1@deqin.gov.cn"]
     assert message["Subject"] == "公益性岗位协议还有22天到期：央金（保洁员）"
     assert f"https://fuzhi.deqin.gov.cn/contracts/{cid}#renew" in message.get_content()
@@ -432,15 +450,23 @@ def test_the_admin_sees_the_last_runs_and_what_they_did(db, c, clock, admin):
     run_sweep(db, runner="server")
     page = sign_in(db, "admin1").get("/admin/settings")
     assert page.status_code == 200
-    section = page.text[page.text.index('id="sweep"'):]
+    section = page.text[page.text.index('id="sweep"') :]
     assert "server" in section and "续签提醒 1" in section and "未完成" not in section
 
 
 def test_overdue_cases_in_several_villages_make_one_notice_per_recipient(db, c, clock):
     for village in (c.village, c.village, c.other_village):
         pid = person(db, village)
-        submit_claim(db, c.agent, ClaimInput("labour_export_service", pid, 2026, {
-            "destination": "out_of_province", "employment_start": "2026-03-01"}))
+        submit_claim(
+            db,
+            c.agent,
+            ClaimInput(
+                "labour_export_service",
+                pid,
+                2026,
+                {"destination": "out_of_province", "employment_start": "2026-03-01"},
+            ),
+        )
     clock.advance(days=20)
     assert run_sweep(db, chunk=1).counts["claims_overdue"] == 3  # three chunks, one notice
     (notice,) = notices(db, "overdue", c.hr.user_id)
@@ -452,8 +478,9 @@ def test_a_large_month_start_is_opened_over_several_runs(db, c, clock, monkeypat
     from workflow.store import sweep
 
     monkeypatch.setattr(sweep, "POST_CLAIMS_PER_RUN", 4)
-    ids = [active_contract(db, c, date(2026, 9, 1), date(2027, 8, 31), name=f"人{i}")
-           for i in range(3)]  # September and October: six claims
+    ids = [
+        active_contract(db, c, date(2026, 9, 1), date(2027, 8, 31), name=f"人{i}") for i in range(3)
+    ]  # September and October: six claims
     first = run_sweep(db, chunk=1)
     assert (first.counts["post_claims_opened"], first.counts["post_claims_deferred"]) == (4, 1)
     second = run_sweep(db, chunk=1)

@@ -40,6 +40,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # --- one dataset with work for every task ------------------------------------------------------
 
+
 def build(db: Database, clock: FrozenClock) -> None:
     """At 2026-11-28: returned claims past their 30 days, claims waiting past their deadlines,
     contracts ended while the sweep was off, contracts inside both reminder windows, and
@@ -63,40 +64,88 @@ def snapshot(db: Database) -> dict[str, Any]:
     not reused on PostgreSQL), without the sweep_run log."""
     with db.sessions() as s:
         orgs = dict(s.execute(select(Organisation.id, Organisation.name)).all())
-        claim_key = {row.id: (row.person_id, row.subsidy_type, row.contract_id,
-                              json.dumps(row.facts, sort_keys=True))
-                     for row in s.execute(select(Claim.id, Claim.person_id, Claim.subsidy_type,
-                                                 Claim.contract_id, Claim.facts))}
+        claim_key = {
+            row.id: (row.person_id, row.subsidy_type, row.contract_id, json.dumps(row.facts, sort_keys=True))
+            for row in s.execute(
+                select(Claim.id, Claim.person_id, Claim.subsidy_type, Claim.contract_id, Claim.facts)
+            )
+        }
         return {
-            "contracts": s.execute(select(Contract.id, Contract.state, Contract.subsidy_through,
-                                          Contract.overdue, Contract.version)
-                                   .order_by(Contract.id)).all(),
-            "claims": sorted((claim_key[r.id], r.state, r.overdue, str(r.amount), r.due_at,
-                              r.created_at, r.updated_at, orgs[r.claimant_org_id], r.dedupe_key,
-                              r.version) for r in s.scalars(select(Claim))),
-            "claim_history": Counter((claim_key[h.claim_id], h.trigger, h.from_state, h.to_state,
-                                      h.actor_id, h.at, h.comment)
-                                     for h in s.scalars(select(ClaimHistory))),
-            "contract_history": Counter(s.execute(select(
-                ContractHistory.contract_id, ContractHistory.trigger, ContractHistory.from_state,
-                ContractHistory.to_state, ContractHistory.actor_id, ContractHistory.at,
-                ContractHistory.comment)).all()),
-            "sweep_events": sorted(s.execute(select(SweepEvent.key, SweepEvent.at,
-                                                    SweepEvent.subject_type, SweepEvent.subject_id,
-                                                    SweepEvent.note)).all()),
-            "notifications": Counter(s.execute(select(
-                Notification.user_id, Notification.kind, Notification.title, Notification.body,
-                Notification.link, Notification.subject_type, Notification.subject_id,
-                Notification.created_at, Notification.email_state)).all()),
-            "committees": sorted(s.execute(select(Organisation.name, Organisation.kind,
-                                                  Organisation.village_id)).all()),
+            "contracts": s.execute(
+                select(
+                    Contract.id, Contract.state, Contract.subsidy_through, Contract.overdue, Contract.version
+                ).order_by(Contract.id)
+            ).all(),
+            "claims": sorted(
+                (
+                    claim_key[r.id],
+                    r.state,
+                    r.overdue,
+                    str(r.amount),
+                    r.due_at,
+                    r.created_at,
+                    r.updated_at,
+                    orgs[r.claimant_org_id],
+                    r.dedupe_key,
+                    r.version,
+                )
+                for r in s.scalars(select(Claim))
+            ),
+            "claim_history": Counter(
+                (claim_key[h.claim_id], h.trigger, h.from_state, h.to_state, h.actor_id, h.at, h.comment)
+                for h in s.scalars(select(ClaimHistory))
+            ),
+            "contract_history": Counter(
+                s.execute(
+                    select(
+                        ContractHistory.contract_id,
+                        ContractHistory.trigger,
+                        ContractHistory.from_state,
+                        ContractHistory.to_state,
+                        ContractHistory.actor_id,
+                        ContractHistory.at,
+                        ContractHistory.comment,
+                    )
+                ).all()
+            ),
+            "sweep_events": sorted(
+                s.execute(
+                    select(
+                        SweepEvent.key,
+                        SweepEvent.at,
+                        SweepEvent.subject_type,
+                        SweepEvent.subject_id,
+                        SweepEvent.note,
+                    )
+                ).all()
+            ),
+            "notifications": Counter(
+                s.execute(
+                    select(
+                        Notification.user_id,
+                        Notification.kind,
+                        Notification.title,
+                        Notification.body,
+                        Notification.link,
+                        Notification.subject_type,
+                        Notification.subject_id,
+                        Notification.created_at,
+                        Notification.email_state,
+                    )
+                ).all()
+            ),
+            "committees": sorted(
+                s.execute(select(Organisation.name, Organisation.kind, Organisation.village_id)).all()
+            ),
         }
 
 
 def run_counts(db: Database) -> list[tuple[dict[str, int], str | None, datetime | None]]:
     with db.sessions() as s:
-        return [(dict(r.counts), r.error, r.finished_at)
-                for r in s.scalars(select(SweepRun).order_by(SweepRun.id))]
+        return [
+            (dict(r.counts), r.error, r.finished_at)
+            for r in s.scalars(select(SweepRun).order_by(SweepRun.id))
+        ]
 
 
 def total(counts: list[dict[str, int]]) -> Counter[str]:
@@ -151,6 +200,7 @@ def crash_after(n: int):  # type: ignore[no-untyped-def]
 
 # --- (a) stopped after a number of chunks ------------------------------------------------------
 
+
 def test_the_dataset_gives_every_task_several_chunks(reference):
     counts = reference["counts"]
     assert counts["contracts_expired"] >= 24 and counts["claims_expired"] == 7
@@ -198,6 +248,7 @@ def test_an_interrupted_run_logs_only_the_work_it_committed(db, clock, reference
 
 # --- (b) a real process, killed -----------------------------------------------------------------
 
+
 def count(db: Database, model: Any) -> int:
     with db.sessions() as s:
         return s.scalar(select(func.count()).select_from(model)) or 0
@@ -210,11 +261,18 @@ def test_a_killed_sweep_process_leaves_whole_chunks_and_the_next_run_finishes(db
     add_policy_years(db, *{add_months(this_month, -k).year for k in range(7)})
     county_ = county(db)
     ids = add_contracts(db, county_, terms)
-    months = {cid: [m for m, last in contract_months(first, last) if last < today]
-              for cid, (first, last) in zip(ids, terms, strict=True)}
+    months = {
+        cid: [m for m, last in contract_months(first, last) if last < today]
+        for cid, (first, last) in zip(ids, terms, strict=True)
+    }
     wanted = sum(len(m) for m in months.values())
-    env = {**os.environ, "DATABASE_URL": db_url, "FUZHI_SECRET_KEY": TEST_SECRET.decode(),
-           "FUZHI_DATA_DIR": str(tmp_path), CLOCK_ENV: db.clock.now().isoformat()}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "FUZHI_SECRET_KEY": TEST_SECRET.decode(),
+        "FUZHI_DATA_DIR": str(tmp_path),
+        CLOCK_ENV: db.clock.now().isoformat(),
+    }
     cmd = [sys.executable, "-m", "workflow.cli", "sweep"]
 
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
@@ -253,8 +311,9 @@ def test_a_killed_sweep_process_leaves_whole_chunks_and_the_next_run_finishes(db
     assert all(got[cid] for cid in ids) and sum(len(m) for m in got.values()) == wanted
     with db.sessions() as s:
         keys = Counter(s.scalars(select(Claim.dedupe_key)))
-        runs = s.execute(select(SweepRun.finished_at, SweepRun.error, SweepRun.counts)
-                         .order_by(SweepRun.id)).all()
+        runs = s.execute(
+            select(SweepRun.finished_at, SweepRun.error, SweepRun.counts).order_by(SweepRun.id)
+        ).all()
     assert len(keys) == wanted and set(keys.values()) == {1}
     # The killed run could not log its end: the next run marked it interrupted, and logged
     # its own end with only what was left to do.
@@ -265,6 +324,7 @@ def test_a_killed_sweep_process_leaves_whole_chunks_and_the_next_run_finishes(db
 
 
 # --- (c) two sweeps at once ----------------------------------------------------------------------
+
 
 @pytest.mark.postgres
 def test_two_sweeps_started_at_once_do_the_work_once(db, clock, reference):
@@ -289,8 +349,15 @@ def test_two_sweeps_started_at_once_do_the_work_once(db, clock, reference):
     ran = [r for r in reports if not r.skipped]
     # One stands aside; or, if the first had finished before the second asked, the second
     # finds nothing left to do.
-    assert len(ran) == 1 or not any(ran[1].counts.get(k) for k in (
-        "contracts_expired", "claims_expired", "claims_overdue", "reminders_sent",
-        "post_claims_opened"))
+    assert len(ran) == 1 or not any(
+        ran[1].counts.get(k)
+        for k in (
+            "contracts_expired",
+            "claims_expired",
+            "claims_overdue",
+            "reminders_sent",
+            "post_claims_opened",
+        )
+    )
     assert snapshot(db) == reference["snapshot"]
     assert total([+Counter(r.counts) for r in ran]) == reference["counts"]

@@ -39,14 +39,26 @@ def test_the_server_sweeps_by_itself_soon_after_it_starts(server):
     assert run.runner == "server" and run.error is None
     assert run.counts["contracts_expired"] == 1 and run.counts["reminders_sent"] >= 3
     with server.db.sessions() as s:
-        assert s.scalar(select(Contract.id).where(
-            Contract.state == "active", Contract.end_date < server.db.clock.now().date())) is None
+        assert (
+            s.scalar(
+                select(Contract.id).where(
+                    Contract.state == "active", Contract.end_date < server.db.clock.now().date()
+                )
+            )
+            is None
+        )
 
 
 def test_fuzhi_sweep_from_cron_finds_the_work_done_and_says_so(server):
     env = {**os.environ, "DATABASE_URL": str(server.db.engine.url), "FUZHI_SECRET_KEY": SECRET}
-    out = subprocess.run([sys.executable, "-m", "workflow.cli", "sweep"], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-m", "workflow.cli", "sweep"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert out.returncode == 0, out.stderr
     assert "协议到期终止" not in out.stdout and "续签提醒" not in out.stdout
     assert len(finished_runs(server.db)) == 2
@@ -57,13 +69,13 @@ def test_hr_opens_a_reminder_from_the_notification_centre_and_renews_in_one_clic
     from playwright.sync_api import sync_playwright
 
     with server.db.sessions() as s:
-        reminder = s.scalars(select(Notification).where(
-            Notification.kind == "renewal_reminder").order_by(Notification.id)).first()
+        reminder = s.scalars(
+            select(Notification).where(Notification.kind == "renewal_reminder").order_by(Notification.id)
+        ).first()
         contract_id = reminder.subject_id
     with sync_playwright() as p:
         chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = chromium.new_context(viewport={"width": 1366, "height": 768},
-                                    locale="zh-CN").new_page()
+        page = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
         page.goto(f"{server.url}/login")
         page.fill("input[name=username]", "hr1")
         page.fill("input[name=password]", "demo-hr1")
@@ -76,7 +88,8 @@ def test_hr_opens_a_reminder_from_the_notification_centre_and_renews_in_one_clic
         assert "续签" in page.content() or "到期" in page.content()
         shot(page, "notifications-after-sweep")
         page.locator("li, tr, article").filter(has_text=reminder.title).first.get_by_role(
-            "button", name="查看").click()
+            "button", name="查看"
+        ).click()
         page.wait_for_url(f"**/contracts/{contract_id}**")
         assert "续签提醒" in page.content()
         shot(page, "contract-with-reminders")

@@ -34,6 +34,7 @@ def _saturday_28_november_2026(clock):
     batch numbers and months are that day's, so they set the clock to it themselves."""
     clock.current = datetime(2026, 11, 28, 10, 0)
 
+
 WAITING = ("submitted", "village_verified", "hr_reviewed")
 REMINDER_DAYS = (30, 7)
 _batch = itertools.count(1)
@@ -41,14 +42,18 @@ _batch = itertools.count(1)
 
 # --- builders (also used by test_sweep_crash) -------------------------------------------------
 
+
 def add_policy_years(db: Database, *years: int) -> None:
     """Policy years copied from the seeded 2026 one (time travel into years not yet set)."""
     with db.transaction() as s:
         base = s.get_one(PolicyYear, 2026)
         for year in years:
             if s.get(PolicyYear, year) is None:
-                s.add(PolicyYear(year=year, params=dict(base.params, year=year),
-                                 created_at=datetime(2026, 11, 1)))
+                s.add(
+                    PolicyYear(
+                        year=year, params=dict(base.params, year=year), created_at=datetime(2026, 11, 1)
+                    )
+                )
 
 
 def add_admin(db: Database) -> int:
@@ -56,8 +61,9 @@ def add_admin(db: Database) -> int:
         return create_user(s, db, username="admin1", password="password-123", roles=["admin"]).id
 
 
-def add_contracts(db: Database, c: County, terms: Sequence[tuple[date, date]],
-                  villages: Sequence[int] | None = None) -> list[int]:
+def add_contracts(
+    db: Database, c: County, terms: Sequence[tuple[date, date]], villages: Sequence[int] | None = None
+) -> list[int]:
     """Active contracts (insurance recorded, nothing due), one person and one post each,
     inserted in bulk; returns their ids in the order of ``terms``."""
     villages = villages or (c.village, c.other_village)
@@ -65,25 +71,64 @@ def add_contracts(db: Database, c: County, terms: Sequence[tuple[date, date]],
     now = datetime(2026, 8, 1)
     ids: list[int] = []
     for start in range(0, len(terms), 5000):
-        part = list(enumerate(terms[start:start + 5000], start))
+        part = list(enumerate(terms[start : start + 5000], start))
         with db.transaction() as s:
-            persons = s.scalars(insert(Person).returning(Person.id, sort_by_parameter_order=True), [
-                dict(name=f"岗位人员{i}", id_number_enc="x", id_number_hash=f"sweep-{batch}-{i}",
-                     id_last4=f"{i % 10000:04d}", birth_date=date(1980, 1, 1), sex="女",
-                     village_id=villages[i % len(villages)], target_groups="poverty_alleviated",
-                     labour_capacity="weak", created_at=now) for i, _ in part]).all()
-            posts = s.scalars(insert(Post).returning(Post.id, sort_by_parameter_order=True), [
-                dict(village_id=villages[i % len(villages)], title="保洁员",
-                     monthly_subsidy=Decimal("800"), places=1, graduate_post=False)
-                for i, _ in part]).all()
-            ids += s.scalars(insert(Contract).returning(Contract.id, sort_by_parameter_order=True), [
-                dict(post_id=post, person_id=person, village_id=villages[i % len(villages)],
-                     kind="service_agreement", start_date=first, end_date=last,
-                     monthly_subsidy=Decimal("800"), insurance_policy_no=f"PICC-{i}",
-                     state="active", version=4, submitted_by=c.hr.user_id,
-                     verified_by=c.verifier.user_id, reviewed_by=c.hr2.user_id, due_at=None,
-                     overdue=False, created_at=now, updated_at=now)
-                for (i, (first, last)), person, post in zip(part, persons, posts, strict=True)]).all()
+            persons = s.scalars(
+                insert(Person).returning(Person.id, sort_by_parameter_order=True),
+                [
+                    dict(
+                        name=f"岗位人员{i}",
+                        id_number_enc="x",
+                        id_number_hash=f"sweep-{batch}-{i}",
+                        id_last4=f"{i % 10000:04d}",
+                        birth_date=date(1980, 1, 1),
+                        sex="女",
+                        village_id=villages[i % len(villages)],
+                        target_groups="poverty_alleviated",
+                        labour_capacity="weak",
+                        created_at=now,
+                    )
+                    for i, _ in part
+                ],
+            ).all()
+            posts = s.scalars(
+                insert(Post).returning(Post.id, sort_by_parameter_order=True),
+                [
+                    dict(
+                        village_id=villages[i % len(villages)],
+                        title="保洁员",
+                        monthly_subsidy=Decimal("800"),
+                        places=1,
+                        graduate_post=False,
+                    )
+                    for i, _ in part
+                ],
+            ).all()
+            ids += s.scalars(
+                insert(Contract).returning(Contract.id, sort_by_parameter_order=True),
+                [
+                    dict(
+                        post_id=post,
+                        person_id=person,
+                        village_id=villages[i % len(villages)],
+                        kind="service_agreement",
+                        start_date=first,
+                        end_date=last,
+                        monthly_subsidy=Decimal("800"),
+                        insurance_policy_no=f"PICC-{i}",
+                        state="active",
+                        version=4,
+                        submitted_by=c.hr.user_id,
+                        verified_by=c.verifier.user_id,
+                        reviewed_by=c.hr2.user_id,
+                        due_at=None,
+                        overdue=False,
+                        created_at=now,
+                        updated_at=now,
+                    )
+                    for (i, (first, last)), person, post in zip(part, persons, posts, strict=True)
+                ],
+            ).all()
     return ids
 
 
@@ -130,6 +175,7 @@ def village_due(opened: datetime) -> datetime:
 
 # --- the schedule: when the sweep ran ---------------------------------------------------------
 
+
 def schedule(rng: random.Random, first: date, days: int) -> list[datetime]:
     """Sweep times over ``days`` days: mostly once a day at a random time, sometimes twice,
     sometimes not at all (never more than 3 days in a row without one)."""
@@ -168,12 +214,14 @@ def expected(cid: int, start: date, end: date, times: Sequence[datetime]) -> Exp
         if due:
             done |= due
             sent += 1
-    claims = {month: at for month, last in contract_months(start, end)
-              if (at := first_after(last)) is not None}
+    claims = {
+        month: at for month, last in contract_months(start, end) if (at := first_after(last)) is not None
+    }
     return Expected(first_after(end), {f"renewal:{cid}:{d}" for d in done}, sent, claims)
 
 
 # --- the year ---------------------------------------------------------------------------------
+
 
 def random_terms(rng: random.Random, n: int) -> list[tuple[date, date]]:
     """Starts from September 2026 to June 2027, terms of 1–12 months; one in ten ends within
@@ -218,9 +266,11 @@ def test_a_year_of_sweeps_does_everything_once_and_on_time(db, clock):
 
         # Every contract expired once, by the first sweep after its last day, by the system.
         expiries = defaultdict(list)
-        for cid, at, actor in s.execute(select(ContractHistory.contract_id, ContractHistory.at,
-                                               ContractHistory.actor_id)
-                                        .where(ContractHistory.trigger == "expire")):
+        for cid, at, actor in s.execute(
+            select(ContractHistory.contract_id, ContractHistory.at, ContractHistory.actor_id).where(
+                ContractHistory.trigger == "expire"
+            )
+        ):
             expiries[cid].append((at, actor))
         states = dict(s.execute(select(Contract.id, Contract.state)).all())
         for cid, w in want.items():
@@ -236,8 +286,13 @@ def test_a_year_of_sweeps_does_everything_once_and_on_time(db, clock):
         assert set(events) == set().union(*(w.reminder_keys for w in want.values()))
         assert set(events.values()) == {1}
         sent = Counter(s.scalars(select(SweepEvent.subject_id).where(SweepEvent.note == "已发送")))
-        notices = Counter(s.execute(select(Notification.subject_id, Notification.user_id)
-                                    .where(Notification.kind == "renewal_reminder")).all())
+        notices = Counter(
+            s.execute(
+                select(Notification.subject_id, Notification.user_id).where(
+                    Notification.kind == "renewal_reminder"
+                )
+            ).all()
+        )
         village_of = dict(s.execute(select(Contract.id, Contract.village_id)).all())
         verifier = {c.village: c.verifier.user_id, c.other_village: c.other_verifier.user_id}
         expected_notices = Counter()
@@ -251,8 +306,9 @@ def test_a_year_of_sweeps_does_everything_once_and_on_time(db, clock):
         # Every contract-month: one claim, opened by the first sweep after the month ended,
         # due at the end of the fifth working day after.
         claims: dict[tuple[int, str], list[tuple[datetime, datetime]]] = defaultdict(list)
-        for cid, facts, created, due in s.execute(select(Claim.contract_id, Claim.facts,
-                                                         Claim.created_at, Claim.due_at)):
+        for cid, facts, created, due in s.execute(
+            select(Claim.contract_id, Claim.facts, Claim.created_at, Claim.due_at)
+        ):
             claims[(cid, facts["month"])].append((created, due))
         want_claims = {(cid, month): at for cid, w in want.items() for month, at in w.claims.items()}
         assert set(claims) == set(want_claims)
@@ -260,22 +316,34 @@ def test_a_year_of_sweeps_does_everything_once_and_on_time(db, clock):
             assert claims[key] == [(opened, village_due(opened))], key
         assert len(want_claims) > 5000
         assert s.scalar(select(func.count()).select_from(ClaimHistory)) == len(want_claims)
-        assert s.scalar(select(func.count()).select_from(Claim).where(Claim.overdue.is_(True))) \
-            == overdue_seen > 4000
+        assert (
+            s.scalar(select(func.count()).select_from(Claim).where(Claim.overdue.is_(True)))
+            == overdue_seen
+            > 4000
+        )
         # No policy year was missing, so no problem was reported.
-        assert s.scalar(select(func.count()).select_from(Notification)
-                        .where(Notification.kind == "sweep_problem")) == 0
+        assert (
+            s.scalar(
+                select(func.count()).select_from(Notification).where(Notification.kind == "sweep_problem")
+            )
+            == 0
+        )
 
 
 # --- deadlines around the National Day holiday ---------------------------------------------------
 
+
 def test_claims_opened_around_national_day_are_due_by_the_official_calendar(db, clock):
     c = county(db)
-    ends_28, ends_29, runs_on = add_contracts(db, c, [
-        (date(2026, 9, 1), date(2026, 9, 28)),
-        (date(2026, 9, 1), date(2026, 9, 29)),
-        (date(2026, 9, 1), date(2027, 8, 31)),
-    ])
+    ends_28, ends_29, runs_on = add_contracts(
+        db,
+        c,
+        [
+            (date(2026, 9, 1), date(2026, 9, 28)),
+            (date(2026, 9, 1), date(2026, 9, 29)),
+            (date(2026, 9, 1), date(2027, 8, 31)),
+        ],
+    )
     opened: dict[int, datetime] = {}
     for day in (date(2026, 9, 29), date(2026, 9, 30)):
         clock.current = datetime.combine(day, time(10))
@@ -285,14 +353,18 @@ def test_claims_opened_around_national_day_are_due_by_the_official_calendar(db, 
     clock.current = datetime(2026, 10, 1, 10)
     run_sweep(db)
     with db.sessions() as s:
-        for cid, created, due, month in s.execute(select(Claim.contract_id, Claim.created_at,
-                                                         Claim.due_at, Claim.facts)):
+        for cid, created, due, month in s.execute(
+            select(Claim.contract_id, Claim.created_at, Claim.due_at, Claim.facts)
+        ):
             assert month["month"] == "2026-09"
             opened[cid] = created
             assert due == village_due(created)  # the official calendar, asked directly
     # Opened on 1 October for all three, however early in September the contract ended.
     assert {cid: at.date() for cid, at in opened.items()} == {
-        ends_28: date(2026, 10, 1), ends_29: date(2026, 10, 1), runs_on: date(2026, 10, 1)}
+        ends_28: date(2026, 10, 1),
+        ends_29: date(2026, 10, 1),
+        runs_on: date(2026, 10, 1),
+    }
     # 10-1..10-7 are the holiday, 10-10 (a Saturday) a make-up day: the 5th working day after
     # 1 October is 13 October.
     assert {village_due(at) for at in opened.values()} == {datetime(2026, 10, 13, 23, 59, 59)}

@@ -67,13 +67,23 @@ def home() -> Redirect:
 def machines_page(request: Request[Any, Any, Any]) -> Template:
     diagrams = {wf.label: mermaid(wf) for wf in WORKFLOWS.values()}
     pictures = {wf.label: diagram_svg(wf.name) for wf in WORKFLOWS.values()}
-    return Template("machines.html", context={"lang": language(request),
-                                              "diagrams": diagrams, "pictures": pictures,
-                                              "workflows": list(WORKFLOWS.values())})
+    return Template(
+        "machines.html",
+        context={
+            "lang": language(request),
+            "diagrams": diagrams,
+            "pictures": pictures,
+            "workflows": list(WORKFLOWS.values()),
+        },
+    )
 
 
-def create_app(db: Database | None = None, files: Path | None = None,
-               secure_cookies: bool | None = None, sweep_every: float | None = None) -> Litestar:
+def create_app(
+    db: Database | None = None,
+    files: Path | None = None,
+    secure_cookies: bool | None = None,
+    sweep_every: float | None = None,
+) -> Litestar:
     """The web app. ``sweep_every``: minutes between sweeps inside the server (default
     ``FUZHI_SWEEP_MINUTES`` or 5; 0 turns it off, as the tests do, where cron runs it)."""
     if db is None:
@@ -84,30 +94,48 @@ def create_app(db: Database | None = None, files: Path | None = None,
     files = files or data_dir() / "files"
     missing = missing_system_packages()
     if missing:
-        log.warning("缺少系统软件包，中文PDF可能无法正确或快速生成: %s "
-                    "(sudo apt-get install %s)", ", ".join(missing), " ".join(missing))
+        log.warning(
+            "缺少系统软件包，中文PDF可能无法正确或快速生成: %s (sudo apt-get install %s)",
+            ", ".join(missing),
+            " ".join(missing),
+        )
     if secure_cookies is None:
         secure_cookies = os.environ.get("FUZHI_INSECURE_COOKIES") != "1"
     jobs = Jobs()
-    start_sweeps, stop_sweeps = sweep_hooks(
-        db, sweep_minutes() if sweep_every is None else sweep_every)
+    start_sweeps, stop_sweeps = sweep_hooks(db, sweep_minutes() if sweep_every is None else sweep_every)
     return Litestar(
-        route_handlers=[health, home, machines_page, api_router, *public_pages, staff_router,
-                        create_static_files_router(path="/static", directories=[STATIC],
-                                                   include_in_schema=False)],
-        state=State({"db": db, "missing": missing, "files": files,
-                     "secure_cookies": secure_cookies, "jobs": jobs}),
-        template_config=TemplateConfig(directory=TEMPLATES, engine=JinjaTemplateEngine,
-                                       engine_callback=_jinja_setup),
+        route_handlers=[
+            health,
+            home,
+            machines_page,
+            api_router,
+            *public_pages,
+            staff_router,
+            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+        ],
+        state=State(
+            {"db": db, "missing": missing, "files": files, "secure_cookies": secure_cookies, "jobs": jobs}
+        ),
+        template_config=TemplateConfig(
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_jinja_setup
+        ),
         openapi_config=OPENAPI,
-        csrf_config=CSRFConfig(secret=_csrf_secret(db), cookie_secure=secure_cookies,
-                               cookie_httponly=True, cookie_name="fuzhi_csrf",
-                               exclude=["/api/", "/schema"]),
-        middleware=[server_timing,
-                    DefineMiddleware(AllowedHostsAnyPort,
-                                     config=AllowedHostsConfig(allowed_hosts=_allowed_hosts()))],
-        exception_handlers={**EXCEPTION_HANDLERS, SignInRequired: on_sign_in_required,
-                            Forbidden: on_forbidden},
+        csrf_config=CSRFConfig(
+            secret=_csrf_secret(db),
+            cookie_secure=secure_cookies,
+            cookie_httponly=True,
+            cookie_name="fuzhi_csrf",
+            exclude=["/api/", "/schema"],
+        ),
+        middleware=[
+            server_timing,
+            DefineMiddleware(AllowedHostsAnyPort, config=AllowedHostsConfig(allowed_hosts=_allowed_hosts())),
+        ],
+        exception_handlers={
+            **EXCEPTION_HANDLERS,
+            SignInRequired: on_sign_in_required,
+            Forbidden: on_forbidden,
+        },
         request_max_body_size=MAX_BODY,
         on_startup=[start_sweeps],
         on_shutdown=[stop_sweeps, jobs.shutdown, lambda: db.engine.dispose()],
@@ -122,9 +150,11 @@ def _jinja_setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["unread_notices"] = unread_notices  # the nav badge, on every page
     engine.engine.globals.update(
         role_labels={r.value: label for r, label in ROLE_LABELS.items()},
-        group_labels=TARGET_GROUP_LABELS, fact_labels=FACT_LABELS,
+        group_labels=TARGET_GROUP_LABELS,
+        fact_labels=FACT_LABELS,
         destination_labels=DESTINATION_LABELS,
-        capacity_labels=CAPACITY_LABELS)
+        capacity_labels=CAPACITY_LABELS,
+    )
     engine.engine.filters["capped"] = lambda n: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
     engine.engine.autoescape = True
 
@@ -146,13 +176,25 @@ class AllowedHostsAnyPort(AllowedHostsMiddleware):
             await self.app(scope, receive, send)
             return
         # Refused as every other error is: problem+json with a stable code.
-        body = msgspec.json.encode({"type": "/problems/request.host_not_allowed",
-                                    "title": "请求有误", "status": 400,
-                                    "code": "request.host_not_allowed",
-                                    "detail": "请求的主机名不在允许列表中"})
-        await send({"type": "http.response.start", "status": 400, "headers": [
-            (b"content-type", b"application/problem+json"),
-            (b"content-length", str(len(body)).encode())]})
+        body = msgspec.json.encode(
+            {
+                "type": "/problems/request.host_not_allowed",
+                "title": "请求有误",
+                "status": 400,
+                "code": "request.host_not_allowed",
+                "detail": "请求的主机名不在允许列表中",
+            }
+        )
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 400,
+                "headers": [
+                    (b"content-type", b"application/problem+json"),
+                    (b"content-length", str(len(body)).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})
 
 
@@ -176,9 +218,12 @@ OPENAPI = OpenAPIConfig(
         "response again. Money is a decimal string in yuan."
     ),
     path="/schema",
-    components=Components(security_schemes={
-        "BearerToken": SecurityScheme(type="http", scheme="bearer",
-                                      description="接口令牌：fuzhi token create USERNAME"),
-    }),
+    components=Components(
+        security_schemes={
+            "BearerToken": SecurityScheme(
+                type="http", scheme="bearer", description="接口令牌：fuzhi token create USERNAME"
+            ),
+        }
+    ),
     render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
 )

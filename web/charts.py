@@ -71,8 +71,7 @@ def _locale(lang: str) -> str:
 def text_width(text: str, size: float = SIZE) -> float:
     """A close estimate of the rendered width: CJK and full-width characters (and the
     punctuation a CJK font draws full width) are one em wide, others a little over half."""
-    return sum(size if ord(ch) >= 0x2E80 or ch in WIDE_PUNCTUATION else size * 0.58
-               for ch in text)
+    return sum(size if ord(ch) >= 0x2E80 or ch in WIDE_PUNCTUATION else size * 0.58 for ch in text)
 
 
 def clip(text: str, max_width: float, size: float = SIZE) -> str:
@@ -103,20 +102,25 @@ def _svg(width: float, height: float, title: str, body: list[str]) -> Markup:
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {w} {h}" '
         f'width="{w}" height="{h}" role="img" aria-label="{_e(title)}" '
         f'font-family="{_e(FONT)}" font-size="{SIZE}" fill="{INK}">'
-        f"<title>{_e(title)}</title>{''.join(body)}</svg>")
+        f"<title>{_e(title)}</title>{''.join(body)}</svg>"
+    )
 
 
-def _text(x: float, y: float, text: str, anchor: str = "start", color: str = INK,
-          size: float | None = None, weight: str | None = None) -> str:
+def _text(
+    x: float,
+    y: float,
+    text: str,
+    anchor: str = "start",
+    color: str = INK,
+    size: float | None = None,
+    weight: str | None = None,
+) -> str:
     extra = (f' font-size="{size}"' if size else "") + (f' font-weight="{weight}"' if weight else "")
-    return (f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{color}"{extra}>'
-            f"{_e(text)}</text>")
+    return f'<text x="{x:.1f}" y="{y:.1f}" text-anchor="{anchor}" fill="{color}"{extra}>{_e(text)}</text>'
 
 
-def _rect(x: float, y: float, w: float, h: float, color: str, tip: str | None = None,
-          rx: float = 2) -> str:
-    rect = (f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{h:.1f}" '
-            f'rx="{rx}" fill="{color}">')
+def _rect(x: float, y: float, w: float, h: float, color: str, tip: str | None = None, rx: float = 2) -> str:
+    rect = f'<rect x="{x:.1f}" y="{y:.1f}" width="{max(w, 0):.1f}" height="{h:.1f}" rx="{rx}" fill="{color}">'
     return rect + (f"<title>{_e(tip)}</title></rect>" if tip else "</rect>")
 
 
@@ -134,10 +138,20 @@ def _legend(series: Sequence[Series], width: float, y: float) -> tuple[list[str]
     return parts, (line + 1) * 18 + 6 if series else 0
 
 
-def hbar_chart(rows: Sequence[Row], series: Sequence[Series], *, title: str,
-               fmt: Fmt = plain, stacked: bool = False, width: int = 520,
-               label_max: int = 200, empty: str = "暂无数据", legend: bool | None = None,
-               total_label: str | None = None, colors: Sequence[str] | None = None) -> Markup:
+def hbar_chart(
+    rows: Sequence[Row],
+    series: Sequence[Series],
+    *,
+    title: str,
+    fmt: Fmt = plain,
+    stacked: bool = False,
+    width: int = 520,
+    label_max: int = 200,
+    empty: str = "暂无数据",
+    legend: bool | None = None,
+    total_label: str | None = None,
+    colors: Sequence[str] | None = None,
+) -> Markup:
     """Horizontal bars, one row per label: a single bar, a group of bars (one per series), or
     with ``stacked`` one bar split into the series. Each bar says its value in a tooltip;
     rows with an ``href`` are links. ``colors`` gives a single-series chart one colour per row."""
@@ -156,8 +170,7 @@ def hbar_chart(rows: Sequence[Row], series: Sequence[Series], *, title: str,
     values = [[float(v) for v in r.values] for r in rows]
     totals = [sum(v) for v in values]
     peak = max((max(totals) if stacked else max(max(v, default=0) for v in values)), 0)
-    value_w = max(text_width(fmt(v)) for r in rows for v in ((sum(r.values),) if stacked
-                                                                 else r.values)) + 10
+    value_w = max(text_width(fmt(v)) for r in rows for v in ((sum(r.values),) if stacked else r.values)) + 10
     x0, span = label_w, max(width - label_w - value_w, 40)
     scale = span / peak if peak else 0.0
     bar_h = 18.0 if stacked or len(series) == 1 else 12.0
@@ -167,30 +180,40 @@ def hbar_chart(rows: Sequence[Row], series: Sequence[Series], *, title: str,
         y = top + i * row_h + 4
         cell: list[str] = []
         label = clip(row.label, label_w - 10)
-        cell.append(f'<text x="{label_w - 8:.1f}" y="{y + group_h / 2 + 4:.1f}" '
-                    f'text-anchor="end"><title>{_e(row.label)}</title>{_e(label)}</text>')
+        cell.append(
+            f'<text x="{label_w - 8:.1f}" y="{y + group_h / 2 + 4:.1f}" '
+            f'text-anchor="end"><title>{_e(row.label)}</title>{_e(label)}</text>'
+        )
         cell.append(_rect(x0, y, span, group_h, TRACK, rx=2) if peak == 0 else "")
         if stacked:
             x = x0
             for s, v, raw in zip(series, vals, row.values, strict=True):
                 if v > 0:
                     w = v * scale
-                    cell.append(_rect(x, y, w, bar_h, s.color, f"{row.label} · {s.name}：{fmt(raw)}",
-                                      rx=0))
+                    cell.append(_rect(x, y, w, bar_h, s.color, f"{row.label} · {s.name}：{fmt(raw)}", rx=0))
                     x += w
             shown = fmt(sum(row.values))
             tip = f"{row.label} · {total_label}：{shown}" if total_label else None
-            cell.append(f'<text x="{x + 5:.1f}" y="{y + bar_h / 2 + 4:.1f}" fill="{MUTED}">'
-                        + (f"<title>{_e(tip)}</title>" if tip else "") + f"{_e(shown)}</text>")
+            cell.append(
+                f'<text x="{x + 5:.1f}" y="{y + bar_h / 2 + 4:.1f}" fill="{MUTED}">'
+                + (f"<title>{_e(tip)}</title>" if tip else "")
+                + f"{_e(shown)}</text>"
+            )
         else:
             for k, (s, v, raw) in enumerate(zip(series, vals, row.values, strict=True)):
                 by = y + k * bar_h
                 w = v * scale
                 color = colors[i] if colors and len(series) == 1 else s.color
-                cell.append(_rect(x0, by + 1, w, bar_h - 2, color,
-                                  f"{row.label} · {s.name}：{fmt(raw)}"))
-                cell.append(_text(x0 + w + 5, by + bar_h / 2 + 4, fmt(raw), color=MUTED,
-                                  size=SIZE - 1 if len(series) > 1 else None))
+                cell.append(_rect(x0, by + 1, w, bar_h - 2, color, f"{row.label} · {s.name}：{fmt(raw)}"))
+                cell.append(
+                    _text(
+                        x0 + w + 5,
+                        by + bar_h / 2 + 4,
+                        fmt(raw),
+                        color=MUTED,
+                        size=SIZE - 1 if len(series) > 1 else None,
+                    )
+                )
         if row.href:
             body.append(f'<a href="{_e(row.href)}">{"".join(cell)}</a>')
         else:
@@ -198,10 +221,18 @@ def hbar_chart(rows: Sequence[Row], series: Sequence[Series], *, title: str,
     return _svg(width, top + len(rows) * row_h + 6, title, body)
 
 
-def vbar_chart(categories: Sequence[str], series: Sequence[Series],
-               values: Sequence[Sequence[Number]], *, title: str, fmt: Fmt = plain,
-               axis_fmt: Fmt | None = None, width: int = 520, height: int = 260,
-               empty: str = "暂无数据") -> Markup:
+def vbar_chart(
+    categories: Sequence[str],
+    series: Sequence[Series],
+    values: Sequence[Sequence[Number]],
+    *,
+    title: str,
+    fmt: Fmt = plain,
+    axis_fmt: Fmt | None = None,
+    width: int = 520,
+    height: int = 260,
+    empty: str = "暂无数据",
+) -> Markup:
     """Vertical bars, one group per category (e.g. a month), one bar per series, with a value
     axis; ``values[k][i]`` is series k's value for category i."""
     axis_fmt = axis_fmt or fmt
@@ -214,8 +245,10 @@ def vbar_chart(categories: Sequence[str], series: Sequence[Series],
     plot_w = width - left - 4
     for t in ticks:
         y = bottom - (bottom - top) * t / peak
-        body.append(f'<line x1="{left:.1f}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}" '
-                    f'stroke="{GRID}" stroke-width="1"/>')
+        body.append(
+            f'<line x1="{left:.1f}" x2="{width - 4}" y1="{y:.1f}" y2="{y:.1f}" '
+            f'stroke="{GRID}" stroke-width="1"/>'
+        )
         body.append(_text(left - 6, y + 4, axis_fmt(_tick(t)), "end", MUTED, SIZE - 1))
     if not categories or not any(flat):
         body.append(_text(left + plot_w / 2, (top + bottom) / 2, empty, "middle", MUTED))
@@ -228,11 +261,22 @@ def vbar_chart(categories: Sequence[str], series: Sequence[Series],
         for k, s in enumerate(series):
             raw = values[k][i]
             h = (bottom - top) * float(raw) / peak
-            body.append(_rect(x + k * bar_w + 1, bottom - h, bar_w - 2, h, s.color,
-                              f"{cat} · {s.name}：{fmt(raw)}", rx=1))
+            body.append(
+                _rect(
+                    x + k * bar_w + 1,
+                    bottom - h,
+                    bar_w - 2,
+                    h,
+                    s.color,
+                    f"{cat} · {s.name}：{fmt(raw)}",
+                    rx=1,
+                )
+            )
         body.append(_text(cx, bottom + 16, cat, "middle", MUTED, SIZE - 1))
-    body.append(f'<line x1="{left:.1f}" x2="{width - 4}" y1="{bottom:.1f}" y2="{bottom:.1f}" '
-                f'stroke="{MUTED}" stroke-width="1"/>')
+    body.append(
+        f'<line x1="{left:.1f}" x2="{width - 4}" y1="{bottom:.1f}" y2="{bottom:.1f}" '
+        f'stroke="{MUTED}" stroke-width="1"/>'
+    )
     return _svg(width, height, title, body)
 
 
@@ -247,24 +291,33 @@ class Part:
     color: str
 
 
-def progress_bar(parts: Sequence[Part], total: Number, *, title: str, fmt: Fmt = plain,
-                 width: int = 520, rest: str | None = None, caption: str | None = None) -> Markup:
+def progress_bar(
+    parts: Sequence[Part],
+    total: Number,
+    *,
+    title: str,
+    fmt: Fmt = plain,
+    width: int = 520,
+    rest: str | None = None,
+    caption: str | None = None,
+) -> Markup:
     """A gauge: how much of ``total`` the parts fill, as one bar with the share in large type;
     ``rest`` names the unfilled remainder in the legend."""
     done = sum((float(p.value) for p in parts), 0.0)
     whole = float(total)
-    body = [_text(0, 22, percent(done, whole), size=22, weight="700"),
-            _text(width, 22, caption or f"{fmt(sum(p.value for p in parts))} / {fmt(total)}",
-                  "end", MUTED)]
+    body = [
+        _text(0, 22, percent(done, whole), size=22, weight="700"),
+        _text(width, 22, caption or f"{fmt(sum(p.value for p in parts))} / {fmt(total)}", "end", MUTED),
+    ]
     y, h = 32.0, 16.0
-    body.append(_rect(0, y, width, h, TRACK,
-                      f"{rest}：{fmt(_minus(total, parts))}" if rest else None, rx=3))
+    body.append(_rect(0, y, width, h, TRACK, f"{rest}：{fmt(_minus(total, parts))}" if rest else None, rx=3))
     x = 0.0
     for p in parts:
         w = width * float(p.value) / whole if whole else 0.0
         if w > 0:
-            body.append(_rect(x, y, w, h, p.color, f"{p.label}：{fmt(p.value)}（{percent(p.value, total)}）",
-                              rx=0))
+            body.append(
+                _rect(x, y, w, h, p.color, f"{p.label}：{fmt(p.value)}（{percent(p.value, total)}）", rx=0)
+            )
             x += w
     legend = [Series(f"{p.label} {fmt(p.value)}", p.color) for p in parts]
     if rest:

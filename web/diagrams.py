@@ -17,9 +17,15 @@ def svg(workflow: str) -> str | None:
     the Mermaid source and the table, which carry the same facts)."""
     if shutil.which("dot") is None:
         return None
-    done = subprocess.run(["dot", "-Tsvg"], input=dot(WORKFLOWS[workflow], STATE_LABELS),
-                          capture_output=True, text=True, check=False, timeout=20)
+    done = subprocess.run(
+        ["dot", "-Tsvg"],
+        input=dot(WORKFLOWS[workflow], STATE_LABELS),
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=20,
+    )
     if done.returncode != 0:
         return None
     # Keep the <svg> element only: the XML prolog and DOCTYPE do not belong inside HTML.
-    return done.stdout[done.stdout.find("<svg"):]
+    return done.stdout[done.stdout.find("<svg") :]

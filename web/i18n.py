@@ -51,8 +51,10 @@ def figure_text(language: str, shown: Shown) -> str:
     if f.kind == COUNT:
         return gettext(language, N_("%(n)s%(unit)s"), n=value, unit=gettext(language, f.unit))
     if f.kind == GROUPS:
-        groups = [gettext(language, N_("、")).join(gettext(language, SUBSIDY_LABELS.get(t, t))
-                                               for t in members) for members in value.values()]
+        groups = [
+            gettext(language, N_("、")).join(gettext(language, SUBSIDY_LABELS.get(t, t)) for t in members)
+            for members in value.values()
+        ]
         return gettext(language, N_("；")).join(groups) or gettext(language, N_("无"))
     return shown.text  # a rate: 15%
 

@@ -14,20 +14,45 @@ from workflow.errors import DomainError
 log = logging.getLogger("fuzhi")
 PROBLEM = "application/problem+json"
 TITLES = {
-    400: "请求有误", 401: "未认证", 403: "无权操作", 404: "未找到", 405: "不支持的请求方法",
-    409: "冲突", 413: "内容过大", 415: "不支持的内容类型", 422: "无法处理", 429: "请求过多",
+    400: "请求有误",
+    401: "未认证",
+    403: "无权操作",
+    404: "未找到",
+    405: "不支持的请求方法",
+    409: "冲突",
+    413: "内容过大",
+    415: "不支持的内容类型",
+    422: "无法处理",
+    429: "请求过多",
     500: "服务器内部错误",
 }
 # Litestar's own refusals, given stable codes of ours.
-HTTP_CODES = {400: "request.bad", 401: "auth.required", 403: "auth.forbidden", 404: "not_found",
-              405: "request.method_not_allowed", 413: "request.too_large",
-              415: "request.unsupported_media_type", 429: "request.rate_limited"}
+HTTP_CODES = {
+    400: "request.bad",
+    401: "auth.required",
+    403: "auth.forbidden",
+    404: "not_found",
+    405: "request.method_not_allowed",
+    413: "request.too_large",
+    415: "request.unsupported_media_type",
+    429: "request.rate_limited",
+}
 
 
-def problem(status: int, code: str, detail: str, errors: list[dict[str, Any]] | None = None,
-            headers: dict[str, str] | None = None) -> Response[dict[str, Any]]:
-    body: dict[str, Any] = {"type": f"/problems/{code}", "title": TITLES.get(status, "错误"),
-                            "status": status, "code": code, "detail": detail}
+def problem(
+    status: int,
+    code: str,
+    detail: str,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[dict[str, Any]]:
+    body: dict[str, Any] = {
+        "type": f"/problems/{code}",
+        "title": TITLES.get(status, "错误"),
+        "status": status,
+        "code": code,
+        "detail": detail,
+    }
     if errors:
         body["errors"] = errors
     return Response(body, status_code=status, media_type=PROBLEM, headers=headers)
@@ -43,17 +68,18 @@ def domain_problem(exc: DomainError) -> Response[dict[str, Any]]:
 def wants_page(request: Request[Any, Any, Any]) -> bool:
     """Staff pages get an HTML error page; the API and machines get problem+json."""
     path = request.url.path
-    return not (path.startswith(("/api/", "/schema", "/health"))
-                or "json" in request.headers.get("accept", "")) \
-        and "text/html" in request.headers.get("accept", "text/html")
+    return not (
+        path.startswith(("/api/", "/schema", "/health")) or "json" in request.headers.get("accept", "")
+    ) and "text/html" in request.headers.get("accept", "text/html")
 
 
 def error_page(request: Request[Any, Any, Any], status: int, message: str) -> Response[Any]:
     from litestar.response import Template
 
     lang = request.cookies.get("fuzhi_lang") or "zh_CN"
-    return Template("error.html", status_code=status,
-                    context={"lang": lang, "status": status, "message": message})
+    return Template(
+        "error.html", status_code=status, context={"lang": lang, "status": status, "message": message}
+    )
 
 
 def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
@@ -62,14 +88,18 @@ def on_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Respon
     return domain_problem(exc)
 
 
-def on_validation_error(_request: Request[Any, Any, Any],
-                        exc: ValidationException) -> Response[Any]:
+def on_validation_error(_request: Request[Any, Any, Any], exc: ValidationException) -> Response[Any]:
     errors = []
     for item in exc.extra if isinstance(exc.extra, list) else []:
         if isinstance(item, dict):
             field = str(item.get("key") or item.get("source") or "body")
-            errors.append({"field": field, "code": "validation.request",
-                           "detail": f"“{field}”格式不正确：{item.get('message', '')}"})
+            errors.append(
+                {
+                    "field": field,
+                    "code": "validation.request",
+                    "detail": f"“{field}”格式不正确：{item.get('message', '')}",
+                }
+            )
     return problem(400, "validation.request", "请求内容格式不正确", errors or None)
 
 

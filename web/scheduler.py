@@ -22,8 +22,9 @@ log = logging.getLogger("fuzhi.scheduler")
 FIRST_RUN_AFTER_S = 3.0
 
 
-def sweep_hooks(db: Database, minutes: float) -> tuple[Callable[[], Awaitable[None]],
-                                                      Callable[[], Awaitable[None]]]:
+def sweep_hooks(
+    db: Database, minutes: float
+) -> tuple[Callable[[], Awaitable[None]], Callable[[], Awaitable[None]]]:
     """``on_startup`` and ``on_shutdown`` hooks; ``minutes`` <= 0 makes them do nothing."""
     task: asyncio.Task[None] | None = None
     smtp = SmtpSettings.from_env()
@@ -34,7 +35,8 @@ def sweep_hooks(db: Database, minutes: float) -> tuple[Callable[[], Awaitable[No
         while True:
             try:
                 report = await anyio.to_thread.run_sync(
-                    lambda: run_sweep(db, runner="server", smtp=smtp, base_url=site))
+                    lambda: run_sweep(db, runner="server", smtp=smtp, base_url=site)
+                )
                 if report.counts:
                     log.info("清扫：%s", report.summary())
             except Exception:

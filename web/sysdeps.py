@@ -23,6 +23,7 @@ def missing_system_packages() -> list[str]:
 def _has_cjk_font() -> bool:
     if shutil.which("fc-list") is None:
         return False
-    out = subprocess.run(["fc-list", ":lang=zh", "family"], capture_output=True, text=True,
-                         check=False).stdout
+    out = subprocess.run(
+        ["fc-list", ":lang=zh", "family"], capture_output=True, text=True, check=False
+    ).stdout
     return bool(out.strip())

@@ -25,5 +25,3 @@ def server_timing(app: ASGIApp) -> ASGIApp:
         await app(scope, receive, send_with_timing)
 
     return middleware
-
-

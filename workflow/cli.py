@@ -69,22 +69,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from .config import Settings
 
     settings = Settings.from_env()
-    uvicorn.run("web.app:create_app", factory=True, host=args.host or settings.host,
-                port=args.port or settings.port, log_level="info")
+    uvicorn.run(
+        "web.app:create_app",
+        factory=True,
+        host=args.host or settings.host,
+        port=args.port or settings.port,
+        log_level="info",
+    )
     return 0
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
     from .store.users import create_user
 
-    password = args.password or (getpass.getpass("密码: ") if sys.stdin.isatty()
-                                 else secrets.token_urlsafe(12))
+    password = args.password or (
+        getpass.getpass("密码: ") if sys.stdin.isatty() else secrets.token_urlsafe(12)
+    )
     db = open_db()
     with db.transaction() as session:
-        user = create_user(session, db, username=args.username, password=password,
-                           roles=args.roles.split(","), display_name=args.name or args.username,
-                           village_ids=args.village or (), org_id=args.org,
-                           **({"email": args.email} if args.email else {}))
+        user = create_user(
+            session,
+            db,
+            username=args.username,
+            password=password,
+            roles=args.roles.split(","),
+            display_name=args.name or args.username,
+            village_ids=args.village or (),
+            org_id=args.org,
+            **({"email": args.email} if args.email else {}),
+        )
     print(f"已创建用户 {user.username} (id={user.id}, 角色={user.roles})")
     if not args.password and not sys.stdin.isatty():
         print(f"初始密码: {password}")
@@ -114,8 +127,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from .config import SmtpSettings, base_url
     from .store.sweep import run_sweep
 
-    report = run_sweep(open_db(), runner=f"cli:{os.getpid()}", smtp=SmtpSettings.from_env(),
-                       base_url=base_url())
+    report = run_sweep(
+        open_db(), runner=f"cli:{os.getpid()}", smtp=SmtpSettings.from_env(), base_url=base_url()
+    )
     print(report.summary())
     return 0
 
@@ -136,8 +150,10 @@ def cmd_org_add(args: argparse.Namespace) -> int:
 
     db = open_db()
     with db.sessions() as session:
-        users = {u.username: u for u in session.scalars(
-            select(User).where(User.username.in_([args.as_user, *args.agent])))}
+        users = {
+            u.username: u
+            for u in session.scalars(select(User).where(User.username.in_([args.as_user, *args.agent])))
+        }
         if args.as_user not in users:
             print(f"没有用户 {args.as_user}", file=sys.stderr)
             return 2
@@ -146,12 +162,24 @@ def cmd_org_add(args: argparse.Namespace) -> int:
             print(f"没有用户 {'、'.join(missing)}", file=sys.stderr)
             return 2
         actor = actor_for(session, users[args.as_user])
-    org_id = register_organisation(db, actor, OrganisationInput(
-        name=args.name, kind=args.kind, credit_code=args.credit_code,
-        recognised=args.recognised_on is not None, recognition_doc_no=args.doc,
-        recognised_on=args.recognised_on, first_business=args.first_business,
-        village_id=args.village, bank_account=args.bank, contact_name=args.contact,
-        contact_phone=args.phone, agent_ids=tuple(users[name].id for name in args.agent)))
+    org_id = register_organisation(
+        db,
+        actor,
+        OrganisationInput(
+            name=args.name,
+            kind=args.kind,
+            credit_code=args.credit_code,
+            recognised=args.recognised_on is not None,
+            recognition_doc_no=args.doc,
+            recognised_on=args.recognised_on,
+            first_business=args.first_business,
+            village_id=args.village,
+            bank_account=args.bank,
+            contact_name=args.contact,
+            contact_phone=args.phone,
+            agent_ids=tuple(users[name].id for name in args.agent),
+        ),
+    )
     print(f"已登记申报单位 {args.name} (id={org_id})")
     return 0
 
@@ -166,12 +194,26 @@ def cmd_org_list(args: argparse.Namespace) -> int:
         while True:
             found = list_organisations(session, OrgFilter(q=args.q, kind=args.kind, page=page))
             for o in found.rows:
-                recognised = f"认定{o.recognised_on or ''} {o.recognition_doc_no or ''}".strip() \
-                    if o.recognised else ""
-                print("\t".join(str(v) for v in (
-                    o.id, o.name, ORG_KIND_LABELS.get(o.kind, o.kind), o.credit_code or "",
-                    recognised, "首次创办" if o.first_business else "", masked_bank(o),
-                    f"经办人{found.agents.get(o.id, 0)}")))
+                recognised = (
+                    f"认定{o.recognised_on or ''} {o.recognition_doc_no or ''}".strip()
+                    if o.recognised
+                    else ""
+                )
+                print(
+                    "\t".join(
+                        str(v)
+                        for v in (
+                            o.id,
+                            o.name,
+                            ORG_KIND_LABELS.get(o.kind, o.kind),
+                            o.credit_code or "",
+                            recognised,
+                            "首次创办" if o.first_business else "",
+                            masked_bank(o),
+                            f"经办人{found.agents.get(o.id, 0)}",
+                        )
+                    )
+                )
             if page >= found.pages:
                 break
             page += 1
@@ -188,8 +230,7 @@ def _actor(db: Any, username: str | None) -> Any:
     from .store.users import actor_for
 
     if username is None:
-        return Actor(user_id=0, roles=frozenset({Role.ADMIN}),
-                     name=f"命令行（{getpass.getuser()}）"[:50])
+        return Actor(user_id=0, roles=frozenset({Role.ADMIN}), name=f"命令行（{getpass.getuser()}）"[:50])
     with db.sessions() as session:
         user = session.scalar(select(User).where(User.username == username))
         if user is None:
@@ -237,8 +278,13 @@ def cmd_policy(args: argparse.Namespace) -> int:
         print(f"已按{args.source}年度参数创建{args.target}年度参数；方案未定金额的参数待确认")
         _print_year(view)
     else:
-        view = policy.set_figures(db, _actor(db, args.by), args.year, {args.field: args.value},
-                                  confirm=[args.field] if args.confirm else ())
+        view = policy.set_figures(
+            db,
+            _actor(db, args.by),
+            args.year,
+            {args.field: args.value},
+            confirm=[args.field] if args.confirm else (),
+        )
         shown = next(f for f in view.figures if f.figure.name == args.field)
         print(f"{view.year}年度 {shown.figure.label}：{shown.text}（第{view.version_no}版）")
     return 0
@@ -255,10 +301,12 @@ def add_policy_parser(sub: Any) -> None:
     put = actions.add_parser("set", help="set one figure of a year (a new parameter set)")
     put.add_argument("year", type=int)
     put.add_argument("field", help="e.g. migrant_work_reward_amount, absorption_wage_rate")
-    put.add_argument("value", help="e.g. 600, 15%%, 'outbound_travel: transport_subsidy, "
-                                   "migrant_work_reward'")
-    put.add_argument("--confirm", action="store_true",
-                     help="the bureau confirms a figure the plan does not give")
+    put.add_argument(
+        "value", help="e.g. 600, 15%%, 'outbound_travel: transport_subsidy, migrant_work_reward'"
+    )
+    put.add_argument(
+        "--confirm", action="store_true", help="the bureau confirms a figure the plan does not give"
+    )
     for action in (copy, put):
         action.add_argument("--by", metavar="USERNAME", help="the admin the change is recorded as")
     p.set_defaults(func=cmd_policy)
@@ -291,8 +339,7 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--email", help="where notices are e-mailed (optional)")
     add.set_defaults(func=cmd_user_add)
 
-    token = sub.add_parser("token", help="agent API tokens").add_subparsers(dest="action",
-                                                                           required=True)
+    token = sub.add_parser("token", help="agent API tokens").add_subparsers(dest="action", required=True)
     create = token.add_parser("create", help="create a bearer token for an agent user")
     create.add_argument("username")
     create.add_argument("--label")
@@ -306,24 +353,39 @@ def parser() -> argparse.ArgumentParser:
     machines = sub.add_parser("machines", help="print the state-machine diagrams (Mermaid)")
     machines.set_defaults(func=cmd_machines)
 
-    org = sub.add_parser("org", help="the register of organisations (申报单位)") \
-        .add_subparsers(dest="action", required=True)
+    org = sub.add_parser("org", help="the register of organisations (申报单位)").add_subparsers(
+        dest="action", required=True
+    )
     add = org.add_parser("add", help="register an organisation")
     add.add_argument("name")
     add.add_argument("--kind", required=True, choices=ORG_KINDS)
-    add.add_argument("--as", dest="as_user", required=True, metavar="USERNAME",
-                     help="the HR or admin user the record names as making the change")
+    add.add_argument(
+        "--as",
+        dest="as_user",
+        required=True,
+        metavar="USERNAME",
+        help="the HR or admin user the record names as making the change",
+    )
     add.add_argument("--credit-code", help="统一社会信用代码")
-    add.add_argument("--recognised-on", type=date.fromisoformat, metavar="YYYY-MM-DD",
-                     help="date of the 认定文件 (a recognised base or workshop)")
+    add.add_argument(
+        "--recognised-on",
+        type=date.fromisoformat,
+        metavar="YYYY-MM-DD",
+        help="date of the 认定文件 (a recognised base or workshop)",
+    )
     add.add_argument("--doc", help="认定文件文号")
     add.add_argument("--first-business", action="store_true", help="首次创办 (start-up)")
     add.add_argument("--village", type=int, help="village id")
     add.add_argument("--bank", help="bank account (stored encrypted)")
     add.add_argument("--contact", help="contact person")
     add.add_argument("--phone", help="contact phone")
-    add.add_argument("--agent", action="append", default=[], metavar="USERNAME",
-                     help="an agent user acting for it (repeatable)")
+    add.add_argument(
+        "--agent",
+        action="append",
+        default=[],
+        metavar="USERNAME",
+        help="an agent user acting for it (repeatable)",
+    )
     add.set_defaults(func=cmd_org_add)
     lst = org.add_parser("list", help="list the register (tab-separated, accounts masked)")
     lst.add_argument("--kind", choices=ORG_KINDS)

@@ -65,11 +65,14 @@ class SmtpSettings:
         host = os.environ.get("FUZHI_SMTP_HOST", "").strip()
         if not host:
             return None
-        return cls(host=host, port=int(os.environ.get("FUZHI_SMTP_PORT", "25")),
-                   sender=os.environ.get("FUZHI_SMTP_FROM", "fuzhi@localhost"),
-                   user=os.environ.get("FUZHI_SMTP_USER", ""),
-                   password=os.environ.get("FUZHI_SMTP_PASSWORD", ""),
-                   starttls=os.environ.get("FUZHI_SMTP_STARTTLS") == "1")
+        return cls(
+            host=host,
+            port=int(os.environ.get("FUZHI_SMTP_PORT", "25")),
+            sender=os.environ.get("FUZHI_SMTP_FROM", "fuzhi@localhost"),
+            user=os.environ.get("FUZHI_SMTP_USER", ""),
+            password=os.environ.get("FUZHI_SMTP_PASSWORD", ""),
+            starttls=os.environ.get("FUZHI_SMTP_STARTTLS") == "1",
+        )
 
 
 def sweep_minutes() -> float:

@@ -97,16 +97,18 @@ ORGS = (
     ("company1", OrgKind.ENTERPRISE, "德钦县云岭建筑工程有限公司", "91", False, False, None),
     ("base1", OrgKind.EMPLOYMENT_BASE, "德钦县梅里酒业有限公司", "91", True, False, "cizhong"),
     ("base2", OrgKind.EMPLOYMENT_BASE, "德钦县奔子栏民族服饰有限公司", "91", True, False, "benzilan"),
-    ("workshop1", OrgKind.WORKSHOP, "阿东村民族手工艺专业合作社（就业帮扶车间）", "93", True, False,
-     "adong"),
+    ("workshop1", OrgKind.WORKSHOP, "阿东村民族手工艺专业合作社（就业帮扶车间）", "93", True, False, "adong"),
 )
 
 # title, monthly subsidy, graduate post
-POSTS = (("保洁员", "600", False), ("护路员", "600", False), ("就业信息员", "800", False),
-         ("大学生公岗", "1500", True))
+POSTS = (
+    ("保洁员", "600", False),
+    ("护路员", "600", False),
+    ("就业信息员", "800", False),
+    ("大学生公岗", "1500", True),
+)
 
-COURSES = (("PX2026-01", 10), ("PX2026-02", 15), ("PX2026-03", 7), ("PX2026-04", 10),
-           ("PX2026-05", 12))
+COURSES = (("PX2026-01", 10), ("PX2026-02", 15), ("PX2026-03", 7), ("PX2026-04", 10), ("PX2026-05", 12))
 
 # How many claims of each type end in each state (startup and workshop are filed in lists).
 MIX = {
@@ -117,21 +119,44 @@ MIX = {
     T.WORK_FOR_TRAINING: (5, 2, 2, 2, 1, 1, 1, 1),
     T.TRAINING_ALLOWANCE: (7, 3, 2, 3, 1, 1, 1, 1),
 }
-MIX_STATES = (S.FINANCE_PAID, S.HR_REVIEWED, S.VILLAGE_VERIFIED, S.SUBMITTED, S.RETURNED,
-              S.REJECTED, S.WITHDRAWN, S.EXPIRED)
+MIX_STATES = (
+    S.FINANCE_PAID,
+    S.HR_REVIEWED,
+    S.VILLAGE_VERIFIED,
+    S.SUBMITTED,
+    S.RETURNED,
+    S.REJECTED,
+    S.WITHDRAWN,
+    S.EXPIRED,
+)
 # A list filed ~two months ago and one filed last week, per absorbing claimant.
 LISTS = {
     T.STARTUP_SUBSIDY: (
-        (S.FINANCE_PAID, S.FINANCE_PAID, S.FINANCE_PAID, S.HR_REVIEWED, S.RETURNED, S.REJECTED,
-         S.WITHDRAWN, S.EXPIRED),
-        (S.SUBMITTED, S.SUBMITTED, S.SUBMITTED, S.VILLAGE_VERIFIED, S.VILLAGE_VERIFIED)),
+        (
+            S.FINANCE_PAID,
+            S.FINANCE_PAID,
+            S.FINANCE_PAID,
+            S.HR_REVIEWED,
+            S.RETURNED,
+            S.REJECTED,
+            S.WITHDRAWN,
+            S.EXPIRED,
+        ),
+        (S.SUBMITTED, S.SUBMITTED, S.SUBMITTED, S.VILLAGE_VERIFIED, S.VILLAGE_VERIFIED),
+    ),
     T.WORKSHOP_REWARD: (
-        (S.FINANCE_PAID, S.FINANCE_PAID, S.HR_REVIEWED, S.RETURNED, S.REJECTED, S.WITHDRAWN,
-         S.EXPIRED),
-        (S.SUBMITTED, S.SUBMITTED, S.VILLAGE_VERIFIED, S.VILLAGE_VERIFIED, S.VILLAGE_VERIFIED)),
+        (S.FINANCE_PAID, S.FINANCE_PAID, S.HR_REVIEWED, S.RETURNED, S.REJECTED, S.WITHDRAWN, S.EXPIRED),
+        (S.SUBMITTED, S.SUBMITTED, S.VILLAGE_VERIFIED, S.VILLAGE_VERIFIED, S.VILLAGE_VERIFIED),
+    ),
 }
-EMPLOYMENT_MONTHS = {T.LABOUR_EXPORT_SERVICE: 3, T.TRANSPORT_SUBSIDY: 3, T.MIGRANT_WORK_REWARD: 3,
-                     T.EMPLOYMENT_BASE_REWARD: 3, T.STARTUP_SUBSIDY: 1, T.WORKSHOP_REWARD: 1}
+EMPLOYMENT_MONTHS = {
+    T.LABOUR_EXPORT_SERVICE: 3,
+    T.TRANSPORT_SUBSIDY: 3,
+    T.MIGRANT_WORK_REWARD: 3,
+    T.EMPLOYMENT_BASE_REWARD: 3,
+    T.STARTUP_SUBSIDY: 1,
+    T.WORKSHOP_REWARD: 1,
+}
 
 # The steps that lead a claim to each state ("hr_return" is HR's return).
 PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
@@ -142,62 +167,156 @@ PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     + (("submit", "return", "resubmit", "verify", "approve", "pay"),),
     S.RETURNED: (("submit", "return"), ("submit", "verify", "hr_return")),
     S.REJECTED: (("submit", "verify", "reject"),),
-    S.WITHDRAWN: (("submit", "withdraw"), ("submit", "verify", "withdraw"),
-                  ("submit", "return", "withdraw")),
+    S.WITHDRAWN: (("submit", "withdraw"), ("submit", "verify", "withdraw"), ("submit", "return", "withdraw")),
     S.EXPIRED: (("submit", "return", "expire"), ("submit", "verify", "hr_return", "expire")),
 }
 # Working days after the previous step (None: the nightly expiry once the 30 days are over).
 GAPS: dict[str, tuple[int, int] | None] = {
-    "verify": (1, 4), "return": (1, 3), "hr_return": (2, 6), "approve": (2, 7), "reject": (2, 7),
-    "pay": (3, 9), "withdraw": (1, 6), "resubmit": (2, 6), "expire": None,
+    "verify": (1, 4),
+    "return": (1, 3),
+    "hr_return": (2, 6),
+    "approve": (2, 7),
+    "reject": (2, 7),
+    "pay": (3, 9),
+    "withdraw": (1, 6),
+    "resubmit": (2, 6),
+    "expire": None,
 }
 PWP_GAPS = {**GAPS, "verify": (1, 2), "approve": (1, 3), "pay": (1, 4)}
 # How many days before now a claim ending in each state was filed.
 FILED_AGO = {
-    S.SUBMITTED: (0, 7), S.VILLAGE_VERIFIED: (4, 18), S.HR_REVIEWED: (10, 35),
-    S.FINANCE_PAID: (25, 100), S.RETURNED: (3, 20), S.REJECTED: (12, 70), S.WITHDRAWN: (5, 60),
+    S.SUBMITTED: (0, 7),
+    S.VILLAGE_VERIFIED: (4, 18),
+    S.HR_REVIEWED: (10, 35),
+    S.FINANCE_PAID: (25, 100),
+    S.RETURNED: (3, 20),
+    S.REJECTED: (12, 70),
+    S.WITHDRAWN: (5, 60),
     S.EXPIRED: (40, 90),
 }
 COMMENTS: dict[str, tuple[str | None, ...]] = {
     "verify": ("已入户核实，情况属实", "经村委会核实无误", None),
-    "return": ("缺少务工收入证明，请补充后重新提交", "身份证号与户籍信息不一致，请核对",
-               "银行账号户名与本人不符，请更正"),
+    "return": (
+        "缺少务工收入证明，请补充后重新提交",
+        "身份证号与户籍信息不一致，请核对",
+        "银行账号户名与本人不符，请更正",
+    ),
     "hr_return": ("请补充劳动合同或用工证明", "工资发放凭证不完整，请补充银行流水"),
     "approve": ("符合条件，同意", "材料齐全，同意补贴", None),
-    "reject": ("经核查，务工时间不满规定期限，不予批准",
-               "经比对，该人员本年度已在外县享受同类补贴，不予批准"),
+    "reject": (
+        "经核查，务工时间不满规定期限，不予批准",
+        "经比对，该人员本年度已在外县享受同类补贴，不予批准",
+    ),
     "withdraw": ("申报信息有误，撤回后重新整理", "本人已返乡，撤回申请"),
 }
 PWP_COMMENTS = {
-    "return": ("请补充当月考勤表",), "hr_return": ("考勤表缺村委会盖章，请补充",),
-    "reject": ("当月考勤显示缺勤超过10天，不予发放岗位补贴",), "withdraw": ("补贴月份填报错误，撤回",),
+    "return": ("请补充当月考勤表",),
+    "hr_return": ("考勤表缺村委会盖章，请补充",),
+    "reject": ("当月考勤显示缺勤超过10天，不予发放岗位补贴",),
+    "withdraw": ("补贴月份填报错误，撤回",),
 }
 TERMINATION_REASONS = ("本人外出务工，申请有序退岗", "因身体原因不能继续履职，有序退岗")
 CONTRACT_REJECTIONS = ("该户已有1人在公益性岗位安置，不再重复安置",)
 CONTRACT_RETURNS = ("协议附件缺少身份证复印件，请补充", "岗位职责描述不清，请修改后重新提交")
 
 # Contract histories per post place: two-contract ones go on posts with a single place.
-TWO_CONTRACT_SCENARIOS = ("renewed", "renewal_pending", "expired_then_new", "expired_then_new",
-                          "terminated_then_new", "terminated_then_new", "rejected_then_new")
-ONE_CONTRACT_SCENARIOS = (("ending_soon",) * 5 + ("expired",) + ("pending_submitted",) * 2
-                          + ("pending_village_verified",) * 2 + ("pending_hr_reviewed",) * 2
-                          + ("pending_returned",) * 2 + ("vacant",) * 2)
+TWO_CONTRACT_SCENARIOS = (
+    "renewed",
+    "renewal_pending",
+    "expired_then_new",
+    "expired_then_new",
+    "terminated_then_new",
+    "terminated_then_new",
+    "rejected_then_new",
+)
+ONE_CONTRACT_SCENARIOS = (
+    ("ending_soon",) * 5
+    + ("expired",)
+    + ("pending_submitted",) * 2
+    + ("pending_village_verified",) * 2
+    + ("pending_hr_reviewed",) * 2
+    + ("pending_returned",) * 2
+    + ("vacant",) * 2
+)
 # The last one ended yesterday: still active until the sweep (server or ``fuzhi sweep``) expires it.
 ENDING_IN_DAYS = (3, 9, 16, 23, -1)
 
-_TIBETAN = {True: (("扎西", "此里", "鲁茸", "格桑", "斯那", "七林", "农布", "阿称", "尼玛", "达瓦",
-                    "次仁", "白玛", "都吉", "吾金", "江措", "安主"),
-                   ("农布", "都吉", "旺堆", "平措", "次称", "江措", "吉称", "定主", "尼玛", "扎西",
-                    "培楚", "顿珠", "群培", "此里", "品初")),
-            False: (("卓玛", "拉姆", "央宗", "此里", "格桑", "白玛", "达瓦", "斯那", "永宗", "曲珍",
-                     "央金", "取珍", "阿茸"),
-                    ("卓玛", "拉姆", "央宗", "永宗", "曲珍", "央金", "品初", "取追", "此姆", "娜姆",
-                     "玉珍"))}
+_TIBETAN = {
+    True: (
+        (
+            "扎西",
+            "此里",
+            "鲁茸",
+            "格桑",
+            "斯那",
+            "七林",
+            "农布",
+            "阿称",
+            "尼玛",
+            "达瓦",
+            "次仁",
+            "白玛",
+            "都吉",
+            "吾金",
+            "江措",
+            "安主",
+        ),
+        (
+            "农布",
+            "都吉",
+            "旺堆",
+            "平措",
+            "次称",
+            "江措",
+            "吉称",
+            "定主",
+            "尼玛",
+            "扎西",
+            "培楚",
+            "顿珠",
+            "群培",
+            "此里",
+            "品初",
+        ),
+    ),
+    False: (
+        (
+            "卓玛",
+            "拉姆",
+            "央宗",
+            "此里",
+            "格桑",
+            "白玛",
+            "达瓦",
+            "斯那",
+            "永宗",
+            "曲珍",
+            "央金",
+            "取珍",
+            "阿茸",
+        ),
+        ("卓玛", "拉姆", "央宗", "永宗", "曲珍", "央金", "品初", "取追", "此姆", "娜姆", "玉珍"),
+    ),
+}
 _SURNAMES = ("余", "李", "和", "杨", "王", "熊", "蜂", "张", "赵", "肖", "谷", "木")
-_GIVEN = {True: ("建国", "金华", "文明", "志强", "光荣", "海", "平", "学军", "永福", "德明", "文军",
-                 "国庆", "建新"),
-          False: ("金花", "秀英", "丽华", "玉梅", "四妹", "春梅", "桂芳", "丽萍", "晓燕", "红梅",
-                  "玉兰", "秀珍")}
+_GIVEN = {
+    True: (
+        "建国",
+        "金华",
+        "文明",
+        "志强",
+        "光荣",
+        "海",
+        "平",
+        "学军",
+        "永福",
+        "德明",
+        "文军",
+        "国庆",
+        "建新",
+    ),
+    False: ("金花", "秀英", "丽华", "玉梅", "四妹", "春梅", "桂芳", "丽萍", "晓燕", "红梅", "玉兰", "秀珍"),
+}
 _PHONE_PREFIXES = ("139", "138", "152", "158", "187", "182", "189", "151")
 _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 
@@ -205,6 +324,7 @@ _USCC_CHARS = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 # --------------------------------------------------------------------------------------
 # The report
 # --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class DemoLogin:
@@ -231,50 +351,86 @@ class DemoReport:
         if self.already_loaded:
             lines = [f"演示数据已存在（{self.counts['townships']} 个乡镇），未做任何修改。"]
         else:
-            lines = [f"已载入德钦县演示数据（截至 {self.as_of:%Y-%m-%d %H:%M}，"
-                     f"政策年度 {self.policy_year}）。"]
+            lines = [
+                f"已载入德钦县演示数据（截至 {self.as_of:%Y-%m-%d %H:%M}，政策年度 {self.policy_year}）。"
+            ]
         lines.append("数量：" + "，".join(f"{COUNT_LABELS[k]} {v}" for k, v in self.counts.items()))
-        for title, by_state in (("补贴申请", self.claims_by_state),
-                                ("公益性岗位协议", self.contracts_by_state)):
-            lines.append(f"{title}：" + "，".join(f"{STATE_LABELS.get(k, k)} {v}"
-                                                for k, v in by_state.items()))
+        for title, by_state in (
+            ("补贴申请", self.claims_by_state),
+            ("公益性岗位协议", self.contracts_by_state),
+        ):
+            lines.append(
+                f"{title}：" + "，".join(f"{STATE_LABELS.get(k, k)} {v}" for k, v in by_state.items())
+            )
         if self.logins:
-            lines += ["", "演示账号（密码仅供演示，令牌只显示这一次）：" if not self.already_loaded
-                      else "演示账号（演示密码，若未修改；接口令牌只在首次载入时显示）："]
+            lines += [
+                "",
+                "演示账号（密码仅供演示，令牌只显示这一次）："
+                if not self.already_loaded
+                else "演示账号（演示密码，若未修改；接口令牌只在首次载入时显示）：",
+            ]
             for u in self.logins:
                 where = "；".join(filter(None, (u.organisation, "、".join(u.villages))))
-                lines.append(f"  {u.username:<16} {u.password:<22} {','.join(u.roles):<14} "
-                             f"{u.display_name}" + (f"  [{where}]" if where else ""))
+                lines.append(
+                    f"  {u.username:<16} {u.password:<22} {','.join(u.roles):<14} "
+                    f"{u.display_name}" + (f"  [{where}]" if where else "")
+                )
                 if u.token:
                     lines.append(f"  {'':<16} 令牌 {u.token}")
         return "\n".join(lines)
 
 
 COUNT_LABELS = {
-    "townships": "乡镇", "villages": "行政村", "organisations": "申报单位", "persons": "帮扶对象",
-    "users": "用户", "tokens": "接口令牌", "posts": "岗位", "contracts": "协议", "claims": "补贴申请",
-    "claim_history": "申请办理记录", "contract_history": "协议办理记录",
+    "townships": "乡镇",
+    "villages": "行政村",
+    "organisations": "申报单位",
+    "persons": "帮扶对象",
+    "users": "用户",
+    "tokens": "接口令牌",
+    "posts": "岗位",
+    "contracts": "协议",
+    "claims": "补贴申请",
+    "claim_history": "申请办理记录",
+    "contract_history": "协议办理记录",
 }
-_COUNTED = {"townships": Township, "villages": Village, "organisations": Organisation,
-            "persons": Person, "users": User, "tokens": ApiToken, "posts": Post,
-            "contracts": Contract, "claims": Claim, "claim_history": ClaimHistory,
-            "contract_history": ContractHistory}
+_COUNTED = {
+    "townships": Township,
+    "villages": Village,
+    "organisations": Organisation,
+    "persons": Person,
+    "users": User,
+    "tokens": ApiToken,
+    "posts": Post,
+    "contracts": Contract,
+    "claims": Claim,
+    "claim_history": ClaimHistory,
+    "contract_history": ContractHistory,
+}
 
 
-def _report(db: Database, already_loaded: bool, as_of: datetime, policy_year: int | None = None,
-            logins: Sequence[DemoLogin] = ()) -> DemoReport:
+def _report(
+    db: Database,
+    already_loaded: bool,
+    as_of: datetime,
+    policy_year: int | None = None,
+    logins: Sequence[DemoLogin] = (),
+) -> DemoReport:
     with db.sessions() as session:
-        counts = {name: session.scalar(select(func.count()).select_from(model)) or 0
-                  for name, model in _COUNTED.items()}
+        counts = {
+            name: session.scalar(select(func.count()).select_from(model)) or 0
+            for name, model in _COUNTED.items()
+        }
         claims = dict(session.execute(select(Claim.state, func.count()).group_by(Claim.state)).all())
-        contracts = dict(session.execute(
-            select(Contract.state, func.count()).group_by(Contract.state)).all())
+        contracts = dict(session.execute(select(Contract.state, func.count()).group_by(Contract.state)).all())
     return DemoReport(
-        already_loaded=already_loaded, as_of=as_of, counts=counts,
+        already_loaded=already_loaded,
+        as_of=as_of,
+        counts=counts,
         claims_by_state={s.value: claims[s.value] for s in ClaimState if s.value in claims},
-        contracts_by_state={s.value: contracts[s.value] for s in ContractState
-                            if s.value in contracts},
-        policy_year=policy_year, logins=tuple(logins))
+        contracts_by_state={s.value: contracts[s.value] for s in ContractState if s.value in contracts},
+        policy_year=policy_year,
+        logins=tuple(logins),
+    )
 
 
 def demo_password(username: str) -> str:
@@ -289,10 +445,17 @@ def _existing_logins(session: Session) -> list[DemoLogin]:
     by_user: dict[int, list[str]] = {}
     for user_id, village_id in session.execute(select(UserVillage.user_id, UserVillage.village_id)):
         by_user.setdefault(user_id, []).append(villages[village_id])
-    return [DemoLogin(u.username, demo_password(u.username), u.display_name,
-                      tuple(u.roles.split(",")), orgs.get(u.org_id) if u.org_id else None,
-                      tuple(by_user.get(u.id, ())))
-            for u in session.scalars(select(User).order_by(User.id))]
+    return [
+        DemoLogin(
+            u.username,
+            demo_password(u.username),
+            u.display_name,
+            tuple(u.roles.split(",")),
+            orgs.get(u.org_id) if u.org_id else None,
+            tuple(by_user.get(u.id, ())),
+        )
+        for u in session.scalars(select(User).order_by(User.id))
+    ]
 
 
 def _cover_years(db: Database, source: int, years: Iterable[int], now: datetime) -> None:
@@ -305,8 +468,7 @@ def _cover_years(db: Database, source: int, years: Iterable[int], now: datetime)
         assert record is not None
         for year in years:
             if year not in have:
-                session.add(PolicyYear(year=year, params={**record.params, "year": year},
-                                       created_at=now))
+                session.add(PolicyYear(year=year, params={**record.params, "year": year}, created_at=now))
 
 
 def load_demo(db: Database) -> DemoReport:
@@ -317,8 +479,9 @@ def load_demo(db: Database) -> DemoReport:
         if session.scalar(select(Township.id).limit(1)) is not None:
             return _report(db, True, now, logins=_existing_logins(session))
         taken = set(session.scalars(select(User.username)))
-        year = (session.scalar(select(func.max(PolicyYear.year)).where(PolicyYear.year <= now.year))
-                or session.scalar(select(func.min(PolicyYear.year))))
+        year = session.scalar(
+            select(func.max(PolicyYear.year)).where(PolicyYear.year <= now.year)
+        ) or session.scalar(select(func.min(PolicyYear.year)))
     if year is None:
         raise ValidationFailed("validation.policy_year", "尚未设置任何政策年度参数，无法载入演示数据")
     _cover_years(db, year, range(now.year - 2, now.year + 1), now)
@@ -330,6 +493,7 @@ def load_demo(db: Database) -> DemoReport:
 # --------------------------------------------------------------------------------------
 # Time: office hours on working days, and a replay that moves its own clock
 # --------------------------------------------------------------------------------------
+
 
 class _Time:
     def __init__(self, now: datetime, calendar: WorkCalendar, rng: random.Random) -> None:
@@ -360,13 +524,15 @@ class _Time:
             return self.nightly(due.date() + timedelta(days=1))
         return self.later(prev, *gap)
 
-    def plan(self, start: date, gaps: Sequence[tuple[int, int] | None],
-             floor: date | None = None) -> list[datetime] | None:
+    def plan(
+        self, start: date, gaps: Sequence[tuple[int, int] | None], floor: date | None = None
+    ) -> list[datetime] | None:
         """The times of a case's steps: the first on ``start``, moved earlier until the last one
         is in the past (never before ``floor``), then each ``after`` the one before."""
         # Each gap is drawn once, so moving the start earlier keeps the case's pace.
         draws: list[tuple[int, int] | None] = [
-            None if g is None else (n := self.rng.randint(*g), n) for g in gaps]
+            None if g is None else (n := self.rng.randint(*g), n) for g in gaps
+        ]
         day = start
         while floor is None or day >= floor:
             times = [self.at(day)]
@@ -403,6 +569,7 @@ class _Replay:
 # --------------------------------------------------------------------------------------
 # What is planned before it is replayed
 # --------------------------------------------------------------------------------------
+
 
 @dataclass(eq=False)
 class _Village:
@@ -535,8 +702,12 @@ class _Loader:
     # old parent without labour, a working-age adult without labour (illness, disability), and
     # a fit 63-year-old marked as labour force. Added last, with their own random source, so
     # that the claims and contracts above (and the tests that read them) stay as they were.
-    EXTRA_MEMBERS = ((14, "full", False, 1), (72, "none", False, 2), (45, "none", False, 3),
-                     (63, "weak", True, 4))
+    EXTRA_MEMBERS = (
+        (14, "full", False, 1),
+        (72, "none", False, 2),
+        (45, "none", False, 3),
+        (63, "weak", True, 4),
+    )
 
     def _outside_labour_force(self) -> None:
         main, self.rng = self.rng, random.Random(4006)
@@ -547,20 +718,31 @@ class _Loader:
                     for age, labour, override, household in self.EXTRA_MEMBERS:
                         male = self.rng.random() < 0.5
                         birth = today - timedelta(days=365 * age + self.rng.randint(30, 330))
-                        create_person(session, self.db, PersonInput(
-                            name=self._name(male), id_number=self._id_number(birth, male),
-                            village_id=village.id, target_groups=self._groups_of(
-                                session, village.id, household),
-                            labour_capacity=labour, labour_force_override=override,
-                            household_no=f"{village.code}{household:03d}"))
+                        create_person(
+                            session,
+                            self.db,
+                            PersonInput(
+                                name=self._name(male),
+                                id_number=self._id_number(birth, male),
+                                village_id=village.id,
+                                target_groups=self._groups_of(session, village.id, household),
+                                labour_capacity=labour,
+                                labour_force_override=override,
+                                household_no=f"{village.code}{household:03d}",
+                            ),
+                        )
         finally:
             self.rng = main
 
     @staticmethod
     def _groups_of(session: Session, village_id: int, household: int) -> tuple[str, ...]:
         code = session.scalar(select(Village.code).where(Village.id == village_id))
-        groups = session.scalar(select(Person.target_groups).where(
-            Person.household_no == f"{code}{household:03d}").limit(1)) or ""
+        groups = (
+            session.scalar(
+                select(Person.target_groups).where(Person.household_no == f"{code}{household:03d}").limit(1)
+            )
+            or ""
+        )
         return tuple(g for g in groups.split(",") if g)
 
     def _post_claims_mark(self) -> None:
@@ -569,10 +751,12 @@ class _Loader:
         first = self.time.today.replace(day=1)
         mark = add_months(first, -1) - timedelta(days=1)
         with self.db.transaction() as session:
-            for contract in session.scalars(select(Contract).where(Contract.state.in_(
-                    ("active", "expired", "terminated")))):
-                contract.subsidy_through = max(min(contract.end_date, mark),
-                                               contract.start_date - timedelta(days=1))
+            for contract in session.scalars(
+                select(Contract).where(Contract.state.in_(("active", "expired", "terminated")))
+            ):
+                contract.subsidy_through = max(
+                    min(contract.end_date, mark), contract.start_date - timedelta(days=1)
+                )
 
     # ---------------------------------------------------------------- places and people
     def _places(self, session: Session) -> None:
@@ -581,8 +765,7 @@ class _Loader:
             session.add(township)
             session.flush()
             for i, (vname, vslug) in enumerate(villages, 1):
-                village = Village(township_id=township.id, code=f"{COUNTY}{suffix}{i:03d}",
-                                  name=vname)
+                village = Village(township_id=township.id, code=f"{COUNTY}{suffix}{i:03d}", name=vname)
                 session.add(village)
                 session.flush()
                 self.villages.append(_Village(village.id, vname, vslug, name, village.code))
@@ -602,8 +785,10 @@ class _Loader:
 
     def _id_number(self, birth: date, male: bool) -> str:
         while True:
-            body = f"{COUNTY}{birth:%Y%m%d}{self.rng.randint(1, 99):02d}" \
-                   f"{self.rng.choice('13579' if male else '02468')}"
+            body = (
+                f"{COUNTY}{birth:%Y%m%d}{self.rng.randint(1, 99):02d}"
+                f"{self.rng.choice('13579' if male else '02468')}"
+            )
             if body not in self.ids:
                 self.ids.add(body)
                 return body + ric.calc_check_digit(body + "0")  # it expects a check digit place
@@ -637,8 +822,9 @@ class _Loader:
                 members = [(head_male, head_age)]
                 if size >= 2:
                     members.append((not head_male, max(20, head_age + rng.randint(-5, 4))))
-                members += [(rng.random() < 0.5, rng.randint(18, min(30, head_age - 20)))
-                            for _ in range(size - 2)]
+                members += [
+                    (rng.random() < 0.5, rng.randint(18, min(30, head_age - 20))) for _ in range(size - 2)
+                ]
                 for k, (male, age) in enumerate(members):
                     graduate = None
                     if k == 2 and household <= 2:
@@ -652,28 +838,53 @@ class _Loader:
                         labour = rng.choices(("full", "weak", "half"), (78, 13, 9))[0]
                     birth = today - timedelta(days=365 * age + rng.randint(30, 330))
                     name = self._name(male)
-                    person = create_person(session, self.db, PersonInput(
-                        name=name, id_number=self._id_number(birth, male), village_id=village.id,
-                        target_groups=tuple(sorted(groups)), labour_capacity=labour,
-                        phone=rng.choice(_PHONE_PREFIXES) + self._digits(8),
-                        household_no=f"{village.code}{household:03d}",
-                        bank_account=self._bank_card(), graduate_left_school=graduate))
-                    self.persons.append(_Person(person.id, name, village, frozenset(groups), labour,
-                                                male, age, graduate))
+                    person = create_person(
+                        session,
+                        self.db,
+                        PersonInput(
+                            name=name,
+                            id_number=self._id_number(birth, male),
+                            village_id=village.id,
+                            target_groups=tuple(sorted(groups)),
+                            labour_capacity=labour,
+                            phone=rng.choice(_PHONE_PREFIXES) + self._digits(8),
+                            household_no=f"{village.code}{household:03d}",
+                            bank_account=self._bank_card(),
+                            graduate_left_school=graduate,
+                        ),
+                    )
+                    self.persons.append(
+                        _Person(person.id, name, village, frozenset(groups), labour, male, age, graduate)
+                    )
                     count += 1
 
     def _credit_code(self, prefix: str) -> str:
         body = prefix + COUNTY + "MA" + "".join(self.rng.choice(_USCC_CHARS) for _ in range(7))
         return body + uscc.calc_check_digit(body)
 
-    def _org(self, session: Session, key: str, name: str, kind: str, prefix: str | None,
-             recognised: bool = False, first_business: bool = False,
-             village: _Village | None = None, bank: str | None = None) -> _Org:
+    def _org(
+        self,
+        session: Session,
+        key: str,
+        name: str,
+        kind: str,
+        prefix: str | None,
+        recognised: bool = False,
+        first_business: bool = False,
+        village: _Village | None = None,
+        bank: str | None = None,
+    ) -> _Org:
         org = create_organisation(
-            session, self.db, name=name, kind=kind,
-            credit_code=self._credit_code(prefix) if prefix else None, recognised=recognised,
-            first_business=first_business, village_id=village.id if village else None,
-            bank_account=bank or "2502" + self._digits(16))
+            session,
+            self.db,
+            name=name,
+            kind=kind,
+            credit_code=self._credit_code(prefix) if prefix else None,
+            recognised=recognised,
+            first_business=first_business,
+            village_id=village.id if village else None,
+            bank_account=bank or "2502" + self._digits(16),
+        )
         self.orgs[key] = _Org(org.id, name)
         return self.orgs[key]
 
@@ -681,36 +892,72 @@ class _Loader:
         by_slug = {v.slug: v for v in self.villages}
         for key, kind, name, prefix, recognised, first, slug in ORGS:
             name = name or f"劳务经纪人{self._name(True)}"
-            self._org(session, key, name, kind, prefix, recognised, first,
-                      by_slug[slug] if slug else None)
+            self._org(session, key, name, kind, prefix, recognised, first, by_slug[slug] if slug else None)
         for village in self.villages:
-            org = self._org(session, f"cwh_{village.slug}",
-                            f"{village.township}{village.name}村民委员会",
-                            OrgKind.VILLAGE_COMMITTEE, "54", village=village)
+            org = self._org(
+                session,
+                f"cwh_{village.slug}",
+                f"{village.township}{village.name}村民委员会",
+                OrgKind.VILLAGE_COMMITTEE,
+                "54",
+                village=village,
+            )
             if village.slug in COMMITTEE_AGENTS:
                 self.committees[village.id] = org
-        self.self_filer = next(p for p in self.persons if p.groups and not p.male
-                               and 20 <= p.age <= 35 and p.labour == "full")
-        self._org(session, "self1", f"{self.self_filer.name}（本人申报）", OrgKind.PERSON, None,
-                  bank=self._bank_card())
+        self.self_filer = next(
+            p for p in self.persons if p.groups and not p.male and 20 <= p.age <= 35 and p.labour == "full"
+        )
+        self._org(
+            session,
+            "self1",
+            f"{self.self_filer.name}（本人申报）",
+            OrgKind.PERSON,
+            None,
+            bank=self._bank_card(),
+        )
 
     # ---------------------------------------------------------------------------- users
-    def _user(self, session: Session, username: str, display: str, roles: tuple[str, ...],
-              villages: Sequence[_Village] = (), org: _Org | None = None) -> Actor | None:
+    def _user(
+        self,
+        session: Session,
+        username: str,
+        display: str,
+        roles: tuple[str, ...],
+        villages: Sequence[_Village] = (),
+        org: _Org | None = None,
+    ) -> Actor | None:
         password = demo_password(username)
         if username in self.taken:
             if set(roles) != {"admin"}:
-                raise ValidationFailed("validation.username_taken",
-                                       f"用户名“{username}”已存在，无法载入演示数据", field="username")
+                raise ValidationFailed(
+                    "validation.username_taken",
+                    f"用户名“{username}”已存在，无法载入演示数据",
+                    field="username",
+                )
             self.logins.append(DemoLogin(username, "（已存在，未修改）", display, roles))
             return None
-        user = create_user(session, self.db, username=username, password=password, roles=roles,
-                           display_name=display, village_ids=[v.id for v in villages],
-                           org_id=org.id if org else None)
+        user = create_user(
+            session,
+            self.db,
+            username=username,
+            password=password,
+            roles=roles,
+            display_name=display,
+            village_ids=[v.id for v in villages],
+            org_id=org.id if org else None,
+        )
         token = create_token(session, self.db, user, "演示令牌") if org else None
-        self.logins.append(DemoLogin(username, password, display, roles,
-                                     org.name if org else None,
-                                     tuple(v.name for v in villages), token))
+        self.logins.append(
+            DemoLogin(
+                username,
+                password,
+                display,
+                roles,
+                org.name if org else None,
+                tuple(v.name for v in villages),
+                token,
+            )
+        )
         actor = actor_for(session, user)
         for v in villages:
             self.verifiers.setdefault(v.id, []).append(actor)
@@ -721,31 +968,45 @@ class _Loader:
     def _users(self, session: Session) -> None:
         self._user(session, "admin", "系统管理员", ("admin",))
         for username in ("hr1", "hr2"):
-            actor = self._user(session, username, f"{self._name(self.rng.random() < 0.5)}（县人社局）",
-                               ("hr",))
+            actor = self._user(
+                session, username, f"{self._name(self.rng.random() < 0.5)}（县人社局）", ("hr",)
+            )
             assert actor is not None
             self.hr.append(actor)
-        self.finance = self._user(session, "finance", f"{self._name(False)}（人社局财务）",
-                                  ("finance",))
+        self.finance = self._user(session, "finance", f"{self._name(False)}（人社局财务）", ("finance",))
         for _suffix, township, slug, _villages in TOWNSHIPS:
-            self._user(session, f"village_{slug}", f"{self._name(self.rng.random() < 0.5)}（{township}）",
-                       ("village",), [v for v in self.villages if v.township == township])
+            self._user(
+                session,
+                f"village_{slug}",
+                f"{self._name(self.rng.random() < 0.5)}（{township}）",
+                ("village",),
+                [v for v in self.villages if v.township == township],
+            )
         for village in self.villages:
             if village.slug in INFO_OFFICERS:
-                self._user(session, f"xxy_{village.slug}",
-                           f"{self._name(self.rng.random() < 0.5)}（{village.name}就业信息员）",
-                           ("village",), [village])
+                self._user(
+                    session,
+                    f"xxy_{village.slug}",
+                    f"{self._name(self.rng.random() < 0.5)}（{village.name}就业信息员）",
+                    ("village",),
+                    [village],
+                )
         for village in self.villages:
             if village.id in self.committees:
                 multi = village.slug == MULTI_ROLE_VILLAGE
-                self._user(session, f"cwh_{village.slug}",
-                           f"{self._name(self.rng.random() < 0.5)}（{village.name}村委会）",
-                           ("agent", "village") if multi else ("agent",),
-                           [village] if multi else (), self.committees[village.id])
+                self._user(
+                    session,
+                    f"cwh_{village.slug}",
+                    f"{self._name(self.rng.random() < 0.5)}（{village.name}村委会）",
+                    ("agent", "village") if multi else ("agent",),
+                    [village] if multi else (),
+                    self.committees[village.id],
+                )
         for key, *_rest in ORGS:
             org = self.orgs[key]
-            self._user(session, key, f"{self._name(self.rng.random() < 0.5)}（{org.name[:20]}）",
-                       ("agent",), org=org)
+            self._user(
+                session, key, f"{self._name(self.rng.random() < 0.5)}（{org.name[:20]}）", ("agent",), org=org
+            )
         self._user(session, "self1", self.self_filer.name, ("agent",), org=self.orgs["self1"])
 
     # ---------------------------------------------------------------------------- posts
@@ -755,19 +1016,26 @@ class _Loader:
                 if graduate and village.slug in NO_GRADUATE_POST:
                     continue
                 places = 2 if title == "保洁员" and self.rng.random() < 0.5 else 1
-                post = Post(village_id=village.id, title=title, monthly_subsidy=Decimal(subsidy),
-                            places=places, graduate_post=graduate)
+                post = Post(
+                    village_id=village.id,
+                    title=title,
+                    monthly_subsidy=Decimal(subsidy),
+                    places=places,
+                    graduate_post=graduate,
+                )
                 session.add(post)
                 session.flush()
                 self.posts.append(_PostRow(post.id, village, title, places, graduate))
 
     # ------------------------------------------------------------------------ contracts
     def _holder(self, post: _PostRow) -> _Person:
-        free = [p for p in self.persons if p.village is post.village and p.id not in self.holders
-                and p is not self.self_filer]
+        free = [
+            p
+            for p in self.persons
+            if p.village is post.village and p.id not in self.holders and p is not self.self_filer
+        ]
         if post.graduate:
-            free = sorted((p for p in free if p.graduate_left),
-                          key=lambda p: p.graduate_left or date.min)
+            free = sorted((p for p in free if p.graduate_left), key=lambda p: p.graduate_left or date.min)
         else:  # priority to target groups, weak and half labour first
             free = [p for p in free if not p.graduate_left and p.age >= 25]
             self.rng.shuffle(free)
@@ -777,16 +1045,31 @@ class _Loader:
         self.holders.add(free[0].id)
         return free[0]
 
-    def _contract(self, post: _PostRow, start: date, end: date | None = None,
-                  propose_at: datetime | None = None, active: bool = True) -> _ContractPlan:
+    def _contract(
+        self,
+        post: _PostRow,
+        start: date,
+        end: date | None = None,
+        propose_at: datetime | None = None,
+        active: bool = True,
+    ) -> _ContractPlan:
         """A contract proposed before its start and, if ``active``, taken to active."""
         t, rng = self.time, self.rng
         proposer, approver = rng.sample(self.hr, 2)
-        kind = "labour_contract" if post.title in ("就业信息员", "大学生公岗") \
-            and rng.random() < 0.5 else "service_agreement"
-        plan = _ContractPlan(post, self._holder(post), start, end or max_term_end(start),
-                             kind, proposer,
-                             propose_at or t.at(start - timedelta(days=rng.randint(22, 35))))
+        kind = (
+            "labour_contract"
+            if post.title in ("就业信息员", "大学生公岗") and rng.random() < 0.5
+            else "service_agreement"
+        )
+        plan = _ContractPlan(
+            post,
+            self._holder(post),
+            start,
+            end or max_term_end(start),
+            kind,
+            proposer,
+            propose_at or t.at(start - timedelta(days=rng.randint(22, 35))),
+        )
         if active:
             assert plan.propose_at is not None
             self._activation(plan, plan.propose_at, approver)
@@ -799,8 +1082,12 @@ class _Loader:
         approve = t.later(verify, 1, 4)
         insure = t.later(approve, 1, 2)
         plan.acts += [
-            _Act("verify", verify, self.rng.choice(self.verifiers[plan.post.village.id]),
-                 self.rng.choice(("已核实，本人同意聘任", None))),
+            _Act(
+                "verify",
+                verify,
+                self.rng.choice(self.verifiers[plan.post.village.id]),
+                self.rng.choice(("已核实，本人同意聘任", None)),
+            ),
             _Act("approve", approve, approver, "同意聘任"),
             _Act("insure", insure, plan.proposer, f"PEAC{insure.year}{COUNTY}{next(self.counter):05d}"),
             _Act("activate", insure + timedelta(minutes=self.rng.randint(5, 60)), plan.proposer),
@@ -847,8 +1134,9 @@ class _Loader:
             old = self._contract(post, year_to(end), end)
             old.acts.append(_Act("renew", renew_at, old.proposer))
             start = end + timedelta(days=1)
-            old.successor = _ContractPlan(post, old.person, start, max_term_end(start), old.kind,
-                                          old.proposer, None)
+            old.successor = _ContractPlan(
+                post, old.person, start, max_term_end(start), old.kind, old.proposer, None
+            )
             if scenario == "renewed":
                 approver = next(a for a in self.hr if a is not old.proposer)
                 self._activation(old.successor, renew_at, approver)
@@ -862,20 +1150,32 @@ class _Loader:
             ended = t.at(old.start + timedelta(days=rng.randint(70, 160)))
             old.acts.append(_Act("terminate", ended, old.proposer, rng.choice(TERMINATION_REASONS)))
             start = (ended.date() + relativedelta(months=1)).replace(day=1)
-            self._contract(post, start, propose_at=max(t.later(ended, 2, 5),
-                                                       t.at(start - timedelta(days=25))))
+            self._contract(
+                post, start, propose_at=max(t.later(ended, 2, 5), t.at(start - timedelta(days=25)))
+            )
         elif scenario == "rejected_then_new":
             proposed = t.at(t.ago(100, 200))
-            old = self._contract(post, (proposed.date() + relativedelta(months=1)).replace(day=1),
-                                 propose_at=proposed, active=False)
+            old = self._contract(
+                post,
+                (proposed.date() + relativedelta(months=1)).replace(day=1),
+                propose_at=proposed,
+                active=False,
+            )
             verify = t.later(proposed, 1, 3)
             rejected = t.later(verify, 1, 4)
-            old.acts += [_Act("verify", verify, rng.choice(self.verifiers[post.village.id])),
-                         _Act("reject", rejected, next(a for a in self.hr if a is not old.proposer),
-                              rng.choice(CONTRACT_REJECTIONS))]
+            old.acts += [
+                _Act("verify", verify, rng.choice(self.verifiers[post.village.id])),
+                _Act(
+                    "reject",
+                    rejected,
+                    next(a for a in self.hr if a is not old.proposer),
+                    rng.choice(CONTRACT_REJECTIONS),
+                ),
+            ]
             proposed = t.later(rejected, 3, 10)
-            self._contract(post, (proposed.date() + relativedelta(months=1)).replace(day=1),
-                           propose_at=proposed)
+            self._contract(
+                post, (proposed.date() + relativedelta(months=1)).replace(day=1), propose_at=proposed
+            )
         elif scenario.startswith("pending_"):
             self._pending(post, scenario.removeprefix("pending_"))
 
@@ -884,9 +1184,12 @@ class _Loader:
         start = (t.today + relativedelta(months=1)).replace(day=1)
         if (start - t.today).days < 5:
             start += relativedelta(months=1)
-        steps = {"submitted": (), "village_verified": ("verify",),
-                 "hr_reviewed": ("verify", "approve"),
-                 "returned": rng.choice((("return",), ("verify", "hr_return")))}[state]
+        steps = {
+            "submitted": (),
+            "village_verified": ("verify",),
+            "hr_reviewed": ("verify", "approve"),
+            "returned": rng.choice((("return",), ("verify", "hr_return"))),
+        }[state]
         times = t.plan(t.ago(2, 12), [(1, 3)] * len(steps))
         assert times is not None
         plan = self._contract(post, start, propose_at=times[0], active=False)
@@ -897,14 +1200,26 @@ class _Loader:
             elif step == "approve":
                 plan.acts.append(_Act("approve", at, approver, "同意聘任"))
             elif step == "return":
-                plan.acts.append(_Act("return", at, rng.choice(self.verifiers[post.village.id]),
-                                      rng.choice(CONTRACT_RETURNS)))
+                plan.acts.append(
+                    _Act(
+                        "return",
+                        at,
+                        rng.choice(self.verifiers[post.village.id]),
+                        rng.choice(CONTRACT_RETURNS),
+                    )
+                )
             else:
                 plan.acts.append(_Act("return", at, approver, rng.choice(CONTRACT_RETURNS)))
 
     # --------------------------------------------------------------------------- claims
-    def _acts(self, path: Sequence[str], times: Sequence[datetime], person: _Person, org: _Org,
-              comments: dict[str, tuple[str | None, ...]] = COMMENTS) -> list[_Act]:
+    def _acts(
+        self,
+        path: Sequence[str],
+        times: Sequence[datetime],
+        person: _Person,
+        org: _Org,
+        comments: dict[str, tuple[str | None, ...]] = COMMENTS,
+    ) -> list[_Act]:
         rng = self.rng
         assert org.agent is not None and self.finance is not None
         acts = []
@@ -912,8 +1227,9 @@ class _Loader:
             if step in ("submit", "withdraw", "resubmit"):
                 actor = org.agent
             elif step in ("verify", "return"):
-                actor = rng.choice([a for a in self.verifiers[person.village.id]
-                                    if a.user_id != org.agent.user_id])
+                actor = rng.choice(
+                    [a for a in self.verifiers[person.village.id] if a.user_id != org.agent.user_id]
+                )
             elif step == "pay":
                 actor = self.finance
             elif step == "expire":
@@ -932,23 +1248,30 @@ class _Loader:
         assert times is not None
         return _ClaimPlan(subsidy_type, person, org, state, self._acts(path, times, person, org))
 
-    def _list(self, subsidy_type: str, people: Sequence[_Person], org: _Org,
-              states: Sequence[str], ago: tuple[int, int]) -> list[_ClaimPlan]:
+    def _list(
+        self,
+        subsidy_type: str,
+        people: Sequence[_Person],
+        org: _Org,
+        states: Sequence[str],
+        ago: tuple[int, int],
+    ) -> list[_ClaimPlan]:
         """Claims filed together in one list, early enough for each to reach its state."""
         filed = self.time.at(self.time.ago(*ago), back=True)
         while True:
-            claims = [self._listed(subsidy_type, p, org, s, filed)
-                      for p, s in zip(people, states, strict=True)]
+            claims = [
+                self._listed(subsidy_type, p, org, s, filed) for p, s in zip(people, states, strict=True)
+            ]
             if all(c is not None for c in claims):
                 return [c for c in claims if c is not None]
             filed = self.time.at(filed.date() - timedelta(days=2), back=True)
 
-    def _listed(self, subsidy_type: str, person: _Person, org: _Org, state: str,
-                filed: datetime) -> _ClaimPlan | None:
+    def _listed(
+        self, subsidy_type: str, person: _Person, org: _Org, state: str, filed: datetime
+    ) -> _ClaimPlan | None:
         """A claim filed in a list at ``filed``; a returned one was returned in the last days."""
         t = self.time
-        path = ("submit", "verify", "hr_return") if state == S.RETURNED \
-            else self.rng.choice(PATHS[state])
+        path = ("submit", "verify", "hr_return") if state == S.RETURNED else self.rng.choice(PATHS[state])
         times = [filed]
         for step in path[1:]:
             if state == S.RETURNED and step == "hr_return":
@@ -961,8 +1284,7 @@ class _Loader:
 
     def _plan_claims(self) -> tuple[list[_ClaimPlan], list[list[_ClaimPlan]]]:
         rng, orgs = self.rng, self.orgs
-        free = [p for p in self.persons
-                if p.groups and p.id not in self.holders and p is not self.self_filer]
+        free = [p for p in self.persons if p.groups and p.id not in self.holders and p is not self.self_filer]
         rng.shuffle(free)
         pool = iter(free)
 
@@ -981,8 +1303,9 @@ class _Loader:
 
         claims: list[_ClaimPlan] = []
         # Transport subsidy and migrant work reward exclude each other: different people.
-        outbound = [(T.TRANSPORT_SUBSIDY, s) for s in states(T.TRANSPORT_SUBSIDY)] \
-            + [(T.MIGRANT_WORK_REWARD, s) for s in states(T.MIGRANT_WORK_REWARD)]
+        outbound = [(T.TRANSPORT_SUBSIDY, s) for s in states(T.TRANSPORT_SUBSIDY)] + [
+            (T.MIGRANT_WORK_REWARD, s) for s in states(T.MIGRANT_WORK_REWARD)
+        ]
         migrants = take(len(outbound))
         for p, (kind, s) in zip(migrants, outbound, strict=True):
             claims.append(self._claim(kind, p, committee_or(p, "broker1", "broker2", "agency1"), s))
@@ -991,8 +1314,9 @@ class _Loader:
             org = committee_or(p, "agency1", "broker1", "broker2")
             claims.append(self._claim(T.LABOUR_EXPORT_SERVICE, p, org, s))
         base_of: dict[int, _Org] = {}
-        for p, s in zip(take(sum(MIX[T.EMPLOYMENT_BASE_REWARD])), states(T.EMPLOYMENT_BASE_REWARD),
-                        strict=True):
+        for p, s in zip(
+            take(sum(MIX[T.EMPLOYMENT_BASE_REWARD])), states(T.EMPLOYMENT_BASE_REWARD), strict=True
+        ):
             base_of[p.id] = orgs[rng.choice(("base1", "base2"))]
             claims.append(self._claim(T.EMPLOYMENT_BASE_REWARD, p, base_of[p.id], s))
         lists, employer = [], {}
@@ -1006,12 +1330,15 @@ class _Loader:
         for p, s in zip(wft, states(T.WORK_FOR_TRAINING), strict=True):
             org = employer.get(p.id) or base_of.get(p.id) or orgs["company1"]
             claims.append(self._claim(T.WORK_FOR_TRAINING, p, org, s))
-        for p, s in zip(rng.sample(free, sum(MIX[T.TRAINING_ALLOWANCE])),
-                        states(T.TRAINING_ALLOWANCE), strict=True):
+        for p, s in zip(
+            rng.sample(free, sum(MIX[T.TRAINING_ALLOWANCE])), states(T.TRAINING_ALLOWANCE), strict=True
+        ):
             claims.append(self._claim(T.TRAINING_ALLOWANCE, p, committee_or(p, "agency1"), s))
         me = self.self_filer
-        claims += [self._claim(T.TRAINING_ALLOWANCE, me, orgs["self1"], S.FINANCE_PAID),
-                   self._claim(T.TRANSPORT_SUBSIDY, me, orgs["self1"], S.VILLAGE_VERIFIED)]
+        claims += [
+            self._claim(T.TRAINING_ALLOWANCE, me, orgs["self1"], S.FINANCE_PAID),
+            self._claim(T.TRANSPORT_SUBSIDY, me, orgs["self1"], S.VILLAGE_VERIFIED),
+        ]
         claims += self._plan_post_claims()
         self._facts(claims + [c for batch in lists for c in batch])
         return claims, lists
@@ -1028,21 +1355,36 @@ class _Loader:
             for back in range(3):
                 month = latest - relativedelta(months=back)
                 if month <= plan.last_day and add_months(month, 1) > plan.start:
-                    state = rng.choices((S.FINANCE_PAID, S.HR_REVIEWED, S.VILLAGE_VERIFIED,
-                                         S.SUBMITTED), (40, 25, 20, 15))[0] \
-                        if back == 0 else S.FINANCE_PAID
+                    state = (
+                        rng.choices(
+                            (S.FINANCE_PAID, S.HR_REVIEWED, S.VILLAGE_VERIFIED, S.SUBMITTED), (40, 25, 20, 15)
+                        )[0]
+                        if back == 0
+                        else S.FINANCE_PAID
+                    )
                     wanted.append((plan, month, state))
         claims = [c for c in (self._post_claim(*w) for w in wanted) if c is not None]
         # Every state at least once: a paid or reviewed month becomes a side exit instead.
-        for state, back in ((S.EXPIRED, 1), (S.REJECTED, 1), (S.WITHDRAWN, 0), (S.RETURNED, 0),
-                            (S.SUBMITTED, 0), (S.VILLAGE_VERIFIED, 0), (S.HR_REVIEWED, 0),
-                            (S.FINANCE_PAID, 1)):
+        for state, back in (
+            (S.EXPIRED, 1),
+            (S.REJECTED, 1),
+            (S.WITHDRAWN, 0),
+            (S.RETURNED, 0),
+            (S.SUBMITTED, 0),
+            (S.VILLAGE_VERIFIED, 0),
+            (S.HR_REVIEWED, 0),
+            (S.FINANCE_PAID, 1),
+        ):
             if any(c.state == state for c in claims):
                 continue
             month = latest - relativedelta(months=back)
             for i, c in enumerate(claims):
-                if c.month == month and c.state in (S.FINANCE_PAID, S.HR_REVIEWED) \
-                        and sum(x.state == c.state for x in claims) > 1 and c.contract:
+                if (
+                    c.month == month
+                    and c.state in (S.FINANCE_PAID, S.HR_REVIEWED)
+                    and sum(x.state == c.state for x in claims) > 1
+                    and c.contract
+                ):
                     instead = self._post_claim(c.contract, month, state)
                     if instead is not None:
                         claims[i] = instead
@@ -1066,8 +1408,15 @@ class _Loader:
         if self._covered(plan, month) == 0:  # no working day of the month on the post
             return None
         person, org = plan.person, self.committees[plan.post.village.id]
-        return _ClaimPlan(T.PUBLIC_WELFARE_POST, person, org, state,
-                          self._acts(path, times, person, org, PWP_COMMENTS), plan, month)
+        return _ClaimPlan(
+            T.PUBLIC_WELFARE_POST,
+            person,
+            org,
+            state,
+            self._acts(path, times, person, org, PWP_COMMENTS),
+            plan,
+            month,
+        )
 
     def _all_contracts(self) -> Iterator[_ContractPlan]:
         for plan in self.contracts:
@@ -1082,22 +1431,22 @@ class _Loader:
             if months := EMPLOYMENT_MONTHS.get(c.subsidy_type):
                 latest = add_months(c.acts[0].at.date(), -months)
                 employed_since[c.person.id] = min(employed_since.get(c.person.id, latest), latest)
-        since = {pid: day - timedelta(days=rng.randint(3, 100))
-                 for pid, day in sorted(employed_since.items())}
-        destination = {p.id: rng.choices(("out_of_province", "in_province"), (65, 35))[0]
-                       for p in self.persons}
+        since = {
+            pid: day - timedelta(days=rng.randint(3, 100)) for pid, day in sorted(employed_since.items())
+        }
+        destination = {
+            p.id: rng.choices(("out_of_province", "in_province"), (65, 35))[0] for p in self.persons
+        }
         course = {p.id: rng.choice(COURSES) for p in self.persons}
         for c in claims:
             pid, filed = c.person.id, c.acts[0].at.date()
             if c.subsidy_type in EMPLOYMENT_MONTHS:
                 c.facts["employment_start"] = since[pid].isoformat()
-            if c.subsidy_type in (T.LABOUR_EXPORT_SERVICE, T.TRANSPORT_SUBSIDY,
-                                  T.MIGRANT_WORK_REWARD):
+            if c.subsidy_type in (T.LABOUR_EXPORT_SERVICE, T.TRANSPORT_SUBSIDY, T.MIGRANT_WORK_REWARD):
                 c.facts["destination"] = destination[pid]
             if c.subsidy_type == T.TRANSPORT_SUBSIDY:
                 far = destination[pid] == "out_of_province"
-                c.facts["fare"] = str(rng.randrange(600, 1500, 10) if far
-                                      else rng.randrange(120, 620, 10))
+                c.facts["fare"] = str(rng.randrange(600, 1500, 10) if far else rng.randrange(120, 620, 10))
             elif c.subsidy_type in (T.STARTUP_SUBSIDY, T.WORKSHOP_REWARD):
                 months = max(1, months_completed(since[pid], filed))
                 c.facts["wages_paid"] = str(rng.randrange(2600, 4200, 100) * months)
@@ -1106,12 +1455,16 @@ class _Loader:
             elif c.subsidy_type == T.WORK_FOR_TRAINING:
                 months = rng.randint(1, 6)
                 c.facts["training_months"] = months
-                c.facts["employment_start"] = (add_months(filed, -months)
-                                               - timedelta(days=rng.randint(0, 20))).isoformat()
+                c.facts["employment_start"] = (
+                    add_months(filed, -months) - timedelta(days=rng.randint(0, 20))
+                ).isoformat()
             elif c.subsidy_type == T.TRAINING_ALLOWANCE:
-                c.facts.update(course_id=course[pid][0], course_days=course[pid][1],
-                               course_end=(filed - timedelta(days=rng.randint(1, 30))).isoformat(),
-                               course_completed=True)
+                c.facts.update(
+                    course_id=course[pid][0],
+                    course_days=course[pid][1],
+                    course_end=(filed - timedelta(days=rng.randint(1, 30))).isoformat(),
+                    course_completed=True,
+                )
             elif c.subsidy_type == T.PUBLIC_WELFARE_POST:
                 assert c.month is not None
                 c.facts["month"] = month_key(c.month)
@@ -1119,8 +1472,7 @@ class _Loader:
     # ------------------------------------------------------------------------ the replay
     def _input(self, claim: _ClaimPlan) -> ClaimInput:
         contract_id = claim.contract.id if claim.contract else None
-        return ClaimInput(claim.subsidy_type, claim.person.id, None, dict(claim.facts),
-                          contract_id)
+        return ClaimInput(claim.subsidy_type, claim.person.id, None, dict(claim.facts), contract_id)
 
     def _claim_case(self, claim: _ClaimPlan) -> Iterator[datetime]:
         yield claim.acts[0].at
@@ -1131,12 +1483,12 @@ class _Loader:
     def _list_case(self, claims: Sequence[_ClaimPlan]) -> Iterator[datetime]:
         """A list filed in one go: each claim sees the rest of the list as already claimed."""
         yield claims[0].acts[0].at
-        pending = [OtherClaim(c.subsidy_type, c.person.id, c.org.id, self.year, None)
-                   for c in claims]
+        pending = [OtherClaim(c.subsidy_type, c.person.id, c.org.id, self.year, None) for c in claims]
         with self.db.transaction() as session:
             for i, claim in enumerate(claims):
-                claim.id = file_claim(session, self.db, claim.acts[0].actor, self._input(claim),
-                                      extra_others=pending[i + 1:]).id
+                claim.id = file_claim(
+                    session, self.db, claim.acts[0].actor, self._input(claim), extra_others=pending[i + 1 :]
+                ).id
         for claim in claims:
             self.replay.start(self._claim_steps(claim))
 
@@ -1150,10 +1502,14 @@ class _Loader:
                 self._pay(claim.id, act)
             else:
                 trigger = "return" if act.trigger == "hr_return" else act.trigger
-                days = self._attendance(claim) if trigger == "verify" \
-                    and claim.subsidy_type == T.PUBLIC_WELFARE_POST else None
-                transition(self.db, "claim", claim.id, trigger, act.actor, comment=act.comment,
-                           attendance_days=days)
+                days = (
+                    self._attendance(claim)
+                    if trigger == "verify" and claim.subsidy_type == T.PUBLIC_WELFARE_POST
+                    else None
+                )
+                transition(
+                    self.db, "claim", claim.id, trigger, act.actor, comment=act.comment, attendance_days=days
+                )
 
     def _covered(self, plan: _ContractPlan, month: date) -> int:
         workdays = month_workdays(self.time.cal, T.PUBLIC_WELFARE_POST, month_key(month))
@@ -1182,8 +1538,12 @@ class _Loader:
         if plan.propose_at is not None:
             yield plan.propose_at
             with self.db.transaction() as session:
-                plan.id = propose_contract(session, self.db, plan.proposer, ContractInput(
-                    plan.post.id, plan.person.id, plan.start, plan.end, kind=plan.kind)).id
+                plan.id = propose_contract(
+                    session,
+                    self.db,
+                    plan.proposer,
+                    ContractInput(plan.post.id, plan.person.id, plan.start, plan.end, kind=plan.kind),
+                ).id
         assert plan.id is not None
         for act in plan.acts:
             yield act.at
@@ -1195,8 +1555,6 @@ class _Loader:
                 plan.successor.id = renew_contract(self.db, act.actor, plan.id).id
                 self.replay.start(self._contract_case(plan.successor))
             elif act.trigger == "terminate":
-                terminate_contract(self.db, act.actor, plan.id, act.comment,
-                                   terminated_on=act.at.date())
+                terminate_contract(self.db, act.actor, plan.id, act.comment, terminated_on=act.at.date())
             else:
-                transition(self.db, "contract", plan.id, act.trigger, act.actor,
-                           comment=act.comment)
+                transition(self.db, "contract", plan.id, act.trigger, act.actor, comment=act.comment)

@@ -32,15 +32,18 @@ def dot(wf: Workflow, state_labels: dict[str, str] | None = None) -> str:
         escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
         return f'"{escaped}"'
 
-    lines = [f"digraph {wf.name} {{", "  rankdir=LR;",
-             '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", '
-             'fontname="Noto Sans CJK SC", fontsize=11];',
-             '  edge [fontname="Noto Sans CJK SC", fontsize=9, color="#616e7c"];',
-             '  start [shape=circle, label="", width=0.2, fillcolor="#1f2933"];',
-             f"  start -> {wf.initial};"]
+    lines = [
+        f"digraph {wf.name} {{",
+        "  rankdir=LR;",
+        '  node [shape=box, style="rounded,filled", fillcolor="#ffffff", '
+        'fontname="Noto Sans CJK SC", fontsize=11];',
+        '  edge [fontname="Noto Sans CJK SC", fontsize=9, color="#616e7c"];',
+        '  start [shape=circle, label="", width=0.2, fillcolor="#1f2933"];',
+        f"  start -> {wf.initial};",
+    ]
     for state in wf.states:
         fill = "#e3f9e5" if state in wf.terminal else "#ffffff"
-        lines.append(f"  {state} [label={quoted(names.get(state, state))}, fillcolor=\"{fill}\"];")
+        lines.append(f'  {state} [label={quoted(names.get(state, state))}, fillcolor="{fill}"];')
     for step in wf.steps:
         for source in step.source:
             dest = step.dest or source

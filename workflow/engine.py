@@ -35,8 +35,14 @@ class Transition:
 
 
 def check(
-    wf: Workflow, case: Any, trigger: str, actor: Actor, now: datetime,
-    comment: str | None = None, *, with_input: bool = True,
+    wf: Workflow,
+    case: Any,
+    trigger: str,
+    actor: Actor,
+    now: datetime,
+    comment: str | None = None,
+    *,
+    with_input: bool = True,
     payout_line: PayoutLineRef | None = None,
 ) -> Step:
     """The step ``actor`` may take with ``trigger`` now; raises the first reason it may not."""
@@ -44,63 +50,88 @@ def check(
     step = wf.step_for(trigger, state)
     if step is None:
         if trigger not in wf.triggers:
-            raise InvalidTransition("transition.unknown_trigger", f"没有“{trigger}”这个操作",
-                                    trigger=trigger)
+            raise InvalidTransition("transition.unknown_trigger", f"没有“{trigger}”这个操作", trigger=trigger)
         raise InvalidTransition(
             "transition.not_allowed_from_state",
-            f"当前状态“{STATE_LABELS.get(state, state)}”下不能办理此操作", trigger=trigger,
-            state=state)
+            f"当前状态“{STATE_LABELS.get(state, state)}”下不能办理此操作",
+            trigger=trigger,
+            state=state,
+        )
     if step.role not in actor.roles:
-        raise TransitionRefused("transition.not_your_role",
-                                f"“{step.label}”须由{step.role.value}角色办理",
-                                trigger=trigger, role=step.role.value)
+        raise TransitionRefused(
+            "transition.not_your_role",
+            f"“{step.label}”须由{step.role.value}角色办理",
+            trigger=trigger,
+            role=step.role.value,
+        )
     _check_scope(step, case, actor)
     for attr in step.not_by:
         if getattr(case, attr, None) == actor.user_id:
             raise TransitionRefused(
                 "transition.separation_of_duties",
                 "同一人不得在同一案件上办理两个环节（核实、审核、发放须由不同人员办理）",
-                trigger=trigger, conflicting_step=attr)
+                trigger=trigger,
+                conflicting_step=attr,
+            )
     ctx = GuardContext(now=now, comment=comment, payout_line=payout_line)
     for name in step.guards:
         guard = GUARDS[name]
         if (guard.needs_input or guard.service) and not with_input:
             continue
         if not guard.check(case, ctx):
-            raise TransitionRefused(f"transition.guard_failed.{name}", guard.message_for(case),
-                                    trigger=trigger, guard=name, **guard.figures_of(case))
+            raise TransitionRefused(
+                f"transition.guard_failed.{name}",
+                guard.message_for(case),
+                trigger=trigger,
+                guard=name,
+                **guard.figures_of(case),
+            )
     return step
 
 
 def _check_scope(step: Step, case: Any, actor: Actor) -> None:
     if step.role is Role.VILLAGE and case.village_id not in actor.village_ids:
-        raise TransitionRefused("transition.not_your_village", "只能核实本村人员的案件",
-                                trigger=step.trigger)
-    if step.role is Role.AGENT and (actor.org_id is None
-                                    or getattr(case, "claimant_org_id", None) != actor.org_id):
-        raise TransitionRefused("transition.not_your_claim", "只能办理本单位申报的案件",
-                                trigger=step.trigger)
+        raise TransitionRefused("transition.not_your_village", "只能核实本村人员的案件", trigger=step.trigger)
+    if step.role is Role.AGENT and (
+        actor.org_id is None or getattr(case, "claimant_org_id", None) != actor.org_id
+    ):
+        raise TransitionRefused("transition.not_your_claim", "只能办理本单位申报的案件", trigger=step.trigger)
 
 
 def fire(
-    wf: Workflow, case: Any, trigger: str, actor: Actor, now: datetime,
-    comment: str | None = None, calendar: WorkCalendar = DEFAULT_CALENDAR,
-    deadlines: dict[str, Deadline] | None = None, payout_line: PayoutLineRef | None = None,
+    wf: Workflow,
+    case: Any,
+    trigger: str,
+    actor: Actor,
+    now: datetime,
+    comment: str | None = None,
+    calendar: WorkCalendar = DEFAULT_CALENDAR,
+    deadlines: dict[str, Deadline] | None = None,
+    payout_line: PayoutLineRef | None = None,
 ) -> Transition:
     """Take the step on ``case`` (mutating it) and return the history row to store."""
     step = check(wf, case, trigger, actor, now, comment, payout_line=payout_line)
     from_state = case.state
     case.state = str(case.state)  # ``transitions`` would look an Enum state up by member name
     if not wf.machine.events[trigger].trigger(case):
-        raise InvalidTransition("transition.not_allowed_from_state",
-                                "状态机拒绝了此操作", trigger=trigger, state=from_state)
+        raise InvalidTransition(
+            "transition.not_allowed_from_state", "状态机拒绝了此操作", trigger=trigger, state=from_state
+        )
     if step.stamps:
         setattr(case, step.stamps, actor.user_id)
     if step.dest is not None:
         deadline = (deadlines or wf.deadlines).get(case.state)
         case.due_at = calendar.due(now, deadline) if deadline else None
-    return Transition(wf.name, trigger, from_state, case.state, actor.user_id, step.role, now,
-                      comment.strip() if comment else None)
+    return Transition(
+        wf.name,
+        trigger,
+        from_state,
+        case.state,
+        actor.user_id,
+        step.role,
+        now,
+        comment.strip() if comment else None,
+    )
 
 
 def service_of(step: Step) -> str | None:

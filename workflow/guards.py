@@ -101,8 +101,7 @@ def _absorption_short(case: Any) -> str:
     info: Absorption | None = getattr(case, "absorption", None)
     if info is None:
         return "吸纳就业人数未能核算，暂不能审核通过"
-    return (f"须吸纳{info.required}人（含）以上目标人员就业方可审核通过，本单位目前有效申请"
-            f"计入{info.count}人")
+    return f"须吸纳{info.required}人（含）以上目标人员就业方可审核通过，本单位目前有效申请计入{info.count}人"
 
 
 def _absorption_figures(case: Any) -> dict[str, Any]:
@@ -111,13 +110,16 @@ def _absorption_figures(case: Any) -> dict[str, Any]:
         return {}
     return {"counted": info.count, "required": info.required, "claims": list(info.claim_ids)}
 
+
 def _through_payout_line(case: Any, ctx: GuardContext) -> bool:
     line = ctx.payout_line
     return line is not None and line.claim_id == case.id and bool(line.bank_reference.strip())
 
 
-PAY_ONLY_THROUGH_BATCH = ("发放只能通过发放批次办理：请在“发放”页将该申请编入批次、导出银行文件，"
-                          "再凭银行流水号逐笔确认；不能在案件页、收件箱或接口中直接确认发放")
+PAY_ONLY_THROUGH_BATCH = (
+    "发放只能通过发放批次办理：请在“发放”页将该申请编入批次、导出银行文件，"
+    "再凭银行流水号逐笔确认；不能在案件页、收件箱或接口中直接确认发放"
+)
 
 GUARDS: dict[str, Guard] = {
     g.name: g
@@ -128,10 +130,13 @@ GUARDS: dict[str, Guard] = {
         Guard("term_ended", _term_ended, "协议期限尚未届满"),
         Guard("term_at_most_one_year", _term_at_most_one_year, "协议每次签订期限不得超过1年"),
         Guard("not_renewed", _not_renewed, "该协议已续签，不能重复续签"),
-        Guard("absorption_threshold_met", _absorption_met, "吸纳目标人员人数未达到规定人数",
-              explain=_absorption_short, figures=_absorption_figures),
-        Guard("through_payout_line", _through_payout_line, PAY_ONLY_THROUGH_BATCH,
-              service="payout"),
+        Guard(
+            "absorption_threshold_met",
+            _absorption_met,
+            "吸纳目标人员人数未达到规定人数",
+            explain=_absorption_short,
+            figures=_absorption_figures,
+        ),
+        Guard("through_payout_line", _through_payout_line, PAY_ONLY_THROUGH_BATCH, service="payout"),
     )
 }
-

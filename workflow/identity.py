@@ -16,11 +16,11 @@ def normalise_id_number(raw: str, field: str = "id_number") -> str:
     try:
         return str(ric.validate(str(raw).strip().upper()))
     except stdnum_errors.InvalidChecksum:
-        raise ValidationFailed("validation.id_number_checksum", "身份证号校验位不正确",
-                               field=field) from None
+        raise ValidationFailed("validation.id_number_checksum", "身份证号校验位不正确", field=field) from None
     except stdnum_errors.ValidationError:
-        raise ValidationFailed("validation.id_number", "身份证号格式不正确（应为18位）",
-                               field=field) from None
+        raise ValidationFailed(
+            "validation.id_number", "身份证号格式不正确（应为18位）", field=field
+        ) from None
 
 
 def birth_date(id_number: str) -> date:
@@ -43,14 +43,16 @@ def normalise_credit_code(raw: str, field: str = "credit_code") -> str:
 
 CREDIT_CODE_ERRORS = {
     "length": ("validation.credit_code", "统一社会信用代码应为18位"),
-    "charset": ("validation.credit_code",
-                "统一社会信用代码只能由数字和大写字母（不含I、O、S、V、Z）组成"),
-    "authority": ("validation.credit_code_authority",
-                  "统一社会信用代码第1位（登记管理部门代码）不是国家标准规定的代码"),
-    "category": ("validation.credit_code_category",
-                 "统一社会信用代码第2位（机构类别代码）与登记管理部门不符"),
-    "region": ("validation.credit_code",
-               "统一社会信用代码第3至8位（登记管理机关行政区划码）应为数字"),
+    "charset": ("validation.credit_code", "统一社会信用代码只能由数字和大写字母（不含I、O、S、V、Z）组成"),
+    "authority": (
+        "validation.credit_code_authority",
+        "统一社会信用代码第1位（登记管理部门代码）不是国家标准规定的代码",
+    ),
+    "category": (
+        "validation.credit_code_category",
+        "统一社会信用代码第2位（机构类别代码）与登记管理部门不符",
+    ),
+    "region": ("validation.credit_code", "统一社会信用代码第3至8位（登记管理机关行政区划码）应为数字"),
     "checksum": ("validation.credit_code_checksum", "统一社会信用代码校验位不正确"),
 }
 
@@ -61,12 +63,11 @@ def mask(value: str | None, head: int = 4, tail: int = 4) -> str:
         return ""
     if len(value) <= head + tail:
         return "*" * len(value)
-    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail:]
+    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
 
 
 def normalise_bank_account(raw: str, field: str = "bank_account") -> str:
     digits = "".join(str(raw).split())
     if not digits.isdigit() or not 12 <= len(digits) <= 30:
-        raise ValidationFailed("validation.bank_account", "银行账号应为12至30位数字",
-                               field=field)
+        raise ValidationFailed("validation.bank_account", "银行账号应为12至30位数字", field=field)
     return digits

@@ -50,8 +50,9 @@ def check_working_age(min_age: object, max_age: object) -> WorkingAge:
             raise ValidationFailed("validation.integer", f"“{label}”须为整数（周岁）", field=name)
         value = int(text)
         if not LOWEST_AGE <= value <= HIGHEST_AGE:
-            raise ValidationFailed("validation.working_age",
-                                   f"“{label}”须在{LOWEST_AGE}到{HIGHEST_AGE}周岁之间", field=name)
+            raise ValidationFailed(
+                "validation.working_age", f"“{label}”须在{LOWEST_AGE}到{HIGHEST_AGE}周岁之间", field=name
+            )
         values[name] = value
     if values["min_age"] > values["max_age"]:
         raise ValidationFailed("validation.working_age", "劳动年龄下限不能大于上限", field="min_age")
@@ -60,8 +61,11 @@ def check_working_age(min_age: object, max_age: object) -> WorkingAge:
 
 def check_capacity(capacity: str) -> str:
     if capacity not in LabourCapacity.__members__.values():
-        raise ValidationFailed("validation.labour_capacity",
-                               "劳动力类型须为全劳力、弱劳力、半劳力或无劳动力", field="labour_capacity")
+        raise ValidationFailed(
+            "validation.labour_capacity",
+            "劳动力类型须为全劳力、弱劳力、半劳力或无劳动力",
+            field="labour_capacity",
+        )
     return capacity
 
 
@@ -88,8 +92,7 @@ def of_working_age(birth: date, day: date, ages: WorkingAge) -> bool:
     return ages.min_age <= age_on(birth, day) <= ages.max_age
 
 
-def in_labour_force(capacity: str, birth: date, override: bool, day: date,
-                    ages: WorkingAge) -> bool:
+def in_labour_force(capacity: str, birth: date, override: bool, day: date, ages: WorkingAge) -> bool:
     """Some labour capacity, and of working age unless marked as labour force anyway
     (``override``: a 15-year-old out of school at work, a fit 63-year-old)."""
     if capacity == LabourCapacity.NONE:

@@ -23,20 +23,17 @@ def parse_yuan(raw: object, field: str) -> Decimal:
     try:
         value = Decimal(text)
     except (InvalidOperation, ValueError):
-        raise ValidationFailed("validation.not_a_number", f"“{field}”须为金额数字（元）",
-                               field=field) from None
+        raise ValidationFailed(
+            "validation.not_a_number", f"“{field}”须为金额数字（元）", field=field
+        ) from None
     if not value.is_finite():
-        raise ValidationFailed("validation.not_a_number", f"“{field}”须为金额数字（元）",
-                               field=field)
+        raise ValidationFailed("validation.not_a_number", f"“{field}”须为金额数字（元）", field=field)
     if value >= MAX_YUAN:
-        raise ValidationFailed("validation.amount_too_large", f"“{field}”金额过大",
-                               field=field)
+        raise ValidationFailed("validation.amount_too_large", f"“{field}”金额过大", field=field)
     if value < 0:
-        raise ValidationFailed("validation.negative_amount", f"“{field}”不能为负数",
-                               field=field)
+        raise ValidationFailed("validation.negative_amount", f"“{field}”不能为负数", field=field)
     if value != value.quantize(FEN):
-        raise ValidationFailed("validation.too_many_decimals", f"“{field}”最多精确到分",
-                               field=field)
+        raise ValidationFailed("validation.too_many_decimals", f"“{field}”最多精确到分", field=field)
     return value.quantize(FEN)
 
 

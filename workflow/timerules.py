@@ -64,8 +64,13 @@ class TimeRules:
 
 
 def deadline_record(deadlines: Mapping[str, Mapping[str, Deadline]]) -> dict[str, Any]:
-    return {wf: {str(state): {"working_days": d.working_days, "calendar_days": d.calendar_days}
-                 for state, d in states.items()} for wf, states in deadlines.items()}
+    return {
+        wf: {
+            str(state): {"working_days": d.working_days, "calendar_days": d.calendar_days}
+            for state, d in states.items()
+        }
+        for wf, states in deadlines.items()
+    }
 
 
 def _whole_number(raw: object) -> int | None:
@@ -83,40 +88,48 @@ def check_deadline(workflow: str, state: str, days: object) -> Deadline:
     key = f"{workflow}.{state}"
     default = WORKFLOWS[workflow].deadlines.get(state) if workflow in WORKFLOWS else None
     if default is None:
-        raise ValidationFailed("validation.deadline_state",
-                               f"“{STATE_LABELS.get(state, state)}”没有办理期限", field=key)
+        raise ValidationFailed(
+            "validation.deadline_state", f"“{STATE_LABELS.get(state, state)}”没有办理期限", field=key
+        )
     n = _whole_number(days)
     label = STATE_LABELS.get(state, state)
     if n is None:
-        raise ValidationFailed("validation.deadline_days", f"“{label}”的期限须为整数天数",
-                               field=key, value=str(days))
+        raise ValidationFailed(
+            "validation.deadline_days", f"“{label}”的期限须为整数天数", field=key, value=str(days)
+        )
     if not 1 <= n <= MAX_DEADLINE_DAYS:
-        raise ValidationFailed("validation.deadline_days",
-                               f"“{label}”的期限须在1到{MAX_DEADLINE_DAYS}天之间",
-                               field=key, value=str(days))
+        raise ValidationFailed(
+            "validation.deadline_days",
+            f"“{label}”的期限须在1到{MAX_DEADLINE_DAYS}天之间",
+            field=key,
+            value=str(days),
+        )
     return Deadline(working_days=n) if default.working_days else Deadline(calendar_days=n)
 
 
 def check_reminder_days(raw: object) -> tuple[int, ...]:
     """Reminder days before a contract ends: distinct whole days, 1 to 90, largest first.
     Accepts a list or text such as "30, 7" or "30，7" (a day given twice counts once)."""
-    parts = raw if isinstance(raw, (list, tuple)) else \
-        re.split(r"[,;\s]+", str(raw).translate(FULL_WIDTH))
+    parts = raw if isinstance(raw, (list, tuple)) else re.split(r"[,;\s]+", str(raw).translate(FULL_WIDTH))
     days: set[int] = set()
     for part in parts:
         if str(part).strip() == "":
             continue
         n = _whole_number(part)
         if n is None or not 1 <= n <= MAX_REMINDER_DAY:
-            raise ValidationFailed("validation.reminder_days",
-                                   f"提醒天数须为1到{MAX_REMINDER_DAY}之间的整数，用逗号分隔",
-                                   field="reminder_days", value=str(part))
+            raise ValidationFailed(
+                "validation.reminder_days",
+                f"提醒天数须为1到{MAX_REMINDER_DAY}之间的整数，用逗号分隔",
+                field="reminder_days",
+                value=str(part),
+            )
         days.add(n)
     if not days:
         raise ValidationFailed("validation.reminder_days", "至少设置一个提醒天数", field="reminder_days")
     if len(days) > MAX_REMINDERS:
-        raise ValidationFailed("validation.reminder_days", f"最多设置{MAX_REMINDERS}个提醒天数",
-                               field="reminder_days")
+        raise ValidationFailed(
+            "validation.reminder_days", f"最多设置{MAX_REMINDERS}个提醒天数", field="reminder_days"
+        )
     return tuple(sorted(days, reverse=True))
 
 

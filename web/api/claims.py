@@ -68,11 +68,16 @@ class EvidenceUploadOperation(Operation):
     """The multipart form as the handler reads it: a file and its kind (the handler checks both)."""
 
     def __post_init__(self) -> None:
-        form = Schema(type=OpenAPIType.OBJECT, required=["file"], properties={
-            "file": BINARY,
-            "kind": Schema(type=OpenAPIType.STRING, enum=list(KINDS), default="other",
-                           description="材料类别"),
-        })
+        form = Schema(
+            type=OpenAPIType.OBJECT,
+            required=["file"],
+            properties={
+                "file": BINARY,
+                "kind": Schema(
+                    type=OpenAPIType.STRING, enum=list(KINDS), default="other", description="材料类别"
+                ),
+            },
+        )
         if isinstance(self.request_body, RequestBody):
             self.request_body.content = {"multipart/form-data": OpenAPIMediaType(schema=form)}
 
@@ -108,9 +113,13 @@ class ClaimController(Controller):
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
             claim = file_agent_claim(
-                db, actor, PersonRef(data.person_id, data.id_number),
-                lambda person_id: ClaimInput(data.subsidy_type, person_id, data.policy_year,
-                                             data.facts, data.contract_id))
+                db,
+                actor,
+                PersonRef(data.person_id, data.id_number),
+                lambda person_id: ClaimInput(
+                    data.subsidy_type, person_id, data.policy_year, data.facts, data.contract_id
+                ),
+            )
             return 201, _detail(db, actor, claim.id)
 
         return posted(request, db, actor, encode(data), produce)
@@ -311,19 +320,35 @@ class ClaimDocumentController(Controller):
     path = "/claims"
     tags = ["claims"]
 
-    @get("/{claim_id:int}/documents/{kind:str}", operation_id="downloadClaimDocument",
-         sync_to_thread=True, media_type="application/pdf", responses=problems(404, 422),
-         operation_class=PdfOperation,
-         summary="申请的文书（approval_form 审批表；rejection_notice 不予批准通知），PDF")
-    def document(self, request: Request[Any, Any, Any], claim_id: PathId,
-                 kind: FromPath[DocumentKind], db: NamedDependency[Database],
-                 actor: NamedDependency[Actor]) -> Response[bytes]:
+    @get(
+        "/{claim_id:int}/documents/{kind:str}",
+        operation_id="downloadClaimDocument",
+        sync_to_thread=True,
+        media_type="application/pdf",
+        responses=problems(404, 422),
+        operation_class=PdfOperation,
+        summary="申请的文书（approval_form 审批表；rejection_notice 不予批准通知），PDF",
+    )
+    def document(
+        self,
+        request: Request[Any, Any, Any],
+        claim_id: PathId,
+        kind: FromPath[DocumentKind],
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+    ) -> Response[bytes]:
         with db.sessions() as session:
             claim = owned_claim(session, actor, claim_id)
         if kind is DocumentKind.REJECTION_NOTICE and claim.state != "rejected":
-            raise ValidationFailed("validation.document",
-                                   "只有不予批准的申请才能出具不予批准通知", field="kind")
+            raise ValidationFailed(
+                "validation.document", "只有不予批准的申请才能出具不予批准通知", field="kind"
+            )
         issued = issue(db, actor, kind.value, claim_id, str(request.base_url).rstrip("/"))
-        return Response(issued.pdf, media_type="application/pdf", headers={
-            "Content-Disposition": f"inline; filename*=UTF-8''{quote(kind.value)}-{claim_id}.pdf",
-            "X-Document-Number": quote(issued.number)})
+        return Response(
+            issued.pdf,
+            media_type="application/pdf",
+            headers={
+                "Content-Disposition": f"inline; filename*=UTF-8''{quote(kind.value)}-{claim_id}.pdf",
+                "X-Document-Number": quote(issued.number),
+            },
+        )

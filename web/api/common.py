@@ -12,8 +12,9 @@ from .schemas import Problem
 # A record id in a path: bounded like the database's integer keys, so a huge number is a 400
 # and not a driver overflow (a 500).
 PathId = Annotated[int, PathParameter(ge=1, le=2**31 - 1)]
-PROBLEM_SPEC = ResponseSpec(Problem, description="application/problem+json",
-                            media_type="application/problem+json")
+PROBLEM_SPEC = ResponseSpec(
+    Problem, description="application/problem+json", media_type="application/problem+json"
+)
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:

@@ -64,8 +64,10 @@ async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
     store or even compare text holding one, so it would otherwise end in a 500 there."""
     query = request.scope.get("query_string", b"")
     if b"%00" in query or b"\x00" in query:
-        raise ValidationException("请求参数不能包含空字符（U+0000）",
-                                  extra=[{"key": "query", "message": "不能包含空字符（U+0000）"}])
+        raise ValidationException(
+            "请求参数不能包含空字符（U+0000）",
+            extra=[{"key": "query", "message": "不能包含空字符（U+0000）"}],
+        )
     if request.method != "POST" or request.content_type[0].startswith("multipart/"):
         return  # a multipart body carries files: their text fields are checked where read
     body = await request.body()
@@ -76,5 +78,6 @@ async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:
     except msgspec.DecodeError:
         return  # not JSON: the handler refuses it as such
     if _has_nul(decoded):
-        raise ValidationException("请求内容不能包含空字符（U+0000）",
-                                  extra=[{"key": "body", "message": "不能包含空字符（U+0000）"}])
+        raise ValidationException(
+            "请求内容不能包含空字符（U+0000）", extra=[{"key": "body", "message": "不能包含空字符（U+0000）"}]
+        )

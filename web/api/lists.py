@@ -37,46 +37,78 @@ class ListUploadOperation(Operation):
     """The multipart form as the handler reads it: the list file and whether to only check it."""
 
     def __post_init__(self) -> None:
-        form = Schema(type=OpenAPIType.OBJECT, required=["file"], properties={
-            "file": Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY,
-                           description=".xlsx 或 .csv（UTF-8 或 GBK）"),
-            "dry_run": Schema(type=OpenAPIType.BOOLEAN, default=False,
-                              description="true：只校验，不生成申请"),
-        })
+        form = Schema(
+            type=OpenAPIType.OBJECT,
+            required=["file"],
+            properties={
+                "file": Schema(
+                    type=OpenAPIType.STRING,
+                    format=OpenAPIFormat.BINARY,
+                    description=".xlsx 或 .csv（UTF-8 或 GBK）",
+                ),
+                "dry_run": Schema(
+                    type=OpenAPIType.BOOLEAN, default=False, description="true：只校验，不生成申请"
+                ),
+            },
+        )
         if isinstance(self.request_body, RequestBody):
             self.request_body.content = {"multipart/form-data": OpenAPIMediaType(schema=form)}
 
 
 def list_out(report: ListReport) -> ListOut:
     return ListOut(
-        id=report.list_id, dry_run=report.dry_run, rows_total=report.rows_total,
-        rows_accepted=report.rows_accepted, rows_refused=report.rows_refused,
-        rows=[ListRowOut(r.row, r.status, r.claim_id, r.amount,
-                         [ListRowError(*e) for e in r.errors]) for r in report.rows],
-        result_url=f"/api/v1/lists/{report.list_id}/result.xlsx" if report.list_id else None)
+        id=report.list_id,
+        dry_run=report.dry_run,
+        rows_total=report.rows_total,
+        rows_accepted=report.rows_accepted,
+        rows_refused=report.rows_refused,
+        rows=[
+            ListRowOut(r.row, r.status, r.claim_id, r.amount, [ListRowError(*e) for e in r.errors])
+            for r in report.rows
+        ],
+        result_url=f"/api/v1/lists/{report.list_id}/result.xlsx" if report.list_id else None,
+    )
 
 
 def _download(content: bytes, filename: str) -> Response[bytes]:
-    return Response(content, media_type=XLSX, headers={
-        "Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        content,
+        media_type=XLSX,
+        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 class ListController(Controller):
     path = "/lists"
     tags = ["lists"]
 
-    @get("/template.xlsx", operation_id="downloadListTemplate", sync_to_thread=True,
-         media_type=XLSX, responses=problems(), summary="申报清单模板（.xlsx，中文表头，含示例行）")
+    @get(
+        "/template.xlsx",
+        operation_id="downloadListTemplate",
+        sync_to_thread=True,
+        media_type=XLSX,
+        responses=problems(),
+        summary="申报清单模板（.xlsx，中文表头，含示例行）",
+    )
     def template(self, actor: NamedDependency[Actor]) -> Response[bytes]:
         return _download(template_workbook(), "扶智申报清单模板.xlsx")
 
-    @post("/", operation_id="uploadList", sync_to_thread=True, status_code=201,
-          responses=problems(403, 409, 413, 422),
-          summary="上传申报清单（.xlsx 或 .csv；dry_run=true 只校验不入库）",
-          operation_class=ListUploadOperation)
-    def upload(self, request: Request[Any, Any, Any], db: NamedDependency[Database],
-               actor: NamedDependency[Actor],
-               data: MultipartBody[dict[str, Any]]) -> Response[ListOut]:
+    @post(
+        "/",
+        operation_id="uploadList",
+        sync_to_thread=True,
+        status_code=201,
+        responses=problems(403, 409, 413, 422),
+        summary="上传申报清单（.xlsx 或 .csv；dry_run=true 只校验不入库）",
+        operation_class=ListUploadOperation,
+    )
+    def upload(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+        data: MultipartBody[dict[str, Any]],
+    ) -> Response[ListOut]:
         upload = data.get("file")
         if not isinstance(upload, UploadFile):
             raise ValidationFailed("validation.required", "缺少上传文件“file”", field="file")
@@ -89,29 +121,51 @@ class ListController(Controller):
 
         return posted(request, db, actor, content + (b"dry" if dry_run else b"real"), produce)
 
-    @post("/json", operation_id="uploadListJson", sync_to_thread=True, status_code=201,
-          responses=problems(403, 409, 413, 422), summary="以JSON提交申报清单（rows 与模板列同名字段）")
-    def upload_json(self, request: Request[Any, Any, Any], data: JSONBody[ListJsonIn],
-                    db: NamedDependency[Database],
-                    actor: NamedDependency[Actor]) -> Response[ListOut]:
+    @post(
+        "/json",
+        operation_id="uploadListJson",
+        sync_to_thread=True,
+        status_code=201,
+        responses=problems(403, 409, 413, 422),
+        summary="以JSON提交申报清单（rows 与模板列同名字段）",
+    )
+    def upload_json(
+        self,
+        request: Request[Any, Any, Any],
+        data: JSONBody[ListJsonIn],
+        db: NamedDependency[Database],
+        actor: NamedDependency[Actor],
+    ) -> Response[ListOut]:
         content = msgspec.json.encode({"rows": data.rows})
 
         def produce() -> tuple[int, Any]:
             report = upload_list(db, actor, "list.json", content, dry_run=data.dry_run)
             return 201, list_out(report)
 
-        return posted(request, db, actor, content + (b"dry" if data.dry_run else b"real"),
-                      produce)
+        return posted(request, db, actor, content + (b"dry" if data.dry_run else b"real"), produce)
 
-    @get("/{list_id:int}", operation_id="getList", sync_to_thread=True, responses=problems(404),
-         summary="一份清单的逐行处理结果")
-    def read(self, list_id: FromPath[int], db: NamedDependency[Database],
-             actor: NamedDependency[Actor]) -> ListOut:
+    @get(
+        "/{list_id:int}",
+        operation_id="getList",
+        sync_to_thread=True,
+        responses=problems(404),
+        summary="一份清单的逐行处理结果",
+    )
+    def read(
+        self, list_id: FromPath[int], db: NamedDependency[Database], actor: NamedDependency[Actor]
+    ) -> ListOut:
         return list_out(list_outcomes(get_list(db, actor, list_id)))
 
-    @get("/{list_id:int}/result.xlsx", operation_id="downloadListResult", sync_to_thread=True,
-         media_type=XLSX, responses=problems(404), summary="处理结果文件（.xlsx，每行一个结果）")
-    def result(self, list_id: FromPath[int], db: NamedDependency[Database],
-               actor: NamedDependency[Actor]) -> Response[bytes]:
+    @get(
+        "/{list_id:int}/result.xlsx",
+        operation_id="downloadListResult",
+        sync_to_thread=True,
+        media_type=XLSX,
+        responses=problems(404),
+        summary="处理结果文件（.xlsx，每行一个结果）",
+    )
+    def result(
+        self, list_id: FromPath[int], db: NamedDependency[Database], actor: NamedDependency[Actor]
+    ) -> Response[bytes]:
         claim_list = get_list(db, actor, list_id)
         return _download(result_workbook(claim_list), f"处理结果-清单{list_id}.xlsx")

@@ -31,9 +31,13 @@ class PersonController(Controller):
         operation_id="registerPerson",
         sync_to_thread=True,
         status_code=201,
-        responses={**problems(404, 409, 422),
-                   200: ResponseSpec(PersonLinkOut, description=(
-                       "该身份证号已登记：本单位从此可用其编号申报，只返回编号、姓名和脱敏身份证号"))},
+        responses={
+            **problems(404, 409, 422),
+            200: ResponseSpec(
+                PersonLinkOut,
+                description=("该身份证号已登记：本单位从此可用其编号申报，只返回编号、姓名和脱敏身份证号"),
+            ),
+        },
         summary="登记帮扶对象（已登记则关联本单位）",
     )
     def register(
@@ -44,16 +48,26 @@ class PersonController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[PersonOut]:
         def produce() -> tuple[int, Any]:
-            person, created = register_person(db, actor, PersonInput(
-                name=data.name, id_number=data.id_number, village_id=0,
-                target_groups=tuple(data.target_groups), labour_capacity=data.labour_capacity,
-                labour_force_override=data.labour_force_override,
-                phone=data.phone, household_no=data.household_no, bank_account=data.bank_account,
-                graduate_left_school=data.graduate_left_school), data.village_code)
+            person, created = register_person(
+                db,
+                actor,
+                PersonInput(
+                    name=data.name,
+                    id_number=data.id_number,
+                    village_id=0,
+                    target_groups=tuple(data.target_groups),
+                    labour_capacity=data.labour_capacity,
+                    labour_force_override=data.labour_force_override,
+                    phone=data.phone,
+                    household_no=data.household_no,
+                    bank_account=data.bank_account,
+                    graduate_left_school=data.graduate_left_school,
+                ),
+                data.village_code,
+            )
             if created:
                 return 201, person_out(person, person.village, db.vault, created=True)
-            return 200, PersonLinkOut(person.id, person.name,
-                                      mask(db.vault.decrypt(person.id_number_enc)))
+            return 200, PersonLinkOut(person.id, person.name, mask(db.vault.decrypt(person.id_number_enc)))
 
         return posted(request, db, actor, encode(data), produce)
 
@@ -71,8 +85,13 @@ class PersonController(Controller):
         person = lookup_person(db, actor, data.id_number)
         return person_out(person, person.village, db.vault)
 
-    @get("/{person_id:int}", operation_id="getPerson", sync_to_thread=True, responses=problems(404),
-         summary="本单位登记或申报过的帮扶对象")
+    @get(
+        "/{person_id:int}",
+        operation_id="getPerson",
+        sync_to_thread=True,
+        responses=problems(404),
+        summary="本单位登记或申报过的帮扶对象",
+    )
     def read(
         self, person_id: PathId, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> PersonOut:

@@ -19,8 +19,13 @@ from .deps import fingerprint
 JSON = "application/json"
 
 
-def posted(request: Request[Any, Any, Any], db: Database, actor: Actor, body: bytes,
-           produce: Callable[[], tuple[int, Any]]) -> Response[Any]:
+def posted(
+    request: Request[Any, Any, Any],
+    db: Database,
+    actor: Actor,
+    body: bytes,
+    produce: Callable[[], tuple[int, Any]],
+) -> Response[Any]:
     """Run ``produce`` (status, payload) once per Idempotency-Key and answer with its result."""
     key = request.headers.get("idempotency-key")
     if key is None:
@@ -39,11 +44,13 @@ def posted(request: Request[Any, Any, Any], db: Database, actor: Actor, body: by
     assert actor.org_id is not None
     # Keyed like the ID numbers' hash: a body may carry a full resident ID, and a plain SHA-256
     # of a body whose other fields are known could be reversed by trying every ID number.
-    stored = run_once(db, actor.org_id, key,
-                      db.vault.digest(fingerprint(request.method, request.url.path, body)), run)
+    stored = run_once(
+        db, actor.org_id, key, db.vault.digest(fingerprint(request.method, request.url.path, body)), run
+    )
     headers = {"Idempotent-Replayed": "true"} if stored.replayed else None
-    return Response(stored.body.encode(), status_code=stored.status, media_type=stored.content_type,
-                    headers=headers)
+    return Response(
+        stored.body.encode(), status_code=stored.status, media_type=stored.content_type, headers=headers
+    )
 
 
 def encode(obj: Any) -> bytes:

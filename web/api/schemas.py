@@ -64,12 +64,19 @@ class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
     for) or by ``id_number`` (the full resident ID, for anyone registered), never both."""
 
     subsidy_type: Code
-    person_id: Annotated[int, Meta(
-        ge=1, le=2**31 - 1,
-        description="本单位登记、关联或申报过的人员编号；与 id_number 二选一")] | None = None
-    id_number: Annotated[str, Meta(
-        min_length=1, max_length=30,
-        description="居民身份证号（18位）；与 person_id 二选一")] | None = None
+    person_id: (
+        Annotated[
+            int,
+            Meta(ge=1, le=2**31 - 1, description="本单位登记、关联或申报过的人员编号；与 id_number 二选一"),
+        ]
+        | None
+    ) = None
+    id_number: (
+        Annotated[
+            str, Meta(min_length=1, max_length=30, description="居民身份证号（18位）；与 person_id 二选一")
+        ]
+        | None
+    ) = None
     facts: dict[str, Any] = {}
     # Optional: the facts fix the year (e.g. the day stable employment is complete); a year
     # sent that disagrees is refused (validation.policy_year_mismatch) saying which applies.

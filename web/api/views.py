@@ -25,53 +25,81 @@ def aware(moment: datetime) -> datetime:
 
 def person_out(person: Person, village: Village, vault: Vault, created: bool = False) -> PersonOut:
     return PersonOut(
-        id=person.id, name=person.name, id_number_masked=mask(vault.decrypt(person.id_number_enc)),
-        birth_date=person.birth_date, sex=person.sex, village_code=village.code,
-        village_name=village.name, target_groups=sorted(person.target_group_set),
+        id=person.id,
+        name=person.name,
+        id_number_masked=mask(vault.decrypt(person.id_number_enc)),
+        birth_date=person.birth_date,
+        sex=person.sex,
+        village_code=village.code,
+        village_name=village.name,
+        target_groups=sorted(person.target_group_set),
         labour_capacity=person.labour_capacity,
         labour_force_override=person.labour_force_override,
         bank_account_masked=f"****{person.bank_last4}" if person.bank_last4 else None,
-        created=created)
+        created=created,
+    )
 
 
 def claim_out(session: Session, claim: Claim, vault: Vault, detail: bool = False) -> ClaimOut:
     person = claim.person
     history = evidence = None
     if detail:
-        rows = session.scalars(select(ClaimHistory).where(ClaimHistory.claim_id == claim.id)
-                               .order_by(ClaimHistory.id))
-        history = [HistoryOut(h.trigger, h.from_state, h.to_state, h.actor_name, h.role, aware(h.at),
-                              h.comment) for h in rows]
-        evidence = session.scalar(select(func.count()).select_from(Evidence)
-                                  .where(Evidence.claim_id == claim.id)) or 0
+        rows = session.scalars(
+            select(ClaimHistory).where(ClaimHistory.claim_id == claim.id).order_by(ClaimHistory.id)
+        )
+        history = [
+            HistoryOut(h.trigger, h.from_state, h.to_state, h.actor_name, h.role, aware(h.at), h.comment)
+            for h in rows
+        ]
+        evidence = (
+            session.scalar(select(func.count()).select_from(Evidence).where(Evidence.claim_id == claim.id))
+            or 0
+        )
     return ClaimOut(
-        id=claim.id, subsidy_type=claim.subsidy_type,
+        id=claim.id,
+        subsidy_type=claim.subsidy_type,
         subsidy_label=SUBSIDY_LABELS.get(claim.subsidy_type, claim.subsidy_type),
-        person_id=person.id, person_name=person.name,
+        person_id=person.id,
+        person_name=person.name,
         person_id_number_masked=mask(vault.decrypt(person.id_number_enc)),
-        claimant_org_id=claim.claimant_org_id, payee=claim.payee_kind,
-        policy_year=claim.policy_year, facts=dict(claim.facts), amount=claim.amount,
-        rule=claim.rule, rule_explanation=claim.rule_explanation, state=claim.state,
-        state_label=STATE_LABELS.get(claim.state, claim.state), version=claim.version,
-        due_at=aware(claim.due_at) if claim.due_at else None, overdue=claim.overdue,
+        claimant_org_id=claim.claimant_org_id,
+        payee=claim.payee_kind,
+        policy_year=claim.policy_year,
+        facts=dict(claim.facts),
+        amount=claim.amount,
+        rule=claim.rule,
+        rule_explanation=claim.rule_explanation,
+        state=claim.state,
+        state_label=STATE_LABELS.get(claim.state, claim.state),
+        version=claim.version,
+        due_at=aware(claim.due_at) if claim.due_at else None,
+        overdue=claim.overdue,
         batch_ref=claim.batch_ref,
-        created_at=aware(claim.created_at), updated_at=aware(claim.updated_at), history=history,
-        evidence_count=evidence, absorption=absorption_out(session, claim))
+        created_at=aware(claim.created_at),
+        updated_at=aware(claim.updated_at),
+        history=history,
+        evidence_count=evidence,
+        absorption=absorption_out(session, claim),
+    )
 
 
 def absorption_out(session: Session, claim: Claim) -> AbsorptionOut | None:
     if claim.subsidy_type not in ABSORPTION_TYPES:
         return None
-    info = absorption_of(session, claim.claimant_org_id, claim.subsidy_type, claim.policy_year,
-                         claim.params_version_id)
+    info = absorption_of(
+        session, claim.claimant_org_id, claim.subsidy_type, claim.policy_year, claim.params_version_id
+    )
     met = info.count >= info.required
-    message = (f"本单位目前有效申请计入吸纳目标人员{info.count}人（{'、'.join(info.names)}），"
-               + ("已达到" if met else "未达到") + f"{info.required}人的条件"
-               + ("" if met else "，达到后方可审核通过"))
-    return AbsorptionOut(info.count, info.required, list(info.claim_ids), list(info.names),
-                         message)
+    message = (
+        f"本单位目前有效申请计入吸纳目标人员{info.count}人（{'、'.join(info.names)}），"
+        + ("已达到" if met else "未达到")
+        + f"{info.required}人的条件"
+        + ("" if met else "，达到后方可审核通过")
+    )
+    return AbsorptionOut(info.count, info.required, list(info.claim_ids), list(info.names), message)
 
 
 def evidence_out(e: Evidence) -> EvidenceOut:
-    return EvidenceOut(e.id, e.claim_id, e.kind, e.filename, e.content_type, e.size, e.sha256,
-                       aware(e.uploaded_at))
+    return EvidenceOut(
+        e.id, e.claim_id, e.kind, e.filename, e.content_type, e.size, e.sha256, aware(e.uploaded_at)
+    )

@@ -31,8 +31,7 @@ LABELS = Path(__file__).resolve().parent / "labels.py"
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 # Where domain errors that a page can show are raised (the engine, the services, the pages).
-ERROR_SOURCES = ("workflow/engine.py", "workflow/money.py", "workflow/store/*.py",
-                 "web/pages/*.py")
+ERROR_SOURCES = ("workflow/engine.py", "workflow/money.py", "workflow/store/*.py", "web/pages/*.py")
 # Python code calling _() or N_(): pybabel's Python extractor does not look inside f-strings
 # before Python 3.12, so those calls are collected here.
 CALL_SOURCES = ("web/**/*.py",)
@@ -68,26 +67,35 @@ def collect() -> Collected:
     from workflow.store.sweep import LABELS as SWEEP_LABELS
 
     out = Collected()
-    for name, table in (("STATE_LABELS", STATE_LABELS), ("SUBSIDY_LABELS", SUBSIDY_LABELS),
-                        ("TARGET_GROUP_LABELS", TARGET_GROUP_LABELS),
-                        ("ORG_KIND_LABELS", ORG_KIND_LABELS),
-                        ("DESTINATION_LABELS", DESTINATION_LABELS)):
+    for name, table in (
+        ("STATE_LABELS", STATE_LABELS),
+        ("SUBSIDY_LABELS", SUBSIDY_LABELS),
+        ("TARGET_GROUP_LABELS", TARGET_GROUP_LABELS),
+        ("ORG_KIND_LABELS", ORG_KIND_LABELS),
+        ("DESTINATION_LABELS", DESTINATION_LABELS),
+    ):
         out.add(f"workflow.states.{name}", table.values())
     out.add("workflow.roles.ROLE_LABELS", ROLE_LABELS.values())
     out.add("workflow.rules.facts.FACT_LABELS", FACT_LABELS.values())
-    out.add("workflow.identity.sex: shown after a person's name",
-            [sex("0" * 16 + digit + "0") for digit in "12"])
+    out.add(
+        "workflow.identity.sex: shown after a person's name", [sex("0" * 16 + digit + "0") for digit in "12"]
+    )
     out.add("workflow.labour.AGE_LABEL: the working-age range (16–60周岁)", [AGE_LABEL])
-    out.add("workflow.rules.figures.FIGURES: each policy figure's label, unit, explanation and "
-            "how the plan states it (admin policy page, claim page)",
-            [text for f in FIGURES for text in (f.label, f.unit, f.explanation, f.plan_text)])
-    out.add("workflow.rules.figures.BUREAU_MARK: a figure the plan leaves to the bureau",
-            [BUREAU_MARK])
-    out.add("workflow.store.organisations.LABELS: fields in an organisation's change history",
-            ORG_FIELD_LABELS.values())
+    out.add(
+        "workflow.rules.figures.FIGURES: each policy figure's label, unit, explanation and "
+        "how the plan states it (admin policy page, claim page)",
+        [text for f in FIGURES for text in (f.label, f.unit, f.explanation, f.plan_text)],
+    )
+    out.add("workflow.rules.figures.BUREAU_MARK: a figure the plan leaves to the bureau", [BUREAU_MARK])
+    out.add(
+        "workflow.store.organisations.LABELS: fields in an organisation's change history",
+        ORG_FIELD_LABELS.values(),
+    )
     for wf in WORKFLOWS.values():
-        out.add(f"workflow.machines.{wf.name.upper()}: the workflow and its steps",
-                [wf.label, *(s.label for s in wf.steps)])
+        out.add(
+            f"workflow.machines.{wf.name.upper()}: the workflow and its steps",
+            [wf.label, *(s.label for s in wf.steps)],
+        )
     for name, value in sorted(template_globals().items()):
         if isinstance(value, dict) and name.endswith("_labels"):
             out.add(f"template global {name} (web.app)", value.values())
@@ -95,8 +103,7 @@ def collect() -> Collected:
     out.add("web.pages.dashboard.OVERDUE_STEPS", dashboard.OVERDUE_STEPS.values())
     out.add("web.pages.dashboard.CAPACITY_LABELS", dashboard.CAPACITY_LABELS.values())
     out.add("workflow.guards.GUARDS: why a step is refused", (g.message for g in GUARDS.values()))
-    out.add("workflow.store.sweep.LABELS: what a sweep run did (admin settings)",
-            SWEEP_LABELS.values())
+    out.add("workflow.store.sweep.LABELS: what a sweep run did (admin settings)", SWEEP_LABELS.values())
     fixed: list[str] = []
     for path in files(ERROR_SOURCES):
         for message in error_messages(path, error_classes()):
@@ -105,9 +112,10 @@ def collect() -> Collected:
             else:
                 out.dynamic.append((relative(path), message.source))
     out.add("fixed messages of domain errors raised by " + ", ".join(ERROR_SOURCES), fixed)
-    out.add("_() and N_() inside f-strings in " + ", ".join(CALL_SOURCES),
-            (text for path in files(CALL_SOURCES) if path != LABELS
-             for text in calls_in_fstrings(path)))
+    out.add(
+        "_() and N_() inside f-strings in " + ", ".join(CALL_SOURCES),
+        (text for path in files(CALL_SOURCES) if path != LABELS for text in calls_in_fstrings(path)),
+    )
     return out
 
 
@@ -144,12 +152,17 @@ def error_messages(path: Path, classes: set[str]) -> Iterator[str | Dynamic]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if not isinstance(node, ast.Call):
             continue
-        name = node.func.id if isinstance(node.func, ast.Name) else (
-            node.func.attr if isinstance(node.func, ast.Attribute) else "")
+        name = (
+            node.func.id
+            if isinstance(node.func, ast.Name)
+            else (node.func.attr if isinstance(node.func, ast.Attribute) else "")
+        )
         if name not in classes:
             continue
-        arg = next((k.value for k in node.keywords if k.arg == "message"),
-                   node.args[1] if len(node.args) > 1 else None)
+        arg = next(
+            (k.value for k in node.keywords if k.arg == "message"),
+            node.args[1] if len(node.args) > 1 else None,
+        )
         if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
             yield arg.value
         elif isinstance(arg, ast.JoinedStr) and CJK.search(ast.unparse(arg)):
@@ -160,10 +173,14 @@ def calls_in_fstrings(path: Path) -> Iterator[str]:
     for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
         if isinstance(node, ast.JoinedStr):
             for call in ast.walk(node):
-                if (isinstance(call, ast.Call) and isinstance(call.func, ast.Name)
-                        and call.func.id in ("_", "N_") and call.args
-                        and isinstance(call.args[0], ast.Constant)
-                        and isinstance(call.args[0].value, str)):
+                if (
+                    isinstance(call, ast.Call)
+                    and isinstance(call.func, ast.Name)
+                    and call.func.id in ("_", "N_")
+                    and call.args
+                    and isinstance(call.args[0], ast.Constant)
+                    and isinstance(call.args[0].value, str)
+                ):
                     yield call.args[0].value
 
 

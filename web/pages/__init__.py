@@ -20,8 +20,12 @@ from .persons import PersonController
 from .policy import PolicyController
 
 public_pages = [AuthController, VerifyController]
-staff_router = Router(path="/", route_handlers=[CaseController], include_in_schema=False,
-                      dependencies={"who": Provide(staff, sync_to_thread=True)})
+staff_router = Router(
+    path="/",
+    route_handlers=[CaseController],
+    include_in_schema=False,
+    dependencies={"who": Provide(staff, sync_to_thread=True)},
+)
 staff_router.register(DashboardController)
 staff_router.register(ContractController)
 staff_router.register(DocumentController)

@@ -33,12 +33,18 @@ from .guard import require
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 KINDS = {"holiday": False, "workday": True}
 # What a case waits for in the state whose deadline is set (the same in both workflows).
-WAITING_FOR = {"submitted": N_("待村级核实"), "village_verified": N_("待人社审核"),
-               "hr_reviewed": N_("待财务发放"), "returned": N_("待重新提交")}
-DONE = {"deadlines": N_("办理期限已保存。此后进入该环节的案件按新期限计算，已在办的案件期限不变。"),
-        "reminders": N_("续签提醒天数已保存。"),
-        "calendar_added": N_("日期已保存，此后计算的办理期限按新日历执行。"),
-        "calendar_removed": N_("日期已删除。")}
+WAITING_FOR = {
+    "submitted": N_("待村级核实"),
+    "village_verified": N_("待人社审核"),
+    "hr_reviewed": N_("待财务发放"),
+    "returned": N_("待重新提交"),
+}
+DONE = {
+    "deadlines": N_("办理期限已保存。此后进入该环节的案件按新期限计算，已在办的案件期限不变。"),
+    "reminders": N_("续签提醒天数已保存。"),
+    "calendar_added": N_("日期已保存，此后计算的办理期限按新日历执行。"),
+    "calendar_removed": N_("日期已删除。"),
+}
 FIX_MARKED = N_("请更正标出的项目；未保存任何更改。")
 
 
@@ -93,16 +99,25 @@ class AdminController(Controller):
     include_in_schema = False
 
     @get("/settings", sync_to_thread=True)
-    def page(self, request: Request[Any, Any, Any], state: State,
-             who: NamedDependency[SignedIn], year: FromQuery[int | None] = None,
-             done: FromQuery[str | None] = None) -> Template:
+    def page(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        year: FromQuery[int | None] = None,
+        done: FromQuery[str | None] = None,
+    ) -> Template:
         require(who, Role.ADMIN)
         return _settings_page(request, state.db, who, year, done=done)
 
     @post("/settings/deadlines", sync_to_thread=True, status_code=303)
-    def deadlines(self, request: Request[Any, Any, Any], state: State,
-                  who: NamedDependency[SignedIn],
-                  data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def deadlines(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.ADMIN)
         db: Database = state.db
         changes: dict[str, dict[str, str]] = {}
@@ -125,28 +140,51 @@ class AdminController(Controller):
             settings.set_deadlines(db, who.actor, changes)
         except DomainError as exc:
             typed = {f"{wf}.{s}": v for wf, states in changes.items() for s, v in states.items()}
-            return _settings_page(request, db, who, _year(data), status=exc.status,
-                                  error=exc.message, errors=errors, typed=typed)
+            return _settings_page(
+                request,
+                db,
+                who,
+                _year(data),
+                status=exc.status,
+                error=exc.message,
+                errors=errors,
+                typed=typed,
+            )
         return Redirect(_back("deadlines", _year(data)), status_code=303)
 
     @post("/settings/reminders", sync_to_thread=True, status_code=303)
-    def reminders(self, request: Request[Any, Any, Any], state: State,
-                  who: NamedDependency[SignedIn],
-                  data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def reminders(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.ADMIN)
         raw = _one(data, "reminder_days")
         try:
             settings.set_reminder_days(state.db, who.actor, raw)
         except DomainError as exc:
-            return _settings_page(request, state.db, who, _year(data), status=exc.status,
-                                  error=FIX_MARKED, errors={"reminder_days": exc.message},
-                                  typed={"reminder_days": raw})
+            return _settings_page(
+                request,
+                state.db,
+                who,
+                _year(data),
+                status=exc.status,
+                error=FIX_MARKED,
+                errors={"reminder_days": exc.message},
+                typed={"reminder_days": raw},
+            )
         return Redirect(_back("reminders", _year(data), "#reminders"), status_code=303)
 
     @post("/settings/calendar", sync_to_thread=True, status_code=303)
-    def add_day(self, request: Request[Any, Any, Any], state: State,
-                who: NamedDependency[SignedIn],
-                data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def add_day(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.ADMIN)
         db: Database = state.db
         typed = {k: _one(data, k) for k in ("day", "kind", "note")}
@@ -165,35 +203,49 @@ class AdminController(Controller):
             field = exc.details.get("field")
             if isinstance(field, str) and field not in errors:
                 errors[field] = exc.message
-            return _settings_page(request, db, who, year, status=exc.status, error=FIX_MARKED,
-                                  errors=errors, typed=typed)
+            return _settings_page(
+                request, db, who, year, status=exc.status, error=FIX_MARKED, errors=errors, typed=typed
+            )
         return Redirect(_back("calendar_added", day.year, "#calendar"), status_code=303)
 
     @post("/settings/calendar/{day:str}/delete", sync_to_thread=True, status_code=303)
-    def remove_day(self, request: Request[Any, Any, Any], state: State, day: FromPath[str],
-                   who: NamedDependency[SignedIn],
-                   data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def remove_day(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        day: FromPath[str],
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.ADMIN)
         db: Database = state.db
         parsed = _parse_day(day)
         if parsed is None:
-            return _settings_page(request, db, who, None, status=422,
-                                  error=N_("日期须为有效日期，格式如 2027-01-01"))
+            return _settings_page(
+                request, db, who, None, status=422, error=N_("日期须为有效日期，格式如 2027-01-01")
+            )
         try:
             removed = settings.remove_calendar_day(db, who.actor, parsed)
         except DomainError as exc:
-            return _settings_page(request, db, who, parsed.year, status=exc.status,
-                                  error=exc.message)
+            return _settings_page(request, db, who, parsed.year, status=exc.status, error=exc.message)
         if not removed:
-            return _settings_page(request, db, who, parsed.year, status=404,
-                                  error=N_("该日期没有设置，可能已被删除"))
+            return _settings_page(
+                request, db, who, parsed.year, status=404, error=N_("该日期没有设置，可能已被删除")
+            )
         return Redirect(_back("calendar_removed", parsed.year, "#calendar"), status_code=303)
 
 
-def _settings_page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
-                   year: int | None, status: int = 200, error: str | None = None,
-                   errors: dict[str, str] | None = None, typed: dict[str, str] | None = None,
-                   done: str | None = None) -> Template:
+def _settings_page(
+    request: Request[Any, Any, Any],
+    db: Database,
+    who: SignedIn,
+    year: int | None,
+    status: int = 200,
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    done: str | None = None,
+) -> Template:
     errors, typed = errors or {}, typed or {}
     if year is None or not settings.FIRST_YEAR <= year <= settings.LAST_YEAR:
         year = db.clock.now().year
@@ -201,28 +253,53 @@ def _settings_page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
         rules = settings.current(db, session)
         days = settings.calendar_days(session, year)
         runs = list(last_runs(session, 10))
-        stuck = session.scalar(select(func.count()).select_from(Notification).where(
-            Notification.email_state == "sending")) or 0
+        stuck = (
+            session.scalar(
+                select(func.count()).select_from(Notification).where(Notification.email_state == "sending")
+            )
+            or 0
+        )
     tables = []
     for name, wf in WORKFLOWS.items():
         rows = []
         for state_name, default in wf.deadlines.items():
             key = f"{name}.{state_name}"
             now_in_force = rules.deadlines[name][state_name]
-            rows.append(DeadlineRow(
-                field=key, state_label=STATE_LABELS.get(state_name, state_name),
-                waiting_for=WAITING_FOR.get(state_name, ""), default=_days(default),
-                current=_days(now_in_force), unit=_unit(default),
-                value=typed.get(key, str(_days(now_in_force)))))
+            rows.append(
+                DeadlineRow(
+                    field=key,
+                    state_label=STATE_LABELS.get(state_name, state_name),
+                    waiting_for=WAITING_FOR.get(state_name, ""),
+                    default=_days(default),
+                    current=_days(now_in_force),
+                    unit=_unit(default),
+                    value=typed.get(key, str(_days(now_in_force))),
+                )
+            )
         tables.append((wf.label, rows))
-    shown = {row.field for _, rows in tables for row in rows} | {"reminder_days", "day", "kind",
-                                                                 "note"}
-    return Template("admin_settings.html", status_code=status, context=_ctx(request, who, {
-        "tables": tables, "reminder_days": rules.reminder_days,
-        "reminders_value": typed.get("reminder_days", ", ".join(map(str, rules.reminder_days))),
-        "year": year, "official": official_calendar_knows(year), "days": days,
-        "day_typed": typed, "error": error, "errors": errors,
-        "stray_errors": [message for key, message in errors.items() if key not in shown],
-        "done": DONE.get(done or ""),
-        "runs": runs, "run_labels": SWEEP_LABELS, "stuck_emails": stuck,
-        "today": db.clock.now().date()}))
+    shown = {row.field for _, rows in tables for row in rows} | {"reminder_days", "day", "kind", "note"}
+    return Template(
+        "admin_settings.html",
+        status_code=status,
+        context=_ctx(
+            request,
+            who,
+            {
+                "tables": tables,
+                "reminder_days": rules.reminder_days,
+                "reminders_value": typed.get("reminder_days", ", ".join(map(str, rules.reminder_days))),
+                "year": year,
+                "official": official_calendar_knows(year),
+                "days": days,
+                "day_typed": typed,
+                "error": error,
+                "errors": errors,
+                "stray_errors": [message for key, message in errors.items() if key not in shown],
+                "done": DONE.get(done or ""),
+                "runs": runs,
+                "run_labels": SWEEP_LABELS,
+                "stuck_emails": stuck,
+                "today": db.clock.now().date(),
+            },
+        ),
+    )

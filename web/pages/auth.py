@@ -31,39 +31,86 @@ class AuthController(Controller):
     include_in_schema = False
 
     @get("/login", sync_to_thread=False)
-    def form(self, request: Request[Any, Any, Any],
-             next: FromQuery[str | None] = None) -> Template:
-        return Template("login.html", context={"lang": language(request), "next": _safe_next(next),
-                                               "error": None, "username": ""})
+    def form(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
+        return Template(
+            "login.html",
+            context={"lang": language(request), "next": _safe_next(next), "error": None, "username": ""},
+        )
 
     @post("/login", sync_to_thread=True, status_code=303)
-    def submit(self, request: Request[Any, Any, Any], state: State,
-               data: Annotated[dict[str, str], FORM]) -> Response[Any]:
+    def submit(
+        self, request: Request[Any, Any, Any], state: State, data: Annotated[dict[str, str], FORM]
+    ) -> Response[Any]:
         username = data.get("username", "")
         try:
             signed = sign_in(state.db, username, data.get("password", ""))
         except DomainError as exc:
-            return Template("login.html", status_code=exc.status, context={
-                "lang": language(request), "next": _safe_next(data.get("next")),
-                "error": exc.message, "username": username})
+            return Template(
+                "login.html",
+                status_code=exc.status,
+                context={
+                    "lang": language(request),
+                    "next": _safe_next(data.get("next")),
+                    "error": exc.message,
+                    "username": username,
+                },
+            )
         secure = state.secure_cookies
-        return Redirect(_safe_next(data.get("next")), status_code=303, cookies=[
-            Cookie(key=COOKIE, value=signed.token, httponly=True, secure=secure, samesite="lax",
-                   max_age=int(ABSOLUTE.total_seconds()), path="/")])
+        return Redirect(
+            _safe_next(data.get("next")),
+            status_code=303,
+            cookies=[
+                Cookie(
+                    key=COOKIE,
+                    value=signed.token,
+                    httponly=True,
+                    secure=secure,
+                    samesite="lax",
+                    max_age=int(ABSOLUTE.total_seconds()),
+                    path="/",
+                )
+            ],
+        )
 
     @post("/logout", sync_to_thread=True, status_code=303)
     def logout(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
         sign_out(state.db, request.cookies.get(COOKIE))
-        return Redirect("/login", status_code=303, cookies=[
-            Cookie(key=COOKIE, value="", max_age=0, httponly=True, secure=state.secure_cookies,
-                   samesite="lax", path="/")])
+        return Redirect(
+            "/login",
+            status_code=303,
+            cookies=[
+                Cookie(
+                    key=COOKIE,
+                    value="",
+                    max_age=0,
+                    httponly=True,
+                    secure=state.secure_cookies,
+                    samesite="lax",
+                    path="/",
+                )
+            ],
+        )
 
     @get("/lang/{code:str}", sync_to_thread=False)
-    def choose_language(self, request: Request[Any, Any, Any], code: FromPath[str],
-                        state: State) -> Response[Any]:
-        back = _safe_next(request.headers.get("referer", "").split(request.base_url.netloc, 1)[-1]
-                          if request.headers.get("referer") else "/inbox")
+    def choose_language(
+        self, request: Request[Any, Any, Any], code: FromPath[str], state: State
+    ) -> Response[Any]:
+        back = _safe_next(
+            request.headers.get("referer", "").split(request.base_url.netloc, 1)[-1]
+            if request.headers.get("referer")
+            else "/inbox"
+        )
         chosen = code if code in LANGUAGES else "zh_CN"
-        return Redirect(back, cookies=[Cookie(key="fuzhi_lang", value=chosen, samesite="lax",
-                                              secure=state.secure_cookies, path="/",
-                                              max_age=365 * 24 * 3600)])
+        return Redirect(
+            back,
+            cookies=[
+                Cookie(
+                    key="fuzhi_lang",
+                    value=chosen,
+                    samesite="lax",
+                    secure=state.secure_cookies,
+                    path="/",
+                    max_age=365 * 24 * 3600,
+                )
+            ],
+        )

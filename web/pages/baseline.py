@@ -20,8 +20,10 @@ from ..i18n import N_
 from .cases import FORM, _ctx
 from .guard import require
 
-DONE = {"baseline": N_("规划基数已保存，统计页面的就业率随之更新。"),
-        "ages": N_("劳动年龄已保存，统计页面按新范围计算劳动力。")}
+DONE = {
+    "baseline": N_("规划基数已保存，统计页面的就业率随之更新。"),
+    "ages": N_("劳动年龄已保存，统计页面按新范围计算劳动力。"),
+}
 FIX_MARKED = N_("请更正标出的项目；未保存任何更改。")
 
 
@@ -37,26 +39,42 @@ class BaselineController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def page(self, request: Request[Any, Any, Any], state: State,
-             who: NamedDependency[SignedIn], done: FromQuery[str | None] = None) -> Template:
+    def page(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
         require(who, Role.ADMIN)
         return _page(request, state.db, who, done=DONE.get(done or ""))
 
     @post("/", sync_to_thread=True, status_code=303)
-    def save(self, request: Request[Any, Any, Any], state: State, who: NamedDependency[SignedIn],
-             data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def save(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.ADMIN)
         typed = {k: _one(data, k) for k in ("year", "low_income_people", "labour_force")}
         try:
-            labour.set_baseline(state.db, who.actor, typed["year"], typed["low_income_people"],
-                                typed["labour_force"])
+            labour.set_baseline(
+                state.db, who.actor, typed["year"], typed["low_income_people"], typed["labour_force"]
+            )
         except DomainError as exc:
             return _page(request, state.db, who, exc, typed)
         return Redirect("/admin/baseline?done=baseline", status_code=303)
 
     @post("/ages", sync_to_thread=True, status_code=303)
-    def ages(self, request: Request[Any, Any, Any], state: State, who: NamedDependency[SignedIn],
-             data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def ages(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.ADMIN)
         typed = {k: _one(data, k) for k in ("min_age", "max_age")}
         try:
@@ -66,17 +84,34 @@ class BaselineController(Controller):
         return Redirect("/admin/baseline?done=ages#ages", status_code=303)
 
 
-def _page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
-          failure: DomainError | None = None, typed: dict[str, str] | None = None,
-          done: str | None = None) -> Template:
+def _page(
+    request: Request[Any, Any, Any],
+    db: Database,
+    who: SignedIn,
+    failure: DomainError | None = None,
+    typed: dict[str, str] | None = None,
+    done: str | None = None,
+) -> Template:
     with db.sessions() as session:
         rows = labour.baselines(session)
         ages = labour.working_age(session)
     field = failure.details.get("field") if failure else None
-    return Template("admin_baseline.html", status_code=failure.status if failure else 200,
-                    context=_ctx(request, who, {
-                        "rows": rows, "ages": ages, "limits": labour.AGE_LIMITS,
-                        "year": db.clock.now().year, "typed": typed or {}, "done": done,
-                        "error": FIX_MARKED if failure else None,
-                        "errors": {str(field): failure.message} if failure and field else {},
-                        "failure": failure.message if failure and not field else None}))
+    return Template(
+        "admin_baseline.html",
+        status_code=failure.status if failure else 200,
+        context=_ctx(
+            request,
+            who,
+            {
+                "rows": rows,
+                "ages": ages,
+                "limits": labour.AGE_LIMITS,
+                "year": db.clock.now().year,
+                "typed": typed or {},
+                "done": done,
+                "error": FIX_MARKED if failure else None,
+                "errors": {str(field): failure.message} if failure and field else {},
+                "failure": failure.message if failure and not field else None,
+            },
+        ),
+    )

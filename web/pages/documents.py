@@ -30,8 +30,11 @@ def base_url(request: Request[Any, Any, Any]) -> str:
 
 
 def pdf_response(content: bytes, filename: str) -> Response[bytes]:
-    return Response(content, media_type=PDF, headers={
-        "Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"})
+    return Response(
+        content,
+        media_type=PDF,
+        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"},
+    )
 
 
 class DocumentController(Controller):
@@ -41,22 +44,33 @@ class DocumentController(Controller):
     include_in_schema = False
 
     @get("/claims/{claim_id:int}/documents/{kind:str}", sync_to_thread=True)
-    def claim_document(self, request: Request[Any, Any, Any], state: State,
-                       claim_id: FromPath[int], kind: FromPath[str],
-                       who: NamedDependency[SignedIn]) -> Response[bytes]:
+    def claim_document(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        claim_id: FromPath[int],
+        kind: FromPath[str],
+        who: NamedDependency[SignedIn],
+    ) -> Response[bytes]:
         if kind not in CLAIM_DOCUMENTS:
             raise NotFound("not_found.document", "没有这种文书", kind=kind)
         claim = visible_claim(state.db, who, claim_id)
         if kind == "rejection_notice" and claim.state != "rejected":
-            raise ValidationFailed("validation.document", "只有不予批准的申请才能出具不予批准通知",
-                                   field="kind")
+            raise ValidationFailed(
+                "validation.document", "只有不予批准的申请才能出具不予批准通知", field="kind"
+            )
         issued = issue(state.db, who.actor, kind, claim_id, base_url(request))
         return pdf_response(issued.pdf, f"{CLAIM_DOCUMENTS[kind]}-{claim_id}.pdf")
 
     @get("/contracts/{contract_id:int}/documents/{kind:str}", sync_to_thread=True)
-    def contract_document(self, request: Request[Any, Any, Any], state: State,
-                          contract_id: FromPath[int], kind: FromPath[str],
-                          who: NamedDependency[SignedIn]) -> Response[bytes]:
+    def contract_document(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        contract_id: FromPath[int],
+        kind: FromPath[str],
+        who: NamedDependency[SignedIn],
+    ) -> Response[bytes]:
         if kind not in CONTRACT_DOCUMENTS:
             raise NotFound("not_found.document", "没有这种文书", kind=kind)
         with state.db.sessions() as session:
@@ -76,8 +90,10 @@ class VerifyController(Controller):
     include_in_schema = False
 
     @get("/{code:str}", sync_to_thread=True)
-    def check(self, request: Request[Any, Any, Any], state: State,
-              code: FromPath[str]) -> Template:
+    def check(self, request: Request[Any, Any, Any], state: State, code: FromPath[str]) -> Template:
         result = verify(state.db, code[:64])
-        return Template("verify.html", status_code=200 if result.status != "unknown" else 404,
-                        context={"lang": language(request), "result": result})
+        return Template(
+            "verify.html",
+            status_code=200 if result.status != "unknown" else 404,
+            context={"lang": language(request), "result": result},
+        )

@@ -54,10 +54,16 @@ def language(request: Request[Any, Any, Any], who: SignedIn | None = None) -> st
 def on_sign_in_required(request: Request[Any, Any, Any], _exc: SignInRequired) -> Response[Any]:
     if request.method == "GET":
         return Redirect(f"/login?next={quote(request.url.path)}")
-    return Template("error.html", status_code=401, context={
-        "lang": language(request), "status": 401, "message": N_("登录已失效，请重新登录")})
+    return Template(
+        "error.html",
+        status_code=401,
+        context={"lang": language(request), "status": 401, "message": N_("登录已失效，请重新登录")},
+    )
 
 
 def on_forbidden(request: Request[Any, Any, Any], _exc: Forbidden) -> Response[Any]:
-    return Template("error.html", status_code=403, context={
-        "lang": language(request), "status": 403, "message": N_("您的角色无权查看此页面")})
+    return Template(
+        "error.html",
+        status_code=403,
+        context={"lang": language(request), "status": 403, "message": N_("您的角色无权查看此页面")},
+    )

@@ -27,24 +27,50 @@ class NotificationController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def index(self, request: Request[Any, Any, Any], state: State,
-              who: NamedDependency[SignedIn], unread: FromQuery[bool] = False,
-              before: FromQuery[int | None] = None) -> Template:
+    def index(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        unread: FromQuery[bool] = False,
+        before: FromQuery[int | None] = None,
+    ) -> Template:
         db: Database = state.db
         with db.sessions() as session:
-            rows = list(notifications.for_user(session, who.actor.user_id, unread_only=unread,
-                                               before_id=before,
-                                               limit=notifications.PAGE + 1))
+            rows = list(
+                notifications.for_user(
+                    session,
+                    who.actor.user_id,
+                    unread_only=unread,
+                    before_id=before,
+                    limit=notifications.PAGE + 1,
+                )
+            )
         more = len(rows) > notifications.PAGE
-        rows = rows[:notifications.PAGE]
-        return Template("notifications.html", context=_ctx(request, who, {
-            "rows": rows, "unread_only": unread, "before": before,
-            "next_before": rows[-1].id if more else None,
-            "here": _here(unread, before)}))
+        rows = rows[: notifications.PAGE]
+        return Template(
+            "notifications.html",
+            context=_ctx(
+                request,
+                who,
+                {
+                    "rows": rows,
+                    "unread_only": unread,
+                    "before": before,
+                    "next_before": rows[-1].id if more else None,
+                    "here": _here(unread, before),
+                },
+            ),
+        )
 
     @post("/{notice_id:int}/read", sync_to_thread=True, status_code=303)
-    def read(self, state: State, who: NamedDependency[SignedIn], notice_id: FromPath[int],
-             data: Annotated[dict[str, str], FORM]) -> Redirect:
+    def read(
+        self,
+        state: State,
+        who: NamedDependency[SignedIn],
+        notice_id: FromPath[int],
+        data: Annotated[dict[str, str], FORM],
+    ) -> Redirect:
         """Mark one notice read; with ``go``, continue to what it is about. Another user's
         notice id changes nothing and leads nowhere but back here."""
         db: Database = state.db
@@ -56,8 +82,9 @@ class NotificationController(Controller):
         return Redirect(_back(data.get("back")), status_code=303)
 
     @post("/read-all", sync_to_thread=True, status_code=303)
-    def read_all(self, state: State, who: NamedDependency[SignedIn],
-                 data: Annotated[dict[str, str], FORM]) -> Redirect:
+    def read_all(
+        self, state: State, who: NamedDependency[SignedIn], data: Annotated[dict[str, str], FORM]
+    ) -> Redirect:
         db: Database = state.db
         with db.transaction() as session:
             notifications.mark_read(session, who.actor.user_id, db.clock.now())
@@ -65,8 +92,7 @@ class NotificationController(Controller):
 
 
 def _here(unread: bool, before: int | None) -> str:
-    query = "&".join(q for q in ("unread=1" if unread else "",
-                                 f"before={before}" if before else "") if q)
+    query = "&".join(q for q in ("unread=1" if unread else "", f"before={before}" if before else "") if q)
     return f"{HOME}?{query}" if query else HOME
 
 

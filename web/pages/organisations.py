@@ -26,10 +26,22 @@ from .guard import require
 
 KEEPERS = (Role.HR, Role.ADMIN)
 FIX_MARKED = N_("请更正标出的项目；未保存任何更改。")
-DONE = {"registered": N_("申报单位已登记。"), "edited": N_("修改已保存，并已记入变更记录。"),
-        "unchanged": N_("没有任何改动。")}
-FIELDS = ("name", "kind", "credit_code", "recognition_doc_no", "recognised_on", "village_id",
-          "bank_account", "contact_name", "contact_phone")
+DONE = {
+    "registered": N_("申报单位已登记。"),
+    "edited": N_("修改已保存，并已记入变更记录。"),
+    "unchanged": N_("没有任何改动。"),
+}
+FIELDS = (
+    "name",
+    "kind",
+    "credit_code",
+    "recognition_doc_no",
+    "recognised_on",
+    "village_id",
+    "bank_account",
+    "contact_name",
+    "contact_phone",
+)
 
 
 def _one(data: dict[str, Any], key: str) -> str:
@@ -67,15 +79,20 @@ def _form_input(data: dict[str, Any]) -> register.OrganisationInput:
         code = "validation.date" if first == "recognised_on" else "validation.not_a_number"
         raise ValidationFailed(code, errors[first], field=first, errors=errors)
     return register.OrganisationInput(
-        name=_one(data, "name"), kind=_one(data, "kind"), credit_code=_one(data, "credit_code"),
+        name=_one(data, "name"),
+        kind=_one(data, "kind"),
+        credit_code=_one(data, "credit_code"),
         recognised=bool(_one(data, "recognised")),
-        recognition_doc_no=_one(data, "recognition_doc_no"), recognised_on=day,
+        recognition_doc_no=_one(data, "recognition_doc_no"),
+        recognised_on=day,
         first_business=bool(_one(data, "first_business")),
         village_id=int(raw_village) if raw_village else None,
         bank_account=_one(data, "bank_account") or None,
         clear_bank_account=bool(_one(data, "clear_bank_account")),
-        contact_name=_one(data, "contact_name"), contact_phone=_one(data, "contact_phone"),
-        agent_ids=tuple(int(a) for a in agents))
+        contact_name=_one(data, "contact_name"),
+        contact_phone=_one(data, "contact_phone"),
+        agent_ids=tuple(int(a) for a in agents),
+    )
 
 
 def _field_errors(exc: DomainError) -> dict[str, str]:
@@ -91,30 +108,46 @@ class OrganisationController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def index(self, request: Request[Any, Any, Any], state: State,
-              who: NamedDependency[SignedIn], q: FromQuery[str | None] = None,
-              kind: FromQuery[str | None] = None, page: FromQuery[int] = 1) -> Template:
+    def index(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        q: FromQuery[str | None] = None,
+        kind: FromQuery[str | None] = None,
+        page: FromQuery[int] = 1,
+    ) -> Template:
         require(who, *KEEPERS)
         db: Database = state.db
-        f = register.OrgFilter(q=(q or "").strip()[:50] or None,
-                               kind=kind if kind in OrgKind.__members__.values() else None,
-                               page=page)
+        f = register.OrgFilter(
+            q=(q or "").strip()[:50] or None,
+            kind=kind if kind in OrgKind.__members__.values() else None,
+            page=page,
+        )
         with db.sessions() as session:
             found = register.list_organisations(session, f)
-        return Template("organisations.html", context=_ctx(request, who, {
-            "found": found, "filters": f, "kinds": ORG_KIND_LABELS,
-            "masked_bank": register.masked_bank}))
+        return Template(
+            "organisations.html",
+            context=_ctx(
+                request,
+                who,
+                {"found": found, "filters": f, "kinds": ORG_KIND_LABELS, "masked_bank": register.masked_bank},
+            ),
+        )
 
     @get("/new", sync_to_thread=True)
-    def new(self, request: Request[Any, Any, Any], state: State,
-            who: NamedDependency[SignedIn]) -> Template:
+    def new(self, request: Request[Any, Any, Any], state: State, who: NamedDependency[SignedIn]) -> Template:
         require(who, *KEEPERS)
         return _form(request, state.db, who, None, {})
 
     @post("/", sync_to_thread=True, status_code=303)
-    def create(self, request: Request[Any, Any, Any], state: State,
-               who: NamedDependency[SignedIn],
-               data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def create(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, *KEEPERS)
         db: Database = state.db
         try:
@@ -124,8 +157,14 @@ class OrganisationController(Controller):
         return Redirect(f"/organisations/{org_id}?done=registered", status_code=303)
 
     @get("/{org_id:int}", sync_to_thread=True)
-    def detail(self, request: Request[Any, Any, Any], state: State, org_id: FromPath[int],
-               who: NamedDependency[SignedIn], done: FromQuery[str | None] = None) -> Template:
+    def detail(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        org_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
         require(who, *KEEPERS)
         db: Database = state.db
         with db.sessions() as session:
@@ -133,21 +172,44 @@ class OrganisationController(Controller):
             village = session.get(Village, org.village_id) if org.village_id else None
             agents = register.agents_of(session, org_id)
             history = register.history_of(session, org_id)
-        return Template("organisation.html", context=_ctx(request, who, {
-            "org": org, "kinds": ORG_KIND_LABELS, "village": village.name if village else "",
-            "agents": agents, "history": history, "bank": register.masked_bank(org),
-            "field_labels": register.LABELS, "done": DONE.get(done or "")}))
+        return Template(
+            "organisation.html",
+            context=_ctx(
+                request,
+                who,
+                {
+                    "org": org,
+                    "kinds": ORG_KIND_LABELS,
+                    "village": village.name if village else "",
+                    "agents": agents,
+                    "history": history,
+                    "bank": register.masked_bank(org),
+                    "field_labels": register.LABELS,
+                    "done": DONE.get(done or ""),
+                },
+            ),
+        )
 
     @get("/{org_id:int}/edit", sync_to_thread=True)
-    def edit(self, request: Request[Any, Any, Any], state: State, org_id: FromPath[int],
-             who: NamedDependency[SignedIn]) -> Template:
+    def edit(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        org_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+    ) -> Template:
         require(who, *KEEPERS)
         return _form(request, state.db, who, org_id, None)
 
     @post("/{org_id:int}", sync_to_thread=True, status_code=303)
-    def save(self, request: Request[Any, Any, Any], state: State, org_id: FromPath[int],
-             who: NamedDependency[SignedIn],
-             data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def save(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        org_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, *KEEPERS)
         db: Database = state.db
         try:
@@ -158,9 +220,15 @@ class OrganisationController(Controller):
         return Redirect(f"/organisations/{org_id}?done={done}", status_code=303)
 
 
-def _form(request: Request[Any, Any, Any], db: Database, who: SignedIn, org_id: int | None,
-          typed: dict[str, Any] | None, status: int = 200,
-          error: DomainError | None = None) -> Template:
+def _form(
+    request: Request[Any, Any, Any],
+    db: Database,
+    who: SignedIn,
+    org_id: int | None,
+    typed: dict[str, Any] | None,
+    status: int = 200,
+    error: DomainError | None = None,
+) -> Template:
     """The register / edit form: what was typed after a refusal, else what is on file."""
     with db.sessions() as session:
         org = register.get_organisation(session, org_id) if org_id is not None else None
@@ -172,19 +240,40 @@ def _form(request: Request[Any, Any, Any], db: Database, who: SignedIn, org_id: 
         flags = {k: bool(_one(typed, k)) for k in ("recognised", "first_business")}
         chosen = {int(a) for a in _many(typed, "agent_ids") if a.isdigit()}
     elif org is not None:
-        values = {"name": org.name, "kind": org.kind, "credit_code": org.credit_code or "",
-                  "recognition_doc_no": org.recognition_doc_no or "",
-                  "recognised_on": org.recognised_on.isoformat() if org.recognised_on else "",
-                  "village_id": str(org.village_id or ""), "bank_account": "",
-                  "contact_name": org.contact_name or "", "contact_phone": org.contact_phone or ""}
+        values = {
+            "name": org.name,
+            "kind": org.kind,
+            "credit_code": org.credit_code or "",
+            "recognition_doc_no": org.recognition_doc_no or "",
+            "recognised_on": org.recognised_on.isoformat() if org.recognised_on else "",
+            "village_id": str(org.village_id or ""),
+            "bank_account": "",
+            "contact_name": org.contact_name or "",
+            "contact_phone": org.contact_phone or "",
+        }
         flags = {"recognised": org.recognised, "first_business": org.first_business}
         chosen = acting
     else:
         values, flags, chosen = {k: "" for k in FIELDS}, {}, set()
     values["bank_account"] = ""  # an account typed is never sent back to the browser
     errors = _field_errors(error) if error else {}
-    return Template("organisation_form.html", status_code=status, context=_ctx(request, who, {
-        "org": org, "values": values, "flags": flags, "chosen": chosen, "choices": choices,
-        "villages": villages, "kinds": ORG_KIND_LABELS, "errors": errors,
-        "bank": register.masked_bank(org) if org else "",
-        "error": (FIX_MARKED if errors else error.message) if error else None}))
+    return Template(
+        "organisation_form.html",
+        status_code=status,
+        context=_ctx(
+            request,
+            who,
+            {
+                "org": org,
+                "values": values,
+                "flags": flags,
+                "chosen": chosen,
+                "choices": choices,
+                "villages": villages,
+                "kinds": ORG_KIND_LABELS,
+                "errors": errors,
+                "bank": register.masked_bank(org) if org else "",
+                "error": (FIX_MARKED if errors else error.message) if error else None,
+            },
+        ),
+    )

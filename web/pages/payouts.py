@@ -35,20 +35,34 @@ from .documents import base_url, pdf_response
 from .guard import require
 
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
-CONTENT_TYPES = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                 "csv": "text/csv; charset=utf-8"}
-BATCH_LABELS = {"open": N_("待导出"), "exported": N_("已导出"), "confirmed": N_("已确认"),
-                "closed": N_("已关闭")}
+CONTENT_TYPES = {
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "csv": "text/csv; charset=utf-8",
+}
+BATCH_LABELS = {
+    "open": N_("待导出"),
+    "exported": N_("已导出"),
+    "confirmed": N_("已确认"),
+    "closed": N_("已关闭"),
+}
 LINE_LABELS = {"pending": N_("待发放"), "paid": N_("已发放"), "failed": N_("发放失败")}
-OUTCOME_LABELS = {"paid": N_("已确认发放"), "already_paid": N_("此前已确认发放"),
-                  "refused": N_("不能确认"), "not_pending": N_("该笔已标记失败"),
-                  "not_in_batch": N_("不属于此批次"), "conflict": N_("正在被他人处理"),
-                  "flagged": N_("对账不符，待处理")}
+OUTCOME_LABELS = {
+    "paid": N_("已确认发放"),
+    "already_paid": N_("此前已确认发放"),
+    "refused": N_("不能确认"),
+    "not_pending": N_("该笔已标记失败"),
+    "not_in_batch": N_("不属于此批次"),
+    "conflict": N_("正在被他人处理"),
+    "flagged": N_("对账不符，待处理"),
+}
 DECISION_LABELS = {"bank_amount": N_("按银行实付确认，差额另行处理"), "returned": N_("退回待发放")}
 # Why a roster could not be made (documents.ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED):
 # the core keeps them as plain text, marked here for the catalogue.
-ROSTER_ERRORS = (N_("花名册生成失败，请重新生成；如再次失败，请联系系统管理员"),
-                 N_("生成中断，请重新生成"), N_("批次明细已变更，此份作废，已重新生成"))
+ROSTER_ERRORS = (
+    N_("花名册生成失败，请重新生成；如再次失败，请联系系统管理员"),
+    N_("生成中断，请重新生成"),
+    N_("批次明细已变更，此份作废，已重新生成"),
+)
 POOL_LIMIT = 200
 
 
@@ -62,16 +76,25 @@ class PayoutController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def pool(self, request: Request[Any, Any, Any], state: State,
-             who: NamedDependency[SignedIn], subsidy_type: FromQuery[str | None] = None,
-             village: FromQuery[int | None] = None) -> Template:
+    def pool(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        subsidy_type: FromQuery[str | None] = None,
+        village: FromQuery[int | None] = None,
+    ) -> Template:
         require(who, Role.FINANCE)
         return _pool_page(request, state.db, who, subsidy_type, village)
 
     @post("/", sync_to_thread=True, status_code=303)
-    def create(self, request: Request[Any, Any, Any], state: State,
-               who: NamedDependency[SignedIn],
-               data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def create(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.FINANCE)
         ids = _ids(data.get("ids"))
         try:
@@ -79,70 +102,95 @@ class PayoutController(Controller):
                 raise ValidationFailed("validation.payout_selection", N_("请选择要发放的申请"))
             batch = payouts.create_batch(state.db, who.actor, ids)
         except DomainError as exc:
-            return _pool_page(request, state.db, who, None, None, status=exc.status,
-                              error=exc.message)
+            return _pool_page(request, state.db, who, None, None, status=exc.status, error=exc.message)
         return Redirect(f"/payouts/{batch.id}?done=created", status_code=303)
 
     @get("/{batch_id:int}", sync_to_thread=True)
-    def batch(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
-              who: NamedDependency[SignedIn]) -> Template:
+    def batch(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        batch_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+    ) -> Template:
         require(who, Role.FINANCE)
-        return _batch_page(request, state.db, who, batch_id,
-                           done=request.query_params.get("done"))
+        return _batch_page(request, state.db, who, batch_id, done=request.query_params.get("done"))
 
     @get("/{batch_id:int}/bank-file/{fmt:str}", sync_to_thread=True)
-    def bank_file(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
-                  fmt: FromPath[str], who: NamedDependency[SignedIn]) -> Response[Any]:
+    def bank_file(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        batch_id: FromPath[int],
+        fmt: FromPath[str],
+        who: NamedDependency[SignedIn],
+    ) -> Response[Any]:
         require(who, Role.FINANCE)
         try:
             content = payouts.bank_file(state.db, who.actor, batch_id, fmt)
         except NotFound:
             raise
         except DomainError as exc:
-            return _batch_page(request, state.db, who, batch_id, status=exc.status,
-                               error=exc.message)
+            return _batch_page(request, state.db, who, batch_id, status=exc.status, error=exc.message)
         reference = payouts.get_batch(state.db, batch_id).reference
-        return Response(content, media_type=CONTENT_TYPES[fmt], headers={
-            "Content-Disposition":
-                f"attachment; filename*=UTF-8''{quote(f'银行文件-{reference}.{fmt}')}"})
+        return Response(
+            content,
+            media_type=CONTENT_TYPES[fmt],
+            headers={
+                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'银行文件-{reference}.{fmt}')}"
+            },
+        )
 
     @post("/{batch_id:int}/roster", sync_to_thread=True, status_code=303)
-    def start_roster(self, request: Request[Any, Any, Any], state: State,
-                     batch_id: FromPath[int], who: NamedDependency[SignedIn],
-                     data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def start_roster(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        batch_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.FINANCE)
         roster = documents.start_roster(state.db, who.actor, batch_id)
         if roster.started:
-            state.jobs.submit(f"花名册 {roster.number}", documents.render_roster, state.db,
-                              state.files, roster.id, base_url(request))
+            state.jobs.submit(
+                f"花名册 {roster.number}",
+                documents.render_roster,
+                state.db,
+                state.files,
+                roster.id,
+                base_url(request),
+            )
         return Redirect(f"/payouts/{batch_id}", status_code=303)
 
     @get("/{batch_id:int}/roster", sync_to_thread=True)
-    def roster(self, state: State, batch_id: FromPath[int],
-               who: NamedDependency[SignedIn]) -> Response[Any]:
+    def roster(self, state: State, batch_id: FromPath[int], who: NamedDependency[SignedIn]) -> Response[Any]:
         require(who, Role.FINANCE)
         ready = documents.ready_roster(state.db, batch_id)
         if ready is None:  # never rendered in the request: the batch page offers to make one
             return Redirect(f"/payouts/{batch_id}", status_code=303)
-        return pdf_response(documents.stored_pdf(state.files, ready),
-                            f"发放花名册-{ready.batch_ref}.pdf")
+        return pdf_response(documents.stored_pdf(state.files, ready), f"发放花名册-{ready.batch_ref}.pdf")
 
     @post("/{batch_id:int}/confirm", sync_to_thread=True)
-    def confirm(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
-                who: NamedDependency[SignedIn],
-                data: Annotated[dict[str, Any], FORM]) -> Template:
+    def confirm(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        batch_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Template:
         require(who, Role.FINANCE)
         db: Database = state.db
         selected = _ids(data.get("line_ids"))
         try:
             paid_on = date.fromisoformat(str(data.get("paid_on") or "").strip())
         except ValueError:
-            return _batch_page(request, db, who, batch_id, status=422,
-                               error=N_("请填写正确的发放日期"))
+            return _batch_page(request, db, who, batch_id, status=422, error=N_("请填写正确的发放日期"))
         try:
-            outcomes = payouts.confirm_paid(db, who.actor, batch_id,
-                                            str(data.get("bank_reference") or ""), paid_on,
-                                            selected or None)
+            outcomes = payouts.confirm_paid(
+                db, who.actor, batch_id, str(data.get("bank_reference") or ""), paid_on, selected or None
+            )
         except NotFound:
             raise
         except DomainError as exc:
@@ -150,9 +198,15 @@ class PayoutController(Controller):
         return _batch_page(request, db, who, batch_id, outcomes=outcomes)
 
     @post("/{batch_id:int}/lines/{line_id:int}/fail", sync_to_thread=True, status_code=303)
-    def fail(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
-             line_id: FromPath[int], who: NamedDependency[SignedIn],
-             data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def fail(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        batch_id: FromPath[int],
+        line_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.FINANCE)
         db: Database = state.db
         with db.sessions() as session:
@@ -167,9 +221,15 @@ class PayoutController(Controller):
         return Redirect(f"/payouts/{batch_id}?done=failed", status_code=303)
 
     @post("/{batch_id:int}/lines/{line_id:int}/decide", sync_to_thread=True, status_code=303)
-    def decide(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
-               line_id: FromPath[int], who: NamedDependency[SignedIn],
-               data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def decide(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        batch_id: FromPath[int],
+        line_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         """Finance's decision on a line the bank's return file disagreed with."""
         require(who, Role.FINANCE)
         db: Database = state.db
@@ -177,12 +237,18 @@ class PayoutController(Controller):
         decision = str(data.get("decision") or "")
         try:
             paid_on = date.fromisoformat(raw_date) if raw_date else None
-            line = payout_reconcile.decide(db, who.actor, batch_id, line_id, decision,
-                                           str(data.get("note") or ""),
-                                           str(data.get("bank_reference") or ""), paid_on)
+            line = payout_reconcile.decide(
+                db,
+                who.actor,
+                batch_id,
+                line_id,
+                decision,
+                str(data.get("note") or ""),
+                str(data.get("bank_reference") or ""),
+                paid_on,
+            )
         except ValueError:
-            return _batch_page(request, db, who, batch_id, status=422,
-                               error=N_("请填写正确的发放日期"))
+            return _batch_page(request, db, who, batch_id, status=422, error=N_("请填写正确的发放日期"))
         except NotFound:
             raise
         except DomainError as exc:
@@ -192,32 +258,39 @@ class PayoutController(Controller):
         return Redirect(f"/payouts/{batch_id}?done=decided", status_code=303)
 
     @post("/{batch_id:int}/close", sync_to_thread=True, status_code=303)
-    def close(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
-              who: NamedDependency[SignedIn],
-              data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def close(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        batch_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.FINANCE)
         try:
             payouts.close_batch(state.db, who.actor, batch_id)
         except NotFound:
             raise
         except DomainError as exc:
-            return _batch_page(request, state.db, who, batch_id, status=exc.status,
-                               error=exc.message)
+            return _batch_page(request, state.db, who, batch_id, status=exc.status, error=exc.message)
         return Redirect(f"/payouts/{batch_id}?done=closed", status_code=303)
 
     @post("/{batch_id:int}/reconcile", sync_to_thread=True)
-    def reconcile(self, request: Request[Any, Any, Any], state: State, batch_id: FromPath[int],
-                  who: NamedDependency[SignedIn],
-                  data: Annotated[dict[str, Any], MULTIPART]) -> Template:
+    def reconcile(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        batch_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], MULTIPART],
+    ) -> Template:
         require(who, Role.FINANCE)
         db: Database = state.db
         upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return _batch_page(request, db, who, batch_id, status=422,
-                               error=N_("请选择银行回单文件"))
+            return _batch_page(request, db, who, batch_id, status=422, error=N_("请选择银行回单文件"))
         try:
-            result = payout_reconcile.reconcile(db, who.actor, batch_id, upload.filename,
-                                                upload.file.read())
+            result = payout_reconcile.reconcile(db, who.actor, batch_id, upload.filename, upload.file.read())
         except NotFound:
             raise
         except DomainError as exc:
@@ -225,50 +298,106 @@ class PayoutController(Controller):
         return _batch_page(request, db, who, batch_id, reconciliation=result)
 
 
-def _reissue_roster(request: Request[Any, Any, Any], state: State, who: SignedIn,
-                    batch_id: int) -> None:
+def _reissue_roster(request: Request[Any, Any, Any], state: State, who: SignedIn, batch_id: int) -> None:
     """A line left the batch: its printed roster was superseded; make the new one."""
     roster = documents.reissue_roster(state.db, who.actor, batch_id)
     if roster is not None and roster.started:
-        state.jobs.submit(f"花名册 {roster.number}", documents.render_roster, state.db,
-                          state.files, roster.id, base_url(request))
+        state.jobs.submit(
+            f"花名册 {roster.number}",
+            documents.render_roster,
+            state.db,
+            state.files,
+            roster.id,
+            base_url(request),
+        )
 
 
-def _pool_page(request: Request[Any, Any, Any], db: Database, who: SignedIn,
-               subsidy_type: str | None, village: int | None, status: int = 200,
-               error: str | None = None) -> Template:
-    filters = Filters(subsidy_type=subsidy_type if subsidy_type in
-                      SubsidyType.__members__.values() else None, village_id=village)
+def _pool_page(
+    request: Request[Any, Any, Any],
+    db: Database,
+    who: SignedIn,
+    subsidy_type: str | None,
+    village: int | None,
+    status: int = 200,
+    error: str | None = None,
+) -> Template:
+    filters = Filters(
+        subsidy_type=subsidy_type if subsidy_type in SubsidyType.__members__.values() else None,
+        village_id=village,
+    )
     with db.sessions() as session:
         villages = {v.id: v for v in villages_of(session, who.actor)}
-        pool = list(session.scalars(payouts.pool_query(filters).options(
-            selectinload(Claim.person)).order_by(Claim.id).limit(POOL_LIMIT + 1)))
+        pool = list(
+            session.scalars(
+                payouts.pool_query(filters)
+                .options(selectinload(Claim.person))
+                .order_by(Claim.id)
+                .limit(POOL_LIMIT + 1)
+            )
+        )
         more = len(pool) > POOL_LIMIT
         pool = pool[:POOL_LIMIT]
         failures = payouts.last_failures(session, [c.id for c in pool]) if pool else {}
-        batches = list(session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc())
-                                       .limit(50)))
-    return Template("payouts.html", status_code=status, context=_ctx(request, who, {
-        "pool": pool, "more": more, "failures": failures, "batches": batches,
-        "filters": filters, "villages": villages, "subsidy_labels": SUBSIDY_LABELS,
-        "batch_labels": BATCH_LABELS, "error": error}))
+        batches = list(session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc()).limit(50)))
+    return Template(
+        "payouts.html",
+        status_code=status,
+        context=_ctx(
+            request,
+            who,
+            {
+                "pool": pool,
+                "more": more,
+                "failures": failures,
+                "batches": batches,
+                "filters": filters,
+                "villages": villages,
+                "subsidy_labels": SUBSIDY_LABELS,
+                "batch_labels": BATCH_LABELS,
+                "error": error,
+            },
+        ),
+    )
 
 
-def _batch_page(request: Request[Any, Any, Any], db: Database, who: SignedIn, batch_id: int,
-                status: int = 200, error: str | None = None, done: str | None = None,
-                outcomes: list[payouts.LineOutcome] | None = None,
-                reconciliation: payout_reconcile.Reconciliation | None = None) -> Template:
+def _batch_page(
+    request: Request[Any, Any, Any],
+    db: Database,
+    who: SignedIn,
+    batch_id: int,
+    status: int = 200,
+    error: str | None = None,
+    done: str | None = None,
+    outcomes: list[payouts.LineOutcome] | None = None,
+    reconciliation: payout_reconcile.Reconciliation | None = None,
+) -> Template:
     batch = payouts.get_batch(db, batch_id)
-    lines = [{"line": li, "account": mask(db.vault.decrypt(li.account_enc))}
-             for li in batch.lines]
-    return Template("payout.html", status_code=status, context=_ctx(request, who, {
-        "batch": batch, "lines": lines, "error": error, "done": done,
-        "outcomes": outcomes, "outcome_labels": OUTCOME_LABELS, "rec": reconciliation,
-        "batch_labels": BATCH_LABELS, "line_labels": LINE_LABELS,
-        "today": db.clock.now().date().isoformat(),
-        "pending": sum(1 for li in batch.lines if li.status == "pending"),
-        "totals": batch_totals(batch.lines), "decision_labels": DECISION_LABELS,
-        "deciders": payout_reconcile.decider_names(
-            db, {li.decided_by for li in batch.lines if li.decided_by}),
-        "roster": documents.roster_status(db, batch_id),
-        "ready_roster": documents.ready_roster(db, batch_id)}))
+    lines = [{"line": li, "account": mask(db.vault.decrypt(li.account_enc))} for li in batch.lines]
+    return Template(
+        "payout.html",
+        status_code=status,
+        context=_ctx(
+            request,
+            who,
+            {
+                "batch": batch,
+                "lines": lines,
+                "error": error,
+                "done": done,
+                "outcomes": outcomes,
+                "outcome_labels": OUTCOME_LABELS,
+                "rec": reconciliation,
+                "batch_labels": BATCH_LABELS,
+                "line_labels": LINE_LABELS,
+                "today": db.clock.now().date().isoformat(),
+                "pending": sum(1 for li in batch.lines if li.status == "pending"),
+                "totals": batch_totals(batch.lines),
+                "decision_labels": DECISION_LABELS,
+                "deciders": payout_reconcile.decider_names(
+                    db, {li.decided_by for li in batch.lines if li.decided_by}
+                ),
+                "roster": documents.roster_status(db, batch_id),
+                "ready_roster": documents.ready_roster(db, batch_id),
+            },
+        ),
+    )

@@ -27,14 +27,25 @@ class PersonController(Controller):
     include_in_schema = False
 
     @get("/{person_id:int}", sync_to_thread=True)
-    def show(self, request: Request[Any, Any, Any], state: State, person_id: FromPath[int],
-             who: NamedDependency[SignedIn], done: FromQuery[str | None] = None) -> Template:
+    def show(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        person_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+        done: FromQuery[str | None] = None,
+    ) -> Template:
         return _page(request, state, who, person_id, done=SAVED if done else None)
 
     @post("/{person_id:int}/labour", sync_to_thread=True, status_code=303)
-    def labour(self, request: Request[Any, Any, Any], state: State, person_id: FromPath[int],
-               who: NamedDependency[SignedIn],
-               data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def labour(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        person_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         capacity = str(data.get("labour_capacity") or "")
         override = str(data.get("labour_force_override") or "") in {"1", "on", "true"}
         try:
@@ -46,10 +57,26 @@ class PersonController(Controller):
         return Redirect(f"/persons/{person_id}?done=1", status_code=303)
 
 
-def _page(request: Request[Any, Any, Any], state: State, who: SignedIn, person_id: FromPath[int],
-          done: str | None = None, error: DomainError | None = None) -> Template:
+def _page(
+    request: Request[Any, Any, Any],
+    state: State,
+    who: SignedIn,
+    person_id: FromPath[int],
+    done: str | None = None,
+    error: DomainError | None = None,
+) -> Template:
     person = person_labour(state.db, who.actor, person_id)
-    return Template("person.html", status_code=error.status if error else 200,
-                    context=_ctx(request, who, {"p": person, "capacities": CAPACITY_LABELS,
-                                                "done": done,
-                                                "error": error.message if error else None}))
+    return Template(
+        "person.html",
+        status_code=error.status if error else 200,
+        context=_ctx(
+            request,
+            who,
+            {
+                "p": person,
+                "capacities": CAPACITY_LABELS,
+                "done": done,
+                "error": error.message if error else None,
+            },
+        ),
+    )

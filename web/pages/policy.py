@@ -22,10 +22,11 @@ from .admin import FIX_MARKED
 from .cases import FORM, _ctx
 from .guard import require
 
-DONE = {"copied": N_("已复制。方案未定金额的参数（标“由县人社局按年度设定”）请逐项核定后勾选确认。"),
-        "saved": N_("已保存为新版本。此后提交（或重新提交）的申请按新参数计算，"
-                    "已提交的申请保持原参数和金额。"),
-        "unchanged": N_("没有需要保存的更改。")}
+DONE = {
+    "copied": N_("已复制。方案未定金额的参数（标“由县人社局按年度设定”）请逐项核定后勾选确认。"),
+    "saved": N_("已保存为新版本。此后提交（或重新提交）的申请按新参数计算，已提交的申请保持原参数和金额。"),
+    "unchanged": N_("没有需要保存的更改。"),
+}
 
 
 def _one(data: dict[str, Any], key: str) -> str:
@@ -49,33 +50,50 @@ class PolicyController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def page(self, request: Request[Any, Any, Any], state: State, who: NamedDependency[SignedIn],
-             year: FromQuery[int | None] = None, done: FromQuery[str | None] = None) -> Template:
+    def page(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        year: FromQuery[int | None] = None,
+        done: FromQuery[str | None] = None,
+    ) -> Template:
         require(who, Role.ADMIN)
         return _page(request, state.db, who, year, done=done)
 
     @post("/copy", sync_to_thread=True, status_code=303)
-    def copy(self, request: Request[Any, Any, Any], state: State, who: NamedDependency[SignedIn],
-             data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def copy(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.ADMIN)
         source, target = _int(_one(data, "from_year")), _int(_one(data, "to_year"))
         try:
             if source is None or target is None:
-                raise ValidationFailed("validation.policy_year", N_("年度须为四位数字，如 2027"),
-                                       field="to_year")
+                raise ValidationFailed(
+                    "validation.policy_year", N_("年度须为四位数字，如 2027"), field="to_year"
+                )
             policy.copy_year(state.db, who.actor, source, target)
         except DomainError as exc:
             return _page(request, state.db, who, source, status=exc.status, error=exc.message)
         return Redirect(f"/admin/policy?year={target}&done=copied", status_code=303)
 
     @post("/{year:int}", sync_to_thread=True, status_code=303)
-    def save(self, request: Request[Any, Any, Any], state: State, who: NamedDependency[SignedIn],
-             year: FromPath[int], data: Annotated[dict[str, Any], FORM]) -> Response[Any]:
+    def save(
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        who: NamedDependency[SignedIn],
+        year: FromPath[int],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
         require(who, Role.ADMIN)
         values = {f.name: _one(data, f.name) for f in FIGURES if f.name in data}
         raw_confirm = data.get("confirm", [])
-        confirm = [c for c in (raw_confirm if isinstance(raw_confirm, list) else [raw_confirm])
-                   if c]
+        confirm = [c for c in (raw_confirm if isinstance(raw_confirm, list) else [raw_confirm]) if c]
         errors: dict[str, str] = {}
         for name, raw in values.items():  # every field checked, so each error is marked at once
             try:
@@ -92,15 +110,31 @@ class PolicyController(Controller):
             field = exc.details.get("field")
             if isinstance(field, str) and field not in errors:
                 errors[field] = exc.message
-            return _page(request, state.db, who, year, status=exc.status, error=exc.message,
-                         errors=errors, typed=values)
+            return _page(
+                request,
+                state.db,
+                who,
+                year,
+                status=exc.status,
+                error=exc.message,
+                errors=errors,
+                typed=values,
+            )
         done = "unchanged" if after.version_id == seen_version else "saved"
         return Redirect(f"/admin/policy?year={year}&done={done}#figures", status_code=303)
 
 
-def _page(request: Request[Any, Any, Any], db: Database, who: SignedIn, year: int | None,
-          status: int = 200, error: str | None = None, errors: dict[str, str] | None = None,
-          typed: dict[str, str] | None = None, done: str | None = None) -> Template:
+def _page(
+    request: Request[Any, Any, Any],
+    db: Database,
+    who: SignedIn,
+    year: int | None,
+    status: int = 200,
+    error: str | None = None,
+    errors: dict[str, str] | None = None,
+    typed: dict[str, str] | None = None,
+    done: str | None = None,
+) -> Template:
     errors, typed = errors or {}, typed or {}
     today = db.clock.now().date()
     with db.sessions() as session:
@@ -112,12 +146,28 @@ def _page(request: Request[Any, Any, Any], db: Database, who: SignedIn, year: in
     rows = []
     if view is not None:
         for f in view.figures:
-            rows.append({"shown": f, "value": typed.get(f.figure.name,
-                                                         _typed(f.value, f.figure.kind))})
+            rows.append({"shown": f, "value": typed.get(f.figure.name, _typed(f.value, f.figure.kind))})
     last = years[-1] if years else None
-    return Template("policy.html", status_code=status, context=_ctx(request, who, {
-        "years": years, "year": year, "view": view, "rows": rows, "missing": missing,
-        "last": last, "next_year": (last + 1) if last else today.year,
-        "changes": policy.change_rows(view.changes) if view else [],
-        "unconfirmed": policy.unconfirmed(view) if view else [],
-        "mark": BUREAU_MARK, "error": error, "errors": errors, "done": DONE.get(done or "")}))
+    return Template(
+        "policy.html",
+        status_code=status,
+        context=_ctx(
+            request,
+            who,
+            {
+                "years": years,
+                "year": year,
+                "view": view,
+                "rows": rows,
+                "missing": missing,
+                "last": last,
+                "next_year": (last + 1) if last else today.year,
+                "changes": policy.change_rows(view.changes) if view else [],
+                "unconfirmed": policy.unconfirmed(view) if view else [],
+                "mark": BUREAU_MARK,
+                "error": error,
+                "errors": errors,
+                "done": DONE.get(done or ""),
+            },
+        ),
+    )

@@ -14,5 +14,16 @@ from .layout import (
     roster_pages,
 )
 
-__all__ = ["KIND_TITLES", "Stamp", "approval_form", "contract", "join_pdfs", "payout_roster",
-           "rejection_notice", "render", "render_html", "renewal_notice", "roster_pages"]
+__all__ = [
+    "KIND_TITLES",
+    "Stamp",
+    "approval_form",
+    "contract",
+    "join_pdfs",
+    "payout_roster",
+    "rejection_notice",
+    "render",
+    "render_html",
+    "renewal_notice",
+    "roster_pages",
+]

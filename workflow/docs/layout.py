@@ -76,10 +76,12 @@ def _cn_datetime(value: datetime | None) -> str:
 
 @cache
 def _env() -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True,
-                             undefined=jinja2.StrictUndefined)
-    env.filters.update(money=_money, capital=capital_yuan, mask=mask, cn_date=_cn_date,
-                       cn_datetime=_cn_datetime)
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    env.filters.update(
+        money=_money, capital=capital_yuan, mask=mask, cn_date=_cn_date, cn_datetime=_cn_datetime
+    )
     return env
 
 
@@ -132,7 +134,7 @@ def _clip(text: str, width: float) -> str:
     for i, ch in enumerate(text):
         used += 0.55 if ch.isascii() else 1.0
         if used > width:
-            return text[:i - 1 if i else 0] + "…"
+            return text[: i - 1 if i else 0] + "…"
     return text
 
 
@@ -142,25 +144,41 @@ def roster_pages(lines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
     Pagination is ours rather than the layout engine's, so a page total is known before
     layout and page ranges can be laid out apart.
     """
-    rows: list[dict[str, Any]] = [{
-        "seq": i,
-        "name": _clip(line["name"], 6.5),
-        "id_number": mask(line.get("id_number")),
-        "bank_account": mask(line.get("bank_account")),
-        "amount": _money(line["amount"]),
-        "value": yuan(line["amount"]),
-        "note": _clip(line.get("note") or "", 12),
-    } for i, line in enumerate(lines, start=1)]
-    chunks = [rows[i:i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)] or [[]]
+    rows: list[dict[str, Any]] = [
+        {
+            "seq": i,
+            "name": _clip(line["name"], 6.5),
+            "id_number": mask(line.get("id_number")),
+            "bank_account": mask(line.get("bank_account")),
+            "amount": _money(line["amount"]),
+            "value": yuan(line["amount"]),
+            "note": _clip(line.get("note") or "", 12),
+        }
+        for i, line in enumerate(lines, start=1)
+    ]
+    chunks = [rows[i : i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)] or [[]]
     if len(chunks[-1]) > LAST_PAGE_ROWS:
         last = chunks.pop()
-        chunks += [last[:len(last) - LAST_PAGE_ROWS // 2], last[len(last) - LAST_PAGE_ROWS // 2:]]
-    return [{"number": n, "lines": chunk, "total": sum((r["value"] for r in chunk), Decimal(0)),
-             "is_last": n == len(chunks)} for n, chunk in enumerate(chunks, start=1)]
+        chunks += [last[: len(last) - LAST_PAGE_ROWS // 2], last[len(last) - LAST_PAGE_ROWS // 2 :]]
+    return [
+        {
+            "number": n,
+            "lines": chunk,
+            "total": sum((r["value"] for r in chunk), Decimal(0)),
+            "is_last": n == len(chunks),
+        }
+        for n, chunk in enumerate(chunks, start=1)
+    ]
 
 
-def payout_roster(lines: Sequence[Mapping[str, Any]], stamp: Stamp, *, batch_ref: str,
-                  issuer: str = "德钦县人力资源和社会保障局", workers: int | None = None) -> bytes:
+def payout_roster(
+    lines: Sequence[Mapping[str, Any]],
+    stamp: Stamp,
+    *,
+    batch_ref: str,
+    issuer: str = "德钦县人力资源和社会保障局",
+    workers: int | None = None,
+) -> bytes:
     """发放花名册. Each line: ``name``, ``id_number``, ``bank_account``, ``amount`` (Decimal),
     optional ``note``; numbers may be given in full, the roster masks them.
 
@@ -168,10 +186,17 @@ def payout_roster(lines: Sequence[Mapping[str, Any]], stamp: Stamp, *, batch_ref
     joined with pypdf; ``workers=1`` keeps everything in this process.
     """
     pages = roster_pages(lines)
-    common = {"batch_ref": batch_ref, "issuer": issuer, "page_count": len(pages),
-              "count": len(lines), "grand_total": sum((p["total"] for p in pages), Decimal(0))}
-    parts = [render_html("payout_roster", {**common, "pages": pages[i:i + PAGES_PER_PART]}, stamp)
-             for i in range(0, len(pages), PAGES_PER_PART)]
+    common = {
+        "batch_ref": batch_ref,
+        "issuer": issuer,
+        "page_count": len(pages),
+        "count": len(lines),
+        "grand_total": sum((p["total"] for p in pages), Decimal(0)),
+    }
+    parts = [
+        render_html("payout_roster", {**common, "pages": pages[i : i + PAGES_PER_PART]}, stamp)
+        for i in range(0, len(pages), PAGES_PER_PART)
+    ]
     if len(parts) == 1:
         return html_to_pdf(parts[0])
     if workers is None:
@@ -180,8 +205,9 @@ def payout_roster(lines: Sequence[Mapping[str, Any]], stamp: Stamp, *, batch_ref
         pdfs = [html_to_pdf(part) for part in parts]
     else:
         # spawn, not fork: a server process has threads, and a forked child may inherit a held lock
-        with ProcessPoolExecutor(max_workers=min(workers, len(parts)),
-                                 mp_context=get_context("spawn")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(parts)), mp_context=get_context("spawn")
+        ) as pool:
             pdfs = list(pool.map(html_to_pdf, parts))
     return join_pdfs(pdfs)
 

@@ -25,10 +25,12 @@ class Candidate:
     params: PolicyParams
 
 
-def check_rows(candidates: Sequence[Candidate],
-               live_of_person: Mapping[int, Sequence[OtherClaim]],
-               live_of_claimant: Mapping[str, Sequence[OtherClaim]],
-               today: date) -> tuple[dict[int, RuleOutcome], dict[int, RowError]]:
+def check_rows(
+    candidates: Sequence[Candidate],
+    live_of_person: Mapping[int, Sequence[OtherClaim]],
+    live_of_claimant: Mapping[str, Sequence[OtherClaim]],
+    today: date,
+) -> tuple[dict[int, RuleOutcome], dict[int, RowError]]:
     """Outcomes of the rows that pass, errors of those that do not, both by row number.
 
     ``live_of_person``: each person's live claims (any claimant); ``live_of_claimant``: the
@@ -48,8 +50,11 @@ def check_rows(candidates: Sequence[Candidate],
             others = list(live_of_person.get(d.person.id, ()))
             if absorbing:
                 others += live_of_claimant.get(d.subsidy_type, ())
-                others += (OtherClaim(d.subsidy_type, pid, d.claimant.id, d.policy_year, None)
-                           for pid in siblings.get(d.subsidy_type, ()) if pid != d.person.id)
+                others += (
+                    OtherClaim(d.subsidy_type, pid, d.claimant.id, d.policy_year, None)
+                    for pid in siblings.get(d.subsidy_type, ())
+                    if pid != d.person.id
+                )
             try:
                 outcomes[c.row] = evaluate(d, c.params, others, today)
             except DomainError as exc:
@@ -72,8 +77,9 @@ def _absorbed_siblings(alive: Sequence[Candidate]) -> dict[str, list[int]]:
     return {k: list(v) for k, v in groups.items()}
 
 
-def _refuse_repeats(alive: Sequence[Candidate], outcomes: dict[int, RuleOutcome],
-                    refused: dict[int, RowError]) -> None:
+def _refuse_repeats(
+    alive: Sequence[Candidate], outcomes: dict[int, RuleOutcome], refused: dict[int, RowError]
+) -> None:
     """A row claiming a place an earlier row of the list already holds is refused."""
     holder: dict[str, int] = {}
     exclusive: dict[str, int] = {}
@@ -83,12 +89,16 @@ def _refuse_repeats(alive: Sequence[Candidate], outcomes: dict[int, RuleOutcome]
             continue
         if (first := holder.get(outcome.dedupe_key)) is not None:
             refused[c.row] = RowError(
-                HEADER_OF["id_number"], "rule.duplicate",
-                f"与清单第{first}行重复：该人员已有同类补贴申请，不得重复申请")
+                HEADER_OF["id_number"],
+                "rule.duplicate",
+                f"与清单第{first}行重复：该人员已有同类补贴申请，不得重复申请",
+            )
         elif outcome.exclusion_key and (first := exclusive.get(outcome.exclusion_key)) is not None:
             refused[c.row] = RowError(
-                HEADER_OF["subsidy_type"], "rule.exclusive_with",
-                f"与清单第{first}行冲突：同一年度不能同时享受一次性外出务工交通补助和一次性外出务工奖补")
+                HEADER_OF["subsidy_type"],
+                "rule.exclusive_with",
+                f"与清单第{first}行冲突：同一年度不能同时享受一次性外出务工交通补助和一次性外出务工奖补",
+            )
         else:
             holder[outcome.dedupe_key] = c.row
             if outcome.exclusion_key:

@@ -27,9 +27,20 @@ from ..states import (
 )
 
 LABOUR_LABELS = CAPACITY_LABELS
-FACT_FIELDS = ("destination", "employment_start", "fare", "wages_paid", "training_months",
-               "course_id", "course_days", "course_end", "course_completed", "operating_normally",
-               "month", "attendance_days")
+FACT_FIELDS = (
+    "destination",
+    "employment_start",
+    "fare",
+    "wages_paid",
+    "training_months",
+    "course_id",
+    "course_days",
+    "course_end",
+    "course_completed",
+    "operating_normally",
+    "month",
+    "attendance_days",
+)
 
 
 class RowError(NamedTuple):
@@ -56,65 +67,193 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("name", "姓名", "text", "帮扶对象姓名；已登记的人员须与登记姓名一致。", "卓玛",
-           required=True, max_len=50, aliases=("人员姓名", "帮扶对象姓名")),
-    Column("id_number", "身份证号", "id_number",
-           "18位居民身份证号（末位可为X）。请将此列设为“文本”格式，以免Excel把号码变成科学计数法。",
-           "533422199203150023", required=True,
-           aliases=("身份证号码", "居民身份证号", "公民身份号码", "证件号码")),
-    Column("village_code", "行政村代码", "text",
-           "12位行政村代码（如533422101001）；新登记人员必填，已登记人员以登记信息为准。",
-           "533422101001", person=True, max_len=15, aliases=("村代码",)),
-    Column("target_groups", "帮扶对象类别", "groups",
-           "脱贫人口、易地搬迁人口、农村低收入人口，可填多个，用“、”分隔；新登记人员填写。",
-           "脱贫人口", person=True, choices=TARGET_GROUP_LABELS, aliases=("人员类别",)),
-    Column("labour_capacity", "劳动力类型", "choice",
-           "全劳力、弱劳力、半劳力或无劳动力；不填为全劳力。", "全劳力", person=True,
-           choices=LABOUR_LABELS, aliases=("劳动能力",)),
-    Column("labour_force_override", "劳动年龄外计入劳动力", "flag",
-           "劳动年龄以外（按身份证出生日期）仍在劳动的，填 是；不填为否。", None, person=True,
-           aliases=("计入劳动力",)),
-    Column("phone", "联系电话", "text", "手机或固定电话。", "13988887777", person=True,
-           max_len=20, aliases=("电话", "手机号", "手机号码")),
-    Column("bank_account", "银行账号", "bank", "本人银行卡号（12至30位数字），用于发放补贴。",
-           "6217000000000000123", person=True, aliases=("银行卡号", "社保卡号")),
-    Column("household_no", "户编号", "text", "户籍或建档立卡户编号，可不填。", None,
-           person=True, max_len=30, aliases=("户号",)),
-    Column("subsidy_type", "补贴类型", "choice", "补贴名称（见下拉列表）或其代码。",
-           SUBSIDY_LABELS["labour_export_service"], required=True, choices=SUBSIDY_LABELS,
-           aliases=("补贴项目", "申报类型")),
-    Column("policy_year", "政策年度", "year", (
-        "可不填：所属年度由事实确定（如稳定就业满3个月之日、补贴月份、结业日期）；填写的须与之一致。"),
-           None,
-           aliases=("年度", "申报年度")),
-    Column("destination", "务工地点", "choice",
-           "省外、县外省内或县内（县内就业不享受外出务工类补贴）。", "省外",
-           choices=DESTINATION_LABELS, aliases=("就业地点", "转移就业地点")),
-    Column("employment_start", "就业开始日期", "date",
-           "开始务工（被吸纳就业）的日期，如2026-03-01；稳定就业须满规定月数方可申报。",
-           date(2026, 3, 1), aliases=("务工开始日期", "就业时间")),
-    Column("fare", "实际交通费", "money", "交通补助：实际发生的交通费（元），按上限封顶。", None,
-           aliases=("交通费",)),
-    Column("wages_paid", "已发工资额", "money", "创业补贴、车间奖补：已发给该人员的工资（元）。", None,
-           aliases=("工资额", "已发工资")),
-    Column("training_months", "以工代训月数", "int",
-           "以工代训的月数（1至6）；开始日期填在“就业开始日期”。", None,
-           aliases=("培训月数",), max_value=120),
-    Column("course_id", "培训班次", "text", "培训补贴：培训班次编号。", None, max_len=40,
-           aliases=("培训班次编号",)),
+    Column(
+        "name",
+        "姓名",
+        "text",
+        "帮扶对象姓名；已登记的人员须与登记姓名一致。",
+        "卓玛",
+        required=True,
+        max_len=50,
+        aliases=("人员姓名", "帮扶对象姓名"),
+    ),
+    Column(
+        "id_number",
+        "身份证号",
+        "id_number",
+        "18位居民身份证号（末位可为X）。请将此列设为“文本”格式，以免Excel把号码变成科学计数法。",
+        "533422199203150023",
+        required=True,
+        aliases=("身份证号码", "居民身份证号", "公民身份号码", "证件号码"),
+    ),
+    Column(
+        "village_code",
+        "行政村代码",
+        "text",
+        "12位行政村代码（如533422101001）；新登记人员必填，已登记人员以登记信息为准。",
+        "533422101001",
+        person=True,
+        max_len=15,
+        aliases=("村代码",),
+    ),
+    Column(
+        "target_groups",
+        "帮扶对象类别",
+        "groups",
+        "脱贫人口、易地搬迁人口、农村低收入人口，可填多个，用“、”分隔；新登记人员填写。",
+        "脱贫人口",
+        person=True,
+        choices=TARGET_GROUP_LABELS,
+        aliases=("人员类别",),
+    ),
+    Column(
+        "labour_capacity",
+        "劳动力类型",
+        "choice",
+        "全劳力、弱劳力、半劳力或无劳动力；不填为全劳力。",
+        "全劳力",
+        person=True,
+        choices=LABOUR_LABELS,
+        aliases=("劳动能力",),
+    ),
+    Column(
+        "labour_force_override",
+        "劳动年龄外计入劳动力",
+        "flag",
+        "劳动年龄以外（按身份证出生日期）仍在劳动的，填 是；不填为否。",
+        None,
+        person=True,
+        aliases=("计入劳动力",),
+    ),
+    Column(
+        "phone",
+        "联系电话",
+        "text",
+        "手机或固定电话。",
+        "13988887777",
+        person=True,
+        max_len=20,
+        aliases=("电话", "手机号", "手机号码"),
+    ),
+    Column(
+        "bank_account",
+        "银行账号",
+        "bank",
+        "本人银行卡号（12至30位数字），用于发放补贴。",
+        "6217000000000000123",
+        person=True,
+        aliases=("银行卡号", "社保卡号"),
+    ),
+    Column(
+        "household_no",
+        "户编号",
+        "text",
+        "户籍或建档立卡户编号，可不填。",
+        None,
+        person=True,
+        max_len=30,
+        aliases=("户号",),
+    ),
+    Column(
+        "subsidy_type",
+        "补贴类型",
+        "choice",
+        "补贴名称（见下拉列表）或其代码。",
+        SUBSIDY_LABELS["labour_export_service"],
+        required=True,
+        choices=SUBSIDY_LABELS,
+        aliases=("补贴项目", "申报类型"),
+    ),
+    Column(
+        "policy_year",
+        "政策年度",
+        "year",
+        ("可不填：所属年度由事实确定（如稳定就业满3个月之日、补贴月份、结业日期）；填写的须与之一致。"),
+        None,
+        aliases=("年度", "申报年度"),
+    ),
+    Column(
+        "destination",
+        "务工地点",
+        "choice",
+        "省外、县外省内或县内（县内就业不享受外出务工类补贴）。",
+        "省外",
+        choices=DESTINATION_LABELS,
+        aliases=("就业地点", "转移就业地点"),
+    ),
+    Column(
+        "employment_start",
+        "就业开始日期",
+        "date",
+        "开始务工（被吸纳就业）的日期，如2026-03-01；稳定就业须满规定月数方可申报。",
+        date(2026, 3, 1),
+        aliases=("务工开始日期", "就业时间"),
+    ),
+    Column(
+        "fare",
+        "实际交通费",
+        "money",
+        "交通补助：实际发生的交通费（元），按上限封顶。",
+        None,
+        aliases=("交通费",),
+    ),
+    Column(
+        "wages_paid",
+        "已发工资额",
+        "money",
+        "创业补贴、车间奖补：已发给该人员的工资（元）。",
+        None,
+        aliases=("工资额", "已发工资"),
+    ),
+    Column(
+        "training_months",
+        "以工代训月数",
+        "int",
+        "以工代训的月数（1至6）；开始日期填在“就业开始日期”。",
+        None,
+        aliases=("培训月数",),
+        max_value=120,
+    ),
+    Column(
+        "course_id",
+        "培训班次",
+        "text",
+        "培训补贴：培训班次编号。",
+        None,
+        max_len=40,
+        aliases=("培训班次编号",),
+    ),
     Column("course_days", "培训天数", "int", "培训补贴：参加培训的天数。", None, max_value=366),
-    Column("course_end", "结业日期", "date", "培训补贴：培训结业的日期，确定所属政策年度。", None,
-           aliases=("培训结业日期",)),
+    Column(
+        "course_end",
+        "结业日期",
+        "date",
+        "培训补贴：培训结业的日期，确定所属政策年度。",
+        None,
+        aliases=("培训结业日期",),
+    ),
     Column("course_completed", "是否结业", "flag", "培训补贴：是 或 否。", None),
-    Column("operating_normally", "是否正常经营", "flag", "创业补贴：经营实体是否正常经营，是 或 否。",
-           None),
-    Column("month", "补贴月份", "month", "公益性岗位补贴：在岗月份，如2026-10。", None,
-           aliases=("岗位补贴月份",)),
-    Column("attendance_days", "出勤天数", "int",
-           "公益性岗位补贴：当月实际出勤天数（村级核实时确认），不超过协议期内的法定工作日天数。",
-           None, max_value=31),
-    Column("contract_id", "协议编号", "int", "公益性岗位补贴：系统中的岗位协议编号。", None,
-           aliases=("岗位协议编号",), max_value=2**31 - 1),
+    Column("operating_normally", "是否正常经营", "flag", "创业补贴：经营实体是否正常经营，是 或 否。", None),
+    Column(
+        "month", "补贴月份", "month", "公益性岗位补贴：在岗月份，如2026-10。", None, aliases=("岗位补贴月份",)
+    ),
+    Column(
+        "attendance_days",
+        "出勤天数",
+        "int",
+        "公益性岗位补贴：当月实际出勤天数（村级核实时确认），不超过协议期内的法定工作日天数。",
+        None,
+        max_value=31,
+    ),
+    Column(
+        "contract_id",
+        "协议编号",
+        "int",
+        "公益性岗位补贴：系统中的岗位协议编号。",
+        None,
+        aliases=("岗位协议编号",),
+        max_value=2**31 - 1,
+    ),
 )
 
 BY_FIELD: dict[str, Column] = {c.field: c for c in COLUMNS}
@@ -174,14 +313,18 @@ def map_headers(headers: Sequence[object]) -> ColumnMap:
             unknown.append(str(header))
             continue
         if name in index:
-            raise ValidationFailed("validation.list_columns",
-                                   f"“{HEADER_OF[name]}”列出现了两次", field=HEADER_OF[name])
+            raise ValidationFailed(
+                "validation.list_columns", f"“{HEADER_OF[name]}”列出现了两次", field=HEADER_OF[name]
+            )
         index[name] = i
     missing = [c.header for c in COLUMNS if c.required and c.field not in index]
     if missing:
-        raise ValidationFailed("validation.list_columns",
-                               f"缺少必填列：{'、'.join(missing)}（请使用下载的模板）",
-                               field=missing[0], missing=missing)
+        raise ValidationFailed(
+            "validation.list_columns",
+            f"缺少必填列：{'、'.join(missing)}（请使用下载的模板）",
+            field=missing[0],
+            missing=missing,
+        )
     return ColumnMap(index, tuple(unknown))
 
 
@@ -197,8 +340,7 @@ def cell_text(value: object) -> str | None:
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() \
-            else value.isoformat(sep=" ")
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, list | tuple):
@@ -282,8 +424,11 @@ def read_choice(col: Column, value: object) -> str | None:
         if key in (code, label):
             return code
     options = "、".join(col.choices.values())
-    code = {"subsidy_type": "validation.subsidy_type", "destination": "validation.destination",
-            "labour_capacity": "validation.labour_capacity"}.get(col.field, "validation.choice")
+    code = {
+        "subsidy_type": "validation.subsidy_type",
+        "destination": "validation.destination",
+        "labour_capacity": "validation.labour_capacity",
+    }.get(col.field, "validation.choice")
     raise _fail(col, code, f"“{col.header}”不认识“{text}”，应为：{options}")
 
 
@@ -297,8 +442,11 @@ def read_groups(col: Column, value: object) -> tuple[str, ...]:
             continue
         code = next((c for c, label in col.choices.items() if part in (c, label)), None)
         if code is None:
-            raise _fail(col, "validation.target_group",
-                        f"未知的帮扶对象类别“{part}”，应为：{'、'.join(col.choices.values())}")
+            raise _fail(
+                col,
+                "validation.target_group",
+                f"未知的帮扶对象类别“{part}”，应为：{'、'.join(col.choices.values())}",
+            )
         if code not in found:
             found.append(code)
     return tuple(found)
@@ -336,8 +484,7 @@ def read_year(col: Column, value: object) -> int | None:
 def read_text(col: Column, value: object) -> str | None:
     text = cell_text(value)
     if text is not None and "\ufffd" in text:
-        raise _fail(col, "validation.bad_character",
-                    f"“{col.header}”含有无法识别的字符（文件编码可能有误）")
+        raise _fail(col, "validation.bad_character", f"“{col.header}”含有无法识别的字符（文件编码可能有误）")
     if text is not None and col.max_len is not None and len(text) > col.max_len:
         raise _fail(col, "validation.too_long", f"“{col.header}”不能超过{col.max_len}个字")
     return text
@@ -345,24 +492,38 @@ def read_text(col: Column, value: object) -> str | None:
 
 def read_id_number(col: Column, value: object) -> str | None:
     if isinstance(value, float):
-        raise _fail(col, "validation.id_number",
-                    "身份证号被Excel存成了数字，后几位已经丢失；请把该列设为“文本”格式后重新填写")
+        raise _fail(
+            col,
+            "validation.id_number",
+            "身份证号被Excel存成了数字，后几位已经丢失；请把该列设为“文本”格式后重新填写",
+        )
     text = cell_text(value)
     return None if text is None else normalise_id_number(text, field=col.header)
 
 
 def read_bank(col: Column, value: object) -> str | None:
     if isinstance(value, float) and value >= 1e15:
-        raise _fail(col, "validation.bank_account",
-                    "银行账号被Excel存成了数字，后几位已经丢失；请把该列设为“文本”格式后重新填写")
+        raise _fail(
+            col,
+            "validation.bank_account",
+            "银行账号被Excel存成了数字，后几位已经丢失；请把该列设为“文本”格式后重新填写",
+        )
     text = cell_text(value)
     return None if text is None else normalise_bank_account(text, field=col.header)
 
 
 READERS = {
-    "text": read_text, "id_number": read_id_number, "bank": read_bank, "choice": read_choice,
-    "groups": read_groups, "flag": read_flag, "date": read_date, "month": read_month,
-    "money": read_money, "int": read_int, "year": read_year,
+    "text": read_text,
+    "id_number": read_id_number,
+    "bank": read_bank,
+    "choice": read_choice,
+    "groups": read_groups,
+    "flag": read_flag,
+    "date": read_date,
+    "month": read_month,
+    "money": read_money,
+    "int": read_int,
+    "year": read_year,
 }
 
 
@@ -411,23 +572,33 @@ def read_row(row: int, cells: Mapping[str, object]) -> ListRow | tuple[RowError,
             errors.append(error_of(exc, col.header))
     for name in ("name", "id_number", "subsidy_type"):
         if values.get(name) is None and not any(e.column == HEADER_OF[name] for e in errors):
-            errors.append(RowError(HEADER_OF[name], "validation.required",
-                                   f"缺少“{HEADER_OF[name]}”"))
+            errors.append(RowError(HEADER_OF[name], "validation.required", f"缺少“{HEADER_OF[name]}”"))
     if values.get("id_number") == BY_FIELD["id_number"].example:
-        errors.append(RowError(HEADER_OF["id_number"], "validation.example_row",
-                               "这是模板中的示例行（身份证号为虚构号码），请删除或改为实际人员"))
+        errors.append(
+            RowError(
+                HEADER_OF["id_number"],
+                "validation.example_row",
+                "这是模板中的示例行（身份证号为虚构号码），请删除或改为实际人员",
+            )
+        )
     if errors:
         return tuple(errors)
     facts = {k: values[k] for k in FACT_FIELDS if values.get(k) not in (None, False)}
     return ListRow(
-        row=row, name=values["name"], id_number=values["id_number"],
-        subsidy_type=values["subsidy_type"], village_code=values.get("village_code"),
+        row=row,
+        name=values["name"],
+        id_number=values["id_number"],
+        subsidy_type=values["subsidy_type"],
+        village_code=values.get("village_code"),
         target_groups=values.get("target_groups") or (),
         labour_capacity=values.get("labour_capacity") or "full",
         labour_force_override=bool(values.get("labour_force_override")),
-        phone=values.get("phone"), bank_account=values.get("bank_account"),
-        household_no=values.get("household_no"), policy_year=values.get("policy_year"),
-        facts=facts, contract_id=values.get("contract_id"),
+        phone=values.get("phone"),
+        bank_account=values.get("bank_account"),
+        household_no=values.get("household_no"),
+        policy_year=values.get("policy_year"),
+        facts=facts,
+        contract_id=values.get("contract_id"),
     )
 
 
@@ -467,8 +638,9 @@ def cell_masker(headers: Sequence[object]) -> Callable[[Sequence[object]], list[
                 text = cell_text(value)
                 out.append(mask(text) if text else None)
             elif isinstance(value, float):  # NaN and infinities (JSON allows them) as text
-                out.append(int(value) if value.is_integer() else
-                           value if math.isfinite(value) else str(value))
+                out.append(
+                    int(value) if value.is_integer() else value if math.isfinite(value) else str(value)
+                )
             else:
                 out.append(cell_text(value))
         return out

@@ -31,8 +31,7 @@ MAX_ROWS = 20_000
 HEADER_SCAN = 10  # rows searched for the header
 SHEET = "申报清单"
 FORMATS = ("xlsx", "csv", "json")
-_EXTENSIONS = {"": None, ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".txt": "csv",
-               ".json": "json"}
+_EXTENSIONS = {"": None, ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".txt": "csv", ".json": "json"}
 
 
 @dataclass(frozen=True)
@@ -51,9 +50,12 @@ def read_list(filename: str, content: bytes) -> RawList:
     if not content or not content.strip():
         raise ValidationFailed("validation.list_empty", "上传的文件是空的", field="file")
     if len(content) > MAX_BYTES:
-        raise ValidationFailed("validation.list_too_large",
-                               f"文件超过{MAX_BYTES // (1024 * 1024)}MB，请分成几份上传",
-                               field="file", limit=MAX_BYTES)
+        raise ValidationFailed(
+            "validation.list_too_large",
+            f"文件超过{MAX_BYTES // (1024 * 1024)}MB，请分成几份上传",
+            field="file",
+            limit=MAX_BYTES,
+        )
     fmt = sniff(filename, content)
     if fmt == "xlsx":
         return _xlsx(content)
@@ -97,7 +99,9 @@ def _table(fmt: str, rows: Iterable[tuple[int, tuple[Any, ...]]]) -> RawList:
         raise ValidationFailed(
             "validation.list_header",
             f"找不到表头行：第一行应为列名（如“{HEADER_OF['name']}”“{HEADER_OF['id_number']}”），"
-            "请使用下载的模板", field="file")
+            "请使用下载的模板",
+            field="file",
+        )
     while headers and headers[-1] == "":
         headers = headers[:-1]
     columns = map_headers(headers)  # missing or doubled columns: before anything else
@@ -107,9 +111,12 @@ def _table(fmt: str, rows: Iterable[tuple[int, tuple[Any, ...]]]) -> RawList:
         if _blank(cells):
             continue
         if len(data) >= MAX_ROWS:
-            raise ValidationFailed("validation.list_too_many_rows",
-                                   f"一份清单最多{MAX_ROWS}行，请分成几份上传", field="file",
-                                   limit=MAX_ROWS)
+            raise ValidationFailed(
+                "validation.list_too_many_rows",
+                f"一份清单最多{MAX_ROWS}行，请分成几份上传",
+                field="file",
+                limit=MAX_ROWS,
+            )
         cells = tuple(clean_text(c) if isinstance(c, str) else c for c in cells[:width])
         data.append((number, cells + (None,) * (width - len(cells))))
     if not data:
@@ -201,13 +208,16 @@ def _json(content: bytes) -> RawList:
     if isinstance(data, dict):
         data = data.get("rows")
     if not isinstance(data, list):
-        raise _format_error("JSON应为 {\"rows\": [...]} 或一个数组")
+        raise _format_error('JSON应为 {"rows": [...]} 或一个数组')
     if not data:
         raise ValidationFailed("validation.list_empty", "清单中没有数据行", field="file")
     if len(data) > MAX_ROWS:
-        raise ValidationFailed("validation.list_too_many_rows",
-                               f"一份清单最多{MAX_ROWS}行，请分成几份上传", field="file",
-                               limit=MAX_ROWS)
+        raise ValidationFailed(
+            "validation.list_too_many_rows",
+            f"一份清单最多{MAX_ROWS}行，请分成几份上传",
+            field="file",
+            limit=MAX_ROWS,
+        )
     flat: list[dict[str, Any]] = []
     for i, item in enumerate(data, 1):
         if not isinstance(item, dict):
@@ -226,9 +236,11 @@ def _json(content: bytes) -> RawList:
     headers = tuple(HEADER_OF[f] if (f := field_of(k)) else k for k in keys)
     rows = tuple((i, tuple(row.get(k) for k in keys)) for i, row in enumerate(flat, 1))
     if sum(field_of(h) is not None for h in headers) < 2:
-        raise ValidationFailed("validation.list_header",
-                               "JSON中没有可识别的字段（如name、id_number、subsidy_type）",
-                               field="file")
+        raise ValidationFailed(
+            "validation.list_header",
+            "JSON中没有可识别的字段（如name、id_number、subsidy_type）",
+            field="file",
+        )
     columns = map_headers(headers)
     if columns.unknown:  # a program wrote it: a key nobody knows is a mistake, not a note
         name = columns.unknown[0]

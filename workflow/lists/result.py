@@ -18,9 +18,15 @@ STATUS_LABELS = {
 }
 
 
-def result_workbook_bytes(headers: Sequence[str], rows: Sequence[Mapping[str, Any]], *,
-                          filename: str, dry_run: bool, created_at: datetime | None,
-                          list_id: int | None = None) -> bytes:
+def result_workbook_bytes(
+    headers: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    *,
+    filename: str,
+    dry_run: bool,
+    created_at: datetime | None,
+    list_id: int | None = None,
+) -> bytes:
     """``rows``: the stored outcomes, each {row, cells, status, claim_id, amount, errors}."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -48,13 +54,16 @@ def result_workbook_bytes(headers: Sequence[str], rows: Sequence[Mapping[str, An
     for row in rows:
         errors = row.get("errors") or []
         amount = row.get("amount")
-        cells = list(row.get("cells") or ())[:len(headers)]
+        cells = list(row.get("cells") or ())[: len(headers)]
         cells += [None] * (len(headers) - len(cells))
         money = WriteOnlyCell(ws, value=Decimal(amount) if amount is not None else None)
         money.number_format = "0.00"
         values: list[Any] = [
-            row["row"], *cells,
-            STATUS_LABELS.get(row["status"], row["status"]), row.get("claim_id"), money,
+            row["row"],
+            *cells,
+            STATUS_LABELS.get(row["status"], row["status"]),
+            row.get("claim_id"),
+            money,
             "\n".join(e[1] for e in errors) or None,
             "\n".join(e[0] or "（整行）" for e in errors) or None,
             "\n".join(e[2] for e in errors) or None,

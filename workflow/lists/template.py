@@ -17,8 +17,7 @@ from .columns import BY_FIELD, COLUMNS, HEADER_OF, Column
 SHEET = "申报清单"
 HELP_SHEET = "填写说明"
 EXAMPLE_ID = BY_FIELD["id_number"].example
-TEXT_COLUMNS = ("id_number", "bank_account", "village_code", "phone", "household_no",
-                "course_id")
+TEXT_COLUMNS = ("id_number", "bank_account", "village_code", "phone", "household_no", "course_id")
 DROPDOWN_ROWS = 20_001
 
 # Which fact columns each subsidy type needs (the rules say why; this tells the agent what).
@@ -86,12 +85,19 @@ def template_workbook() -> bytes:
         ws.column_dimensions[_letter(name)].width = 22 if name != "subsidy_type" else 30
     ws.freeze_panes = "A2"
 
-    for name in ("subsidy_type", "destination", "labour_capacity", "labour_force_override",
-                 "course_completed", "operating_normally"):
+    for name in (
+        "subsidy_type",
+        "destination",
+        "labour_capacity",
+        "labour_force_override",
+        "course_completed",
+        "operating_normally",
+    ):
         col = BY_FIELD[name]
         values = list(col.choices.values()) if col.choices else ["是", "否"]
-        dv = DataValidation(type="list", formula1='"' + ",".join(values) + '"', allow_blank=True,
-                            showErrorMessage=False)  # codes typed by hand are accepted too
+        dv = DataValidation(
+            type="list", formula1='"' + ",".join(values) + '"', allow_blank=True, showErrorMessage=False
+        )  # codes typed by hand are accepted too
         dv.prompt, dv.promptTitle = col.help[:250], col.header
         dv.showInputMessage = True
         dv.add(f"{_letter(name)}2:{_letter(name)}{DROPDOWN_ROWS}")

@@ -116,8 +116,9 @@ def facts_from_record(record: dict[str, object]) -> ClaimFacts:
         try:
             return date.fromisoformat(raw[:10])
         except ValueError:
-            raise ValidationFailed("validation.date", f"“{FACT_LABELS[name]}”须为日期（YYYY-MM-DD）",
-                                   field=name) from None
+            raise ValidationFailed(
+                "validation.date", f"“{FACT_LABELS[name]}”须为日期（YYYY-MM-DD）", field=name
+            ) from None
 
     def whole(name: str) -> int | None:
         raw = text(name)
@@ -126,8 +127,9 @@ def facts_from_record(record: dict[str, object]) -> ClaimFacts:
         try:
             return int(raw)
         except ValueError:
-            raise ValidationFailed("validation.integer", f"“{FACT_LABELS[name]}”须为整数",
-                                   field=name) from None
+            raise ValidationFailed(
+                "validation.integer", f"“{FACT_LABELS[name]}”须为整数", field=name
+            ) from None
 
     def flag(name: str) -> bool:
         value = record.get(name)
@@ -162,6 +164,7 @@ def facts_to_record(facts: ClaimFacts) -> dict[str, object]:
         value = getattr(facts, name)
         if value is None or value is False:
             continue
-        record[name] = value if isinstance(value, bool | int) and not isinstance(value, Decimal) \
-            else str(value)
+        record[name] = (
+            value if isinstance(value, bool | int) and not isinstance(value, Decimal) else str(value)
+        )
     return record

@@ -35,55 +35,166 @@ class Figure:
 
 
 FIGURES: tuple[Figure, ...] = (
-    Figure("labour_export_out_province", "劳务输出服务补助（省外）", "元/人",
-           "组织目标人员到省外稳定就业，按人每年补助申报单位一次", MONEY, Decimal("300"), "300元/人"),
-    Figure("labour_export_in_province", "劳务输出服务补助（县外省内）", "元/人",
-           "组织目标人员到县外省内稳定就业，按人每年补助申报单位一次", MONEY, Decimal("200"), "200元/人"),
-    Figure("transport_cap_out_province", "外出务工交通补助上限（省外）", "元/人",
-           "按实际交通费补助，省外就业每人不超过此数", MONEY, Decimal("1000"), "不超过1000元"),
-    Figure("transport_cap_in_province", "外出务工交通补助上限（县外省内）", "元/人",
-           "按实际交通费补助，县外省内就业每人不超过此数", MONEY, Decimal("500"), "不超过500元"),
-    Figure("migrant_work_reward_amount", "一次性外出务工奖补", "元/人",
-           "外出务工稳定就业的目标人员每年一次的奖补金额（方案未定金额）", MONEY),
-    Figure("employment_base_amount", "就业帮扶基地吸纳就业奖补", "元/人",
-           "认定的就业帮扶基地每吸纳1名目标人员稳定就业给予的奖补", MONEY, Decimal("1000"), "1000元/人"),
-    Figure("absorption_wage_rate", "创业补贴、车间奖补比例", "占工资额",
-           "一次性创业补贴和就业帮扶车间奖补按发给每人工资额的此比例计算", RATE, Decimal("0.15"), "15%"),
-    Figure("absorption_min_persons", "吸纳人数下限", "人",
-           "创业实体、帮扶车间须吸纳目标人员达到此人数（含）方可享受", COUNT, 5, "5人（含）以上",
-           1, 1000),
-    Figure("absorption_min_months", "吸纳就业最短月数", "个月",
-           "创业补贴、车间奖补要求被吸纳人员已就业的月数", COUNT, 1, "1个月以上", 1, 24),
-    Figure("stable_employment_months", "稳定就业月数", "个月",
-           "劳务输出、交通补助、外出务工奖补、基地奖补要求的稳定就业月数", COUNT, 3, "3个月以上", 1, 24),
-    Figure("wft_monthly_amount", "以工代训补贴月标准", "元/人·月",
-           "以工代训职业培训补贴每人每月的金额（方案未定金额）", MONEY),
-    Figure("wft_max_months", "以工代训最长月数", "个月",
-           "以工代训职业培训补贴每人最多享受的月数", COUNT, 6, "最长不超过6个月", 1, 24),
-    Figure("training_living_per_day", "培训生活费补贴", "元/人·天",
-           "参训学员按培训天数领取的生活费补贴（方案未定金额）", MONEY),
-    Figure("training_transport_amount", "培训交通费补贴", "元/人·期",
-           "参训学员每期培训领取的交通费补贴（方案未定金额）", MONEY),
-    Figure("exclusion_groups", "不得同时享受的补贴", "组",
-           "同一人同一年度在同一组内只能享受一项补贴", GROUPS, PLAN_GROUPS,
-           "交通补助与外出务工奖补不能同时享受"),
+    Figure(
+        "labour_export_out_province",
+        "劳务输出服务补助（省外）",
+        "元/人",
+        "组织目标人员到省外稳定就业，按人每年补助申报单位一次",
+        MONEY,
+        Decimal("300"),
+        "300元/人",
+    ),
+    Figure(
+        "labour_export_in_province",
+        "劳务输出服务补助（县外省内）",
+        "元/人",
+        "组织目标人员到县外省内稳定就业，按人每年补助申报单位一次",
+        MONEY,
+        Decimal("200"),
+        "200元/人",
+    ),
+    Figure(
+        "transport_cap_out_province",
+        "外出务工交通补助上限（省外）",
+        "元/人",
+        "按实际交通费补助，省外就业每人不超过此数",
+        MONEY,
+        Decimal("1000"),
+        "不超过1000元",
+    ),
+    Figure(
+        "transport_cap_in_province",
+        "外出务工交通补助上限（县外省内）",
+        "元/人",
+        "按实际交通费补助，县外省内就业每人不超过此数",
+        MONEY,
+        Decimal("500"),
+        "不超过500元",
+    ),
+    Figure(
+        "migrant_work_reward_amount",
+        "一次性外出务工奖补",
+        "元/人",
+        "外出务工稳定就业的目标人员每年一次的奖补金额（方案未定金额）",
+        MONEY,
+    ),
+    Figure(
+        "employment_base_amount",
+        "就业帮扶基地吸纳就业奖补",
+        "元/人",
+        "认定的就业帮扶基地每吸纳1名目标人员稳定就业给予的奖补",
+        MONEY,
+        Decimal("1000"),
+        "1000元/人",
+    ),
+    Figure(
+        "absorption_wage_rate",
+        "创业补贴、车间奖补比例",
+        "占工资额",
+        "一次性创业补贴和就业帮扶车间奖补按发给每人工资额的此比例计算",
+        RATE,
+        Decimal("0.15"),
+        "15%",
+    ),
+    Figure(
+        "absorption_min_persons",
+        "吸纳人数下限",
+        "人",
+        "创业实体、帮扶车间须吸纳目标人员达到此人数（含）方可享受",
+        COUNT,
+        5,
+        "5人（含）以上",
+        1,
+        1000,
+    ),
+    Figure(
+        "absorption_min_months",
+        "吸纳就业最短月数",
+        "个月",
+        "创业补贴、车间奖补要求被吸纳人员已就业的月数",
+        COUNT,
+        1,
+        "1个月以上",
+        1,
+        24,
+    ),
+    Figure(
+        "stable_employment_months",
+        "稳定就业月数",
+        "个月",
+        "劳务输出、交通补助、外出务工奖补、基地奖补要求的稳定就业月数",
+        COUNT,
+        3,
+        "3个月以上",
+        1,
+        24,
+    ),
+    Figure(
+        "wft_monthly_amount",
+        "以工代训补贴月标准",
+        "元/人·月",
+        "以工代训职业培训补贴每人每月的金额（方案未定金额）",
+        MONEY,
+    ),
+    Figure(
+        "wft_max_months",
+        "以工代训最长月数",
+        "个月",
+        "以工代训职业培训补贴每人最多享受的月数",
+        COUNT,
+        6,
+        "最长不超过6个月",
+        1,
+        24,
+    ),
+    Figure(
+        "training_living_per_day",
+        "培训生活费补贴",
+        "元/人·天",
+        "参训学员按培训天数领取的生活费补贴（方案未定金额）",
+        MONEY,
+    ),
+    Figure(
+        "training_transport_amount",
+        "培训交通费补贴",
+        "元/人·期",
+        "参训学员每期培训领取的交通费补贴（方案未定金额）",
+        MONEY,
+    ),
+    Figure(
+        "exclusion_groups",
+        "不得同时享受的补贴",
+        "组",
+        "同一人同一年度在同一组内只能享受一项补贴",
+        GROUPS,
+        PLAN_GROUPS,
+        "交通补助与外出务工奖补不能同时享受",
+    ),
 )
 BY_NAME = {f.name: f for f in FIGURES}
 BUREAU_FIGURES = tuple(f.name for f in FIGURES if f.plan is None)
 
 # Which figures each subsidy's rule reads (the case page and the 审批表 show these).
 USED_BY: dict[str, tuple[str, ...]] = {
-    SubsidyType.LABOUR_EXPORT_SERVICE: ("labour_export_out_province", "labour_export_in_province",
-                                        "stable_employment_months"),
-    SubsidyType.TRANSPORT_SUBSIDY: ("transport_cap_out_province", "transport_cap_in_province",
-                                    "stable_employment_months", "exclusion_groups"),
-    SubsidyType.MIGRANT_WORK_REWARD: ("migrant_work_reward_amount", "stable_employment_months",
-                                      "exclusion_groups"),
+    SubsidyType.LABOUR_EXPORT_SERVICE: (
+        "labour_export_out_province",
+        "labour_export_in_province",
+        "stable_employment_months",
+    ),
+    SubsidyType.TRANSPORT_SUBSIDY: (
+        "transport_cap_out_province",
+        "transport_cap_in_province",
+        "stable_employment_months",
+        "exclusion_groups",
+    ),
+    SubsidyType.MIGRANT_WORK_REWARD: (
+        "migrant_work_reward_amount",
+        "stable_employment_months",
+        "exclusion_groups",
+    ),
     SubsidyType.EMPLOYMENT_BASE_REWARD: ("employment_base_amount", "stable_employment_months"),
-    SubsidyType.STARTUP_SUBSIDY: ("absorption_wage_rate", "absorption_min_persons",
-                                  "absorption_min_months"),
-    SubsidyType.WORKSHOP_REWARD: ("absorption_wage_rate", "absorption_min_persons",
-                                  "absorption_min_months"),
+    SubsidyType.STARTUP_SUBSIDY: ("absorption_wage_rate", "absorption_min_persons", "absorption_min_months"),
+    SubsidyType.WORKSHOP_REWARD: ("absorption_wage_rate", "absorption_min_persons", "absorption_min_months"),
     SubsidyType.WORK_FOR_TRAINING: ("wft_monthly_amount", "wft_max_months"),
     SubsidyType.PUBLIC_WELFARE_POST: (),  # the contract's own monthly subsidy
     SubsidyType.TRAINING_ALLOWANCE: ("training_living_per_day", "training_transport_amount"),
@@ -105,16 +216,17 @@ def figure(name: str) -> Figure:
     try:
         return BY_NAME[name]
     except KeyError:
-        raise ValidationFailed("validation.policy_field", f"没有名为“{name}”的政策参数",
-                               field=name) from None
+        raise ValidationFailed("validation.policy_field", f"没有名为“{name}”的政策参数", field=name) from None
 
 
 def render(f: Figure, value: Any) -> str:
     if f.kind == RATE:
         return f"{(Decimal(value) * 100).normalize():f}%"
     if f.kind == GROUPS:
-        return "；".join("、".join(SUBSIDY_LABELS.get(t, t) for t in members)
-                        for members in value.values()) or "无"
+        return (
+            "；".join("、".join(SUBSIDY_LABELS.get(t, t) for t in members) for members in value.values())
+            or "无"
+        )
     if f.kind == MONEY:
         return f"{yuan(value)}元"
     return f"{value}{f.unit}"
@@ -131,14 +243,24 @@ def _same(f: Figure, value: Any) -> bool:
     return bool(value == f.plan)
 
 
-def shown(params: PolicyParams, confirmed: frozenset[str], names: tuple[str, ...] | None = None,
-          ) -> list[Shown]:
+def shown(
+    params: PolicyParams,
+    confirmed: frozenset[str],
+    names: tuple[str, ...] | None = None,
+) -> list[Shown]:
     out = []
     for f in FIGURES if names is None else tuple(BY_NAME[n] for n in names):
         value = getattr(params, f.name)
         plan = f.plan is not None and _same(f, value)
-        out.append(Shown(f, value, render(f, value), "plan" if plan else "bureau",
-                         f.plan is None and f.name not in confirmed))
+        out.append(
+            Shown(
+                f,
+                value,
+                render(f, value),
+                "plan" if plan else "bureau",
+                f.plan is None and f.name not in confirmed,
+            )
+        )
     return out
 
 
@@ -181,8 +303,9 @@ def _parse_groups(f: Figure, text: str) -> dict[str, tuple[str, ...]]:
         name, colon, rest = part.partition(":")
         members = tuple(filter(None, (m.strip() for m in rest.replace("，", ",").split(","))))
         if not colon or not name.strip() or len(members) < 2:
-            raise _refuse(f, "validation.exclusion_groups",
-                          "每组写作“组名: 补贴类型, 补贴类型”，至少两种补贴")
+            raise _refuse(
+                f, "validation.exclusion_groups", "每组写作“组名: 补贴类型, 补贴类型”，至少两种补贴"
+            )
         for member in members:
             if member not in SubsidyType.__members__.values():
                 raise _refuse(f, "validation.subsidy_type", f"中的补贴类型“{member}”不存在")
@@ -195,4 +318,3 @@ def _parse_groups(f: Figure, text: str) -> dict[str, tuple[str, ...]]:
 
 def with_value(params: PolicyParams, name: str, value: Any) -> PolicyParams:
     return replace(params, **{name: value})
-

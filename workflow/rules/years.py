@@ -47,13 +47,13 @@ class YearFix:
     reason: str  # e.g. "稳定就业满3个月之日为2027-03-01"
 
 
-def _after(months: Callable[[ClaimFacts, Months], int | None]
-           ) -> Callable[[ClaimFacts, Months], date | None]:
+def _after(months: Callable[[ClaimFacts, Months], int | None]) -> Callable[[ClaimFacts, Months], date | None]:
     def day(facts: ClaimFacts, m: Months) -> date | None:
         n = months(facts, m)
         if facts.employment_start is None or n is None:
             return None
         return add_months(facts.employment_start, n)
+
     return day
 
 
@@ -75,19 +75,27 @@ YEAR_BASIS: dict[str, YearBasis] = {
     T.TRANSPORT_SUBSIDY: YearBasis(_STABLE, "employment_start", _stable, _STABLE_EARLY),
     T.MIGRANT_WORK_REWARD: YearBasis(_STABLE, "employment_start", _stable, _STABLE_EARLY),
     T.EMPLOYMENT_BASE_REWARD: YearBasis(_STABLE, "employment_start", _stable, _STABLE_EARLY),
-    T.STARTUP_SUBSIDY: YearBasis("吸纳就业满{absorbed}个月之日", "employment_start", _absorbed,
-                                 _ABSORBED_EARLY),
-    T.WORKSHOP_REWARD: YearBasis("吸纳就业满{absorbed}个月之日", "employment_start", _absorbed,
-                                 _ABSORBED_EARLY),
+    T.STARTUP_SUBSIDY: YearBasis(
+        "吸纳就业满{absorbed}个月之日", "employment_start", _absorbed, _ABSORBED_EARLY
+    ),
+    T.WORKSHOP_REWARD: YearBasis(
+        "吸纳就业满{absorbed}个月之日", "employment_start", _absorbed, _ABSORBED_EARLY
+    ),
     T.WORK_FOR_TRAINING: YearBasis(
-        "以工代训期满之日（开始日期加以工代训月数）", "employment_start",
+        "以工代训期满之日（开始日期加以工代训月数）",
+        "employment_start",
         _after(lambda f, m: f.training_months),
-        ("training_not_served", "以工代训尚未期满，最早可于{day}申报")),
-    T.PUBLIC_WELFARE_POST: YearBasis("补贴月份", "month", _month_start,
-                                     ("month_not_started", "补贴月份尚未开始，不能申领岗位补贴")),
-    T.TRAINING_ALLOWANCE: YearBasis("培训结业日期", "course_end", lambda f, m: f.course_end,
-                                    ("course_not_completed", "结业日期{day}尚未到，须完成培训课程后"
-                                                             "方可申领培训补贴")),
+        ("training_not_served", "以工代训尚未期满，最早可于{day}申报"),
+    ),
+    T.PUBLIC_WELFARE_POST: YearBasis(
+        "补贴月份", "month", _month_start, ("month_not_started", "补贴月份尚未开始，不能申领岗位补贴")
+    ),
+    T.TRAINING_ALLOWANCE: YearBasis(
+        "培训结业日期",
+        "course_end",
+        lambda f, m: f.course_end,
+        ("course_not_completed", "结业日期{day}尚未到，须完成培训课程后方可申领培训补贴"),
+    ),
 }
 
 
@@ -104,8 +112,9 @@ def claim_year(subsidy_type: str, facts: ClaimFacts, months: Months) -> YearFix:
     day = basis.day(facts, months)
     if day is None:
         field = basis.needs if getattr(facts, basis.needs) is None else "training_months"
-        raise ValidationFailed("validation.required", f"缺少“{FACT_LABELS[field]}”，无法确定所属政策年度",
-                               field=field)
+        raise ValidationFailed(
+            "validation.required", f"缺少“{FACT_LABELS[field]}”，无法确定所属政策年度", field=field
+        )
     label = basis_label(subsidy_type, months)
     return YearFix(day.year, day, f"{label}为{day.isoformat()}")
 
@@ -116,9 +125,11 @@ def check_not_early(subsidy_type: str, fix: YearFix, months: Months, today: date
     if fix.day <= today:
         return
     rule, message = YEAR_BASIS[subsidy_type].early
-    raise RuleViolation(f"rule.{rule}", message.format(stable=months.stable, absorbed=months.absorbed,
-                                                        day=fix.day.isoformat()),
-                        earliest=fix.day.isoformat())
+    raise RuleViolation(
+        f"rule.{rule}",
+        message.format(stable=months.stable, absorbed=months.absorbed, day=fix.day.isoformat()),
+        earliest=fix.day.isoformat(),
+    )
 
 
 def check_year_sent(sent: int | None, fix: YearFix) -> None:
@@ -127,4 +138,7 @@ def check_year_sent(sent: int | None, fix: YearFix) -> None:
         raise ValidationFailed(
             "validation.policy_year_mismatch",
             f"该申请属于{fix.year}年度（{fix.reason}），不能按{sent}年度申报",
-            field="policy_year", expected=fix.year, sent=sent)
+            field="policy_year",
+            expected=fix.year,
+            sent=sent,
+        )

@@ -56,14 +56,18 @@ def load_params(session: Session, year: int, why: str = "") -> PolicyParams:
             "validation.policy_year",
             f"{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在"
             f"“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交",
-            field="policy_year", year=year)
+            field="policy_year",
+            year=year,
+        )
     return PolicyParams.from_record(row.params)
 
 
 def all_params(session: Session | Connection) -> dict[int, PolicyParams]:
     """Every policy year's parameters (a handful of rows: one per year)."""
-    return {year: PolicyParams.from_record(record) for year, record in
-            session.execute(select(PolicyYear.year, PolicyYear.params))}
+    return {
+        year: PolicyParams.from_record(record)
+        for year, record in session.execute(select(PolicyYear.year, PolicyYear.params))
+    }
 
 
 def months_basis(years: Mapping[int, PolicyParams], facts: ClaimFacts) -> Months:
@@ -77,8 +81,9 @@ def months_basis(years: Mapping[int, PolicyParams], facts: ClaimFacts) -> Months
     return Months(stable=p.stable_employment_months, absorbed=p.absorption_min_months)
 
 
-def year_of(years: Mapping[int, PolicyParams], subsidy_type: str, sent: int | None,
-            facts: ClaimFacts, today: date) -> YearFix:
+def year_of(
+    years: Mapping[int, PolicyParams], subsidy_type: str, sent: int | None, facts: ClaimFacts, today: date
+) -> YearFix:
     """The policy year the facts fix; a claim filed before that day, or a different year sent
     by the claimant, is refused."""
     months = months_basis(years, facts)
@@ -88,27 +93,34 @@ def year_of(years: Mapping[int, PolicyParams], subsidy_type: str, sent: int | No
     return fix
 
 
-def live_others(session: Session, person_id: int, claimant_id: int, subsidy_type: str,
-                exclude_id: int | None = None) -> list[OtherClaim]:
+def live_others(
+    session: Session, person_id: int, claimant_id: int, subsidy_type: str, exclude_id: int | None = None
+) -> list[OtherClaim]:
     """Live claims a rule must see: the person's own (any claimant, any year), and for the
     absorption rules the claimant's of the same type in any year."""
     mine = Claim.person_id == person_id
     if subsidy_type in ABSORPTION_TYPES:
-        mine = or_(mine, (Claim.claimant_org_id == claimant_id)
-                   & (Claim.subsidy_type == subsidy_type))
-    q = select(Claim.subsidy_type, Claim.person_id, Claim.claimant_org_id, Claim.policy_year,
-               Claim.dedupe_key, Claim.exclusion_key).where(
-        Claim.state.not_in([s.value for s in CLAIM_DEAD_STATES]), mine)
+        mine = or_(mine, (Claim.claimant_org_id == claimant_id) & (Claim.subsidy_type == subsidy_type))
+    q = select(
+        Claim.subsidy_type,
+        Claim.person_id,
+        Claim.claimant_org_id,
+        Claim.policy_year,
+        Claim.dedupe_key,
+        Claim.exclusion_key,
+    ).where(Claim.state.not_in([s.value for s in CLAIM_DEAD_STATES]), mine)
     if exclude_id is not None:
         q = q.where(Claim.id != exclude_id)
     return [OtherClaim(*row) for row in session.execute(q)]
 
 
-def _draft(session: Session, db: Database, inp: ClaimInput, claimant: Organisation,
-           today: date) -> tuple[ClaimDraft, YearFix]:
+def _draft(
+    session: Session, db: Database, inp: ClaimInput, claimant: Organisation, today: date
+) -> tuple[ClaimDraft, YearFix]:
     if inp.subsidy_type not in SubsidyType.__members__.values():
-        raise ValidationFailed("validation.subsidy_type", f"未知的补贴类型“{inp.subsidy_type}”",
-                               field="subsidy_type")
+        raise ValidationFailed(
+            "validation.subsidy_type", f"未知的补贴类型“{inp.subsidy_type}”", field="subsidy_type"
+        )
     facts = facts_from_record(inp.facts)
     fix = year_of(all_params(session), inp.subsidy_type, inp.policy_year, facts, today)
     person = get_person(session, inp.person_id)
@@ -131,14 +143,20 @@ def _draft(session: Session, db: Database, inp: ClaimInput, claimant: Organisati
     ), fix
 
 
-def assess(session: Session, db: Database, inp: ClaimInput, claimant: Organisation,
-           extra_others: Sequence[OtherClaim] = (), exclude_id: int | None = None,
-           ) -> tuple[ClaimDraft, RuleOutcome]:
+def assess(
+    session: Session,
+    db: Database,
+    inp: ClaimInput,
+    claimant: Organisation,
+    extra_others: Sequence[OtherClaim] = (),
+    exclude_id: int | None = None,
+) -> tuple[ClaimDraft, RuleOutcome]:
     """Evaluate the plan's rules for a claim as it would be filed now, storing nothing."""
     draft, fix = _draft(session, db, inp, claimant, db.clock.now().date())
     params = load_params(session, fix.year, fix.reason)
-    others = live_others(session, inp.person_id, claimant.id, inp.subsidy_type,
-                         exclude_id) + list(extra_others)
+    others = live_others(session, inp.person_id, claimant.id, inp.subsidy_type, exclude_id) + list(
+        extra_others
+    )
     return draft, evaluate(draft, params, others, db.clock.now().date())
 
 
@@ -153,38 +171,67 @@ def claimant_of(session: Session, actor: Actor) -> Organisation:
 
 def submission_due(session: Session, db: Database, now: datetime) -> datetime:
     """When village verification of a claim submitted at ``now`` falls due."""
-    return db.calendar(session).due(
-        now, db.time_rules(session).deadlines["claim"][ClaimState.SUBMITTED])
+    return db.calendar(session).due(now, db.time_rules(session).deadlines["claim"][ClaimState.SUBMITTED])
 
 
-def claim_values(inp: ClaimInput, draft: ClaimDraft, outcome: RuleOutcome, *, claimant_id: int,
-                 village_id: int, submitted_by: int, now: datetime, due_at: datetime,
-                 params_version_id: int | None) -> dict[str, Any]:
+def claim_values(
+    inp: ClaimInput,
+    draft: ClaimDraft,
+    outcome: RuleOutcome,
+    *,
+    claimant_id: int,
+    village_id: int,
+    submitted_by: int,
+    now: datetime,
+    due_at: datetime,
+    params_version_id: int | None,
+) -> dict[str, Any]:
     """The columns of a newly submitted claim, whether filed alone or from a bulk list."""
     return dict(
-        subsidy_type=inp.subsidy_type, person_id=inp.person_id, claimant_org_id=claimant_id,
-        village_id=village_id, payee_kind=payee_of(inp.subsidy_type),
-        policy_year=draft.policy_year, params_version_id=params_version_id,
+        subsidy_type=inp.subsidy_type,
+        person_id=inp.person_id,
+        claimant_org_id=claimant_id,
+        village_id=village_id,
+        payee_kind=payee_of(inp.subsidy_type),
+        policy_year=draft.policy_year,
+        params_version_id=params_version_id,
         facts=facts_to_record(draft.facts),
-        amount=outcome.amount, rule=outcome.rule, rule_explanation=outcome.explanation,
-        dedupe_key=outcome.dedupe_key, exclusion_key=outcome.exclusion_key,
-        contract_id=inp.contract_id, batch_ref=inp.batch_ref,
-        state=ClaimState.SUBMITTED.value, submitted_by=submitted_by, due_at=due_at,
-        created_at=now, updated_at=now,
+        amount=outcome.amount,
+        rule=outcome.rule,
+        rule_explanation=outcome.explanation,
+        dedupe_key=outcome.dedupe_key,
+        exclusion_key=outcome.exclusion_key,
+        contract_id=inp.contract_id,
+        batch_ref=inp.batch_ref,
+        state=ClaimState.SUBMITTED.value,
+        submitted_by=submitted_by,
+        due_at=due_at,
+        created_at=now,
+        updated_at=now,
     )
 
 
-def file_claim(session: Session, db: Database, actor: Actor, inp: ClaimInput,
-               extra_others: Sequence[OtherClaim] = ()) -> Claim:
+def file_claim(
+    session: Session, db: Database, actor: Actor, inp: ClaimInput, extra_others: Sequence[OtherClaim] = ()
+) -> Claim:
     """File a claim inside the caller's transaction (a bulk list files many in one)."""
     claimant = claimant_of(session, actor)
     draft, outcome = assess(session, db, inp, claimant, extra_others)
     person = get_person(session, draft.person.id)
     now = db.clock.now()
-    claim = Claim(**claim_values(inp, draft, outcome, claimant_id=claimant.id,
-                                 village_id=person.village_id, submitted_by=actor.user_id,
-                                 now=now, due_at=submission_due(session, db, now),
-                                 params_version_id=version_in_force(session, draft.policy_year)))
+    claim = Claim(
+        **claim_values(
+            inp,
+            draft,
+            outcome,
+            claimant_id=claimant.id,
+            village_id=person.village_id,
+            submitted_by=actor.user_id,
+            now=now,
+            due_at=submission_due(session, db, now),
+            params_version_id=version_in_force(session, draft.policy_year),
+        )
+    )
     session.add(claim)
     try:
         with session.begin_nested():
@@ -192,9 +239,13 @@ def file_claim(session: Session, db: Database, actor: Actor, inp: ClaimInput,
     except IntegrityError:
         # Another claim took the same place between our read and our write.
         raise RuleViolation("rule.duplicate", "该人员已有同类补贴申请，不得重复申请") from None
-    record(session, "claim", claim,
-           Transition("claim", "submit", None, claim.state, actor.user_id, Role.AGENT, now, None),
-           actor)
+    record(
+        session,
+        "claim",
+        claim,
+        Transition("claim", "submit", None, claim.state, actor.user_id, Role.AGENT, now, None),
+        actor,
+    )
     return claim
 
 
@@ -203,8 +254,13 @@ def submit_claim(db: Database, actor: Actor, inp: ClaimInput) -> Claim:
         return file_claim(session, db, actor, inp)
 
 
-def resubmit_claim(db: Database, actor: Actor, claim_id: int, facts: dict[str, Any] | None,
-                   expected_version: int | None = None) -> Claim:
+def resubmit_claim(
+    db: Database,
+    actor: Actor,
+    claim_id: int,
+    facts: dict[str, Any] | None,
+    expected_version: int | None = None,
+) -> Claim:
     """Correct a returned claim's facts and send it back in; the rules are checked again."""
     with one_step(db, Claim, claim_id, expected_version) as (session, claim):
         if claim.claimant_org_id != actor.org_id:
@@ -213,8 +269,7 @@ def resubmit_claim(db: Database, actor: Actor, claim_id: int, facts: dict[str, A
             apply(session, db, "claim", claim, "resubmit", actor)
             return claim
         # The corrected facts may fix another year (a corrected start date): it follows them.
-        inp = ClaimInput(claim.subsidy_type, claim.person_id, None, facts,
-                         claim.contract_id, claim.batch_ref)
+        inp = ClaimInput(claim.subsidy_type, claim.person_id, None, facts, claim.contract_id, claim.batch_ref)
         draft, outcome = assess(session, db, inp, claim.claimant, exclude_id=claim.id)
         apply(session, db, "claim", claim, "resubmit", actor)
         claim.policy_year = draft.policy_year
@@ -224,7 +279,6 @@ def resubmit_claim(db: Database, actor: Actor, claim_id: int, facts: dict[str, A
         claim.rule_explanation = outcome.explanation
         claim.dedupe_key, claim.exclusion_key = outcome.dedupe_key, outcome.exclusion_key
     return claim
-
 
 
 def year_basis(session: Session, claim: Claim) -> YearFix | None:

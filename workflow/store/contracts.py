@@ -21,8 +21,13 @@ from .people import get_person
 from .transitions import apply, one_step, record
 
 # Contracts that hold a place on their post.
-HOLDING = (ContractState.SUBMITTED, ContractState.VILLAGE_VERIFIED, ContractState.HR_REVIEWED,
-           ContractState.ACTIVE, ContractState.RETURNED)
+HOLDING = (
+    ContractState.SUBMITTED,
+    ContractState.VILLAGE_VERIFIED,
+    ContractState.HR_REVIEWED,
+    ContractState.ACTIVE,
+    ContractState.RETURNED,
+)
 
 
 @dataclass(frozen=True)
@@ -39,18 +44,20 @@ def check_term(start: date, end: date) -> None:
     if end < start:
         raise ValidationFailed("validation.term", "协议结束日期不能早于开始日期", field="end_date")
     if end > max_term_end(start):
-        raise RuleViolation("rule.term_over_one_year",
-                            f"协议每次签订期限不得超过1年（最晚至{max_term_end(start).isoformat()}）",
-                            latest_end=max_term_end(start).isoformat())
+        raise RuleViolation(
+            "rule.term_over_one_year",
+            f"协议每次签订期限不得超过1年（最晚至{max_term_end(start).isoformat()}）",
+            latest_end=max_term_end(start).isoformat(),
+        )
 
 
-def propose_contract(session: Session, db: Database, actor: Actor, inp: ContractInput,
-                     predecessor: Contract | None = None) -> Contract:
+def propose_contract(
+    session: Session, db: Database, actor: Actor, inp: ContractInput, predecessor: Contract | None = None
+) -> Contract:
     if Role.HR not in actor.roles:
         raise TransitionRefused("transition.not_your_role", "公益性岗位协议由县人社局拟定")
     if inp.kind not in ("service_agreement", "labour_contract"):
-        raise ValidationFailed("validation.contract_kind", "协议类型须为劳务协议或劳动合同",
-                               field="kind")
+        raise ValidationFailed("validation.contract_kind", "协议类型须为劳务协议或劳动合同", field="kind")
     check_term(inp.start_date, inp.end_date)
     post = session.get(Post, inp.post_id)
     if post is None:
@@ -58,59 +65,98 @@ def propose_contract(session: Session, db: Database, actor: Actor, inp: Contract
     person = get_person(session, inp.person_id)
     if person.village_id != post.village_id:
         raise RuleViolation("rule.post_outside_village", "公益性岗位须安置本村人员")
-    taken = session.scalar(select(func.count()).select_from(Contract).where(
-        Contract.post_id == post.id, Contract.state.in_([s.value for s in HOLDING]),
-        Contract.start_date <= inp.end_date, Contract.end_date >= inp.start_date,
-        Contract.id != (predecessor.id if predecessor else -1)))
+    taken = session.scalar(
+        select(func.count())
+        .select_from(Contract)
+        .where(
+            Contract.post_id == post.id,
+            Contract.state.in_([s.value for s in HOLDING]),
+            Contract.start_date <= inp.end_date,
+            Contract.end_date >= inp.start_date,
+            Contract.id != (predecessor.id if predecessor else -1),
+        )
+    )
     if taken and taken >= post.places:
         raise RuleViolation("rule.post_full", f"该岗位共{post.places}个名额，协议期内已满")
     if inp.monthly_subsidy is not None and inp.monthly_subsidy < 0:
-        raise ValidationFailed("validation.negative_amount", "月岗位补贴不能为负数",
-                               field="monthly_subsidy")
-    overlapping = session.scalar(select(func.count()).select_from(Contract).where(
-        Contract.person_id == person.id, Contract.state.in_([s.value for s in HOLDING]),
-        Contract.start_date <= inp.end_date, Contract.end_date >= inp.start_date,
-        Contract.id != (predecessor.id if predecessor else -1)))
+        raise ValidationFailed("validation.negative_amount", "月岗位补贴不能为负数", field="monthly_subsidy")
+    overlapping = session.scalar(
+        select(func.count())
+        .select_from(Contract)
+        .where(
+            Contract.person_id == person.id,
+            Contract.state.in_([s.value for s in HOLDING]),
+            Contract.start_date <= inp.end_date,
+            Contract.end_date >= inp.start_date,
+            Contract.id != (predecessor.id if predecessor else -1),
+        )
+    )
     if overlapping:
         raise RuleViolation("rule.person_already_on_post", "该人员在此期间已有公益性岗位协议")
     now = db.clock.now()
     contract = Contract(
-        post_id=post.id, person_id=person.id, village_id=post.village_id, kind=inp.kind,
-        start_date=inp.start_date, end_date=inp.end_date,
-        monthly_subsidy=yuan(inp.monthly_subsidy if inp.monthly_subsidy is not None
-                             else post.monthly_subsidy),
+        post_id=post.id,
+        person_id=person.id,
+        village_id=post.village_id,
+        kind=inp.kind,
+        start_date=inp.start_date,
+        end_date=inp.end_date,
+        monthly_subsidy=yuan(
+            inp.monthly_subsidy if inp.monthly_subsidy is not None else post.monthly_subsidy
+        ),
         predecessor_id=predecessor.id if predecessor else None,
-        state=ContractState.SUBMITTED.value, submitted_by=actor.user_id,
+        state=ContractState.SUBMITTED.value,
+        submitted_by=actor.user_id,
         due_at=db.calendar(session).due(
-            now, db.time_rules(session).deadlines["contract"][ContractState.SUBMITTED]),
-        created_at=now, updated_at=now,
+            now, db.time_rules(session).deadlines["contract"][ContractState.SUBMITTED]
+        ),
+        created_at=now,
+        updated_at=now,
     )
     session.add(contract)
     session.flush()
-    record(session, "contract", contract,
-           Transition("contract", "submit", None, contract.state, actor.user_id, Role.HR, now,
-                      "续签" if predecessor else None), actor)
+    record(
+        session,
+        "contract",
+        contract,
+        Transition(
+            "contract",
+            "submit",
+            None,
+            contract.state,
+            actor.user_id,
+            Role.HR,
+            now,
+            "续签" if predecessor else None,
+        ),
+        actor,
+    )
     return contract
 
 
-def record_insurance(db: Database, actor: Actor, contract_id: int, policy_no: str,
-                     expected_version: int | None = None) -> Contract:
+def record_insurance(
+    db: Database, actor: Actor, contract_id: int, policy_no: str, expected_version: int | None = None
+) -> Contract:
     """Record the accident-insurance policy (意外伤害商业保险) that activation requires."""
     policy_no = policy_no.strip()
     if not policy_no:
         raise ValidationFailed("validation.required", "缺少“保单号”", field="insurance_policy_no")
     if len(policy_no) > 40:
-        raise ValidationFailed("validation.too_long", "保单号不能超过40个字符",
-                               field="insurance_policy_no")
+        raise ValidationFailed("validation.too_long", "保单号不能超过40个字符", field="insurance_policy_no")
     with one_step(db, Contract, contract_id, expected_version) as (session, contract):
         apply(session, db, "contract", contract, "record_insurance", actor, f"保单号 {policy_no}")
         contract.insurance_policy_no = policy_no
     return contract
 
 
-def terminate_contract(db: Database, actor: Actor, contract_id: int, reason: str | None,
-                       expected_version: int | None = None, terminated_on: date | None = None,
-                       ) -> Contract:
+def terminate_contract(
+    db: Database,
+    actor: Actor,
+    contract_id: int,
+    reason: str | None,
+    expected_version: int | None = None,
+    terminated_on: date | None = None,
+) -> Contract:
     """End an active contract early (有序退岗) as of its last day on the post; the reason goes
     on the contract and in history, and no month after that day can be claimed."""
     with one_step(db, Contract, contract_id, expected_version) as (session, contract):
@@ -130,20 +176,25 @@ def check_terminated_on(contract: Contract, day: date | None, today: date) -> da
     before the start never served: the day before the start says so."""
     label = "退岗日期（最后在岗日）"
     if day is None:
-        raise ValidationFailed("validation.required", f"有序退岗须填写“{label}”",
-                               field="terminated_on")
+        raise ValidationFailed("validation.required", f"有序退岗须填写“{label}”", field="terminated_on")
     never_served = contract.start_date - timedelta(days=1)
     if day < never_served:
-        raise ValidationFailed("validation.terminated_on_before_start",
-                               f"“{label}”不能早于协议开始日期{contract.start_date.isoformat()}"
-                               f"（未到岗即退岗的，填开始前一日{never_served.isoformat()}）",
-                               field="terminated_on", earliest=never_served.isoformat())
+        raise ValidationFailed(
+            "validation.terminated_on_before_start",
+            f"“{label}”不能早于协议开始日期{contract.start_date.isoformat()}"
+            f"（未到岗即退岗的，填开始前一日{never_served.isoformat()}）",
+            field="terminated_on",
+            earliest=never_served.isoformat(),
+        )
     latest = latest_termination(contract, today)
     if day > latest:
-        raise ValidationFailed("validation.terminated_on_too_late",
-                               f"“{label}”不能晚于{latest.isoformat()}"
-                               f"（{'协议结束日期' if latest == contract.end_date else '今天'}）",
-                               field="terminated_on", latest=latest.isoformat())
+        raise ValidationFailed(
+            "validation.terminated_on_too_late",
+            f"“{label}”不能晚于{latest.isoformat()}"
+            f"（{'协议结束日期' if latest == contract.end_date else '今天'}）",
+            field="terminated_on",
+            latest=latest.isoformat(),
+        )
     return day
 
 
@@ -152,17 +203,25 @@ def latest_termination(contract: Contract, today: date) -> date:
     return max(min(contract.end_date, today), contract.start_date - timedelta(days=1))
 
 
-def renew_contract(db: Database, actor: Actor, contract_id: int, end_date: date | None = None,
-                   expected_version: int | None = None) -> Contract:
+def renew_contract(
+    db: Database,
+    actor: Actor,
+    contract_id: int,
+    end_date: date | None = None,
+    expected_version: int | None = None,
+) -> Contract:
     """Propose the successor: same person and post, from the day after, at most a year."""
     with one_step(db, Contract, contract_id, expected_version) as (session, old):
         start = old.end_date + timedelta(days=1)
         end = end_date or max_term_end(start)
         apply(session, db, "contract", old, "renew", actor)
         successor = propose_contract(
-            session, db, actor,
+            session,
+            db,
+            actor,
             ContractInput(old.post_id, old.person_id, start, end, old.monthly_subsidy, old.kind),
-            predecessor=old)
+            predecessor=old,
+        )
         old.successor_id = successor.id
     return successor
 

@@ -86,6 +86,7 @@ ENDING_WITHIN_DAYS = 30
 # Scope
 # --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Scope:
     """The villages a dashboard covers: ``None`` for the whole county."""
@@ -128,6 +129,7 @@ def _count_if(when: ColumnElement[bool]) -> Any:
 # Claims by state and subsidy type
 # --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class TypeState:
     subsidy_type: str
@@ -137,15 +139,18 @@ class TypeState:
 
 
 def claims_by_type_and_state(session: Session, scope: Scope) -> list[TypeState]:
-    q = (select(Claim.subsidy_type, Claim.state, func.count(), _sum_fen(Claim.amount))
-         .where(scope.where(Claim.village_id))
-         .group_by(Claim.subsidy_type, Claim.state))
+    q = (
+        select(Claim.subsidy_type, Claim.state, func.count(), _sum_fen(Claim.amount))
+        .where(scope.where(Claim.village_id))
+        .group_by(Claim.subsidy_type, Claim.state)
+    )
     return [TypeState(t, s, n, from_fen(int(fen))) for t, s, n, fen in session.execute(q)]
 
 
 # --------------------------------------------------------------------------------------
 # Money approved and paid, by month (of the approve / pay step) and by village
 # --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Money:
@@ -168,13 +173,25 @@ def money_by_month(session: Session, scope: Scope) -> list[MonthMoney]:
     month = cast(extract("month", ClaimHistory.at), Integer).label("m")
     approved = and_(ClaimHistory.trigger == "approve", Claim.state.in_(APPROVED_STATES))
     paid = and_(ClaimHistory.trigger == "pay", Claim.state == PAID_STATE)
-    q = (select(year, month, _sum_fen(Claim.amount, approved), _count_if(approved),
-                _sum_fen(Claim.amount, paid), _count_if(paid))
-         .select_from(ClaimHistory).join(Claim, Claim.id == ClaimHistory.claim_id)
-         .where(ClaimHistory.trigger.in_(("approve", "pay")), scope.where(Claim.village_id))
-         .group_by(year, month).order_by(year, month))
-    return [MonthMoney(from_fen(int(a)), int(an), from_fen(int(p)), int(pn), f"{y:04d}-{m:02d}")
-            for y, m, a, an, p, pn in session.execute(q)]
+    q = (
+        select(
+            year,
+            month,
+            _sum_fen(Claim.amount, approved),
+            _count_if(approved),
+            _sum_fen(Claim.amount, paid),
+            _count_if(paid),
+        )
+        .select_from(ClaimHistory)
+        .join(Claim, Claim.id == ClaimHistory.claim_id)
+        .where(ClaimHistory.trigger.in_(("approve", "pay")), scope.where(Claim.village_id))
+        .group_by(year, month)
+        .order_by(year, month)
+    )
+    return [
+        MonthMoney(from_fen(int(a)), int(an), from_fen(int(p)), int(pn), f"{y:04d}-{m:02d}")
+        for y, m, a, an, p, pn in session.execute(q)
+    ]
 
 
 def month_range(rows: Iterable[MonthMoney], until: date, at_most: int = 12) -> list[MonthMoney]:
@@ -204,21 +221,33 @@ def money_by_village(session: Session, scope: Scope) -> list[VillageMoney]:
     """Approved and paid money per village, every village of the scope (zeros included)."""
     approved = Claim.state.in_(APPROVED_STATES)
     paid = Claim.state == PAID_STATE
-    q = (select(Village.id, Village.name, Township.name,
-                _sum_fen(Claim.amount, approved), _count_if(approved),
-                _sum_fen(Claim.amount, paid), _count_if(paid))
-         .select_from(Village).join(Township, Township.id == Village.township_id)
-         .outerjoin(Claim, and_(Claim.village_id == Village.id, approved))
-         .where(scope.where(Village.id))
-         .group_by(Village.id, Village.name, Township.name, Village.code)
-         .order_by(Village.code))
-    return [VillageMoney(from_fen(int(a)), int(an), from_fen(int(p)), int(pn), vid, name, town)
-            for vid, name, town, a, an, p, pn in session.execute(q)]
+    q = (
+        select(
+            Village.id,
+            Village.name,
+            Township.name,
+            _sum_fen(Claim.amount, approved),
+            _count_if(approved),
+            _sum_fen(Claim.amount, paid),
+            _count_if(paid),
+        )
+        .select_from(Village)
+        .join(Township, Township.id == Village.township_id)
+        .outerjoin(Claim, and_(Claim.village_id == Village.id, approved))
+        .where(scope.where(Village.id))
+        .group_by(Village.id, Village.name, Township.name, Village.code)
+        .order_by(Village.code)
+    )
+    return [
+        VillageMoney(from_fen(int(a)), int(an), from_fen(int(p)), int(pn), vid, name, town)
+        for vid, name, town, a, an, p, pn in session.execute(q)
+    ]
 
 
 # --------------------------------------------------------------------------------------
 # Overdue steps and contracts ending soon
 # --------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Overdue:
@@ -230,11 +259,16 @@ class Overdue:
 
 def overdue_steps(session: Session, scope: Scope, now: datetime) -> list[Overdue]:
     """Claims and contracts whose step is past its deadline (``due_at`` before now)."""
+
     def part(model: type[Claim] | type[Contract], kind: str) -> Any:
-        return (select(literal(kind, String).label("kind"), model.village_id, model.state,
-                       func.count().label("n"))
-                .where(model.due_at < now, scope.where(model.village_id))
-                .group_by(model.village_id, model.state))
+        return (
+            select(
+                literal(kind, String).label("kind"), model.village_id, model.state, func.count().label("n")
+            )
+            .where(model.due_at < now, scope.where(model.village_id))
+            .group_by(model.village_id, model.state)
+        )
+
     q = union_all(part(Claim, "claim"), part(Contract, "contract"))
     return [Overdue(kind, vid, state, n) for kind, vid, state, n in session.execute(q)]
 
@@ -253,31 +287,52 @@ class Ending:
     successor_state: str | None
 
 
-def contracts_ending(session: Session, scope: Scope, today: date,
-                     within: int = ENDING_WITHIN_DAYS) -> list[Ending]:
+def contracts_ending(
+    session: Session, scope: Scope, today: date, within: int = ENDING_WITHIN_DAYS
+) -> list[Ending]:
     """Active contracts whose term ends within ``within`` days, soonest first, with the state
     of their renewal where one was proposed."""
     successor = aliased(Contract)
-    q = (select(Contract.id, Person.name, Village.name, Post.title, Contract.start_date,
-                Contract.end_date, Contract.monthly_subsidy, successor.id, successor.state)
-         .select_from(Contract).join(Person, Person.id == Contract.person_id)
-         .join(Village, Village.id == Contract.village_id).join(Post, Post.id == Contract.post_id)
-         .outerjoin(successor, successor.id == Contract.successor_id)
-         .where(Contract.state == K.ACTIVE, Contract.end_date >= today,
-                Contract.end_date <= today + timedelta(days=within),
-                scope.where(Contract.village_id))
-         .order_by(Contract.end_date, Contract.id))
-    return [Ending(cid, person, village, post, start, end, (end - today).days, subsidy, sid, sstate)
-            for cid, person, village, post, start, end, subsidy, sid, sstate in session.execute(q)]
+    q = (
+        select(
+            Contract.id,
+            Person.name,
+            Village.name,
+            Post.title,
+            Contract.start_date,
+            Contract.end_date,
+            Contract.monthly_subsidy,
+            successor.id,
+            successor.state,
+        )
+        .select_from(Contract)
+        .join(Person, Person.id == Contract.person_id)
+        .join(Village, Village.id == Contract.village_id)
+        .join(Post, Post.id == Contract.post_id)
+        .outerjoin(successor, successor.id == Contract.successor_id)
+        .where(
+            Contract.state == K.ACTIVE,
+            Contract.end_date >= today,
+            Contract.end_date <= today + timedelta(days=within),
+            scope.where(Contract.village_id),
+        )
+        .order_by(Contract.end_date, Contract.id)
+    )
+    return [
+        Ending(cid, person, village, post, start, end, (end - today).days, subsidy, sid, sstate)
+        for cid, person, village, post, start, end, subsidy, sid, sstate in session.execute(q)
+    ]
 
 
 # --------------------------------------------------------------------------------------
 # The plan's targets: who is labour force, who is employed in which month
 # --------------------------------------------------------------------------------------
 
+
 def _claim_exists(types: Iterable[str], states: Iterable[str]) -> Any:
-    return exists().where(Claim.person_id == Person.id, Claim.subsidy_type.in_(tuple(types)),
-                          Claim.state.in_(tuple(states)))
+    return exists().where(
+        Claim.person_id == Person.id, Claim.subsidy_type.in_(tuple(types)), Claim.state.in_(tuple(states))
+    )
 
 
 def _month_of(year: Any, month: Any) -> Any:
@@ -296,29 +351,30 @@ def employment_spans() -> Any:
     The months are ``workflow.labour``'s: ``claim_span``, ``training_span_before``,
     ``contract_span``."""
     start = Claim.facts["employment_start"].as_string()
-    start_month = _month_of(cast(func.substr(start, 1, 4), Integer),
-                            cast(func.substr(start, 6, 2), Integer))
+    start_month = _month_of(cast(func.substr(start, 1, 4), Integer), cast(func.substr(start, 6, 2), Integer))
     training = Claim.facts["training_months"].as_integer()
-    months = case(*[(Claim.subsidy_type == t, n) for t, n in CLAIM_MONTHS.items() if n],
-                  else_=training)
+    months = case(*[(Claim.subsidy_type == t, n) for t, n in CLAIM_MONTHS.items() if n], else_=training)
     confirmed = case((Claim.state.in_(APPROVED_STATES), 1), else_=0)
     live = and_(Claim.subsidy_type.in_(EMPLOYMENT_TYPES), Claim.state.in_(LIVE_STATES))
-    from_start = (select(Claim.person_id.label("person_id"), start_month.label("first"),
-                         (start_month + months - case((func.substr(start, 9, 2) == "01", 1),
-                                                      else_=0)).label("last"),
-                         confirmed.label("confirmed"))
-                  .where(live, start.is_not(None)))
+    from_start = select(
+        Claim.person_id.label("person_id"),
+        start_month.label("first"),
+        (start_month + months - case((func.substr(start, 9, 2) == "01", 1), else_=0)).label("last"),
+        confirmed.label("confirmed"),
+    ).where(live, start.is_not(None))
     filed = _month_of_date(Claim.created_at)
-    before_filing = (select(Claim.person_id, filed - training, filed - 1, confirmed)
-                     .where(live, start.is_(None), Claim.subsidy_type == T.WORK_FOR_TRAINING,
-                            training.is_not(None)))
+    before_filing = select(Claim.person_id, filed - training, filed - 1, confirmed).where(
+        live, start.is_(None), Claim.subsidy_type == T.WORK_FOR_TRAINING, training.is_not(None)
+    )
     # A terminated contract ends with its last day on the post (有序退岗), not at its printed
     # end date.
-    last_day = case((Contract.state == K.TERMINATED, _month_of_date(Contract.terminated_on)),
-                    else_=_month_of_date(Contract.end_date))
-    contracts = (select(Contract.person_id, _month_of_date(Contract.start_date), last_day,
-                        literal(1, Integer))
-                 .where(Contract.state.in_(EMPLOYED_CONTRACT_STATES)))
+    last_day = case(
+        (Contract.state == K.TERMINATED, _month_of_date(Contract.terminated_on)),
+        else_=_month_of_date(Contract.end_date),
+    )
+    contracts = select(
+        Contract.person_id, _month_of_date(Contract.start_date), last_day, literal(1, Integer)
+    ).where(Contract.state.in_(EMPLOYED_CONTRACT_STATES))
     return union_all(from_start, before_filing, contracts).subquery("spans")
 
 
@@ -326,9 +382,12 @@ def employed_in(month: int) -> Any:
     """Per person employed in ``month``: ``person_id`` and ``confirmed`` (1 when any of the
     person's facts for that month is confirmed, else 0: only pending claims)."""
     spans = employment_spans()
-    return (select(spans.c.person_id, func.max(spans.c.confirmed).label("confirmed"))
-            .where(spans.c.first <= month, spans.c.last >= month)
-            .group_by(spans.c.person_id).subquery("employed"))
+    return (
+        select(spans.c.person_id, func.max(spans.c.confirmed).label("confirmed"))
+        .where(spans.c.first <= month, spans.c.last >= month)
+        .group_by(spans.c.person_id)
+        .subquery("employed")
+    )
 
 
 def in_labour_force(ages: WorkingAge, day: date) -> ColumnElement[bool]:
@@ -338,9 +397,13 @@ def in_labour_force(ages: WorkingAge, day: date) -> ColumnElement[bool]:
 
 
 def _labour_force_between(born_after: Any, born_by: Any) -> ColumnElement[bool]:
-    return and_(Person.labour_capacity.in_(LABOUR_CAPACITIES),
-                or_(Person.labour_force_override.is_(True),
-                    and_(Person.birth_date > born_after, Person.birth_date <= born_by)))
+    return and_(
+        Person.labour_capacity.in_(LABOUR_CAPACITIES),
+        or_(
+            Person.labour_force_override.is_(True),
+            and_(Person.birth_date > born_after, Person.birth_date <= born_by),
+        ),
+    )
 
 
 def has_group(group: str) -> ColumnElement[bool]:
@@ -362,20 +425,27 @@ def labour_force(session: Session, scope: Scope, ages: WorkingAge, today: date) 
     """The labour force today per village and labour capacity: how many are employed this
     month (confirmed, pending) and how many had a live training_allowance claim (应培尽培)."""
     employed = employed_in(month_index(today))
-    flags = (select(Person.village_id.label("village_id"),
-                    Person.labour_capacity.label("capacity"),
-                    case((employed.c.confirmed == 1, 1), else_=0).label("confirmed"),
-                    case((employed.c.person_id.is_not(None), 1), else_=0).label("employed"),
-                    case((_claim_exists((T.TRAINING_ALLOWANCE,), LIVE_STATES), 1),
-                         else_=0).label("trained"))
-             .outerjoin(employed, employed.c.person_id == Person.id)
-             .where(in_labour_force(ages, today), scope.where(Person.village_id))
-             .subquery())
-    q = (select(flags.c.village_id, flags.c.capacity, func.count(), func.sum(flags.c.confirmed),
-                func.sum(flags.c.employed - flags.c.confirmed), func.sum(flags.c.trained))
-         .group_by(flags.c.village_id, flags.c.capacity))
-    return [LabourRow(v, cap, n, int(c), int(p), int(t))
-            for v, cap, n, c, p, t in session.execute(q)]
+    flags = (
+        select(
+            Person.village_id.label("village_id"),
+            Person.labour_capacity.label("capacity"),
+            case((employed.c.confirmed == 1, 1), else_=0).label("confirmed"),
+            case((employed.c.person_id.is_not(None), 1), else_=0).label("employed"),
+            case((_claim_exists((T.TRAINING_ALLOWANCE,), LIVE_STATES), 1), else_=0).label("trained"),
+        )
+        .outerjoin(employed, employed.c.person_id == Person.id)
+        .where(in_labour_force(ages, today), scope.where(Person.village_id))
+        .subquery()
+    )
+    q = select(
+        flags.c.village_id,
+        flags.c.capacity,
+        func.count(),
+        func.sum(flags.c.confirmed),
+        func.sum(flags.c.employed - flags.c.confirmed),
+        func.sum(flags.c.trained),
+    ).group_by(flags.c.village_id, flags.c.capacity)
+    return [LabourRow(v, cap, n, int(c), int(p), int(t)) for v, cap, n, c, p, t in session.execute(q)]
 
 
 @dataclass(frozen=True)
@@ -385,8 +455,9 @@ class MonthEmployment:
     employed: int  # of them, employed in the month (confirmed facts only)
 
 
-def employment_by_month(session: Session, scope: Scope, ages: WorkingAge, today: date,
-                        months: int = TREND_MONTHS) -> list[MonthEmployment]:
+def employment_by_month(
+    session: Session, scope: Scope, ages: WorkingAge, today: date, months: int = TREND_MONTHS
+) -> list[MonthEmployment]:
     """The last ``months`` months up to today's, oldest first: the labour force and how many of
     it were employed in each month, one query (the months are a small literal table)."""
     this = month_index(today)
@@ -395,25 +466,36 @@ def employment_by_month(session: Session, scope: Scope, ages: WorkingAge, today:
         year, month = divmod(index, 12)
         last = min(today, add_months(date(year, month + 1, 1), 1) - timedelta(days=1))
         born_after, born_by = birth_window(last, ages)
-        rows.append(select(literal(index, Integer).label("m"),
-                           literal(born_after, Date).label("born_after"),
-                           literal(born_by, Date).label("born_by")))
+        rows.append(
+            select(
+                literal(index, Integer).label("m"),
+                literal(born_after, Date).label("born_after"),
+                literal(born_by, Date).label("born_by"),
+            )
+        )
     table = union_all(*rows).subquery("months")
     spans = employment_spans()
-    employed = (select(spans.c.person_id, table.c.m).distinct()
-                .select_from(spans)
-                .join(table, and_(spans.c.first <= table.c.m, spans.c.last >= table.c.m))
-                .where(spans.c.confirmed == 1).subquery("employed"))
+    employed = (
+        select(spans.c.person_id, table.c.m)
+        .distinct()
+        .select_from(spans)
+        .join(table, and_(spans.c.first <= table.c.m, spans.c.last >= table.c.m))
+        .where(spans.c.confirmed == 1)
+        .subquery("employed")
+    )
     labour = _labour_force_between(table.c.born_after, table.c.born_by)
-    q = (select(table.c.m, _count_if(labour),
-                _count_if(and_(labour, employed.c.person_id.is_not(None))))
-         .select_from(table).join(Person, true())
-         .outerjoin(employed, and_(employed.c.person_id == Person.id, employed.c.m == table.c.m))
-         .where(scope.where(Person.village_id))
-         .group_by(table.c.m))
+    q = (
+        select(table.c.m, _count_if(labour), _count_if(and_(labour, employed.c.person_id.is_not(None))))
+        .select_from(table)
+        .join(Person, true())
+        .outerjoin(employed, and_(employed.c.person_id == Person.id, employed.c.m == table.c.m))
+        .where(scope.where(Person.village_id))
+        .group_by(table.c.m)
+    )
     found = {m: (int(n), int(e)) for m, n, e in session.execute(q)}
-    return [MonthEmployment(month_of_index(m), *found.get(m, (0, 0)))
-            for m in range(this - months + 1, this + 1)]
+    return [
+        MonthEmployment(month_of_index(m), *found.get(m, (0, 0))) for m in range(this - months + 1, this + 1)
+    ]
 
 
 @dataclass(frozen=True)
@@ -433,8 +515,7 @@ class Household:
         return self.labour > 0 and self.employed == 0
 
 
-def relocated_households(session: Session, scope: Scope, ages: WorkingAge,
-                         today: date) -> list[Household]:
+def relocated_households(session: Session, scope: Scope, ages: WorkingAge, today: date) -> list[Household]:
     """Relocated persons (易地搬迁人口) grouped by household number (a person without one is a
     household of their own): members, labour force today, members employed this month
     (confirmed)."""
@@ -443,26 +524,50 @@ def relocated_households(session: Session, scope: Scope, ages: WorkingAge,
     labour = in_labour_force(ages, today)
     # Masked as everywhere (identity.mask): the last four characters only.
     masked = Person.name + literal("（") + literal("*" * 14) + Person.id_last4 + literal("）")
-    members = (select(key.label("household"), Person.village_id.label("village_id"),
-                      Person.name.label("name"),
-                      case((labour, masked), else_=None).label("labour_name"),
-                      case((labour, 1), else_=0).label("labour"),
-                      case((and_(labour, employed.c.confirmed == 1), 1), else_=0)
-                      .label("employed"))
-               .outerjoin(employed, employed.c.person_id == Person.id)
-               .where(has_group(RELOCATED), scope.where(Person.village_id))
-               .subquery())
-    grouped = (select(members.c.household, func.min(members.c.village_id).label("village_id"),
-                      func.count().label("members"), func.sum(members.c.labour).label("labour"),
-                      func.sum(members.c.employed).label("employed"),
-                      func.aggregate_strings(members.c.name, "、").label("names"),
-                      func.aggregate_strings(members.c.labour_name, "、").label("labour_names"))
-               .group_by(members.c.household).subquery())
-    q = (select(grouped.c.household, grouped.c.village_id, Village.name, grouped.c.members,
-                grouped.c.labour, grouped.c.employed, grouped.c.names, grouped.c.labour_names)
-         .join(Village, Village.id == grouped.c.village_id).order_by(grouped.c.household))
-    return [Household(h, v, village, n, int(lab), int(emp), who or "", lab_who or "")
-            for h, v, village, n, lab, emp, who, lab_who in session.execute(q)]
+    members = (
+        select(
+            key.label("household"),
+            Person.village_id.label("village_id"),
+            Person.name.label("name"),
+            case((labour, masked), else_=None).label("labour_name"),
+            case((labour, 1), else_=0).label("labour"),
+            case((and_(labour, employed.c.confirmed == 1), 1), else_=0).label("employed"),
+        )
+        .outerjoin(employed, employed.c.person_id == Person.id)
+        .where(has_group(RELOCATED), scope.where(Person.village_id))
+        .subquery()
+    )
+    grouped = (
+        select(
+            members.c.household,
+            func.min(members.c.village_id).label("village_id"),
+            func.count().label("members"),
+            func.sum(members.c.labour).label("labour"),
+            func.sum(members.c.employed).label("employed"),
+            func.aggregate_strings(members.c.name, "、").label("names"),
+            func.aggregate_strings(members.c.labour_name, "、").label("labour_names"),
+        )
+        .group_by(members.c.household)
+        .subquery()
+    )
+    q = (
+        select(
+            grouped.c.household,
+            grouped.c.village_id,
+            Village.name,
+            grouped.c.members,
+            grouped.c.labour,
+            grouped.c.employed,
+            grouped.c.names,
+            grouped.c.labour_names,
+        )
+        .join(Village, Village.id == grouped.c.village_id)
+        .order_by(grouped.c.household)
+    )
+    return [
+        Household(h, v, village, n, int(lab), int(emp), who or "", lab_who or "")
+        for h, v, village, n, lab, emp, who, lab_who in session.execute(q)
+    ]
 
 
 @dataclass(frozen=True)
@@ -476,17 +581,27 @@ class VillagePosts:
 
 def graduate_posts(session: Session, scope: Scope) -> list[VillagePosts]:
     """Every village of the scope with its 大学生公岗 (Post.graduate_post), set up and filled."""
-    posts = (select(func.count()).select_from(Post)
-             .where(Post.village_id == Village.id, Post.graduate_post.is_(True))
-             .correlate(Village).scalar_subquery())
-    filled = (select(func.count(func.distinct(Contract.post_id))).select_from(Contract)
-              .join(Post, Post.id == Contract.post_id)
-              .where(Post.village_id == Village.id, Post.graduate_post.is_(True),
-                     Contract.state == K.ACTIVE)
-              .correlate(Village).scalar_subquery())
-    q = (select(Village.id, Village.name, Township.name, posts, filled)
-         .join(Township, Township.id == Village.township_id)
-         .where(scope.where(Village.id)).order_by(Village.code))
+    posts = (
+        select(func.count())
+        .select_from(Post)
+        .where(Post.village_id == Village.id, Post.graduate_post.is_(True))
+        .correlate(Village)
+        .scalar_subquery()
+    )
+    filled = (
+        select(func.count(func.distinct(Contract.post_id)))
+        .select_from(Contract)
+        .join(Post, Post.id == Contract.post_id)
+        .where(Post.village_id == Village.id, Post.graduate_post.is_(True), Contract.state == K.ACTIVE)
+        .correlate(Village)
+        .scalar_subquery()
+    )
+    q = (
+        select(Village.id, Village.name, Township.name, posts, filled)
+        .join(Township, Township.id == Village.township_id)
+        .where(scope.where(Village.id))
+        .order_by(Village.code)
+    )
     return [VillagePosts(*row) for row in session.execute(q)]
 
 
@@ -504,10 +619,16 @@ def graduates(session: Session, scope: Scope, today: date) -> Graduates:
     employed_now = employed_in(month_index(today))
     employed = employed_now.c.confirmed == 1
     idle = or_(employed_now.c.confirmed.is_(None), employed_now.c.confirmed == 0)
-    q = (select(func.count(), _count_if(employed), _count_if(idle),
-                _count_if(and_(idle, Person.graduate_left_school <= cutoff)))
-         .outerjoin(employed_now, employed_now.c.person_id == Person.id)
-         .where(Person.graduate_left_school.is_not(None), scope.where(Person.village_id)))
+    q = (
+        select(
+            func.count(),
+            _count_if(employed),
+            _count_if(idle),
+            _count_if(and_(idle, Person.graduate_left_school <= cutoff)),
+        )
+        .outerjoin(employed_now, employed_now.c.person_id == Person.id)
+        .where(Person.graduate_left_school.is_not(None), scope.where(Person.village_id))
+    )
     total, emp, unemp, long = session.execute(q).one()
     return Graduates(int(total), int(emp), int(unemp), int(long))
 
@@ -515,6 +636,7 @@ def graduates(session: Session, scope: Scope, today: date) -> Graduates:
 # --------------------------------------------------------------------------------------
 # Everything the page shows
 # --------------------------------------------------------------------------------------
+
 
 @dataclass
 class Dashboard:
@@ -576,22 +698,28 @@ class Dashboard:
 
 
 def registered_people(session: Session, scope: Scope) -> int:
-    return int(session.scalar(select(func.count()).select_from(Person)
-                              .where(scope.where(Person.village_id))) or 0)
+    return int(
+        session.scalar(select(func.count()).select_from(Person).where(scope.where(Person.village_id))) or 0
+    )
 
 
 def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
     today = now.date()
     ages = working_age(session)
     return Dashboard(
-        scope=scope, now=now, villages=graduate_posts(session, scope),
+        scope=scope,
+        now=now,
+        villages=graduate_posts(session, scope),
         by_type_state=claims_by_type_and_state(session, scope),
         months=month_range(money_by_month(session, scope), today),
-        by_village=money_by_village(session, scope), overdue=overdue_steps(session, scope, now),
+        by_village=money_by_village(session, scope),
+        overdue=overdue_steps(session, scope, now),
         ending=contracts_ending(session, scope, today),
         labour=labour_force(session, scope, ages, today),
         households=relocated_households(session, scope, ages, today),
-        graduates=graduates(session, scope, today), ages=ages,
+        graduates=graduates(session, scope, today),
+        ages=ages,
         baselines={b.year: b for b in baselines(session)},
         trend=employment_by_month(session, scope, ages, today),
-        registered=registered_people(session, scope))
+        registered=registered_people(session, scope),
+    )

@@ -45,16 +45,18 @@ def sniff(content: bytes) -> tuple[str, str]:
     for magic, content_type, extension in SIGNATURES:
         if content.startswith(magic):
             return content_type, extension
-    raise ValidationFailed("validation.evidence_type", "证明材料只接受PDF、JPEG或PNG文件（按文件内容判断）",
-                           field="file")
+    raise ValidationFailed(
+        "validation.evidence_type", "证明材料只接受PDF、JPEG或PNG文件（按文件内容判断）", field="file"
+    )
 
 
 def store_bytes(root: Path, content: bytes) -> StoredFile:
     if not content:
         raise ValidationFailed("validation.evidence_empty", "上传的文件是空的", field="file")
     if len(content) > MAX_BYTES:
-        raise ValidationFailed("validation.evidence_too_large",
-                               f"单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB", field="file")
+        raise ValidationFailed(
+            "validation.evidence_too_large", f"单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB", field="file"
+        )
     content_type, extension = sniff(content)
     digest = hashlib.sha256(content).hexdigest()
     path = path_for(root, digest)
@@ -78,29 +80,34 @@ def owned_claim(session: Session, actor: Actor, claim_id: int) -> Claim:
     return claim
 
 
-def add_evidence(db: Database, root: Path, actor: Actor, claim_id: int, filename: str,
-                 content: bytes, kind: str = "other") -> Evidence:
+def add_evidence(
+    db: Database, root: Path, actor: Actor, claim_id: int, filename: str, content: bytes, kind: str = "other"
+) -> Evidence:
     if kind not in KINDS:
-        raise ValidationFailed("validation.evidence_kind", f"材料类别须为：{'、'.join(KINDS)}",
-                               field="kind")
+        raise ValidationFailed("validation.evidence_kind", f"材料类别须为：{'、'.join(KINDS)}", field="kind")
     with db.transaction() as session:
         owned_claim(session, actor, claim_id)
         stored = store_bytes(root, content)
         # Control characters (a NUL above all, which PostgreSQL cannot store) are dropped.
         printable = "".join(ch for ch in Path(filename or "").name if ch.isprintable())
         name = printable[:150] or f"材料{stored.extension}"
-        evidence = Evidence(claim_id=claim_id, kind=kind, filename=name,
-                            content_type=stored.content_type, size=stored.size,
-                            sha256=stored.sha256, uploaded_by=actor.user_id,
-                            uploaded_at=db.clock.now())
+        evidence = Evidence(
+            claim_id=claim_id,
+            kind=kind,
+            filename=name,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            uploaded_by=actor.user_id,
+            uploaded_at=db.clock.now(),
+        )
         session.add(evidence)
         session.flush()
         return evidence
 
 
 def list_evidence(session: Session, claim_id: int) -> list[Evidence]:
-    return list(session.scalars(select(Evidence).where(Evidence.claim_id == claim_id)
-                                .order_by(Evidence.id)))
+    return list(session.scalars(select(Evidence).where(Evidence.claim_id == claim_id).order_by(Evidence.id)))
 
 
 def read_evidence(root: Path, evidence: Evidence) -> bytes:

@@ -16,8 +16,7 @@ from .models import Claim, Contract, Person, Village
 
 C, K = ClaimState, ContractState
 # Which states wait for which role: the states in which the role has a step to take.
-CLAIM_WAITING = {Role.VILLAGE: (C.SUBMITTED,), Role.HR: (C.VILLAGE_VERIFIED,),
-                 Role.FINANCE: (C.HR_REVIEWED,)}
+CLAIM_WAITING = {Role.VILLAGE: (C.SUBMITTED,), Role.HR: (C.VILLAGE_VERIFIED,), Role.FINANCE: (C.HR_REVIEWED,)}
 CONTRACT_WAITING = {Role.VILLAGE: (K.SUBMITTED,), Role.HR: (K.VILLAGE_VERIFIED, K.HR_REVIEWED)}
 PAGE = 50
 COUNT_CAP = 10_000
@@ -51,8 +50,9 @@ def waiting_states(actor: Actor, table: dict[Role, tuple[str, ...]]) -> tuple[st
     return tuple(str(s) for s in states)
 
 
-def _scope(q: Select, model: type[Claim] | type[Contract], actor: Actor,
-           table: dict[Role, tuple[str, ...]]) -> Select:
+def _scope(
+    q: Select, model: type[Claim] | type[Contract], actor: Actor, table: dict[Role, tuple[str, ...]]
+) -> Select:
     """Each role sees its own states; a village verifier only in their villages."""
     parts = []
     for role in (Role.VILLAGE, Role.HR, Role.FINANCE):
@@ -86,17 +86,22 @@ def _search(q: Select, text: str) -> Select:
     tail = text.upper()
     if tail.isdigit() or (tail[:-1].isdigit() and tail.endswith("X")):
         if len(tail) <= 4:  # the last digits of the ID number: an indexed column of its own
-            return q.where(Claim.person_id.in_(
-                select(Person.id).where(Person.id_last4.like(f"%{tail}") if len(tail) < 4
-                                        else Person.id_last4 == tail)))
+            return q.where(
+                Claim.person_id.in_(
+                    select(Person.id).where(
+                        Person.id_last4.like(f"%{tail}") if len(tail) < 4 else Person.id_last4 == tail
+                    )
+                )
+            )
         raise ValidationFailed("validation.search", "身份证号只能按末尾最多4位查询", field="q")
     if len(text) < 2:
         # One character is a surname: a tenth of the county. Too broad to page through.
         raise ValidationFailed("validation.search", "按姓名查询请至少输入两个字", field="q")
     # A name, or its beginning: a range on the indexed name column (a LIKE 'x%' would not use
     # the index under SQLite's case-insensitive LIKE or PostgreSQL's non-C collations).
-    return q.where(Claim.person_id.in_(
-        select(Person.id).where(Person.name >= text, Person.name < text + "\U0010ffff")))
+    return q.where(
+        Claim.person_id.in_(select(Person.id).where(Person.name >= text, Person.name < text + "\U0010ffff"))
+    )
 
 
 def apply_filters(q: Select, f: Filters) -> Select:
@@ -113,8 +118,7 @@ def apply_filters(q: Select, f: Filters) -> Select:
     return q
 
 
-def claims_inbox(session: Session, actor: Actor, now: datetime, f: Filters,
-                 page: int = PAGE) -> InboxPage:
+def claims_inbox(session: Session, actor: Actor, now: datetime, f: Filters, page: int = PAGE) -> InboxPage:
     table = CLAIM_WAITING
     base = apply_filters(_scope(select(Claim), Claim, actor, table), f)
     states = waiting_states(actor, table)

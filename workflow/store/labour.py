@@ -50,6 +50,7 @@ def _require_admin(actor: Actor) -> None:
 # Working age
 # --------------------------------------------------------------------------------------
 
+
 def working_age(session: Session | Connection) -> WorkingAge:
     """The range in force: the admin's, or 16–60 when none was set (or the record is damaged)."""
     stored = session.execute(select(Setting.value).where(Setting.key == WORKING_AGE_KEY)).scalar()
@@ -69,8 +70,7 @@ def set_working_age(db: Database, actor: Actor, min_age: object, max_age: object
         row = s.get(Setting, WORKING_AGE_KEY, with_for_update=True)
         now = db.clock.now()
         if row is None:
-            s.add(Setting(key=WORKING_AGE_KEY, value=value, updated_at=now,
-                          updated_by=actor.user_id))
+            s.add(Setting(key=WORKING_AGE_KEY, value=value, updated_at=now, updated_by=actor.user_id))
         else:
             row.value, row.updated_at, row.updated_by = value, now, actor.user_id
     return ages
@@ -83,6 +83,7 @@ AGE_LIMITS = (LOWEST_AGE, HIGHEST_AGE)
 # The plan's baseline
 # --------------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Baseline:
     year: int
@@ -93,8 +94,7 @@ class Baseline:
 
 
 def _baseline(row: PlanBaseline) -> Baseline:
-    return Baseline(row.year, row.low_income_people, row.labour_force, row.updated_by,
-                    row.updated_at)
+    return Baseline(row.year, row.low_income_people, row.labour_force, row.updated_by, row.updated_at)
 
 
 def baselines(session: Session) -> list[Baseline]:
@@ -121,18 +121,21 @@ def _count(raw: object, field: str, label: str) -> int:
 def check_baseline(year: object, low_income_people: object, labour_force: object) -> tuple[int, int, int]:
     y = str(year).strip() if year is not None else ""
     if not (y.isascii() and y.isdigit() and FIRST_YEAR <= int(y) <= LAST_YEAR):
-        raise ValidationFailed("validation.year", f"“年度”须在{FIRST_YEAR}年到{LAST_YEAR}年之间",
-                               field="year")
+        raise ValidationFailed(
+            "validation.year", f"“年度”须在{FIRST_YEAR}年到{LAST_YEAR}年之间", field="year"
+        )
     people = _count(low_income_people, "low_income_people", "低收入人口")
     labour = _count(labour_force, "labour_force", "其中劳动力")
     if labour > people:
-        raise ValidationFailed("validation.labour_over_people", "劳动力人数不能多于低收入人口人数",
-                               field="labour_force")
+        raise ValidationFailed(
+            "validation.labour_over_people", "劳动力人数不能多于低收入人口人数", field="labour_force"
+        )
     return int(y), people, labour
 
 
-def set_baseline(db: Database, actor: Actor, year: object, low_income_people: object,
-                 labour_force: object) -> Baseline:
+def set_baseline(
+    db: Database, actor: Actor, year: object, low_income_people: object, labour_force: object
+) -> Baseline:
     """Create or replace a year's baseline (the admin's count of the plan's people)."""
     _require_admin(actor)
     y, people, labour = check_baseline(year, low_income_people, labour_force)
@@ -140,8 +143,13 @@ def set_baseline(db: Database, actor: Actor, year: object, low_income_people: ob
         row = s.get(PlanBaseline, y, with_for_update=True)
         now = db.clock.now()
         if row is None:
-            row = PlanBaseline(year=y, low_income_people=people, labour_force=labour,
-                               updated_by=actor.user_id, updated_at=now)
+            row = PlanBaseline(
+                year=y,
+                low_income_people=people,
+                labour_force=labour,
+                updated_by=actor.user_id,
+                updated_at=now,
+            )
             s.add(row)
         else:
             row.low_income_people, row.labour_force = people, labour
@@ -154,6 +162,7 @@ def set_baseline(db: Database, actor: Actor, year: object, low_income_people: ob
 # A person's labour capacity and override
 # --------------------------------------------------------------------------------------
 
+
 def may_edit_person(actor: Actor, person: Person) -> bool:
     """HR and the admin for the county; a village verifier for the people of their villages
     (who know whether a neighbour can work)."""
@@ -162,8 +171,7 @@ def may_edit_person(actor: Actor, person: Person) -> bool:
     return Role.VILLAGE in actor.roles and person.village_id in actor.village_ids
 
 
-def set_labour_status(db: Database, actor: Actor, person_id: int, capacity: str,
-                      override: bool) -> Person:
+def set_labour_status(db: Database, actor: Actor, person_id: int, capacity: str, override: bool) -> Person:
     """Record what a person can do (劳动能力) and whether they count as labour force although
     outside the working-age range."""
     check_capacity(capacity)
@@ -216,10 +224,21 @@ def person_labour(db: Database, actor: Actor, person_id: int) -> PersonLabour:
             raise NotFound("not_found.person", "未找到该人员", id=person_id)
         ages = working_age(s)
         return PersonLabour(
-            person.id, person.name, "*" * 14 + person.id_last4, person.birth_date,
-            age_on(person.birth_date, today), person.sex, person.village.name,
-            person.household_no, person.target_group_set, person.labour_capacity,
-            person.labour_force_override, ages, of_working_age(person.birth_date, today, ages),
-            in_labour_force(person.labour_capacity, person.birth_date,
-                            person.labour_force_override, today, ages),
-            may_edit_person(actor, person))
+            person.id,
+            person.name,
+            "*" * 14 + person.id_last4,
+            person.birth_date,
+            age_on(person.birth_date, today),
+            person.sex,
+            person.village.name,
+            person.household_no,
+            person.target_group_set,
+            person.labour_capacity,
+            person.labour_force_override,
+            ages,
+            of_working_age(person.birth_date, today, ages),
+            in_labour_force(
+                person.labour_capacity, person.birth_date, person.labour_force_override, today, ages
+            ),
+            may_edit_person(actor, person),
+        )

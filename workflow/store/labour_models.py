@@ -22,6 +22,7 @@ class PlanBaseline(Base):
     updated_at: Mapped[datetime] = mapped_column(DateTime)
 
     __table_args__ = (
-        CheckConstraint("labour_force >= 0 AND labour_force <= low_income_people",
-                        name="labour_within_people"),
+        CheckConstraint(
+            "labour_force >= 0 AND labour_force <= low_income_people", name="labour_within_people"
+        ),
     )

@@ -90,8 +90,9 @@ class ListReport:
 # ----------------------------------------------------------------------------- entry points
 
 
-def upload_list(db: Database, actor: Actor, filename: str, content: bytes, *,
-                dry_run: bool = False) -> ListReport:
+def upload_list(
+    db: Database, actor: Actor, filename: str, content: bytes, *, dry_run: bool = False
+) -> ListReport:
     """Check every row of an uploaded list and file the valid ones as claims (unless dry run).
 
     Raises ``ValidationFailed`` (``validation.list_*``) for a file that cannot be read at all
@@ -101,15 +102,19 @@ def upload_list(db: Database, actor: Actor, filename: str, content: bytes, *,
         org = claimant_of(session, actor)
     raw = read_list(filename, content)
     index = raw.columns.index
-    read = [read_row(number, {f: cells[i] for f, i in index.items()})
-            for number, cells in raw.rows]
+    read = [read_row(number, {f: cells[i] for f, i in index.items()}) for number, cells in raw.rows]
     now = db.clock.now()
     with db.transaction() as session:
         claim_list = ClaimList(
-            org_id=org.id, uploaded_by=actor.user_id,
+            org_id=org.id,
+            uploaded_by=actor.user_id,
             filename=clean_text(filename or "")[-200:],
-            file_format=raw.file_format, sha256=hashlib.sha256(content).hexdigest(),
-            dry_run=dry_run, outcomes={}, created_at=now)
+            file_format=raw.file_format,
+            sha256=hashlib.sha256(content).hexdigest(),
+            dry_run=dry_run,
+            outcomes={},
+            created_at=now,
+        )
         session.add(claim_list)
         session.flush()  # the first write: on SQLite the list holds the write lock from here
         filer = _Filer(session, db, actor, org, claim_list.id, now)
@@ -123,11 +128,16 @@ def upload_list(db: Database, actor: Actor, filename: str, content: bytes, *,
             else:
                 outcome = RowOutcome(number, "refused", errors=item)
             rows.append(outcome)
-            stored.append({
-                "row": number, "cells": masked(cells),
-                "status": outcome.status, "claim_id": outcome.claim_id,
-                "amount": None if outcome.amount is None else str(outcome.amount),
-                "errors": [list(e) for e in outcome.errors]})
+            stored.append(
+                {
+                    "row": number,
+                    "cells": masked(cells),
+                    "status": outcome.status,
+                    "claim_id": outcome.claim_id,
+                    "amount": None if outcome.amount is None else str(outcome.amount),
+                    "errors": [list(e) for e in outcome.errors],
+                }
+            )
         accepted = sum(r.status != "refused" for r in rows)
         claim_list.rows_total = len(rows)
         claim_list.rows_accepted = accepted
@@ -152,19 +162,35 @@ def result_workbook(claim_list: ClaimList) -> bytes:
     """The result file (.xlsx): every row with its outcome, refused rows highlighted."""
     outcomes = claim_list.outcomes or {}
     return result_workbook_bytes(
-        outcomes.get("headers", []), outcomes.get("rows", []), filename=claim_list.filename,
-        dry_run=claim_list.dry_run, created_at=claim_list.created_at, list_id=claim_list.id)
+        outcomes.get("headers", []),
+        outcomes.get("rows", []),
+        filename=claim_list.filename,
+        dry_run=claim_list.dry_run,
+        created_at=claim_list.created_at,
+        list_id=claim_list.id,
+    )
 
 
 def list_outcomes(claim_list: ClaimList) -> ListReport:
     """A stored list as the report its upload returned."""
     rows = tuple(
-        RowOutcome(r["row"], r["status"], r.get("claim_id"),
-                   None if r.get("amount") is None else Decimal(r["amount"]),
-                   tuple(RowError(*e) for e in r.get("errors") or ()))
-        for r in (claim_list.outcomes or {}).get("rows", []))
-    return ListReport(claim_list.id, claim_list.dry_run, claim_list.rows_total,
-                      claim_list.rows_accepted, claim_list.rows_refused, rows)
+        RowOutcome(
+            r["row"],
+            r["status"],
+            r.get("claim_id"),
+            None if r.get("amount") is None else Decimal(r["amount"]),
+            tuple(RowError(*e) for e in r.get("errors") or ()),
+        )
+        for r in (claim_list.outcomes or {}).get("rows", [])
+    )
+    return ListReport(
+        claim_list.id,
+        claim_list.dry_run,
+        claim_list.rows_total,
+        claim_list.rows_accepted,
+        claim_list.rows_refused,
+        rows,
+    )
 
 
 # ----------------------------------------------------------------------------- filing
@@ -191,8 +217,9 @@ class _Checked:
 
 
 class _Filer:
-    def __init__(self, session: Session, db: Database, actor: Actor, org: Organisation,
-                 list_id: int, now: datetime) -> None:
+    def __init__(
+        self, session: Session, db: Database, actor: Actor, org: Organisation, list_id: int, now: datetime
+    ) -> None:
         self.session, self.db, self.actor, self.now = session, db, actor, now
         self.batch_ref = f"L{list_id}"
         self.today = now.date()
@@ -219,16 +246,31 @@ class _Filer:
     def _check(self, rows: Sequence[ListRow]) -> _Checked:
         s, db = self.session, self.db
         out = _Checked()
-        villages = dict(_chunked(s, select(Village.code, Village.id), Village.code,
-                                 {r.village_code for r in rows if r.village_code}))
+        villages = dict(
+            _chunked(
+                s,
+                select(Village.code, Village.id),
+                Village.code,
+                {r.village_code for r in rows if r.village_code},
+            )
+        )
         digests = {r.id_number: db.vault.digest(r.id_number) for r in rows}
-        persons = {p.id_number_hash: p for p in _chunked(s, select(
-            Person.id, Person.name, Person.id_number_hash, Person.target_groups,
-            Person.village_id), Person.id_number_hash, set(digests.values()))}
+        persons = {
+            p.id_number_hash: p
+            for p in _chunked(
+                s,
+                select(
+                    Person.id, Person.name, Person.id_number_hash, Person.target_groups, Person.village_id
+                ),
+                Person.id_number_hash,
+                set(digests.values()),
+            )
+        }
         known_years = all_params(s)
         contract_ids = {r.contract_id for r in rows if r.contract_id is not None}
-        contracts = {c.id: contract_facts(c) for c in _chunked(
-            s, select(*CONTRACT_COLUMNS), Contract.id, contract_ids)}
+        contracts = {
+            c.id: contract_facts(c) for c in _chunked(s, select(*CONTRACT_COLUMNS), Contract.id, contract_ids)
+        }
         cal = db.calendar(s)
 
         for row in rows:
@@ -243,49 +285,75 @@ class _Filer:
             except DomainError as exc:
                 errors.append(error_of(exc))
             if row.village_code and row.village_code not in villages:
-                errors.append(RowError(HEADER_OF["village_code"], "validation.village",
-                                       f"行政村代码“{row.village_code}”不存在"))
+                errors.append(
+                    RowError(
+                        HEADER_OF["village_code"],
+                        "validation.village",
+                        f"行政村代码“{row.village_code}”不存在",
+                    )
+                )
             digest = digests[row.id_number]
             known = persons.get(digest)
             if known is not None:
                 person_id, groups = known.id, _groups(known.target_groups)
                 out.village_of[known.id] = known.village_id
                 if not _same_name(known.name, row.name):
-                    errors.append(RowError(HEADER_OF["name"], "validation.name_mismatch",
-                                           "姓名与系统中该身份证号的登记信息不一致"))
+                    errors.append(
+                        RowError(
+                            HEADER_OF["name"],
+                            "validation.name_mismatch",
+                            "姓名与系统中该身份证号的登记信息不一致",
+                        )
+                    )
             else:
                 new = out.new_persons.get(digest)
                 if new is None and not errors:
                     if row.village_code is None:
-                        errors.append(RowError(HEADER_OF["village_code"], "validation.required",
-                                               "新登记人员须填写“行政村代码”"))
+                        errors.append(
+                            RowError(
+                                HEADER_OF["village_code"],
+                                "validation.required",
+                                "新登记人员须填写“行政村代码”",
+                            )
+                        )
                     else:
-                        new = _NewPerson(-(len(out.new_persons) + 1), row,
-                                         villages[row.village_code], digest)
+                        new = _NewPerson(-(len(out.new_persons) + 1), row, villages[row.village_code], digest)
                         out.new_persons[digest] = new
                 elif new is not None and not _same_name(new.row.name, row.name):
-                    errors.append(RowError(
-                        HEADER_OF["name"], "validation.name_mismatch",
-                        f"与清单第{new.row.row}行身份证号相同但姓名不一致"))
+                    errors.append(
+                        RowError(
+                            HEADER_OF["name"],
+                            "validation.name_mismatch",
+                            f"与清单第{new.row.row}行身份证号相同但姓名不一致",
+                        )
+                    )
                 person_id = new.key if new else 0
                 groups = frozenset(new.row.target_groups) if new else frozenset()
             contract = None
             if row.contract_id is not None:
                 contract = contracts.get(row.contract_id)
                 if contract is None:
-                    errors.append(RowError(HEADER_OF["contract_id"], "validation.contract",
-                                           "协议不存在"))
+                    errors.append(RowError(HEADER_OF["contract_id"], "validation.contract", "协议不存在"))
             if errors:
                 out.errors[row.row] = errors
                 continue
             assert year_params is not None and facts is not None
-            out.candidates[row.row] = Candidate(row.row, ClaimDraft(
-                subsidy_type=row.subsidy_type, policy_year=year,
-                person=PersonFacts(person_id, groups), claimant=self.claimant, facts=facts,
-                contract=contract,
-                month_workdays=month_workdays(cal, row.subsidy_type, facts.month)), year_params)
-            out.inputs[row.row] = ClaimInput(row.subsidy_type, person_id, year, row.facts,
-                                             row.contract_id, self.batch_ref)
+            out.candidates[row.row] = Candidate(
+                row.row,
+                ClaimDraft(
+                    subsidy_type=row.subsidy_type,
+                    policy_year=year,
+                    person=PersonFacts(person_id, groups),
+                    claimant=self.claimant,
+                    facts=facts,
+                    contract=contract,
+                    month_workdays=month_workdays(cal, row.subsidy_type, facts.month),
+                ),
+                year_params,
+            )
+            out.inputs[row.row] = ClaimInput(
+                row.subsidy_type, person_id, year, row.facts, row.contract_id, self.batch_ref
+            )
 
         self.live = self._live(out.candidates.values())
         outcomes, refused = check_rows(list(out.candidates.values()), *self.live, self.today)
@@ -295,24 +363,34 @@ class _Filer:
         self.outcomes = outcomes
         return out
 
-    def _live(self, candidates: Iterable[Candidate]) -> tuple[
-            dict[int, list[OtherClaim]], dict[str, list[OtherClaim]]]:
+    def _live(
+        self, candidates: Iterable[Candidate]
+    ) -> tuple[dict[int, list[OtherClaim]], dict[str, list[OtherClaim]]]:
         """The live claims (any claimant) of the list's known persons, and the claimant's own
         live claims (any year) of the absorption types the list files."""
         cands = list(candidates)
         person_ids = {c.draft.person.id for c in cands if c.draft.person.id > 0}
-        cols = (Claim.subsidy_type, Claim.person_id, Claim.claimant_org_id, Claim.policy_year,
-                Claim.dedupe_key, Claim.exclusion_key)
+        cols = (
+            Claim.subsidy_type,
+            Claim.person_id,
+            Claim.claimant_org_id,
+            Claim.policy_year,
+            Claim.dedupe_key,
+            Claim.exclusion_key,
+        )
         by_person: dict[int, list[OtherClaim]] = {}
-        for row in _chunked(self.session, select(*cols).where(Claim.state.not_in(DEAD)),
-                            Claim.person_id, person_ids):
+        for row in _chunked(
+            self.session, select(*cols).where(Claim.state.not_in(DEAD)), Claim.person_id, person_ids
+        ):
             by_person.setdefault(row.person_id, []).append(OtherClaim(*row))
         by_claimant: dict[str, list[OtherClaim]] = {}
         wanted = {c.draft.subsidy_type for c in cands if c.draft.subsidy_type in ABSORPTION}
         if wanted:
-            q = select(*cols).where(Claim.state.not_in(DEAD),
-                                    Claim.claimant_org_id == self.claimant.id,
-                                    Claim.subsidy_type.in_(wanted))
+            q = select(*cols).where(
+                Claim.state.not_in(DEAD),
+                Claim.claimant_org_id == self.claimant.id,
+                Claim.subsidy_type.in_(wanted),
+            )
             for row in self.session.execute(q):
                 by_claimant.setdefault(row.subsidy_type, []).append(OtherClaim(*row))
         return by_person, by_claimant
@@ -323,16 +401,19 @@ class _Filer:
         """Insert the new persons, then the claims, then their history rows, in bulk."""
         needed = sorted(self._needed_persons(checked), key=lambda p: p.digest)  # lock order
         if needed:
-            ids = _insert_many(self.session, Person.__table__,
-                               [self._person_values(p) for p in needed])
+            ids = _insert_many(self.session, Person.__table__, [self._person_values(p) for p in needed])
             for person, pid in zip(needed, ids, strict=True):
                 person.id = pid
         final = self._final(checked)
         if not final:
             return {}
         ids = _insert_many(self.session, Claim.__table__, [values for _, values in final])
-        _insert_many(self.session, ClaimHistory.__table__,
-                     [self._history(claim_id) for claim_id in ids], returning=False)
+        _insert_many(
+            self.session,
+            ClaimHistory.__table__,
+            [self._history(claim_id) for claim_id in ids],
+            returning=False,
+        )
         return dict(zip([number for number, _ in final], ids, strict=True))
 
     def _store_each(self, checked: _Checked) -> dict[int, int]:
@@ -342,29 +423,33 @@ class _Filer:
         for person in self._needed_persons(checked):
             try:
                 with self.session.begin_nested():
-                    person.id = self.session.scalar(insert(Person.__table__).returning(
-                        Person.__table__.c.id), self._person_values(person))
+                    person.id = self.session.scalar(
+                        insert(Person.__table__).returning(Person.__table__.c.id), self._person_values(person)
+                    )
             except IntegrityError:
                 failed_persons.add(person.key)
-        for number in [n for n, c in checked.candidates.items()
-                       if c.draft.person.id in failed_persons]:
+        for number in [n for n, c in checked.candidates.items() if c.draft.person.id in failed_persons]:
             del checked.candidates[number]
-            checked.errors[number] = [RowError(
-                HEADER_OF["id_number"], "conflict.person_registered",
-                "该人员刚刚由其他单位登记，请重新上传此行")]
+            checked.errors[number] = [
+                RowError(
+                    HEADER_OF["id_number"],
+                    "conflict.person_registered",
+                    "该人员刚刚由其他单位登记，请重新上传此行",
+                )
+            ]
         for number, values in self._final(checked):
             try:
                 with self.session.begin_nested():
-                    claim_id = self.session.scalar(insert(Claim.__table__).returning(
-                        Claim.__table__.c.id), values)
-                    self.session.execute(insert(ClaimHistory.__table__),
-                                         self._history(claim_id))
+                    claim_id = self.session.scalar(
+                        insert(Claim.__table__).returning(Claim.__table__.c.id), values
+                    )
+                    self.session.execute(insert(ClaimHistory.__table__), self._history(claim_id))
                 ids[number] = claim_id
             except IntegrityError:
                 del checked.candidates[number]
-                checked.errors[number] = [RowError(
-                    HEADER_OF["id_number"], "rule.duplicate",
-                    "该人员已有同类补贴申请，不得重复申请")]
+                checked.errors[number] = [
+                    RowError(HEADER_OF["id_number"], "rule.duplicate", "该人员已有同类补贴申请，不得重复申请")
+                ]
         return ids
 
     def _needed_persons(self, checked: _Checked) -> list[_NewPerson]:
@@ -394,48 +479,80 @@ class _Filer:
             del checked.candidates[number]
         self.outcomes = outcomes
         due = submission_due(self.session, self.db, self.now)
-        return [(c.row, claim_values(
-            checked.inputs[c.row], c.draft, outcomes[c.row], claimant_id=self.claimant.id,
-            village_id=checked.village_of[c.draft.person.id], submitted_by=self.actor.user_id,
-            now=self.now, due_at=due,
-            params_version_id=version_in_force(self.session, c.draft.policy_year)))
-            for c in checked.candidates.values()]
+        return [
+            (
+                c.row,
+                claim_values(
+                    checked.inputs[c.row],
+                    c.draft,
+                    outcomes[c.row],
+                    claimant_id=self.claimant.id,
+                    village_id=checked.village_of[c.draft.person.id],
+                    submitted_by=self.actor.user_id,
+                    now=self.now,
+                    due_at=due,
+                    params_version_id=version_in_force(self.session, c.draft.policy_year),
+                ),
+            )
+            for c in checked.candidates.values()
+        ]
 
     def _person_values(self, person: _NewPerson) -> dict[str, Any]:
         row = person.row
-        values = person_values(self.db, PersonInput(
-            name=row.name, id_number=row.id_number, village_id=person.village_id,
-            target_groups=tuple(row.target_groups), labour_capacity=row.labour_capacity,
-            labour_force_override=row.labour_force_override,
-            phone=row.phone, household_no=row.household_no, bank_account=row.bank_account,
-            registered_by_org_id=self.claimant.id), row.id_number, row.bank_account, row.name)
+        values = person_values(
+            self.db,
+            PersonInput(
+                name=row.name,
+                id_number=row.id_number,
+                village_id=person.village_id,
+                target_groups=tuple(row.target_groups),
+                labour_capacity=row.labour_capacity,
+                labour_force_override=row.labour_force_override,
+                phone=row.phone,
+                household_no=row.household_no,
+                bank_account=row.bank_account,
+                registered_by_org_id=self.claimant.id,
+            ),
+            row.id_number,
+            row.bank_account,
+            row.name,
+        )
         values["created_at"] = self.now
         return values
 
     def _history(self, claim_id: int) -> dict[str, Any]:
-        step = Transition("claim", "submit", None, ClaimState.SUBMITTED.value,
-                          self.actor.user_id, Role.AGENT, self.now, None)
+        step = Transition(
+            "claim",
+            "submit",
+            None,
+            ClaimState.SUBMITTED.value,
+            self.actor.user_id,
+            Role.AGENT,
+            self.now,
+            None,
+        )
         return _history_values("claim", claim_id, step, self.actor)
 
     # ------------------------------------------------------------------------ reporting
 
-    def _report(self, rows: Sequence[ListRow], checked: _Checked,
-                ids: dict[int, int]) -> dict[int, RowOutcome]:
+    def _report(
+        self, rows: Sequence[ListRow], checked: _Checked, ids: dict[int, int]
+    ) -> dict[int, RowOutcome]:
         out: dict[int, RowOutcome] = {}
         for row in rows:
             number = row.row
             if number in checked.errors:
                 out[number] = RowOutcome(number, "refused", errors=tuple(checked.errors[number]))
             elif number in ids:
-                out[number] = RowOutcome(number, "accepted", ids[number],
-                                         self.outcomes[number].amount)
+                out[number] = RowOutcome(number, "accepted", ids[number], self.outcomes[number].amount)
             else:
                 out[number] = RowOutcome(number, "valid", None, self.outcomes[number].amount)
         return out
 
 
-def _insert_many(session: Session, table: Any, rows: list[dict[str, Any]], *,
-                 returning: bool = True) -> list[int]:
+def _insert_many(
+    session: Session, table: Any, rows: list[dict[str, Any]], *, returning: bool = True
+) -> list[int]:
     """Insert rows in bulk and return their ids in order.
 
     SQLite: one multi-row INSERT ... RETURNING per thousand rows. PostgreSQL: ids taken from
@@ -452,9 +569,12 @@ def _insert_many(session: Session, table: Any, rows: list[dict[str, Any]], *,
         return list(session.scalars(stmt, rows).all())
     ids: list[int] = []
     if returning:
-        ids = list(session.scalars(
-            text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
-            {"t": table.name, "n": len(rows)}).all())
+        ids = list(
+            session.scalars(
+                text("SELECT nextval(pg_get_serial_sequence(:t, 'id')) FROM generate_series(1, :n)"),
+                {"t": table.name, "n": len(rows)},
+            ).all()
+        )
         rows = [{**row, "id": i} for row, i in zip(rows, ids, strict=True)]
     columns = [c for c in table.c if c.name in rows[0] or _scalar_default(c) is not None]
     defaults = {c.name: _scalar_default(c) for c in columns}
@@ -463,9 +583,12 @@ def _insert_many(session: Session, table: Any, rows: list[dict[str, Any]], *,
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
         for row in rows:
-            copy.write_row([
-                json.dumps(row[c.name]) if c.name in json_columns
-                else row.get(c.name, defaults[c.name]) for c in columns])
+            copy.write_row(
+                [
+                    json.dumps(row[c.name]) if c.name in json_columns else row.get(c.name, defaults[c.name])
+                    for c in columns
+                ]
+            )
     return ids
 
 
@@ -488,7 +611,7 @@ def _chunked(session: Session, query: Any, column: Any, values: Iterable[Any]) -
     items = sorted(values)
     found: list[Any] = []
     for start in range(0, len(items), CHUNK):
-        found += session.execute(query.where(column.in_(items[start:start + CHUNK]))).all()
+        found += session.execute(query.where(column.in_(items[start : start + CHUNK]))).all()
     return found
 
 
@@ -498,9 +621,8 @@ def _groups(stored: str) -> frozenset[str]:
 
 def _same_name(stored: str, given: str) -> bool:
     """Names compared without spaces and with the dots of Tibetan or Uyghur names unified."""
+
     def norm(name: str) -> str:
         return re.sub(r"[\s·•．.]", "", name)
 
     return norm(stored) == norm(given)
-
-

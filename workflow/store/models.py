@@ -92,8 +92,7 @@ class Person(Base):
     target_groups: Mapped[str] = mapped_column(String(80), default="")  # comma-separated codes
     labour_capacity: Mapped[str] = mapped_column(String(10), default="full")
     # Counted as labour force although outside the working-age range (see workflow.labour).
-    labour_force_override: Mapped[bool] = mapped_column(Boolean, default=False,
-                                                        server_default=false())
+    labour_force_override: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     graduate_left_school: Mapped[date | None] = mapped_column(Date)
     # The organisation that registered the person: agents see the people they registered
     # or filed claims for, and nobody else.
@@ -165,7 +164,8 @@ class PolicyYear(Base):
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     current_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("policy_params_version.id", use_alter=True))
+        ForeignKey("policy_params_version.id", use_alter=True)
+    )
 
 
 class CalendarOverride(Base):
@@ -203,8 +203,7 @@ class Claim(CaseMixin, Base):
     payee_kind: Mapped[str] = mapped_column(String(10))
     policy_year: Mapped[int] = mapped_column(ForeignKey("policy_year.year"))
     # The parameter set the amount was computed with (a later edit of the year leaves it).
-    params_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("policy_params_version.id"), index=True)
+    params_version_id: Mapped[int | None] = mapped_column(ForeignKey("policy_params_version.id"), index=True)
     facts: Mapped[dict[str, Any]] = mapped_column(JSON)
     amount: Mapped[Decimal] = mapped_column(Money)
     rule: Mapped[str] = mapped_column(String(60))
@@ -221,9 +220,11 @@ class Claim(CaseMixin, Base):
 
     __mapper_args__ = {"version_id_col": CaseMixin.version}  # type: ignore[dict-item]
     # The inbox: a role's states in due order (county staff), or within villages (verifiers).
-    __table_args__ = (Index("ix_claim_state_due", "state", "due_at", "id"),
-                      Index("ix_claim_village_state_due", "village_id", "state", "due_at", "id"),
-                      Index("ix_claim_type_state_due", "subsidy_type", "state", "due_at"))
+    __table_args__ = (
+        Index("ix_claim_state_due", "state", "due_at", "id"),
+        Index("ix_claim_village_state_due", "village_id", "state", "due_at", "id"),
+        Index("ix_claim_type_state_due", "subsidy_type", "state", "due_at"),
+    )
 
 
 class Post(Base):
@@ -262,8 +263,10 @@ class Contract(CaseMixin, Base):
     post: Mapped[Post] = relationship()
 
     __mapper_args__ = {"version_id_col": CaseMixin.version}  # type: ignore[dict-item]
-    __table_args__ = (UniqueConstraint("predecessor_id", name="uq_contract_predecessor_id"),
-                      Index("ix_contract_state", "state"))
+    __table_args__ = (
+        UniqueConstraint("predecessor_id", name="uq_contract_predecessor_id"),
+        Index("ix_contract_state", "state"),
+    )
 
     # The engine reads the claimant organisation on every case; contracts have none.
     claimant_org_id = None
@@ -340,6 +343,7 @@ class IdempotencyRecord(Base):
     content_type: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("org_id", "key", name="uq_idempotency_record_org_key"),)
+
 
 from . import documents_model as _documents_model  # noqa: E402,F401  (registers the document table)
 from . import labour_models as _labour_models  # noqa: E402,F401  (registers the plan baseline)

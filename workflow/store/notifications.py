@@ -52,10 +52,12 @@ def users_with_role(session: Session, role: Role) -> list[int]:
 def verifiers_of(session: Session, village_ids: Iterable[int]) -> dict[int, list[int]]:
     """Each village's active verifiers, in one query."""
     found: dict[int, list[int]] = {}
-    for vid, uid in session.execute(select(UserVillage.village_id, User.id)
-                                    .join(User, User.id == UserVillage.user_id)
-                                    .where(UserVillage.village_id.in_(list(village_ids)),
-                                           User.active.is_(True)).order_by(User.id)):
+    for vid, uid in session.execute(
+        select(UserVillage.village_id, User.id)
+        .join(User, User.id == UserVillage.user_id)
+        .where(UserVillage.village_id.in_(list(village_ids)), User.active.is_(True))
+        .order_by(User.id)
+    ):
         found.setdefault(vid, []).append(uid)
     return found
 
@@ -68,14 +70,25 @@ def village_users(session: Session, village_id: int) -> list[int]:
 def _rows(now: datetime, user_ids: Iterable[int], notice: Notice) -> list[dict[str, object]]:
     # The page redirects to ``link`` when a notice is opened: only a path in this app may be
     # stored, never another site (an open redirect) and never cut short (a broken link).
-    if notice.link and (not notice.link.startswith("/") or notice.link.startswith("//")
-                        or len(notice.link) > 200):
+    if notice.link and (
+        not notice.link.startswith("/") or notice.link.startswith("//") or len(notice.link) > 200
+    ):
         raise ValueError(f"notice link must be a path in this app: {notice.link!r}")
     if not 0 < len(notice.kind) <= 30:
         raise ValueError(f"notice kind must be 1 to 30 characters: {notice.kind!r}")
-    return [{"user_id": uid, "kind": notice.kind, "title": notice.title[:200],
-             "body": notice.body, "link": notice.link, "subject_type": notice.subject_type,
-             "subject_id": notice.subject_id, "created_at": now} for uid in sorted(set(user_ids))]
+    return [
+        {
+            "user_id": uid,
+            "kind": notice.kind,
+            "title": notice.title[:200],
+            "body": notice.body,
+            "link": notice.link,
+            "subject_type": notice.subject_type,
+            "subject_id": notice.subject_id,
+            "created_at": now,
+        }
+        for uid in sorted(set(user_ids))
+    ]
 
 
 def notify(session: Session, now: datetime, user_ids: Iterable[int], notice: Notice) -> int:
@@ -83,8 +96,7 @@ def notify(session: Session, now: datetime, user_ids: Iterable[int], notice: Not
     return notify_each(session, now, [(user_ids, notice)])
 
 
-def notify_each(session: Session, now: datetime,
-                notices: Iterable[tuple[Iterable[int], Notice]]) -> int:
+def notify_each(session: Session, now: datetime, notices: Iterable[tuple[Iterable[int], Notice]]) -> int:
     """Several notices, each to its recipients, in one statement; returns how many rows."""
     rows = [row for user_ids, notice in notices for row in _rows(now, user_ids, notice)]
     if rows:
@@ -94,8 +106,14 @@ def notify_each(session: Session, now: datetime,
 
 
 def unread_count(session: Session, user_id: int) -> int:
-    return session.scalar(select(func.count()).select_from(Notification).where(
-        Notification.user_id == user_id, Notification.read_at.is_(None))) or 0
+    return (
+        session.scalar(
+            select(func.count())
+            .select_from(Notification)
+            .where(Notification.user_id == user_id, Notification.read_at.is_(None))
+        )
+        or 0
+    )
 
 
 def unread_for(db: Database, user_id: int) -> int:
@@ -104,8 +122,14 @@ def unread_for(db: Database, user_id: int) -> int:
         return unread_count(session, user_id)
 
 
-def for_user(session: Session, user_id: int, *, unread_only: bool = False,
-             before_id: int | None = None, limit: int = PAGE) -> Sequence[Notification]:
+def for_user(
+    session: Session,
+    user_id: int,
+    *,
+    unread_only: bool = False,
+    before_id: int | None = None,
+    limit: int = PAGE,
+) -> Sequence[Notification]:
     """A user's notices, newest first, keyset-paged by id."""
     q = select(Notification).where(Notification.user_id == user_id)
     if unread_only:
@@ -115,12 +139,14 @@ def for_user(session: Session, user_id: int, *, unread_only: bool = False,
     return session.scalars(q.order_by(Notification.id.desc()).limit(limit)).all()
 
 
-def for_subject(session: Session, subject_type: str, subject_id: int,
-                kinds: Iterable[str] | None = None) -> Sequence[Notification]:
+def for_subject(
+    session: Session, subject_type: str, subject_id: int, kinds: Iterable[str] | None = None
+) -> Sequence[Notification]:
     """Notices about one case (a contract's reminders), one per kind and day: the recipients'
     copies of the same notice collapse to the first."""
-    q = select(Notification).where(Notification.subject_type == subject_type,
-                                   Notification.subject_id == subject_id)
+    q = select(Notification).where(
+        Notification.subject_type == subject_type, Notification.subject_id == subject_id
+    )
     if kinds is not None:
         q = q.where(Notification.kind.in_(list(kinds)))
     # Keyed by kind and day, not by title: the same reminder sent again on a later day is a
@@ -135,12 +161,10 @@ def for_subject(session: Session, subject_type: str, subject_id: int,
     return out
 
 
-def mark_read(session: Session, user_id: int, now: datetime,
-              ids: Iterable[int] | None = None) -> int:
+def mark_read(session: Session, user_id: int, now: datetime, ids: Iterable[int] | None = None) -> int:
     """Mark the user's own notices read (all unread ones when ``ids`` is None); returns how many.
     Another user's notice ids are ignored, never an error that would reveal they exist."""
-    q = update(Notification).where(Notification.user_id == user_id,
-                                   Notification.read_at.is_(None))
+    q = update(Notification).where(Notification.user_id == user_id, Notification.read_at.is_(None))
     if ids is not None:
         id_list = [int(i) for i in ids]
         if not id_list:
@@ -151,12 +175,17 @@ def mark_read(session: Session, user_id: int, now: datetime,
 
 def link_of(session: Session, user_id: int, notice_id: int) -> str:
     """Where the user's own notice leads ("" when it is not theirs or has no link)."""
-    return session.scalar(select(Notification.link).where(
-        Notification.id == notice_id, Notification.user_id == user_id)) or ""
+    return (
+        session.scalar(
+            select(Notification.link).where(Notification.id == notice_id, Notification.user_id == user_id)
+        )
+        or ""
+    )
 
 
-def send_pending_email(db: Database, smtp: SmtpSettings | None, limit: int = EMAIL_BATCH,
-                       base_url: str = "") -> int:
+def send_pending_email(
+    db: Database, smtp: SmtpSettings | None, limit: int = EMAIL_BATCH, base_url: str = ""
+) -> int:
     """E-mail notices not yet tried to users who have an address; returns how many were sent.
 
     Without SMTP settings, or for a user without an address (or no longer active), a notice is
@@ -167,21 +196,35 @@ def send_pending_email(db: Database, smtp: SmtpSettings | None, limit: int = EMA
     """
     with db.transaction() as s:
         candidates = s.execute(
-            select(Notification.id, Notification.title, Notification.body, Notification.link,
-                   User.email, User.display_name, User.active)
+            select(
+                Notification.id,
+                Notification.title,
+                Notification.body,
+                Notification.link,
+                User.email,
+                User.display_name,
+                User.active,
+            )
             .join(User, User.id == Notification.user_id)
-            .where(Notification.email_state.is_(None)).order_by(Notification.id).limit(limit)
+            .where(Notification.email_state.is_(None))
+            .order_by(Notification.id)
+            .limit(limit)
         ).all()
         # Claim the rows first: two sweeps (or a crash and a rerun) never send one twice. Only
         # the rows this UPDATE changed are ours; an overlapping sweep may have taken the rest
         # between the SELECT and here (on PostgreSQL the UPDATE waits for it, then skips them).
         claimed: set[int] = set()
         if candidates:
-            claimed = set(s.scalars(
-                update(Notification)
-                .where(Notification.id.in_([r.id for r in candidates]),
-                       Notification.email_state.is_(None))
-                .values(email_state="sending").returning(Notification.id)))
+            claimed = set(
+                s.scalars(
+                    update(Notification)
+                    .where(
+                        Notification.id.in_([r.id for r in candidates]), Notification.email_state.is_(None)
+                    )
+                    .values(email_state="sending")
+                    .returning(Notification.id)
+                )
+            )
     rows = [r for r in candidates if r.id in claimed]
     if not rows:
         return 0
@@ -200,14 +243,19 @@ def send_pending_email(db: Database, smtp: SmtpSettings | None, limit: int = EMA
                 try:
                     server = _connect(smtp)
                 except (smtplib.SMTPException, OSError) as exc:
-                    log.warning("无法连接邮件服务器 %s:%s (%s)，通知邮件未发送",
-                                smtp.host, smtp.port, type(exc).__name__)
+                    log.warning(
+                        "无法连接邮件服务器 %s:%s (%s)，通知邮件未发送",
+                        smtp.host,
+                        smtp.port,
+                        type(exc).__name__,
+                    )
                     relay_down = True
                     results["failed"].append(r.id)
                     continue
             try:
-                server.send_message(_message(smtp, r.email, r.display_name, r.title, r.body,
-                                             _absolute(base_url, r.link)))
+                server.send_message(
+                    _message(smtp, r.email, r.display_name, r.title, r.body, _absolute(base_url, r.link))
+                )
             except (smtplib.SMTPException, OSError, ValueError) as exc:
                 # The type only: smtplib's messages (a refused recipient) carry the address.
                 log.warning("通知邮件发送失败 (通知 %s): %s", r.id, type(exc).__name__)
@@ -224,8 +272,11 @@ def send_pending_email(db: Database, smtp: SmtpSettings | None, limit: int = EMA
         with db.transaction() as s:
             for state, ids in results.items():
                 if ids:
-                    s.execute(update(Notification).where(Notification.id.in_(ids))
-                              .values(email_state=state, emailed_at=now))
+                    s.execute(
+                        update(Notification)
+                        .where(Notification.id.in_(ids))
+                        .values(email_state=state, emailed_at=now)
+                    )
     return len(results["sent"])
 
 
@@ -253,8 +304,7 @@ def _absolute(base_url: str, link: str) -> str:
     return f"{base_url.rstrip('/')}{link}" if link and base_url else link
 
 
-def _message(smtp: SmtpSettings, to: str, name: str, title: str, body: str,
-             link: str) -> EmailMessage:
+def _message(smtp: SmtpSettings, to: str, name: str, title: str, body: str, link: str) -> EmailMessage:
     msg = EmailMessage()
     msg["From"] = formataddr(("扶智 就业帮扶系统", smtp.sender))
     msg["To"] = formataddr((name, to))

@@ -90,16 +90,20 @@ def read_return(filename: str, content: bytes) -> list[ReturnRow]:
     header = [str(h or "").strip() for h in table[0]]
     missing = [h for h in RETURN_HEADERS if h not in header and h != "序号"]
     if missing:
-        raise ValidationFailed("validation.columns", f"回单文件缺少列：{'、'.join(missing)}",
-                               field="file", missing=missing)
+        raise ValidationFailed(
+            "validation.columns", f"回单文件缺少列：{'、'.join(missing)}", field="file", missing=missing
+        )
     at = {h: header.index(h) for h in RETURN_HEADERS if h in header}
     out = []
     for n, cells in enumerate(table[1:], start=2):
         if not any(str(c or "").strip() for c in cells):
             continue
         v = {h: _text(cells[i]) if i < len(cells) else "" for h, i in at.items()}
-        out.append(ReturnRow(n, v["收款人"], v["收款账号"], _amount(v["金额"]), v["附言"],
-                             v["状态"], v["银行流水号"]))
+        out.append(
+            ReturnRow(
+                n, v["收款人"], v["收款账号"], _amount(v["金额"]), v["附言"], v["状态"], v["银行流水号"]
+            )
+        )
     return out
 
 

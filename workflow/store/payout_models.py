@@ -35,11 +35,8 @@ class PayoutBatch(Base):
     exported_at: Mapped[datetime | None] = mapped_column(DateTime)
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    lines: Mapped[list[PayoutLine]] = relationship(back_populates="batch",
-                                                   order_by="PayoutLine.seq")
-    __table_args__ = (
-        CheckConstraint("state IN ('open', 'exported', 'confirmed', 'closed')", name="state"),
-    )
+    lines: Mapped[list[PayoutLine]] = relationship(back_populates="batch", order_by="PayoutLine.seq")
+    __table_args__ = (CheckConstraint("state IN ('open', 'exported', 'confirmed', 'closed')", name="state"),)
 
 
 class PayoutLine(Base):
@@ -85,11 +82,17 @@ class PayoutLine(Base):
     @property
     def awaiting_decision(self) -> bool:
         return self.status == "pending" and self.flagged_at is not None and self.decided_at is None
+
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'paid', 'failed')", name="status"),
-        CheckConstraint("(status = 'pending' AND open_claim_id = claim_id) OR "
-                        "(status <> 'pending' AND open_claim_id IS NULL)", name="open_iff_pending"),
-        CheckConstraint("(status = 'paid' AND paid_claim_id = claim_id) OR "
-                        "(status <> 'paid' AND paid_claim_id IS NULL)", name="paid_iff_paid"),
+        CheckConstraint(
+            "(status = 'pending' AND open_claim_id = claim_id) OR "
+            "(status <> 'pending' AND open_claim_id IS NULL)",
+            name="open_iff_pending",
+        ),
+        CheckConstraint(
+            "(status = 'paid' AND paid_claim_id = claim_id) OR (status <> 'paid' AND paid_claim_id IS NULL)",
+            name="paid_iff_paid",
+        ),
         CheckConstraint("amount > 0", name="amount_positive"),
     )

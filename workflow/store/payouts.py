@@ -59,21 +59,23 @@ def require_finance(actor: Actor) -> None:
 
 def pool_query(filters: Filters | None = None) -> Any:
     """Approved claims not in an open batch: the pool a batch is made from (failed lines too)."""
-    q = select(Claim).where(Claim.state == PAYABLE, ~exists().where(
-        PayoutLine.open_claim_id == Claim.id))
+    q = select(Claim).where(Claim.state == PAYABLE, ~exists().where(PayoutLine.open_claim_id == Claim.id))
     return apply_filters(q, filters or Filters())
 
 
 def last_failures(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
     """Why the bank last returned each of these claims, for those it did."""
-    rows = session.execute(select(PayoutLine.claim_id, PayoutLine.failure_reason).where(
-        PayoutLine.claim_id.in_(claim_ids), PayoutLine.status == "failed").order_by(
-        PayoutLine.id))
+    rows = session.execute(
+        select(PayoutLine.claim_id, PayoutLine.failure_reason)
+        .where(PayoutLine.claim_id.in_(claim_ids), PayoutLine.status == "failed")
+        .order_by(PayoutLine.id)
+    )
     return {claim_id: reason or "" for claim_id, reason in rows}
 
 
-def create_batch(db: Database, actor: Actor, claim_ids: Sequence[int] | None = None,
-                 filters: Filters | None = None) -> PayoutBatch:
+def create_batch(
+    db: Database, actor: Actor, claim_ids: Sequence[int] | None = None, filters: Filters | None = None
+) -> PayoutBatch:
     """A batch of the given approved claims, or of every pooled claim matching ``filters``."""
     require_finance(actor)
     if claim_ids is None and filters is None:
@@ -87,17 +89,20 @@ def create_batch(db: Database, actor: Actor, claim_ids: Sequence[int] | None = N
     raise Conflict("conflict.payout_batch", "有申请同时被其他批次选中，请刷新后重试")
 
 
-def _create(s: Session, db: Database, actor: Actor, claim_ids: Sequence[int] | None,
-            filters: Filters | None) -> PayoutBatch:
+def _create(
+    s: Session, db: Database, actor: Actor, claim_ids: Sequence[int] | None, filters: Filters | None
+) -> PayoutBatch:
     q = pool_query(filters).options(selectinload(Claim.person), selectinload(Claim.claimant))
     if claim_ids is not None:
         wanted = list(dict.fromkeys(claim_ids))
         claims = list(s.scalars(q.where(Claim.id.in_(wanted)).order_by(Claim.id)))
         refused = sorted(set(wanted) - {c.id for c in claims})
         if refused:
-            raise InvalidTransition("payout.not_payable",
-                                    "以下申请不是待发放状态，或已在未结批次中："
-                                    + "、".join(map(str, refused)), claim_ids=refused)
+            raise InvalidTransition(
+                "payout.not_payable",
+                "以下申请不是待发放状态，或已在未结批次中：" + "、".join(map(str, refused)),
+                claim_ids=refused,
+            )
     else:
         claims = list(s.scalars(q.order_by(Claim.id)))
     if not claims:
@@ -105,22 +110,41 @@ def _create(s: Session, db: Database, actor: Actor, claim_ids: Sequence[int] | N
     payees = [_payee(c) for c in claims]
     no_account = [c.id for c, p in zip(claims, payees, strict=True) if p[1] is None]
     if no_account:
-        raise ValidationFailed("payout.no_bank_account", "以下申请的收款人未登记银行账号："
-                               + "、".join(map(str, no_account)), claim_ids=no_account)
+        raise ValidationFailed(
+            "payout.no_bank_account",
+            "以下申请的收款人未登记银行账号：" + "、".join(map(str, no_account)),
+            claim_ids=no_account,
+        )
     now = db.clock.now()
-    batch = PayoutBatch(reference=_next_reference(s, now.year), state="open",
-                        created_by=actor.user_id, created_at=now, line_count=len(claims),
-                        total_amount=sum((c.amount for c in claims), Decimal("0.00")),
-                        payee_totals={"payees": []})
+    batch = PayoutBatch(
+        reference=_next_reference(s, now.year),
+        state="open",
+        created_by=actor.user_id,
+        created_at=now,
+        line_count=len(claims),
+        total_amount=sum((c.amount for c in claims), Decimal("0.00")),
+        payee_totals={"payees": []},
+    )
     for seq, (claim, (_, enc, last4, name)) in enumerate(zip(claims, payees, strict=True), 1):
         assert enc is not None
-        batch.lines.append(PayoutLine(
-            seq=seq, claim_id=claim.id, open_claim_id=claim.id, payee_kind=claim.payee_kind,
-            payee_name=name, account_enc=enc, account_last4=last4 or db.vault.decrypt(enc)[-4:],
-            amount=claim.amount, status="pending", updated_at=now))
+        batch.lines.append(
+            PayoutLine(
+                seq=seq,
+                claim_id=claim.id,
+                open_claim_id=claim.id,
+                payee_kind=claim.payee_kind,
+                payee_name=name,
+                account_enc=enc,
+                account_last4=last4 or db.vault.decrypt(enc)[-4:],
+                amount=claim.amount,
+                status="pending",
+                updated_at=now,
+            )
+        )
     batch.payee_totals = _payee_totals(
         (key, li.payee_name, li.account_last4, li.amount)
-        for li, (key, _, _, _) in zip(batch.lines, payees, strict=True))
+        for li, (key, _, _, _) in zip(batch.lines, payees, strict=True)
+    )
     s.add(batch)
     s.flush()
     return batch
@@ -135,16 +159,20 @@ def _payee(claim: Claim) -> tuple[tuple[str, int], str | None, str | None, str]:
 
 def _next_reference(s: Session, year: int) -> str:
     prefix = f"FK{year}-"
-    last = s.scalar(select(PayoutBatch.reference).where(PayoutBatch.reference.like(f"{prefix}%"))
-                    .order_by(func.length(PayoutBatch.reference).desc(),
-                              PayoutBatch.reference.desc()).limit(1))
-    return f"{prefix}{int(last[len(prefix):]) + 1 if last else 1:04d}"
+    last = s.scalar(
+        select(PayoutBatch.reference)
+        .where(PayoutBatch.reference.like(f"{prefix}%"))
+        .order_by(func.length(PayoutBatch.reference).desc(), PayoutBatch.reference.desc())
+        .limit(1)
+    )
+    return f"{prefix}{int(last[len(prefix) :]) + 1 if last else 1:04d}"
 
 
 def get_batch(db: Database, batch_id: int) -> PayoutBatch:
     with db.sessions() as s:
-        batch = s.scalar(select(PayoutBatch).where(PayoutBatch.id == batch_id)
-                         .options(selectinload(PayoutBatch.lines)))
+        batch = s.scalar(
+            select(PayoutBatch).where(PayoutBatch.id == batch_id).options(selectinload(PayoutBatch.lines))
+        )
         if batch is None:
             raise NotFound("not_found.payout_batch", "未找到该发放批次", id=batch_id)
         return batch
@@ -159,13 +187,19 @@ def bank_file(db: Database, actor: Actor, batch_id: int, fmt: str) -> bytes:
         batch = batch_row(s, batch_id)
         if batch.state not in ("open", "exported"):
             raise InvalidTransition("payout.batch_settled", "该批次已确认或关闭，不能再导出银行文件")
-        lines = s.scalars(select(PayoutLine).where(PayoutLine.batch_id == batch_id,
-                                                   PayoutLine.status == "pending")
-                          .order_by(PayoutLine.seq)).all()
+        lines = s.scalars(
+            select(PayoutLine)
+            .where(PayoutLine.batch_id == batch_id, PayoutLine.status == "pending")
+            .order_by(PayoutLine.seq)
+        ).all()
         if not lines:
             raise ValidationFailed("payout.nothing_to_export", "该批次没有待发放的明细")
-        rows = [payout_files.BankRow(li.seq, li.payee_name, db.vault.decrypt(li.account_enc),
-                                  li.amount, str(li.claim_id)) for li in lines]
+        rows = [
+            payout_files.BankRow(
+                li.seq, li.payee_name, db.vault.decrypt(li.account_enc), li.amount, str(li.claim_id)
+            )
+            for li in lines
+        ]
         batch.state, batch.exported_by, batch.exported_at = "exported", actor.user_id, db.clock.now()
         reference = batch.reference
     return payout_files.write(rows, fmt, reference)
@@ -178,8 +212,14 @@ def batch_row(s: Session, batch_id: int) -> PayoutBatch:
     return batch
 
 
-def confirm_paid(db: Database, actor: Actor, batch_id: int, bank_reference: str, paid_on: date,
-                 line_ids: Sequence[int] | None = None) -> list[LineOutcome]:
+def confirm_paid(
+    db: Database,
+    actor: Actor,
+    batch_id: int,
+    bank_reference: str,
+    paid_on: date,
+    line_ids: Sequence[int] | None = None,
+) -> list[LineOutcome]:
     """Confirm the batch's lines (or the given ones) as paid: each line in its own transaction
     with its claim's ``pay`` step. Safe to run again after a crash: paid lines are skipped."""
     require_finance(actor)
@@ -190,23 +230,29 @@ def confirm_paid(db: Database, actor: Actor, batch_id: int, bank_reference: str,
         batch = batch_row(s, batch_id)
         if batch.state == "closed":
             raise InvalidTransition("payout.batch_closed", "该批次已关闭")
-        in_batch = dict(s.execute(select(PayoutLine.id, PayoutLine.claim_id).where(
-            PayoutLine.batch_id == batch_id).order_by(PayoutLine.seq)).all())
+        in_batch = dict(
+            s.execute(
+                select(PayoutLine.id, PayoutLine.claim_id)
+                .where(PayoutLine.batch_id == batch_id)
+                .order_by(PayoutLine.seq)
+            ).all()
+        )
     wanted = list(in_batch) if line_ids is None else list(dict.fromkeys(line_ids))
     outcomes = []
     for line_id in wanted:
         if line_id not in in_batch:
-            outcomes.append(LineOutcome(line_id, None, "not_in_batch", "payout.not_in_batch",
-                                        "该明细不属于此批次"))
+            outcomes.append(
+                LineOutcome(line_id, None, "not_in_batch", "payout.not_in_batch", "该明细不属于此批次")
+            )
             continue
-        outcomes.append(_confirm_line(db, actor, batch.reference, line_id, bank_reference,
-                                      paid_on))
+        outcomes.append(_confirm_line(db, actor, batch.reference, line_id, bank_reference, paid_on))
     settle(db, batch_id)
     return outcomes
 
 
-def _confirm_line(db: Database, actor: Actor, batch_ref: str, line_id: int, bank_reference: str,
-                  paid_on: date) -> LineOutcome:
+def _confirm_line(
+    db: Database, actor: Actor, batch_ref: str, line_id: int, bank_reference: str, paid_on: date
+) -> LineOutcome:
     claim_id = None
     for _ in range(ATTEMPTS):
         try:
@@ -215,11 +261,16 @@ def _confirm_line(db: Database, actor: Actor, batch_ref: str, line_id: int, bank
                 # row (SQLite: the database), so a concurrent confirmation waits here and then
                 # finds the line no longer pending, instead of acting on a stale read. A line
                 # the bank's return file disagreed with waits for finance's decision instead.
-                took = s.execute(update(PayoutLine).where(
-                    PayoutLine.id == line_id, PayoutLine.status == "pending",
-                    PayoutLine.flagged_at.is_(None),
-                ).values(updated_at=db.clock.now()).execution_options(
-                    synchronize_session=False))
+                took = s.execute(
+                    update(PayoutLine)
+                    .where(
+                        PayoutLine.id == line_id,
+                        PayoutLine.status == "pending",
+                        PayoutLine.flagged_at.is_(None),
+                    )
+                    .values(updated_at=db.clock.now())
+                    .execution_options(synchronize_session=False)
+                )
                 line = s.get(PayoutLine, line_id)
                 assert line is not None
                 claim_id = line.claim_id
@@ -240,26 +291,47 @@ def _not_taken(line: PayoutLine) -> LineOutcome:
     if line.status == "paid":
         return LineOutcome(line.id, line.claim_id, "already_paid")
     if line.status == "pending":
-        return LineOutcome(line.id, line.claim_id, "flagged", "payout.line_flagged",
-                           f"银行回单与该笔不符（{line.flag_reason}），须先在批次页作出处理决定")
-    return LineOutcome(line.id, line.claim_id, "not_pending", "payout.line_failed",
-                       line.failure_reason)
+        return LineOutcome(
+            line.id,
+            line.claim_id,
+            "flagged",
+            "payout.line_flagged",
+            f"银行回单与该笔不符（{line.flag_reason}），须先在批次页作出处理决定",
+        )
+    return LineOutcome(line.id, line.claim_id, "not_pending", "payout.line_failed", line.failure_reason)
 
 
-def pay_line(s: Session, db: Database, actor: Actor, line: PayoutLine, batch_ref: str,
-             bank_reference: str, paid_on: date, paid_amount: Decimal,
-             note: str = "") -> None:
+def pay_line(
+    s: Session,
+    db: Database,
+    actor: Actor,
+    line: PayoutLine,
+    batch_ref: str,
+    bank_reference: str,
+    paid_on: date,
+    paid_amount: Decimal,
+    note: str = "",
+) -> None:
     """The claim's ``pay`` step for a pending line the caller has taken in this transaction:
     the only place that hands the step the payout line its guard asks for."""
     claim = s.get_one(Claim, line.claim_id)
     ref = PayoutLineRef(line.id, line.claim_id, batch_ref, bank_reference)
-    apply(s, db, "claim", claim, "pay", actor, payout_line=ref,
-          comment=f"{batch_ref} 第{line.seq}笔，银行流水号 {bank_reference}{note}")
+    apply(
+        s,
+        db,
+        "claim",
+        claim,
+        "pay",
+        actor,
+        payout_line=ref,
+        comment=f"{batch_ref} 第{line.seq}笔，银行流水号 {bank_reference}{note}",
+    )
     _mark_paid(line, actor, bank_reference, paid_on, paid_amount, db)
 
 
-def _mark_paid(line: PayoutLine, actor: Actor, bank_reference: str, paid_on: date,
-               paid_amount: Decimal, db: Database) -> None:
+def _mark_paid(
+    line: PayoutLine, actor: Actor, bank_reference: str, paid_on: date, paid_amount: Decimal, db: Database
+) -> None:
     line.status, line.open_claim_id, line.paid_claim_id = "paid", None, line.claim_id
     line.bank_reference, line.paid_on, line.paid_by = bank_reference, paid_on, actor.user_id
     line.paid_amount, line.updated_at = paid_amount, db.clock.now()
@@ -277,17 +349,29 @@ def mark_failed(db: Database, actor: Actor, line_id: int, reason: str) -> Payout
     return line
 
 
-def fail_line(s: Session, db: Database, actor: Actor, line_id: int, reason: str,
-              **decided: Any) -> PayoutLine:
+def fail_line(
+    s: Session, db: Database, actor: Actor, line_id: int, reason: str, **decided: Any
+) -> PayoutLine:
     """Take a pending line out of its batch in the caller's transaction: the batch's totals
     follow, and its printed rosters no longer match (superseded; the page makes a new one)."""
     now = db.clock.now()
     # Conditional, like a confirmation: a line paid meanwhile is not turned into a failure.
-    took = s.execute(update(PayoutLine).where(
-        PayoutLine.id == line_id, PayoutLine.status == "pending",
-    ).values(status="failed", open_claim_id=None, failure_reason=reason,
-             failed_by=actor.user_id, updated_at=now, **decided).execution_options(
-        synchronize_session=False))
+    took = s.execute(
+        update(PayoutLine)
+        .where(
+            PayoutLine.id == line_id,
+            PayoutLine.status == "pending",
+        )
+        .values(
+            status="failed",
+            open_claim_id=None,
+            failure_reason=reason,
+            failed_by=actor.user_id,
+            updated_at=now,
+            **decided,
+        )
+        .execution_options(synchronize_session=False)
+    )
     line = s.get(PayoutLine, line_id)
     if line is None:
         raise NotFound("not_found.payout_line", "未找到该发放明细", id=line_id)
@@ -304,23 +388,39 @@ def fail_line(s: Session, db: Database, actor: Actor, line_id: int, reason: str,
 def refresh_totals(s: Session, batch_id: int) -> None:
     """The batch's control totals (count, amount, per payee) over its lines still to be or
     already paid: a failed line no longer counts."""
-    rows = s.execute(select(PayoutLine, Claim.person_id, Claim.claimant_org_id)
-                     .join(Claim, Claim.id == PayoutLine.claim_id)
-                     .where(PayoutLine.batch_id == batch_id, PayoutLine.status != "failed")
-                     .order_by(PayoutLine.seq)).all()
+    rows = s.execute(
+        select(PayoutLine, Claim.person_id, Claim.claimant_org_id)
+        .join(Claim, Claim.id == PayoutLine.claim_id)
+        .where(PayoutLine.batch_id == batch_id, PayoutLine.status != "failed")
+        .order_by(PayoutLine.seq)
+    ).all()
     batch = batch_row(s, batch_id)
     batch.line_count = len(rows)
     batch.total_amount = sum((li.amount for li, _, _ in rows), Decimal("0.00"))
     batch.payee_totals = _payee_totals(
-        (("person", person) if li.payee_kind == "person" else ("org", org), li.payee_name,
-         li.account_last4, li.amount) for li, person, org in rows)
+        (
+            ("person", person) if li.payee_kind == "person" else ("org", org),
+            li.payee_name,
+            li.account_last4,
+            li.amount,
+        )
+        for li, person, org in rows
+    )
 
 
 def _payee_totals(rows: Iterable[tuple[tuple[str, int], str, str, Decimal]]) -> dict[str, Any]:
     totals: dict[tuple[str, int], dict[str, Any]] = {}
     for key, name, last4, amount in rows:
-        t = totals.setdefault(key, {"payee": name, "payee_kind": key[0], "account_last4": last4,
-                                    "lines": 0, "amount": Decimal("0.00")})
+        t = totals.setdefault(
+            key,
+            {
+                "payee": name,
+                "payee_kind": key[0],
+                "account_last4": last4,
+                "lines": 0,
+                "amount": Decimal("0.00"),
+            },
+        )
         t["lines"] += 1
         t["amount"] += amount
     return {"payees": [{**t, "amount": f"{t['amount']:.2f}"} for t in totals.values()]}
@@ -329,10 +429,15 @@ def _payee_totals(rows: Iterable[tuple[tuple[str, int], str, str, Decimal]]) -> 
 def settle(db: Database, batch_id: int) -> None:
     """A batch with no pending line left is confirmed (one statement: safe when concurrent)."""
     with db.transaction() as s:
-        s.execute(update(PayoutBatch).where(
-            PayoutBatch.id == batch_id, PayoutBatch.state.in_(("open", "exported")),
-            ~exists().where(PayoutLine.batch_id == batch_id, PayoutLine.status == "pending"),
-        ).values(state="confirmed"))
+        s.execute(
+            update(PayoutBatch)
+            .where(
+                PayoutBatch.id == batch_id,
+                PayoutBatch.state.in_(("open", "exported")),
+                ~exists().where(PayoutLine.batch_id == batch_id, PayoutLine.status == "pending"),
+            )
+            .values(state="confirmed")
+        )
 
 
 def close_batch(db: Database, actor: Actor, batch_id: int) -> PayoutBatch:
@@ -347,22 +452,31 @@ def close_batch(db: Database, actor: Actor, batch_id: int) -> PayoutBatch:
 
 def roster_lines(db: Database, batch_id: int, include_failed: bool = False) -> list[dict[str, Any]]:
     """The 发放花名册 lines: payee, masked ID and account, amount (failed lines left out)."""
-    q = (select(PayoutLine, Person.name, Person.id_number_enc, Organisation.credit_code)
-         .join(Claim, Claim.id == PayoutLine.claim_id)
-         .join(Person, Person.id == Claim.person_id)
-         .join(Organisation, Organisation.id == Claim.claimant_org_id)
-         .where(PayoutLine.batch_id == batch_id).order_by(PayoutLine.seq))
+    q = (
+        select(PayoutLine, Person.name, Person.id_number_enc, Organisation.credit_code)
+        .join(Claim, Claim.id == PayoutLine.claim_id)
+        .join(Person, Person.id == Claim.person_id)
+        .join(Organisation, Organisation.id == Claim.claimant_org_id)
+        .where(PayoutLine.batch_id == batch_id)
+        .order_by(PayoutLine.seq)
+    )
     if not include_failed:
         q = q.where(PayoutLine.status != "failed")
     out = []
     with db.sessions() as s:
         batch_row(s, batch_id)
         for line, person_name, id_enc, credit_code in s.execute(q):
-            masked_id = (mask(db.vault.decrypt(id_enc)) if line.payee_kind == "person"
-                         else mask(credit_code))
-            out.append({"seq": line.seq, "name": line.payee_name, "person_name": person_name,
-                        "id_masked": masked_id,
-                        "account_masked": mask(db.vault.decrypt(line.account_enc)),
-                        "amount": line.amount, "reference": str(line.claim_id),
-                        "status": line.status})
+            masked_id = mask(db.vault.decrypt(id_enc)) if line.payee_kind == "person" else mask(credit_code)
+            out.append(
+                {
+                    "seq": line.seq,
+                    "name": line.payee_name,
+                    "person_name": person_name,
+                    "id_masked": masked_id,
+                    "account_masked": mask(db.vault.decrypt(line.account_enc)),
+                    "amount": line.amount,
+                    "reference": str(line.claim_id),
+                    "status": line.status,
+                }
+            )
     return out

@@ -38,8 +38,9 @@ class PersonInput:
     registered_by_org_id: int | None = None
 
 
-def person_values(db: Database, data: PersonInput, id_number: str, bank: str | None,
-                  name: str) -> dict[str, object]:
+def person_values(
+    db: Database, data: PersonInput, id_number: str, bank: str | None, name: str
+) -> dict[str, object]:
     """The columns of a new person: numbers encrypted, a keyed hash to find them again."""
     return dict(
         name=name,
@@ -75,8 +76,9 @@ def create_person(session: Session, db: Database, data: PersonInput) -> Person:
         raise ValidationFailed("validation.required", "缺少“姓名”", field="name")
     for group in data.target_groups:
         if group not in TargetGroup.__members__.values():
-            raise ValidationFailed("validation.target_group", f"未知的帮扶对象类别“{group}”",
-                                   field="target_groups")
+            raise ValidationFailed(
+                "validation.target_group", f"未知的帮扶对象类别“{group}”", field="target_groups"
+            )
     check_capacity(data.labour_capacity)
     if session.get(Village, data.village_id) is None:
         raise ValidationFailed("validation.village", "行政村不存在", field="village_id")
@@ -97,17 +99,28 @@ def create_person(session: Session, db: Database, data: PersonInput) -> Person:
     return person
 
 
-def create_organisation(session: Session, db: Database, *, name: str, kind: str,
-                        credit_code: str | None = None, recognised: bool = False,
-                        first_business: bool = False, village_id: int | None = None,
-                        bank_account: str | None = None) -> Organisation:
+def create_organisation(
+    session: Session,
+    db: Database,
+    *,
+    name: str,
+    kind: str,
+    credit_code: str | None = None,
+    recognised: bool = False,
+    first_business: bool = False,
+    village_id: int | None = None,
+    bank_account: str | None = None,
+) -> Organisation:
     if kind not in OrgKind.__members__.values():
         raise ValidationFailed("validation.org_kind", f"未知的申报单位类型“{kind}”", field="kind")
     bank = normalise_bank_account(bank_account) if bank_account else None
     org = Organisation(
-        name=name.strip(), kind=kind,
+        name=name.strip(),
+        kind=kind,
         credit_code=normalise_credit_code(credit_code) if credit_code else None,
-        recognised=recognised, first_business=first_business, village_id=village_id,
+        recognised=recognised,
+        first_business=first_business,
+        village_id=village_id,
         bank_account_enc=db.vault.encrypt(bank) if bank else None,
         bank_last4=bank[-4:] if bank else None,
     )

@@ -79,8 +79,14 @@ def years_missing(session: Session, today: date) -> list[int]:
 
 
 def _version_no(session: Session, version: PolicyParamsVersion) -> int:
-    return session.scalar(select(func.count()).where(
-        PolicyParamsVersion.year == version.year, PolicyParamsVersion.id <= version.id)) or 1
+    return (
+        session.scalar(
+            select(func.count()).where(
+                PolicyParamsVersion.year == version.year, PolicyParamsVersion.id <= version.id
+            )
+        )
+        or 1
+    )
 
 
 def _year_row(session: Session, year: int, lock: bool = False) -> PolicyYear:
@@ -95,10 +101,14 @@ def view(session: Session, year: int) -> YearView:
     version = session.get_one(PolicyParamsVersion, row.current_version_id)
     params = PolicyParams.from_record(version.params)
     confirmed = frozenset(version.confirmed)
-    changes = list(session.scalars(select(PolicyChange).where(PolicyChange.year == year)
-                                   .order_by(PolicyChange.id.desc())))
-    return YearView(year, params, confirmed, version.id, _version_no(session, version),
-                    shown(params, confirmed), changes)
+    changes = list(
+        session.scalars(
+            select(PolicyChange).where(PolicyChange.year == year).order_by(PolicyChange.id.desc())
+        )
+    )
+    return YearView(
+        year, params, confirmed, version.id, _version_no(session, version), shown(params, confirmed), changes
+    )
 
 
 def claim_figures(session: Session, version_id: int | None, subsidy_type: str) -> ClaimFigures | None:
@@ -109,38 +119,70 @@ def claim_figures(session: Session, version_id: int | None, subsidy_type: str) -
     version = session.get_one(PolicyParamsVersion, version_id)
     params = PolicyParams.from_record(version.params)
     confirmed = set(version.confirmed)
-    for later in session.scalars(select(PolicyParamsVersion).where(
-            PolicyParamsVersion.year == version.year, PolicyParamsVersion.id > version.id)):
+    for later in session.scalars(
+        select(PolicyParamsVersion).where(
+            PolicyParamsVersion.year == version.year, PolicyParamsVersion.id > version.id
+        )
+    ):
         later_params = PolicyParams.from_record(later.params)
-        confirmed |= {n for n in later.confirmed
-                      if getattr(later_params, n) == getattr(params, n)}
+        confirmed |= {n for n in later.confirmed if getattr(later_params, n) == getattr(params, n)}
     names = USED_BY.get(subsidy_type, ())
-    return ClaimFigures(version.year, _version_no(session, version),
-                        shown(params, frozenset(confirmed), names))
+    return ClaimFigures(
+        version.year, _version_no(session, version), shown(params, frozenset(confirmed), names)
+    )
 
 
-def _new_version(session: Session, db: Database, actor: Actor, row: PolicyYear,
-                 params: PolicyParams, confirmed: Collection[str]) -> PolicyParamsVersion:
-    version = PolicyParamsVersion(year=row.year, params=params.to_record(),
-                                  confirmed=sorted(confirmed), created_at=db.clock.now(),
-                                  created_by=actor.user_id)
+def _new_version(
+    session: Session,
+    db: Database,
+    actor: Actor,
+    row: PolicyYear,
+    params: PolicyParams,
+    confirmed: Collection[str],
+) -> PolicyParamsVersion:
+    version = PolicyParamsVersion(
+        year=row.year,
+        params=params.to_record(),
+        confirmed=sorted(confirmed),
+        created_at=db.clock.now(),
+        created_by=actor.user_id,
+    )
     session.add(version)
     session.flush()
     row.params, row.current_version_id = version.params, version.id
     return version
 
 
-def _log(session: Session, db: Database, actor: Actor, version: PolicyParamsVersion,
-         action: str, field: str | None, old: str | None, new: str) -> None:
-    session.add(PolicyChange(year=version.year, version_id=version.id, action=action, field=field,
-                             old_value=old, new_value=new, at=db.clock.now(),
-                             actor_id=actor.user_id, actor_name=actor.name or str(actor.user_id)))
+def _log(
+    session: Session,
+    db: Database,
+    actor: Actor,
+    version: PolicyParamsVersion,
+    action: str,
+    field: str | None,
+    old: str | None,
+    new: str,
+) -> None:
+    session.add(
+        PolicyChange(
+            year=version.year,
+            version_id=version.id,
+            action=action,
+            field=field,
+            old_value=old,
+            new_value=new,
+            at=db.clock.now(),
+            actor_id=actor.user_id,
+            actor_name=actor.name or str(actor.user_id),
+        )
+    )
 
 
 def _check_year(year: int, field: str) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
-        raise ValidationFailed("validation.policy_year", f"年度须在{FIRST_YEAR}到{LAST_YEAR}之间",
-                               field=field)
+        raise ValidationFailed(
+            "validation.policy_year", f"年度须在{FIRST_YEAR}到{LAST_YEAR}之间", field=field
+        )
 
 
 def copy_year(db: Database, actor: Actor, source: int, target: int) -> YearView:
@@ -152,8 +194,9 @@ def copy_year(db: Database, actor: Actor, source: int, target: int) -> YearView:
     with db.transaction() as s:
         base = _year_row(s, source)
         if s.get(PolicyYear, target) is not None:
-            raise ValidationFailed("validation.policy_year_exists",
-                                   f"{target}年度政策参数已存在，请直接修改", field="to_year")
+            raise ValidationFailed(
+                "validation.policy_year_exists", f"{target}年度政策参数已存在，请直接修改", field="to_year"
+            )
         params = PolicyParams.from_record({**base.params, "year": target})
         row = PolicyYear(year=target, params=params.to_record(), created_at=db.clock.now())
         s.add(row)
@@ -165,21 +208,27 @@ def copy_year(db: Database, actor: Actor, source: int, target: int) -> YearView:
         return view(s, target)
 
 
-def set_figures(db: Database, actor: Actor, year: int, values: Mapping[str, object],
-                confirm: Collection[str] = (), seen_version: int | None = None) -> YearView:
+def set_figures(
+    db: Database,
+    actor: Actor,
+    year: int,
+    values: Mapping[str, object],
+    confirm: Collection[str] = (),
+    seen_version: int | None = None,
+) -> YearView:
     """Change figures of ``year`` (raw text per field) and confirm bureau figures, as one new
     set. Every value is checked first; the first error names its field."""
     _require_admin(actor)
     parsed = {name: parse(name, raw) for name, raw in values.items()}
     for name in confirm:
         if figure(name).plan is not None:
-            raise ValidationFailed("validation.policy_confirm",
-                                   f"“{BY_NAME[name].label}”是方案规定的标准，无需确认", field=name)
+            raise ValidationFailed(
+                "validation.policy_confirm", f"“{BY_NAME[name].label}”是方案规定的标准，无需确认", field=name
+            )
     with db.transaction() as s:
         row = _year_row(s, year, lock=True)
         if seen_version is not None and row.current_version_id != seen_version:
-            raise Conflict("conflict.policy_version",
-                           f"{year}年度参数已被他人修改，请刷新后重新填写")
+            raise Conflict("conflict.policy_version", f"{year}年度参数已被他人修改，请刷新后重新填写")
         current = s.get_one(PolicyParamsVersion, row.current_version_id)
         old = PolicyParams.from_record(current.params)
         new = old
@@ -193,8 +242,16 @@ def set_figures(db: Database, actor: Actor, year: int, values: Mapping[str, obje
         version = _new_version(s, db, actor, row, new, confirmed | newly)
         for name in changed:
             f = BY_NAME[name]
-            _log(s, db, actor, version, "set", name, render(f, getattr(old, name)),
-                 render(f, getattr(new, name)) + ("（已确认）" if name in newly else ""))
+            _log(
+                s,
+                db,
+                actor,
+                version,
+                "set",
+                name,
+                render(f, getattr(old, name)),
+                render(f, getattr(new, name)) + ("（已确认）" if name in newly else ""),
+            )
         for name in sorted(newly - set(changed)):
             value = render(BY_NAME[name], getattr(new, name))
             _log(s, db, actor, version, "confirm", name, f"{value}（待确认）", f"{value}（已确认）")
@@ -208,6 +265,14 @@ def unconfirmed(view_: YearView) -> list[str]:
 
 def change_rows(changes: list[PolicyChange]) -> list[dict[str, Any]]:
     """The log as the page and the command line show it."""
-    return [{"at": c.at, "who": c.actor_name, "action": c.action,
-             "label": BY_NAME[c.field].label if c.field in BY_NAME else "全部参数",
-             "old": c.old_value, "new": c.new_value} for c in changes]
+    return [
+        {
+            "at": c.at,
+            "who": c.actor_name,
+            "action": c.action,
+            "label": BY_NAME[c.field].label if c.field in BY_NAME else "全部参数",
+            "old": c.old_value,
+            "new": c.new_value,
+        }
+        for c in changes
+    ]

@@ -21,8 +21,7 @@ class PolicyParamsVersion(Base):
 
     __tablename__ = "policy_params_version"
     id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(ForeignKey("policy_year.year", ondelete="CASCADE"),
-                                      index=True)
+    year: Mapped[int] = mapped_column(ForeignKey("policy_year.year", ondelete="CASCADE"), index=True)
     params: Mapped[dict[str, Any]] = mapped_column(JSON)
     # The figures the plan does not give that the bureau has confirmed for this year.
     confirmed: Mapped[list[str]] = mapped_column(JSON, default=list)
@@ -35,10 +34,8 @@ class PolicyChange(Base):
 
     __tablename__ = "policy_change"
     id: Mapped[int] = mapped_column(primary_key=True)
-    year: Mapped[int] = mapped_column(ForeignKey("policy_year.year", ondelete="CASCADE"),
-                                      index=True)
-    version_id: Mapped[int] = mapped_column(
-        ForeignKey("policy_params_version.id", ondelete="CASCADE"))
+    year: Mapped[int] = mapped_column(ForeignKey("policy_year.year", ondelete="CASCADE"), index=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("policy_params_version.id", ondelete="CASCADE"))
     action: Mapped[str] = mapped_column(String(10))  # copy / set / confirm
     field: Mapped[str | None] = mapped_column(String(40))
     old_value: Mapped[str | None] = mapped_column(Text)
@@ -54,9 +51,14 @@ def _first_version(_mapper: Mapper[Any], conn: Connection, year: PolicyYear) -> 
     so every claim can point at the set it used."""
     if year.current_version_id is not None:
         return
-    version_id = conn.execute(insert(PolicyParamsVersion.__table__).values(
-        year=year.year, params=year.params, confirmed=[], created_at=year.created_at,
-        created_by=0).returning(PolicyParamsVersion.__table__.c.id)).scalar_one()
-    conn.execute(update(PolicyYear.__table__).where(PolicyYear.__table__.c.year == year.year)
-                 .values(current_version_id=version_id))
+    version_id = conn.execute(
+        insert(PolicyParamsVersion.__table__)
+        .values(year=year.year, params=year.params, confirmed=[], created_at=year.created_at, created_by=0)
+        .returning(PolicyParamsVersion.__table__.c.id)
+    ).scalar_one()
+    conn.execute(
+        update(PolicyYear.__table__)
+        .where(PolicyYear.__table__.c.year == year.year)
+        .values(current_version_id=version_id)
+    )
     set_committed_value(year, "current_version_id", version_id)

@@ -78,8 +78,7 @@ def create_post(session: Session, actor: Actor, inp: PostInput) -> Post:
     if len(title) > 50:
         raise ValidationFailed("validation.too_long", "“岗位名称”不能超过50个字", field="title")
     if inp.monthly_subsidy < 0:
-        raise ValidationFailed("validation.negative_amount", "“月补贴”不能为负数",
-                               field="monthly_subsidy")
+        raise ValidationFailed("validation.negative_amount", "“月补贴”不能为负数", field="monthly_subsidy")
     if not 1 <= inp.places <= MAX_PLACES:
         raise ValidationFailed("validation.places", f"名额须为1至{MAX_PLACES}个", field="places")
     if session.get(Village, inp.village_id) is None:
@@ -87,28 +86,47 @@ def create_post(session: Session, actor: Actor, inp: PostInput) -> Post:
     if inp.graduate_post:
         if inp.places != 1:
             raise RuleViolation("rule.graduate_post_places", "大学生公岗每村1个，名额只能为1个")
-        existing = session.scalar(select(Post.id).where(Post.village_id == inp.village_id,
-                                                        Post.graduate_post.is_(True)))
+        existing = session.scalar(
+            select(Post.id).where(Post.village_id == inp.village_id, Post.graduate_post.is_(True))
+        )
         if existing is not None:
-            raise RuleViolation("rule.one_graduate_post_per_village",
-                                "每村只设1个大学生公岗，本村已设立", post_id=existing)
-    post = Post(village_id=inp.village_id, title=title, monthly_subsidy=inp.monthly_subsidy,
-                places=inp.places, graduate_post=inp.graduate_post)
+            raise RuleViolation(
+                "rule.one_graduate_post_per_village", "每村只设1个大学生公岗，本村已设立", post_id=existing
+            )
+    post = Post(
+        village_id=inp.village_id,
+        title=title,
+        monthly_subsidy=inp.monthly_subsidy,
+        places=inp.places,
+        graduate_post=inp.graduate_post,
+    )
     session.add(post)
     session.flush()
     return post
 
 
-def posts_by_village(session: Session, actor: Actor, today: date,
-                     village_id: int | None = None) -> list[VillagePosts]:
+def posts_by_village(
+    session: Session, actor: Actor, today: date, village_id: int | None = None
+) -> list[VillagePosts]:
     """Every village the actor answers for, with its posts and how many places are taken."""
     villages = [v for v in villages_of(session, actor) if village_id in (None, v.id)]
     ids = [v.id for v in villages]
-    posts = list(session.scalars(select(Post).where(Post.village_id.in_(ids))
-                                 .order_by(Post.village_id, Post.graduate_post, Post.title,
-                                           Post.id))) if ids else []
-    counted = select(Contract.post_id, func.count(distinct(Contract.person_id))).where(
-        Contract.post_id.in_([p.id for p in posts]), _holding(today)).group_by(Contract.post_id)
+    posts = (
+        list(
+            session.scalars(
+                select(Post)
+                .where(Post.village_id.in_(ids))
+                .order_by(Post.village_id, Post.graduate_post, Post.title, Post.id)
+            )
+        )
+        if ids
+        else []
+    )
+    counted = (
+        select(Contract.post_id, func.count(distinct(Contract.person_id)))
+        .where(Contract.post_id.in_([p.id for p in posts]), _holding(today))
+        .group_by(Contract.post_id)
+    )
     taken: dict[int, int] = {post_id: n for post_id, n in session.execute(counted)} if posts else {}
     grouped: dict[int, list[PostRow]] = {v.id: [] for v in villages}
     for post in posts:
@@ -117,8 +135,7 @@ def posts_by_village(session: Session, actor: Actor, today: date,
 
 
 def visible_post(session: Session, actor: Actor, post_id: int) -> Post | None:
-    post = session.scalar(select(Post).where(Post.id == post_id)
-                          .options(selectinload(Post.village)))
+    post = session.scalar(select(Post).where(Post.id == post_id).options(selectinload(Post.village)))
     if post is None or not (county_wide(actor) or post.village_id in actor.village_ids):
         return None
     return post
@@ -134,8 +151,7 @@ def people_for_post(session: Session, post: Post, q: str, limit: int = 20) -> li
     if tail.isdigit() or (tail[:-1].isdigit() and tail.endswith("X")):
         if len(tail) > 4:
             raise ValidationFailed("validation.search", "身份证号只能按末尾最多4位查询", field="q")
-        query = query.where(Person.id_last4 == tail if len(tail) == 4
-                            else Person.id_last4.like(f"%{tail}"))
+        query = query.where(Person.id_last4 == tail if len(tail) == 4 else Person.id_last4.like(f"%{tail}"))
     else:
         query = query.where(Person.name >= text, Person.name < text + "\U0010ffff")
     return list(session.scalars(query.order_by(Person.name, Person.id).limit(limit)))
@@ -145,33 +161,45 @@ def holding_people(session: Session, person_ids: list[int], today: date) -> set[
     """Of these people, those already on a post (or proposed for one) from today on."""
     if not person_ids:
         return set()
-    return set(session.scalars(select(Contract.person_id).where(
-        Contract.person_id.in_(person_ids), _holding(today))))
+    return set(
+        session.scalars(select(Contract.person_id).where(Contract.person_id.in_(person_ids), _holding(today)))
+    )
 
 
-def list_contracts(session: Session, actor: Actor, f: ContractFilter,
-                   per_page: int = PAGE) -> ContractPage:
+def list_contracts(session: Session, actor: Actor, f: ContractFilter, per_page: int = PAGE) -> ContractPage:
     query = _scope(select(Contract), actor)
     if f.state:
         query = query.where(Contract.state == f.state)
     if f.village_id:
         query = query.where(Contract.village_id == f.village_id)
     page = max(f.page, 1)
-    rows = list(session.scalars(
-        query.options(selectinload(Contract.person), selectinload(Contract.post))
-        .order_by(Contract.id.desc()).offset((page - 1) * per_page).limit(per_page + 1)))
+    rows = list(
+        session.scalars(
+            query.options(selectinload(Contract.person), selectinload(Contract.post))
+            .order_by(Contract.id.desc())
+            .offset((page - 1) * per_page)
+            .limit(per_page + 1)
+        )
+    )
     return ContractPage(rows[:per_page], page, len(rows) > per_page)
 
 
-def ending_within(session: Session, actor: Actor, today: date,
-                  days: int = ENDING_SOON_DAYS) -> list[Contract]:
+def ending_within(
+    session: Session, actor: Actor, today: date, days: int = ENDING_SOON_DAYS
+) -> list[Contract]:
     """Active contracts whose term ends between today and ``days`` from now, soonest first."""
     query = _scope(select(Contract), actor).where(
-        Contract.state == ContractState.ACTIVE.value, Contract.end_date >= today,
-        Contract.end_date <= today + timedelta(days=days))
-    return list(session.scalars(
-        query.options(selectinload(Contract.person), selectinload(Contract.post))
-        .order_by(Contract.end_date, Contract.id)))
+        Contract.state == ContractState.ACTIVE.value,
+        Contract.end_date >= today,
+        Contract.end_date <= today + timedelta(days=days),
+    )
+    return list(
+        session.scalars(
+            query.options(selectinload(Contract.person), selectinload(Contract.post)).order_by(
+                Contract.end_date, Contract.id
+            )
+        )
+    )
 
 
 def days_left(contract: Contract, today: date) -> int | None:

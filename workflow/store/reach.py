@@ -29,8 +29,15 @@ from .models import Claim, Person, Village
 from .people import PersonInput, create_person, find_person
 from .reach_models import PersonLink
 
-__all__ = ["PersonRef", "acts_for", "file_agent_claim", "lookup_person", "person_for_agent",
-           "reads", "register_person"]
+__all__ = [
+    "PersonRef",
+    "acts_for",
+    "file_agent_claim",
+    "lookup_person",
+    "person_for_agent",
+    "reads",
+    "register_person",
+]
 
 
 @dataclass(frozen=True)
@@ -105,9 +112,11 @@ def named_person(session: Session, db: Database, actor: Actor, ref: PersonRef) -
     anyone registered: whoever holds the number may claim for the person (the plan's claimant
     files the ID card copy as evidence), and the claim then brings the person into reach."""
     if (ref.person_id is None) == (ref.id_number is None):
-        raise ValidationFailed("validation.person_ref",
-                               "请填写 person_id（本单位登记或申报过的人员）或 id_number（身份证号）"
-                               "其中之一", field="person_id")
+        raise ValidationFailed(
+            "validation.person_ref",
+            "请填写 person_id（本单位登记或申报过的人员）或 id_number（身份证号）其中之一",
+            field="person_id",
+        )
     if ref.id_number is not None:
         person = find_person(session, db, ref.id_number)
         if person is None:
@@ -120,16 +129,16 @@ def named_person(session: Session, db: Database, actor: Actor, ref: PersonRef) -
     return person
 
 
-def file_agent_claim(db: Database, actor: Actor, ref: PersonRef,
-                     claim_for: Callable[[int], ClaimInput]) -> Claim:
+def file_agent_claim(
+    db: Database, actor: Actor, ref: PersonRef, claim_for: Callable[[int], ClaimInput]
+) -> Claim:
     """File an agent's claim for the person it names, in one transaction with the naming."""
     with db.transaction() as session:
         person = named_person(session, db, actor, ref)
         return file_claim(session, db, actor, claim_for(person.id))
 
 
-def register_person(db: Database, actor: Actor, data: PersonInput,
-                    village_code: str) -> tuple[Person, bool]:
+def register_person(db: Database, actor: Actor, data: PersonInput, village_code: str) -> tuple[Person, bool]:
     """Register a person for the agent's organisation: (the person, whether newly created).
     ``data.village_id`` is ignored: the village is the one ``village_code`` names.
 
@@ -148,18 +157,19 @@ def register_person(db: Database, actor: Actor, data: PersonInput,
     with db.transaction() as session:
         village = session.scalar(select(Village).where(Village.code == village_code))
         if village is None:
-            raise ValidationFailed("validation.village", f"行政村代码“{village_code}”不存在",
-                                   field="village_code")
+            raise ValidationFailed(
+                "validation.village", f"行政村代码“{village_code}”不存在", field="village_code"
+            )
         person = find_person(session, db, data.id_number)
         if person is None:
-            person = create_person(session, db, replace(
-                data, village_id=village.id, registered_by_org_id=actor.org_id))
+            person = create_person(
+                session, db, replace(data, village_id=village.id, registered_by_org_id=actor.org_id)
+            )
             if person.registered_by_org_id == actor.org_id and person.name == name:
                 return _loaded(person), True
             # Someone else registered the same number a moment ago: as if they had been first.
         if person.name != name:
-            raise ValidationFailed("validation.name_mismatch", "姓名与已登记的身份证号不一致",
-                                   field="name")
+            raise ValidationFailed("validation.name_mismatch", "姓名与已登记的身份证号不一致", field="name")
         _link(session, db, person, actor)
         return _loaded(person), False
 
@@ -171,7 +181,13 @@ def _link(session: Session, db: Database, person: Person, actor: Actor) -> None:
         return
     try:
         with session.begin_nested():
-            session.add(PersonLink(person_id=person.id, org_id=actor.org_id,
-                                   linked_by=actor.user_id, linked_at=db.clock.now()))
+            session.add(
+                PersonLink(
+                    person_id=person.id,
+                    org_id=actor.org_id,
+                    linked_by=actor.user_id,
+                    linked_at=db.clock.now(),
+                )
+            )
     except IntegrityError:  # the same organisation linked them a moment ago
         pass

@@ -50,9 +50,14 @@ def sign_in(db: Database, username: str, password: str) -> SignedIn:
         if checked is None and user is not None:
             # Counted in the database (committed here), so every server process agrees.
             failures = User.failed_logins + 1
-            session.execute(update(User).where(User.id == user.id).values(
-                failed_logins=failures,
-                locked_until=case((failures >= MAX_FAILURES, now + LOCKOUT), else_=None)))
+            session.execute(
+                update(User)
+                .where(User.id == user.id)
+                .values(
+                    failed_logins=failures,
+                    locked_until=case((failures >= MAX_FAILURES, now + LOCKOUT), else_=None),
+                )
+            )
     if checked is None:
         raise SignInRefused("auth.invalid", "用户名或密码不正确")
     with db.transaction() as session:
@@ -61,8 +66,15 @@ def sign_in(db: Database, username: str, password: str) -> SignedIn:
         checked.failed_logins = 0
         checked.locked_until = None
         token = secrets.token_urlsafe(32)
-        session.add(StaffSession(token_hash=_hash(token), user_id=checked.id, created_at=now,
-                                 last_seen_at=now, expires_at=now + ABSOLUTE))
+        session.add(
+            StaffSession(
+                token_hash=_hash(token),
+                user_id=checked.id,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + ABSOLUTE,
+            )
+        )
         return SignedIn(token, actor_for(session, checked), checked.username, checked.language)
 
 
@@ -73,8 +85,7 @@ def resolve(db: Database, token: str | None) -> SignedIn | None:
     now = db.clock.now()
     with db.transaction() as session:
         row = session.scalar(select(StaffSession).where(StaffSession.token_hash == _hash(token)))
-        if row is None or row.ended_at is not None or now >= row.expires_at \
-                or now - row.last_seen_at > IDLE:
+        if row is None or row.ended_at is not None or now >= row.expires_at or now - row.last_seen_at > IDLE:
             return None
         user = session.get(User, row.user_id)
         if user is None or not user.active:
@@ -88,8 +99,8 @@ def sign_out(db: Database, token: str | None) -> None:
     if not token:
         return
     with db.transaction() as session:
-        session.execute(update(StaffSession).where(StaffSession.token_hash == _hash(token),
-                                                   StaffSession.ended_at.is_(None))
-                        .values(ended_at=db.clock.now()))
-
-
+        session.execute(
+            update(StaffSession)
+            .where(StaffSession.token_hash == _hash(token), StaffSession.ended_at.is_(None))
+            .values(ended_at=db.clock.now())
+        )

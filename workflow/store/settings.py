@@ -58,8 +58,11 @@ def _put(session: Session, db: Database, actor: Actor, key: str, value: object) 
 def set_deadlines(db: Database, actor: Actor, changes: Mapping[str, Mapping[str, object]]) -> TimeRules:
     """``changes``: {workflow: {state: days}}. All are checked before any is stored."""
     _require_admin(actor)
-    checked = [(wf, state, check_deadline(wf, state, days))
-               for wf, states in changes.items() for state, days in states.items()]
+    checked = [
+        (wf, state, check_deadline(wf, state, days))
+        for wf, states in changes.items()
+        for state, days in states.items()
+    ]
     with db.transaction() as s:
         # Locked first, so two admins changing different states do not lose one change.
         s.get(Setting, "deadlines", with_for_update=True)
@@ -96,8 +99,9 @@ def set_calendar_day(db: Database, actor: Actor, day: date, workday: bool, note:
     if isinstance(day, datetime):
         day = day.date()
     if not FIRST_YEAR <= day.year <= LAST_YEAR:
-        raise ValidationFailed("validation.calendar_day",
-                               f"日期须在{FIRST_YEAR}年到{LAST_YEAR}年之间", field="day")
+        raise ValidationFailed(
+            "validation.calendar_day", f"日期须在{FIRST_YEAR}年到{LAST_YEAR}年之间", field="day"
+        )
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
         raise ValidationFailed("validation.too_long", f"说明不能超过{MAX_NOTE}个字符", field="note")

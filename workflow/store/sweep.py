@@ -88,10 +88,18 @@ OVERDUE_STATES = {
 }
 # Who hears of an overdue step: the level above the one that should have acted. The county
 # bureau (HR) is above the village; the bureau's head (the admin account) above HR and finance.
-ESCALATE_TO = {C.SUBMITTED: Role.HR, C.VILLAGE_VERIFIED: Role.ADMIN, C.HR_REVIEWED: Role.ADMIN,
-               K.RETURNED: Role.ADMIN}
-WAITING_FOR = {C.SUBMITTED: "村级核实", C.VILLAGE_VERIFIED: "人社局审核",
-               C.HR_REVIEWED: "财务发放", K.RETURNED: "重新提交"}
+ESCALATE_TO = {
+    C.SUBMITTED: Role.HR,
+    C.VILLAGE_VERIFIED: Role.ADMIN,
+    C.HR_REVIEWED: Role.ADMIN,
+    K.RETURNED: Role.ADMIN,
+}
+WAITING_FOR = {
+    C.SUBMITTED: "村级核实",
+    C.VILLAGE_VERIFIED: "人社局审核",
+    C.HR_REVIEWED: "财务发放",
+    K.RETURNED: "重新提交",
+}
 WORKFLOW_LABEL = {"claim": "补贴申请", "contract": "公益性岗位协议"}
 POST_CLAIM_STATES = (K.ACTIVE, K.EXPIRED, K.TERMINATED)
 
@@ -118,19 +126,32 @@ class SweepReport:
 
 
 LABELS = {
-    "contracts_expired": "协议到期终止", "claims_expired": "退回申请过期",
-    "claims_overdue": "申请逾期标记", "contracts_overdue": "协议逾期标记",
-    "reminders_sent": "续签提醒", "reminders_superseded": "合并的提醒",
-    "post_claims_opened": "岗位补贴申请", "post_claims_existing": "已有的岗位补贴申请",
-    "emails_sent": "通知邮件", "notices": "通知", "post_claims_deferred": "岗位补贴申请留待下次生成",
+    "contracts_expired": "协议到期终止",
+    "claims_expired": "退回申请过期",
+    "claims_overdue": "申请逾期标记",
+    "contracts_overdue": "协议逾期标记",
+    "reminders_sent": "续签提醒",
+    "reminders_superseded": "合并的提醒",
+    "post_claims_opened": "岗位补贴申请",
+    "post_claims_existing": "已有的岗位补贴申请",
+    "emails_sent": "通知邮件",
+    "notices": "通知",
+    "post_claims_deferred": "岗位补贴申请留待下次生成",
 }
 
 # A test can stop the run after a number of chunks (the crash-and-restart test).
 ChunkHook = Callable[[str], None]
 
 
-def run_sweep(db: Database, *, runner: str = "", chunk: int = CHUNK, smtp: Any = None,
-              base_url: str = "", after_chunk: ChunkHook | None = None) -> SweepReport:
+def run_sweep(
+    db: Database,
+    *,
+    runner: str = "",
+    chunk: int = CHUNK,
+    smtp: Any = None,
+    base_url: str = "",
+    after_chunk: ChunkHook | None = None,
+) -> SweepReport:
     """One full sweep; returns what it did, or ``skipped`` when another sweep is running.
     ``smtp`` (``SmtpSettings``) e-mails the notices; ``base_url`` makes their links absolute."""
     report = SweepReport()
@@ -142,9 +163,11 @@ def run_sweep(db: Database, *, runner: str = "", chunk: int = CHUNK, smtp: Any =
         runner = runner or f"{socket.gethostname()}:{os.getpid()}"
         with db.transaction() as s:
             # Holding the lock, any run still open is one whose process died mid-way.
-            s.execute(update(SweepRun).where(SweepRun.finished_at.is_(None),
-                                             SweepRun.error.is_(None))
-                      .values(error="运行中断（进程退出），已完成的部分有效，其余由之后的运行完成"))
+            s.execute(
+                update(SweepRun)
+                .where(SweepRun.finished_at.is_(None), SweepRun.error.is_(None))
+                .values(error="运行中断（进程退出），已完成的部分有效，其余由之后的运行完成")
+            )
             run = SweepRun(started_at=now, runner=runner[:60], counts={})
             s.add(run)
             s.flush()
@@ -159,13 +182,22 @@ def run_sweep(db: Database, *, runner: str = "", chunk: int = CHUNK, smtp: Any =
             deliver_email(db, report, smtp, base_url)
         except BaseException as exc:
             with db.transaction() as s:
-                s.execute(update(SweepRun).where(SweepRun.id == report.run_id).values(
-                    finished_at=db.clock.now(), counts=dict(report.counts),
-                    error=f"{type(exc).__name__}: {exc}"[:500]))
+                s.execute(
+                    update(SweepRun)
+                    .where(SweepRun.id == report.run_id)
+                    .values(
+                        finished_at=db.clock.now(),
+                        counts=dict(report.counts),
+                        error=f"{type(exc).__name__}: {exc}"[:500],
+                    )
+                )
             raise
         with db.transaction() as s:
-            s.execute(update(SweepRun).where(SweepRun.id == report.run_id).values(
-                finished_at=db.clock.now(), counts=dict(report.counts)))
+            s.execute(
+                update(SweepRun)
+                .where(SweepRun.id == report.run_id)
+                .values(finished_at=db.clock.now(), counts=dict(report.counts))
+            )
     log.info("清扫完成：%s", report.summary())
     return report
 
@@ -176,13 +208,15 @@ def deliver_email(db: Database, report: SweepReport, smtp: Any, base_url: str) -
     without SMTP settings they are all marked ``skipped`` at once."""
     if smtp is None:
         with db.transaction() as s:
-            s.execute(update(Notification).where(Notification.email_state.is_(None))
-                      .values(email_state="skipped", emailed_at=db.clock.now()))
+            s.execute(
+                update(Notification)
+                .where(Notification.email_state.is_(None))
+                .values(email_state="skipped", emailed_at=db.clock.now())
+            )
         return
     for _ in range(EMAIL_BATCHES):
         with db.sessions() as s:
-            if s.scalar(select(Notification.id).where(Notification.email_state.is_(None))
-                        .limit(1)) is None:
+            if s.scalar(select(Notification.id).where(Notification.email_state.is_(None)).limit(1)) is None:
                 return
         report.add("emails_sent", send_pending_email(db, smtp, base_url=base_url))
 
@@ -196,8 +230,7 @@ _local_locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
 def _exclusive(db: Database) -> Iterator[bool]:
     if db.dialect == "postgresql":
         with db.engine.connect() as conn:
-            got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"),
-                                   {"k": ADVISORY_LOCK_KEY}))
+            got = bool(conn.scalar(text("SELECT pg_try_advisory_lock(:k)"), {"k": ADVISORY_LOCK_KEY}))
             conn.commit()
             try:
                 yield got
@@ -232,8 +265,9 @@ def _exclusive(db: Database) -> Iterator[bool]:
         local.release()
 
 
-def _chunks(db: Database, query: Any, chunk: int, report: SweepReport, hook: ChunkHook,
-            name: str) -> Iterator[tuple[Connection, list[Any], SweepReport]]:
+def _chunks(
+    db: Database, query: Any, chunk: int, report: SweepReport, hook: ChunkHook, name: str
+) -> Iterator[tuple[Connection, list[Any], SweepReport]]:
     """Rows of ``query`` (ordered by id, each with ``id``) a chunk at a time, each chunk in a
     transaction of its own that commits when the caller's block ends; what the caller counts
     in the chunk's ``SweepReport`` joins ``report`` only once the chunk is committed, and then
@@ -264,25 +298,35 @@ def _chunks(db: Database, query: Any, chunk: int, report: SweepReport, hook: Chu
 # village, not one per chunk. A run stopped midway leaves its counts; the next run's notice
 # includes them, so nothing is told twice and nothing goes untold.
 
+
 def _count(conn: Connection, task: str, tally: dict[int, int]) -> None:
     if tally:
-        conn.execute(insert(SweepTally), [{"task": task, "subject_id": k, "n": n}
-                                          for k, n in tally.items()])
+        conn.execute(insert(SweepTally), [{"task": task, "subject_id": k, "n": n} for k, n in tally.items()])
 
 
 def _drain(s: Session, task: str) -> dict[int, int]:
     """The task's counts so far, removed in the caller's transaction (which tells them)."""
-    counts = {k: int(n) for k, n in s.execute(
-        select(SweepTally.subject_id, func.sum(SweepTally.n)).where(SweepTally.task == task)
-        .group_by(SweepTally.subject_id))}
+    counts = {
+        k: int(n)
+        for k, n in s.execute(
+            select(SweepTally.subject_id, func.sum(SweepTally.n))
+            .where(SweepTally.task == task)
+            .group_by(SweepTally.subject_id)
+        )
+    }
     if counts:
         s.execute(delete(SweepTally).where(SweepTally.task == task))
     return counts
 
 
 def _village_names(s: Session, village_ids: Sequence[int]) -> dict[int, str]:
-    return dict(s.execute(select(Village.id, Village.name).where(  # type: ignore[arg-type]
-        Village.id.in_(list(village_ids)))).all())
+    return dict(
+        s.execute(
+            select(Village.id, Village.name).where(  # type: ignore[arg-type]
+                Village.id.in_(list(village_ids))
+            )
+        ).all()
+    )
 
 
 def _spread(names: dict[int, str], tally: dict[int, int], limit: int = 20) -> str:
@@ -292,8 +336,9 @@ def _spread(names: dict[int, str], tally: dict[int, int], limit: int = 20) -> st
     return text + (f"等{len(ranked)}个村" if len(ranked) > limit else "")
 
 
-def _tell_villages(db: Database, report: SweepReport, task: str, title: str, body: str,
-                   link: str, county: Role | None = None) -> None:
+def _tell_villages(
+    db: Database, report: SweepReport, task: str, title: str, body: str, link: str, county: Role | None = None
+) -> None:
     """Each village's verifiers hear their own count; ``county`` users the total."""
     now = db.clock.now()
     with db.transaction() as s:
@@ -301,37 +346,53 @@ def _tell_villages(db: Database, report: SweepReport, task: str, title: str, bod
         if not tally:
             return
         users = verifiers_of(s, list(tally))
-        notices = [(users.get(village_id, []), Notice(task, title.format(n=n), body, link))
-                   for village_id, n in sorted(tally.items())]
+        notices = [
+            (users.get(village_id, []), Notice(task, title.format(n=n), body, link))
+            for village_id, n in sorted(tally.items())
+        ]
         if county is not None:
             names = _village_names(s, list(tally))
             total = sum(tally.values())
-            notices.append((users_with_role(s, county), Notice(
-                task, title.format(n=total), _spread(names, tally) if len(tally) > 1 else body,
-                link)))
+            notices.append(
+                (
+                    users_with_role(s, county),
+                    Notice(
+                        task, title.format(n=total), _spread(names, tally) if len(tally) > 1 else body, link
+                    ),
+                )
+            )
         report.add("notices", notify_each(s, now, notices))
 
 
 # --- expiry -------------------------------------------------------------------------------
+
 
 def expire_contracts(db: Database, report: SweepReport, chunk: int, hook: ChunkHook) -> None:
     """Active contracts whose end date is over: expired, as that day ends."""
     today = db.clock.now().date()
 
     def query(last: int) -> Any:
-        return select(Contract.id, Contract.village_id).where(
-            Contract.state == K.ACTIVE, Contract.end_date < today, Contract.id > last
-        ).order_by(Contract.id)
+        return (
+            select(Contract.id, Contract.village_id)
+            .where(Contract.state == K.ACTIVE, Contract.end_date < today, Contract.id > last)
+            .order_by(Contract.id)
+        )
 
-    for conn, rows, done in _chunks(db, query, chunk, report, hook,
-                                    "expire_contracts"):
-        moved = fire_chunk(db, conn, "contract", [r.id for r in rows], "expire", SYSTEM_ACTOR,
-                           "协议期满，系统按期终止")
+    for conn, rows, done in _chunks(db, query, chunk, report, hook, "expire_contracts"):
+        moved = fire_chunk(
+            db, conn, "contract", [r.id for r in rows], "expire", SYSTEM_ACTOR, "协议期满，系统按期终止"
+        )
         done.add("contracts_expired", len(moved))
         _count(conn, "contract_expired", _by(moved, "village_id"))
-    _tell_villages(db, report, "contract_expired", "{n}份公益性岗位协议已期满终止",
-                   "协议期满，系统已按期终止；如需继续聘用，请办理续签或拟定新协议。",
-                   "/contracts?status=expired", county=Role.HR)
+    _tell_villages(
+        db,
+        report,
+        "contract_expired",
+        "{n}份公益性岗位协议已期满终止",
+        "协议期满，系统已按期终止；如需继续聘用，请办理续签或拟定新协议。",
+        "/contracts?status=expired",
+        county=Role.HR,
+    )
 
 
 def expire_claims(db: Database, report: SweepReport, chunk: int, hook: ChunkHook) -> None:
@@ -339,26 +400,50 @@ def expire_claims(db: Database, report: SweepReport, chunk: int, hook: ChunkHook
     now = db.clock.now()
 
     def query(last: int) -> Any:
-        return select(Claim.id).where(Claim.state == C.RETURNED, Claim.due_at < now,
-                                      Claim.id > last).order_by(Claim.id)
+        return (
+            select(Claim.id)
+            .where(Claim.state == C.RETURNED, Claim.due_at < now, Claim.id > last)
+            .order_by(Claim.id)
+        )
 
-    for conn, rows, done in _chunks(db, query, chunk, report, hook,
-                                    "expire_claims"):
-        moved = fire_chunk(db, conn, "claim", [r.id for r in rows], "expire", SYSTEM_ACTOR,
-                           "退回后逾期未重新提交，系统按期过期")
+    for conn, rows, done in _chunks(db, query, chunk, report, hook, "expire_claims"):
+        moved = fire_chunk(
+            db,
+            conn,
+            "claim",
+            [r.id for r in rows],
+            "expire",
+            SYSTEM_ACTOR,
+            "退回后逾期未重新提交，系统按期过期",
+        )
         done.add("claims_expired", len(moved))
         _count(conn, "claim_expired", _by(moved, "claimant_org_id"))
     # The claimant's own staff hear of it (the agent accounts of that organisation).
     with db.transaction() as s:
         by_org = _drain(s, "claim_expired")
         agents: dict[int, list[int]] = defaultdict(list)
-        for org_id, uid in s.execute(select(User.org_id, User.id).where(
-                User.org_id.in_(list(by_org)), User.active.is_(True))):
+        for org_id, uid in s.execute(
+            select(User.org_id, User.id).where(User.org_id.in_(list(by_org)), User.active.is_(True))
+        ):
             agents[org_id].append(uid)
-        report.add("notices", notify_each(s, now, [(agents.get(org_id, []), Notice(
-            "claim_expired", f"{n}件退回的补贴申请逾期未重新提交，已过期",
-            "退回的申请须在期限内改正后重新提交；过期的申请可重新申报。"))
-            for org_id, n in sorted(by_org.items())]))
+        report.add(
+            "notices",
+            notify_each(
+                s,
+                now,
+                [
+                    (
+                        agents.get(org_id, []),
+                        Notice(
+                            "claim_expired",
+                            f"{n}件退回的补贴申请逾期未重新提交，已过期",
+                            "退回的申请须在期限内改正后重新提交；过期的申请可重新申报。",
+                        ),
+                    )
+                    for org_id, n in sorted(by_org.items())
+                ],
+            ),
+        )
 
 
 def _by(cases: Sequence[Any], attr: str) -> dict[int, int]:
@@ -370,6 +455,7 @@ def _by(cases: Sequence[Any], attr: str) -> dict[int, int]:
 
 # --- overdue steps ----------------------------------------------------------------------
 
+
 def flag_overdue(db: Database, report: SweepReport, chunk: int, hook: ChunkHook) -> None:
     """Cases waiting past their due time are flagged (once per wait) and escalated."""
     now = db.clock.now()
@@ -378,19 +464,26 @@ def flag_overdue(db: Database, report: SweepReport, chunk: int, hook: ChunkHook)
             task = f"overdue:{workflow}:{state}"
 
             def query(last: int, model: Any = model, state: str = state) -> Any:
-                return select(model.id, model.village_id).where(
-                    model.state == state, model.overdue.is_(False), model.due_at < now,
-                    model.id > last).order_by(model.id)
+                return (
+                    select(model.id, model.village_id)
+                    .where(
+                        model.state == state, model.overdue.is_(False), model.due_at < now, model.id > last
+                    )
+                    .order_by(model.id)
+                )
 
-            for conn, rows, done in _chunks(db, query, chunk, report, hook,
-                                            "flag_overdue"):
+            for conn, rows, done in _chunks(db, query, chunk, report, hook, "flag_overdue"):
                 ids = [r.id for r in rows]
                 # The same conditions again at write time: a case someone moved meanwhile is
                 # not flagged, and a flag already set is not set (or escalated) twice.
                 flagged = conn.execute(
-                    update(model).where(model.id.in_(ids), model.state == state,
-                                        model.overdue.is_(False), model.due_at < now)
-                    .values(overdue=True).returning(model.id, model.village_id)).all()
+                    update(model)
+                    .where(
+                        model.id.in_(ids), model.state == state, model.overdue.is_(False), model.due_at < now
+                    )
+                    .values(overdue=True)
+                    .returning(model.id, model.village_id)
+                ).all()
                 done.add(f"{workflow}s_overdue", len(flagged))
                 _count(conn, task, _by(flagged, "village_id"))
             _escalate(db, report, workflow, state, task)
@@ -412,13 +505,24 @@ def _escalate(db: Database, report: SweepReport, workflow: str, state: str, task
         else:
             where = _spread(names, tally)
             title = f"{len(tally)}个村有{total}件{label}超过{step}期限"
-        report.add("notices", notify(s, db.clock.now(), users_with_role(s, ESCALATE_TO[state]),
-                                     Notice("overdue", title,
-                                            f"{where}：{label}在“{step}”环节超过办理期限，"
-                                            f"已标记逾期，请督促办理。", link)))
+        report.add(
+            "notices",
+            notify(
+                s,
+                db.clock.now(),
+                users_with_role(s, ESCALATE_TO[state]),
+                Notice(
+                    "overdue",
+                    title,
+                    f"{where}：{label}在“{step}”环节超过办理期限，已标记逾期，请督促办理。",
+                    link,
+                ),
+            ),
+        )
 
 
 # --- renewal reminders ------------------------------------------------------------------
+
 
 def reminder_key(contract_id: int, days: int) -> str:
     return f"renewal:{contract_id}:{days}"
@@ -435,20 +539,36 @@ def send_reminders(db: Database, report: SweepReport, chunk: int, hook: ChunkHoo
     widest = max(days)
 
     def query(last: int) -> Any:
-        return (select(Contract.id, Contract.end_date, Contract.village_id,
-                       Contract.successor_id, Person.name, Post.title)
-                .join(Person, Person.id == Contract.person_id)
-                .join(Post, Post.id == Contract.post_id)
-                .where(Contract.state == K.ACTIVE, Contract.end_date >= today,
-                       Contract.end_date <= today + timedelta(days=widest), Contract.id > last)
-                .order_by(Contract.id))
+        return (
+            select(
+                Contract.id,
+                Contract.end_date,
+                Contract.village_id,
+                Contract.successor_id,
+                Person.name,
+                Post.title,
+            )
+            .join(Person, Person.id == Contract.person_id)
+            .join(Post, Post.id == Contract.post_id)
+            .where(
+                Contract.state == K.ACTIVE,
+                Contract.end_date >= today,
+                Contract.end_date <= today + timedelta(days=widest),
+                Contract.id > last,
+            )
+            .order_by(Contract.id)
+        )
 
-    for conn, rows, done in _chunks(db, query, chunk, report, hook,
-                                    "send_reminders"):
-        sent = set(conn.scalars(select(SweepEvent.key).where(
-            SweepEvent.subject_type == "contract",
-            SweepEvent.subject_id.in_([r.id for r in rows]),
-            SweepEvent.key.like("renewal:%"))))
+    for conn, rows, done in _chunks(db, query, chunk, report, hook, "send_reminders"):
+        sent = set(
+            conn.scalars(
+                select(SweepEvent.key).where(
+                    SweepEvent.subject_type == "contract",
+                    SweepEvent.subject_id.in_([r.id for r in rows]),
+                    SweepEvent.key.like("renewal:%"),
+                )
+            )
+        )
         events, notices = [], []
         for r in rows:
             left = (r.end_date - today).days
@@ -457,10 +577,22 @@ def send_reminders(db: Database, report: SweepReport, chunk: int, hook: ChunkHoo
                 continue
             nearest = min(due)
             for d in due:
-                note = ("已续签，不再提醒" if r.successor_id else
-                        "已发送" if d == nearest else f"与{nearest}天提醒合并")
-                events.append({"key": reminder_key(r.id, d), "at": now, "subject_type": "contract",
-                               "subject_id": r.id, "note": note})
+                note = (
+                    "已续签，不再提醒"
+                    if r.successor_id
+                    else "已发送"
+                    if d == nearest
+                    else f"与{nearest}天提醒合并"
+                )
+                events.append(
+                    {
+                        "key": reminder_key(r.id, d),
+                        "at": now,
+                        "subject_type": "contract",
+                        "subject_id": r.id,
+                        "note": note,
+                    }
+                )
             done.add("reminders_superseded", len(due) - 1)
             if not r.successor_id:
                 notices.append((r, left))
@@ -469,17 +601,35 @@ def send_reminders(db: Database, report: SweepReport, chunk: int, hook: ChunkHoo
         with Session(bind=conn) as s:
             hr = users_with_role(s, Role.HR)
             villages = verifiers_of(s, list({r.village_id for r, _ in notices}))
-            done.add("notices", notify_each(s, now, [([*hr, *villages.get(r.village_id, [])], Notice(
-                "renewal_reminder",
-                f"公益性岗位协议{'今天' if left == 0 else f'还有{left}天'}到期：{r.name}（{r.title}）",
-                f"协议将于{r.end_date:%Y年%m月%d日}期满。如需续聘，请在协议页面办理续签"
-                f"（新协议自期满次日起，期限不超过一年），到期后系统将自动终止该协议。",
-                f"/contracts/{r.id}#renew", "contract", r.id)) for r, left in notices]))
+            done.add(
+                "notices",
+                notify_each(
+                    s,
+                    now,
+                    [
+                        (
+                            [*hr, *villages.get(r.village_id, [])],
+                            Notice(
+                                "renewal_reminder",
+                                f"公益性岗位协议{'今天' if left == 0 else f'还有{left}天'}到期："
+                                f"{r.name}（{r.title}）",
+                                f"协议将于{r.end_date:%Y年%m月%d日}期满。如需续聘，请在协议页面办理续签"
+                                f"（新协议自期满次日起，期限不超过一年），到期后系统将自动终止该协议。",
+                                f"/contracts/{r.id}#renew",
+                                "contract",
+                                r.id,
+                            ),
+                        )
+                        for r, left in notices
+                    ],
+                ),
+            )
             done.add("reminders_sent", len(notices))
             s.flush()
 
 
 # --- monthly post-subsidy claims -----------------------------------------------------------
+
 
 def _next_month(first: date) -> date:
     """The 1st of the next month. Not ``dates.add_months`` (dateutil): from a 1st no day needs
@@ -523,29 +673,36 @@ def open_post_claims(db: Database, report: SweepReport, chunk: int, hook: ChunkH
         through = Contract.subsidy_through
         # Only months up to the last complete one are claimable, so a contract with nothing
         # open up to its end or up to that month has nothing to do.
-        return (select(*CONTRACT_COLUMNS, Contract.village_id, Contract.subsidy_through)
-                .where(Contract.state.in_([s.value for s in POST_CLAIM_STATES]),
-                       Contract.start_date <= last_complete,
-                       or_(through.is_(None), through < Contract.end_date),
-                       or_(through.is_(None), through < last_complete),
-                       Contract.id > last)
-                .order_by(Contract.id))
+        return (
+            select(*CONTRACT_COLUMNS, Contract.village_id, Contract.subsidy_through)
+            .where(
+                Contract.state.in_([s.value for s in POST_CLAIM_STATES]),
+                Contract.start_date <= last_complete,
+                or_(through.is_(None), through < Contract.end_date),
+                or_(through.is_(None), through < last_complete),
+                Contract.id > last,
+            )
+            .order_by(Contract.id)
+        )
 
-    for conn, rows, done in _chunks(db, query, chunk, report, hook,
-                                    "open_post_claims"):
+    for conn, rows, done in _chunks(db, query, chunk, report, hook, "open_post_claims"):
         if report.counts.get("post_claims_opened", 0) >= POST_CLAIMS_PER_RUN:
             report.add("post_claims_deferred", 1)  # the next run goes on from here
             break
         with Session(bind=conn) as s:
             _open_chunk(db, s, done, rows, now)
             s.flush()
-    _tell_villages(db, report, "post_claims", "{n}件公益性岗位补贴申请待核实出勤",
-                   "系统已按月生成公益性岗位补贴申请，请核实当月出勤后办理“核实通过”或“退回”。",
-                   "/inbox?subsidy_type=public_welfare_post")
+    _tell_villages(
+        db,
+        report,
+        "post_claims",
+        "{n}件公益性岗位补贴申请待核实出勤",
+        "系统已按月生成公益性岗位补贴申请，请核实当月出勤后办理“核实通过”或“退回”。",
+        "/inbox?subsidy_type=public_welfare_post",
+    )
 
 
-def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[Any],
-                now: datetime) -> None:
+def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[Any], now: datetime) -> None:
     today = now.date()
     plans: list[tuple[Any, date, date]] = []
     marks: dict[int, date] = {}
@@ -557,15 +714,19 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
             marks[r.id] = periods[-1][1]
         # Nothing opened yet counts as covered up to the day before the start (so a holder
         # who left before starting is done with at once).
-        covered = periods[-1][1] if periods else \
-            (r.subsidy_through or r.start_date - timedelta(days=1))
+        covered = periods[-1][1] if periods else (r.subsidy_through or r.start_date - timedelta(days=1))
         if r.state != K.ACTIVE and covered is not None and covered >= end:
             marks[r.id] = r.end_date  # every month the contract served is open: done with it
     if not plans and not marks:
         return
     committees = _committees(s, {r.village_id for r, _, _ in plans})
-    groups = dict(s.execute(select(Person.id, Person.target_groups).where(  # type: ignore[arg-type]
-        Person.id.in_({r.person_id for r, _, _ in plans}))).all())
+    groups = dict(
+        s.execute(
+            select(Person.id, Person.target_groups).where(  # type: ignore[arg-type]
+                Person.id.in_({r.person_id for r, _, _ in plans})
+            )
+        ).all()
+    )
     cal = db.calendar(s)
     due_at = cal.due(now, db.time_rules(s).deadlines["claim"][C.SUBMITTED])
     workdays: dict[str, tuple[date, ...] | None] = {}
@@ -578,10 +739,18 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
                 params_by_year[year] = load_params(s, year)
             except DomainError:
                 params_by_year[year] = None
-                _once(s, report, f"missing_policy_year:{year}", now, Notice(
-                    "sweep_problem", f"{year}年度政策参数尚未设置，岗位补贴申请暂未生成",
-                    f"请先设置{year}年度政策参数；设置后系统将自动补开{year}年各月的公益性岗位补贴申请。"),
-                    Role.ADMIN)
+                _once(
+                    s,
+                    report,
+                    f"missing_policy_year:{year}",
+                    now,
+                    Notice(
+                        "sweep_problem",
+                        f"{year}年度政策参数尚未设置，岗位补贴申请暂未生成",
+                        f"请先设置{year}年度政策参数；设置后系统将自动补开{year}年各月的公益性岗位补贴申请。",
+                    ),
+                    Role.ADMIN,
+                )
         params = params_by_year[year]
         if params is None:
             marks.pop(r.id, None)  # try again once the year's parameters exist
@@ -592,12 +761,16 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
         if month not in workdays:
             workdays[month] = month_workdays(cal, inp.subsidy_type, month)
         draft = ClaimDraft(
-            subsidy_type=inp.subsidy_type, policy_year=year,
+            subsidy_type=inp.subsidy_type,
+            policy_year=year,
             person=PersonFacts(r.person_id, frozenset(g for g in groups[r.person_id].split(",") if g)),
-            claimant=ClaimantFacts(committee.id, committee.kind, committee.recognised,
-                                   committee.first_business),
+            claimant=ClaimantFacts(
+                committee.id, committee.kind, committee.recognised, committee.first_business
+            ),
             facts=ClaimFacts(month=month),
-            contract=contract_facts(r), month_workdays=workdays[month])
+            contract=contract_facts(r),
+            month_workdays=workdays[month],
+        )
         try:
             # The plan's rule gives the most the month can pay (until the village confirms the
             # days) and the key that makes the claim one of a kind.
@@ -608,10 +781,17 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
             log.warning("岗位补贴申请未生成（协议 %s，%s）：%s", r.id, month_key(first), exc)
             marks.pop(r.id, None)
             continue
-        values = claim_values(inp, draft, outcome, claimant_id=committee.id,
-                              village_id=r.village_id, submitted_by=SYSTEM_ACTOR.user_id,
-                              now=now, due_at=due_at,
-                              params_version_id=version_in_force(s, year))
+        values = claim_values(
+            inp,
+            draft,
+            outcome,
+            claimant_id=committee.id,
+            village_id=r.village_id,
+            submitted_by=SYSTEM_ACTOR.user_id,
+            now=now,
+            due_at=due_at,
+            params_version_id=version_in_force(s, year),
+        )
         drafted[outcome.dedupe_key] = ({**values, "version": 1, "overdue": False}, r, first, last)
     # A month someone already claimed (by hand, or a run that stopped) is not opened again.
     live = set(s.scalars(select(Claim.dedupe_key).where(Claim.dedupe_key.in_(list(drafted)))))
@@ -629,13 +809,32 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
         history = ClaimHistory.__table__
         for (first, last), keys in periods.items():
             comment = f"系统按月生成：{first:%Y年%m月}{first.day}日至{last.day}日在岗补贴，待村级核实出勤"
-            conn.execute(insert(history).from_select(
-                ["claim_id", "trigger", "from_state", "to_state", "actor_id", "actor_name", "role",
-                 "at", "comment"],
-                select(Claim.id, literal("submit"), null(), literal(C.SUBMITTED.value),
-                       literal(SYSTEM_ACTOR.user_id), literal(SYSTEM_ACTOR.name),
-                       literal(Role.SYSTEM.value), literal(now, DateTime()), literal(comment))
-                .where(Claim.dedupe_key.in_(keys))))
+            conn.execute(
+                insert(history).from_select(
+                    [
+                        "claim_id",
+                        "trigger",
+                        "from_state",
+                        "to_state",
+                        "actor_id",
+                        "actor_name",
+                        "role",
+                        "at",
+                        "comment",
+                    ],
+                    select(
+                        Claim.id,
+                        literal("submit"),
+                        null(),
+                        literal(C.SUBMITTED.value),
+                        literal(SYSTEM_ACTOR.user_id),
+                        literal(SYSTEM_ACTOR.name),
+                        literal(Role.SYSTEM.value),
+                        literal(now, DateTime()),
+                        literal(comment),
+                    ).where(Claim.dedupe_key.in_(keys)),
+                )
+            )
         report.add("post_claims_opened", len(fresh))
         _count(conn, "post_claims", _by([r for _, r, _, _ in fresh.values()], "village_id"))
     # Most contracts of a chunk reach the same day (the end of last month): one UPDATE a day.
@@ -643,28 +842,39 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
     for cid, through in marks.items():
         by_day[through].append(cid)
     for through, cids in by_day.items():
-        s.connection().execute(update(Contract.__table__).where(Contract.__table__.c.id.in_(cids))
-                               .values(subsidy_through=through))
+        s.connection().execute(
+            update(Contract.__table__)
+            .where(Contract.__table__.c.id.in_(cids))
+            .values(subsidy_through=through)
+        )
 
 
 def _committees(s: Session, village_ids: set[int]) -> dict[int, Organisation]:
     """Each village's committee (村民委员会), the employer that files its post subsidies; made
     from the village's name where none is registered yet."""
-    found = {o.village_id: o for o in s.scalars(select(Organisation).where(
-        Organisation.kind == "village_committee", Organisation.village_id.in_(list(village_ids))
-    ).order_by(Organisation.id))}
+    found = {
+        o.village_id: o
+        for o in s.scalars(
+            select(Organisation)
+            .where(Organisation.kind == "village_committee", Organisation.village_id.in_(list(village_ids)))
+            .order_by(Organisation.id)
+        )
+    }
     for vid in village_ids - set(found):
         village = s.get_one(Village, vid)
-        org = Organisation(name=f"{village.township.name}{village.name}村民委员会",
-                           kind="village_committee", village_id=vid, recognised=True)
+        org = Organisation(
+            name=f"{village.township.name}{village.name}村民委员会",
+            kind="village_committee",
+            village_id=vid,
+            recognised=True,
+        )
         s.add(org)
         s.flush()
         found[vid] = org
     return found
 
 
-def _once(s: Session, report: SweepReport, key: str, now: datetime, notice: Notice,
-          role: Role) -> None:
+def _once(s: Session, report: SweepReport, key: str, now: datetime, notice: Notice, role: Role) -> None:
     """A notice about a problem, sent the first time only."""
     if s.get(SweepEvent, key) is not None:
         return
@@ -674,4 +884,3 @@ def _once(s: Session, report: SweepReport, key: str, now: datetime, notice: Noti
 
 def last_runs(session: Session, limit: int = 10) -> Sequence[SweepRun]:
     return session.scalars(select(SweepRun).order_by(SweepRun.id.desc()).limit(limit)).all()
-

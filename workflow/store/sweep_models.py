@@ -40,9 +40,11 @@ class Notification(Base):
     email_state: Mapped[str | None] = mapped_column(String(10))
     emailed_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    __table_args__ = (Index("ix_notification_user_read", "user_id", "read_at", "id"),
-                      Index("ix_notification_subject", "subject_type", "subject_id"),
-                      Index("ix_notification_email", "email_state", "id"))
+    __table_args__ = (
+        Index("ix_notification_user_read", "user_id", "read_at", "id"),
+        Index("ix_notification_subject", "subject_type", "subject_id"),
+        Index("ix_notification_email", "email_state", "id"),
+    )
 
 
 class SweepEvent(Base):

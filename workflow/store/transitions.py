@@ -34,39 +34,57 @@ MODELS: dict[str, tuple[type[Any], type[Any], str]] = {
     "contract": (Contract, ContractHistory, "contract_id"),
 }
 # What the engine and the guards read of a case, and what a step may change.
-_COMMON = ("id", "state", "version", "village_id", "submitted_by", "verified_by", "reviewed_by",
-           "due_at")
+_COMMON = ("id", "state", "version", "village_id", "submitted_by", "verified_by", "reviewed_by", "due_at")
 CASE_FIELDS = {
-    "claim": (*_COMMON, "claimant_org_id", "paid_by", "subsidy_type", "policy_year",
-              "params_version_id"),
+    "claim": (*_COMMON, "claimant_org_id", "paid_by", "subsidy_type", "policy_year", "params_version_id"),
     "contract": (*_COMMON, "start_date", "end_date", "insurance_policy_no", "successor_id"),
 }
 WRITABLE = ("state", "verified_by", "reviewed_by", "paid_by", "due_at")
 
 
-def _history_values(workflow: str, case_id: int, step: engine.Transition,
-                    actor: Actor) -> dict[str, Any]:
-    return {MODELS[workflow][2]: case_id, "trigger": step.trigger, "from_state": step.from_state,
-            "to_state": step.to_state, "actor_id": actor.user_id,
-            "actor_name": actor.name or str(actor.user_id), "role": step.role.value,
-            "at": step.at, "comment": step.comment}
+def _history_values(workflow: str, case_id: int, step: engine.Transition, actor: Actor) -> dict[str, Any]:
+    return {
+        MODELS[workflow][2]: case_id,
+        "trigger": step.trigger,
+        "from_state": step.from_state,
+        "to_state": step.to_state,
+        "actor_id": actor.user_id,
+        "actor_name": actor.name or str(actor.user_id),
+        "role": step.role.value,
+        "at": step.at,
+        "comment": step.comment,
+    }
 
 
-def record(session: Session, workflow: str, case: Any, step: engine.Transition,
-           actor: Actor) -> None:
+def record(session: Session, workflow: str, case: Any, step: engine.Transition, actor: Actor) -> None:
     """Append the immutable history row for an accepted step (ORM services)."""
     session.add(MODELS[workflow][1](**_history_values(workflow, case.id, step, actor)))
 
 
-def _fire(db: Database, session: Session | Connection, workflow: str, case: Any, trigger: str, actor: Actor,
-          comment: str | None, payout_line: PayoutLineRef | None = None) -> engine.Transition:
+def _fire(
+    db: Database,
+    session: Session | Connection,
+    workflow: str,
+    case: Any,
+    trigger: str,
+    actor: Actor,
+    comment: str | None,
+    payout_line: PayoutLineRef | None = None,
+) -> engine.Transition:
     row = WORKFLOWS[workflow].step_for(trigger, str(case.state))
     if row is not None and row.guards:
         supply_guard_inputs(session, workflow, case, row.guards)
-    step = engine.fire(WORKFLOWS[workflow], case, trigger, actor, db.clock.now(), comment,
-                       calendar=db.calendar(session),
-                       deadlines=db.time_rules(session).deadlines[workflow],
-                       payout_line=payout_line)
+    step = engine.fire(
+        WORKFLOWS[workflow],
+        case,
+        trigger,
+        actor,
+        db.clock.now(),
+        comment,
+        calendar=db.calendar(session),
+        deadlines=db.time_rules(session).deadlines[workflow],
+        payout_line=payout_line,
+    )
     if workflow == "claim" and case.state in CLAIM_DEAD_STATES:
         # A dead claim no longer holds its place against the one-per-person rules.
         case.dedupe_key = None
@@ -76,9 +94,16 @@ def _fire(db: Database, session: Session | Connection, workflow: str, case: Any,
     return step
 
 
-def apply(session: Session, db: Database, workflow: str, case: Any, trigger: str,
-          actor: Actor, comment: str | None = None,
-          payout_line: PayoutLineRef | None = None) -> engine.Transition:
+def apply(
+    session: Session,
+    db: Database,
+    workflow: str,
+    case: Any,
+    trigger: str,
+    actor: Actor,
+    comment: str | None = None,
+    payout_line: PayoutLineRef | None = None,
+) -> engine.Transition:
     """Fire and record on an ORM row inside the caller's transaction. ``payout_line`` is
     given only by the payout service, for the line it has taken in this transaction."""
     step = _fire(db, session, workflow, case, trigger, actor, comment, payout_line)
@@ -100,8 +125,9 @@ def conflicts_mapped() -> Iterator[None]:
 
 
 @contextmanager
-def one_step(db: Database, model: type[Any], case_id: int,
-             expected_version: int | None) -> Iterator[tuple[Session, Any]]:
+def one_step(
+    db: Database, model: type[Any], case_id: int, expected_version: int | None
+) -> Iterator[tuple[Session, Any]]:
     """The transaction of one step on one ORM row."""
     with conflicts_mapped(), db.transaction() as session:
         case = session.get(model, case_id)
@@ -118,15 +144,17 @@ def _statements(workflow: str, clears_keys: bool) -> tuple[Any, Any, Any]:
     instead of paying for coercing a fresh ``.values(...)`` (about 0.3 ms a step)."""
     model, history, _ = MODELS[workflow]
     table = model.__table__
-    read = select(*(table.c[f] for f in CASE_FIELDS[workflow])).where(
-        table.c.id == bindparam("case_id"))
+    read = select(*(table.c[f] for f in CASE_FIELDS[workflow])).where(table.c.id == bindparam("case_id"))
     columns = [f for f in WRITABLE if f in table.c] + ["updated_at"]
     values: dict[str, Any] = {c: bindparam(c) for c in columns}
     values.update(version=table.c.version + 1, overdue=False)
     if clears_keys:
         values.update(dedupe_key=None, exclusion_key=None)
-    write = update(table).where(table.c.id == bindparam("case_id"),
-                                table.c.version == bindparam("seen_version")).values(values)
+    write = (
+        update(table)
+        .where(table.c.id == bindparam("case_id"), table.c.version == bindparam("seen_version"))
+        .values(values)
+    )
     return read, write, insert(history.__table__), _write_and_record(write, history.__table__)
 
 
@@ -140,13 +168,22 @@ def _write_and_record(write: Any, history: Any) -> Any:
     return insert(history).from_select([fk, *columns], rows).returning(history.c.id)
 
 
-_STATEMENTS = {(wf, dead): _statements(wf, dead)
-               for wf in MODELS for dead in (False, True) if wf == "claim" or not dead}
+_STATEMENTS = {
+    (wf, dead): _statements(wf, dead) for wf in MODELS for dead in (False, True) if wf == "claim" or not dead
+}
 
 
-def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: Actor, *,
-               comment: str | None = None, expected_version: int | None = None,
-               attendance_days: object = None) -> Any:
+def transition(
+    db: Database,
+    workflow: str,
+    case_id: int,
+    trigger: str,
+    actor: Actor,
+    *,
+    comment: str | None = None,
+    expected_version: int | None = None,
+    attendance_days: object = None,
+) -> Any:
     """Take one step on one case in its own transaction; returns what the case is now.
 
     Pages, the inbox and the API come through here, so ``pay`` is always refused here: it
@@ -161,8 +198,11 @@ def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: A
         if row is None:
             raise NotFound("not_found", "未找到该案件", id=case_id)
         case = SimpleNamespace(**row._mapping)
-        if workflow == "claim" and trigger in post_claims.CHECKED_STEPS \
-                and case.subsidy_type == post_claims.POST:
+        if (
+            workflow == "claim"
+            and trigger in post_claims.CHECKED_STEPS
+            and case.subsidy_type == post_claims.POST
+        ):
             case = None  # the post rule is evaluated again, in a step of its own (below)
         else:
             if expected_version is not None and case.version != expected_version:
@@ -184,13 +224,13 @@ def transition(db: Database, workflow: str, case_id: int, trigger: str, actor: A
             case.version += 1
     if case is None:
         # 在岗领补: verifying takes the days on the post and the amount follows them.
-        return post_claims.take_step(db, case_id, trigger, actor, comment, expected_version,
-                                     attendance_days)
+        return post_claims.take_step(db, case_id, trigger, actor, comment, expected_version, attendance_days)
     return case
 
 
-def _contract_step(db: Database, case_id: int, trigger: str, actor: Actor, comment: str | None,
-                   expected_version: int | None) -> Any:
+def _contract_step(
+    db: Database, case_id: int, trigger: str, actor: Actor, comment: str | None, expected_version: int | None
+) -> Any:
     """Contract steps that write more than the state: their services do it in the same step.
     Termination needs its date, which only ``contracts.terminate_contract`` takes: here it is
     refused naming the field."""
@@ -209,11 +249,15 @@ def _conflict(version: int | None) -> Conflict:
     return Conflict("conflict.stale", "该案件已被其他人修改，请刷新后重试", current_version=version)
 
 
-
-
-
-def fire_chunk(db: Database, conn: Connection, workflow: str, case_ids: list[int], trigger: str,
-               actor: Actor, comment: str | None = None) -> list[Any]:
+def fire_chunk(
+    db: Database,
+    conn: Connection,
+    workflow: str,
+    case_ids: list[int],
+    trigger: str,
+    actor: Actor,
+    comment: str | None = None,
+) -> list[Any]:
     """Take the same step on many cases inside the caller's transaction (the sweep).
 
     Rows are read once (on PostgreSQL locked, skipping rows another process holds), each is
@@ -244,14 +288,22 @@ def fire_chunk(db: Database, conn: Connection, workflow: str, case_ids: list[int
         if not group:
             continue
         write = _STATEMENTS[(workflow, dead)][1]
-        params = [{**{c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)},
-                   "case_id": case.id, "seen_version": case.version} for case in group]
+        params = [
+            {
+                **{c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)},
+                "case_id": case.id,
+                "seen_version": case.version,
+            }
+            for case in group
+        ]
         result = conn.execute(write, params)
         if conn.dialect.supports_sane_multi_rowcount and result.rowcount != len(group):
             raise _conflict(None)
     history = MODELS[workflow][1].__table__
-    conn.execute(insert(history), [_history_values(workflow, case.id, step, actor)
-                                   for case, step in zip(moved, steps, strict=True)])
+    conn.execute(
+        insert(history),
+        [_history_values(workflow, case.id, step, actor) for case, step in zip(moved, steps, strict=True)],
+    )
     for case in moved:
         case.version += 1
     return moved
