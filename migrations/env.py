@@ -6,11 +6,11 @@ from alembic import context
 from sqlalchemy import pool
 
 from workflow.config import database_url
+from workflow.store.all_models import metadata
 from workflow.store.db import make_engine
-from workflow.store.models import Base
 
 config = context.config
-target_metadata = Base.metadata
+target_metadata = metadata
 
 
 def run_migrations_offline() -> None:

@@ -16,6 +16,7 @@ os.environ.setdefault("FUZHI_SWEEP_MINUTES", "0")  # tests run the sweep themsel
 from sqlalchemy import create_engine, text
 
 from workflow.clock import CLOCK_ENV, FrozenClock, parse_moment
+from workflow.store import all_models  # noqa: F401  (every table and its hooks, as the app has them)
 from workflow.store.db import Database
 
 TEST_SECRET = b"fuzhi-test-secret-not-for-production"

@@ -8,7 +8,7 @@ from sqlalchemy import Boolean, DateTime, Index, Integer, String
 from sqlalchemy import false as sa_false
 from sqlalchemy.orm import Mapped, mapped_column
 
-from .models import Base
+from .base import Base
 
 
 class Document(Base):

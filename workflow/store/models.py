@@ -14,29 +14,14 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
-    MetaData,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
     false,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-NAMING = {
-    "ix": "ix_%(column_0_label)s",
-    "uq": "uq_%(table_name)s_%(column_0_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
-
-Money = Numeric(12, 2)
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
-    type_annotation_map = {dict[str, Any]: JSON, Decimal: Money}
+from .base import Base, Money
 
 
 class Township(Base):
@@ -343,12 +328,3 @@ class IdempotencyRecord(Base):
     content_type: Mapped[str] = mapped_column(String(60))
     created_at: Mapped[datetime] = mapped_column(DateTime)
     __table_args__ = (UniqueConstraint("org_id", "key", name="uq_idempotency_record_org_key"),)
-
-
-from . import documents_model as _documents_model  # noqa: E402,F401  (registers the document table)
-from . import labour_models as _labour_models  # noqa: E402,F401  (registers the plan baseline)
-from . import org_models as _org_models  # noqa: E402,F401  (registers the register's history)
-from . import payout_models as _payout_models  # noqa: E402,F401  (registers the payout tables)
-from . import policy_models as _policy_models  # noqa: E402,F401  (registers the policy versions)
-from . import reach_models as _reach_models  # noqa: E402,F401  (registers the person links)
-from . import sweep_models as _sweep_models  # noqa: E402,F401  (registers the sweep tables)

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .models import Base, Money
+from .base import Base, Money
 
 BATCH_STATES = ("open", "exported", "confirmed", "closed")
 LINE_STATUSES = ("pending", "paid", "failed")

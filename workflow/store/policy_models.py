@@ -13,7 +13,8 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Mapped, Mapper, mapped_column
 from sqlalchemy.orm.attributes import set_committed_value
 
-from .models import Base, PolicyYear
+from .base import Base
+from .models import PolicyYear
 
 
 class PolicyParamsVersion(Base):

@@ -1,0 +1,35 @@
+"""Every table of every area, for what needs the whole schema at once: the Alembic
+environment (``alembic check``, ``fuzhi db check``) and the tests.
+
+Importing this module registers each area's models on ``Base.metadata``; no area imports it,
+so an area's models never depend on another area's by accident.
+"""
+
+from __future__ import annotations
+
+from . import (
+    documents_model,
+    labour_models,
+    models,
+    org_models,
+    payout_models,
+    policy_models,
+    reach_models,
+    sweep_models,
+)
+from .base import Base
+
+# The modules that hold tables; the layering test checks that none is missing.
+MODEL_MODULES = (
+    models,
+    documents_model,
+    labour_models,
+    org_models,
+    payout_models,
+    policy_models,
+    reach_models,
+    sweep_models,
+)
+metadata = Base.metadata
+
+__all__ = ["MODEL_MODULES", "Base", "metadata"]
