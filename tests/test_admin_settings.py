@@ -12,7 +12,7 @@ from workflow.clock import FrozenClock
 from workflow.errors import TransitionRefused, ValidationFailed
 from workflow.machines import Deadline
 from workflow.roles import Actor
-from workflow.store import settings
+from workflow.store import settings, timecache
 from workflow.store.db import Database
 from workflow.store.models import Claim
 from workflow.store.sweep_models import Setting
@@ -54,7 +54,7 @@ def _rules(db: Database) -> TimeRules:
 
 def _rules_in_force(db: Database) -> TimeRules:
     with db.sessions() as s:
-        return db.time_rules(s)
+        return timecache.time_rules(db, s)
 
 
 def _stored(db: Database) -> dict[str, object]:

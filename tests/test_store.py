@@ -272,12 +272,13 @@ def test_renewal_proposes_a_successor_from_the_day_after_for_at_most_a_year(db):
 
 
 def test_admin_holidays_move_deadlines(db):
+    from workflow.store import timecache
     from workflow.store.models import CalendarOverride
 
     c = county(db)
     with db.transaction() as s:
         s.add(CalendarOverride(day=date(2026, 12, 1), workday=False, note="县里放假"))
-    db.forget_calendar()
+    timecache.forget(db)
     claim = export_claim(db, c, person(db, c.village))
     assert claim.due_at.date() == date(2026, 12, 4) + timedelta(days=3)  # skips the weekend too
 

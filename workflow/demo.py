@@ -37,6 +37,7 @@ from .states import (
     OrgKind,
     SubsidyType,
 )
+from .store import timecache
 from .store.claims import ClaimInput, file_claim, resubmit_claim
 from .store.contracts import (
     ContractInput,
@@ -660,7 +661,7 @@ class _Loader:
         self.db = replace(db, clock=self.clock)  # same engine and vault, the replay's clock
         self.replay = _Replay(self.clock)
         with self.db.sessions() as session:
-            self.time = _Time(now, self.db.calendar(session), self.rng)
+            self.time = _Time(now, timecache.calendar(self.db, session), self.rng)
         self.year, self.taken = year, taken
         self.names: set[str] = set()
         self.ids: set[str] = set()

@@ -27,6 +27,7 @@ from ..rules import (
 from ..rules.facts import ClaimFacts, facts_from_record, facts_to_record
 from ..rules.years import Months, YearFix, check_not_early, check_year_sent, claim_year
 from ..states import CLAIM_DEAD_STATES, ClaimState, SubsidyType
+from . import timecache
 from .db import Database
 from .models import Claim, Contract, Organisation, PolicyYear
 from .organisations import claimant_facts
@@ -139,7 +140,7 @@ def _draft(
         claimant=claimant_facts(claimant),
         facts=facts,
         contract=contract,
-        month_workdays=month_workdays(db.calendar(session), inp.subsidy_type, facts.month),
+        month_workdays=month_workdays(timecache.calendar(db, session), inp.subsidy_type, facts.month),
     ), fix
 
 
@@ -171,7 +172,9 @@ def claimant_of(session: Session, actor: Actor) -> Organisation:
 
 def submission_due(session: Session, db: Database, now: datetime) -> datetime:
     """When village verification of a claim submitted at ``now`` falls due."""
-    return db.calendar(session).due(now, db.time_rules(session).deadlines["claim"][ClaimState.SUBMITTED])
+    return timecache.calendar(db, session).due(
+        now, timecache.time_rules(db, session).deadlines["claim"][ClaimState.SUBMITTED]
+    )
 
 
 def claim_values(

@@ -15,6 +15,7 @@ from ..errors import NotFound, RuleViolation, TransitionRefused, ValidationFaile
 from ..money import yuan
 from ..roles import Actor, Role
 from ..states import ContractState
+from . import timecache
 from .db import Database
 from .models import Contract, Post
 from .people import get_person
@@ -107,8 +108,8 @@ def propose_contract(
         predecessor_id=predecessor.id if predecessor else None,
         state=ContractState.SUBMITTED.value,
         submitted_by=actor.user_id,
-        due_at=db.calendar(session).due(
-            now, db.time_rules(session).deadlines["contract"][ContractState.SUBMITTED]
+        due_at=timecache.calendar(db, session).due(
+            now, timecache.time_rules(db, session).deadlines["contract"][ContractState.SUBMITTED]
         ),
         created_at=now,
         updated_at=now,

@@ -1,23 +1,17 @@
-"""The database handle: engine, sessions, and what every service needs (clock, calendar, vault)."""
+"""The database handle: engine, sessions, and what every service needs (clock, vault, a memo)."""
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, select
+from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-from ..calendar import WorkCalendar
 from ..clock import Clock, SystemClock, clock_from_env
 from ..pii import Vault
-from ..timerules import TimeRules
-from .models import CalendarOverride
-
-CALENDAR_TTL_S = 60.0
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -46,8 +40,9 @@ class Database:
     vault: Vault
     clock: Clock = field(default_factory=SystemClock)
     sessions: sessionmaker[Session] = field(init=False)
-    _calendar: tuple[float, WorkCalendar] | None = field(init=False, default=None)
-    _time_rules: tuple[float, TimeRules] | None = field(init=False, default=None)
+    # What is read once and kept a while, by key, with the monotonic time it was read: the
+    # calendar and time rules in force (``timecache``). Per database, so each test has its own.
+    memo: dict[str, tuple[float, object]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
@@ -65,31 +60,3 @@ class Database:
         """One unit of work: commits at the end, rolls back on any error."""
         with self.sessions.begin() as session:
             yield session
-
-    def calendar(self, session: Session | Connection) -> WorkCalendar:
-        """The working calendar with the admin's overrides, re-read at most once a minute
-        (overrides change a few times a year; a transition should not pay a query for them)."""
-        now = time.monotonic()
-        if self._calendar is None or now - self._calendar[0] > CALENDAR_TTL_S:
-            rows = session.execute(select(CalendarOverride.day, CalendarOverride.workday)).all()
-            cal = WorkCalendar.with_overrides(
-                holidays=(day for day, workday in rows if not workday),
-                workdays=(day for day, workday in rows if workday),
-            )
-            self._calendar = (now, cal)
-        return self._calendar[1]
-
-    def time_rules(self, session: Session | Connection) -> TimeRules:
-        """Deadlines and reminder days in force (the admin's settings over the defaults),
-        cached like the calendar."""
-        from .settings import current
-
-        now = time.monotonic()
-        if self._time_rules is None or now - self._time_rules[0] > CALENDAR_TTL_S:
-            self._time_rules = (now, current(self, session))
-        return self._time_rules[1]
-
-    def forget_calendar(self) -> None:
-        """Drop the cached calendar and time rules (after the admin changes them)."""
-        self._calendar = None
-        self._time_rules = None

@@ -46,6 +46,7 @@ from ..roles import Actor, Role
 from ..rules import ClaimDraft, OtherClaim, PersonFacts
 from ..rules.facts import facts_from_record
 from ..states import CLAIM_DEAD_STATES, ClaimState
+from . import timecache
 from .claims import (
     ClaimInput,
     all_params,
@@ -271,7 +272,7 @@ class _Filer:
         contracts = {
             c.id: contract_facts(c) for c in _chunked(s, select(*CONTRACT_COLUMNS), Contract.id, contract_ids)
         }
-        cal = db.calendar(s)
+        cal = timecache.calendar(db, s)
 
         for row in rows:
             errors: list[RowError] = []

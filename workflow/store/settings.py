@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from ..errors import TransitionRefused, ValidationFailed
 from ..roles import Actor, Role
 from ..timerules import TimeRules, check_deadline, check_reminder_days, deadline_record
+from . import timecache
 from .db import Database
 from .models import CalendarOverride
 from .sweep_models import Setting
@@ -39,9 +40,8 @@ def _require_admin(actor: Actor) -> None:
 
 
 def current(db: Database, session: Session | Connection) -> TimeRules:
-    """The rules in force, read fresh (``Database.time_rules`` caches this)."""
-    rows = session.execute(select(Setting.key, Setting.value)).all()
-    return TimeRules.from_settings(dict(rows))
+    """The rules in force, read fresh (``timecache.time_rules`` caches this)."""
+    return timecache.read_time_rules(session)
 
 
 def _put(session: Session, db: Database, actor: Actor, key: str, value: object) -> None:
@@ -70,7 +70,7 @@ def set_deadlines(db: Database, actor: Actor, changes: Mapping[str, Mapping[str,
         for wf, state, deadline in checked:
             deadlines[wf][state] = deadline
         _put(s, db, actor, "deadlines", deadline_record(deadlines))
-    db.forget_calendar()
+    timecache.forget(db)
     with db.transaction() as s:
         return current(db, s)
 
@@ -80,7 +80,7 @@ def set_reminder_days(db: Database, actor: Actor, raw: object) -> TimeRules:
     days = check_reminder_days(raw)
     with db.transaction() as s:
         _put(s, db, actor, "reminder_days", list(days))
-    db.forget_calendar()
+    timecache.forget(db)
     with db.transaction() as s:
         return current(db, s)
 
@@ -111,7 +111,7 @@ def set_calendar_day(db: Database, actor: Actor, day: date, workday: bool, note:
             s.add(CalendarOverride(day=day, workday=workday, note=note))
         else:
             row.workday, row.note = workday, note
-    db.forget_calendar()
+    timecache.forget(db)
 
 
 def remove_calendar_day(db: Database, actor: Actor, day: date) -> bool:
@@ -120,5 +120,5 @@ def remove_calendar_day(db: Database, actor: Actor, day: date) -> bool:
         row = s.get(CalendarOverride, day)
         if row is not None:
             s.delete(row)
-    db.forget_calendar()
+    timecache.forget(db)
     return row is not None

@@ -47,6 +47,7 @@ from ..roles import SYSTEM_ACTOR, Role
 from ..rules import ClaimantFacts, ClaimDraft, PersonFacts, evaluate
 from ..rules.facts import ClaimFacts
 from ..states import ClaimState, ContractState, SubsidyType
+from . import timecache
 from .claims import ClaimInput, claim_values, load_params
 from .db import Database
 from .models import (
@@ -535,7 +536,7 @@ def send_reminders(db: Database, report: SweepReport, chunk: int, hook: ChunkHoo
     now = db.clock.now()
     today = now.date()
     with db.engine.connect() as conn:
-        days = db.time_rules(conn).reminder_days
+        days = timecache.time_rules(db, conn).reminder_days
     widest = max(days)
 
     def query(last: int) -> Any:
@@ -727,8 +728,8 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
             )
         ).all()
     )
-    cal = db.calendar(s)
-    due_at = cal.due(now, db.time_rules(s).deadlines["claim"][C.SUBMITTED])
+    cal = timecache.calendar(db, s)
+    due_at = cal.due(now, timecache.time_rules(db, s).deadlines["claim"][C.SUBMITTED])
     workdays: dict[str, tuple[date, ...] | None] = {}
     params_by_year: dict[int, Any] = {}
     drafted: dict[str, tuple[dict[str, Any], Any, date, date]] = {}

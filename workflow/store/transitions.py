@@ -24,7 +24,7 @@ from ..guards import PayoutLineRef
 from ..machines import WORKFLOWS
 from ..roles import Actor
 from ..states import CLAIM_DEAD_STATES
-from . import post_claims
+from . import post_claims, timecache
 from .db import Database
 from .guard_inputs import supply_guard_inputs
 from .models import Claim, ClaimHistory, Contract, ContractHistory
@@ -81,8 +81,8 @@ def _fire(
         actor,
         db.clock.now(),
         comment,
-        calendar=db.calendar(session),
-        deadlines=db.time_rules(session).deadlines[workflow],
+        calendar=timecache.calendar(db, session),
+        deadlines=timecache.time_rules(db, session).deadlines[workflow],
         payout_line=payout_line,
     )
     if workflow == "claim" and case.state in CLAIM_DEAD_STATES:
