@@ -11,9 +11,11 @@ from sqlalchemy import Connection, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .. import engine
 from ..engine import Transition
 from ..errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
 from ..guards import ABSORPTION_TYPES
+from ..machines import CLAIM
 from ..roles import Actor, Role
 from ..rules import (
     ClaimDraft,
@@ -33,7 +35,8 @@ from .models import Claim, Contract, Organisation, PolicyYear
 from .organisations import claimant_facts
 from .people import get_person
 from .policy import version_in_force
-from .post_claims import contract_facts, month_workdays
+from .post_claims import CHECKED_STEPS, attendance_days, contract_facts, is_post_claim, month_workdays
+from .step_services import StepCall, register
 from .transitions import apply, one_step, record
 
 
@@ -282,6 +285,43 @@ def resubmit_claim(
         claim.rule_explanation = outcome.explanation
         claim.dedupe_key, claim.exclusion_key = outcome.dedupe_key, outcome.exclusion_key
     return claim
+
+
+def take_post_step(call: StepCall) -> Claim:
+    """Verify (with the 出勤天数) or approve a post claim: the rule is evaluated again and the
+    amount it gives is stored, all in the step's transaction."""
+    db, trigger, comment = call.db, call.trigger, call.comment
+    with one_step(db, Claim, call.case_id, call.expected_version) as (session, claim):
+        # Who may act is said before what is missing.
+        engine.check(CLAIM, claim, trigger, call.actor, db.clock.now(), comment)
+        facts = dict(claim.facts)
+        note = comment
+        if trigger == "verify":
+            days = attendance_days(call.attendance_days)
+            facts["attendance_days"] = days
+            note = f"核实出勤{days}天" + (f"；{comment.strip()}" if comment and comment.strip() else "")
+        elif facts.get("attendance_days") is None:
+            # Verified before the days were asked for (claims older than this rule).
+            raise ValidationFailed(
+                "validation.required",
+                "该申请未经村级核实“出勤天数”，请退回村级核实后再审核",
+                field="attendance_days",
+            )
+        inp = ClaimInput(
+            claim.subsidy_type, claim.person_id, claim.policy_year, facts, claim.contract_id, claim.batch_ref
+        )
+        draft, outcome = assess(session, db, inp, claim.claimant, exclude_id=claim.id)
+        apply(session, db, "claim", claim, trigger, call.actor, note)
+        claim.facts = facts_to_record(draft.facts)
+        claim.amount, claim.rule = outcome.amount, outcome.rule
+        claim.rule_explanation = outcome.explanation
+        claim.params_version_id = version_in_force(session, claim.policy_year)  # computed now
+    return claim
+
+
+# 在岗领补: verifying takes the days on the post, and the amount follows them.
+for _trigger in CHECKED_STEPS:
+    register("claim", _trigger, take_post_step, applies_to=is_post_claim)
 
 
 def year_basis(session: Session, claim: Claim) -> YearFix | None:

@@ -19,6 +19,7 @@ from . import timecache
 from .db import Database
 from .models import Contract, Post
 from .people import get_person
+from .step_services import StepCall, register
 from .transitions import apply, one_step, record
 
 # Contracts that hold a place on their post.
@@ -232,3 +233,25 @@ def get_contract(session: Session, contract_id: int) -> Contract:
     if contract is None:
         raise NotFound("not_found.contract", "未找到该协议", id=contract_id)
     return contract
+
+
+# Contract steps that write more than the state: ``transition`` hands them to these, so each
+# is taken the same way from a page, the API or a test. Termination needs its date, which
+# only ``terminate_contract`` takes: through ``transition`` it is refused naming the field.
+def _renew_step(call: StepCall) -> Contract | None:
+    renew_contract(call.db, call.actor, call.case_id, expected_version=call.expected_version)
+    with call.db.sessions() as session:
+        return session.get(Contract, call.case_id)  # the renewed contract, not its successor
+
+
+def _terminate_step(call: StepCall) -> Contract:
+    return terminate_contract(call.db, call.actor, call.case_id, call.comment, call.expected_version)
+
+
+def _record_insurance_step(call: StepCall) -> Contract:
+    return record_insurance(call.db, call.actor, call.case_id, call.comment or "", call.expected_version)
+
+
+register("contract", "renew", _renew_step)
+register("contract", "terminate", _terminate_step)
+register("contract", "record_insurance", _record_insurance_step)

@@ -62,7 +62,7 @@ from .organisations import claimant_facts
 from .people import PersonInput, person_values
 from .policy import version_in_force
 from .post_claims import CONTRACT_COLUMNS, contract_facts, month_workdays
-from .transitions import _history_values
+from .transitions import history_values
 
 MAX_ID = 2**31 - 1  # INTEGER ids (PostgreSQL int4)
 CHUNK = 10_000  # bound parameters per IN (...) look-up
@@ -532,7 +532,7 @@ class _Filer:
             self.now,
             None,
         )
-        return _history_values("claim", claim_id, step, self.actor)
+        return history_values("claim", claim_id, step, self.actor)
 
     # ------------------------------------------------------------------------ reporting
 

@@ -1,8 +1,9 @@
 """在岗领补 in the store: what the post rule reads (the contract, the month's working days on the
-calendar in force) and the steps that confirm the days on the post (出勤天数).
+calendar in force, the days on the post (出勤天数) a village confirms).
 
 A 公益性岗位补贴 claim is verified only with the days the village confirms, and approved only
-if the rule still holds (a termination recorded since may have cut the month short).
+if the rule still holds (a termination recorded since may have cut the month short): the
+claim service takes those steps (``claims.take_post_step``).
 """
 
 from __future__ import annotations
@@ -10,17 +11,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
-from .. import engine
 from ..calendar import WorkCalendar
 from ..errors import DomainError, ValidationFailed
-from ..machines import CLAIM
-from ..roles import Actor
 from ..rules import ContractFacts
-from ..rules.facts import facts_from_record, facts_to_record
+from ..rules.facts import facts_from_record
 from ..rules.post_days import month_bounds
 from ..states import SubsidyType
-from .db import Database
-from .models import Claim, Contract
+from .models import Contract
 
 POST = SubsidyType.PUBLIC_WELFARE_POST
 # The claim steps that evaluate the post rule again: verify with the days, approve as it stands.
@@ -34,6 +31,10 @@ CONTRACT_COLUMNS = (
     Contract.monthly_subsidy,
     Contract.terminated_on,
 )
+
+
+def is_post_claim(case: Any) -> bool:
+    return bool(case.subsidy_type == POST)
 
 
 def contract_facts(row: Any) -> ContractFacts:
@@ -60,50 +61,8 @@ def month_workdays(
     return tuple(d for d in days if cal.is_workday(d))
 
 
-def take_step(
-    db: Database,
-    claim_id: int,
-    trigger: str,
-    actor: Actor,
-    comment: str | None,
-    expected_version: int | None,
-    attendance_days: object,
-) -> Claim:
-    """Verify (with the 出勤天数) or approve a post claim: the rule is evaluated again and the
-    amount it gives is stored, all in the step's transaction."""
-    from .claims import ClaimInput, assess
-    from .policy import version_in_force
-    from .transitions import apply, one_step
-
-    with one_step(db, Claim, claim_id, expected_version) as (session, claim):
-        # Who may act is said before what is missing.
-        engine.check(CLAIM, claim, trigger, actor, db.clock.now(), comment)
-        facts = dict(claim.facts)
-        note = comment
-        if trigger == "verify":
-            days = _days(attendance_days)
-            facts["attendance_days"] = days
-            note = f"核实出勤{days}天" + (f"；{comment.strip()}" if comment and comment.strip() else "")
-        elif facts.get("attendance_days") is None:
-            # Verified before the days were asked for (claims older than this rule).
-            raise ValidationFailed(
-                "validation.required",
-                "该申请未经村级核实“出勤天数”，请退回村级核实后再审核",
-                field="attendance_days",
-            )
-        inp = ClaimInput(
-            claim.subsidy_type, claim.person_id, claim.policy_year, facts, claim.contract_id, claim.batch_ref
-        )
-        draft, outcome = assess(session, db, inp, claim.claimant, exclude_id=claim.id)
-        apply(session, db, "claim", claim, trigger, actor, note)
-        claim.facts = facts_to_record(draft.facts)
-        claim.amount, claim.rule = outcome.amount, outcome.rule
-        claim.rule_explanation = outcome.explanation
-        claim.params_version_id = version_in_force(session, claim.policy_year)  # computed now
-    return claim
-
-
-def _days(raw: object) -> int:
+def attendance_days(raw: object) -> int:
+    """The 出勤天数 a village confirms, checked; the field is named when it is missing."""
     if raw is None or str(raw).strip() == "":
         raise ValidationFailed(
             "validation.required", "核实公益性岗位补贴须填写当月“出勤天数”", field="attendance_days"

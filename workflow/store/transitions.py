@@ -8,7 +8,7 @@ more in the same transaction (resubmit with new facts, renew) use ``apply`` on O
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from types import SimpleNamespace
 from typing import Any
@@ -24,10 +24,11 @@ from ..guards import PayoutLineRef
 from ..machines import WORKFLOWS
 from ..roles import Actor
 from ..states import CLAIM_DEAD_STATES
-from . import post_claims, timecache
+from . import timecache
 from .db import Database
 from .guard_inputs import supply_guard_inputs
 from .models import Claim, ClaimHistory, Contract, ContractHistory
+from .step_services import StepCall, service_for
 
 MODELS: dict[str, tuple[type[Any], type[Any], str]] = {
     "claim": (Claim, ClaimHistory, "claim_id"),
@@ -42,7 +43,7 @@ CASE_FIELDS = {
 WRITABLE = ("state", "verified_by", "reviewed_by", "paid_by", "due_at")
 
 
-def _history_values(workflow: str, case_id: int, step: engine.Transition, actor: Actor) -> dict[str, Any]:
+def history_values(workflow: str, case_id: int, step: engine.Transition, actor: Actor) -> dict[str, Any]:
     return {
         MODELS[workflow][2]: case_id,
         "trigger": step.trigger,
@@ -58,7 +59,7 @@ def _history_values(workflow: str, case_id: int, step: engine.Transition, actor:
 
 def record(session: Session, workflow: str, case: Any, step: engine.Transition, actor: Actor) -> None:
     """Append the immutable history row for an accepted step (ORM services)."""
-    session.add(MODELS[workflow][1](**_history_values(workflow, case.id, step, actor)))
+    session.add(MODELS[workflow][1](**history_values(workflow, case.id, step, actor)))
 
 
 def _fire(
@@ -188,9 +189,15 @@ def transition(
 
     Pages, the inbox and the API come through here, so ``pay`` is always refused here: it
     carries no payout line (see ``payouts.confirm_paid``). ``attendance_days``: the 出勤天数 a
-    village confirms when verifying a post-subsidy claim."""
-    if workflow == "contract" and trigger in ("renew", "terminate", "record_insurance"):
-        return _contract_step(db, case_id, trigger, actor, comment, expected_version)
+    village confirms when verifying a post-subsidy claim.
+
+    A step that writes more than the state is handed to the service that registered it
+    (``step_services``): before the row is read, or once it shows the service applies."""
+    service = service_for(workflow, trigger)
+    call = StepCall(db, case_id, trigger, actor, comment, expected_version, attendance_days)
+    if service is not None and service.applies_to is None:
+        return service.take(call)
+    handed_over: Callable[[StepCall], Any] | None = None
     read = _STATEMENTS[(workflow, False)][0]
     # A bare connection, not a Session: nothing here needs the unit of work.
     with conflicts_mapped(), db.engine.begin() as conn:
@@ -198,12 +205,8 @@ def transition(
         if row is None:
             raise NotFound("not_found", "未找到该案件", id=case_id)
         case = SimpleNamespace(**row._mapping)
-        if (
-            workflow == "claim"
-            and trigger in post_claims.CHECKED_STEPS
-            and case.subsidy_type == post_claims.POST
-        ):
-            case = None  # the post rule is evaluated again, in a step of its own (below)
+        if service is not None and service.applies_to is not None and service.applies_to(case):
+            handed_over = service.take  # in a transaction of its own (below)
         else:
             if expected_version is not None and case.version != expected_version:
                 raise _conflict(case.version)
@@ -212,7 +215,7 @@ def transition(
             _, write, add_history, both = _STATEMENTS[(workflow, dead)]
             params = {c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)}
             params.update(case_id=case_id, seen_version=case.version)
-            entry = _history_values(workflow, case_id, step, actor)
+            entry = history_values(workflow, case_id, step, actor)
             if db.dialect == "postgresql":
                 params.update({f"h_{k}": v for k, v in entry.items()})
                 if conn.execute(both, params).first() is None:
@@ -222,27 +225,9 @@ def transition(
                     raise _conflict(None)
                 conn.execute(add_history, entry)
             case.version += 1
-    if case is None:
-        # 在岗领补: verifying takes the days on the post and the amount follows them.
-        return post_claims.take_step(db, case_id, trigger, actor, comment, expected_version, attendance_days)
+    if handed_over is not None:
+        return handed_over(call)
     return case
-
-
-def _contract_step(
-    db: Database, case_id: int, trigger: str, actor: Actor, comment: str | None, expected_version: int | None
-) -> Any:
-    """Contract steps that write more than the state: their services do it in the same step.
-    Termination needs its date, which only ``contracts.terminate_contract`` takes: here it is
-    refused naming the field."""
-    from . import contracts
-
-    if trigger == "renew":
-        contracts.renew_contract(db, actor, case_id, expected_version=expected_version)
-        with db.sessions() as session:
-            return session.get(Contract, case_id)
-    if trigger == "terminate":
-        return contracts.terminate_contract(db, actor, case_id, comment, expected_version)
-    return contracts.record_insurance(db, actor, case_id, comment or "", expected_version)
 
 
 def _conflict(version: int | None) -> Conflict:
@@ -302,7 +287,7 @@ def fire_chunk(
     history = MODELS[workflow][1].__table__
     conn.execute(
         insert(history),
-        [_history_values(workflow, case.id, step, actor) for case, step in zip(moved, steps, strict=True)],
+        [history_values(workflow, case.id, step, actor) for case, step in zip(moved, steps, strict=True)],
     )
     for case in moved:
         case.version += 1
