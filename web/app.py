@@ -117,7 +117,7 @@ def create_app(
             {"db": db, "missing": missing, "files": files, "secure_cookies": secure_cookies, "jobs": jobs}
         ),
         template_config=TemplateConfig(
-            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=_jinja_setup
+            directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=jinja_setup
         ),
         openapi_config=OPENAPI,
         csrf_config=CSRFConfig(
@@ -142,7 +142,7 @@ def create_app(
     )
 
 
-def _jinja_setup(engine: JinjaTemplateEngine) -> None:
+def jinja_setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["_"] = template_gettext
     engine.engine.globals["languages"] = LANGUAGES
     engine.engine.globals["ages_text"] = template_ages_text  # 16–60周岁, aged 16–60

@@ -123,10 +123,10 @@ def template_globals() -> dict[str, Any]:
     """The globals ``web.app`` gives every template (role_labels, capacity_labels, ...)."""
     from jinja2 import Environment
 
-    from web.app import _jinja_setup
+    from web.app import jinja_setup
 
     env = Environment()
-    _jinja_setup(SimpleNamespace(engine=env))  # type: ignore[arg-type]
+    jinja_setup(SimpleNamespace(engine=env))  # type: ignore[arg-type]
     return dict(env.globals)
 
 

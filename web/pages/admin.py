@@ -27,7 +27,7 @@ from workflow.store.sweep_models import Notification
 from workflow.timerules import check_deadline, official_calendar_knows
 
 from ..i18n import N_
-from .cases import FORM, _ctx
+from .cases import FORM, page_context
 from .guard import require
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -281,7 +281,7 @@ def _settings_page(
     return Template(
         "admin_settings.html",
         status_code=status,
-        context=_ctx(
+        context=page_context(
             request,
             who,
             {

@@ -17,7 +17,7 @@ from workflow.store.db import Database
 from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
-from .cases import FORM, _ctx
+from .cases import FORM, page_context
 from .guard import require
 
 DONE = {
@@ -99,7 +99,7 @@ def _page(
     return Template(
         "admin_baseline.html",
         status_code=failure.status if failure else 200,
-        context=_ctx(
+        context=page_context(
             request,
             who,
             {

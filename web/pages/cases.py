@@ -113,7 +113,7 @@ class CaseController(Controller):
             villages = {v.id: v for v in villages_of(session, who.actor)}
         return Template(
             "inbox.html",
-            context=_ctx(
+            context=page_context(
                 request,
                 who,
                 {
@@ -228,7 +228,7 @@ class CaseController(Controller):
                 outcomes.append(Outcome(claim_id, False, exc.message))
         return Template(
             "bulk_result.html",
-            context=_ctx(
+            context=page_context(
                 request,
                 who,
                 {
@@ -268,7 +268,7 @@ def _case_page(
     return Template(
         "claim.html",
         status_code=status,
-        context=_ctx(
+        context=page_context(
             request,
             who,
             {
@@ -297,7 +297,8 @@ def _case_page(
 COUNTY_ROLES = frozenset({Role.HR, Role.FINANCE, Role.ADMIN})
 
 
-def _ctx(request: Request[Any, Any, Any], who: SignedIn, extra: dict[str, Any]) -> dict[str, Any]:
+def page_context(request: Request[Any, Any, Any], who: SignedIn, extra: dict[str, Any]) -> dict[str, Any]:
+    """What every page's template reads (language, who is signed in, the state labels) and ``extra``."""
     return {
         "lang": language(request, who),
         "who": who,

@@ -16,7 +16,7 @@ from workflow.store import notifications
 from workflow.store.db import Database
 from workflow.store.sessions import SignedIn
 
-from .cases import FORM, _ctx
+from .cases import FORM, page_context
 
 HOME = "/notifications"
 BACK = re.compile(r"/notifications(\?[a-z]+=\w+(&[a-z]+=\w+)*)?")
@@ -50,7 +50,7 @@ class NotificationController(Controller):
         rows = rows[: notifications.PAGE]
         return Template(
             "notifications.html",
-            context=_ctx(
+            context=page_context(
                 request,
                 who,
                 {
@@ -103,7 +103,7 @@ def _back(raw: str | None) -> str:
 
 @pass_context
 def unread_notices(context: Any) -> int:
-    """The nav badge as a Jinja global, for pages whose context does not come from ``_ctx``:
+    """The nav badge as a Jinja global, for pages whose context does not come from ``page_context``:
     reads the signed-in user off the template context, only when the nav is drawn."""
     who, request = context.get("who"), context.get("request")
     if not isinstance(who, SignedIn) or request is None:

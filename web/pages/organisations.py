@@ -21,7 +21,7 @@ from workflow.store.models import Village
 from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
-from .cases import FORM, _ctx
+from .cases import FORM, page_context
 from .guard import require
 
 KEEPERS = (Role.HR, Role.ADMIN)
@@ -128,7 +128,7 @@ class OrganisationController(Controller):
             found = register.list_organisations(session, f)
         return Template(
             "organisations.html",
-            context=_ctx(
+            context=page_context(
                 request,
                 who,
                 {"found": found, "filters": f, "kinds": ORG_KIND_LABELS, "masked_bank": register.masked_bank},
@@ -174,7 +174,7 @@ class OrganisationController(Controller):
             history = register.history_of(session, org_id)
         return Template(
             "organisation.html",
-            context=_ctx(
+            context=page_context(
                 request,
                 who,
                 {
@@ -260,7 +260,7 @@ def _form(
     return Template(
         "organisation_form.html",
         status_code=status,
-        context=_ctx(
+        context=page_context(
             request,
             who,
             {

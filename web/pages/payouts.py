@@ -30,7 +30,7 @@ from workflow.store.payout_models import PayoutBatch, PayoutLine
 from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
-from .cases import FORM, _ctx
+from .cases import FORM, page_context
 from .documents import base_url, pdf_response
 from .guard import require
 
@@ -342,7 +342,7 @@ def _pool_page(
     return Template(
         "payouts.html",
         status_code=status,
-        context=_ctx(
+        context=page_context(
             request,
             who,
             {
@@ -376,7 +376,7 @@ def _batch_page(
     return Template(
         "payout.html",
         status_code=status,
-        context=_ctx(
+        context=page_context(
             request,
             who,
             {

@@ -17,7 +17,7 @@ from workflow.store.labour import person_labour, set_labour_status
 from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
-from .cases import FORM, _ctx
+from .cases import FORM, page_context
 
 SAVED = N_("劳动力信息已保存。")
 
@@ -69,7 +69,7 @@ def _page(
     return Template(
         "person.html",
         status_code=error.status if error else 200,
-        context=_ctx(
+        context=page_context(
             request,
             who,
             {

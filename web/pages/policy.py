@@ -19,7 +19,7 @@ from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
 from .admin import FIX_MARKED
-from .cases import FORM, _ctx
+from .cases import FORM, page_context
 from .guard import require
 
 DONE = {
@@ -151,7 +151,7 @@ def _page(
     return Template(
         "policy.html",
         status_code=status,
-        context=_ctx(
+        context=page_context(
             request,
             who,
             {
