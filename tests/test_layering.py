@@ -1,4 +1,6 @@
-"""The pure core imports no database, web, PDF or template library; and identity numbers.
+"""The pure core imports no database, web, PDF or template library; the whole application
+follows a written table of which group may import which, without circles or borrowed private
+names; and identity numbers.
 
 The pure core is everything in ``workflow/`` except the store, the CLI and the demo loader.
 """
@@ -6,9 +8,12 @@ The pure core is everything in ``workflow/`` except the store, the CLI and the d
 from __future__ import annotations
 
 import ast
+import re
 import subprocess
 import sys
+from collections.abc import Iterable, Mapping
 from datetime import date
+from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
@@ -138,6 +143,326 @@ def test_importing_the_core_loads_nothing_impure() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]", out.stdout
+
+
+# --------------------------------------------------------------------------------------
+# The import graph of the whole application (workflow/ and web/), imports inside functions
+# included: which group may import which, no circles, no borrowed private names.
+# --------------------------------------------------------------------------------------
+
+WEB = ROOT / "web"
+
+
+def all_modules() -> dict[str, Path]:
+    found = {}
+    for top in (WORKFLOW, WEB):
+        for path in sorted(top.rglob("*.py")):
+            if "__pycache__" not in path.parts:
+                found[module_name(path)] = path
+    return found
+
+
+MODULES = all_modules()
+
+
+def module_imports(source: str, module: str, is_package: bool, known: Iterable[str]) -> set[str]:
+    """The project modules ``source`` loads. ``from package import module`` counts as the module
+    (the package only leads to it); a package the importer sits in is loaded before it anyway."""
+    modules = set(known)
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    found: set[str] = set()
+
+    def nearest(name: str) -> str | None:
+        parts = name.split(".")
+        while parts and ".".join(parts) not in modules:
+            parts.pop()
+        return ".".join(parts) or None
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(filter(None, (nearest(alias.name) for alias in node.names)))
+        elif isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = package[: len(package) - (node.level - 1)]
+                prefix = ".".join([*base, node.module] if node.module else base)
+            else:
+                prefix = node.module or ""
+            for alias in node.names:
+                found.update(filter(None, [nearest(f"{prefix}.{alias.name}")]))
+    ancestors = {".".join(module.split(".")[:n]) for n in range(1, module.count(".") + 1)}
+    return found - ancestors - {module}
+
+
+def import_graph() -> dict[str, set[str]]:
+    return {
+        name: module_imports(path.read_text(encoding="utf-8"), name, path.name == "__init__.py", MODULES)
+        for name, path in MODULES.items()
+    }
+
+
+GRAPH = import_graph()
+
+# Which group a module belongs to: the first pattern its dotted name matches.
+GROUPS = (
+    (r"workflow\.store\.(base|models|all_models|\w+_models?)$", "store.schema"),
+    (r"workflow\.store\.db$", "store.db"),
+    (r"workflow\.store\.timecache$", "store.time"),
+    (r"workflow\.store\.(step_services|transitions|guard_inputs)$", "store.steps"),
+    (r"workflow\.store(\..+)?$", "store.services"),
+    (r"workflow\.(cli|demo)$", r"workflow.\1"),
+    (r"workflow\.(rules|lists|docs)(\..+)?$", r"workflow.\1"),
+    (r"workflow(\..+)?$", "workflow.core"),
+    (r"web\.(app|api|pages|locale)(\..+)?$", r"web.\1"),
+    (r"web(\..+)?$", "web"),
+)
+
+# Which group may import which (and, through it, what it may import). Read bottom up: the
+# pure core, the store from its schema to its services, then the entry points.
+DEPENDENCIES = (
+    ("workflow.rules", "workflow.core"),
+    ("workflow.lists", "workflow.rules"),
+    ("workflow.docs", "workflow.core"),
+    ("store.schema", "workflow.core"),
+    ("store.db", "workflow.core"),
+    # The cached calendar and time rules read the schema through the handle; the handle
+    # itself knows no table, so settings can change them without a circle.
+    ("store.time", "store.db"),
+    ("store.time", "store.schema"),
+    # The step runner knows no service: services register what a step writes beyond the state.
+    ("store.steps", "store.time"),
+    ("store.steps", "workflow.rules"),
+    ("store.services", "store.steps"),
+    ("store.services", "workflow.lists"),
+    ("store.services", "workflow.docs"),
+    ("workflow.demo", "store.services"),
+    ("workflow.cli", "workflow.demo"),
+    ("web", "store.services"),
+    ("web.api", "web"),
+    ("web.pages", "web"),
+    ("web.app", "web.api"),
+    ("web.app", "web.pages"),
+    ("web.locale", "web.app"),
+)
+
+
+def group(module: str) -> str:
+    for pattern, name in GROUPS:
+        if match := re.match(pattern, module):
+            return match.expand(name)
+    raise AssertionError(f"{module} is in no group")
+
+
+def descendants(graph: Mapping[str, Iterable[str]], start: str) -> set[str]:
+    """Everything ``start`` leads to in ``graph``, directly or through others."""
+    seen: set[str] = set()
+    todo = [start]
+    while todo:
+        for nxt in graph.get(todo.pop(), ()):
+            if nxt not in seen:
+                seen.add(nxt)
+                todo.append(nxt)
+    return seen
+
+
+TABLE: dict[str, set[str]] = {}
+for _high, _low in DEPENDENCIES:
+    TABLE.setdefault(_high, set()).add(_low)
+
+
+def reachable(start: str) -> set[str]:
+    """The groups ``start`` may import: itself and all the table leads to from it."""
+    return {start} | descendants(TABLE, start)
+
+
+def layering_violations(graph: dict[str, set[str]]) -> list[str]:
+    return sorted(
+        f"{group(a)} may not import {group(b)} ({a} imports {b})"
+        for a, targets in graph.items()
+        for b in targets
+        if group(b) not in reachable(group(a))
+    )
+
+
+def find_circle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
+    try:
+        TopologicalSorter(graph).prepare()
+    except CycleError as circle:
+        return list(circle.args[1])
+    return None
+
+
+def test_every_module_is_in_a_group_of_the_table() -> None:
+    named = {low for edge in DEPENDENCIES for low in edge}
+    assert {group(m) for m in MODULES} == named
+    assert group("workflow.store.payout_models") == "store.schema"
+    assert group("workflow.store.documents_model") == "store.schema"
+    assert group("workflow.store.transitions") == "store.steps"
+    assert group("workflow.store.contracts") == "store.services"
+    assert group("workflow.engine") == "workflow.core"
+    assert group("web.pages.cases") == "web.pages"
+
+
+def test_the_table_of_dependencies_has_no_circle() -> None:
+    assert find_circle(TABLE) is None
+
+
+def test_every_import_follows_the_table_of_dependencies() -> None:
+    assert layering_violations(GRAPH) == []
+
+
+def test_no_module_imports_itself_back_through_others() -> None:
+    assert find_circle(GRAPH) is None, " → ".join(find_circle(GRAPH) or [])
+
+
+AREA_MODELS = sorted(m.rpartition(".")[2] for m in MODULES if re.match(r"workflow\.store\.\w+_models?$", m))
+
+
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [
+        ("workflow.store.transitions", "workflow.store.contracts"),
+        ("workflow.store.transitions", "workflow.store.post_claims"),
+        ("workflow.store.post_claims", "workflow.store.claims"),
+        ("workflow.store.db", "workflow.store.settings"),
+        ("workflow.store.db", "workflow.store.models"),
+        ("workflow.store.models", "workflow.store.all_models"),
+        *[("workflow.store.models", f"workflow.store.{area}") for area in AREA_MODELS],
+    ],
+)
+def test_the_three_circles_stay_cut(low: str, high: str) -> None:
+    """Each of these once imported the other (some inside a function): the lower one may not,
+    not even through others."""
+    assert high not in descendants(GRAPH, low), f"{low} reaches {high}"
+
+
+def test_the_database_handle_imports_no_other_store_module() -> None:
+    assert not {m for m in GRAPH["workflow.store.db"] if m.startswith("workflow.store")}
+
+
+def private_imports(source: str, module: str, is_package: bool, known: Iterable[str]) -> list[str]:
+    """Names starting with one underscore that ``source`` takes from another module: by
+    ``from m import _x``, or as ``m._x`` on a module it imported."""
+    modules = set(known)
+    found = []
+    bound: set[str] = set()
+    package = module.split(".") if is_package else module.split(".")[:-1]
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            base = package[: len(package) - (node.level - 1)] if node.level else []
+            prefix = ".".join([*base, node.module] if node.module else base)
+            for alias in node.names:
+                if private(alias.name):
+                    found.append(f"{prefix}.{alias.name}")
+                elif f"{prefix}.{alias.name}" in modules:
+                    bound.add(alias.asname or alias.name)
+        elif isinstance(node, ast.Import):
+            for alias in node.names:
+                found += [alias.name for part in alias.name.split(".") if private(part)]
+                if alias.name in modules:
+                    bound.add(alias.asname or alias.name.split(".")[0])
+    for node in ast.walk(ast.parse(source)):
+        taken = isinstance(node, ast.Attribute) and private(node.attr)
+        if taken and isinstance(node.value, ast.Name) and node.value.id in bound:
+            found.append(f"{node.value.id}.{node.attr}")
+    return found
+
+
+def private(name: str) -> bool:
+    return name.startswith("_") and not name.startswith("__")
+
+
+@pytest.mark.parametrize("module", sorted(MODULES))
+def test_no_module_takes_another_modules_private_names(module: str) -> None:
+    path = MODULES[module]
+    source = path.read_text(encoding="utf-8")
+    assert private_imports(source, module, path.name == "__init__.py", MODULES) == []
+
+
+def test_the_graph_checks_catch_what_they_should() -> None:
+    known = {"workflow.store", "workflow.store.db", "workflow.store.settings", "workflow.store.models"}
+    # The old circle, with its half hidden inside a function.
+    old_db = "from .models import CalendarOverride\ndef rules():\n    from .settings import current\n"
+    old_settings = "from .db import Database\n"
+    old = {
+        "workflow.store.db": module_imports(old_db, "workflow.store.db", False, known),
+        "workflow.store.settings": module_imports(old_settings, "workflow.store.settings", False, known),
+    }
+    assert old["workflow.store.db"] == {"workflow.store.models", "workflow.store.settings"}
+    assert find_circle(old) in (
+        ["workflow.store.db", "workflow.store.settings", "workflow.store.db"],
+        ["workflow.store.settings", "workflow.store.db", "workflow.store.settings"],
+    )
+    assert layering_violations(old) == [
+        "store.db may not import store.schema (workflow.store.db imports workflow.store.models)",
+        "store.db may not import store.services (workflow.store.db imports workflow.store.settings)",
+    ]
+    assert layering_violations({"workflow.store.transitions": {"workflow.store.contracts"}}) != []
+    assert layering_violations({"workflow.engine": {"workflow.store.db"}}) != []
+    assert layering_violations({"web.pages.cases": {"workflow.store.transitions"}}) == []
+    # A package the module sits in, or only leads to a module, is not an import of its own.
+    assert module_imports("from . import db\n", "workflow.store.settings", False, known) == {
+        "workflow.store.db"
+    }
+    src = "from .transitions import _history_values\nfrom . import sweep\nsweep._exclusive\nrow._mapping\n"
+    names = {"workflow.store.transitions", "workflow.store.sweep"}
+    assert private_imports(src, "workflow.store.lists", False, names) == [
+        "workflow.store.transitions._history_values",
+        "sweep._exclusive",
+    ]
+
+
+def test_all_models_gathers_every_table() -> None:
+    """Loading every module adds no table to what ``all_models`` registers (Alembic sees all)."""
+    store = sorted(m for m in MODULES if m.startswith("workflow.store"))
+    code = (
+        "import importlib\n"
+        "from workflow.store.base import Base\n"
+        "import workflow.store.all_models\n"
+        "gathered = set(Base.metadata.tables)\n"
+        f"for name in {store!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(sorted(set(Base.metadata.tables) - gathered), len(gathered))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    missing, _, count = out.stdout.strip().rpartition(" ")
+    assert missing == "[]" and int(count) > 20, out.stdout
+
+
+def test_loading_a_lower_module_loads_nothing_above_it() -> None:
+    """At run time too: the models load no area's models, the handle no table, the step
+    runner no service."""
+    code = (
+        "import importlib, sys\n"
+        "for name, above in [\n"
+        "    ('workflow.store.models', ('_models', '_model', 'all_models')),\n"
+        "    ('workflow.store.db', ('models', 'settings', 'timecache')),\n"
+        "    ('workflow.store.transitions', ('contracts', 'claims', 'post_claims', 'settings')),\n"
+        "]:\n"
+        "    before = set(sys.modules)\n"
+        "    importlib.import_module(name)\n"
+        "    new = [m.rpartition('.')[2] for m in set(sys.modules) - before]\n"
+        "    print(name, sorted(m for m in new if m.endswith(above)))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.splitlines() == [
+        "workflow.store.models []",
+        "workflow.store.db []",
+        "workflow.store.transitions []",
+    ], out.stdout
+
+
+def test_each_step_service_is_registered_by_its_owner() -> None:
+    """Every step ``step_services.OWNERS`` names is taken by a service of the module it names,
+    once the services are loaded (the app and the tests load them all)."""
+    import importlib
+
+    from workflow.store import step_services
+
+    for owner in set(step_services.OWNERS.values()):
+        importlib.import_module(owner)
+    registered = step_services.registered()
+    assert set(registered) == set(step_services.OWNERS)
+    assert {key: s.take.__module__ for key, s in registered.items()} == step_services.OWNERS
 
 
 # --------------------------------------------------------------------------------------
