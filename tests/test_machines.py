@@ -25,6 +25,7 @@ from workflow.machines import (
     WORKFLOWS,
     Deadline,
     Step,
+    Wait,
     Workflow,
     WorkflowTableError,
 )
@@ -743,3 +744,38 @@ def test_machine_is_shared(monkeypatch: pytest.MonkeyPatch) -> None:
     # the counter works: building a workflow does build a machine
     _workflow(GOOD)
     assert built == [1]
+
+
+@pytest.mark.parametrize(
+    ("creation", "waits", "message"),
+    [
+        ((Step("submit", ("a",), "a", Role.AGENT, "x"),), {}, "creation row"),
+        ((Step("submit", (), "b", Role.AGENT, "x"),), {}, "creation row"),
+        ((), {"a": Wait("end", "x")}, "has no row from it"),
+        ((), {"c": Wait("note", "x")}, "terminal"),
+        ((), {"a": Wait("go", "x", escalate_to=Role.HR)}, "no deadline"),
+    ],
+)
+def test_validate_rejects_broken_creation_rows_and_waits(
+    creation: tuple[Step, ...], waits: dict[str, Wait], message: str
+) -> None:
+    with pytest.raises(WorkflowTableError, match=message):
+        Workflow(
+            name="t",
+            label="t",
+            states=("a", "b", "c"),
+            initial="a",
+            terminal=frozenset({"c"}),
+            steps=GOOD,
+            creation=creation,
+            waits=waits,
+        )
+
+
+def test_creation_rows_by_hand() -> None:
+    rows = {(wf.name, s.trigger, s.role.value, str(s.dest)) for wf in WORKFLOWS.values() for s in wf.creation}
+    assert rows == {
+        ("claim", "submit", "agent", "submitted"),
+        ("claim", "submit", "system", "submitted"),
+        ("contract", "submit", "hr", "submitted"),
+    }

@@ -8,12 +8,14 @@ more in the same transaction (resubmit with new facts, renew) use ``apply`` on O
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, DateTime, Select, bindparam, insert, literal, null, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -39,6 +41,8 @@ CASE_FIELDS = {
     "claim": (*_COMMON, "claimant_org_id", "paid_by", "subsidy_type", "policy_year", "params_version_id"),
     "contract": (*_COMMON, "start_date", "end_date", "insurance_policy_no", "successor_id"),
 }
+# Contract steps that write more than the state (a form of their own): their services take them.
+CONTRACT_FORM_STEPS = WORKFLOWS["contract"].form_triggers
 WRITABLE = ("state", "verified_by", "reviewed_by", "paid_by", "due_at")
 
 
@@ -59,6 +63,67 @@ def _history_values(workflow: str, case_id: int, step: engine.Transition, actor:
 def record(session: Session, workflow: str, case: Any, step: engine.Transition, actor: Actor) -> None:
     """Append the immutable history row for an accepted step (ORM services)."""
     session.add(MODELS[workflow][1](**_history_values(workflow, case.id, step, actor)))
+
+
+@dataclass(frozen=True)
+class Opening:
+    """How new cases of a workflow open, as the table's creation row says: their first state,
+    when that wait falls due, and their first history row. One is made per filing (a single
+    claim, a list of thousands, the sweep's monthly post claims) and applied to every case."""
+
+    workflow: str
+    step: engine.Transition
+    due_at: datetime | None
+    actor: Actor
+
+    def case_values(self) -> dict[str, Any]:
+        return {"state": self.step.to_state, "due_at": self.due_at}
+
+    def history_rows(self, case_ids: Sequence[int]) -> list[dict[str, Any]]:
+        return [_history_values(self.workflow, case_id, self.step, self.actor) for case_id in case_ids]
+
+    def history_from(self, case_ids: Select[Any]) -> Any:
+        """The same rows written by the database for the cases ``case_ids`` selects (the sweep
+        inserts its claims without RETURNING, and so does not hold their ids)."""
+        history = MODELS[self.workflow][1].__table__
+        values = _history_values(self.workflow, 0, self.step, self.actor)
+        fk = MODELS[self.workflow][2]
+        del values[fk]
+        columns = list(values)
+        literals = [
+            literal(values[c], DateTime())
+            if c == "at"
+            else null()
+            if values[c] is None
+            else literal(values[c])
+            for c in columns
+        ]
+        return insert(history).from_select([fk, *columns], case_ids.add_columns(*literals))
+
+
+def opening(
+    db: Database,
+    session: Session | Connection,
+    workflow: str,
+    actor: Actor,
+    now: datetime,
+    comment: str | None = None,
+) -> Opening:
+    """The one way a case is opened (``engine.created``, with the deadlines in force)."""
+    step, due = engine.created(
+        WORKFLOWS[workflow],
+        actor,
+        now,
+        comment,
+        calendar=db.calendar(session),
+        deadlines=db.time_rules(session).deadlines[workflow],
+    )
+    return Opening(workflow, step, due, actor)
+
+
+def record_opening(session: Session, case: Any, opened: Opening) -> None:
+    """Append the first history row of one new case (ORM services)."""
+    session.add(MODELS[opened.workflow][1](**opened.history_rows([case.id])[0]))
 
 
 def _fire(
@@ -189,7 +254,7 @@ def transition(
     Pages, the inbox and the API come through here, so ``pay`` is always refused here: it
     carries no payout line (see ``payouts.confirm_paid``). ``attendance_days``: the 出勤天数 a
     village confirms when verifying a post-subsidy claim."""
-    if workflow == "contract" and trigger in ("renew", "terminate", "record_insurance"):
+    if workflow == "contract" and trigger in CONTRACT_FORM_STEPS:
         return _contract_step(db, case_id, trigger, actor, comment, expected_version)
     read = _STATEMENTS[(workflow, False)][0]
     # A bare connection, not a Session: nothing here needs the unit of work.
