@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from transitions import Machine
 
 from .roles import Role
-from .states import ClaimState, ContractState
+from .states import BatchState, ClaimState, ContractState
 
 # Users recorded on a case by the step they took (separation of duties reads them back).
 SUBMITTED_BY = "submitted_by"
@@ -376,4 +376,24 @@ CONTRACT = Workflow(
     },
 )
 
-WORKFLOWS = {wf.name: wf for wf in (CLAIM, CONTRACT)}
+B = BatchState
+
+# A payout batch: finance makes it from approved claims, exports the bank file (again, if the
+# bank asks), and confirms each line with the bank's reference or marks it failed (the line's
+# own status: a failed line's claim goes back to the pool, the batch is not failed). Once no
+# line is pending the batch is confirmed by itself; finance then closes it.
+PAYOUT = Workflow(
+    name="payout",
+    label="发放批次",
+    states=tuple(B),
+    initial=B.OPEN,
+    terminal=frozenset({B.CLOSED}),
+    steps=(
+        Step("export", (B.OPEN, B.EXPORTED), B.EXPORTED, Role.FINANCE, "导出银行文件"),
+        Step("confirm", (B.OPEN, B.EXPORTED), B.CONFIRMED, Role.SYSTEM, "全部明细已确认或失败"),
+        Step("close", (B.CONFIRMED,), B.CLOSED, Role.FINANCE, "关闭批次"),
+    ),
+    creation=(Step("create", (), B.OPEN, Role.FINANCE, "生成发放批次"),),
+)
+
+WORKFLOWS = {wf.name: wf for wf in (CLAIM, CONTRACT, PAYOUT)}

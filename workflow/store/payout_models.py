@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from .models import Base, Money
+from .models import Base, HistoryMixin, Money
 
 BATCH_STATES = ("open", "exported", "confirmed", "closed")
 LINE_STATUSES = ("pending", "paid", "failed")
@@ -96,3 +96,10 @@ class PayoutLine(Base):
         ),
         CheckConstraint("amount > 0", name="amount_positive"),
     )
+
+
+class PayoutHistory(HistoryMixin, Base):
+    """The batch's steps (made, exported, confirmed, closed), append-only like a claim's."""
+
+    __tablename__ = "payout_history"
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payout_batch.id"), index=True)

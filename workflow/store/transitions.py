@@ -30,10 +30,12 @@ from . import post_claims
 from .db import Database
 from .guard_inputs import supply_guard_inputs
 from .models import Claim, ClaimHistory, Contract, ContractHistory
+from .payout_models import PayoutBatch, PayoutHistory
 
 MODELS: dict[str, tuple[type[Any], type[Any], str]] = {
     "claim": (Claim, ClaimHistory, "claim_id"),
     "contract": (Contract, ContractHistory, "contract_id"),
+    "payout": (PayoutBatch, PayoutHistory, "batch_id"),
 }
 # What the engine and the guards read of a case, and what a step may change.
 _COMMON = ("id", "state", "version", "village_id", "submitted_by", "verified_by", "reviewed_by", "due_at")
@@ -77,7 +79,10 @@ class Opening:
     actor: Actor
 
     def case_values(self) -> dict[str, Any]:
-        return {"state": self.step.to_state, "due_at": self.due_at}
+        values: dict[str, Any] = {"state": self.step.to_state}
+        if WORKFLOWS[self.workflow].deadlines:  # a payout batch has no due time
+            values["due_at"] = self.due_at
+        return values
 
     def history_rows(self, case_ids: Sequence[int]) -> list[dict[str, Any]]:
         return [_history_values(self.workflow, case_id, self.step, self.actor) for case_id in case_ids]
@@ -234,7 +239,10 @@ def _write_and_record(write: Any, history: Any) -> Any:
 
 
 _STATEMENTS = {
-    (wf, dead): _statements(wf, dead) for wf in MODELS for dead in (False, True) if wf == "claim" or not dead
+    (wf, dead): _statements(wf, dead)
+    for wf in ("claim", "contract")
+    for dead in (False, True)
+    if wf == "claim" or not dead
 }
 
 
@@ -291,6 +299,36 @@ def transition(
         # 在岗领补: verifying takes the days on the post and the amount follows them.
         return post_claims.take_step(db, case_id, trigger, actor, comment, expected_version, attendance_days)
     return case
+
+
+def step_if(
+    db: Database, session: Session, workflow: str, case_id: int, trigger: str, actor: Actor, condition: Any
+) -> bool:
+    """Take a step on one case if it applies now and ``condition`` (SQL) still holds when the
+    row is written: a conditional UPDATE, so callers racing to take it move the case once
+    (the payout batch confirms itself when its last line is settled). Returns whether it moved."""
+    model, history, _ = MODELS[workflow]
+    table = model.__table__
+    while True:
+        state = session.scalar(select(table.c.state).where(table.c.id == case_id))
+        if state is None:
+            return False
+        case = SimpleNamespace(id=case_id, state=state)
+        try:
+            step = engine.fire(WORKFLOWS[workflow], case, trigger, actor, db.clock.now())
+        except (InvalidTransition, TransitionRefused):
+            return False
+        moved = session.execute(
+            update(table)
+            .where(table.c.id == case_id, table.c.state == state, condition)
+            .values(state=case.state)
+        ).rowcount
+        if moved == 1:
+            session.execute(insert(history.__table__), _history_values(workflow, case_id, step, actor))
+            return True
+        if session.scalar(select(table.c.state).where(table.c.id == case_id)) == state:
+            return False  # the condition does not hold
+        # another step moved the case between our read and our write: look again
 
 
 def _contract_step(
