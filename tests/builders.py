@@ -9,7 +9,9 @@ from decimal import Decimal
 
 from stdnum.cn import ric
 
-from workflow.roles import Actor
+from workflow import engine
+from workflow.machines import CLAIM
+from workflow.roles import Actor, Role
 from workflow.store.claims import ClaimInput, submit_claim
 from workflow.store.db import Database
 from workflow.store.models import Claim, Township, Village
@@ -109,21 +111,16 @@ def export_claim(
 
 
 def claim_in(db: Database, c: County, state: str) -> Claim:
-    """A labour-export claim walked along the real path to ``state``."""
+    """A labour-export claim walked along the table's shortest path to ``state``."""
     claim = export_claim(db, c, person(db, c.village))
-    path = {
-        "submitted": [],
-        "village_verified": [("verify", c.verifier)],
-        "hr_reviewed": [("verify", c.verifier), ("approve", c.hr)],
-        "finance_paid": [("verify", c.verifier), ("approve", c.hr)],
-        "returned": [("return", c.verifier)],
-    }[state]
-    for trigger, actor in path:
-        claim = transition(db, "claim", claim.id, trigger, actor, comment="请补充材料")
-    if state == "finance_paid":  # money moves only through a payout batch
-        from .builders_payouts import pay_through_batch
+    by_role = {Role.AGENT: c.agent, Role.VILLAGE: c.verifier, Role.HR: c.hr, Role.FINANCE: c.finance}
+    for step in CLAIM.path_to(state):
+        if engine.service_of(step) == "payout":  # money moves only through a payout batch
+            from .builders_payouts import pay_through_batch
 
-        claim = pay_through_batch(db, c.finance, claim.id)
+            claim = pay_through_batch(db, c.finance, claim.id)
+        else:
+            claim = transition(db, "claim", claim.id, step.trigger, by_role[step.role], comment="请补充材料")
     return claim
 
 

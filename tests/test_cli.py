@@ -16,8 +16,10 @@ from workflow.store.users import actor_for_token
 def test_machines_prints_both_diagrams(capsys):
     assert main(["machines"]) == 0
     out = capsys.readouterr().out
-    assert out.count("stateDiagram-v2") == 2
+    # claims, contracts and (since the batch became a workflow of the tables) payout batches
+    assert out.count("stateDiagram-v2") == 3
     assert "active --> expired: expire (system) [term_ended]" in out
+    assert "confirmed --> closed: close (finance)" in out
 
 
 def test_user_add_and_token_create(db, db_url, monkeypatch, capsys):

@@ -22,9 +22,11 @@ from workflow.guards import PayoutLineRef
 from workflow.machines import (
     CLAIM,
     CONTRACT,
+    PAYOUT,
     WORKFLOWS,
     Deadline,
     Step,
+    Wait,
     Workflow,
     WorkflowTableError,
 )
@@ -743,3 +745,99 @@ def test_machine_is_shared(monkeypatch: pytest.MonkeyPatch) -> None:
     # the counter works: building a workflow does build a machine
     _workflow(GOOD)
     assert built == [1]
+
+
+@pytest.mark.parametrize(
+    ("creation", "waits", "message"),
+    [
+        ((Step("submit", ("a",), "a", Role.AGENT, "x"),), {}, "creation row"),
+        ((Step("submit", (), "b", Role.AGENT, "x"),), {}, "creation row"),
+        ((), {"a": Wait("end", "x")}, "has no row from it"),
+        ((), {"c": Wait("note", "x")}, "terminal"),
+        ((), {"a": Wait("go", "x", escalate_to=Role.HR)}, "no deadline"),
+    ],
+)
+def test_validate_rejects_broken_creation_rows_and_waits(
+    creation: tuple[Step, ...], waits: dict[str, Wait], message: str
+) -> None:
+    with pytest.raises(WorkflowTableError, match=message):
+        Workflow(
+            name="t",
+            label="t",
+            states=("a", "b", "c"),
+            initial="a",
+            terminal=frozenset({"c"}),
+            steps=GOOD,
+            creation=creation,
+            waits=waits,
+        )
+
+
+def test_creation_rows_by_hand() -> None:
+    rows = {(wf.name, s.trigger, s.role.value, str(s.dest)) for wf in WORKFLOWS.values() for s in wf.creation}
+    assert rows == {
+        ("claim", "submit", "agent", "submitted"),
+        ("claim", "submit", "system", "submitted"),
+        ("contract", "submit", "hr", "submitted"),
+        ("payout", "create", "finance", "open"),
+    }
+
+
+# --------------------------------------------------------------------------------------
+# The payout batch: (trigger, source) -> (role, destination), by hand from payouts.py
+# --------------------------------------------------------------------------------------
+
+PAYOUT_STATES = ["open", "exported", "confirmed", "closed"]
+PAYOUT_EXPECTED: dict[tuple[str, str], tuple[str, str]] = {
+    ("export", "open"): ("finance", "exported"),
+    ("export", "exported"): ("finance", "exported"),  # the bank file again, if the bank asks
+    ("confirm", "open"): ("system", "confirmed"),  # by itself, once no line is pending
+    ("confirm", "exported"): ("system", "confirmed"),
+    ("close", "confirmed"): ("finance", "closed"),
+}
+PAYOUT_MATRIX = [
+    (state, trigger, role)
+    for state in PAYOUT_STATES
+    for trigger in ("export", "confirm", "close", "pay")
+    for role in Role
+]
+
+
+def test_payout_table_has_exactly_the_expected_rows() -> None:
+    rows = {(s.trigger, src): (s.role.value, str(s.dest)) for s in PAYOUT.steps for src in s.source}
+    assert rows == PAYOUT_EXPECTED
+    assert [str(s) for s in PAYOUT.states] == PAYOUT_STATES
+    assert {str(s) for s in PAYOUT.terminal} == {"closed"}
+    assert PAYOUT.deadlines == {} and PAYOUT.overdue_states == ()
+
+
+@pytest.mark.parametrize(
+    ("state", "trigger", "role"), PAYOUT_MATRIX, ids=[f"{s}-{t}-{r.value}" for s, t, r in PAYOUT_MATRIX]
+)
+def test_payout_matrix(state: str, trigger: str, role: Role) -> None:
+    batch = SimpleNamespace(state=state)
+    who = actor(77, role)
+    expected = PAYOUT_EXPECTED.get((trigger, state))
+    if trigger == "pay":
+        assert (
+            codes_of(lambda: engine.check(PAYOUT, batch, trigger, who, NOW)) == "transition.unknown_trigger"
+        )
+    elif expected is None:
+        assert codes_of(lambda: engine.fire(PAYOUT, batch, trigger, who, NOW)) == (
+            "transition.not_allowed_from_state"
+        )
+        assert batch.state == state
+    elif expected[0] != role.value:
+        assert codes_of(lambda: engine.fire(PAYOUT, batch, trigger, who, NOW)) == "transition.not_your_role"
+        assert batch.state == state
+    else:
+        t = engine.fire(PAYOUT, batch, trigger, who, NOW)
+        assert (batch.state, t.from_state, t.to_state, t.role) == (expected[1], state, expected[1], role)
+
+
+def test_payout_diagram_has_every_step() -> None:
+    text = mermaid(PAYOUT)
+    for (trigger, source), (role, dest) in PAYOUT_EXPECTED.items():
+        assert f"    {source} --> {dest}: {trigger} ({role})" in text
+    assert "    closed --> [*]" in text
+    assert "## payout (发放批次)" in all_diagrams()

@@ -27,8 +27,8 @@ from .calendar import WorkCalendar
 from .clock import FrozenClock
 from .dates import add_months, max_term_end, month_key, months_completed
 from .errors import ValidationFailed
-from .machines import CLAIM
-from .roles import SYSTEM_ACTOR, Actor
+from .machines import CLAIM, CONTRACT, Workflow
+from .roles import SYSTEM_ACTOR, Actor, Role
 from .rules import OtherClaim
 from .states import (
     STATE_LABELS,
@@ -159,17 +159,33 @@ EMPLOYMENT_MONTHS = {
     T.WORKSHOP_REWARD: 1,
 }
 
-# The steps that lead a claim to each state ("hr_return" is HR's return).
+
+def _steps(wf: Workflow, state: str, via: str | None = None) -> tuple[str, ...]:
+    """The table's way to ``state`` as the demo names its acts (“hr_return”: HR's return)."""
+    steps = wf.path_to(state, via)
+    return tuple("hr_return" if s.trigger == "return" and s.role is Role.HR else s.trigger for s in steps)
+
+
+def _path(state: str, via: str | None = None) -> tuple[str, ...]:
+    """A claim's acts from its filing on."""
+    return (CLAIM.creation[0].trigger, *_steps(CLAIM, state, via))
+
+
+# The steps that lead a claim to each state: the shortest way the table allows, and for
+# variety some ways round (through a return, or after village verification).
 PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
-    S.SUBMITTED: (("submit",),),
-    S.VILLAGE_VERIFIED: (("submit", "verify"),),
-    S.HR_REVIEWED: (("submit", "verify", "approve"),),
-    S.FINANCE_PAID: (("submit", "verify", "approve", "pay"),) * 4
-    + (("submit", "return", "resubmit", "verify", "approve", "pay"),),
-    S.RETURNED: (("submit", "return"), ("submit", "verify", "hr_return")),
-    S.REJECTED: (("submit", "verify", "reject"),),
-    S.WITHDRAWN: (("submit", "withdraw"), ("submit", "verify", "withdraw"), ("submit", "return", "withdraw")),
-    S.EXPIRED: (("submit", "return", "expire"), ("submit", "verify", "hr_return", "expire")),
+    S.SUBMITTED: (_path(S.SUBMITTED),),
+    S.VILLAGE_VERIFIED: (_path(S.VILLAGE_VERIFIED),),
+    S.HR_REVIEWED: (_path(S.HR_REVIEWED),),
+    S.FINANCE_PAID: (_path(S.FINANCE_PAID),) * 4 + (_path(S.FINANCE_PAID, via=S.RETURNED),),
+    S.RETURNED: (_path(S.RETURNED), _path(S.RETURNED, via=S.VILLAGE_VERIFIED)),
+    S.REJECTED: (_path(S.REJECTED),),
+    S.WITHDRAWN: (
+        _path(S.WITHDRAWN),
+        _path(S.WITHDRAWN, via=S.VILLAGE_VERIFIED),
+        _path(S.WITHDRAWN, via=S.RETURNED),
+    ),
+    S.EXPIRED: (_path(S.EXPIRED), _path(S.EXPIRED, via=S.VILLAGE_VERIFIED)),
 }
 # Working days after the previous step (None: the nightly expiry once the 30 days are over).
 GAPS: dict[str, tuple[int, int] | None] = {
@@ -1185,12 +1201,11 @@ class _Loader:
         start = (t.today + relativedelta(months=1)).replace(day=1)
         if (start - t.today).days < 5:
             start += relativedelta(months=1)
-        steps = {
-            "submitted": (),
-            "village_verified": ("verify",),
-            "hr_reviewed": ("verify", "approve"),
-            "returned": rng.choice((("return",), ("verify", "hr_return"))),
-        }[state]
+        K = ContractState
+        returned = rng.choice(
+            (_steps(CONTRACT, K.RETURNED), _steps(CONTRACT, K.RETURNED, via=K.VILLAGE_VERIFIED))
+        )
+        steps = returned if state == K.RETURNED else _steps(CONTRACT, state)
         times = t.plan(t.ago(2, 12), [(1, 3)] * len(steps))
         assert times is not None
         plan = self._contract(post, start, propose_at=times[0], active=False)
@@ -1272,7 +1287,7 @@ class _Loader:
     ) -> _ClaimPlan | None:
         """A claim filed in a list at ``filed``; a returned one was returned in the last days."""
         t = self.time
-        path = ("submit", "verify", "hr_return") if state == S.RETURNED else self.rng.choice(PATHS[state])
+        path = PATHS[S.RETURNED][1] if state == S.RETURNED else self.rng.choice(PATHS[state])
         times = [filed]
         for step in path[1:]:
             if state == S.RETURNED and step == "hr_return":

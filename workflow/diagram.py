@@ -8,6 +8,9 @@ from .roles import ROLE_LABELS
 
 def mermaid(wf: Workflow) -> str:
     lines = ["stateDiagram-v2", f"    [*] --> {wf.initial}"]
+    if wf.creation:  # who opens a case (a comment: Mermaid labels no start arrow)
+        filers = ", ".join(s.role.value for s in wf.creation)
+        lines.append(f"    %% {wf.creation[0].trigger} by {filers}")
     for step in wf.steps:
         for source in step.source:
             dest = step.dest or source
@@ -39,7 +42,7 @@ def dot(wf: Workflow, state_labels: dict[str, str] | None = None) -> str:
         'fontname="Noto Sans CJK SC", fontsize=11];',
         '  edge [fontname="Noto Sans CJK SC", fontsize=9, color="#616e7c"];',
         '  start [shape=circle, label="", width=0.2, fillcolor="#1f2933"];',
-        f"  start -> {wf.initial};",
+        f"  start -> {wf.initial}" + (f" [label={quoted(_opened_by(wf))}]" if wf.creation else "") + ";",
     ]
     for state in wf.states:
         fill = "#e3f9e5" if state in wf.terminal else "#ffffff"
@@ -51,3 +54,8 @@ def dot(wf: Workflow, state_labels: dict[str, str] | None = None) -> str:
             lines.append(f"  {source} -> {dest} [label={quoted(label)}];")
     lines.append("}")
     return "\n".join(lines) + "\n"
+
+
+def _opened_by(wf: Workflow) -> str:
+    roles = "、".join(ROLE_LABELS[s.role] for s in wf.creation)
+    return f"{wf.creation[0].label}\n（{roles}）"

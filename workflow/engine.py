@@ -134,6 +134,30 @@ def fire(
     )
 
 
+def created(
+    wf: Workflow,
+    actor: Actor,
+    now: datetime,
+    comment: str | None = None,
+    calendar: WorkCalendar = DEFAULT_CALENDAR,
+    deadlines: dict[str, Deadline] | None = None,
+) -> tuple[Transition, datetime | None]:
+    """Open a case: the first history row (by the table's creation row for the filer's role)
+    and when the first wait falls due. Every filer comes through here, one case or a list."""
+    step = wf.creation_for(actor.roles)
+    if step is None or step.dest is None:
+        raise TransitionRefused(
+            "transition.not_your_role",
+            f"“{wf.label}”须由{'、'.join(s.role.value for s in wf.creation)}角色提交",
+            trigger="submit",
+        )
+    state = str(step.dest)
+    deadline = (deadlines or wf.deadlines).get(state)
+    due = calendar.due(now, deadline) if deadline else None
+    row = Transition(wf.name, step.trigger, None, state, actor.user_id, step.role, now, comment)
+    return row, due
+
+
 def service_of(step: Step) -> str | None:
     """The service through which alone the step is taken (``payout`` for ``pay``), if any."""
     return next((GUARDS[g].service for g in step.guards if GUARDS[g].service), None)

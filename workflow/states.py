@@ -27,6 +27,15 @@ class ContractState(StrEnum):
     REJECTED = "rejected"
 
 
+class BatchState(StrEnum):
+    """A payout batch's states (its lines' paid/failed outcomes are the lines' own)."""
+
+    OPEN = "open"
+    EXPORTED = "exported"
+    CONFIRMED = "confirmed"
+    CLOSED = "closed"
+
+
 STATE_LABELS: dict[str, str] = {
     "submitted": "已提交",
     "village_verified": "村级已核实",

@@ -94,7 +94,7 @@ def collect() -> Collected:
     for wf in WORKFLOWS.values():
         out.add(
             f"workflow.machines.{wf.name.upper()}: the workflow and its steps",
-            [wf.label, *(s.label for s in wf.steps)],
+            [wf.label, *(s.label for s in (*wf.creation, *wf.steps))],
         )
     for name, value in sorted(template_globals().items()):
         if isinstance(value, dict) and name.endswith("_labels"):

@@ -134,6 +134,8 @@ LABELS = (
     N_("经办人"),
     # workflow.machines.CLAIM: the workflow and its steps
     N_("补贴申请"),
+    N_("提交申请"),
+    N_("按月生成"),
     N_("核实通过"),
     N_("退回修改"),
     N_("审核通过"),
@@ -143,11 +145,18 @@ LABELS = (
     N_("逾期未重新提交，过期"),
     # workflow.machines.CONTRACT: the workflow and its steps
     N_("公益性岗位协议"),
+    N_("拟定协议"),
     N_("登记意外伤害保险"),
     N_("生效"),
     N_("有序退岗"),
     N_("到期终止"),
     N_("续签"),
+    # workflow.machines.PAYOUT: the workflow and its steps
+    N_("发放批次"),
+    N_("生成发放批次"),
+    N_("导出银行文件"),
+    N_("全部明细已确认或失败"),
+    N_("关闭批次"),
     # template global capacity_labels (web.app)
     N_("全劳力"),
     N_("弱劳力"),
@@ -298,6 +307,7 @@ LABELS = (
 # web/pages/contracts.py: f'保单号不能超过{POLICY_NO_MAX}个字符'
 # workflow/engine.py: f'当前状态“{STATE_LABELS.get(state, state)}”下不能办理此操作'
 # workflow/engine.py: f'“{step.label}”须由{step.role.value}角色办理'
+# workflow/engine.py: f"“{wf.label}”须由{'、'.join((s.role.value for s in wf.creation))}角色提交"
 # workflow/engine.py: f'没有“{trigger}”这个操作'
 # workflow/money.py: f'“{field}”须为金额数字（元）'
 # workflow/money.py: f'“{field}”金额过大'

@@ -261,6 +261,8 @@ def _settings_page(
         )
     tables = []
     for name, wf in WORKFLOWS.items():
+        if not wf.deadlines:  # the payout batch has no step with a deadline
+            continue
         rows = []
         for state_name, default in wf.deadlines.items():
             key = f"{name}.{state_name}"

@@ -125,6 +125,7 @@ class CaseController(Controller):
                     "error": error,
                     "contracts": contracts,
                     "subsidy_labels": SUBSIDY_LABELS,
+                    "bulk_steps": CLAIM.bulk_steps,
                 },
             ),
         )

@@ -58,7 +58,7 @@ from .guard import STAFF_ROLES, language, require
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 KIND_LABELS = {"service_agreement": N_("劳务协议"), "labour_contract": N_("劳动合同")}
 CAPACITY_LABELS = {"full": N_("全劳力"), "weak": N_("弱劳力"), "half": N_("半劳力"), "none": N_("无劳动力")}
-STEP_LABELS = {"submit": N_("拟定协议"), **{s.trigger: s.label for s in CONTRACT.steps}}
+STEP_LABELS = {s.trigger: s.label for s in (*CONTRACT.creation, *CONTRACT.steps)}
 STALE = N_("该协议已被其他人处理或修改，请查看最新状态后再操作。")
 POLICY_NO_MAX = 40  # contract.insurance_policy_no is VARCHAR(40)
 

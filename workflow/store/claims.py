@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from typing import Any
 
 from sqlalchemy import Connection, or_, select
@@ -12,11 +12,10 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import engine
-from ..engine import Transition
 from ..errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
 from ..guards import ABSORPTION_TYPES
 from ..machines import CLAIM
-from ..roles import Actor, Role
+from ..roles import Actor
 from ..rules import (
     ClaimDraft,
     OtherClaim,
@@ -28,7 +27,7 @@ from ..rules import (
 )
 from ..rules.facts import ClaimFacts, facts_from_record, facts_to_record
 from ..rules.years import Months, YearFix, check_not_early, check_year_sent, claim_year
-from ..states import CLAIM_DEAD_STATES, ClaimState, SubsidyType
+from ..states import CLAIM_DEAD_STATES, SubsidyType
 from . import timecache
 from .db import Database
 from .models import Claim, Contract, Organisation, PolicyYear
@@ -37,7 +36,7 @@ from .people import get_person
 from .policy import version_in_force
 from .post_claims import CHECKED_STEPS, attendance_days, contract_facts, is_post_claim, month_workdays
 from .step_services import StepCall, register
-from .transitions import apply, one_step, record
+from .transitions import Opening, apply, one_step, opening, record_opening
 
 
 @dataclass(frozen=True)
@@ -165,19 +164,13 @@ def assess(
 
 
 def claimant_of(session: Session, actor: Actor) -> Organisation:
-    if Role.AGENT not in actor.roles or actor.org_id is None:
+    # The table lets an agent file for their organisation (the sweep files for villages).
+    if CLAIM.creation_for(actor.roles) is None or actor.org_id is None:
         raise TransitionRefused("transition.not_your_role", "只有申报主体经办人可以提交申请")
     org = session.get(Organisation, actor.org_id)
     if org is None:
         raise NotFound("not_found.organisation", "申报单位不存在")
     return org
-
-
-def submission_due(session: Session, db: Database, now: datetime) -> datetime:
-    """When village verification of a claim submitted at ``now`` falls due."""
-    return timecache.calendar(db, session).due(
-        now, timecache.time_rules(db, session).deadlines["claim"][ClaimState.SUBMITTED]
-    )
 
 
 def claim_values(
@@ -187,12 +180,11 @@ def claim_values(
     *,
     claimant_id: int,
     village_id: int,
-    submitted_by: int,
-    now: datetime,
-    due_at: datetime,
+    opened: Opening,
     params_version_id: int | None,
 ) -> dict[str, Any]:
-    """The columns of a newly submitted claim, whether filed alone or from a bulk list."""
+    """The columns of a newly submitted claim, whether filed alone, from a bulk list or by
+    the sweep; its state and due time are the table's (``opened``)."""
     return dict(
         subsidy_type=inp.subsidy_type,
         person_id=inp.person_id,
@@ -209,11 +201,10 @@ def claim_values(
         exclusion_key=outcome.exclusion_key,
         contract_id=inp.contract_id,
         batch_ref=inp.batch_ref,
-        state=ClaimState.SUBMITTED.value,
-        submitted_by=submitted_by,
-        due_at=due_at,
-        created_at=now,
-        updated_at=now,
+        **opened.case_values(),
+        submitted_by=opened.actor.user_id,
+        created_at=opened.step.at,
+        updated_at=opened.step.at,
     )
 
 
@@ -224,7 +215,7 @@ def file_claim(
     claimant = claimant_of(session, actor)
     draft, outcome = assess(session, db, inp, claimant, extra_others)
     person = get_person(session, draft.person.id)
-    now = db.clock.now()
+    opened = opening(db, session, "claim", actor, db.clock.now())
     claim = Claim(
         **claim_values(
             inp,
@@ -232,9 +223,7 @@ def file_claim(
             outcome,
             claimant_id=claimant.id,
             village_id=person.village_id,
-            submitted_by=actor.user_id,
-            now=now,
-            due_at=submission_due(session, db, now),
+            opened=opened,
             params_version_id=version_in_force(session, draft.policy_year),
         )
     )
@@ -245,13 +234,7 @@ def file_claim(
     except IntegrityError:
         # Another claim took the same place between our read and our write.
         raise RuleViolation("rule.duplicate", "该人员已有同类补贴申请，不得重复申请") from None
-    record(
-        session,
-        "claim",
-        claim,
-        Transition("claim", "submit", None, claim.state, actor.user_id, Role.AGENT, now, None),
-        actor,
-    )
+    record_opening(session, claim, opened)
     return claim
 
 

@@ -10,17 +10,16 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..dates import max_term_end
-from ..engine import Transition
 from ..errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
+from ..machines import CONTRACT
 from ..money import yuan
-from ..roles import Actor, Role
+from ..roles import Actor
 from ..states import ContractState
-from . import timecache
 from .db import Database
 from .models import Contract, Post
 from .people import get_person
 from .step_services import StepCall, register
-from .transitions import apply, one_step, record
+from .transitions import apply, one_step, opening, record_opening
 
 # Contracts that hold a place on their post.
 HOLDING = (
@@ -56,7 +55,7 @@ def check_term(start: date, end: date) -> None:
 def propose_contract(
     session: Session, db: Database, actor: Actor, inp: ContractInput, predecessor: Contract | None = None
 ) -> Contract:
-    if Role.HR not in actor.roles:
+    if CONTRACT.creation_for(actor.roles) is None:
         raise TransitionRefused("transition.not_your_role", "公益性岗位协议由县人社局拟定")
     if inp.kind not in ("service_agreement", "labour_contract"):
         raise ValidationFailed("validation.contract_kind", "协议类型须为劳务协议或劳动合同", field="kind")
@@ -95,7 +94,7 @@ def propose_contract(
     )
     if overlapping:
         raise RuleViolation("rule.person_already_on_post", "该人员在此期间已有公益性岗位协议")
-    now = db.clock.now()
+    opened = opening(db, session, "contract", actor, db.clock.now(), "续签" if predecessor else None)
     contract = Contract(
         post_id=post.id,
         person_id=person.id,
@@ -107,32 +106,14 @@ def propose_contract(
             inp.monthly_subsidy if inp.monthly_subsidy is not None else post.monthly_subsidy
         ),
         predecessor_id=predecessor.id if predecessor else None,
-        state=ContractState.SUBMITTED.value,
+        **opened.case_values(),
         submitted_by=actor.user_id,
-        due_at=timecache.calendar(db, session).due(
-            now, timecache.time_rules(db, session).deadlines["contract"][ContractState.SUBMITTED]
-        ),
-        created_at=now,
-        updated_at=now,
+        created_at=opened.step.at,
+        updated_at=opened.step.at,
     )
     session.add(contract)
     session.flush()
-    record(
-        session,
-        "contract",
-        contract,
-        Transition(
-            "contract",
-            "submit",
-            None,
-            contract.state,
-            actor.user_id,
-            Role.HR,
-            now,
-            "续签" if predecessor else None,
-        ),
-        actor,
-    )
+    record_opening(session, contract, opened)
     return contract
 
 

@@ -10,14 +10,20 @@ from sqlalchemy import Select, and_, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import ValidationFailed
+from ..machines import CLAIM, CONTRACT, Workflow
 from ..roles import Actor, Role
-from ..states import ClaimState, ContractState
 from .models import Claim, Contract, Person, Village
 
-C, K = ClaimState, ContractState
-# Which states wait for which role: the states in which the role has a step to take.
-CLAIM_WAITING = {Role.VILLAGE: (C.SUBMITTED,), Role.HR: (C.VILLAGE_VERIFIED,), Role.FINANCE: (C.HR_REVIEWED,)}
-CONTRACT_WAITING = {Role.VILLAGE: (K.SUBMITTED,), Role.HR: (K.VILLAGE_VERIFIED, K.HR_REVIEWED)}
+INBOX_ROLES = (Role.VILLAGE, Role.HR, Role.FINANCE)
+
+
+def _waiting(wf: Workflow) -> dict[Role, tuple[str, ...]]:
+    """Which states wait for which role, as the table's ``waits`` say."""
+    return {role: states for role in INBOX_ROLES if (states := wf.waiting_for(role))}
+
+
+CLAIM_WAITING = _waiting(CLAIM)
+CONTRACT_WAITING = _waiting(CONTRACT)
 PAGE = 50
 COUNT_CAP = 10_000
 
@@ -44,7 +50,7 @@ class InboxPage:
 
 def waiting_states(actor: Actor, table: dict[Role, tuple[str, ...]]) -> tuple[str, ...]:
     states: list[str] = []
-    for role in (Role.VILLAGE, Role.HR, Role.FINANCE):
+    for role in INBOX_ROLES:
         if role in actor.roles:
             states += [s for s in table.get(role, ()) if s not in states]
     return tuple(str(s) for s in states)
@@ -55,7 +61,7 @@ def _scope(
 ) -> Select:
     """Each role sees its own states; a village verifier only in their villages."""
     parts = []
-    for role in (Role.VILLAGE, Role.HR, Role.FINANCE):
+    for role in INBOX_ROLES:
         if role not in actor.roles or role not in table:
             continue
         states = [str(s) for s in table[role]]

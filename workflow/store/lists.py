@@ -28,7 +28,6 @@ from sqlalchemy import JSON, insert, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from ..engine import Transition
 from ..errors import DomainError, NotFound
 from ..lists.check import ABSORPTION, Candidate, check_rows
 from ..lists.columns import (
@@ -42,10 +41,10 @@ from ..lists.columns import (
 )
 from ..lists.parse import read_list
 from ..lists.result import result_workbook_bytes
-from ..roles import Actor, Role
+from ..roles import Actor
 from ..rules import ClaimDraft, OtherClaim, PersonFacts
 from ..rules.facts import facts_from_record
-from ..states import CLAIM_DEAD_STATES, ClaimState
+from ..states import CLAIM_DEAD_STATES
 from . import timecache
 from .claims import (
     ClaimInput,
@@ -53,7 +52,6 @@ from .claims import (
     claim_values,
     claimant_of,
     load_params,
-    submission_due,
     year_of,
 )
 from .db import Database
@@ -62,7 +60,7 @@ from .organisations import claimant_facts
 from .people import PersonInput, person_values
 from .policy import version_in_force
 from .post_claims import CONTRACT_COLUMNS, contract_facts, month_workdays
-from .transitions import history_values
+from .transitions import Opening, opening
 
 MAX_ID = 2**31 - 1  # INTEGER ids (PostgreSQL int4)
 CHUNK = 10_000  # bound parameters per IN (...) look-up
@@ -225,6 +223,7 @@ class _Filer:
         self.batch_ref = f"L{list_id}"
         self.today = now.date()
         self.claimant = claimant_facts(org)
+        self.opened: Opening | None = None  # made when the accepted rows are stored
 
     def run(self, rows: Sequence[ListRow], dry_run: bool) -> dict[int, RowOutcome]:
         checked = self._check(rows)
@@ -412,7 +411,7 @@ class _Filer:
         _insert_many(
             self.session,
             ClaimHistory.__table__,
-            [self._history(claim_id) for claim_id in ids],
+            self._opened().history_rows(ids),
             returning=False,
         )
         return dict(zip([number for number, _ in final], ids, strict=True))
@@ -444,7 +443,9 @@ class _Filer:
                     claim_id = self.session.scalar(
                         insert(Claim.__table__).returning(Claim.__table__.c.id), values
                     )
-                    self.session.execute(insert(ClaimHistory.__table__), self._history(claim_id))
+                    self.session.execute(
+                        insert(ClaimHistory.__table__), self._opened().history_rows([claim_id])
+                    )
                 ids[number] = claim_id
             except IntegrityError:
                 del checked.candidates[number]
@@ -479,7 +480,7 @@ class _Filer:
             checked.errors[number] = [error]
             del checked.candidates[number]
         self.outcomes = outcomes
-        due = submission_due(self.session, self.db, self.now)
+        self.opened = opening(self.db, self.session, "claim", self.actor, self.now)
         return [
             (
                 c.row,
@@ -489,14 +490,16 @@ class _Filer:
                     outcomes[c.row],
                     claimant_id=self.claimant.id,
                     village_id=checked.village_of[c.draft.person.id],
-                    submitted_by=self.actor.user_id,
-                    now=self.now,
-                    due_at=due,
+                    opened=self.opened,
                     params_version_id=version_in_force(self.session, c.draft.policy_year),
                 ),
             )
             for c in checked.candidates.values()
         ]
+
+    def _opened(self) -> Opening:
+        assert self.opened is not None  # _final made it
+        return self.opened
 
     def _person_values(self, person: _NewPerson) -> dict[str, Any]:
         row = person.row
@@ -520,19 +523,6 @@ class _Filer:
         )
         values["created_at"] = self.now
         return values
-
-    def _history(self, claim_id: int) -> dict[str, Any]:
-        step = Transition(
-            "claim",
-            "submit",
-            None,
-            ClaimState.SUBMITTED.value,
-            self.actor.user_id,
-            Role.AGENT,
-            self.now,
-            None,
-        )
-        return history_values("claim", claim_id, step, self.actor)
 
     # ------------------------------------------------------------------------ reporting
 

@@ -10,6 +10,7 @@ from sqlalchemy import CheckConstraint, Date, DateTime, ForeignKey, Integer, Str
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .base import Base, Money
+from .models import HistoryMixin
 
 BATCH_STATES = ("open", "exported", "confirmed", "closed")
 LINE_STATUSES = ("pending", "paid", "failed")
@@ -96,3 +97,10 @@ class PayoutLine(Base):
         ),
         CheckConstraint("amount > 0", name="amount_positive"),
     )
+
+
+class PayoutHistory(HistoryMixin, Base):
+    """The batch's steps (made, exported, confirmed, closed), append-only like a claim's."""
+
+    __tablename__ = "payout_history"
+    batch_id: Mapped[int] = mapped_column(ForeignKey("payout_batch.id"), index=True)

@@ -25,14 +25,14 @@ from sqlalchemy.orm import Session, selectinload
 from ..errors import Conflict, InvalidTransition, NotFound, TransitionRefused, ValidationFailed
 from ..guards import PayoutLineRef
 from ..identity import mask
-from ..roles import Actor, Role
+from ..roles import SYSTEM_ACTOR, Actor, Role
 from ..states import ClaimState
 from . import documents, payout_files
 from .db import Database
 from .inbox import Filters, apply_filters
 from .models import Claim, Organisation, Person
 from .payout_models import PayoutBatch, PayoutLine
-from .transitions import apply, conflicts_mapped
+from .transitions import apply, conflicts_mapped, opening, record_opening, step_if
 
 PAYABLE = ClaimState.HR_REVIEWED.value
 ATTEMPTS = 3
@@ -116,9 +116,10 @@ def _create(
             claim_ids=no_account,
         )
     now = db.clock.now()
+    opened = opening(db, s, "payout", actor, now)
     batch = PayoutBatch(
         reference=_next_reference(s, now.year),
-        state="open",
+        **opened.case_values(),
         created_by=actor.user_id,
         created_at=now,
         line_count=len(claims),
@@ -147,6 +148,7 @@ def _create(
     )
     s.add(batch)
     s.flush()
+    record_opening(s, batch, opened)
     return batch
 
 
@@ -200,7 +202,8 @@ def bank_file(db: Database, actor: Actor, batch_id: int, fmt: str) -> bytes:
             )
             for li in lines
         ]
-        batch.state, batch.exported_by, batch.exported_at = "exported", actor.user_id, db.clock.now()
+        apply(s, db, "payout", batch, "export", actor)
+        batch.exported_by, batch.exported_at = actor.user_id, db.clock.now()
         reference = batch.reference
     return payout_files.write(rows, fmt, reference)
 
@@ -429,15 +432,8 @@ def _payee_totals(rows: Iterable[tuple[tuple[str, int], str, str, Decimal]]) -> 
 def settle(db: Database, batch_id: int) -> None:
     """A batch with no pending line left is confirmed (one statement: safe when concurrent)."""
     with db.transaction() as s:
-        s.execute(
-            update(PayoutBatch)
-            .where(
-                PayoutBatch.id == batch_id,
-                PayoutBatch.state.in_(("open", "exported")),
-                ~exists().where(PayoutLine.batch_id == batch_id, PayoutLine.status == "pending"),
-            )
-            .values(state="confirmed")
-        )
+        no_pending = ~exists().where(PayoutLine.batch_id == batch_id, PayoutLine.status == "pending")
+        step_if(db, s, "payout", batch_id, "confirm", SYSTEM_ACTOR, no_pending)
 
 
 def close_batch(db: Database, actor: Actor, batch_id: int) -> PayoutBatch:
@@ -446,7 +442,8 @@ def close_batch(db: Database, actor: Actor, batch_id: int) -> PayoutBatch:
         batch = batch_row(s, batch_id)
         if batch.state != "confirmed":
             raise InvalidTransition("payout.batch_not_confirmed", "批次内还有未确认的明细，不能关闭")
-        batch.state, batch.closed_at = "closed", db.clock.now()
+        apply(s, db, "payout", batch, "close", actor)
+        batch.closed_at = db.clock.now()
     return batch
 
 

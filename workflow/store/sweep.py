@@ -28,12 +28,9 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
-    DateTime,
     delete,
     func,
     insert,
-    literal,
-    null,
     or_,
     select,
     text,
@@ -43,6 +40,7 @@ from sqlalchemy.orm import Session
 
 from ..dates import month_key
 from ..errors import DomainError
+from ..machines import WORKFLOWS
 from ..roles import SYSTEM_ACTOR, Role
 from ..rules import ClaimantFacts, ClaimDraft, PersonFacts, evaluate
 from ..rules.facts import ClaimFacts
@@ -52,7 +50,6 @@ from .claims import ClaimInput, claim_values, load_params
 from .db import Database
 from .models import (
     Claim,
-    ClaimHistory,
     Contract,
     Organisation,
     Person,
@@ -71,7 +68,7 @@ from .notifications import (
 from .policy import version_in_force
 from .post_claims import CONTRACT_COLUMNS, contract_facts, month_workdays
 from .sweep_models import Notification, SweepEvent, SweepRun, SweepTally
-from .transitions import fire_chunk
+from .transitions import fire_chunk, opening
 
 log = logging.getLogger("fuzhi.sweep")
 CHUNK = 1000
@@ -82,26 +79,8 @@ EMAIL_BATCHES = 10  # of notifications.EMAIL_BATCH (200) each
 ADVISORY_LOCK_KEY = 0x66757A68  # "fuzh"
 C, K = ClaimState, ContractState
 
-# Waiting in these states past the due time flags the case; a returned claim expires instead.
-OVERDUE_STATES = {
-    "claim": (C.SUBMITTED, C.VILLAGE_VERIFIED, C.HR_REVIEWED),
-    "contract": (K.SUBMITTED, K.VILLAGE_VERIFIED, K.RETURNED),
-}
-# Who hears of an overdue step: the level above the one that should have acted. The county
-# bureau (HR) is above the village; the bureau's head (the admin account) above HR and finance.
-ESCALATE_TO = {
-    C.SUBMITTED: Role.HR,
-    C.VILLAGE_VERIFIED: Role.ADMIN,
-    C.HR_REVIEWED: Role.ADMIN,
-    K.RETURNED: Role.ADMIN,
-}
-WAITING_FOR = {
-    C.SUBMITTED: "村级核实",
-    C.VILLAGE_VERIFIED: "人社局审核",
-    C.HR_REVIEWED: "财务发放",
-    K.RETURNED: "重新提交",
-}
-WORKFLOW_LABEL = {"claim": "补贴申请", "contract": "公益性岗位协议"}
+# Which states are flagged when waiting past their due time, what they wait for and who is
+# told: the tables' ``waits`` (a returned claim is not escalated: it expires instead).
 POST_CLAIM_STATES = (K.ACTIVE, K.EXPIRED, K.TERMINATED)
 
 
@@ -461,7 +440,7 @@ def flag_overdue(db: Database, report: SweepReport, chunk: int, hook: ChunkHook)
     """Cases waiting past their due time are flagged (once per wait) and escalated."""
     now = db.clock.now()
     for workflow, model in (("claim", Claim), ("contract", Contract)):
-        for state in OVERDUE_STATES[workflow]:
+        for state in WORKFLOWS[workflow].overdue_states:
             task = f"overdue:{workflow}:{state}"
 
             def query(last: int, model: Any = model, state: str = state) -> Any:
@@ -492,7 +471,10 @@ def flag_overdue(db: Database, report: SweepReport, chunk: int, hook: ChunkHook)
 
 def _escalate(db: Database, report: SweepReport, workflow: str, state: str, task: str) -> None:
     """One notice to the next level for what went overdue at this step in this run."""
-    label, step = WORKFLOW_LABEL[workflow], WAITING_FOR[state]
+    wf = WORKFLOWS[workflow]
+    wait = wf.waits[state]
+    assert wait.escalate_to is not None  # only escalated states are flagged
+    label, step = wf.label, wait.waiting_for
     link = "/inbox?overdue=true" if workflow == "claim" else "/contracts"
     with db.transaction() as s:
         tally = _drain(s, task)
@@ -511,7 +493,7 @@ def _escalate(db: Database, report: SweepReport, workflow: str, state: str, task
             notify(
                 s,
                 db.clock.now(),
-                users_with_role(s, ESCALATE_TO[state]),
+                users_with_role(s, wait.escalate_to),
                 Notice(
                     "overdue",
                     title,
@@ -729,7 +711,7 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
         ).all()
     )
     cal = timecache.calendar(db, s)
-    due_at = cal.due(now, timecache.time_rules(db, s).deadlines["claim"][C.SUBMITTED])
+    opened = opening(db, s, "claim", SYSTEM_ACTOR, now)
     workdays: dict[str, tuple[date, ...] | None] = {}
     params_by_year: dict[int, Any] = {}
     drafted: dict[str, tuple[dict[str, Any], Any, date, date]] = {}
@@ -788,9 +770,7 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
             outcome,
             claimant_id=committee.id,
             village_id=r.village_id,
-            submitted_by=SYSTEM_ACTOR.user_id,
-            now=now,
-            due_at=due_at,
+            opened=opened,
             params_version_id=version_in_force(s, year),
         )
         drafted[outcome.dedupe_key] = ({**values, "version": 1, "overdue": False}, r, first, last)
@@ -807,35 +787,10 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
         periods: dict[tuple[date, date], list[str]] = defaultdict(list)
         for key, (_, _, first, last) in fresh.items():
             periods[(first, last)].append(key)
-        history = ClaimHistory.__table__
         for (first, last), keys in periods.items():
             comment = f"系统按月生成：{first:%Y年%m月}{first.day}日至{last.day}日在岗补贴，待村级核实出勤"
-            conn.execute(
-                insert(history).from_select(
-                    [
-                        "claim_id",
-                        "trigger",
-                        "from_state",
-                        "to_state",
-                        "actor_id",
-                        "actor_name",
-                        "role",
-                        "at",
-                        "comment",
-                    ],
-                    select(
-                        Claim.id,
-                        literal("submit"),
-                        null(),
-                        literal(C.SUBMITTED.value),
-                        literal(SYSTEM_ACTOR.user_id),
-                        literal(SYSTEM_ACTOR.name),
-                        literal(Role.SYSTEM.value),
-                        literal(now, DateTime()),
-                        literal(comment),
-                    ).where(Claim.dedupe_key.in_(keys)),
-                )
-            )
+            opened = opening(db, s, "claim", SYSTEM_ACTOR, now, comment)
+            conn.execute(opened.history_from(select(Claim.id).where(Claim.dedupe_key.in_(keys))))
         report.add("post_claims_opened", len(fresh))
         _count(conn, "post_claims", _by([r for _, r, _, _ in fresh.values()], "village_id"))
     # Most contracts of a chunk reach the same day (the end of last month): one UPDATE a day.

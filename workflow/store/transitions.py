@@ -8,12 +8,14 @@ more in the same transaction (resubmit with new facts, renew) use ``apply`` on O
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, insert, select, update
+from sqlalchemy import Connection, DateTime, Select, bindparam, insert, literal, null, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
@@ -28,11 +30,13 @@ from . import timecache
 from .db import Database
 from .guard_inputs import supply_guard_inputs
 from .models import Claim, ClaimHistory, Contract, ContractHistory
+from .payout_models import PayoutBatch, PayoutHistory
 from .step_services import StepCall, service_for
 
 MODELS: dict[str, tuple[type[Any], type[Any], str]] = {
     "claim": (Claim, ClaimHistory, "claim_id"),
     "contract": (Contract, ContractHistory, "contract_id"),
+    "payout": (PayoutBatch, PayoutHistory, "batch_id"),
 }
 # What the engine and the guards read of a case, and what a step may change.
 _COMMON = ("id", "state", "version", "village_id", "submitted_by", "verified_by", "reviewed_by", "due_at")
@@ -40,6 +44,8 @@ CASE_FIELDS = {
     "claim": (*_COMMON, "claimant_org_id", "paid_by", "subsidy_type", "policy_year", "params_version_id"),
     "contract": (*_COMMON, "start_date", "end_date", "insurance_policy_no", "successor_id"),
 }
+# Contract steps that write more than the state (a form of their own): their services take them.
+CONTRACT_FORM_STEPS = WORKFLOWS["contract"].form_triggers
 WRITABLE = ("state", "verified_by", "reviewed_by", "paid_by", "due_at")
 
 
@@ -60,6 +66,70 @@ def history_values(workflow: str, case_id: int, step: engine.Transition, actor: 
 def record(session: Session, workflow: str, case: Any, step: engine.Transition, actor: Actor) -> None:
     """Append the immutable history row for an accepted step (ORM services)."""
     session.add(MODELS[workflow][1](**history_values(workflow, case.id, step, actor)))
+
+
+@dataclass(frozen=True)
+class Opening:
+    """How new cases of a workflow open, as the table's creation row says: their first state,
+    when that wait falls due, and their first history row. One is made per filing (a single
+    claim, a list of thousands, the sweep's monthly post claims) and applied to every case."""
+
+    workflow: str
+    step: engine.Transition
+    due_at: datetime | None
+    actor: Actor
+
+    def case_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {"state": self.step.to_state}
+        if WORKFLOWS[self.workflow].deadlines:  # a payout batch has no due time
+            values["due_at"] = self.due_at
+        return values
+
+    def history_rows(self, case_ids: Sequence[int]) -> list[dict[str, Any]]:
+        return [history_values(self.workflow, case_id, self.step, self.actor) for case_id in case_ids]
+
+    def history_from(self, case_ids: Select[Any]) -> Any:
+        """The same rows written by the database for the cases ``case_ids`` selects (the sweep
+        inserts its claims without RETURNING, and so does not hold their ids)."""
+        history = MODELS[self.workflow][1].__table__
+        values = history_values(self.workflow, 0, self.step, self.actor)
+        fk = MODELS[self.workflow][2]
+        del values[fk]
+        columns = list(values)
+        literals = [
+            literal(values[c], DateTime())
+            if c == "at"
+            else null()
+            if values[c] is None
+            else literal(values[c])
+            for c in columns
+        ]
+        return insert(history).from_select([fk, *columns], case_ids.add_columns(*literals))
+
+
+def opening(
+    db: Database,
+    session: Session | Connection,
+    workflow: str,
+    actor: Actor,
+    now: datetime,
+    comment: str | None = None,
+) -> Opening:
+    """The one way a case is opened (``engine.created``, with the deadlines in force)."""
+    step, due = engine.created(
+        WORKFLOWS[workflow],
+        actor,
+        now,
+        comment,
+        calendar=timecache.calendar(db, session),
+        deadlines=timecache.time_rules(db, session).deadlines[workflow],
+    )
+    return Opening(workflow, step, due, actor)
+
+
+def record_opening(session: Session, case: Any, opened: Opening) -> None:
+    """Append the first history row of one new case (ORM services)."""
+    session.add(MODELS[opened.workflow][1](**opened.history_rows([case.id])[0]))
 
 
 def _fire(
@@ -170,7 +240,10 @@ def _write_and_record(write: Any, history: Any) -> Any:
 
 
 _STATEMENTS = {
-    (wf, dead): _statements(wf, dead) for wf in MODELS for dead in (False, True) if wf == "claim" or not dead
+    (wf, dead): _statements(wf, dead)
+    for wf in ("claim", "contract")
+    for dead in (False, True)
+    if wf == "claim" or not dead
 }
 
 
@@ -228,6 +301,36 @@ def transition(
     if handed_over is not None:
         return handed_over(call)
     return case
+
+
+def step_if(
+    db: Database, session: Session, workflow: str, case_id: int, trigger: str, actor: Actor, condition: Any
+) -> bool:
+    """Take a step on one case if it applies now and ``condition`` (SQL) still holds when the
+    row is written: a conditional UPDATE, so callers racing to take it move the case once
+    (the payout batch confirms itself when its last line is settled). Returns whether it moved."""
+    model, history, _ = MODELS[workflow]
+    table = model.__table__
+    while True:
+        state = session.scalar(select(table.c.state).where(table.c.id == case_id))
+        if state is None:
+            return False
+        case = SimpleNamespace(id=case_id, state=state)
+        try:
+            step = engine.fire(WORKFLOWS[workflow], case, trigger, actor, db.clock.now())
+        except (InvalidTransition, TransitionRefused):
+            return False
+        moved = session.execute(
+            update(table)
+            .where(table.c.id == case_id, table.c.state == state, condition)
+            .values(state=case.state)
+        ).rowcount
+        if moved == 1:
+            session.execute(insert(history.__table__), history_values(workflow, case_id, step, actor))
+            return True
+        if session.scalar(select(table.c.state).where(table.c.id == case_id)) == state:
+            return False  # the condition does not hold
+        # another step moved the case between our read and our write: look again
 
 
 def _conflict(version: int | None) -> Conflict:
