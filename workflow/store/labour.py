@@ -28,7 +28,7 @@ from ..labour import (
     in_labour_force,
     of_working_age,
 )
-from ..roles import Actor, Role
+from ..roles import Actor, Role, is_county_wide
 from .db import Database
 from .labour_models import PlanBaseline
 from .models import Person
@@ -210,7 +210,7 @@ class PersonLabour:
 
 
 def may_see_person(actor: Actor, person: Person) -> bool:
-    if actor.roles & {Role.HR, Role.FINANCE, Role.ADMIN}:
+    if is_county_wide(actor):
         return True
     return Role.VILLAGE in actor.roles and person.village_id in actor.village_ids
 
