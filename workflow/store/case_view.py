@@ -16,8 +16,8 @@ from ..errors import DomainError, NotFound
 from ..identity import mask
 from ..machines import CLAIM, Step
 from ..roles import Actor, is_county_wide, sees_village
-from ..states import ClaimState
 from ..rules.years import YearFix
+from ..states import ClaimState
 from .claims import year_basis
 from .db import Database
 from .evidence import list_evidence, read_evidence
