@@ -17,9 +17,10 @@ The one unit-of-work rule
   (``tests/test_thin_handlers.py``).
 * Below the services only two pieces of machinery work on a ``Connection`` of their own:
   the engine's fast path for a single step (``transitions.transition``) and the sweep
-  runner's locks and chunks (``sweep``). ``db.sessions`` remains for the legacy reads that
-  still open a plain session (each is a read-only service; to be folded into
-  ``transaction()`` as their area is moved).
+  runner's locks and chunks (``sweep``). ``db.sessions`` is what ``transaction()`` is built
+  on; the few plain reads still opened with it (the sweep's e-mail check, the renewal
+  dispatch in ``transitions``, the CLI and the demo loader) are to move to
+  ``transaction()`` with their modules.
 """
 
 from __future__ import annotations

@@ -218,7 +218,7 @@ def may_see_person(actor: Actor, person: Person) -> bool:
 def person_labour(db: Database, actor: Actor, person_id: int) -> PersonLabour:
     """A person's labour status today; another village's person is not found (as for claims)."""
     today = db.clock.now().date()
-    with db.sessions() as s:
+    with db.transaction() as s:
         person = s.get(Person, person_id)
         if person is None or not may_see_person(actor, person):
             raise NotFound("not_found.person", "未找到该人员", id=person_id)

@@ -89,7 +89,7 @@ def _loaded(person: Person) -> Person:
 
 def person_for_agent(db: Database, actor: Actor, person_id: int) -> Person:
     """A person the agent reads; anyone else (or nobody) is not found, all alike."""
-    with db.sessions() as session:
+    with db.transaction() as session:
         person = session.get(Person, person_id)
         if person is None or not reads(session, actor.org_id, person_id):
             raise _nobody()
@@ -100,7 +100,7 @@ def lookup_person(db: Database, actor: Actor, id_number: str) -> Person:
     """A person the agent reads, found by full resident ID. A registered person outside its
     reach is answered like an unregistered one: a lookup is a bare read, and reads stay within
     reach. (To act for such a person the agent registers them or files a claim by ID.)"""
-    with db.sessions() as session:
+    with db.transaction() as session:
         person = find_person(session, db, id_number)
         if person is None or not reads(session, actor.org_id, person.id):
             raise _unknown_id_number()
