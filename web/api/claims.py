@@ -98,7 +98,7 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
-            filed = agent_view.file_claim(
+            filed = agent_view.file_and_read(
                 db,
                 actor,
                 PersonRef(data.person_id, data.id_number),

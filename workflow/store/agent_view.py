@@ -86,7 +86,7 @@ def claims(db: Database, actor: Actor, f: ClaimFilter, limit: int) -> tuple[list
         return [_record(session, c, detail=False) for c in rows[:limit]], len(rows) > limit
 
 
-def file_claim(
+def file_and_read(
     db: Database, actor: Actor, ref: PersonRef, claim_for: Callable[[int], ClaimInput]
 ) -> AgentClaim:
     """File a claim for the person the agent names; the claim as the agent now reads it."""
