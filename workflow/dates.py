@@ -6,6 +6,8 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 
+from .errors import ValidationFailed
+
 
 def add_months(day: date, months: int) -> date:
     """Same day ``months`` later, clamped to the month's end (Jan 31 + 1 month = Feb 28/29)."""
@@ -33,3 +35,13 @@ def months_completed(start: date, today: date) -> int:
 
 def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
+
+
+def parse_day(raw: str | None, field: str, label: str) -> date:
+    """A day typed in a form (2026-12-01); anything else is refused, naming the field."""
+    try:
+        return date.fromisoformat(str(raw or "").strip())
+    except ValueError:
+        raise ValidationFailed(
+            "validation.date", f"“{label}”须为日期（如 2026-12-01）", field=field
+        ) from None

@@ -39,4 +39,18 @@ class Actor:
         return role in self.roles
 
 
+# Staff who work for the whole county: they see every village's claims, contracts and people.
+COUNTY_WIDE = frozenset({Role.HR, Role.FINANCE, Role.ADMIN})
+
+
+def is_county_wide(actor: Actor) -> bool:
+    """HR, finance and the admin work county-wide; a village verifier only in their villages."""
+    return bool(actor.roles & COUNTY_WIDE)
+
+
+def sees_village(actor: Actor, village_id: int | None) -> bool:
+    """Whether a staff member sees a record of this village: county staff all, a verifier theirs."""
+    return is_county_wide(actor) or village_id in actor.village_ids
+
+
 SYSTEM_ACTOR = Actor(user_id=0, roles=frozenset({Role.SYSTEM}), name="系统")

@@ -5,8 +5,9 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
+from ..deps import STORES
 from .claims import ClaimController, ClaimDocumentController
-from .deps import agent_actor, provide_db, provide_files, refuse_nul_characters
+from .deps import agent_actor, refuse_nul_characters
 from .lists import ListController
 from .persons import PersonController
 
@@ -14,8 +15,7 @@ api_router = Router(
     path="/api/v1",
     route_handlers=[PersonController, ClaimController, ClaimDocumentController, ListController],
     dependencies={
-        "db": Provide(provide_db, sync_to_thread=False),
-        "files": Provide(provide_files, sync_to_thread=False),
+        **STORES,
         "actor": Provide(agent_actor, sync_to_thread=True),
     },
     security=[{"BearerToken": []}],

@@ -20,35 +20,21 @@ from litestar.openapi.spec import (
     Schema,
 )
 from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
-from sqlalchemy import select
 
-from workflow.errors import NotFound, ValidationFailed
+from workflow.errors import ValidationFailed
 from workflow.roles import Actor
 from workflow.states import ClaimState, SubsidyType
-from workflow.store.claims import ClaimInput, resubmit_claim
+from workflow.store import agent_view
+from workflow.store.case_documents import claim_document_for_agent
+from workflow.store.claims import ClaimInput
 from workflow.store.db import Database
-from workflow.store.documents import issue
-from workflow.store.evidence import (
-    KINDS,
-    SIGNATURES,
-    add_evidence,
-    list_evidence,
-    owned_claim,
-    read_evidence,
-)
-from workflow.store.models import Claim, Evidence
-from workflow.store.reach import PersonRef, file_agent_claim
-from workflow.store.transitions import transition
+from workflow.store.evidence import KINDS, SIGNATURES, add_evidence
+from workflow.store.reach import PersonRef
 
 from .common import PathId, problems
 from .respond import encode, posted
 from .schemas import ClaimIn, ClaimOut, ClaimPage, EvidenceOut, ResubmitIn, StepIn
 from .views import claim_out, evidence_out
-
-
-def _detail(db: Database, actor: Actor, claim_id: int) -> ClaimOut:
-    with db.sessions() as session:
-        return claim_out(session, owned_claim(session, actor, claim_id), db.vault, detail=True)
 
 
 def _cursor(raw: str | None) -> int | None:
@@ -112,7 +98,7 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
-            claim = file_agent_claim(
+            filed = agent_view.file_and_read(
                 db,
                 actor,
                 PersonRef(data.person_id, data.id_number),
@@ -120,7 +106,7 @@ class ClaimController(Controller):
                     data.subsidy_type, person_id, data.policy_year, data.facts, data.contract_id
                 ),
             )
-            return 201, _detail(db, actor, claim.id)
+            return 201, claim_out(filed, db.vault)
 
         return posted(request, db, actor, encode(data), produce)
 
@@ -142,22 +128,15 @@ class ClaimController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=40)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> ClaimPage:
-        after = _cursor(cursor)
-        q = select(Claim).where(Claim.claimant_org_id == actor.org_id)
-        if claim_state is not None:
-            q = q.where(Claim.state == claim_state.value)
-        if subsidy_type is not None:
-            q = q.where(Claim.subsidy_type == subsidy_type.value)
-        if year is not None:
-            q = q.where(Claim.policy_year == year)
-        if batch is not None:
-            q = q.where(Claim.batch_ref == batch)
-        if after is not None:
-            q = q.where(Claim.id < after)
-        with db.sessions() as session:
-            rows = list(session.scalars(q.order_by(Claim.id.desc()).limit(limit + 1)))
-            items = [claim_out(session, c, db.vault) for c in rows[:limit]]
-        more = len(rows) > limit
+        f = agent_view.ClaimFilter(
+            state=claim_state.value if claim_state is not None else None,
+            subsidy_type=subsidy_type.value if subsidy_type is not None else None,
+            year=year,
+            batch=batch,
+            before_id=_cursor(cursor),
+        )
+        found, more = agent_view.claims(db, actor, f, limit)
+        items = [claim_out(c, db.vault) for c in found]
         token = (
             base64.urlsafe_b64encode(str(items[-1].id).encode()).decode().rstrip("=")
             if more and items
@@ -175,7 +154,7 @@ class ClaimController(Controller):
     def read(
         self, claim_id: PathId, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> ClaimOut:
-        return _detail(db, actor, claim_id)
+        return claim_out(agent_view.claim_detail(db, actor, claim_id), db.vault)
 
     @post(
         "/{claim_id:int}/withdraw",
@@ -194,12 +173,9 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
-            with db.sessions() as session:
-                owned_claim(session, actor, claim_id)
-            transition(
-                db, "claim", claim_id, "withdraw", actor, comment=data.comment, expected_version=data.version
+            return 200, claim_out(
+                agent_view.withdraw(db, actor, claim_id, data.comment, data.version), db.vault
             )
-            return 200, _detail(db, actor, claim_id)
 
         return posted(request, db, actor, encode(data), produce)
 
@@ -220,10 +196,9 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
-            with db.sessions() as session:  # another's claim is not found, whatever its version
-                owned_claim(session, actor, claim_id)
-            resubmit_claim(db, actor, claim_id, data.facts, data.version)
-            return 200, _detail(db, actor, claim_id)
+            return 200, claim_out(
+                agent_view.resubmit(db, actor, claim_id, data.facts, data.version), db.vault
+            )
 
         return posted(request, db, actor, encode(data), produce)
 
@@ -263,9 +238,7 @@ class ClaimController(Controller):
     def evidence(
         self, claim_id: PathId, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> list[EvidenceOut]:
-        with db.sessions() as session:
-            owned_claim(session, actor, claim_id)
-            return [evidence_out(e) for e in list_evidence(session, claim_id)]
+        return [evidence_out(e) for e in agent_view.evidence_of(db, actor, claim_id)]
 
     @get(
         "/{claim_id:int}/evidence/{evidence_id:int}",
@@ -283,12 +256,7 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
         files: NamedDependency[Path],
     ) -> Response[bytes]:
-        with db.sessions() as session:
-            owned_claim(session, actor, claim_id)
-            evidence = session.get(Evidence, evidence_id)
-            if evidence is None or evidence.claim_id != claim_id:
-                raise NotFound("not_found.evidence", "未找到该材料", id=evidence_id)
-        content = read_evidence(files, evidence)
+        evidence, content = agent_view.evidence_file(db, files, actor, claim_id, evidence_id)
         return Response(
             content,
             media_type=evidence.content_type,
@@ -337,13 +305,7 @@ class ClaimDocumentController(Controller):
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
     ) -> Response[bytes]:
-        with db.sessions() as session:
-            claim = owned_claim(session, actor, claim_id)
-        if kind is DocumentKind.REJECTION_NOTICE and claim.state != "rejected":
-            raise ValidationFailed(
-                "validation.document", "只有不予批准的申请才能出具不予批准通知", field="kind"
-            )
-        issued = issue(db, actor, kind.value, claim_id, str(request.base_url).rstrip("/"))
+        issued = claim_document_for_agent(db, actor, kind.value, claim_id, str(request.base_url).rstrip("/"))
         return Response(
             issued.pdf,
             media_type="application/pdf",

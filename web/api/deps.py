@@ -1,40 +1,28 @@
-"""Dependencies of the agent API: the database, the files root, the agent behind the token."""
+"""Dependencies of the agent API: the agent behind the token (the database and the files root
+come from ``web.deps``), and the refusal of NUL characters."""
 
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
 from typing import Any
 
 import msgspec
 from litestar import Request
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, ValidationException
 
 from workflow.roles import Actor
 from workflow.store.db import Database
-from workflow.store.users import actor_for_token
+from workflow.store.users import agent_for_token
 
 
-def provide_db(state: State) -> Database:
-    db: Database = state.db
-    return db
-
-
-def provide_files(state: State) -> Path:
-    files: Path = state.files
-    return files
-
-
-def agent_actor(request: Request, state: State) -> Actor:
+def agent_actor(request: Request, db: NamedDependency[Database]) -> Actor:
     """The agent a bearer token stands for. Cookies are never accepted here."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise NotAuthorizedException("缺少接口令牌（Authorization: Bearer …）")
-    db: Database = state.db
-    with db.sessions() as session:
-        actor = actor_for_token(session, token.strip())
+    actor = agent_for_token(db, token.strip())
     if actor is None:
         raise NotAuthorizedException("接口令牌无效或已停用")
     return actor

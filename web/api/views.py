@@ -2,20 +2,68 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from datetime import date, datetime
+from typing import Protocol
 
 from workflow.clock import TZ
-from workflow.guards import ABSORPTION_TYPES
+from workflow.guards import Absorption
 from workflow.identity import mask
 from workflow.pii import Vault
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS
-from workflow.store.guard_inputs import absorption_of
-from workflow.store.models import Claim, ClaimHistory, Evidence, Person, Village
+from workflow.store.agent_view import AgentClaim
 
 from .schemas import AbsorptionOut, ClaimOut, EvidenceOut, HistoryOut, PersonOut
+
+
+class VillageRow(Protocol):
+    @property
+    def code(self) -> str: ...
+    @property
+    def name(self) -> str: ...
+
+
+class PersonRow(Protocol):
+    """What an agent may see of a person's record (the ID number only masked)."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def name(self) -> str: ...
+    @property
+    def id_number_enc(self) -> str: ...
+    @property
+    def birth_date(self) -> date: ...
+    @property
+    def sex(self) -> str: ...
+    @property
+    def village(self) -> VillageRow: ...
+    @property
+    def target_group_set(self) -> frozenset[str]: ...
+    @property
+    def labour_capacity(self) -> str: ...
+    @property
+    def labour_force_override(self) -> bool: ...
+    @property
+    def bank_last4(self) -> str | None: ...
+
+
+class EvidenceRow(Protocol):
+    @property
+    def id(self) -> int: ...
+    @property
+    def claim_id(self) -> int: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def filename(self) -> str: ...
+    @property
+    def content_type(self) -> str: ...
+    @property
+    def size(self) -> int: ...
+    @property
+    def sha256(self) -> str: ...
+    @property
+    def uploaded_at(self) -> datetime: ...
 
 
 def aware(moment: datetime) -> datetime:
@@ -23,7 +71,8 @@ def aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=TZ) if moment.tzinfo is None else moment
 
 
-def person_out(person: Person, village: Village, vault: Vault, created: bool = False) -> PersonOut:
+def person_out(person: PersonRow, vault: Vault, created: bool = False) -> PersonOut:
+    village = person.village
     return PersonOut(
         id=person.id,
         name=person.name,
@@ -40,21 +89,16 @@ def person_out(person: Person, village: Village, vault: Vault, created: bool = F
     )
 
 
-def claim_out(session: Session, claim: Claim, vault: Vault, detail: bool = False) -> ClaimOut:
-    person = claim.person
-    history = evidence = None
-    if detail:
-        rows = session.scalars(
-            select(ClaimHistory).where(ClaimHistory.claim_id == claim.id).order_by(ClaimHistory.id)
-        )
-        history = [
+def claim_out(found: AgentClaim, vault: Vault) -> ClaimOut:
+    claim, person = found.claim, found.claim.person
+    history = (
+        None
+        if found.history is None
+        else [
             HistoryOut(h.trigger, h.from_state, h.to_state, h.actor_name, h.role, aware(h.at), h.comment)
-            for h in rows
+            for h in found.history
         ]
-        evidence = (
-            session.scalar(select(func.count()).select_from(Evidence).where(Evidence.claim_id == claim.id))
-            or 0
-        )
+    )
     return ClaimOut(
         id=claim.id,
         subsidy_type=claim.subsidy_type,
@@ -78,17 +122,14 @@ def claim_out(session: Session, claim: Claim, vault: Vault, detail: bool = False
         created_at=aware(claim.created_at),
         updated_at=aware(claim.updated_at),
         history=history,
-        evidence_count=evidence,
-        absorption=absorption_out(session, claim),
+        evidence_count=found.evidence_count,
+        absorption=absorption_out(found.absorption),
     )
 
 
-def absorption_out(session: Session, claim: Claim) -> AbsorptionOut | None:
-    if claim.subsidy_type not in ABSORPTION_TYPES:
+def absorption_out(info: Absorption | None) -> AbsorptionOut | None:
+    if info is None:
         return None
-    info = absorption_of(
-        session, claim.claimant_org_id, claim.subsidy_type, claim.policy_year, claim.params_version_id
-    )
     met = info.count >= info.required
     message = (
         f"本单位目前有效申请计入吸纳目标人员{info.count}人（{'、'.join(info.names)}），"
@@ -99,7 +140,7 @@ def absorption_out(session: Session, claim: Claim) -> AbsorptionOut | None:
     return AbsorptionOut(info.count, info.required, list(info.claim_ids), list(info.names), message)
 
 
-def evidence_out(e: Evidence) -> EvidenceOut:
+def evidence_out(e: EvidenceRow) -> EvidenceOut:
     return EvidenceOut(
         e.id, e.claim_id, e.kind, e.filename, e.content_type, e.size, e.sha256, aware(e.uploaded_at)
     )

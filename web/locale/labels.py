@@ -205,24 +205,23 @@ LABELS = (
     N_("通知"),
     N_("岗位补贴申请留待下次生成"),
     # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/store/*.py, web/pages/*.py
-    N_("未找到该申请"),
-    N_("未找到该材料"),
-    N_("未找到该协议"),
-    N_("未找到该岗位"),
     N_("请先查找并选择帮扶对象"),
     N_("没有这种文书"),
-    N_("只有不予批准的申请才能出具不予批准通知"),
-    N_("未找到该发放明细"),
     N_("只能核实本村人员的案件"),
     N_("只能办理本单位申报的案件"),
     N_("状态机拒绝了此操作"),
     N_("同一人不得在同一案件上办理两个环节（核实、审核、发放须由不同人员办理）"),
+    N_("未找到该材料"),
+    N_("只有不予批准的申请才能出具不予批准通知"),
+    N_("未找到该申请"),
     N_("只有申报主体经办人可以提交申请"),
     N_("申报单位不存在"),
     N_("协议不存在"),
     N_("该人员已有同类补贴申请，不得重复申请"),
     N_("未找到该案件"),
     N_("该申请未经村级核实“出勤天数”，请退回村级核实后再审核"),
+    N_("未找到该协议"),
+    N_("未找到该岗位"),
     N_("协议结束日期不能早于开始日期"),
     N_("公益性岗位协议由县人社局拟定"),
     N_("协议类型须为劳务协议或劳动合同"),
@@ -261,6 +260,7 @@ LABELS = (
     N_("请填写银行流水号"),
     N_("请填写发放日期"),
     N_("该笔没有待处理的对账差异，或已处理"),
+    N_("未找到该发放明细"),
     N_("有申请同时被其他批次选中，请刷新后重试"),
     N_("发放须由财务人员办理"),
     N_("请选择要发放的申请或筛选条件"),
@@ -274,6 +274,7 @@ LABELS = (
     N_("批次内还有未确认的明细，不能关闭"),
     N_("缺少“姓名”"),
     N_("行政村不存在"),
+    N_("姓名与已登记的身份证号不一致"),
     N_("只有系统管理员可以设置政策年度参数"),
     N_("核实公益性岗位补贴须填写当月“出勤天数”"),
     N_("公益性岗位由县人社局设立"),
@@ -284,7 +285,6 @@ LABELS = (
     N_("每村只设1个大学生公岗，本村已设立"),
     N_("未找到该身份证号对应的人员，请先登记"),
     N_("请填写 person_id（本单位登记或申报过的人员）或 id_number（身份证号）其中之一"),
-    N_("姓名与已登记的身份证号不一致"),
     N_("用户名或密码不正确"),
     N_("连续登录失败次数过多，账号已临时锁定，请15分钟后再试"),
     N_("只有系统管理员可以修改期限、提醒和节假日设置"),
@@ -303,8 +303,6 @@ LABELS = (
 
 # Built at run time, so not in the catalogue (they stay Chinese):
 # web/pages/contracts.py: f'“{label}”须为整数'
-# web/pages/contracts.py: f'“{label}”须为日期（如 2026-12-01）'
-# web/pages/contracts.py: f'保单号不能超过{POLICY_NO_MAX}个字符'
 # workflow/engine.py: f'当前状态“{STATE_LABELS.get(state, state)}”下不能办理此操作'
 # workflow/engine.py: f'“{step.label}”须由{step.role.value}角色办理'
 # workflow/engine.py: f"“{wf.label}”须由{'、'.join((s.role.value for s in wf.creation))}角色提交"
@@ -315,6 +313,7 @@ LABELS = (
 # workflow/money.py: f'“{field}”最多精确到分'
 # workflow/store/claims.py: f'{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交'
 # workflow/store/claims.py: f'未知的补贴类型“{inp.subsidy_type}”'
+# workflow/store/contract_view.py: f'保单号不能超过{POLICY_NO_MAX}个字符'
 # workflow/store/contracts.py: f'协议每次签订期限不得超过1年（最晚至{max_term_end(start).isoformat()}）'
 # workflow/store/contracts.py: f'该岗位共{post.places}个名额，协议期内已满'
 # workflow/store/contracts.py: f'有序退岗须填写“{label}”'

@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar import Router
 from litestar.di import Provide
 
+from ..deps import STORES
 from .admin import AdminController
 from .auth import AuthController
 from .baseline import BaselineController
@@ -24,7 +25,7 @@ staff_router = Router(
     path="/",
     route_handlers=[CaseController],
     include_in_schema=False,
-    dependencies={"who": Provide(staff, sync_to_thread=True)},
+    dependencies={**STORES, "who": Provide(staff, sync_to_thread=True)},
 )
 staff_router.register(DashboardController)
 staff_router.register(ContractController)

@@ -8,22 +8,18 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import func, select
 
 from workflow.errors import DomainError, ValidationFailed
 from workflow.machines import WORKFLOWS, Deadline
 from workflow.roles import Role
 from workflow.states import STATE_LABELS
-from workflow.store import settings
+from workflow.store import admin_view, settings
 from workflow.store.db import Database
 from workflow.store.sessions import SignedIn
 from workflow.store.sweep import LABELS as SWEEP_LABELS
-from workflow.store.sweep import last_runs
-from workflow.store.sweep_models import Notification
 from workflow.timerules import check_deadline, official_calendar_knows
 
 from ..i18n import N_
@@ -102,24 +98,23 @@ class AdminController(Controller):
     def page(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         year: FromQuery[int | None] = None,
         done: FromQuery[str | None] = None,
     ) -> Template:
         require(who, Role.ADMIN)
-        return _settings_page(request, state.db, who, year, done=done)
+        return _settings_page(request, db, who, year, done=done)
 
     @post("/settings/deadlines", sync_to_thread=True, status_code=303)
     def deadlines(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.ADMIN)
-        db: Database = state.db
         changes: dict[str, dict[str, str]] = {}
         errors: dict[str, str] = {}
         for key in data:
@@ -156,18 +151,18 @@ class AdminController(Controller):
     def reminders(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.ADMIN)
         raw = _one(data, "reminder_days")
         try:
-            settings.set_reminder_days(state.db, who.actor, raw)
+            settings.set_reminder_days(db, who.actor, raw)
         except DomainError as exc:
             return _settings_page(
                 request,
-                state.db,
+                db,
                 who,
                 _year(data),
                 status=exc.status,
@@ -181,12 +176,11 @@ class AdminController(Controller):
     def add_day(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.ADMIN)
-        db: Database = state.db
         typed = {k: _one(data, k) for k in ("day", "kind", "note")}
         day = _parse_day(typed["day"])
         errors: dict[str, str] = {}
@@ -212,13 +206,12 @@ class AdminController(Controller):
     def remove_day(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         day: FromPath[str],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.ADMIN)
-        db: Database = state.db
         parsed = _parse_day(day)
         if parsed is None:
             return _settings_page(
@@ -247,18 +240,8 @@ def _settings_page(
     done: str | None = None,
 ) -> Template:
     errors, typed = errors or {}, typed or {}
-    if year is None or not settings.FIRST_YEAR <= year <= settings.LAST_YEAR:
-        year = db.clock.now().year
-    with db.sessions() as session:
-        rules = settings.current(db, session)
-        days = settings.calendar_days(session, year)
-        runs = list(last_runs(session, 10))
-        stuck = (
-            session.scalar(
-                select(func.count()).select_from(Notification).where(Notification.email_state == "sending")
-            )
-            or 0
-        )
+    view = admin_view.settings_page(db, year)
+    rules = view.rules
     tables = []
     for name, wf in WORKFLOWS.items():
         if not wf.deadlines:  # the payout batch has no step with a deadline
@@ -290,18 +273,18 @@ def _settings_page(
                 "tables": tables,
                 "reminder_days": rules.reminder_days,
                 "reminders_value": typed.get("reminder_days", ", ".join(map(str, rules.reminder_days))),
-                "year": year,
-                "official": official_calendar_knows(year),
-                "days": days,
+                "year": view.year,
+                "official": official_calendar_knows(view.year),
+                "days": view.days,
                 "day_typed": typed,
                 "error": error,
                 "errors": errors,
                 "stray_errors": [message for key, message in errors.items() if key not in shown],
                 "done": DONE.get(done or ""),
-                "runs": runs,
+                "runs": view.runs,
                 "run_labels": SWEEP_LABELS,
-                "stuck_emails": stuck,
-                "today": db.clock.now().date(),
+                "stuck_emails": view.stuck_emails,
+                "today": view.today,
             },
         ),
     )

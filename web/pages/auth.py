@@ -6,13 +6,16 @@ from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import Cookie, State
+from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from workflow.errors import DomainError
+from workflow.store.db import Database
 from workflow.store.sessions import ABSOLUTE, sign_in, sign_out
 
+from ..deps import STORES
 from ..i18n import LANGUAGES
 from .guard import COOKIE, language
 
@@ -29,6 +32,7 @@ def _safe_next(target: str | None) -> str:
 class AuthController(Controller):
     path = "/"
     include_in_schema = False
+    dependencies = STORES
 
     @get("/login", sync_to_thread=False)
     def form(self, request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Template:
@@ -39,11 +43,15 @@ class AuthController(Controller):
 
     @post("/login", sync_to_thread=True, status_code=303)
     def submit(
-        self, request: Request[Any, Any, Any], state: State, data: Annotated[dict[str, str], FORM]
+        self,
+        request: Request[Any, Any, Any],
+        state: State,
+        db: NamedDependency[Database],
+        data: Annotated[dict[str, str], FORM],
     ) -> Response[Any]:
         username = data.get("username", "")
         try:
-            signed = sign_in(state.db, username, data.get("password", ""))
+            signed = sign_in(db, username, data.get("password", ""))
         except DomainError as exc:
             return Template(
                 "login.html",
@@ -73,8 +81,10 @@ class AuthController(Controller):
         )
 
     @post("/logout", sync_to_thread=True, status_code=303)
-    def logout(self, request: Request[Any, Any, Any], state: State) -> Response[Any]:
-        sign_out(state.db, request.cookies.get(COOKIE))
+    def logout(
+        self, request: Request[Any, Any, Any], state: State, db: NamedDependency[Database]
+    ) -> Response[Any]:
+        sign_out(db, request.cookies.get(COOKIE))
         return Redirect(
             "/login",
             status_code=303,

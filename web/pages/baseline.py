@@ -5,14 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from workflow.errors import DomainError
 from workflow.roles import Role
-from workflow.store import labour
+from workflow.store import admin_view, labour
 from workflow.store.db import Database
 from workflow.store.sessions import SignedIn
 
@@ -42,18 +41,18 @@ class BaselineController(Controller):
     def page(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         done: FromQuery[str | None] = None,
     ) -> Template:
         require(who, Role.ADMIN)
-        return _page(request, state.db, who, done=DONE.get(done or ""))
+        return _page(request, db, who, done=DONE.get(done or ""))
 
     @post("/", sync_to_thread=True, status_code=303)
     def save(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
@@ -61,26 +60,26 @@ class BaselineController(Controller):
         typed = {k: _one(data, k) for k in ("year", "low_income_people", "labour_force")}
         try:
             labour.set_baseline(
-                state.db, who.actor, typed["year"], typed["low_income_people"], typed["labour_force"]
+                db, who.actor, typed["year"], typed["low_income_people"], typed["labour_force"]
             )
         except DomainError as exc:
-            return _page(request, state.db, who, exc, typed)
+            return _page(request, db, who, exc, typed)
         return Redirect("/admin/baseline?done=baseline", status_code=303)
 
     @post("/ages", sync_to_thread=True, status_code=303)
     def ages(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.ADMIN)
         typed = {k: _one(data, k) for k in ("min_age", "max_age")}
         try:
-            labour.set_working_age(state.db, who.actor, typed["min_age"], typed["max_age"])
+            labour.set_working_age(db, who.actor, typed["min_age"], typed["max_age"])
         except DomainError as exc:
-            return _page(request, state.db, who, exc, typed)
+            return _page(request, db, who, exc, typed)
         return Redirect("/admin/baseline?done=ages#ages", status_code=303)
 
 
@@ -92,9 +91,7 @@ def _page(
     typed: dict[str, str] | None = None,
     done: str | None = None,
 ) -> Template:
-    with db.sessions() as session:
-        rows = labour.baselines(session)
-        ages = labour.working_age(session)
+    view = admin_view.baseline_page(db)
     field = failure.details.get("field") if failure else None
     return Template(
         "admin_baseline.html",
@@ -103,10 +100,10 @@ def _page(
             request,
             who,
             {
-                "rows": rows,
-                "ages": ages,
+                "rows": view.rows,
+                "ages": view.ages,
                 "limits": labour.AGE_LIMITS,
-                "year": db.clock.now().year,
+                "year": view.year,
                 "typed": typed or {},
                 "done": done,
                 "error": FIX_MARKED if failure else None,

@@ -8,7 +8,6 @@ from decimal import Decimal
 from typing import Any
 
 from litestar import Controller, Request, get
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.response import Template
 from markupsafe import Markup
@@ -28,11 +27,9 @@ from workflow.store.dashboard import (
     LABOUR_CAPACITIES,
     PAID_STATE,
     Dashboard,
-    dashboard,
-    scope_for,
 )
+from workflow.store.dashboard_view import dashboard_page
 from workflow.store.db import Database
-from workflow.store.policy import years_missing
 from workflow.store.sessions import SignedIn
 
 from ..charts import Part, Row, Series, count, hbar_chart, money, percent, progress_bar, vbar_chart
@@ -73,13 +70,12 @@ class DashboardController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True)
-    def show(self, request: Request[Any, Any, Any], state: State, who: NamedDependency[SignedIn]) -> Template:
+    def show(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Database], who: NamedDependency[SignedIn]
+    ) -> Template:
         require(who, *STAFF_ROLES)
-        db: Database = state.db
-        now = db.clock.now()
-        with db.sessions() as session:
-            figures = dashboard(session, scope_for(who.actor), now)
-            policy_missing = years_missing(session, now.date())
+        page = dashboard_page(db, who.actor)
+        figures = page.figures
         lang = language(request, who)
         return Template(
             "dashboard.html",
@@ -90,7 +86,7 @@ class DashboardController(Controller):
                 "labels": STATE_LABELS,
                 "d": figures,
                 "v": build_view(figures, lang),
-                "policy_missing": policy_missing,
+                "policy_missing": page.policy_missing,
             },
         )
 

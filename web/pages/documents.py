@@ -6,17 +6,17 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from workflow.errors import NotFound, ValidationFailed
-from workflow.store.contracts import get_contract
-from workflow.store.documents import issue, verify
+from workflow.errors import NotFound
+from workflow.store.case_documents import claim_document_for_staff, contract_document_for_staff
+from workflow.store.db import Database
+from workflow.store.documents import verify
 from workflow.store.sessions import SignedIn
 
-from .cases import visible_claim
+from ..deps import STORES
 from .guard import language
 
 PDF = "application/pdf"
@@ -47,39 +47,28 @@ class DocumentController(Controller):
     def claim_document(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         claim_id: FromPath[int],
         kind: FromPath[str],
         who: NamedDependency[SignedIn],
     ) -> Response[bytes]:
         if kind not in CLAIM_DOCUMENTS:
             raise NotFound("not_found.document", "没有这种文书", kind=kind)
-        claim = visible_claim(state.db, who, claim_id)
-        if kind == "rejection_notice" and claim.state != "rejected":
-            raise ValidationFailed(
-                "validation.document", "只有不予批准的申请才能出具不予批准通知", field="kind"
-            )
-        issued = issue(state.db, who.actor, kind, claim_id, base_url(request))
+        issued = claim_document_for_staff(db, who.actor, kind, claim_id, base_url(request))
         return pdf_response(issued.pdf, f"{CLAIM_DOCUMENTS[kind]}-{claim_id}.pdf")
 
     @get("/contracts/{contract_id:int}/documents/{kind:str}", sync_to_thread=True)
     def contract_document(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         contract_id: FromPath[int],
         kind: FromPath[str],
         who: NamedDependency[SignedIn],
     ) -> Response[bytes]:
         if kind not in CONTRACT_DOCUMENTS:
             raise NotFound("not_found.document", "没有这种文书", kind=kind)
-        with state.db.sessions() as session:
-            contract = get_contract(session, contract_id)
-        actor = who.actor
-        county_wide = bool({r.value for r in actor.roles} & {"hr", "finance", "admin"})
-        if not (county_wide or contract.village_id in actor.village_ids):
-            raise NotFound("not_found.contract", "未找到该协议", id=contract_id)
-        issued = issue(state.db, who.actor, kind, contract_id, base_url(request))
+        issued = contract_document_for_staff(db, who.actor, kind, contract_id, base_url(request))
         return pdf_response(issued.pdf, f"{CONTRACT_DOCUMENTS[kind]}-{contract_id}.pdf")
 
 
@@ -88,10 +77,13 @@ class VerifyController(Controller):
 
     path = "/verify"
     include_in_schema = False
+    dependencies = STORES
 
     @get("/{code:str}", sync_to_thread=True)
-    def check(self, request: Request[Any, Any, Any], state: State, code: FromPath[str]) -> Template:
-        result = verify(state.db, code[:64])
+    def check(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Database], code: FromPath[str]
+    ) -> Template:
+        result = verify(db, code[:64])
         return Template(
             "verify.html",
             status_code=200 if result.status != "unknown" else 404,

@@ -6,11 +6,12 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
-from litestar.datastructures import State
+from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
 from workflow.roles import Role
+from workflow.store.db import Database
 from workflow.store.sessions import SignedIn, resolve
 
 from ..i18n import DEFAULT, LANGUAGES, N_
@@ -27,9 +28,9 @@ class Forbidden(HTTPException):
     status_code = 403
 
 
-def staff(request: Request[Any, Any, Any], state: State) -> SignedIn:
+def staff(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> SignedIn:
     """The signed-in staff member; an anonymous visitor is sent to the sign-in page."""
-    who = resolve(state.db, request.cookies.get(COOKIE))
+    who = resolve(db, request.cookies.get(COOKIE))
     if who is None:
         raise SignInRequired()
     if not who.actor.roles & STAFF_ROLES:

@@ -7,12 +7,11 @@ from typing import Annotated, Any
 
 from jinja2 import pass_context
 from litestar import Controller, Request, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from workflow.store import notifications
+from workflow.store import notice_view, notifications
 from workflow.store.db import Database
 from workflow.store.sessions import SignedIn
 
@@ -30,34 +29,22 @@ class NotificationController(Controller):
     def index(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         unread: FromQuery[bool] = False,
         before: FromQuery[int | None] = None,
     ) -> Template:
-        db: Database = state.db
-        with db.sessions() as session:
-            rows = list(
-                notifications.for_user(
-                    session,
-                    who.actor.user_id,
-                    unread_only=unread,
-                    before_id=before,
-                    limit=notifications.PAGE + 1,
-                )
-            )
-        more = len(rows) > notifications.PAGE
-        rows = rows[: notifications.PAGE]
+        page = notice_view.notices(db, who.actor.user_id, unread, before)
         return Template(
             "notifications.html",
             context=page_context(
                 request,
                 who,
                 {
-                    "rows": rows,
+                    "rows": page.rows,
                     "unread_only": unread,
                     "before": before,
-                    "next_before": rows[-1].id if more else None,
+                    "next_before": page.next_before,
                     "here": _here(unread, before),
                 },
             ),
@@ -66,28 +53,26 @@ class NotificationController(Controller):
     @post("/{notice_id:int}/read", sync_to_thread=True, status_code=303)
     def read(
         self,
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         notice_id: FromPath[int],
         data: Annotated[dict[str, str], FORM],
     ) -> Redirect:
         """Mark one notice read; with ``go``, continue to what it is about. Another user's
         notice id changes nothing and leads nowhere but back here."""
-        db: Database = state.db
-        with db.transaction() as session:
-            notifications.mark_read(session, who.actor.user_id, db.clock.now(), [notice_id])
-            link = notifications.link_of(session, who.actor.user_id, notice_id)
+        link = notice_view.read_one(db, who.actor.user_id, notice_id)
         if data.get("go") and link:
             return Redirect(link, status_code=303)
         return Redirect(_back(data.get("back")), status_code=303)
 
     @post("/read-all", sync_to_thread=True, status_code=303)
     def read_all(
-        self, state: State, who: NamedDependency[SignedIn], data: Annotated[dict[str, str], FORM]
+        self,
+        db: NamedDependency[Database],
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, str], FORM],
     ) -> Redirect:
-        db: Database = state.db
-        with db.transaction() as session:
-            notifications.mark_read(session, who.actor.user_id, db.clock.now())
+        notice_view.read_all(db, who.actor.user_id)
         return Redirect(_back(data.get("back")), status_code=303)
 
 

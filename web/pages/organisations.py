@@ -6,7 +6,6 @@ from datetime import date
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -14,10 +13,9 @@ from litestar.response import Redirect, Template
 from workflow.errors import DomainError, ValidationFailed
 from workflow.roles import Role
 from workflow.states import ORG_KIND_LABELS, OrgKind
+from workflow.store import organisation_view
 from workflow.store import organisations as register
 from workflow.store.db import Database
-from workflow.store.inbox import villages_of
-from workflow.store.models import Village
 from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
@@ -111,21 +109,19 @@ class OrganisationController(Controller):
     def index(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         q: FromQuery[str | None] = None,
         kind: FromQuery[str | None] = None,
         page: FromQuery[int] = 1,
     ) -> Template:
         require(who, *KEEPERS)
-        db: Database = state.db
         f = register.OrgFilter(
             q=(q or "").strip()[:50] or None,
             kind=kind if kind in OrgKind.__members__.values() else None,
             page=page,
         )
-        with db.sessions() as session:
-            found = register.list_organisations(session, f)
+        found = organisation_view.organisations(db, f)
         return Template(
             "organisations.html",
             context=page_context(
@@ -136,20 +132,21 @@ class OrganisationController(Controller):
         )
 
     @get("/new", sync_to_thread=True)
-    def new(self, request: Request[Any, Any, Any], state: State, who: NamedDependency[SignedIn]) -> Template:
+    def new(
+        self, request: Request[Any, Any, Any], db: NamedDependency[Database], who: NamedDependency[SignedIn]
+    ) -> Template:
         require(who, *KEEPERS)
-        return _form(request, state.db, who, None, {})
+        return _form(request, db, who, None, {})
 
     @post("/", sync_to_thread=True, status_code=303)
     def create(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, *KEEPERS)
-        db: Database = state.db
         try:
             org_id = register.register_organisation(db, who.actor, _form_input(data))
         except DomainError as exc:
@@ -160,18 +157,14 @@ class OrganisationController(Controller):
     def detail(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         org_id: FromPath[int],
         who: NamedDependency[SignedIn],
         done: FromQuery[str | None] = None,
     ) -> Template:
         require(who, *KEEPERS)
-        db: Database = state.db
-        with db.sessions() as session:
-            org = register.get_organisation(session, org_id)
-            village = session.get(Village, org.village_id) if org.village_id else None
-            agents = register.agents_of(session, org_id)
-            history = register.history_of(session, org_id)
+        page = organisation_view.organisation(db, org_id)
+        org = page.org
         return Template(
             "organisation.html",
             context=page_context(
@@ -180,9 +173,9 @@ class OrganisationController(Controller):
                 {
                     "org": org,
                     "kinds": ORG_KIND_LABELS,
-                    "village": village.name if village else "",
-                    "agents": agents,
-                    "history": history,
+                    "village": page.village,
+                    "agents": page.agents,
+                    "history": page.history,
                     "bank": register.masked_bank(org),
                     "field_labels": register.LABELS,
                     "done": DONE.get(done or ""),
@@ -194,24 +187,23 @@ class OrganisationController(Controller):
     def edit(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         org_id: FromPath[int],
         who: NamedDependency[SignedIn],
     ) -> Template:
         require(who, *KEEPERS)
-        return _form(request, state.db, who, org_id, None)
+        return _form(request, db, who, org_id, None)
 
     @post("/{org_id:int}", sync_to_thread=True, status_code=303)
     def save(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         org_id: FromPath[int],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, *KEEPERS)
-        db: Database = state.db
         try:
             changed = register.edit_organisation(db, who.actor, org_id, _form_input(data))
         except DomainError as exc:
@@ -230,11 +222,8 @@ def _form(
     error: DomainError | None = None,
 ) -> Template:
     """The register / edit form: what was typed after a refusal, else what is on file."""
-    with db.sessions() as session:
-        org = register.get_organisation(session, org_id) if org_id is not None else None
-        villages = villages_of(session, who.actor)
-        choices = register.agent_choices(session)
-        acting = {u.id for u in register.agents_of(session, org_id)} if org_id else set()
+    form = organisation_view.organisation_form(db, who.actor, org_id)
+    org = form.org
     if typed is not None:
         values = {k: _one(typed, k) for k in FIELDS}
         flags = {k: bool(_one(typed, k)) for k in ("recognised", "first_business")}
@@ -252,7 +241,7 @@ def _form(
             "contact_phone": org.contact_phone or "",
         }
         flags = {"recognised": org.recognised, "first_business": org.first_business}
-        chosen = acting
+        chosen = form.acting
     else:
         values, flags, chosen = {k: "" for k in FIELDS}, {}, set()
     values["bank_account"] = ""  # an account typed is never sent back to the browser
@@ -268,8 +257,8 @@ def _form(
                 "values": values,
                 "flags": flags,
                 "chosen": chosen,
-                "choices": choices,
-                "villages": villages,
+                "choices": form.choices,
+                "villages": form.villages,
                 "kinds": ORG_KIND_LABELS,
                 "errors": errors,
                 "bank": register.masked_bank(org) if org else "",

@@ -5,6 +5,7 @@ bank's return file."""
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -14,19 +15,14 @@ from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
-from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from workflow.errors import DomainError, NotFound, ValidationFailed
-from workflow.identity import mask
-from workflow.payout_totals import batch_totals
 from workflow.roles import Role
 from workflow.states import SUBSIDY_LABELS, SubsidyType
-from workflow.store import documents, payout_reconcile, payouts
+from workflow.store import documents, payout_reconcile, payout_view, payouts
 from workflow.store.db import Database
-from workflow.store.inbox import Filters, villages_of
-from workflow.store.models import Claim
-from workflow.store.payout_models import PayoutBatch, PayoutLine
+from workflow.store.documents import Roster
+from workflow.store.inbox import Filters
 from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
@@ -63,7 +59,6 @@ ROSTER_ERRORS = (
     N_("生成中断，请重新生成"),
     N_("批次明细已变更，此份作废，已重新生成"),
 )
-POOL_LIMIT = 200
 
 
 def _ids(raw: Any) -> list[int]:
@@ -79,19 +74,19 @@ class PayoutController(Controller):
     def pool(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         subsidy_type: FromQuery[str | None] = None,
         village: FromQuery[int | None] = None,
     ) -> Template:
         require(who, Role.FINANCE)
-        return _pool_page(request, state.db, who, subsidy_type, village)
+        return _pool_page(request, db, who, subsidy_type, village)
 
     @post("/", sync_to_thread=True, status_code=303)
     def create(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
@@ -100,39 +95,38 @@ class PayoutController(Controller):
         try:
             if not ids:
                 raise ValidationFailed("validation.payout_selection", N_("请选择要发放的申请"))
-            batch = payouts.create_batch(state.db, who.actor, ids)
+            batch = payouts.create_batch(db, who.actor, ids)
         except DomainError as exc:
-            return _pool_page(request, state.db, who, None, None, status=exc.status, error=exc.message)
+            return _pool_page(request, db, who, None, None, status=exc.status, error=exc.message)
         return Redirect(f"/payouts/{batch.id}?done=created", status_code=303)
 
     @get("/{batch_id:int}", sync_to_thread=True)
     def batch(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         batch_id: FromPath[int],
         who: NamedDependency[SignedIn],
     ) -> Template:
         require(who, Role.FINANCE)
-        return _batch_page(request, state.db, who, batch_id, done=request.query_params.get("done"))
+        return _batch_page(request, db, who, batch_id, done=request.query_params.get("done"))
 
     @get("/{batch_id:int}/bank-file/{fmt:str}", sync_to_thread=True)
     def bank_file(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         batch_id: FromPath[int],
         fmt: FromPath[str],
         who: NamedDependency[SignedIn],
     ) -> Response[Any]:
         require(who, Role.FINANCE)
         try:
-            content = payouts.bank_file(state.db, who.actor, batch_id, fmt)
+            content, reference = payout_view.bank_file(db, who.actor, batch_id, fmt)
         except NotFound:
             raise
         except DomainError as exc:
-            return _batch_page(request, state.db, who, batch_id, status=exc.status, error=exc.message)
-        reference = payouts.get_batch(state.db, batch_id).reference
+            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
         return Response(
             content,
             media_type=CONTENT_TYPES[fmt],
@@ -146,42 +140,39 @@ class PayoutController(Controller):
         self,
         request: Request[Any, Any, Any],
         state: State,
+        db: NamedDependency[Database],
         batch_id: FromPath[int],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.FINANCE)
-        roster = documents.start_roster(state.db, who.actor, batch_id)
-        if roster.started:
-            state.jobs.submit(
-                f"花名册 {roster.number}",
-                documents.render_roster,
-                state.db,
-                state.files,
-                roster.id,
-                base_url(request),
-            )
+        _render(request, state, documents.start_roster(db, who.actor, batch_id))
         return Redirect(f"/payouts/{batch_id}", status_code=303)
 
     @get("/{batch_id:int}/roster", sync_to_thread=True)
-    def roster(self, state: State, batch_id: FromPath[int], who: NamedDependency[SignedIn]) -> Response[Any]:
+    def roster(
+        self,
+        db: NamedDependency[Database],
+        files: NamedDependency[Path],
+        batch_id: FromPath[int],
+        who: NamedDependency[SignedIn],
+    ) -> Response[Any]:
         require(who, Role.FINANCE)
-        ready = documents.ready_roster(state.db, batch_id)
+        ready = documents.ready_roster(db, batch_id)
         if ready is None:  # never rendered in the request: the batch page offers to make one
             return Redirect(f"/payouts/{batch_id}", status_code=303)
-        return pdf_response(documents.stored_pdf(state.files, ready), f"发放花名册-{ready.batch_ref}.pdf")
+        return pdf_response(documents.stored_pdf(files, ready), f"发放花名册-{ready.batch_ref}.pdf")
 
     @post("/{batch_id:int}/confirm", sync_to_thread=True)
     def confirm(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         batch_id: FromPath[int],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Template:
         require(who, Role.FINANCE)
-        db: Database = state.db
         selected = _ids(data.get("line_ids"))
         try:
             paid_on = date.fromisoformat(str(data.get("paid_on") or "").strip())
@@ -202,22 +193,20 @@ class PayoutController(Controller):
         self,
         request: Request[Any, Any, Any],
         state: State,
+        db: NamedDependency[Database],
         batch_id: FromPath[int],
         line_id: FromPath[int],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.FINANCE)
-        db: Database = state.db
-        with db.sessions() as session:
-            line = session.get(PayoutLine, line_id)
-        if line is None or line.batch_id != batch_id:
-            raise NotFound("not_found.payout_line", "未找到该发放明细", id=line_id)
         try:
-            payouts.mark_failed(db, who.actor, line_id, str(data.get("reason") or ""))
+            roster = payout_view.fail_line(db, who.actor, batch_id, line_id, str(data.get("reason") or ""))
+        except NotFound:
+            raise
         except DomainError as exc:
             return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
-        _reissue_roster(request, state, who, batch_id)
+        _render(request, state, roster)
         return Redirect(f"/payouts/{batch_id}?done=failed", status_code=303)
 
     @post("/{batch_id:int}/lines/{line_id:int}/decide", sync_to_thread=True, status_code=303)
@@ -225,6 +214,7 @@ class PayoutController(Controller):
         self,
         request: Request[Any, Any, Any],
         state: State,
+        db: NamedDependency[Database],
         batch_id: FromPath[int],
         line_id: FromPath[int],
         who: NamedDependency[SignedIn],
@@ -232,12 +222,11 @@ class PayoutController(Controller):
     ) -> Response[Any]:
         """Finance's decision on a line the bank's return file disagreed with."""
         require(who, Role.FINANCE)
-        db: Database = state.db
         raw_date = str(data.get("paid_on") or "").strip()
         decision = str(data.get("decision") or "")
         try:
             paid_on = date.fromisoformat(raw_date) if raw_date else None
-            line = payout_reconcile.decide(
+            roster = payout_view.decide(
                 db,
                 who.actor,
                 batch_id,
@@ -253,39 +242,37 @@ class PayoutController(Controller):
             raise
         except DomainError as exc:
             return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
-        if line.status == "failed":
-            _reissue_roster(request, state, who, batch_id)
+        _render(request, state, roster)
         return Redirect(f"/payouts/{batch_id}?done=decided", status_code=303)
 
     @post("/{batch_id:int}/close", sync_to_thread=True, status_code=303)
     def close(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         batch_id: FromPath[int],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.FINANCE)
         try:
-            payouts.close_batch(state.db, who.actor, batch_id)
+            payouts.close_batch(db, who.actor, batch_id)
         except NotFound:
             raise
         except DomainError as exc:
-            return _batch_page(request, state.db, who, batch_id, status=exc.status, error=exc.message)
+            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
         return Redirect(f"/payouts/{batch_id}?done=closed", status_code=303)
 
     @post("/{batch_id:int}/reconcile", sync_to_thread=True)
     def reconcile(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         batch_id: FromPath[int],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], MULTIPART],
     ) -> Template:
         require(who, Role.FINANCE)
-        db: Database = state.db
         upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             return _batch_page(request, db, who, batch_id, status=422, error=N_("请选择银行回单文件"))
@@ -298,9 +285,8 @@ class PayoutController(Controller):
         return _batch_page(request, db, who, batch_id, reconciliation=result)
 
 
-def _reissue_roster(request: Request[Any, Any, Any], state: State, who: SignedIn, batch_id: int) -> None:
-    """A line left the batch: its printed roster was superseded; make the new one."""
-    roster = documents.reissue_roster(state.db, who.actor, batch_id)
+def _render(request: Request[Any, Any, Any], state: State, roster: Roster | None) -> None:
+    """A roster this request started is rendered in the background."""
     if roster is not None and roster.started:
         state.jobs.submit(
             f"花名册 {roster.number}",
@@ -325,20 +311,7 @@ def _pool_page(
         subsidy_type=subsidy_type if subsidy_type in SubsidyType.__members__.values() else None,
         village_id=village,
     )
-    with db.sessions() as session:
-        villages = {v.id: v for v in villages_of(session, who.actor)}
-        pool = list(
-            session.scalars(
-                payouts.pool_query(filters)
-                .options(selectinload(Claim.person))
-                .order_by(Claim.id)
-                .limit(POOL_LIMIT + 1)
-            )
-        )
-        more = len(pool) > POOL_LIMIT
-        pool = pool[:POOL_LIMIT]
-        failures = payouts.last_failures(session, [c.id for c in pool]) if pool else {}
-        batches = list(session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc()).limit(50)))
+    view = payout_view.pool(db, who.actor, filters)
     return Template(
         "payouts.html",
         status_code=status,
@@ -346,12 +319,12 @@ def _pool_page(
             request,
             who,
             {
-                "pool": pool,
-                "more": more,
-                "failures": failures,
-                "batches": batches,
+                "pool": view.pool,
+                "more": view.more,
+                "failures": view.failures,
+                "batches": view.batches,
                 "filters": filters,
-                "villages": villages,
+                "villages": view.villages,
                 "subsidy_labels": SUBSIDY_LABELS,
                 "batch_labels": BATCH_LABELS,
                 "error": error,
@@ -371,8 +344,7 @@ def _batch_page(
     outcomes: list[payouts.LineOutcome] | None = None,
     reconciliation: payout_reconcile.Reconciliation | None = None,
 ) -> Template:
-    batch = payouts.get_batch(db, batch_id)
-    lines = [{"line": li, "account": mask(db.vault.decrypt(li.account_enc))} for li in batch.lines]
+    view = payout_view.batch(db, batch_id)
     return Template(
         "payout.html",
         status_code=status,
@@ -380,8 +352,8 @@ def _batch_page(
             request,
             who,
             {
-                "batch": batch,
-                "lines": lines,
+                "batch": view.batch,
+                "lines": view.lines,
                 "error": error,
                 "done": done,
                 "outcomes": outcomes,
@@ -390,14 +362,12 @@ def _batch_page(
                 "batch_labels": BATCH_LABELS,
                 "line_labels": LINE_LABELS,
                 "today": db.clock.now().date().isoformat(),
-                "pending": sum(1 for li in batch.lines if li.status == "pending"),
-                "totals": batch_totals(batch.lines),
+                "pending": view.pending,
+                "totals": view.totals,
                 "decision_labels": DECISION_LABELS,
-                "deciders": payout_reconcile.decider_names(
-                    db, {li.decided_by for li in batch.lines if li.decided_by}
-                ),
-                "roster": documents.roster_status(db, batch_id),
-                "ready_roster": documents.ready_roster(db, batch_id),
+                "deciders": view.deciders,
+                "roster": view.roster,
+                "ready_roster": view.ready_roster,
             },
         ),
     )

@@ -6,13 +6,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from workflow.errors import DomainError
 from workflow.states import CAPACITY_LABELS
+from workflow.store.db import Database
 from workflow.store.labour import person_labour, set_labour_status
 from workflow.store.sessions import SignedIn
 
@@ -30,18 +30,18 @@ class PersonController(Controller):
     def show(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         person_id: FromPath[int],
         who: NamedDependency[SignedIn],
         done: FromQuery[str | None] = None,
     ) -> Template:
-        return _page(request, state, who, person_id, done=SAVED if done else None)
+        return _page(request, db, who, person_id, done=SAVED if done else None)
 
     @post("/{person_id:int}/labour", sync_to_thread=True, status_code=303)
     def labour(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         person_id: FromPath[int],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
@@ -49,23 +49,23 @@ class PersonController(Controller):
         capacity = str(data.get("labour_capacity") or "")
         override = str(data.get("labour_force_override") or "") in {"1", "on", "true"}
         try:
-            set_labour_status(state.db, who.actor, person_id, capacity, override)
+            set_labour_status(db, who.actor, person_id, capacity, override)
         except DomainError as exc:
             if exc.status == 404:
                 raise
-            return _page(request, state, who, person_id, error=exc)
+            return _page(request, db, who, person_id, error=exc)
         return Redirect(f"/persons/{person_id}?done=1", status_code=303)
 
 
 def _page(
     request: Request[Any, Any, Any],
-    state: State,
+    db: Database,
     who: SignedIn,
     person_id: FromPath[int],
     done: str | None = None,
     error: DomainError | None = None,
 ) -> Template:
-    person = person_labour(state.db, who.actor, person_id)
+    person = person_labour(db, who.actor, person_id)
     return Template(
         "person.html",
         status_code=error.status if error else 200,

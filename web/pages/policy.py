@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -13,7 +12,7 @@ from litestar.response import Redirect, Template
 from workflow.errors import DomainError, ValidationFailed
 from workflow.roles import Role
 from workflow.rules.figures import BUREAU_MARK, FIGURES, GROUPS, groups_text, parse
-from workflow.store import policy
+from workflow.store import admin_view, policy
 from workflow.store.db import Database
 from workflow.store.sessions import SignedIn
 
@@ -53,19 +52,19 @@ class PolicyController(Controller):
     def page(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         year: FromQuery[int | None] = None,
         done: FromQuery[str | None] = None,
     ) -> Template:
         require(who, Role.ADMIN)
-        return _page(request, state.db, who, year, done=done)
+        return _page(request, db, who, year, done=done)
 
     @post("/copy", sync_to_thread=True, status_code=303)
     def copy(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
@@ -76,16 +75,16 @@ class PolicyController(Controller):
                 raise ValidationFailed(
                     "validation.policy_year", N_("年度须为四位数字，如 2027"), field="to_year"
                 )
-            policy.copy_year(state.db, who.actor, source, target)
+            policy.copy_year(db, who.actor, source, target)
         except DomainError as exc:
-            return _page(request, state.db, who, source, status=exc.status, error=exc.message)
+            return _page(request, db, who, source, status=exc.status, error=exc.message)
         return Redirect(f"/admin/policy?year={target}&done=copied", status_code=303)
 
     @post("/{year:int}", sync_to_thread=True, status_code=303)
     def save(
         self,
         request: Request[Any, Any, Any],
-        state: State,
+        db: NamedDependency[Database],
         who: NamedDependency[SignedIn],
         year: FromPath[int],
         data: Annotated[dict[str, Any], FORM],
@@ -105,14 +104,14 @@ class PolicyController(Controller):
             if errors:
                 raise ValidationFailed("validation.policy", FIX_MARKED)
             seen_version = int(seen) if seen.isdigit() else None
-            after = policy.set_figures(state.db, who.actor, year, values, confirm, seen_version)
+            after = policy.set_figures(db, who.actor, year, values, confirm, seen_version)
         except DomainError as exc:
             field = exc.details.get("field")
             if isinstance(field, str) and field not in errors:
                 errors[field] = exc.message
             return _page(
                 request,
-                state.db,
+                db,
                 who,
                 year,
                 status=exc.status,
@@ -136,13 +135,8 @@ def _page(
     done: str | None = None,
 ) -> Template:
     errors, typed = errors or {}, typed or {}
-    today = db.clock.now().date()
-    with db.sessions() as session:
-        years = policy.years(session)
-        missing = policy.years_missing(session, today)
-        if year not in years:
-            year = years[-1] if years else None
-        view = policy.view(session, year) if year is not None else None
+    shown = admin_view.policy_page(db, year)
+    years, view, today = shown.years, shown.view, shown.today
     rows = []
     if view is not None:
         for f in view.figures:
@@ -156,10 +150,10 @@ def _page(
             who,
             {
                 "years": years,
-                "year": year,
+                "year": shown.year,
                 "view": view,
                 "rows": rows,
-                "missing": missing,
+                "missing": shown.missing,
                 "last": last,
                 "next_year": (last + 1) if last else today.year,
                 "changes": policy.change_rows(view.changes) if view else [],

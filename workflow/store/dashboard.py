@@ -54,7 +54,7 @@ from ..labour import (
     month_of_index,
 )
 from ..money import from_fen
-from ..roles import Actor, Role
+from ..roles import Actor, Role, is_county_wide
 from ..states import CLAIM_DEAD_STATES, ClaimState, ContractState, SubsidyType
 from .labour import Baseline, baselines, working_age
 from .models import (
@@ -106,7 +106,7 @@ class Scope:
 
 def scope_for(actor: Actor) -> Scope:
     """HR, finance and the admin see the county; a village verifier only their villages."""
-    if actor.roles & {Role.HR, Role.FINANCE, Role.ADMIN}:
+    if is_county_wide(actor):
         return Scope(None)
     return Scope(frozenset(actor.village_ids) if Role.VILLAGE in actor.roles else frozenset())
 

@@ -1,4 +1,27 @@
-"""The database handle: engine, sessions, and what every service needs (clock, vault, a memo)."""
+"""The database handle: engine, sessions, and what every service needs (clock, vault, a memo).
+
+The one unit-of-work rule
+-------------------------
+* **A service owns its one transaction.** A service is a function of the persistence layer
+  whose first argument is ``db: Database``; it opens exactly one ``with db.transaction() as
+  session:`` (commit at the end, rollback on any error) and returns plain values or loaded
+  rows that need no session afterwards. Reads are services too (the case page, the inbox).
+* **Its in-session twin composes.** The same work for a caller that already holds a
+  transaction takes ``session`` as its first argument, never commits and never opens
+  another; a service is then its twin wrapped in ``db.transaction()``. The pair is named so
+  that the twin says what it does inside the unit (``file_claim``) and the service what the
+  caller asks for (``file_agent_claim``, ``submit_claim``).
+* **Handlers open nothing.** Page and API handlers (``web/pages``, ``web/api``) parse the
+  request, call one service, and render or map its domain errors; they get ``db`` by
+  dependency injection, open no transaction and import neither SQLAlchemy nor an ORM model
+  (``tests/test_thin_handlers.py``).
+* Below the services only two pieces of machinery work on a ``Connection`` of their own:
+  the engine's fast path for a single step (``transitions.transition``) and the sweep
+  runner's locks and chunks (``sweep``). ``db.sessions`` is what ``transaction()`` is built
+  on; the few plain reads still opened with it (the sweep's e-mail check, the renewal
+  dispatch in ``transitions``, the CLI and the demo loader) are to move to
+  ``transaction()`` with their modules.
+"""
 
 from __future__ import annotations
 

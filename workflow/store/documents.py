@@ -508,7 +508,7 @@ def supersede_rosters(s: Session, batch_id: int, now: datetime) -> None:
 def reissue_roster(db: Database, actor: Actor, batch_id: int) -> Roster | None:
     """After the batch's lines changed: a new roster to render, if the batch had one before
     (a batch never printed needs none)."""
-    with db.sessions() as s:
+    with db.transaction() as s:
         had = s.scalar(select(Document.id).where(_rosters_of(batch_id)).limit(1))
     return None if had is None else start_roster(db, actor, batch_id)
 
@@ -519,7 +519,7 @@ def render_roster(db: Database, files: Path, document_id: int, base_url: str = "
     the PDF is left behind."""
     kept: Path | None = None
     try:
-        with db.sessions() as s:
+        with db.transaction() as s:
             doc = s.get_one(Document, document_id)
             batch_ref = s.get_one(PayoutBatch, doc.subject_id).reference
             claim_ids = list(
@@ -574,7 +574,7 @@ def _keep(files: Path, digest: str, content: bytes) -> Path:
 
 
 def _latest(db: Database, batch_id: int, *conditions: ColumnElement[bool]) -> Roster | None:
-    with db.sessions() as s:
+    with db.transaction() as s:
         row = s.execute(
             select(Document, PayoutBatch.reference)
             .join(PayoutBatch, PayoutBatch.id == Document.subject_id)

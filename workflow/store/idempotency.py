@@ -68,7 +68,7 @@ def run_once(
 
 
 def _replay(db: Database, org_id: int, key: str, fingerprint: str) -> StoredResponse:
-    with db.sessions() as session:
+    with db.transaction() as session:
         record = session.scalar(
             select(IdempotencyRecord).where(IdempotencyRecord.org_id == org_id, IdempotencyRecord.key == key)
         )

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from ..errors import ValidationFailed
 from ..machines import CLAIM, CONTRACT, Workflow
-from ..roles import Actor, Role
+from ..roles import Actor, Role, is_county_wide
 from .models import Claim, Contract, Person, Village
 
 INBOX_ROLES = (Role.VILLAGE, Role.HR, Role.FINANCE)
@@ -160,6 +160,6 @@ def contracts_inbox(session: Session, actor: Actor, limit: int = PAGE) -> list[C
 
 def villages_of(session: Session, actor: Actor) -> list[Village]:
     q = select(Village).order_by(Village.code)
-    if Role.VILLAGE in actor.roles and not actor.roles & {Role.HR, Role.FINANCE, Role.ADMIN}:
+    if Role.VILLAGE in actor.roles and not is_county_wide(actor):
         q = q.where(Village.id.in_(actor.village_ids))
     return list(session.scalars(q))

@@ -28,7 +28,7 @@ from ..labour import (
     in_labour_force,
     of_working_age,
 )
-from ..roles import Actor, Role
+from ..roles import Actor, Role, is_county_wide
 from .db import Database
 from .labour_models import PlanBaseline
 from .models import Person
@@ -210,7 +210,7 @@ class PersonLabour:
 
 
 def may_see_person(actor: Actor, person: Person) -> bool:
-    if actor.roles & {Role.HR, Role.FINANCE, Role.ADMIN}:
+    if is_county_wide(actor):
         return True
     return Role.VILLAGE in actor.roles and person.village_id in actor.village_ids
 
@@ -218,7 +218,7 @@ def may_see_person(actor: Actor, person: Person) -> bool:
 def person_labour(db: Database, actor: Actor, person_id: int) -> PersonLabour:
     """A person's labour status today; another village's person is not found (as for claims)."""
     today = db.clock.now().date()
-    with db.sessions() as s:
+    with db.transaction() as s:
         person = s.get(Person, person_id)
         if person is None or not may_see_person(actor, person):
             raise NotFound("not_found.person", "未找到该人员", id=person_id)

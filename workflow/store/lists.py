@@ -97,7 +97,7 @@ def upload_list(
     Raises ``ValidationFailed`` (``validation.list_*``) for a file that cannot be read at all
     and ``TransitionRefused`` for an actor who is not an agent of an organisation.
     """
-    with db.sessions() as session:
+    with db.transaction() as session:
         org = claimant_of(session, actor)
     raw = read_list(filename, content)
     index = raw.columns.index
@@ -150,7 +150,7 @@ def get_list(db: Database, actor: Actor, list_id: int) -> ClaimList:
     """An uploaded list of the actor's own organisation; any other is not found."""
     if not 1 <= list_id <= MAX_ID:  # no database can look it up: nobody has it
         raise NotFound("not_found.list", "未找到该清单", id=list_id)
-    with db.sessions() as session:
+    with db.transaction() as session:
         claim_list = session.get(ClaimList, list_id)
         if claim_list is None or actor.org_id is None or claim_list.org_id != actor.org_id:
             raise NotFound("not_found.list", "未找到该清单", id=list_id)

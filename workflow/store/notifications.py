@@ -118,7 +118,7 @@ def unread_count(session: Session, user_id: int) -> int:
 
 def unread_for(db: Database, user_id: int) -> int:
     """The nav badge: one count on ``ix_notification_user_read`` in a short session of its own."""
-    with db.sessions() as session:
+    with db.transaction() as session:
         return unread_count(session, user_id)
 
 

@@ -58,7 +58,7 @@ def reconcile(db: Database, actor: Actor, batch_id: int, filename: str, content:
     pending lines whose amount differs."""
     require_finance(actor)
     rows = payout_files.read_return(filename, content)
-    with db.sessions() as s:
+    with db.transaction() as s:
         batch = batch_row(s, batch_id)
         lines = {
             str(li.claim_id): li
@@ -159,7 +159,7 @@ def decide(
         else:
             _accept_bank_amount(s, db, actor, line, bank_reference, paid_on, decided)
     settle(db, batch_id)
-    with db.sessions() as s:
+    with db.transaction() as s:
         return s.get_one(PayoutLine, line_id)
 
 
@@ -217,5 +217,5 @@ def decider_names(db: Database, user_ids: set[int]) -> dict[int, str]:
     """Who decided, as the batch page names them."""
     if not user_ids:
         return {}
-    with db.sessions() as s:
+    with db.transaction() as s:
         return dict(s.execute(select(User.id, User.display_name).where(User.id.in_(user_ids))).all())

@@ -171,7 +171,7 @@ def _next_reference(s: Session, year: int) -> str:
 
 
 def get_batch(db: Database, batch_id: int) -> PayoutBatch:
-    with db.sessions() as s:
+    with db.transaction() as s:
         batch = s.scalar(
             select(PayoutBatch).where(PayoutBatch.id == batch_id).options(selectinload(PayoutBatch.lines))
         )
@@ -229,7 +229,7 @@ def confirm_paid(
     bank_reference = (bank_reference or "").strip()
     if not bank_reference:
         raise ValidationFailed("validation.required", "请填写银行流水号", field="bank_reference")
-    with db.sessions() as s:
+    with db.transaction() as s:
         batch = batch_row(s, batch_id)
         if batch.state == "closed":
             raise InvalidTransition("payout.batch_closed", "该批次已关闭")
@@ -460,7 +460,7 @@ def roster_lines(db: Database, batch_id: int, include_failed: bool = False) -> l
     if not include_failed:
         q = q.where(PayoutLine.status != "failed")
     out = []
-    with db.sessions() as s:
+    with db.transaction() as s:
         batch_row(s, batch_id)
         for line, person_name, id_enc, credit_code in s.execute(q):
             masked_id = mask(db.vault.decrypt(id_enc)) if line.payee_kind == "person" else mask(credit_code)

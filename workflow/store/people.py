@@ -99,6 +99,22 @@ def create_person(session: Session, db: Database, data: PersonInput) -> Person:
     return person
 
 
+def find_or_create_person(session: Session, db: Database, data: PersonInput) -> tuple[Person, bool]:
+    """The person registered under the ID number, or a new one: (the person, whether created
+    here). One ID number is one person: registering it again under another name is refused
+    (the same-name check); a registration that lost a race to the same number is treated as
+    if the other had been first."""
+    name = data.name.strip()
+    person = find_person(session, db, data.id_number)
+    if person is None:
+        person = create_person(session, db, data)
+        if person.registered_by_org_id == data.registered_by_org_id and person.name == name:
+            return person, True
+    if person.name != name:
+        raise ValidationFailed("validation.name_mismatch", "姓名与已登记的身份证号不一致", field="name")
+    return person, False
+
+
 def create_organisation(
     session: Session,
     db: Database,

@@ -204,7 +204,7 @@ def copy_year(db: Database, actor: Actor, source: int, target: int) -> YearView:
         version = s.get_one(PolicyParamsVersion, row.current_version_id)
         version.created_by = actor.user_id
         _log(s, db, actor, version, "copy", None, None, f"复制{source}年度参数")
-    with db.sessions() as s:
+    with db.transaction() as s:
         return view(s, target)
 
 
@@ -255,7 +255,7 @@ def set_figures(
         for name in sorted(newly - set(changed)):
             value = render(BY_NAME[name], getattr(new, name))
             _log(s, db, actor, version, "confirm", name, f"{value}（待确认）", f"{value}（已确认）")
-    with db.sessions() as s:
+    with db.transaction() as s:
         return view(s, year)
 
 

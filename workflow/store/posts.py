@@ -10,7 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from ..errors import RuleViolation, TransitionRefused, ValidationFailed
-from ..roles import Actor, Role
+from ..roles import Actor, Role, is_county_wide, sees_village
 from ..states import ContractState
 from .contracts import HOLDING
 from .inbox import villages_of
@@ -62,10 +62,6 @@ class ContractPage:
     rows: list[Contract]
     page: int
     more: bool
-
-
-def county_wide(actor: Actor) -> bool:
-    return bool(actor.roles & {Role.HR, Role.FINANCE, Role.ADMIN})
 
 
 def create_post(session: Session, actor: Actor, inp: PostInput) -> Post:
@@ -136,7 +132,7 @@ def posts_by_village(
 
 def visible_post(session: Session, actor: Actor, post_id: int) -> Post | None:
     post = session.scalar(select(Post).where(Post.id == post_id).options(selectinload(Post.village)))
-    if post is None or not (county_wide(actor) or post.village_id in actor.village_ids):
+    if post is None or not sees_village(actor, post.village_id):
         return None
     return post
 
@@ -214,6 +210,6 @@ def _holding(today: date) -> ColumnElement[bool]:
 
 
 def _scope(query: Select[Contract], actor: Actor) -> Select[Contract]:
-    if county_wide(actor):
+    if is_county_wide(actor):
         return query
     return query.where(Contract.village_id.in_(actor.village_ids))

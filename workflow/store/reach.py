@@ -26,7 +26,7 @@ from ..roles import Actor
 from .claims import ClaimInput, file_claim
 from .db import Database
 from .models import Claim, Person, Village
-from .people import PersonInput, create_person, find_person
+from .people import PersonInput, find_or_create_person, find_person
 from .reach_models import PersonLink
 
 __all__ = [
@@ -89,7 +89,7 @@ def _loaded(person: Person) -> Person:
 
 def person_for_agent(db: Database, actor: Actor, person_id: int) -> Person:
     """A person the agent reads; anyone else (or nobody) is not found, all alike."""
-    with db.sessions() as session:
+    with db.transaction() as session:
         person = session.get(Person, person_id)
         if person is None or not reads(session, actor.org_id, person_id):
             raise _nobody()
@@ -100,7 +100,7 @@ def lookup_person(db: Database, actor: Actor, id_number: str) -> Person:
     """A person the agent reads, found by full resident ID. A registered person outside its
     reach is answered like an unregistered one: a lookup is a bare read, and reads stay within
     reach. (To act for such a person the agent registers them or files a claim by ID.)"""
-    with db.sessions() as session:
+    with db.transaction() as session:
         person = find_person(session, db, id_number)
         if person is None or not reads(session, actor.org_id, person.id):
             raise _unknown_id_number()
@@ -153,25 +153,18 @@ def register_person(db: Database, actor: Actor, data: PersonInput, village_code:
     A name that does not match is refused: that tells a caller holding a full, valid resident
     ID that the number is registered, which no registration could avoid.
     """
-    name = data.name.strip()
     with db.transaction() as session:
         village = session.scalar(select(Village).where(Village.code == village_code))
         if village is None:
             raise ValidationFailed(
                 "validation.village", f"行政村代码“{village_code}”不存在", field="village_code"
             )
-        person = find_person(session, db, data.id_number)
-        if person is None:
-            person = create_person(
-                session, db, replace(data, village_id=village.id, registered_by_org_id=actor.org_id)
-            )
-            if person.registered_by_org_id == actor.org_id and person.name == name:
-                return _loaded(person), True
-            # Someone else registered the same number a moment ago: as if they had been first.
-        if person.name != name:
-            raise ValidationFailed("validation.name_mismatch", "姓名与已登记的身份证号不一致", field="name")
-        _link(session, db, person, actor)
-        return _loaded(person), False
+        person, created = find_or_create_person(
+            session, db, replace(data, village_id=village.id, registered_by_org_id=actor.org_id)
+        )
+        if not created:
+            _link(session, db, person, actor)
+        return _loaded(person), created
 
 
 def _link(session: Session, db: Database, person: Person, actor: Actor) -> None:

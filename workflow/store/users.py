@@ -151,3 +151,9 @@ def actor_for_token(session: Session, token: str) -> Actor | None:
     actor = actor_for(session, user)
     # A token acts for its organisation and only as an agent, whatever else its user may be.
     return Actor(user_id=user.id, roles=frozenset({Role.AGENT}), org_id=row.org_id, name=actor.name)
+
+
+def agent_for_token(db: Database, token: str) -> Actor | None:
+    """The agent a bearer token stands for (None for an unknown or revoked token)."""
+    with db.transaction() as session:
+        return actor_for_token(session, token)
