@@ -282,15 +282,13 @@ def test_approval_context_reads_the_claim(db, c) -> None:
     assert replace(STAMP, code="X").verify_url == "https://fuzhi.example/verify/X"
 
 
-def test_every_document_renders_from_the_demo_county(db, tmp_path) -> None:
+def test_every_document_renders_from_the_demo_county(demo, tmp_path) -> None:
     from sqlalchemy import select
 
-    from workflow.demo import load_demo
     from workflow.roles import Actor, Role
 
-    load_demo(db)
     clerk = Actor(user_id=0, roles=frozenset({Role.HR}), name="系统")
-    with db.transaction() as s:
+    with demo.transaction() as s:
         per_type = s.execute(
             select(Claim.subsidy_type, Claim.id, Person.name)
             .join(Person)
@@ -305,13 +303,13 @@ def test_every_document_renders_from_the_demo_county(db, tmp_path) -> None:
         if subsidy_type in seen:
             continue
         seen.add(subsidy_type)
-        assert name in flat(pdf_text(issue(db, clerk, "approval_form", claim_id).pdf, tmp_path))
+        assert name in flat(pdf_text(issue(demo, clerk, "approval_form", claim_id).pdf, tmp_path))
     assert len(seen) >= 5
-    assert "理由如下" in flat(pdf_text(issue(db, clerk, "rejection_notice", rejected).pdf, tmp_path))
+    assert "理由如下" in flat(pdf_text(issue(demo, clerk, "rejection_notice", rejected).pdf, tmp_path))
     for kind in ("contract", "renewal_notice"):
-        assert "公益性岗位" in flat(pdf_text(issue(db, clerk, kind, active).pdf, tmp_path))
-    lines = roster_lines(db, paid)
-    roster = issue_roster(db, clerk, 1, "DEMO-1", lines)
+        assert "公益性岗位" in flat(pdf_text(issue(demo, clerk, kind, active).pdf, tmp_path))
+    lines = roster_lines(demo, paid)
+    roster = issue_roster(demo, clerk, 1, "DEMO-1", lines)
     total = sum(line["amount"] for line in lines)
     assert capital_yuan(total) in flat(pdf_text(roster.pdf, tmp_path))
     save_page_image(roster.pdf, "payout_roster_demo")
