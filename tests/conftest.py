@@ -17,9 +17,10 @@ os.environ.setdefault("FUZHI_SWEEP_MINUTES", "0")  # tests run the sweep themsel
 from sqlalchemy import create_engine, text
 
 from workflow.clock import CLOCK_ENV, FrozenClock, parse_moment
+from workflow.roles import Actor
 from workflow.store.db import Database
 
-from .builders import County, county
+from .builders import County, add_admin, county
 
 TEST_SECRET = b"fuzhi-test-secret-not-for-production"
 # The moment the suite lives at (Beijing time). FUZHI_TEST_NOW moves the whole suite: CI runs it
@@ -202,6 +203,12 @@ def c(db: Database) -> County:
     """The small county of tests/builders.py: two villages, a broker and an agency, one user per
     role (and a second of each where separation of duties needs one)."""
     return county(db)
+
+
+@pytest.fixture
+def admin(db: Database, c: County) -> Actor:
+    """The administrator ``admin1`` of the county ``c``."""
+    return add_admin(db)
 
 
 @pytest.fixture
