@@ -126,3 +126,14 @@ def claim_in(db: Database, c: County, state: str) -> Claim:
 
 MONTHLY = Decimal("800")
 START = date(2026, 1, 1)
+
+
+def add_admin(db: Database, username: str = "admin1") -> Actor:
+    """The bureau's system administrator: settings, policy years, the register of organisations."""
+    with db.transaction() as s:
+        return actor_for(
+            s,
+            create_user(
+                s, db, username=username, password="password-123", roles=["admin"], display_name="管理员"
+            ),
+        )

@@ -1,24 +1,18 @@
-"""Builders for the labour-force tests: people born on a given day, approved claims with an
-employment start, post contracts that took effect, each at an explicit time."""
+"""Builders for the labour-force tests: people born on a given day, and approved claims with an
+employment start made at an explicit time (post contracts: builders_posts.active_contract)."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
-from decimal import Decimal
 
 from workflow.clock import FrozenClock
-from workflow.roles import Actor
 from workflow.store.claims import ClaimInput, submit_claim
-from workflow.store.contracts import ContractInput, propose_contract, record_insurance
 from workflow.store.db import Database
-from workflow.store.models import Claim, Contract
+from workflow.store.models import Claim
 from workflow.store.people import PersonInput, create_person
-from workflow.store.posts import PostInput, create_post
 from workflow.store.transitions import transition
-from workflow.store.users import actor_for, create_user
 
 from .builders import County, id_number
-from .page_support import PASSWORD
 
 
 def born(
@@ -74,22 +68,3 @@ def export_from(
         transition(db, "claim", claim.id, "verify", c.verifier)
         claim = transition(db, "claim", claim.id, "approve", c.hr)
     return claim
-
-
-def post_contract(
-    db: Database, c: County, clock: FrozenClock, person_id: int, start: date, end: date, at: datetime
-) -> Contract:
-    """A post contract proposed at ``at`` that takes effect the same day."""
-    clock.current = at
-    with db.transaction() as s:
-        post = create_post(s, c.hr, PostInput(c.village, "保洁员", Decimal("800")))
-        contract = propose_contract(s, db, c.hr, ContractInput(post.id, person_id, start, end))
-    transition(db, "contract", contract.id, "verify", c.verifier)
-    transition(db, "contract", contract.id, "approve", c.hr2)
-    record_insurance(db, c.hr2, contract.id, "PICC-2026-0001")
-    return transition(db, "contract", contract.id, "activate", c.hr2)
-
-
-def admin(db: Database, username: str = "admin1") -> Actor:
-    with db.transaction() as s:
-        return actor_for(s, create_user(s, db, username=username, password=PASSWORD, roles=["admin"]))

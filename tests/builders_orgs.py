@@ -10,7 +10,7 @@ from stdnum.cn import uscc
 from workflow.roles import Actor
 from workflow.store.db import Database
 from workflow.store.organisations import OrganisationInput, register_organisation
-from workflow.store.users import actor_for, create_user
+from workflow.store.users import create_user
 
 _seq = itertools.count(1)
 
@@ -19,16 +19,6 @@ def credit_code(head: str = "91", region: str = "533422") -> str:
     """A fresh valid 统一社会信用代码 with the given authority and category."""
     body = f"{head}{region}MA{next(_seq):07d}"
     return body + uscc.calc_check_digit(body)
-
-
-def admin(db: Database, username: str = "admin1") -> Actor:
-    with db.transaction() as s:
-        return actor_for(
-            s,
-            create_user(
-                s, db, username=username, password="password-123", roles=["admin"], display_name="管理员"
-            ),
-        )
 
 
 def agent_user(db: Database, org_id: int, username: str) -> int:

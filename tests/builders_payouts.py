@@ -9,8 +9,18 @@ from workflow.store import payouts
 from workflow.store.db import Database
 from workflow.store.models import Claim, Organisation, Person
 
+from .builders import County
+
 ORG_ACCOUNT = "6222020200112233445"
 PAID_ON = date(2026, 11, 27)
+
+
+def give_broker_an_account(db: Database, c: County) -> County:
+    """The county's labour broker is paid the export claims: register its bank account."""
+    with db.transaction() as s:
+        org = s.get_one(Organisation, c.org)
+        org.bank_account_enc, org.bank_last4 = db.vault.encrypt(ORG_ACCOUNT), ORG_ACCOUNT[-4:]
+    return c
 
 
 def give_payee_an_account(db: Database, claim_id: int, account: str = ORG_ACCOUNT) -> None:

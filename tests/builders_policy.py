@@ -2,22 +2,11 @@
 
 from __future__ import annotations
 
-from workflow.roles import Actor
 from workflow.store.claims import ClaimInput, submit_claim
 from workflow.store.db import Database
 from workflow.store.models import Claim
-from workflow.store.users import actor_for, create_user
 
 from .builders import County, person
-from .page_support import PASSWORD
-
-
-def add_admin(db: Database, username: str = "admin1") -> Actor:
-    with db.transaction() as s:
-        return actor_for(
-            s,
-            create_user(s, db, username=username, password=PASSWORD, roles=["admin"], display_name="管理员"),
-        )
 
 
 def migrant_claim(db: Database, c: County, year: int = 2026) -> Claim:

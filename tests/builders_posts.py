@@ -1,5 +1,6 @@
-"""Builders for 在岗领补 cases: an active post contract on given dates, the village committee
-that files its monthly claims, and the clock set to a given day."""
+"""Builders for 在岗领补 cases: an active post contract on given dates (the one builder of active
+contracts for every test), the village committee that files its monthly claims, and the clock
+set to a given day."""
 
 from __future__ import annotations
 
@@ -22,20 +23,27 @@ def on(clock, day: date, hour: int = 10) -> None:  # type: ignore[no-untyped-def
     clock.current = datetime(day.year, day.month, day.day, hour)
 
 
-def post_contract(
-    db: Database, c: County, start: date, end: date, name: str = "卓玛", monthly: str = "800"
-) -> int:
-    """An active contract from ``start`` to ``end`` (the clock must allow its steps)."""
-    pid = person(db, c.village, name=name)
+def active_contract(
+    db: Database,
+    c: County,
+    start: date = date(2026, 1, 1),
+    end: date = date(2026, 12, 31),
+    name: str = "卓玛",
+    *,
+    person_id: int | None = None,
+    monthly: str = "800",
+) -> Contract:
+    """An active post contract from ``start`` to ``end`` on a new 保洁员 post of the first
+    village, walked along the real path (propose, verify, approve, insure, activate) for a new
+    person called ``name`` or the person ``person_id``. The clock must allow its steps."""
+    pid = person_id or person(db, c.village, name=name)
     with db.transaction() as s:
-        post = create_post(s, c.hr, PostInput(c.village, "保洁员", Decimal(monthly), 1, False))
-        s.flush()
+        post = create_post(s, c.hr, PostInput(c.village, "保洁员", Decimal(monthly)))
         cid = propose_contract(s, db, c.hr, ContractInput(post.id, pid, start, end)).id
     transition(db, "contract", cid, "verify", c.verifier)
     transition(db, "contract", cid, "approve", c.hr2)
     record_insurance(db, c.hr2, cid, "PICC-2026-0001")
-    transition(db, "contract", cid, "activate", c.hr2)
-    return cid
+    return transition(db, "contract", cid, "activate", c.hr2)
 
 
 def committee_clerk(db: Database, c: County) -> Actor:

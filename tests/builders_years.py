@@ -8,11 +8,15 @@ from workflow.store.db import Database
 from workflow.store.models import PolicyYear
 
 
-def add_policy_year(db: Database, year: int, source: int = 2026) -> None:
-    """``year``'s parameters as a copy of ``source``'s (the seeded 2026 by default)."""
+def add_policy_years(db: Database, *years: int, source: int = 2026) -> None:
+    """Each of ``years``' parameters as a copy of ``source``'s (the seeded 2026 by default);
+    a year already set is left as it is."""
     with db.transaction() as s:
-        if s.get(PolicyYear, year) is None:
-            base = s.get_one(PolicyYear, source)
-            s.add(
-                PolicyYear(year=year, params=dict(base.params, year=year), created_at=datetime(2026, 11, 1))
-            )
+        base = s.get_one(PolicyYear, source)
+        for year in years:
+            if s.get(PolicyYear, year) is None:
+                s.add(
+                    PolicyYear(
+                        year=year, params=dict(base.params, year=year), created_at=datetime(2026, 11, 1)
+                    )
+                )

@@ -1,11 +1,12 @@
 """Test databases: a migrated SQLite file per test by default, or the PostgreSQL that
-DATABASE_URL names (migrated once, emptied between tests)."""
+DATABASE_URL names (migrated once, emptied between tests); the demo county for the tests that
+ask for ``demo``; and the fixtures many modules share (``c``, ``on_28_november_2026``)."""
 
 from __future__ import annotations
 
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 
@@ -16,8 +17,11 @@ os.environ.setdefault("FUZHI_SWEEP_MINUTES", "0")  # tests run the sweep themsel
 from sqlalchemy import create_engine, text
 
 from workflow.clock import CLOCK_ENV, FrozenClock, parse_moment
+from workflow.roles import Actor
 from workflow.store import all_models  # noqa: F401  (every table and its hooks, as the app has them)
 from workflow.store.db import Database
+
+from .builders import County, add_admin, county
 
 TEST_SECRET = b"fuzhi-test-secret-not-for-production"
 # The moment the suite lives at (Beijing time). FUZHI_TEST_NOW moves the whole suite: CI runs it
@@ -128,15 +132,43 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     return str(path)
 
 
+@pytest.fixture(scope="session")
+def demo_templates(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[[datetime], str]:
+    """SQLite files holding the demo county, each loaded once per session for the moment it is
+    asked for (the suite's clock, TEST_NOW, unless a module sets its own day)."""
+    from workflow.demo import load_demo
+
+    made: dict[datetime, str] = {}
+
+    def at(moment: datetime) -> str:
+        if moment not in made:
+            path = tmp_path_factory.mktemp("demo") / "demo.db"
+            shutil.copy(template_db, path)
+            database = Database.connect(f"sqlite:///{path}", TEST_SECRET, FrozenClock(moment))
+            load_demo(database)
+            with database.engine.connect() as conn:  # all of it in the file, none in the WAL
+                conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            database.engine.dispose()
+            made[moment] = str(path)
+        return made[moment]
+
+    return at
+
+
 @pytest.fixture
-def db_url(template_db: str, tmp_path: Path) -> Iterator[str]:
-    """A fresh, migrated, empty database for one test."""
+def db_url(template_db: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh, migrated, empty database for one test; on SQLite, a copy of the demo county's
+    file for a test that asks for ``demo``."""
     if is_postgres():
         yield template_db
         empty_postgres(template_db)
         return
     path = tmp_path / "fuzhi.db"
-    shutil.copy(template_db, path)
+    source = template_db
+    if "demo" in request.fixturenames:
+        clock: FrozenClock = request.getfixturevalue("clock")
+        source = request.getfixturevalue("demo_templates")(clock.now())
+    shutil.copy(source, path)
     yield f"sqlite:///{path}"
 
 
@@ -150,6 +182,42 @@ def db(db_url: str, clock: FrozenClock) -> Iterator[Database]:
     database = Database.connect(db_url, TEST_SECRET, clock)
     yield database
     database.engine.dispose()
+
+
+@pytest.fixture
+def demo(db: Database) -> Database:
+    """``db`` holding the demo county at the test's clock (loaded as `fuzhi demo` does).
+
+    On SQLite it is a copy of a file loaded once per session (``demo_templates``), so the tests
+    may change it freely. On PostgreSQL, whose one database is emptied after every test, it is
+    loaded into ``db`` for each test: a copied database would need CREATE DATABASE rights and a
+    second URL for every process a test starts, for a handful of tests."""
+    if is_postgres():
+        from workflow.demo import load_demo
+
+        load_demo(db)
+    return db
+
+
+@pytest.fixture
+def c(db: Database) -> County:
+    """The small county of tests/builders.py: two villages, a broker and an agency, one user per
+    role (and a second of each where separation of duties needs one)."""
+    return county(db)
+
+
+@pytest.fixture
+def admin(db: Database, c: County) -> Actor:
+    """The administrator ``admin1`` of the county ``c``."""
+    return add_admin(db)
+
+
+@pytest.fixture
+def on_28_november_2026(clock: FrozenClock) -> None:
+    """For the modules written for Saturday 28 November 2026 (their deadlines, document and batch
+    numbers and months are that day's): ``pytestmark = pytest.mark.usefixtures(...)`` sets the
+    clock to it, whatever FUZHI_TEST_NOW says."""
+    clock.current = datetime(2026, 11, 28, 10, 0)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -19,7 +19,7 @@ from workflow.store.transitions import transition
 from workflow.store.users import actor_for, create_user
 
 from .builders import county, person
-from .builders_years import add_policy_year
+from .builders_years import add_policy_years
 from .page_support import sign_in
 
 GUARD = "transition.guard_failed.absorption_threshold_met"
@@ -107,7 +107,7 @@ def test_a_hire_filed_a_year_later_is_judged_by_the_business_count_then(db, work
     for claim in first:
         approve(db, c, claim.id)
     clock.current = datetime(2027, 3, 10, 10)
-    add_policy_year(db, 2027)
+    add_policy_years(db, 2027)
     sixth = hire(db, c, agent, "第六人", {"employment_start": "2027-01-15", "wages_paid": "4000"})
     assert sixth.policy_year == 2027
     assert "目前计入吸纳目标人员6人，" in sixth.rule_explanation

@@ -11,17 +11,15 @@ from sqlalchemy import select
 from workflow.clock import FrozenClock
 from workflow.errors import TransitionRefused, ValidationFailed
 from workflow.machines import Deadline
-from workflow.roles import Actor
 from workflow.store import settings, timecache
 from workflow.store.db import Database
 from workflow.store.models import Claim
 from workflow.store.sweep_models import Setting
 from workflow.store.transitions import transition
-from workflow.store.users import actor_for, create_user
 from workflow.timerules import TimeRules, official_calendar_knows
 
 from .builders import County, county, export_claim, person
-from .page_support import PASSWORD, csrf_of, sign_in
+from .page_support import csrf_of, sign_in
 
 # These tests live on Saturday 28 November 2026 (the ``c`` fixture sets the clock); the next
 # working days are Mon 30 Nov, Tue 1, Wed 2, Thu 3, Fri 4 Dec, then Mon 7 Dec.
@@ -36,15 +34,6 @@ def _end_of(day: date) -> datetime:
 def c(db: Database, clock: FrozenClock) -> County:
     clock.current = SATURDAY
     return county(db)
-
-
-@pytest.fixture
-def admin(db: Database, c: County) -> Actor:
-    with db.transaction() as s:
-        return actor_for(
-            s,
-            create_user(s, db, username="admin1", password=PASSWORD, roles=["admin"], display_name="管理员"),
-        )
 
 
 def _rules(db: Database) -> TimeRules:

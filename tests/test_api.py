@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import pytest
 
 from workflow.store.transitions import transition
@@ -11,12 +9,7 @@ from workflow.store.transitions import transition
 from .api_support import api_client
 from .builders import id_number
 
-
-@pytest.fixture(autouse=True)
-def _saturday_28_november_2026(clock):
-    """These cases are written for Saturday 28 November 2026: their deadlines, document and
-    batch numbers and months are that day's, so they set the clock to it themselves."""
-    clock.current = datetime(2026, 11, 28, 10, 0)
+pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -13,12 +13,16 @@ loader does not work with pytest 9.2, and all items share one node id there: sel
 ``-k``, e.g. ``-k "lists and POST"``). Operations without any input (``/health``, the template)
 have few distinct cases to generate; every other operation must have been called at least
 ``EXAMPLES`` times (checked when the module ends).
+
+``EXAMPLES`` comes from ``FUZHI_SCHEMATHESIS_EXAMPLES``: a few per operation by default, so a
+run on a laptop stays quick; CI (``.ci/run``) asks for the full 200.
 """
 
 from __future__ import annotations
 
 import io
 import json
+import os
 import re
 import shutil
 from collections import Counter
@@ -54,7 +58,7 @@ from workflow.store.users import create_token
 from .builders import county, export_claim, person
 from .conftest import TEST_NOW, TEST_SECRET, empty_postgres, is_postgres
 
-EXAMPLES = 200
+EXAMPLES = int(os.environ.get("FUZHI_SCHEMATHESIS_EXAMPLES") or 25)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 VILLAGES = ["533422101001", "533422101002", "533422999999"]

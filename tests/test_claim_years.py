@@ -16,7 +16,7 @@ from workflow.store.people import PersonInput, create_person
 
 from .api_support import api_client
 from .builders import county, id_number, person
-from .builders_years import add_policy_year
+from .builders_years import add_policy_years
 
 JOB = {"destination": "out_of_province", "employment_start": "2026-12-01"}
 
@@ -29,7 +29,7 @@ def file(db, agent, subsidy: str, pid: int, facts: dict, year: int | None = None
 def march_2027(db, clock):
     """5 March 2027: stable employment from 1 December 2026 is complete (1 March 2027)."""
     clock.current = datetime(2027, 3, 5, 10)
-    add_policy_year(db, 2027)
+    add_policy_years(db, 2027)
     c = county(db)
     return c, person(db, c.village)
 
@@ -91,7 +91,7 @@ def test_transport_and_the_migrant_reward_for_one_trip_stay_exclusive_over_new_y
 
 def test_two_jobs_whose_months_complete_in_different_years_are_one_claim_each(db, clock):
     clock.current = datetime(2027, 3, 5, 10)
-    add_policy_year(db, 2027)
+    add_policy_years(db, 2027)
     c = county(db)
     pid = person(db, c.village)
     autumn = file(
@@ -156,7 +156,7 @@ def test_a_resubmitted_claim_follows_its_corrected_facts_into_their_year(db, mar
 
 def test_the_api_refuses_a_year_that_disagrees_with_the_facts(db, clock, tmp_path):
     clock.current = datetime(2027, 3, 5, 10)
-    add_policy_year(db, 2027)
+    add_policy_years(db, 2027)
     with api_client(db, tmp_path) as api:
         number = id_number()
         with db.transaction() as s:

@@ -10,25 +10,14 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from workflow.store.contracts import ContractInput, propose_contract, record_insurance
 from workflow.store.models import Contract, Person, Post
 from workflow.store.posts import PostInput, create_post
-from workflow.store.transitions import transition
 
-from .builders import county, person
+from .builders import person
+from .builders_posts import active_contract
 from .page_support import csrf_of, sign_in
 
-
-@pytest.fixture(autouse=True)
-def _saturday_28_november_2026(clock):
-    """These cases are written for Saturday 28 November 2026: their deadlines, document and
-    batch numbers and months are that day's, so they set the clock to it themselves."""
-    clock.current = datetime(2026, 11, 28, 10, 0)
-
-
-@pytest.fixture
-def c(db):
-    return county(db)
+pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
 
 def post_in(db, c, village=None, title="保洁员", places=1, graduate=False) -> int:
@@ -36,16 +25,6 @@ def post_in(db, c, village=None, title="保洁员", places=1, graduate=False) ->
         return create_post(
             s, c.hr, PostInput(village or c.village, title, Decimal("800"), places, graduate)
         ).id
-
-
-def active_contract(db, c, start=date(2026, 1, 1), end=date(2026, 12, 31), name="卓玛") -> Contract:
-    pid = person(db, c.village, name=name)
-    with db.transaction() as s:
-        contract = propose_contract(s, db, c.hr, ContractInput(post_in(db, c), pid, start, end))
-    transition(db, "contract", contract.id, "verify", c.verifier)
-    transition(db, "contract", contract.id, "approve", c.hr2)
-    record_insurance(db, c.hr2, contract.id, "PICC-2026-0001")
-    return transition(db, "contract", contract.id, "activate", c.hr2)
 
 
 def version_of(db, contract_id: int) -> int:

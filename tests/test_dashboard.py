@@ -16,7 +16,7 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 from web.charts import Part, Row, Series, hbar_chart, money, progress_bar, text_width, vbar_chart
-from workflow.demo import NO_GRADUATE_POST, TOWNSHIPS, demo_password, load_demo
+from workflow.demo import NO_GRADUATE_POST, TOWNSHIPS, demo_password
 from workflow.roles import Actor, Role
 from workflow.store.dashboard import Dashboard, Scope, dashboard, scope_for
 from workflow.store.db import Database
@@ -52,12 +52,6 @@ EMPLOYMENT = {
 DEAD = {"rejected", "withdrawn", "expired"}
 APPROVED = {"hr_reviewed", "finance_paid"}
 ZERO = Decimal("0.00")
-
-
-@pytest.fixture
-def demo(db: Database) -> Database:
-    load_demo(db)
-    return db
 
 
 # --------------------------------------------------------------------------------------

@@ -6,9 +6,9 @@ import subprocess
 from collections import Counter
 from datetime import date
 
+import pytest
 from sqlalchemy import func, select
 
-from workflow.demo import load_demo
 from workflow.numerals import capital_yuan
 from workflow.store import payouts
 from workflow.store.documents import issue_roster, roster_lines
@@ -16,8 +16,8 @@ from workflow.store.models import Claim, User
 from workflow.store.users import actor_for
 
 
+@pytest.mark.usefixtures("demo")
 def test_finance_pays_the_demo_countys_approved_claims(db):
-    load_demo(db)
     with db.sessions() as s:
         finance = actor_for(s, s.scalar(select(User).where(User.username == "finance")))
         approved = list(s.scalars(select(Claim.id).where(Claim.state == "hr_reviewed")))

@@ -6,9 +6,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import func, select
 
-from workflow.demo import load_demo
 from workflow.store.models import Claim, Contract, ContractHistory
 from workflow.store.sweep import run_sweep
 from workflow.store.sweep_models import Notification
@@ -16,8 +16,8 @@ from workflow.store.sweep_models import Notification
 from .page_support import sign_in
 
 
+@pytest.mark.usefixtures("demo")
 def test_after_a_sweep_the_demo_shows_expiry_reminders_and_new_post_claims(db):
-    load_demo(db)
     today = db.clock.now().date()
     with db.sessions() as s:
         overdue_contract = s.scalars(

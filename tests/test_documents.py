@@ -6,16 +6,15 @@ import hashlib
 import re
 import subprocess
 from dataclasses import replace
-from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from tests.builders import County, claim_in, county, person
+from tests.builders import claim_in
+from tests.builders_posts import active_contract
 from workflow.docs import Stamp, layout, payout_roster
 from workflow.numerals import capital_yuan
-from workflow.store.contracts import ContractInput, propose_contract, record_insurance
 from workflow.store.documents import (
     approval_form_context,
     issue,
@@ -24,15 +23,9 @@ from workflow.store.documents import (
     verify,
 )
 from workflow.store.models import Claim, Contract, Person
-from workflow.store.posts import PostInput, create_post
 from workflow.store.transitions import transition
 
-
-@pytest.fixture(autouse=True)
-def _saturday_28_november_2026(clock):
-    """These cases are written for Saturday 28 November 2026: their deadlines, document and
-    batch numbers and months are that day's, so they set the clock to it themselves."""
-    clock.current = datetime(2026, 11, 28, 10, 0)
+pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts" / "documents"
@@ -95,11 +88,6 @@ def flat(text: str) -> str:
     return re.sub(r"\s+", "", text)
 
 
-@pytest.fixture
-def c(db) -> County:
-    return county(db)
-
-
 def claim_row(db, claim_id: int) -> Claim:
     with db.transaction() as s:
         return s.get_one(Claim, claim_id)
@@ -109,19 +97,6 @@ def id_number_of(db, claim_id: int) -> str:
     with db.transaction() as s:
         person_id = s.get_one(Claim, claim_id).person_id
         return db.vault.decrypt(s.get_one(Person, person_id).id_number_enc)
-
-
-def active_contract(db, c: County, name: str = "卓玛") -> Contract:
-    pid = person(db, c.village, name=name)
-    with db.transaction() as s:
-        post = create_post(s, c.hr, PostInput(c.village, "保洁员", Decimal("800")))
-        contract = propose_contract(
-            s, db, c.hr, ContractInput(post.id, pid, date(2026, 1, 1), date(2026, 12, 31))
-        )
-    transition(db, "contract", contract.id, "verify", c.verifier)
-    transition(db, "contract", contract.id, "approve", c.hr2)
-    record_insurance(db, c.hr2, contract.id, "PICC-2026-0001")
-    return transition(db, "contract", contract.id, "activate", c.hr2)
 
 
 def test_approval_form_shows_the_person_masked_the_amount_and_every_step(db, c, tmp_path) -> None:
@@ -282,15 +257,13 @@ def test_approval_context_reads_the_claim(db, c) -> None:
     assert replace(STAMP, code="X").verify_url == "https://fuzhi.example/verify/X"
 
 
-def test_every_document_renders_from_the_demo_county(db, tmp_path) -> None:
+def test_every_document_renders_from_the_demo_county(demo, tmp_path) -> None:
     from sqlalchemy import select
 
-    from workflow.demo import load_demo
     from workflow.roles import Actor, Role
 
-    load_demo(db)
     clerk = Actor(user_id=0, roles=frozenset({Role.HR}), name="系统")
-    with db.transaction() as s:
+    with demo.transaction() as s:
         per_type = s.execute(
             select(Claim.subsidy_type, Claim.id, Person.name)
             .join(Person)
@@ -305,13 +278,13 @@ def test_every_document_renders_from_the_demo_county(db, tmp_path) -> None:
         if subsidy_type in seen:
             continue
         seen.add(subsidy_type)
-        assert name in flat(pdf_text(issue(db, clerk, "approval_form", claim_id).pdf, tmp_path))
+        assert name in flat(pdf_text(issue(demo, clerk, "approval_form", claim_id).pdf, tmp_path))
     assert len(seen) >= 5
-    assert "理由如下" in flat(pdf_text(issue(db, clerk, "rejection_notice", rejected).pdf, tmp_path))
+    assert "理由如下" in flat(pdf_text(issue(demo, clerk, "rejection_notice", rejected).pdf, tmp_path))
     for kind in ("contract", "renewal_notice"):
-        assert "公益性岗位" in flat(pdf_text(issue(db, clerk, kind, active).pdf, tmp_path))
-    lines = roster_lines(db, paid)
-    roster = issue_roster(db, clerk, 1, "DEMO-1", lines)
+        assert "公益性岗位" in flat(pdf_text(issue(demo, clerk, kind, active).pdf, tmp_path))
+    lines = roster_lines(demo, paid)
+    roster = issue_roster(demo, clerk, 1, "DEMO-1", lines)
     total = sum(line["amount"] for line in lines)
     assert capital_yuan(total) in flat(pdf_text(roster.pdf, tmp_path))
     save_page_image(roster.pdf, "payout_roster_demo")

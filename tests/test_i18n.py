@@ -8,7 +8,6 @@ import io
 import re
 from pathlib import Path
 
-import pytest
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
@@ -18,7 +17,7 @@ from babel.messages.pofile import read_po
 from web.i18n import LOCALE_DIR, gettext
 from web.locale import collect
 
-from .builders import claim_in, county
+from .builders import claim_in
 from .page_support import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -145,11 +144,6 @@ def test_chinese_is_the_default_and_english_is_looked_up() -> None:
     assert gettext("en", "剩%(n)s天", n=3) == "3 days left"
 
 
-@pytest.fixture
-def c(db):
-    return county(db)
-
-
 def test_the_pages_render_in_english_for_a_user_who_chose_it(db, c) -> None:
     claim = claim_in(db, c, "village_verified")
     browser = sign_in(db, "hr1")
@@ -236,7 +230,7 @@ def test_chinese_remains_the_default(db, c) -> None:
 def test_the_policy_figures_are_english_too(db, c) -> None:
     """Each figure's label, unit, explanation, the plan's wording and the bureau's mark come
     from the core's FIGURES table (collected by web/locale/collect.py), not from a template."""
-    from .builders_policy import add_admin
+    from .builders import add_admin
 
     add_admin(db)
     browser = sign_in(db, "admin1")

@@ -28,8 +28,9 @@ from workflow.store.dashboard import Dashboard, Scope, dashboard
 from workflow.store.db import Database
 from workflow.store.labour import set_baseline, set_labour_status, set_working_age
 
-from .builders import county, id_number
-from .builders_labour import admin, born, export_from, post_contract
+from .builders import add_admin, county, id_number
+from .builders_labour import born, export_from
+from .builders_posts import active_contract
 from .page_support import sign_in
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -132,7 +133,7 @@ def test_the_dashboard_counts_labour_force_by_capacity_and_age_on_the_clocks_day
     tomorrow = figures(db, NOV_28 + timedelta(days=1))
     assert {r.capacity: r.labour for r in tomorrow.labour} == {"full": 2, "half": 1}
     # The admin narrows the range to 18–55: only the marked old person is left.
-    boss = admin(db)
+    boss = add_admin(db)
     with pytest.raises(TransitionRefused):
         set_working_age(db, c.hr, 18, 55)
     set_working_age(db, boss, 18, 55)
@@ -160,15 +161,13 @@ def year_of_work(db, clock):
     people = {k: born(db, c.village, date(1985, 4, 1), household=f"H{k}", name=f"人员{k}") for k in "ABCDE"}
     people["A's father"] = born(db, c.village, date(1948, 4, 1), "none", household="HA", name="老父亲")
     people["D's son"] = born(db, c.village, date(2012, 4, 1), household="HD", name="小儿子")
-    ended = post_contract(
-        db, c, clock, people["C"], date(2026, 2, 1), date(2026, 12, 31), datetime(2026, 1, 20, 10, 0)
-    )
+    clock.current = datetime(2026, 1, 20, 10, 0)
+    ended = active_contract(db, c, date(2026, 2, 1), date(2026, 12, 31), person_id=people["C"])
     export_from(db, c, clock, people["A"], date(2026, 3, 15), datetime(2026, 7, 1, 10, 0))
     clock.current = datetime(2026, 8, 20, 10, 0)
     terminate_contract(db, c.hr2, ended.id, "本人申请退岗", terminated_on=date(2026, 8, 20))
-    post_contract(
-        db, c, clock, people["D"], date(2026, 10, 1), date(2027, 9, 30), datetime(2026, 9, 20, 10, 0)
-    )
+    clock.current = datetime(2026, 9, 20, 10, 0)
+    active_contract(db, c, date(2026, 10, 1), date(2027, 9, 30), person_id=people["D"])
     export_from(db, c, clock, people["B"], date(2026, 8, 1), datetime(2026, 11, 2, 10, 0))
     export_from(db, c, clock, people["E"], date(2026, 8, 1), datetime(2026, 11, 2, 11, 0), approve=False)
     clock.current = NOV_28
@@ -218,7 +217,7 @@ def test_relocated_households_with_labour_and_nobody_employed_now_are_listed(db,
 
 def test_the_dashboard_sets_employment_against_the_plans_baseline_and_the_register(db, year_of_work):
     _c, _people = year_of_work
-    boss = admin(db)
+    boss = add_admin(db)
     browser = sign_in(db, "hr1")
     html = browser.get("/dashboard").text
     # The migration seeded 2026 with the plan's 4,006: 1 employed of 4,006 and of 5 registered.
@@ -260,7 +259,7 @@ def test_no_plan_figure_is_written_in_page_or_dashboard_code() -> None:
 
 def test_only_the_admin_sets_the_baseline_and_the_working_age_on_their_page(db, clock) -> None:
     county(db)
-    admin(db)
+    add_admin(db)
     assert sign_in(db, "hr1").get("/admin/baseline/").status_code == 403
     browser = sign_in(db, "admin1")
     page = browser.get("/admin/baseline/")

@@ -29,12 +29,7 @@ from workflow.store.people import PersonInput, create_organisation, create_perso
 
 from .builders import county, export_claim, id_number
 
-
-@pytest.fixture(autouse=True)
-def _saturday_28_november_2026(clock):
-    """These cases are written for Saturday 28 November 2026: their deadlines, document and
-    batch numbers and months are that day's, so they set the clock to it themselves."""
-    clock.current = datetime(2026, 11, 28, 10, 0)
+pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
 
 HEADER = [

@@ -29,7 +29,6 @@ from workflow.store.notifications import (
 from workflow.store.sweep_models import Notification
 from workflow.store.users import create_user
 
-from .builders import County, county
 from .page_support import csrf_of, sign_in
 from .smtp_sink import free_port
 
@@ -41,11 +40,6 @@ REMINDER = Notice(
     subject_type="contract",
     subject_id=7,
 )
-
-
-@pytest.fixture
-def c(db) -> County:
-    return county(db)
 
 
 def send(db, c_now, user_ids, notice=REMINDER) -> int:

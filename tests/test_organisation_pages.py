@@ -10,8 +10,8 @@ import pytest
 
 from workflow.store.models import Organisation, User
 
-from .builders import county
-from .builders_orgs import admin, credit_code
+from .builders import add_admin, county
+from .builders_orgs import credit_code
 from .page_support import sign_in
 
 BANK = "6217000012345678901"
@@ -21,7 +21,7 @@ BANK = "6217000012345678901"
 def c(db):
     db.clock.current = datetime(2026, 10, 1, 10, 0)
     county_ = county(db)
-    admin(db)
+    add_admin(db)
     return county_
 
 

@@ -24,8 +24,8 @@ from workflow.store.organisations import (
 )
 from workflow.store.users import actor_for, create_token
 
-from .builders import county, person
-from .builders_orgs import admin, agent_user, credit_code, recognised
+from .builders import add_admin, county, person
+from .builders_orgs import agent_user, credit_code, recognised
 
 AUTUMN = datetime(2026, 10, 1, 10, 0)  # long enough after a June start for 3 stable months
 BANK = "6217000012345678901"
@@ -166,7 +166,7 @@ def test_only_hr_and_the_admin_keep_the_register(db, c, who):
 
 
 def test_an_edit_records_who_when_and_each_field_old_to_new_with_the_account_masked(db, c):
-    keeper = admin(db)
+    keeper = add_admin(db)
     org_id = register_organisation(
         db,
         c.hr,

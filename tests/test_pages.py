@@ -2,15 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
-from .builders import claim_in, county, export_claim, person
+from .builders import claim_in, export_claim, person
 from .page_support import csrf_of, sign_in
-
-
-@pytest.fixture
-def c(db):
-    return county(db)
 
 
 def test_anonymous_visitors_are_sent_to_sign_in(db, c):

@@ -17,11 +17,12 @@ import pytest
 from workflow.numerals import capital_yuan
 from workflow.store import documents, payouts
 from workflow.store.claims import ClaimInput, submit_claim
-from workflow.store.models import Claim, Organisation
+from workflow.store.models import Claim
 from workflow.store.transitions import transition
 from workflow.store.users import actor_for, create_user
 
-from .builders import claim_in, county, export_claim, person
+from .builders import claim_in, export_claim, person
+from .builders_payouts import ORG_ACCOUNT, give_broker_an_account
 from .page_support import csrf_of, sign_in
 
 
@@ -34,9 +35,6 @@ def pdf_text(content: bytes) -> str:
         ).stdout.decode()
 
 
-ORG_ACCOUNT = "6222020200112233445"
-
-
 @pytest.fixture(autouse=True)
 def files_in_tmp(tmp_path, monkeypatch):
     """The app keeps rosters under its data directory: a test's own, not the checkout's var/."""
@@ -44,12 +42,8 @@ def files_in_tmp(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def c(db):
-    county_ = county(db)
-    with db.transaction() as s:  # the labour broker is paid the export claims: give it an account
-        org = s.get(Organisation, county_.org)
-        org.bank_account_enc, org.bank_last4 = db.vault.encrypt(ORG_ACCOUNT), ORG_ACCOUNT[-4:]
-    return county_
+def c(c, db):
+    return give_broker_an_account(db, c)
 
 
 def new_batch(browser, ids) -> int:

@@ -6,7 +6,7 @@ import csv
 import io
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 
 import openpyxl
@@ -18,32 +18,25 @@ from workflow.errors import InvalidTransition, TransitionRefused, ValidationFail
 from workflow.store import payout_reconcile, payouts
 from workflow.store.claims import ClaimInput, submit_claim
 from workflow.store.inbox import Filters
-from workflow.store.models import Claim, ClaimHistory, Organisation
+from workflow.store.models import Claim, ClaimHistory
 from workflow.store.payout_models import PayoutBatch, PayoutLine
 from workflow.store.transitions import transition
 from workflow.store.users import actor_for, create_user
 
-from .builders import claim_in, county, person
+from .builders import claim_in, person
+from .builders_payouts import ORG_ACCOUNT, give_broker_an_account
+
+pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
 
-@pytest.fixture(autouse=True)
-def _saturday_28_november_2026(clock):
-    """These cases are written for Saturday 28 November 2026: their deadlines, document and
-    batch numbers and months are that day's, so they set the clock to it themselves."""
-    clock.current = datetime(2026, 11, 28, 10, 0)
-
-
-ORG_ACCOUNT = "6222020200112233445"
 PERSON_ACCOUNT = "6217000000000000123"  # what builders.person registers
 PAID_ON = date(2026, 11, 27)
 
 
 @pytest.fixture
-def c(db):
-    county_ = county(db)
+def c(c, db):
+    county_ = give_broker_an_account(db, c)
     with db.transaction() as s:
-        org = s.get(Organisation, county_.org)
-        org.bank_account_enc, org.bank_last4 = db.vault.encrypt(ORG_ACCOUNT), ORG_ACCOUNT[-4:]
 
         def user(name, roles):
             return actor_for(

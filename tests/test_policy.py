@@ -13,7 +13,6 @@ from sqlalchemy import select
 
 from workflow.cli import main
 from workflow.errors import Conflict, TransitionRefused, ValidationFailed
-from workflow.roles import Actor
 from workflow.rules.figures import BUREAU_MARK
 from workflow.store import policy
 from workflow.store.claims import ClaimInput, resubmit_claim, submit_claim
@@ -25,8 +24,9 @@ from workflow.store.sweep import run_sweep
 from workflow.store.transitions import transition
 
 from .builders import County, county, export_claim, person
-from .builders_policy import add_admin, migrant_claim
-from .test_sweep import active_contract, post_claims
+from .builders_policy import migrant_claim
+from .builders_posts import active_contract
+from .test_sweep import post_claims
 
 AUTUMN = datetime(2026, 11, 20, 10, 0)  # a Friday in 2026, a year the migration seeds
 
@@ -35,11 +35,6 @@ AUTUMN = datetime(2026, 11, 20, 10, 0)  # a Friday in 2026, a year the migration
 def c(db: Database, clock) -> County:
     clock.current = AUTUMN
     return county(db)
-
-
-@pytest.fixture
-def admin(db: Database, c: County) -> Actor:
-    return add_admin(db)
 
 
 def claim_row(db: Database, claim_id: int) -> Claim:
@@ -204,7 +199,7 @@ def test_next_years_missing_figures_are_announced_from_the_first_of_december(db,
 def test_the_months_of_a_new_year_open_as_soon_as_the_admin_copies_the_year(db, c, clock, admin):
     # A month opens once it is over: on 2 February 2027, January (1 to 3 January on this
     # contract) waits only for 2027's figures.
-    cid = active_contract(db, c, date(2026, 11, 1), date(2027, 1, 3))
+    cid = active_contract(db, c, date(2026, 11, 1), date(2027, 1, 3)).id
     clock.current = datetime(2027, 2, 2, 9, 0)
     run_sweep(db)
     assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-11", "2026-12"]

@@ -8,14 +8,13 @@ from datetime import datetime
 
 import pytest
 
-from workflow.roles import Actor
 from workflow.rules.figures import BUREAU_MARK, GROUPS, groups_text
 from workflow.store import policy
 from workflow.store.db import Database
 from workflow.store.models import PolicyYear
 
 from .builders import County, county
-from .builders_policy import add_admin, migrant_claim
+from .builders_policy import migrant_claim
 from .page_support import sign_in
 
 PAGE = "/admin/policy"
@@ -25,11 +24,6 @@ PAGE = "/admin/policy"
 def c(db: Database, clock) -> County:
     clock.current = datetime(2026, 11, 20, 10, 0)
     return county(db)
-
-
-@pytest.fixture
-def admin(db: Database, c: County) -> Actor:
-    return add_admin(db)
 
 
 def _form(db: Database, year: int, **changed: str) -> dict[str, object]:

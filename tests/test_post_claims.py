@@ -18,14 +18,8 @@ from workflow.store.models import Claim, ClaimHistory
 from workflow.store.sweep import run_sweep
 from workflow.store.transitions import transition
 
-from .builders import county
-from .builders_posts import committee_clerk, month_claim, on, post_contract
+from .builders_posts import active_contract, committee_clerk, month_claim, on
 from .page_support import sign_in
-
-
-@pytest.fixture
-def c(db):
-    return county(db)
 
 
 def claim_of(db, claim_id: int) -> Claim:
@@ -35,7 +29,7 @@ def claim_of(db, claim_id: int) -> Claim:
 
 def test_a_village_verifies_a_post_claim_only_with_the_days_on_the_post(db, c, clock):
     on(clock, date(2026, 3, 20))
-    cid = post_contract(db, c, date(2026, 3, 31), date(2027, 3, 30))
+    cid = active_contract(db, c, date(2026, 3, 31), date(2027, 3, 30)).id
     clerk = committee_clerk(db, c)
     on(clock, date(2026, 4, 1))
     march = submit_claim(db, clerk, month_claim(db, cid, "2026-03"))
@@ -73,7 +67,7 @@ def test_a_village_verifies_a_post_claim_only_with_the_days_on_the_post(db, c, c
 
 def test_no_month_is_claimed_before_it_ends_by_any_route(db, c, clock):
     on(clock, date(2026, 2, 20))
-    cid = post_contract(db, c, date(2026, 3, 1), date(2027, 2, 28))
+    cid = active_contract(db, c, date(2026, 3, 1), date(2027, 2, 28)).id
     clerk = committee_clerk(db, c)
     on(clock, date(2026, 3, 31), 23)
     with pytest.raises(RuleViolation) as by_hand:
@@ -98,7 +92,7 @@ def test_no_month_is_claimed_before_it_ends_by_any_route(db, c, clock):
 
 def test_a_mid_month_termination_pays_days_up_to_it_and_no_month_after(db, c, clock):
     on(clock, date(2025, 12, 20))
-    cid = post_contract(db, c, date(2026, 1, 1), date(2026, 12, 31))
+    cid = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 31)).id
     clerk = committee_clerk(db, c)
     on(clock, date(2026, 6, 15))
     terminate_contract(db, c.hr, cid, "本人外出务工", terminated_on=date(2026, 6, 12))
@@ -121,7 +115,7 @@ def test_a_mid_month_termination_pays_days_up_to_it_and_no_month_after(db, c, cl
 
 def test_a_claim_verified_before_a_late_reported_termination_is_refused_at_approval(db, c, clock):
     on(clock, date(2025, 12, 20))
-    cid = post_contract(db, c, date(2026, 1, 1), date(2026, 12, 31))
+    cid = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 31)).id
     clerk = committee_clerk(db, c)
     on(clock, date(2026, 6, 1))
     may = submit_claim(db, clerk, month_claim(db, cid, "2026-05"))
@@ -138,7 +132,7 @@ def test_a_claim_verified_before_a_late_reported_termination_is_refused_at_appro
 
 def test_the_claim_page_asks_the_village_for_the_days_and_shows_the_amount(db, c, clock):
     on(clock, date(2026, 9, 20))
-    cid = post_contract(db, c, date(2026, 10, 8), date(2027, 10, 7))
+    cid = active_contract(db, c, date(2026, 10, 8), date(2027, 10, 7)).id
     clerk = committee_clerk(db, c)
     on(clock, date(2026, 11, 2))
     october = submit_claim(db, clerk, month_claim(db, cid, "2026-10"))
@@ -180,7 +174,7 @@ def test_the_printed_contract_states_the_rule_the_amount_is_computed_by(db, c, c
     from .test_documents import flat, pdf_text
 
     on(clock, date(2026, 3, 20))
-    cid = post_contract(db, c, date(2026, 3, 31), date(2027, 3, 30))
+    cid = active_contract(db, c, date(2026, 3, 31), date(2027, 3, 30)).id
     text = flat(pdf_text(issue(db, c.hr, "contract", cid).pdf, tmp_path))
     assert flat(RULE_TEXT) in text
     assert "月岗位补贴×实际出勤天数÷当月法定工作日天数" in text and "四舍五入到分" in text
@@ -188,7 +182,7 @@ def test_the_printed_contract_states_the_rule_the_amount_is_computed_by(db, c, c
 
 def test_a_claim_verified_without_days_before_this_rule_is_not_approved(db, c, clock):
     on(clock, date(2026, 3, 20))
-    cid = post_contract(db, c, date(2026, 4, 1), date(2027, 3, 31))
+    cid = active_contract(db, c, date(2026, 4, 1), date(2027, 3, 31)).id
     clerk = committee_clerk(db, c)
     on(clock, date(2026, 5, 1))
     april = submit_claim(db, clerk, month_claim(db, cid, "2026-04"))

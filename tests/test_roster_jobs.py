@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -17,18 +16,13 @@ from workflow.numerals import capital_yuan
 from workflow.store import documents, payouts
 from workflow.store.documents import ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED, verify
 from workflow.store.documents_model import Document
-from workflow.store.models import Organisation
 
-from .builders import claim_in, county
+from .builders import claim_in
+from .builders_payouts import ORG_ACCOUNT, give_broker_an_account
 from .page_support import csrf_of, sign_in
-from .test_payout_pages import ORG_ACCOUNT, new_batch, pdf_text, transport_claim
+from .test_payout_pages import new_batch, pdf_text, transport_claim
 
-
-@pytest.fixture(autouse=True)
-def _saturday_28_november_2026(clock):
-    """These cases are written for Saturday 28 November 2026: their deadlines, document and
-    batch numbers and months are that day's, so they set the clock to it themselves."""
-    clock.current = datetime(2026, 11, 28, 10, 0)
+pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
 
 REAL_RENDER = layout.payout_roster
@@ -42,12 +36,8 @@ def data_dir(tmp_path, monkeypatch) -> Path:
 
 
 @pytest.fixture
-def c(db, data_dir):
-    county_ = county(db)
-    with db.transaction() as s:  # the labour broker is paid the export claims: give it an account
-        org = s.get(Organisation, county_.org)
-        org.bank_account_enc, org.bank_last4 = db.vault.encrypt(ORG_ACCOUNT), ORG_ACCOUNT[-4:]
-    return county_
+def c(c, db, data_dir):
+    return give_broker_an_account(db, c)
 
 
 @pytest.fixture

@@ -15,7 +15,6 @@ from workflow.store.claims import ClaimInput, resubmit_claim, submit_claim
 from workflow.store.contracts import (
     ContractInput,
     propose_contract,
-    record_insurance,
     renew_contract,
     terminate_contract,
 )
@@ -24,13 +23,9 @@ from workflow.store.people import PersonInput, create_person, find_person
 from workflow.store.transitions import transition
 
 from .builders import claim_in, county, export_claim, id_number, person
+from .builders_posts import active_contract
 
-
-@pytest.fixture(autouse=True)
-def _saturday_28_november_2026(clock):
-    """These cases are written for Saturday 28 November 2026: their deadlines, document and
-    batch numbers and months are that day's, so they set the clock to it themselves."""
-    clock.current = datetime(2026, 11, 28, 10, 0)
+pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
 
 def history(db, claim_id):
@@ -215,19 +210,9 @@ def _post(db, village_id, places=1):
         return post.id
 
 
-def _active_contract(db, c, start=date(2026, 1, 1), end=date(2026, 12, 31)):
-    pid = person(db, c.village)
-    with db.transaction() as s:
-        contract = propose_contract(s, db, c.hr, ContractInput(_post(db, c.village), pid, start, end))
-    transition(db, "contract", contract.id, "verify", c.verifier)
-    transition(db, "contract", contract.id, "approve", c.hr2)
-    record_insurance(db, c.hr2, contract.id, "PICC-2026-0001")
-    return transition(db, "contract", contract.id, "activate", c.hr2)
-
-
 def test_contract_goes_active_only_with_insurance_and_expires_after_its_end_date(db, clock):
     c = county(db)
-    contract = _active_contract(db, c)
+    contract = active_contract(db, c)
     assert contract.state == "active"
     clock.current = clock.current.replace(year=2026, month=12, day=31, hour=23)
     with pytest.raises(TransitionRefused):
@@ -254,7 +239,7 @@ def test_contract_term_over_a_year_is_refused_by_domain_and_by_database(db):
 
 def test_renewal_proposes_a_successor_from_the_day_after_for_at_most_a_year(db):
     c = county(db)
-    old = _active_contract(db, c)
+    old = active_contract(db, c)
     successor = renew_contract(db, c.hr, old.id)
     assert successor.start_date == date(2027, 1, 1)
     assert successor.end_date == date(2027, 12, 31)
@@ -307,7 +292,7 @@ def test_database_check_agrees_with_the_domain_on_one_year(db, start, last_ok):
 def test_early_termination_keeps_its_reason_and_insurance_is_in_the_history(db, clock):
     clock.current = datetime(2026, 11, 28, 10)
     c = county(db)
-    contract = _active_contract(db, c)
+    contract = active_contract(db, c)
     with pytest.raises(ValidationFailed) as undated:  # the generic step has no date to give
         transition(db, "contract", contract.id, "terminate", c.hr, comment="本人外出务工")
     assert undated.value.details["field"] == "terminated_on"

@@ -15,9 +15,6 @@ from workflow.roles import Role
 from workflow.store import settings
 from workflow.store.claims import ClaimInput, submit_claim
 from workflow.store.contracts import (
-    ContractInput,
-    propose_contract,
-    record_insurance,
     terminate_contract,
 )
 from workflow.store.models import (
@@ -26,47 +23,17 @@ from workflow.store.models import (
     Contract,
     ContractHistory,
     Organisation,
-    PolicyYear,
 )
-from workflow.store.posts import PostInput, create_post
 from workflow.store.sweep import _exclusive, reminder_key, run_sweep
 from workflow.store.sweep_models import Notification, SweepEvent, SweepRun
 from workflow.store.transitions import transition
 from workflow.store.users import actor_for, create_user
 
-from .builders import claim_in, county, person
+from .builders import claim_in, person
+from .builders_posts import active_contract
+from .builders_years import add_policy_years
 
-
-@pytest.fixture(autouse=True)
-def _saturday_28_november_2026(clock):
-    """These cases are written for Saturday 28 November 2026: their deadlines, document and
-    batch numbers and months are that day's, so they set the clock to it themselves."""
-    clock.current = datetime(2026, 11, 28, 10, 0)
-
-
-@pytest.fixture
-def c(db):
-    return county(db)
-
-
-@pytest.fixture
-def admin(db):
-    with db.transaction() as s:
-        return actor_for(s, create_user(s, db, username="admin1", password="password-123", roles=["admin"]))
-
-
-def active_contract(db, c, start: date, end: date, name: str = "卓玛") -> int:
-    pid = person(db, c.village, name=name)
-    with db.transaction() as s:
-        post = create_post(s, c.hr, PostInput(c.village, "保洁员", Decimal("800"), 1, False))
-        s.flush()
-        contract = propose_contract(s, db, c.hr, ContractInput(post.id, pid, start, end))
-        cid = contract.id
-    transition(db, "contract", cid, "verify", c.verifier)
-    transition(db, "contract", cid, "approve", c.hr2)
-    record_insurance(db, c.hr2, cid, "PICC-2026-0001")
-    transition(db, "contract", cid, "activate", c.hr2)
-    return cid
+pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
 
 def at(clock, day: date, hour: int = 9) -> None:
@@ -103,7 +70,7 @@ def post_claims(db, contract_id: int) -> list[Claim]:
 
 
 def test_an_active_contract_expires_as_its_end_date_is_over_once(db, c, clock):
-    cid = active_contract(db, c, date(2025, 11, 29), date(2026, 11, 28))
+    cid = active_contract(db, c, date(2025, 11, 29), date(2026, 11, 28)).id
     at(clock, date(2026, 11, 28), 23)
     run_sweep(db)
     with db.sessions() as s:
@@ -179,7 +146,7 @@ def test_an_overdue_step_is_flagged_once_escalated_and_cleared_by_the_next_step(
 
 
 def test_renewal_reminders_go_once_at_30_and_7_days_to_the_village_and_hr(db, c, clock):
-    cid = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 31), name="次仁")
+    cid = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 31), name="次仁").id
     at(clock, date(2026, 11, 30))  # 31 days left
     run_sweep(db)
     assert notices(db, "renewal_reminder") == []
@@ -204,7 +171,7 @@ def test_renewal_reminders_go_once_at_30_and_7_days_to_the_village_and_hr(db, c,
 
 
 def test_reminders_due_together_send_one_notice_for_the_nearest(db, c, clock):
-    cid = active_contract(db, c, date(2026, 6, 1), date(2026, 12, 2))  # 4 days left today
+    cid = active_contract(db, c, date(2026, 6, 1), date(2026, 12, 2)).id  # 4 days left today
     report = run_sweep(db)
     assert (report.counts["reminders_sent"], report.counts["reminders_superseded"]) == (1, 1)
     sent = notices(db, "renewal_reminder")
@@ -217,10 +184,10 @@ def test_reminders_due_together_send_one_notice_for_the_nearest(db, c, clock):
 
 
 def test_a_renewed_contract_is_not_reminded_and_reminder_days_follow_the_admin(db, c, clock, admin):
-    renewed = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 20), name="甲")
+    renewed = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 20), name="甲").id
     transition(db, "contract", renewed, "renew", c.hr)
     settings.set_reminder_days(db, admin, "15")
-    other = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 20), name="乙")
+    other = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 20), name="乙").id
     at(clock, date(2026, 12, 1))  # 19 days left: no 15-day reminder yet, and no 30-day one
     run_sweep(db)
     assert notices(db, "renewal_reminder") == []
@@ -238,7 +205,7 @@ def test_a_renewed_contract_is_not_reminded_and_reminder_days_follow_the_admin(d
 
 def test_each_finished_contract_month_gets_one_claim_for_the_village_to_confirm(db, c, clock):
     at(clock, date(2026, 11, 28))
-    cid = active_contract(db, c, date(2026, 9, 15), date(2027, 9, 14), name="格桑")
+    cid = active_contract(db, c, date(2026, 9, 15), date(2027, 9, 14), name="格桑").id
     report = run_sweep(db)  # 2026-11-28: September (from the 15th) and October are over
     assert report.counts["post_claims_opened"] == 2
     claims = post_claims(db, cid)
@@ -279,7 +246,7 @@ def test_each_finished_contract_month_gets_one_claim_for_the_village_to_confirm(
 
 def test_an_ended_contract_gets_its_last_part_month_once_that_month_is_over(db, c, clock):
     at(clock, date(2026, 11, 28))
-    cid = active_contract(db, c, date(2026, 10, 1), date(2027, 3, 31))
+    cid = active_contract(db, c, date(2026, 10, 1), date(2027, 3, 31)).id
     run_sweep(db)
     terminate_contract(db, c.hr, cid, "本人申请退岗", terminated_on=date(2026, 11, 20))
     at(clock, date(2026, 11, 29))
@@ -293,14 +260,14 @@ def test_an_ended_contract_gets_its_last_part_month_once_that_month_is_over(db, 
     with db.sessions() as s:
         assert s.get(Contract, cid).subsidy_through == date(2027, 3, 31)  # done with it
     at(clock, date(2027, 2, 1))
-    _year(db, 2027)
+    add_policy_years(db, 2027)
     run_sweep(db)
     assert len(post_claims(db, cid)) == 2
 
 
 def test_a_contract_ending_mid_month_waits_for_the_month_to_end(db, c, clock):
     at(clock, date(2026, 9, 1))
-    cid = active_contract(db, c, date(2026, 1, 1), date(2026, 11, 15))
+    cid = active_contract(db, c, date(2026, 1, 1), date(2026, 11, 15)).id
     at(clock, date(2026, 11, 16))
     run_sweep(db)  # expires the contract; October is claimed, November not yet
     assert [cl.facts["month"] for cl in post_claims(db, cid)][-1] == "2026-10"
@@ -316,7 +283,7 @@ def test_a_contract_ending_mid_month_waits_for_the_month_to_end(db, c, clock):
 
 def test_a_termination_recorded_late_opens_nothing_after_it(db, c, clock):
     at(clock, date(2026, 9, 1))
-    cid = active_contract(db, c, date(2026, 9, 1), date(2027, 8, 31))
+    cid = active_contract(db, c, date(2026, 9, 1), date(2027, 8, 31)).id
     at(clock, date(2026, 11, 2))
     run_sweep(db)
     assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-09", "2026-10"]
@@ -333,7 +300,7 @@ def test_a_termination_recorded_late_opens_nothing_after_it(db, c, clock):
 
 
 def test_a_month_already_claimed_by_hand_is_not_opened_again(db, c, clock):
-    cid = active_contract(db, c, date(2026, 10, 1), date(2027, 3, 31))
+    cid = active_contract(db, c, date(2026, 10, 1), date(2027, 3, 31)).id
     with db.sessions() as s:
         pid = s.get(Contract, cid).person_id
     with db.transaction() as s:
@@ -352,7 +319,7 @@ def test_a_month_already_claimed_by_hand_is_not_opened_again(db, c, clock):
 
 
 def test_a_missing_policy_year_is_reported_once_and_its_months_open_when_it_is_set(db, c, clock, admin):
-    cid = active_contract(db, c, date(2026, 11, 1), date(2027, 10, 31))
+    cid = active_contract(db, c, date(2026, 11, 1), date(2027, 10, 31)).id
     at(clock, date(2027, 3, 2))
     run_sweep(db)
     run_sweep(db)
@@ -362,16 +329,9 @@ def test_a_missing_policy_year_is_reported_once_and_its_months_open_when_it_is_s
     assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-11", "2026-12"]
     with db.sessions() as s:
         assert s.get(Contract, cid).subsidy_through is None  # the contract is retried whole
-    _year(db, 2027)
+    add_policy_years(db, 2027)
     run_sweep(db)
     assert [cl.facts["month"] for cl in post_claims(db, cid)] == ["2026-11", "2026-12", "2027-01", "2027-02"]
-
-
-def _year(db, year: int) -> None:
-    with db.transaction() as s:
-        if s.get(PolicyYear, year) is None:
-            params = dict(s.get(PolicyYear, 2026).params, year=year)
-            s.add(PolicyYear(year=year, params=params, created_at=datetime(2026, 11, 1)))
 
 
 # --- the run itself --------------------------------------------------------------------------
@@ -420,7 +380,7 @@ def test_a_reminder_is_emailed_once_through_smtp_with_an_absolute_link(db, c, cl
     controller, inbox = smtp_server
     with db.transaction() as s:
         s.execute(update(User).where(User.id == c.hr.user_id).values(email="hr1@deqin.gov.cn"))
-    cid = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 20), name="央金")
+    cid = active_contract(db, c, date(2026, 1, 1), date(2026, 12, 20), name="央金").id
     smtp = SmtpSettings(host="127.0.0.1", port=controller.port)
     report = run_sweep(db, smtp=smtp, base_url="https://fuzhi.deqin.gov.cn")
     assert report.counts["emails_sent"] == 1  # hr2 and the village have no address
@@ -479,7 +439,7 @@ def test_a_large_month_start_is_opened_over_several_runs(db, c, clock, monkeypat
 
     monkeypatch.setattr(sweep, "POST_CLAIMS_PER_RUN", 4)
     ids = [
-        active_contract(db, c, date(2026, 9, 1), date(2027, 8, 31), name=f"人{i}") for i in range(3)
+        active_contract(db, c, date(2026, 9, 1), date(2027, 8, 31), name=f"人{i}").id for i in range(3)
     ]  # September and October: six claims
     first = run_sweep(db, chunk=1)
     assert (first.counts["post_claims_opened"], first.counts["post_claims_deferred"]) == (4, 1)

@@ -28,9 +28,10 @@ from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory
 from workflow.store.sweep import SweepInterrupted, run_sweep
 from workflow.store.sweep_models import Notification, SweepEvent, SweepRun
 
-from .builders import claim_in, county
+from .builders import add_admin, claim_in, county
+from .builders_years import add_policy_years
 from .conftest import TEST_SECRET, is_postgres, migrate
-from .test_sweep_time import add_admin, add_contracts, add_policy_years, contract_months, term
+from .test_sweep_time import add_contracts, contract_months, term
 
 NOW = datetime(2026, 11, 28, 10, 0)  # the day these cases are written for
 

@@ -20,19 +20,14 @@ from sqlalchemy import func, insert, select
 
 from workflow.dates import add_months, month_key
 from workflow.store.db import Database
-from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Person, PolicyYear, Post
+from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Person, Post
 from workflow.store.sweep import run_sweep
 from workflow.store.sweep_models import Notification, SweepEvent, SweepRun
-from workflow.store.users import create_user
 
-from .builders import County, county
+from .builders import County, add_admin, county
+from .builders_years import add_policy_years
 
-
-@pytest.fixture(autouse=True)
-def _saturday_28_november_2026(clock):
-    """These cases are written for Saturday 28 November 2026: their deadlines, document and
-    batch numbers and months are that day's, so they set the clock to it themselves."""
-    clock.current = datetime(2026, 11, 28, 10, 0)
+pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
 
 WAITING = ("submitted", "village_verified", "hr_reviewed")
@@ -41,24 +36,6 @@ _batch = itertools.count(1)
 
 
 # --- builders (also used by test_sweep_crash) -------------------------------------------------
-
-
-def add_policy_years(db: Database, *years: int) -> None:
-    """Policy years copied from the seeded 2026 one (time travel into years not yet set)."""
-    with db.transaction() as s:
-        base = s.get_one(PolicyYear, 2026)
-        for year in years:
-            if s.get(PolicyYear, year) is None:
-                s.add(
-                    PolicyYear(
-                        year=year, params=dict(base.params, year=year), created_at=datetime(2026, 11, 1)
-                    )
-                )
-
-
-def add_admin(db: Database) -> int:
-    with db.transaction() as s:
-        return create_user(s, db, username="admin1", password="password-123", roles=["admin"]).id
 
 
 def add_contracts(
