@@ -8,14 +8,14 @@ from decimal import Decimal
 
 from workflow.clock import FrozenClock
 from workflow.roles import Actor
-from workflow.store.claims import ClaimInput, submit_claim
-from workflow.store.contracts import ContractInput, propose_contract, record_insurance
+from workflow.store.access.users import actor_for, create_user
+from workflow.store.claims.filing import ClaimInput, submit_claim
+from workflow.store.contracts.lifecycle import ContractInput, propose_contract, record_insurance
+from workflow.store.contracts.posts import PostInput, create_post
 from workflow.store.db import Database
 from workflow.store.models import Claim, Contract
-from workflow.store.people import PersonInput, create_person
-from workflow.store.posts import PostInput, create_post
+from workflow.store.people.persons import PersonInput, create_person
 from workflow.store.transitions import transition
-from workflow.store.users import actor_for, create_user
 
 from .builders import County, id_number
 from .page_support import PASSWORD

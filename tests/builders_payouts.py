@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from workflow.roles import Actor
-from workflow.store import payouts
 from workflow.store.db import Database
 from workflow.store.models import Claim, Organisation, Person
+from workflow.store.payouts import batches as payouts
 
 ORG_ACCOUNT = "6222020200112233445"
 PAID_ON = date(2026, 11, 27)

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from workflow.roles import Actor
-from workflow.store.claims import ClaimInput, submit_claim
+from workflow.store.access.users import actor_for, create_user
+from workflow.store.claims.filing import ClaimInput, submit_claim
 from workflow.store.db import Database
 from workflow.store.models import Claim
-from workflow.store.users import actor_for, create_user
 
 from .builders import County, person
 from .page_support import PASSWORD

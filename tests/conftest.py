@@ -11,12 +11,11 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # before workflow.store.users loads
+os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # before workflow.store.access.users loads
 os.environ.setdefault("FUZHI_SWEEP_MINUTES", "0")  # tests run the sweep themselves
 from sqlalchemy import create_engine, text
 
 from workflow.clock import CLOCK_ENV, FrozenClock, parse_moment
-from workflow.store import all_models  # noqa: F401  (every table and its hooks, as the app has them)
 from workflow.store.db import Database
 
 TEST_SECRET = b"fuzhi-test-secret-not-for-production"

@@ -12,12 +12,12 @@ from workflow.clock import FrozenClock
 from workflow.errors import TransitionRefused, ValidationFailed
 from workflow.machines import Deadline
 from workflow.roles import Actor
-from workflow.store import settings, timecache
+from workflow.store.access.users import actor_for, create_user
 from workflow.store.db import Database
 from workflow.store.models import Claim
-from workflow.store.sweep_models import Setting
+from workflow.store.sweep.models import Setting
+from workflow.store.timerules import settings, timecache
 from workflow.store.transitions import transition
-from workflow.store.users import actor_for, create_user
 from workflow.timerules import TimeRules, official_calendar_knows
 
 from .builders import County, county, export_claim, person

@@ -10,9 +10,9 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from workflow.store.contracts import ContractInput, propose_contract, record_insurance
+from workflow.store.contracts.lifecycle import ContractInput, propose_contract, record_insurance
+from workflow.store.contracts.posts import PostInput, create_post
 from workflow.store.models import Contract, Person, Post
-from workflow.store.posts import PostInput, create_post
 from workflow.store.transitions import transition
 
 from .builders import county, person

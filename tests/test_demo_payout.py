@@ -10,10 +10,10 @@ from sqlalchemy import func, select
 
 from workflow.demo import load_demo
 from workflow.numerals import capital_yuan
-from workflow.store import payouts
-from workflow.store.documents import issue_roster, roster_lines
+from workflow.store.access.users import actor_for
+from workflow.store.documents.issuing import issue_roster, roster_lines
 from workflow.store.models import Claim, User
-from workflow.store.users import actor_for
+from workflow.store.payouts import batches as payouts
 
 
 def test_finance_pays_the_demo_countys_approved_claims(db):

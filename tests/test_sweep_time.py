@@ -19,11 +19,11 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from workflow.dates import add_months, month_key
+from workflow.store.access.users import create_user
 from workflow.store.db import Database
 from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Person, PolicyYear, Post
-from workflow.store.sweep import run_sweep
-from workflow.store.sweep_models import Notification, SweepEvent, SweepRun
-from workflow.store.users import create_user
+from workflow.store.sweep.models import Notification, SweepEvent, SweepRun
+from workflow.store.sweep.runner import run_sweep
 
 from .builders import County, county
 

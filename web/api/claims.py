@@ -24,12 +24,10 @@ from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from workflow.errors import ValidationFailed
 from workflow.roles import Actor
 from workflow.states import ClaimState, SubsidyType
-from workflow.store import agent_view
-from workflow.store.case_documents import claim_document_for_agent
-from workflow.store.claims import ClaimInput
+from workflow.store.claims import KINDS, SIGNATURES, ClaimInput, add_evidence, agent_view
 from workflow.store.db import Database
-from workflow.store.evidence import KINDS, SIGNATURES, add_evidence
-from workflow.store.reach import PersonRef
+from workflow.store.documents import claim_document_for_agent
+from workflow.store.people import PersonRef
 
 from .common import PathId, problems
 from .respond import encode, posted

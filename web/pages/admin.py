@@ -16,10 +16,10 @@ from workflow.errors import DomainError, ValidationFailed
 from workflow.machines import WORKFLOWS, Deadline
 from workflow.roles import Role
 from workflow.states import STATE_LABELS
-from workflow.store import admin_view, settings
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn
 from workflow.store.sweep import LABELS as SWEEP_LABELS
+from workflow.store.timerules import admin_view, settings
 from workflow.timerules import check_deadline, official_calendar_knows
 
 from ..i18n import N_

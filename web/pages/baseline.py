@@ -11,9 +11,10 @@ from litestar.response import Redirect, Template
 
 from workflow.errors import DomainError
 from workflow.roles import Role
-from workflow.store import admin_view, labour
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn
+from workflow.store.people import labour
+from workflow.store.timerules import admin_view
 
 from ..i18n import N_
 from .cases import FORM, page_context

@@ -17,10 +17,9 @@ from workflow.errors import Conflict, DomainError
 from workflow.machines import CLAIM
 from workflow.rules.figures import BUREAU_MARK
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, SubsidyType
-from workflow.store import case_view
+from workflow.store.access import SignedIn
+from workflow.store.claims import Filters, case_view
 from workflow.store.db import Database
-from workflow.store.inbox import Filters
-from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
 from .guard import STAFF_ROLES, language, require

@@ -17,11 +17,10 @@ from workflow.machines import CONTRACT
 from workflow.money import parse_yuan
 from workflow.roles import ROLE_LABELS, Role
 from workflow.states import STATE_LABELS, TARGET_GROUP_LABELS, ContractState
-from workflow.store import contract_view
-from workflow.store.contracts import ContractInput
+from workflow.store.access import SignedIn
+from workflow.store.contracts import ENDING_SOON_DAYS, ContractFilter, ContractInput, PostInput, days_left
+from workflow.store.contracts import view as contract_view
 from workflow.store.db import Database
-from workflow.store.posts import ENDING_SOON_DAYS, ContractFilter, PostInput, days_left
-from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
 from .guard import STAFF_ROLES, language, require

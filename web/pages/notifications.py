@@ -11,9 +11,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from workflow.store import notice_view, notifications
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn
+from workflow.store.notices import notifications
+from workflow.store.notices import view as notice_view
 
 from .cases import FORM, page_context
 

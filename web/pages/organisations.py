@@ -13,10 +13,10 @@ from litestar.response import Redirect, Template
 from workflow.errors import DomainError, ValidationFailed
 from workflow.roles import Role
 from workflow.states import ORG_KIND_LABELS, OrgKind
-from workflow.store import organisation_view
-from workflow.store import organisations as register
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn
+from workflow.store.people import organisation_view
+from workflow.store.people import organisations as register
 
 from ..i18n import N_
 from .cases import FORM, page_context

@@ -19,11 +19,14 @@ from litestar.response import Redirect, Template
 from workflow.errors import DomainError, NotFound, ValidationFailed
 from workflow.roles import Role
 from workflow.states import SUBSIDY_LABELS, SubsidyType
-from workflow.store import documents, payout_reconcile, payout_view, payouts
+from workflow.store.access import SignedIn
+from workflow.store.claims import Filters
 from workflow.store.db import Database
 from workflow.store.documents import Roster
-from workflow.store.inbox import Filters
-from workflow.store.sessions import SignedIn
+from workflow.store.documents import issuing as documents
+from workflow.store.payouts import batches as payouts
+from workflow.store.payouts import reconcile as payout_reconcile
+from workflow.store.payouts import view as payout_view
 
 from ..i18n import N_
 from .cases import FORM, page_context

@@ -12,9 +12,10 @@ from litestar.response import Redirect, Template
 from workflow.errors import DomainError, ValidationFailed
 from workflow.roles import Role
 from workflow.rules.figures import BUREAU_MARK, FIGURES, GROUPS, groups_text, parse
-from workflow.store import admin_view, policy
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn
+from workflow.store.policy import years as policy
+from workflow.store.timerules import admin_view
 
 from ..i18n import N_
 from .admin import FIX_MARKED
