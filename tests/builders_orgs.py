@@ -10,7 +10,7 @@ from stdnum.cn import uscc
 from workflow.roles import Actor
 from workflow.store.access.users import actor_for, create_user
 from workflow.store.db import Database
-from workflow.store.people.organisations import OrganisationInput, register_organisation
+from workflow.store.people.register import OrganisationInput, register_organisation
 
 _seq = itertools.count(1)
 

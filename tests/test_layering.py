@@ -8,6 +8,7 @@ The pure core is everything in ``workflow/`` except the store, the CLI and the d
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import subprocess
 import sys
@@ -540,3 +541,65 @@ def test_bank_accounts() -> None:
         with pytest.raises(ValidationFailed) as info:
             normalise_bank_account(bad, field="payee_account")
         assert (info.value.code, info.value.details["field"]) == ("validation.bank_account", "payee_account")
+
+
+# --------------------------------------------------------------------------------------
+# One folder per area of the store, each with a public face: what the rest may use.
+# --------------------------------------------------------------------------------------
+
+AREAS = sorted(
+    m for m in MODULES if re.match(r"workflow\.store\.\w+$", m) and MODULES[m].name == "__init__.py"
+)
+
+
+def behind_a_face(module: str) -> str | None:
+    """The area a module sits in, if it is one of an area's own modules."""
+    return next((area for area in AREAS if module.startswith(area + ".")), None)
+
+
+def test_the_store_is_split_into_its_areas() -> None:
+    assert {a.rpartition(".")[2] for a in AREAS} >= {
+        "people",
+        "access",
+        "timerules",
+        "notices",
+        "claims",
+        "contracts",
+        "payouts",
+        "documents",
+        "idempotency",
+        "sweep",
+        "dashboard",
+    }
+
+
+def test_outside_the_store_an_area_is_used_only_through_its_face() -> None:
+    """web/, the CLI and the demo import an area, never a module behind it."""
+    outside = {m: targets for m, targets in GRAPH.items() if not m.startswith("workflow.store")}
+    assert (
+        sorted(f"{m} imports {t}" for m, targets in outside.items() for t in targets if behind_a_face(t))
+        == []
+    )
+
+
+def test_what_is_taken_from_a_face_is_in_its_all() -> None:
+    taken = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in AREAS and not node.level:
+                taken += [(node.module, alias.name, module) for alias in node.names]
+    faces = {area: set(importlib.import_module(area).__all__) for area in AREAS}
+    assert taken, "nothing is taken from a face"
+    assert [f"{m} takes {n} from {a}" for a, n, m in taken if n not in faces[a]] == []
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_every_name_of_a_face_is_found_and_no_other(area: str) -> None:
+    """No name is also a module of the area: once that module is loaded, the package's
+    attribute would be the module, not the name."""
+    face = importlib.import_module(area)
+    modules = {m.rpartition(".")[2] for m in MODULES if m.startswith(area + ".")}
+    assert not set(face.__all__) & modules
+    assert all(getattr(face, name) is not None for name in face.__all__)
+    with pytest.raises(AttributeError):
+        face.no_such_name  # noqa: B018

@@ -15,7 +15,7 @@ from workflow.store.access.users import actor_for, create_token
 from workflow.store.claims.filing import ClaimInput, submit_claim
 from workflow.store.models import ApiToken, Organisation, User
 from workflow.store.people.org_models import OrganisationHistory
-from workflow.store.people.organisations import (
+from workflow.store.people.register import (
     OrganisationInput,
     OrgFilter,
     edit_organisation,

@@ -21,7 +21,7 @@ from workflow.store.documents import issuing as documents
 from workflow.store.documents.models import Document
 from workflow.store.models import Claim, ClaimHistory
 from workflow.store.payouts import batches as payouts
-from workflow.store.payouts import reconcile as payout_reconcile
+from workflow.store.payouts import returns as payout_reconcile
 from workflow.store.transitions import transition
 
 from .builders import county, person

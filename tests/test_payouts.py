@@ -17,10 +17,10 @@ from sqlalchemy.exc import IntegrityError
 from workflow.errors import InvalidTransition, TransitionRefused, ValidationFailed
 from workflow.store.access.users import actor_for, create_user
 from workflow.store.claims.filing import ClaimInput, submit_claim
-from workflow.store.claims.inbox import Filters
+from workflow.store.claims.worklist import Filters
 from workflow.store.models import Claim, ClaimHistory, Organisation
 from workflow.store.payouts import batches as payouts
-from workflow.store.payouts import reconcile as payout_reconcile
+from workflow.store.payouts import returns as payout_reconcile
 from workflow.store.payouts.models import PayoutBatch, PayoutLine
 from workflow.store.transitions import transition
 

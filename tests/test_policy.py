@@ -19,7 +19,7 @@ from workflow.store.claims.filing import ClaimInput, resubmit_claim, submit_clai
 from workflow.store.db import Database
 from workflow.store.documents.issuing import issue
 from workflow.store.models import Claim
-from workflow.store.policy import years as policy
+from workflow.store.policy import versions as policy
 from workflow.store.policy.models import PolicyChange, PolicyParamsVersion
 from workflow.store.sweep.runner import run_sweep
 from workflow.store.transitions import transition

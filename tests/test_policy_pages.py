@@ -12,7 +12,7 @@ from workflow.roles import Actor
 from workflow.rules.figures import BUREAU_MARK, GROUPS, groups_text
 from workflow.store.db import Database
 from workflow.store.models import PolicyYear
-from workflow.store.policy import years as policy
+from workflow.store.policy import versions as policy
 
 from .builders import County, county
 from .builders_policy import add_admin, migrant_claim

@@ -13,7 +13,7 @@ from workflow import engine
 from workflow.errors import TransitionRefused
 from workflow.machines import CLAIM, CONTRACT, WORKFLOWS
 from workflow.roles import SYSTEM_ACTOR, Actor, Role
-from workflow.store.claims.inbox import CLAIM_WAITING, CONTRACT_WAITING, contracts_inbox
+from workflow.store.claims.worklist import CLAIM_WAITING, CONTRACT_WAITING, contracts_inbox
 from workflow.store.contracts.lifecycle import ContractInput, propose_contract
 from workflow.store.contracts.posts import PostInput, create_post
 from workflow.store.transitions import transition

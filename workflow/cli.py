@@ -264,7 +264,7 @@ def _print_year(view: Any) -> None:
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
-    from workflow.store.policy import years as policy
+    from workflow.store import policy
 
     db = open_db()
     if args.action == "show":

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 from stdnum import luhn
 from stdnum.cn import ric, uscc
 
+from workflow.store import timerules
 from workflow.store.access import actor_for, create_token, create_user
 from workflow.store.claims import ClaimInput, file_claim, month_workdays, resubmit_claim
 from workflow.store.contracts import (
@@ -50,7 +51,6 @@ from workflow.store.models import (
 )
 from workflow.store.payouts import close_batch, confirm_paid, create_batch
 from workflow.store.people import PersonInput, create_organisation, create_person
-from workflow.store.timerules import timecache
 from workflow.store.transitions import transition
 
 from .calendar import WorkCalendar
@@ -677,7 +677,7 @@ class _Loader:
         self.db = replace(db, clock=self.clock)  # same engine and vault, the replay's clock
         self.replay = _Replay(self.clock)
         with self.db.sessions() as session:
-            self.time = _Time(now, timecache.calendar(self.db, session), self.rng)
+            self.time = _Time(now, timerules.calendar(self.db, session), self.rng)
         self.year, self.taken = year, taken
         self.names: set[str] = set()
         self.ids: set[str] = set()

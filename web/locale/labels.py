@@ -119,7 +119,7 @@ LABELS = (
     N_("交通补助与外出务工奖补不能同时享受"),
     # workflow.rules.figures.BUREAU_MARK: a figure the plan leaves to the bureau
     N_("由县人社局按年度设定"),
-    # workflow.store.people.organisations.LABELS: fields in an organisation's change history
+    # workflow.store.people.register.LABELS: fields in an organisation's change history
     N_("单位名称"),
     N_("单位类型"),
     N_("统一社会信用代码"),
@@ -229,11 +229,11 @@ LABELS = (
     N_("该人员已有同类补贴申请，不得重复申请"),
     N_("未找到该案件"),
     N_("该申请未经村级核实“出勤天数”，请退回村级核实后再审核"),
+    N_("未找到该清单"),
+    N_("核实公益性岗位补贴须填写当月“出勤天数”"),
     N_("身份证号只能按末尾最多4位查询"),
     N_("按姓名查询请至少输入两个字"),
     N_("分页参数无效"),
-    N_("未找到该清单"),
-    N_("核实公益性岗位补贴须填写当月“出勤天数”"),
     N_("协议结束日期不能早于开始日期"),
     N_("公益性岗位协议由县人社局拟定"),
     N_("协议类型须为劳务协议或劳动合同"),
@@ -286,11 +286,11 @@ LABELS = (
     N_("劳动力人数不能多于低收入人口人数"),
     N_("未找到该人员"),
     N_("只有人社、系统管理员和本村核实员可以修改劳动力信息"),
-    N_("只有县人社局审核员或系统管理员可以登记和修改申报单位"),
     N_("缺少“姓名”"),
     N_("姓名与已登记的身份证号不一致"),
     N_("未找到该身份证号对应的人员，请先登记"),
     N_("请填写 person_id（本单位登记或申报过的人员）或 id_number（身份证号）其中之一"),
+    N_("只有县人社局审核员或系统管理员可以登记和修改申报单位"),
     N_("只有系统管理员可以设置政策年度参数"),
     N_("只有系统管理员可以修改期限、提醒和节假日设置"),
     N_("该案件已被其他人修改，请刷新后重试"),
@@ -327,17 +327,17 @@ LABELS = (
 # workflow/store/contracts/posts.py: f'名额须为1至{MAX_PLACES}个'
 # workflow/store/contracts/view.py: f'保单号不能超过{POLICY_NO_MAX}个字符'
 # workflow/store/payouts/bank_files.py: f"回单文件缺少列：{'、'.join(missing)}"
-# workflow/store/payouts/reconcile.py: f'银行回单金额 {paid:.2f} 元多于应付 {line.amount:.2f} 元，不能按实付确认；请与银行核实追回多付款项，并将该笔退回待发放'
+# workflow/store/payouts/returns.py: f'银行回单金额 {paid:.2f} 元多于应付 {line.amount:.2f} 元，不能按实付确认；请与银行核实追回多付款项，并将该笔退回待发放'
 # workflow/store/people/labour.py: f'“{label}”须为整数（人）'
 # workflow/store/people/labour.py: f'“{label}”不能大于{MAX_PEOPLE}'
 # workflow/store/people/labour.py: f'“年度”须在{FIRST_YEAR}年到{LAST_YEAR}年之间'
 # workflow/store/people/persons.py: f'未知的申报单位类型“{kind}”'
 # workflow/store/people/persons.py: f'未知的帮扶对象类别“{group}”'
 # workflow/store/people/reach.py: f'行政村代码“{village_code}”不存在'
-# workflow/store/policy/years.py: f'{year}年度政策参数尚未设置'
-# workflow/store/policy/years.py: f'年度须在{FIRST_YEAR}到{LAST_YEAR}之间'
-# workflow/store/policy/years.py: f'{target}年度政策参数已存在，请直接修改'
-# workflow/store/policy/years.py: f'“{BY_NAME[name].label}”是方案规定的标准，无需确认'
-# workflow/store/policy/years.py: f'{year}年度参数已被他人修改，请刷新后重新填写'
+# workflow/store/policy/versions.py: f'{year}年度政策参数尚未设置'
+# workflow/store/policy/versions.py: f'年度须在{FIRST_YEAR}到{LAST_YEAR}之间'
+# workflow/store/policy/versions.py: f'{target}年度政策参数已存在，请直接修改'
+# workflow/store/policy/versions.py: f'“{BY_NAME[name].label}”是方案规定的标准，无需确认'
+# workflow/store/policy/versions.py: f'{year}年度参数已被他人修改，请刷新后重新填写'
 # workflow/store/timerules/settings.py: f'日期须在{FIRST_YEAR}年到{LAST_YEAR}年之间'
 # workflow/store/timerules/settings.py: f'说明不能超过{MAX_NOTE}个字符'

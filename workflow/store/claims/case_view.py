@@ -21,11 +21,11 @@ from ...states import ClaimState
 from ..db import Database
 from ..guard_inputs import supply_guard_inputs
 from ..models import Claim, ClaimHistory, Contract, Evidence, Organisation, Village
-from ..policy.years import ClaimFigures, claim_figures
+from ..policy.versions import ClaimFigures, claim_figures
 from ..transitions import transition
 from .evidence import list_evidence, read_evidence
 from .filing import year_basis
-from .inbox import Filters, InboxPage, claims_inbox, contracts_inbox, villages_of
+from .worklist import Filters, InboxPage, claims_inbox, contracts_inbox, villages_of
 
 BULK_MAX = 200  # claims one bulk step takes at most; the rest of a longer selection is left
 

@@ -22,9 +22,9 @@ from ...rules.years import Months, YearFix, check_not_early, check_year_sent, cl
 from ...states import CLAIM_DEAD_STATES, SubsidyType
 from ..db import Database
 from ..models import Claim, Contract, Organisation, PolicyYear
-from ..people.organisations import claimant_facts
 from ..people.persons import get_person
-from ..policy.years import version_in_force
+from ..people.register import claimant_facts
+from ..policy.versions import version_in_force
 from ..step_services import StepCall, register
 from ..timerules import timecache
 from ..transitions import Opening, apply, one_step, opening, record_opening

@@ -39,9 +39,9 @@ from ...rules.facts import facts_from_record
 from ...states import CLAIM_DEAD_STATES
 from ..db import Database
 from ..models import Claim, ClaimHistory, ClaimList, Contract, Organisation, Person, Village
-from ..people.organisations import claimant_facts
 from ..people.persons import PersonInput, person_values
-from ..policy.years import version_in_force
+from ..people.register import claimant_facts
+from ..policy.versions import version_in_force
 from ..timerules import timecache
 from ..transitions import Opening, opening
 from .filing import ClaimInput, all_params, claim_values, claimant_of, load_params, year_of

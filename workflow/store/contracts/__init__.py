@@ -19,17 +19,33 @@ if TYPE_CHECKING:
         terminate_contract,
     )
     from .posts import ENDING_SOON_DAYS, ContractFilter, PostInput, days_left
+    from .view import (
+        contract_form,
+        contract_page,
+        contracts_index,
+        propose,
+        set_up_post,
+        take_contract_step,
+        villages_for,
+    )
 
 __all__ = [
     "ENDING_SOON_DAYS",
     "ContractFilter",
     "ContractInput",
     "PostInput",
+    "contract_form",
+    "contract_page",
+    "contracts_index",
     "days_left",
+    "propose",
     "propose_contract",
     "record_insurance",
     "renew_contract",
+    "set_up_post",
+    "take_contract_step",
     "terminate_contract",
+    "villages_for",
 ]
 __getattr__ = exports(
     __name__,
@@ -38,10 +54,17 @@ __getattr__ = exports(
         "ContractInput": "lifecycle",
         "ENDING_SOON_DAYS": "posts",
         "PostInput": "posts",
+        "contract_form": "view",
+        "contract_page": "view",
+        "contracts_index": "view",
         "days_left": "posts",
+        "propose": "view",
         "propose_contract": "lifecycle",
         "record_insurance": "lifecycle",
         "renew_contract": "lifecycle",
+        "set_up_post": "view",
+        "take_contract_step": "view",
         "terminate_contract": "lifecycle",
+        "villages_for": "view",
     },
 )

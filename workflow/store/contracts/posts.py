@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session, selectinload
 from ...errors import RuleViolation, TransitionRefused, ValidationFailed
 from ...roles import Actor, Role, is_county_wide, sees_village
 from ...states import ContractState
-from ..claims.inbox import villages_of
+from ..claims.worklist import villages_of
 from ..models import Contract, Person, Post, Village
 from .lifecycle import HOLDING
 

@@ -16,7 +16,7 @@ from ...errors import DomainError, NotFound, ValidationFailed
 from ...identity import mask
 from ...machines import CONTRACT, Step
 from ...roles import Actor, sees_village
-from ..claims.inbox import villages_of
+from ..claims.worklist import villages_of
 from ..db import Database
 from ..models import Contract, ContractHistory, Person, Post, Village
 from ..notices import notifications

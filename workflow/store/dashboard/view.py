@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from ...roles import Actor
 from ..db import Database
-from ..policy.years import years_missing
+from ..policy.versions import years_missing
 from .figures import Dashboard, dashboard, scope_for
 
 

@@ -16,13 +16,17 @@ if TYPE_CHECKING:
         claim_document_for_staff,
         contract_document_for_staff,
     )
-    from .issuing import Roster, verify
+    from .issuing import Roster, ready_roster, render_roster, start_roster, stored_pdf, verify
 
 __all__ = [
     "Roster",
     "claim_document_for_agent",
     "claim_document_for_staff",
     "contract_document_for_staff",
+    "ready_roster",
+    "render_roster",
+    "start_roster",
+    "stored_pdf",
     "verify",
 ]
 __getattr__ = exports(
@@ -32,6 +36,10 @@ __getattr__ = exports(
         "claim_document_for_agent": "case_documents",
         "claim_document_for_staff": "case_documents",
         "contract_document_for_staff": "case_documents",
+        "ready_roster": "issuing",
+        "render_roster": "issuing",
+        "start_roster": "issuing",
+        "stored_pdf": "issuing",
         "verify": "issuing",
     },
 )

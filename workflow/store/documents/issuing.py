@@ -32,7 +32,7 @@ from ...states import DESTINATION_LABELS, STATE_LABELS, SUBSIDY_LABELS, TARGET_G
 from ..db import Database
 from ..models import Claim, ClaimHistory, Contract, ContractHistory, Organisation, Person
 from ..payouts.models import PayoutBatch, PayoutLine
-from ..policy.years import claim_figures
+from ..policy.versions import claim_figures
 from .models import Document
 
 log = logging.getLogger("fuzhi.documents")

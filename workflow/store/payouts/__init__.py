@@ -11,9 +11,36 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
-    from .batches import close_batch, confirm_paid, create_batch
+    from .batches import LineOutcome, close_batch, confirm_paid, create_batch
+    from .returns import Reconciliation, reconcile
+    from .view import bank_file, batch, decide, fail_line, pool
 
-__all__ = ["close_batch", "confirm_paid", "create_batch"]
+__all__ = [
+    "LineOutcome",
+    "Reconciliation",
+    "bank_file",
+    "batch",
+    "close_batch",
+    "confirm_paid",
+    "create_batch",
+    "decide",
+    "fail_line",
+    "pool",
+    "reconcile",
+]
 __getattr__ = exports(
-    __name__, {"close_batch": "batches", "confirm_paid": "batches", "create_batch": "batches"}
+    __name__,
+    {
+        "LineOutcome": "batches",
+        "Reconciliation": "returns",
+        "bank_file": "view",
+        "batch": "view",
+        "close_batch": "batches",
+        "confirm_paid": "batches",
+        "create_batch": "batches",
+        "decide": "view",
+        "fail_line": "view",
+        "pool": "view",
+        "reconcile": "returns",
+    },
 )

@@ -27,7 +27,7 @@ from ...guards import PayoutLineRef
 from ...identity import mask
 from ...roles import SYSTEM_ACTOR, Actor, Role
 from ...states import ClaimState
-from ..claims.inbox import Filters, apply_filters
+from ..claims.worklist import Filters, apply_filters
 from ..db import Database
 from ..documents import issuing as documents
 from ..models import Claim, Organisation, Person

@@ -13,12 +13,12 @@ from ...errors import NotFound
 from ...identity import mask
 from ...payout_totals import Tally, batch_totals
 from ...roles import Actor
-from ..claims.inbox import Filters, villages_of
+from ..claims.worklist import Filters, villages_of
 from ..db import Database
 from ..documents import issuing as documents
 from ..models import Claim, Village
 from . import batches as payouts
-from . import reconcile as payout_reconcile
+from . import returns as payout_reconcile
 from .models import PayoutBatch, PayoutLine
 
 POOL_LIMIT = 200  # claims the pool page lists; it says when there are more

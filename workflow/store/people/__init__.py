@@ -10,19 +10,22 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
-    from .labour import person_labour, set_labour_status
-    from .organisations import (
+    from .labour import AGE_LIMITS, person_labour, set_baseline, set_labour_status, set_working_age
+    from .organisation_view import organisation, organisation_form, organisations
+    from .persons import PersonInput, create_organisation, create_person
+    from .reach import PersonRef, lookup_person, person_for_agent, register_person
+    from .register import (
         LABELS,
         OrganisationInput,
         OrgFilter,
+        edit_organisation,
         list_organisations,
         masked_bank,
         register_organisation,
     )
-    from .persons import PersonInput, create_organisation, create_person
-    from .reach import PersonRef, lookup_person, person_for_agent, register_person
 
 __all__ = [
+    "AGE_LIMITS",
     "LABELS",
     "OrgFilter",
     "OrganisationInput",
@@ -30,32 +33,45 @@ __all__ = [
     "PersonRef",
     "create_organisation",
     "create_person",
+    "edit_organisation",
     "list_organisations",
     "lookup_person",
     "masked_bank",
+    "organisation",
+    "organisation_form",
+    "organisations",
     "person_for_agent",
     "person_labour",
     "register_organisation",
     "register_person",
+    "set_baseline",
     "set_labour_status",
+    "set_working_age",
 ]
 __getattr__ = exports(
     __name__,
     {
-        "LABELS": "organisations",
-        "OrgFilter": "organisations",
-        "OrganisationInput": "organisations",
+        "AGE_LIMITS": "labour",
+        "LABELS": "register",
+        "OrgFilter": "register",
+        "OrganisationInput": "register",
         "PersonInput": "persons",
         "PersonRef": "reach",
         "create_organisation": "persons",
         "create_person": "persons",
-        "list_organisations": "organisations",
+        "edit_organisation": "register",
+        "list_organisations": "register",
         "lookup_person": "reach",
-        "masked_bank": "organisations",
+        "masked_bank": "register",
+        "organisation": "organisation_view",
+        "organisation_form": "organisation_view",
+        "organisations": "organisation_view",
         "person_for_agent": "reach",
         "person_labour": "labour",
-        "register_organisation": "organisations",
+        "register_organisation": "register",
         "register_person": "reach",
+        "set_baseline": "labour",
         "set_labour_status": "labour",
+        "set_working_age": "labour",
     },
 )

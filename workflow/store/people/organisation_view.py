@@ -5,10 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ...roles import Actor
-from ..claims.inbox import villages_of
+from ..claims.worklist import villages_of
 from ..db import Database
 from ..models import Organisation, User, Village
-from . import organisations as register
+from . import register
 from .org_models import OrganisationHistory
 
 

@@ -10,7 +10,18 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
-    from .years import change_rows
+    from .versions import change_rows, copy_year, set_figures, unconfirmed, view, years, years_missing
 
-__all__ = ["change_rows"]
-__getattr__ = exports(__name__, {"change_rows": "years"})
+__all__ = ["change_rows", "copy_year", "set_figures", "unconfirmed", "view", "years", "years_missing"]
+__getattr__ = exports(
+    __name__,
+    {
+        "change_rows": "versions",
+        "copy_year": "versions",
+        "set_figures": "versions",
+        "unconfirmed": "versions",
+        "view": "versions",
+        "years": "versions",
+        "years_missing": "versions",
+    },
+)

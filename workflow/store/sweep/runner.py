@@ -57,7 +57,7 @@ from ..notices.notifications import (
     users_with_role,
     verifiers_of,
 )
-from ..policy.years import version_in_force
+from ..policy.versions import version_in_force
 from ..timerules import timecache
 from ..transitions import fire_chunk, opening
 from .models import Notification, SweepEvent, SweepRun, SweepTally

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from ...timerules import TimeRules
 from ..db import Database
 from ..people import labour
-from ..policy import years as policy
+from ..policy import versions as policy
 from ..sweep.models import Notification, SweepRun
 from ..sweep.runner import last_runs
 from . import settings
