@@ -40,8 +40,8 @@ from workflow.lists.columns import COLUMNS
 from workflow.lists.parse import read_list
 from workflow.roles import Actor, Role
 from workflow.states import DESTINATION_LABELS, SUBSIDY_LABELS, TARGET_GROUP_LABELS
+from workflow.store.claims.lists import get_list, result_workbook, upload_list
 from workflow.store.db import Database
-from workflow.store.lists import get_list, result_workbook, upload_list
 from workflow.store.models import Organisation, Person, Township, Village
 
 NOW = datetime(2026, 11, 28, 10)

@@ -42,8 +42,8 @@ from workflow.store.models import (
     UserVillage,
     Village,
 )
-from workflow.store.sweep import CHUNK
-from workflow.store.sweep_models import SweepEvent
+from workflow.store.sweep.models import SweepEvent
+from workflow.store.sweep.runner import CHUNK
 
 SECRET = b"bench-sweep-secret"
 FIRST_DAY = date(2026, 11, 26)  # the ordinary days run from here; the month start follows
@@ -276,7 +276,7 @@ def populate(db: Database, contracts: int, claims: int, rng: random.Random) -> N
 def child(url: str, at: str, chunk: int) -> None:
     """One timed sweep in this process; prints seconds, RSS before and peak, and the counts."""
     from workflow.clock import FrozenClock
-    from workflow.store.sweep import run_sweep
+    from workflow.store.sweep.runner import run_sweep
 
     db = Database.connect(url, SECRET, FrozenClock(datetime.fromisoformat(at)))
     with db.engine.connect() as conn:  # connect and load what every process loads once

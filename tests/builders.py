@@ -12,12 +12,12 @@ from stdnum.cn import ric
 from workflow import engine
 from workflow.machines import CLAIM
 from workflow.roles import Actor, Role
-from workflow.store.claims import ClaimInput, submit_claim
+from workflow.store.access.users import actor_for, create_user
+from workflow.store.claims.filing import ClaimInput, submit_claim
 from workflow.store.db import Database
 from workflow.store.models import Claim, Township, Village
-from workflow.store.people import PersonInput, create_organisation, create_person
+from workflow.store.people.persons import PersonInput, create_organisation, create_person
 from workflow.store.transitions import transition
-from workflow.store.users import actor_for, create_user
 
 _seq = itertools.count(1)
 

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from workflow.clock import FrozenClock
-from workflow.store.claims import ClaimInput, submit_claim
+from workflow.store.claims.filing import ClaimInput, submit_claim
 from workflow.store.db import Database
 from workflow.store.models import Claim
-from workflow.store.people import PersonInput, create_person
+from workflow.store.people.persons import PersonInput, create_person
 from workflow.store.transitions import transition
 
 from .builders import County, id_number

@@ -8,9 +8,9 @@ from datetime import date
 from stdnum.cn import uscc
 
 from workflow.roles import Actor
+from workflow.store.access.users import create_user
 from workflow.store.db import Database
-from workflow.store.organisations import OrganisationInput, register_organisation
-from workflow.store.users import create_user
+from workflow.store.people.register import OrganisationInput, register_organisation
 
 _seq = itertools.count(1)
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 from workflow.roles import Actor
-from workflow.store import payouts
 from workflow.store.db import Database
 from workflow.store.models import Claim, Organisation, Person
+from workflow.store.payouts import batches as payouts
 
 from .builders import County
 

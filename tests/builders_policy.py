@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from workflow.store.claims import ClaimInput, submit_claim
+from workflow.store.claims.filing import ClaimInput, submit_claim
 from workflow.store.db import Database
 from workflow.store.models import Claim
 

@@ -8,13 +8,13 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from workflow.roles import Actor
-from workflow.store.claims import ClaimInput
-from workflow.store.contracts import ContractInput, propose_contract, record_insurance
+from workflow.store.access.users import actor_for, create_user
+from workflow.store.claims.filing import ClaimInput
+from workflow.store.contracts.lifecycle import ContractInput, propose_contract, record_insurance
+from workflow.store.contracts.posts import PostInput, create_post
 from workflow.store.db import Database
 from workflow.store.models import Contract, Organisation
-from workflow.store.posts import PostInput, create_post
 from workflow.store.transitions import transition
-from workflow.store.users import actor_for, create_user
 
 from .builders import County, person
 

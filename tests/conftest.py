@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # before workflow.store.users loads
+os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # before workflow.store.access.users loads
 os.environ.setdefault("FUZHI_SWEEP_MINUTES", "0")  # tests run the sweep themselves
 from sqlalchemy import create_engine, text
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from workflow.clock import FrozenClock
-from workflow.store.evidence import add_evidence
+from workflow.store.claims.evidence import add_evidence
 from workflow.store.models import Claim, ClaimList, Person
 
 from .api_support import Api, api_client

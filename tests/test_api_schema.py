@@ -48,12 +48,12 @@ from stdnum.cn import ric
 from web.app import create_app
 from workflow.clock import FrozenClock
 from workflow.states import SubsidyType
+from workflow.store.access.users import create_token
+from workflow.store.claims.evidence import add_evidence
+from workflow.store.claims.lists import upload_list
 from workflow.store.db import Database
-from workflow.store.evidence import add_evidence
-from workflow.store.lists import upload_list
 from workflow.store.models import User
 from workflow.store.transitions import transition
-from workflow.store.users import create_token
 
 from .builders import county, export_claim, person
 from .conftest import TEST_NOW, TEST_SECRET, empty_postgres, is_postgres

@@ -31,10 +31,10 @@ import pytest
 
 from web.app import create_app
 from workflow.cli import upgrade
+from workflow.store.access.users import create_token
 from workflow.store.db import Database
 from workflow.store.models import User
 from workflow.store.transitions import transition
-from workflow.store.users import create_token
 
 from .builders import County, county, id_number
 from .conftest import TEST_SECRET, empty_postgres, is_postgres

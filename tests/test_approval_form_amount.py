@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from workflow.numerals import capital_yuan
-from workflow.store.documents import issue
+from workflow.store.documents.issuing import issue
 from workflow.store.models import Claim
 from workflow.store.transitions import transition
 

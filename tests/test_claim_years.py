@@ -11,8 +11,8 @@ from workflow.errors import RuleViolation, ValidationFailed
 from workflow.rules import ClaimFacts
 from workflow.rules.years import YEAR_BASIS, Months, claim_year
 from workflow.states import SubsidyType
-from workflow.store.claims import ClaimInput, submit_claim
-from workflow.store.people import PersonInput, create_person
+from workflow.store.claims.filing import ClaimInput, submit_claim
+from workflow.store.people.persons import PersonInput, create_person
 
 from .api_support import api_client
 from .builders import county, id_number, person
@@ -142,7 +142,7 @@ def test_a_claim_filed_before_the_day_that_fixes_its_year_says_when_it_can_be(db
 
 
 def test_a_resubmitted_claim_follows_its_corrected_facts_into_their_year(db, march_2027):
-    from workflow.store.claims import resubmit_claim
+    from workflow.store.claims.filing import resubmit_claim
     from workflow.store.transitions import transition
 
     c, pid = march_2027

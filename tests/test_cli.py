@@ -9,8 +9,8 @@ import sys
 from sqlalchemy import select
 
 from workflow.cli import main
+from workflow.store.access.users import actor_for_token
 from workflow.store.models import ApiToken, User
-from workflow.store.users import actor_for_token
 
 
 def test_machines_prints_both_diagrams(capsys):

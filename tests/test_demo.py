@@ -13,6 +13,7 @@ from stdnum.cn import ric, uscc
 from workflow.demo import load_demo
 from workflow.roles import Role
 from workflow.states import ClaimState, ContractState, OrgKind, SubsidyType
+from workflow.store.access.users import actor_for_token, authenticate
 from workflow.store.db import Database
 from workflow.store.models import (
     Claim,
@@ -26,7 +27,6 @@ from workflow.store.models import (
     User,
     Village,
 )
-from workflow.store.users import actor_for_token, authenticate
 
 SNAPSHOT_MODELS = (
     Township,

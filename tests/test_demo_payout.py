@@ -10,10 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from workflow.numerals import capital_yuan
-from workflow.store import payouts
-from workflow.store.documents import issue_roster, roster_lines
+from workflow.store.access.users import actor_for
+from workflow.store.documents.issuing import issue_roster, roster_lines
 from workflow.store.models import Claim, User
-from workflow.store.users import actor_for
+from workflow.store.payouts import batches as payouts
 
 
 @pytest.mark.usefixtures("demo")

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from workflow.store.models import Claim, Contract, ContractHistory
-from workflow.store.sweep import run_sweep
-from workflow.store.sweep_models import Notification
+from workflow.store.sweep.models import Notification
+from workflow.store.sweep.runner import run_sweep
 
 from .page_support import sign_in
 

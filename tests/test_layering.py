@@ -8,6 +8,7 @@ The pure core is everything in ``workflow/`` except the store, the CLI and the d
 from __future__ import annotations
 
 import ast
+import importlib
 import re
 import subprocess
 import sys
@@ -204,9 +205,9 @@ GRAPH = import_graph()
 
 # Which group a module belongs to: the first pattern its dotted name matches.
 GROUPS = (
-    (r"workflow\.store\.(base|models|all_models|\w+_models?)$", "store.schema"),
+    (r"workflow\.store\.(base|models|all_models|\w+\.(\w+_)?models?)$", "store.schema"),
     (r"workflow\.store\.db$", "store.db"),
-    (r"workflow\.store\.timecache$", "store.time"),
+    (r"workflow\.store\.timerules\.timecache$", "store.time"),
     (r"workflow\.store\.(step_services|transitions|guard_inputs)$", "store.steps"),
     (r"workflow\.store(\..+)?$", "store.services"),
     (r"workflow\.(cli|demo)$", r"workflow.\1"),
@@ -294,10 +295,10 @@ def find_circle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
 def test_every_module_is_in_a_group_of_the_table() -> None:
     named = {low for edge in DEPENDENCIES for low in edge}
     assert {group(m) for m in MODULES} == named
-    assert group("workflow.store.payout_models") == "store.schema"
-    assert group("workflow.store.documents_model") == "store.schema"
+    assert group("workflow.store.payouts.models") == "store.schema"
+    assert group("workflow.store.documents.models") == "store.schema"
     assert group("workflow.store.transitions") == "store.steps"
-    assert group("workflow.store.contracts") == "store.services"
+    assert group("workflow.store.contracts.lifecycle") == "store.services"
     assert group("workflow.engine") == "workflow.core"
     assert group("web.pages.cases") == "web.pages"
 
@@ -314,19 +315,19 @@ def test_no_module_imports_itself_back_through_others() -> None:
     assert find_circle(GRAPH) is None, " → ".join(find_circle(GRAPH) or [])
 
 
-AREA_MODELS = sorted(m.rpartition(".")[2] for m in MODULES if re.match(r"workflow\.store\.\w+_models?$", m))
+AREA_MODELS = sorted(m for m in MODULES if re.match(r"workflow\.store\.\w+\.(\w+_)?models?$", m))
 
 
 @pytest.mark.parametrize(
     ("low", "high"),
     [
-        ("workflow.store.transitions", "workflow.store.contracts"),
-        ("workflow.store.transitions", "workflow.store.post_claims"),
-        ("workflow.store.post_claims", "workflow.store.claims"),
-        ("workflow.store.db", "workflow.store.settings"),
+        ("workflow.store.transitions", "workflow.store.contracts.lifecycle"),
+        ("workflow.store.transitions", "workflow.store.claims.post_claims"),
+        ("workflow.store.claims.post_claims", "workflow.store.claims.filing"),
+        ("workflow.store.db", "workflow.store.timerules.settings"),
         ("workflow.store.db", "workflow.store.models"),
         ("workflow.store.models", "workflow.store.all_models"),
-        *[("workflow.store.models", f"workflow.store.{area}") for area in AREA_MODELS],
+        *[("workflow.store.models", area) for area in AREA_MODELS],
     ],
 )
 def test_the_three_circles_stay_cut(low: str, high: str) -> None:
@@ -434,13 +435,15 @@ def test_loading_a_lower_module_loads_nothing_above_it() -> None:
     code = (
         "import importlib, sys\n"
         "for name, above in [\n"
-        "    ('workflow.store.models', ('_models', '_model', 'all_models')),\n"
+        "    ('workflow.store.models', ('_models', '_model', 'all_models', 'payouts.models',\n"
+        "                               'documents.models', 'policy.models', 'sweep.models')),\n"
         "    ('workflow.store.db', ('models', 'settings', 'timecache')),\n"
-        "    ('workflow.store.transitions', ('contracts', 'claims', 'post_claims', 'settings')),\n"
+        "    ('workflow.store.transitions',\n"
+        "     ('contracts.lifecycle', 'claims.filing', 'post_claims', 'settings')),\n"
         "]:\n"
         "    before = set(sys.modules)\n"
         "    importlib.import_module(name)\n"
-        "    new = [m.rpartition('.')[2] for m in set(sys.modules) - before]\n"
+        "    new = set(sys.modules) - before\n"
         "    print(name, sorted(m for m in new if m.endswith(above)))\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -538,3 +541,65 @@ def test_bank_accounts() -> None:
         with pytest.raises(ValidationFailed) as info:
             normalise_bank_account(bad, field="payee_account")
         assert (info.value.code, info.value.details["field"]) == ("validation.bank_account", "payee_account")
+
+
+# --------------------------------------------------------------------------------------
+# One folder per area of the store, each with a public face: what the rest may use.
+# --------------------------------------------------------------------------------------
+
+AREAS = sorted(
+    m for m in MODULES if re.match(r"workflow\.store\.\w+$", m) and MODULES[m].name == "__init__.py"
+)
+
+
+def behind_a_face(module: str) -> str | None:
+    """The area a module sits in, if it is one of an area's own modules."""
+    return next((area for area in AREAS if module.startswith(area + ".")), None)
+
+
+def test_the_store_is_split_into_its_areas() -> None:
+    assert {a.rpartition(".")[2] for a in AREAS} >= {
+        "people",
+        "access",
+        "timerules",
+        "notices",
+        "claims",
+        "contracts",
+        "payouts",
+        "documents",
+        "idempotency",
+        "sweep",
+        "dashboard",
+    }
+
+
+def test_outside_the_store_an_area_is_used_only_through_its_face() -> None:
+    """web/, the CLI and the demo import an area, never a module behind it."""
+    outside = {m: targets for m, targets in GRAPH.items() if not m.startswith("workflow.store")}
+    assert (
+        sorted(f"{m} imports {t}" for m, targets in outside.items() for t in targets if behind_a_face(t))
+        == []
+    )
+
+
+def test_what_is_taken_from_a_face_is_in_its_all() -> None:
+    taken = []
+    for module, path in MODULES.items():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.ImportFrom) and node.module in AREAS and not node.level:
+                taken += [(node.module, alias.name, module) for alias in node.names]
+    faces = {area: set(importlib.import_module(area).__all__) for area in AREAS}
+    assert taken, "nothing is taken from a face"
+    assert [f"{m} takes {n} from {a}" for a, n, m in taken if n not in faces[a]] == []
+
+
+@pytest.mark.parametrize("area", AREAS)
+def test_every_name_of_a_face_is_found_and_no_other(area: str) -> None:
+    """No name is also a module of the area: once that module is loaded, the package's
+    attribute would be the module, not the name."""
+    face = importlib.import_module(area)
+    modules = {m.rpartition(".")[2] for m in MODULES if m.startswith(area + ".")}
+    assert not set(face.__all__) & modules
+    assert all(getattr(face, name) is not None for name in face.__all__)
+    with pytest.raises(AttributeError):
+        face.no_such_name  # noqa: B018

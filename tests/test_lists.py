@@ -22,10 +22,10 @@ from workflow.lists.template import EXAMPLE_ID, template_workbook
 from workflow.roles import Actor, Role
 from workflow.rules import DEMO_2026, ClaimantFacts, ClaimDraft, PersonFacts
 from workflow.rules.facts import ClaimFacts
-from workflow.store import lists as store_lists
-from workflow.store.lists import get_list, list_outcomes, result_workbook, upload_list
+from workflow.store.claims import lists as store_lists
+from workflow.store.claims.lists import get_list, list_outcomes, result_workbook, upload_list
 from workflow.store.models import Claim, ClaimHistory, ClaimList, Person
-from workflow.store.people import PersonInput, create_organisation, create_person
+from workflow.store.people.persons import PersonInput, create_organisation, create_person
 
 from .builders import county, export_claim, id_number
 

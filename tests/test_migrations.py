@@ -16,7 +16,7 @@ def test_models_and_migrations_agree(db_url):
 def test_policy_year_2026_is_seeded_with_the_plans_figures(db):
     from decimal import Decimal
 
-    from workflow.store.claims import load_params
+    from workflow.store.claims.filing import load_params
 
     with db.sessions() as s:
         params = load_params(s, 2026)
@@ -32,7 +32,7 @@ def test_policy_year_2026_is_seeded_with_the_plans_figures(db):
 
 def test_seeded_2026_parameters_equal_the_code_defaults(db):
     from workflow.rules import DEMO_2026
-    from workflow.store.claims import load_params
+    from workflow.store.claims.filing import load_params
 
     with db.sessions() as s:
         assert load_params(s, 2026) == DEMO_2026

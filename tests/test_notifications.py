@@ -14,8 +14,9 @@ from sqlalchemy import select, update
 from workflow.config import SmtpSettings
 from workflow.errors import ValidationFailed
 from workflow.roles import Role
+from workflow.store.access.users import create_user
 from workflow.store.models import User
-from workflow.store.notifications import (
+from workflow.store.notices.notifications import (
     Notice,
     for_subject,
     for_user,
@@ -26,8 +27,7 @@ from workflow.store.notifications import (
     users_with_role,
     village_users,
 )
-from workflow.store.sweep_models import Notification
-from workflow.store.users import create_user
+from workflow.store.sweep.models import Notification
 
 from .page_support import csrf_of, sign_in
 from .smtp_sink import free_port

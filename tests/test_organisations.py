@@ -11,10 +11,11 @@ from sqlalchemy import select, text
 
 from workflow.errors import RuleViolation, TransitionRefused, ValidationFailed
 from workflow.rules import DEMO_2026, ClaimantFacts, ClaimDraft, ClaimFacts, PersonFacts, evaluate
-from workflow.store.claims import ClaimInput, submit_claim
+from workflow.store.access.users import actor_for, create_token
+from workflow.store.claims.filing import ClaimInput, submit_claim
 from workflow.store.models import ApiToken, Organisation, User
-from workflow.store.org_models import OrganisationHistory
-from workflow.store.organisations import (
+from workflow.store.people.org_models import OrganisationHistory
+from workflow.store.people.register import (
     OrganisationInput,
     OrgFilter,
     edit_organisation,
@@ -22,7 +23,6 @@ from workflow.store.organisations import (
     list_organisations,
     register_organisation,
 )
-from workflow.store.users import actor_for, create_token
 
 from .builders import add_admin, county, person
 from .builders_orgs import agent_user, credit_code, recognised

@@ -115,7 +115,7 @@ def test_staff_open_evidence_of_claims_they_may_see(db, c, tmp_path):
     from litestar.testing import TestClient
 
     from web.app import create_app
-    from workflow.store.evidence import add_evidence
+    from workflow.store.claims.evidence import add_evidence
 
     from .page_support import Browser
 

@@ -16,10 +16,12 @@ from sqlalchemy import func, select
 
 from workflow.errors import DomainError
 from workflow.numerals import capital_yuan
-from workflow.store import documents, payout_reconcile, payouts
-from workflow.store.claims import ClaimInput, submit_claim
-from workflow.store.documents_model import Document
+from workflow.store.claims.filing import ClaimInput, submit_claim
+from workflow.store.documents import issuing as documents
+from workflow.store.documents.models import Document
 from workflow.store.models import Claim, ClaimHistory
+from workflow.store.payouts import batches as payouts
+from workflow.store.payouts import returns as payout_reconcile
 from workflow.store.transitions import transition
 
 from .builders import county, person

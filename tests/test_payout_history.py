@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from workflow.store import payouts
-from workflow.store.payout_models import PayoutBatch, PayoutHistory
+from workflow.store.payouts import batches as payouts
+from workflow.store.payouts.models import PayoutBatch, PayoutHistory
 
 from .builders import claim_in, county
 from .builders_payouts import PAID_ON, give_payee_an_account

@@ -11,9 +11,9 @@ from sqlalchemy import func, select
 
 from workflow.errors import TransitionRefused
 from workflow.guards import PAY_ONLY_THROUGH_BATCH
-from workflow.store import payouts
 from workflow.store.models import Claim, ClaimHistory
-from workflow.store.payout_models import PayoutLine
+from workflow.store.payouts import batches as payouts
+from workflow.store.payouts.models import PayoutLine
 from workflow.store.transitions import transition
 
 from .api_support import api_client

@@ -15,13 +15,14 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from workflow.errors import InvalidTransition, TransitionRefused, ValidationFailed
-from workflow.store import payout_reconcile, payouts
-from workflow.store.claims import ClaimInput, submit_claim
-from workflow.store.inbox import Filters
+from workflow.store.access.users import actor_for, create_user
+from workflow.store.claims.filing import ClaimInput, submit_claim
+from workflow.store.claims.worklist import Filters
 from workflow.store.models import Claim, ClaimHistory
-from workflow.store.payout_models import PayoutBatch, PayoutLine
+from workflow.store.payouts import batches as payouts
+from workflow.store.payouts import returns as payout_reconcile
+from workflow.store.payouts.models import PayoutBatch, PayoutLine
 from workflow.store.transitions import transition
-from workflow.store.users import actor_for, create_user
 
 from .builders import claim_in, person
 from .builders_payouts import ORG_ACCOUNT, give_broker_an_account

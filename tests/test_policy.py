@@ -14,13 +14,13 @@ from sqlalchemy import select
 from workflow.cli import main
 from workflow.errors import Conflict, TransitionRefused, ValidationFailed
 from workflow.rules.figures import BUREAU_MARK
-from workflow.store import policy
-from workflow.store.claims import ClaimInput, resubmit_claim, submit_claim
+from workflow.store.claims.filing import ClaimInput, resubmit_claim, submit_claim
 from workflow.store.db import Database
-from workflow.store.documents import issue
+from workflow.store.documents.issuing import issue
 from workflow.store.models import Claim
-from workflow.store.policy_models import PolicyChange, PolicyParamsVersion
-from workflow.store.sweep import run_sweep
+from workflow.store.policy import versions as policy
+from workflow.store.policy.models import PolicyChange, PolicyParamsVersion
+from workflow.store.sweep.runner import run_sweep
 from workflow.store.transitions import transition
 
 from .builders import County, county, export_claim, person

@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import select
 
 from workflow.errors import RuleViolation, ValidationFailed
-from workflow.store.claims import submit_claim
-from workflow.store.contracts import terminate_contract
-from workflow.store.lists import upload_list
+from workflow.store.claims.filing import submit_claim
+from workflow.store.claims.lists import upload_list
+from workflow.store.contracts.lifecycle import terminate_contract
 from workflow.store.models import Claim, ClaimHistory
-from workflow.store.sweep import run_sweep
+from workflow.store.sweep.runner import run_sweep
 from workflow.store.transitions import transition
 
 from .builders_posts import active_contract, committee_clerk, month_claim, on
@@ -169,7 +169,7 @@ def test_the_page_for_county_officials_quotes_the_rule_the_system_computes_by():
 
 def test_the_printed_contract_states_the_rule_the_amount_is_computed_by(db, c, clock, tmp_path):
     from workflow.rules.post_days import RULE_TEXT
-    from workflow.store.documents import issue
+    from workflow.store.documents.issuing import issue
 
     from .test_documents import flat, pdf_text
 

@@ -11,15 +11,15 @@ from sqlalchemy.exc import DatabaseError, IntegrityError
 
 from workflow.errors import Conflict, RuleViolation, TransitionRefused, ValidationFailed
 from workflow.roles import SYSTEM_ACTOR
-from workflow.store.claims import ClaimInput, resubmit_claim, submit_claim
-from workflow.store.contracts import (
+from workflow.store.claims.filing import ClaimInput, resubmit_claim, submit_claim
+from workflow.store.contracts.lifecycle import (
     ContractInput,
     propose_contract,
     renew_contract,
     terminate_contract,
 )
 from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Person, Post
-from workflow.store.people import PersonInput, create_person, find_person
+from workflow.store.people.persons import PersonInput, create_person, find_person
 from workflow.store.transitions import transition
 
 from .builders import claim_in, county, export_claim, id_number, person
@@ -257,8 +257,8 @@ def test_renewal_proposes_a_successor_from_the_day_after_for_at_most_a_year(db):
 
 
 def test_admin_holidays_move_deadlines(db):
-    from workflow.store import timecache
     from workflow.store.models import CalendarOverride
+    from workflow.store.timerules import timecache
 
     c = county(db)
     with db.transaction() as s:

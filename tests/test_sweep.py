@@ -12,22 +12,16 @@ from sqlalchemy import func, select
 
 from workflow.errors import RuleViolation
 from workflow.roles import Role
-from workflow.store import settings
-from workflow.store.claims import ClaimInput, submit_claim
-from workflow.store.contracts import (
+from workflow.store.access.users import actor_for, create_user
+from workflow.store.claims.filing import ClaimInput, submit_claim
+from workflow.store.contracts.lifecycle import (
     terminate_contract,
 )
-from workflow.store.models import (
-    Claim,
-    ClaimHistory,
-    Contract,
-    ContractHistory,
-    Organisation,
-)
-from workflow.store.sweep import _exclusive, reminder_key, run_sweep
-from workflow.store.sweep_models import Notification, SweepEvent, SweepRun
+from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Organisation
+from workflow.store.sweep.models import Notification, SweepEvent, SweepRun
+from workflow.store.sweep.runner import _exclusive, reminder_key, run_sweep
+from workflow.store.timerules import settings
 from workflow.store.transitions import transition
-from workflow.store.users import actor_for, create_user
 
 from .builders import claim_in, person
 from .builders_posts import active_contract
@@ -435,7 +429,7 @@ def test_overdue_cases_in_several_villages_make_one_notice_per_recipient(db, c, 
 
 
 def test_a_large_month_start_is_opened_over_several_runs(db, c, clock, monkeypatch):
-    from workflow.store import sweep
+    from workflow.store.sweep import runner as sweep
 
     monkeypatch.setattr(sweep, "POST_CLAIMS_PER_RUN", 4)
     ids = [

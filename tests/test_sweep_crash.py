@@ -25,8 +25,8 @@ from workflow.clock import CLOCK_ENV, FrozenClock
 from workflow.dates import add_months
 from workflow.store.db import Database
 from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Organisation
-from workflow.store.sweep import SweepInterrupted, run_sweep
-from workflow.store.sweep_models import Notification, SweepEvent, SweepRun
+from workflow.store.sweep.models import Notification, SweepEvent, SweepRun
+from workflow.store.sweep.runner import SweepInterrupted, run_sweep
 
 from .builders import add_admin, claim_in, county
 from .builders_years import add_policy_years

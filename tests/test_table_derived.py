@@ -13,9 +13,9 @@ from workflow import engine
 from workflow.errors import TransitionRefused
 from workflow.machines import CLAIM, CONTRACT, WORKFLOWS
 from workflow.roles import SYSTEM_ACTOR, Actor, Role
-from workflow.store.contracts import ContractInput, propose_contract
-from workflow.store.inbox import CLAIM_WAITING, CONTRACT_WAITING, contracts_inbox
-from workflow.store.posts import PostInput, create_post
+from workflow.store.claims.worklist import CLAIM_WAITING, CONTRACT_WAITING, contracts_inbox
+from workflow.store.contracts.lifecycle import ContractInput, propose_contract
+from workflow.store.contracts.posts import PostInput, create_post
 from workflow.store.transitions import transition
 
 from .builders import claim_in, county, person

@@ -30,8 +30,8 @@ from workflow.machines import WORKFLOWS
 from workflow.roles import ROLE_LABELS
 from workflow.rules.facts import FACT_LABELS
 from workflow.states import CAPACITY_LABELS, DESTINATION_LABELS, TARGET_GROUP_LABELS
+from workflow.store.claims import COUNT_CAP
 from workflow.store.db import Database
-from workflow.store.inbox import COUNT_CAP
 
 from .api import api_router
 from .diagrams import svg as diagram_svg

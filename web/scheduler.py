@@ -2,7 +2,7 @@
 
 It runs in a worker thread so the event loop keeps serving; a failed run is logged and the
 next one tries again. Several server processes may each run it: the sweep itself makes sure
-only one works at a time (``workflow.store.sweep``).
+only one works at a time (``workflow.store.sweep.runner``).
 """
 
 from __future__ import annotations

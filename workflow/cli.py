@@ -36,8 +36,9 @@ def upgrade(url: str | None = None) -> None:
 
 
 def open_db():  # type: ignore[no-untyped-def]
+    from workflow.store.db import Database
+
     from .config import Settings
-    from .store.db import Database
 
     settings = Settings.from_env()
     return Database.connect(settings.database_url, settings.secret)
@@ -80,7 +81,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_user_add(args: argparse.Namespace) -> int:
-    from .store.users import create_user
+    from workflow.store.access import create_user
 
     password = args.password or (
         getpass.getpass("密码: ") if sys.stdin.isatty() else secrets.token_urlsafe(12)
@@ -107,8 +108,8 @@ def cmd_user_add(args: argparse.Namespace) -> int:
 def cmd_token_create(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from .store.models import User
-    from .store.users import create_token
+    from workflow.store.access import create_token
+    from workflow.store.models import User
 
     db = open_db()
     with db.transaction() as session:
@@ -124,8 +125,9 @@ def cmd_token_create(args: argparse.Namespace) -> int:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """What cron runs: one sweep (expiry, overdue flags, reminders, monthly post claims, e-mail)."""
+    from workflow.store.sweep import run_sweep
+
     from .config import SmtpSettings, base_url
-    from .store.sweep import run_sweep
 
     report = run_sweep(
         open_db(), runner=f"cli:{os.getpid()}", smtp=SmtpSettings.from_env(), base_url=base_url()
@@ -144,9 +146,9 @@ def cmd_machines(args: argparse.Namespace) -> int:
 def cmd_org_add(args: argparse.Namespace) -> int:
     from sqlalchemy import select
 
-    from .store.models import User
-    from .store.organisations import OrganisationInput, register_organisation
-    from .store.users import actor_for
+    from workflow.store.access import actor_for
+    from workflow.store.models import User
+    from workflow.store.people import OrganisationInput, register_organisation
 
     db = open_db()
     with db.sessions() as session:
@@ -185,8 +187,9 @@ def cmd_org_add(args: argparse.Namespace) -> int:
 
 
 def cmd_org_list(args: argparse.Namespace) -> int:
+    from workflow.store.people import OrgFilter, list_organisations, masked_bank
+
     from .states import ORG_KIND_LABELS
-    from .store.organisations import OrgFilter, list_organisations, masked_bank
 
     db = open_db()
     page = 1
@@ -224,10 +227,11 @@ def _actor(db: Any, username: str | None) -> Any:
     """Who the change is recorded as: a named admin user, else the server's operator."""
     from sqlalchemy import select
 
+    from workflow.store.access import actor_for
+    from workflow.store.models import User
+
     from .errors import NotFound, TransitionRefused
     from .roles import Actor, Role
-    from .store.models import User
-    from .store.users import actor_for
 
     if username is None:
         return Actor(user_id=0, roles=frozenset({Role.ADMIN}), name=f"命令行（{getpass.getuser()}）"[:50])
@@ -242,8 +246,9 @@ def _actor(db: Any, username: str | None) -> Any:
 
 
 def _print_year(view: Any) -> None:
+    from workflow.store.policy import change_rows
+
     from .rules.figures import BUREAU_MARK
-    from .store.policy import change_rows
 
     print(f"{view.year}年度政策参数（第{view.version_no}版）")
     for f in view.figures:
@@ -259,7 +264,7 @@ def _print_year(view: Any) -> None:
 
 
 def cmd_policy(args: argparse.Namespace) -> int:
-    from .store import policy
+    from workflow.store import policy
 
     db = open_db()
     if args.action == "show":

@@ -23,31 +23,18 @@ from sqlalchemy.orm import Session
 from stdnum import luhn
 from stdnum.cn import ric, uscc
 
-from .calendar import WorkCalendar
-from .clock import FrozenClock
-from .dates import add_months, max_term_end, month_key, months_completed
-from .errors import ValidationFailed
-from .machines import CLAIM, CONTRACT, Workflow
-from .roles import SYSTEM_ACTOR, Actor, Role
-from .rules import OtherClaim
-from .states import (
-    STATE_LABELS,
-    ClaimState,
-    ContractState,
-    OrgKind,
-    SubsidyType,
-)
-from .store import timecache
-from .store.claims import ClaimInput, file_claim, resubmit_claim
-from .store.contracts import (
+from workflow.store import timerules
+from workflow.store.access import actor_for, create_token, create_user
+from workflow.store.claims import ClaimInput, file_claim, month_workdays, resubmit_claim
+from workflow.store.contracts import (
     ContractInput,
     propose_contract,
     record_insurance,
     renew_contract,
     terminate_contract,
 )
-from .store.db import Database
-from .store.models import (
+from workflow.store.db import Database
+from workflow.store.models import (
     ApiToken,
     Claim,
     ClaimHistory,
@@ -62,11 +49,24 @@ from .store.models import (
     UserVillage,
     Village,
 )
-from .store.payouts import close_batch, confirm_paid, create_batch
-from .store.people import PersonInput, create_organisation, create_person
-from .store.post_claims import month_workdays
-from .store.transitions import transition
-from .store.users import actor_for, create_token, create_user
+from workflow.store.payouts import close_batch, confirm_paid, create_batch
+from workflow.store.people import PersonInput, create_organisation, create_person
+from workflow.store.transitions import transition
+
+from .calendar import WorkCalendar
+from .clock import FrozenClock
+from .dates import add_months, max_term_end, month_key, months_completed
+from .errors import ValidationFailed
+from .machines import CLAIM, CONTRACT, Workflow
+from .roles import SYSTEM_ACTOR, Actor, Role
+from .rules import OtherClaim
+from .states import (
+    STATE_LABELS,
+    ClaimState,
+    ContractState,
+    OrgKind,
+    SubsidyType,
+)
 
 SEED = 533422
 COUNTY = "533422"
@@ -677,7 +677,7 @@ class _Loader:
         self.db = replace(db, clock=self.clock)  # same engine and vault, the replay's clock
         self.replay = _Replay(self.clock)
         with self.db.sessions() as session:
-            self.time = _Time(now, timecache.calendar(self.db, session), self.rng)
+            self.time = _Time(now, timerules.calendar(self.db, session), self.rng)
         self.year, self.taken = year, taken
         self.names: set[str] = set()
         self.ids: set[str] = set()

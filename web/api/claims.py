@@ -24,12 +24,11 @@ from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 from workflow.errors import ValidationFailed
 from workflow.roles import Actor
 from workflow.states import ClaimState, SubsidyType
-from workflow.store import agent_view
-from workflow.store.case_documents import claim_document_for_agent
-from workflow.store.claims import ClaimInput
+from workflow.store import claims
+from workflow.store.claims import KINDS, SIGNATURES, ClaimInput, add_evidence
 from workflow.store.db import Database
-from workflow.store.evidence import KINDS, SIGNATURES, add_evidence
-from workflow.store.reach import PersonRef
+from workflow.store.documents import claim_document_for_agent
+from workflow.store.people import PersonRef
 
 from .common import PathId, problems
 from .respond import encode, posted
@@ -98,7 +97,7 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
-            filed = agent_view.file_and_read(
+            filed = claims.file_and_read(
                 db,
                 actor,
                 PersonRef(data.person_id, data.id_number),
@@ -128,14 +127,14 @@ class ClaimController(Controller):
         cursor: Annotated[str | None, QueryParameter(max_length=40)] = None,
         limit: Annotated[int, QueryParameter(ge=1, le=200)] = 50,
     ) -> ClaimPage:
-        f = agent_view.ClaimFilter(
+        f = claims.ClaimFilter(
             state=claim_state.value if claim_state is not None else None,
             subsidy_type=subsidy_type.value if subsidy_type is not None else None,
             year=year,
             batch=batch,
             before_id=_cursor(cursor),
         )
-        found, more = agent_view.claims(db, actor, f, limit)
+        found, more = claims.claims(db, actor, f, limit)
         items = [claim_out(c, db.vault) for c in found]
         token = (
             base64.urlsafe_b64encode(str(items[-1].id).encode()).decode().rstrip("=")
@@ -154,7 +153,7 @@ class ClaimController(Controller):
     def read(
         self, claim_id: PathId, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> ClaimOut:
-        return claim_out(agent_view.claim_detail(db, actor, claim_id), db.vault)
+        return claim_out(claims.claim_detail(db, actor, claim_id), db.vault)
 
     @post(
         "/{claim_id:int}/withdraw",
@@ -173,9 +172,7 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
-            return 200, claim_out(
-                agent_view.withdraw(db, actor, claim_id, data.comment, data.version), db.vault
-            )
+            return 200, claim_out(claims.withdraw(db, actor, claim_id, data.comment, data.version), db.vault)
 
         return posted(request, db, actor, encode(data), produce)
 
@@ -196,9 +193,7 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
-            return 200, claim_out(
-                agent_view.resubmit(db, actor, claim_id, data.facts, data.version), db.vault
-            )
+            return 200, claim_out(claims.resubmit(db, actor, claim_id, data.facts, data.version), db.vault)
 
         return posted(request, db, actor, encode(data), produce)
 
@@ -238,7 +233,7 @@ class ClaimController(Controller):
     def evidence(
         self, claim_id: PathId, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> list[EvidenceOut]:
-        return [evidence_out(e) for e in agent_view.evidence_of(db, actor, claim_id)]
+        return [evidence_out(e) for e in claims.evidence_of(db, actor, claim_id)]
 
     @get(
         "/{claim_id:int}/evidence/{evidence_id:int}",
@@ -256,7 +251,7 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
         files: NamedDependency[Path],
     ) -> Response[bytes]:
-        evidence, content = agent_view.evidence_file(db, files, actor, claim_id, evidence_id)
+        evidence, content = claims.evidence_file(db, files, actor, claim_id, evidence_id)
         return Response(
             content,
             media_type=evidence.content_type,

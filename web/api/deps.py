@@ -12,8 +12,8 @@ from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, ValidationException
 
 from workflow.roles import Actor
+from workflow.store.access import agent_for_token
 from workflow.store.db import Database
-from workflow.store.users import agent_for_token
 
 
 def agent_actor(request: Request, db: NamedDependency[Database]) -> Actor:

@@ -15,14 +15,8 @@ from litestar.params import FromPath, JSONBody, MultipartBody
 from workflow.errors import ValidationFailed
 from workflow.lists.template import template_workbook
 from workflow.roles import Actor
+from workflow.store.claims import ListReport, get_list, list_outcomes, result_workbook, upload_list
 from workflow.store.db import Database
-from workflow.store.lists import (
-    ListReport,
-    get_list,
-    list_outcomes,
-    result_workbook,
-    upload_list,
-)
 
 from .common import problems
 from .respond import posted

@@ -10,7 +10,7 @@ from workflow.guards import Absorption
 from workflow.identity import mask
 from workflow.pii import Vault
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS
-from workflow.store.agent_view import AgentClaim
+from workflow.store.claims import AgentClaim
 
 from .schemas import AbsorptionOut, ClaimOut, EvidenceOut, HistoryOut, PersonOut
 

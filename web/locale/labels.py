@@ -119,7 +119,7 @@ LABELS = (
     N_("交通补助与外出务工奖补不能同时享受"),
     # workflow.rules.figures.BUREAU_MARK: a figure the plan leaves to the bureau
     N_("由县人社局按年度设定"),
-    # workflow.store.organisations.LABELS: fields in an organisation's change history
+    # workflow.store.people.register.LABELS: fields in an organisation's change history
     N_("单位名称"),
     N_("单位类型"),
     N_("统一社会信用代码"),
@@ -192,7 +192,7 @@ LABELS = (
     N_("该协议已续签，不能重复续签"),
     N_("吸纳目标人员人数未达到规定人数"),
     N_("发放只能通过发放批次办理：请在“发放”页将该申请编入批次、导出银行文件，再凭银行流水号逐笔确认；不能在案件页、收件箱或接口中直接确认发放"),
-    # workflow.store.sweep.LABELS: what a sweep run did (admin settings)
+    # workflow.store.sweep.runner.LABELS: what a sweep run did (admin settings)
     N_("协议到期终止"),
     N_("退回申请过期"),
     N_("申请逾期标记"),
@@ -204,24 +204,36 @@ LABELS = (
     N_("通知邮件"),
     N_("通知"),
     N_("岗位补贴申请留待下次生成"),
-    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/store/*.py, web/pages/*.py
+    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/store/**/*.py, web/pages/*.py
     N_("请先查找并选择帮扶对象"),
     N_("没有这种文书"),
     N_("只能核实本村人员的案件"),
     N_("只能办理本单位申报的案件"),
     N_("状态机拒绝了此操作"),
     N_("同一人不得在同一案件上办理两个环节（核实、审核、发放须由不同人员办理）"),
+    N_("用户名或密码不正确"),
+    N_("连续登录失败次数过多，账号已临时锁定，请15分钟后再试"),
+    N_("至少需要一个角色"),
+    N_("密码至少8位"),
+    N_("村级核实员须指定所负责的行政村"),
+    N_("申报主体经办人须属于一个申报单位"),
+    N_("只有申报主体经办人可以创建接口令牌"),
     N_("未找到该材料"),
-    N_("只有不予批准的申请才能出具不予批准通知"),
     N_("未找到该申请"),
+    N_("证明材料只接受PDF、JPEG或PNG文件（按文件内容判断）"),
+    N_("上传的文件是空的"),
+    N_("材料文件校验失败，请联系管理员"),
     N_("只有申报主体经办人可以提交申请"),
     N_("申报单位不存在"),
     N_("协议不存在"),
     N_("该人员已有同类补贴申请，不得重复申请"),
     N_("未找到该案件"),
     N_("该申请未经村级核实“出勤天数”，请退回村级核实后再审核"),
-    N_("未找到该协议"),
-    N_("未找到该岗位"),
+    N_("未找到该清单"),
+    N_("核实公益性岗位补贴须填写当月“出勤天数”"),
+    N_("身份证号只能按末尾最多4位查询"),
+    N_("按姓名查询请至少输入两个字"),
+    N_("分页参数无效"),
     N_("协议结束日期不能早于开始日期"),
     N_("公益性岗位协议由县人社局拟定"),
     N_("协议类型须为劳务协议或劳动合同"),
@@ -231,69 +243,57 @@ LABELS = (
     N_("该人员在此期间已有公益性岗位协议"),
     N_("缺少“保单号”"),
     N_("保单号不能超过40个字符"),
+    N_("未找到该协议"),
+    N_("公益性岗位由县人社局设立"),
+    N_("缺少“岗位名称”"),
+    N_("“岗位名称”不能超过50个字"),
+    N_("“月补贴”不能为负数"),
+    N_("行政村不存在"),
+    N_("大学生公岗每村1个，名额只能为1个"),
+    N_("每村只设1个大学生公岗，本村已设立"),
+    N_("未找到该岗位"),
+    N_("只有不予批准的申请才能出具不予批准通知"),
     N_("花名册尚未生成"),
     N_("未找到该发放批次"),
     N_("花名册文件缺失，请重新生成"),
-    N_("证明材料只接受PDF、JPEG或PNG文件（按文件内容判断）"),
-    N_("上传的文件是空的"),
-    N_("材料文件校验失败，请联系管理员"),
     N_("Idempotency-Key 须为1至100个字符"),
     N_("同一 Idempotency-Key 的请求刚刚失败，请重试"),
     N_("该 Idempotency-Key 已用于内容不同的请求"),
     N_("同一 Idempotency-Key 的请求正在处理中，请稍后重试"),
-    N_("身份证号只能按末尾最多4位查询"),
-    N_("按姓名查询请至少输入两个字"),
-    N_("分页参数无效"),
-    N_("只有系统管理员可以修改劳动年龄和规划基数"),
-    N_("劳动力人数不能多于低收入人口人数"),
-    N_("未找到该人员"),
-    N_("只有人社、系统管理员和本村核实员可以修改劳动力信息"),
-    N_("未找到该清单"),
-    N_("只有县人社局审核员或系统管理员可以登记和修改申报单位"),
     N_("银行文件格式只能是 xlsx 或 csv"),
     N_("回单文件是空的"),
     N_("回单文件须为 .xlsx 或 .csv"),
     N_("无法读取该 Excel 文件"),
-    N_("请选择处理方式：按银行实付确认或退回待发放"),
-    N_("请填写处理意见（如与银行核实的情况）"),
-    N_("银行回单金额为零或无法识别，不能按实付确认，只能退回待发放"),
-    N_("请填写银行流水号"),
-    N_("请填写发放日期"),
-    N_("该笔没有待处理的对账差异，或已处理"),
-    N_("未找到该发放明细"),
     N_("有申请同时被其他批次选中，请刷新后重试"),
     N_("发放须由财务人员办理"),
     N_("请选择要发放的申请或筛选条件"),
     N_("没有可发放的申请"),
+    N_("请填写银行流水号"),
     N_("请填写失败原因"),
+    N_("未找到该发放明细"),
     N_("该笔已标记为发放失败"),
     N_("该批次已确认或关闭，不能再导出银行文件"),
     N_("该批次没有待发放的明细"),
     N_("该批次已关闭"),
     N_("该笔已确认发放，不能标记为失败"),
     N_("批次内还有未确认的明细，不能关闭"),
+    N_("请选择处理方式：按银行实付确认或退回待发放"),
+    N_("请填写处理意见（如与银行核实的情况）"),
+    N_("银行回单金额为零或无法识别，不能按实付确认，只能退回待发放"),
+    N_("请填写发放日期"),
+    N_("该笔没有待处理的对账差异，或已处理"),
+    N_("只有系统管理员可以修改劳动年龄和规划基数"),
+    N_("劳动力人数不能多于低收入人口人数"),
+    N_("未找到该人员"),
+    N_("只有人社、系统管理员和本村核实员可以修改劳动力信息"),
     N_("缺少“姓名”"),
-    N_("行政村不存在"),
     N_("姓名与已登记的身份证号不一致"),
-    N_("只有系统管理员可以设置政策年度参数"),
-    N_("核实公益性岗位补贴须填写当月“出勤天数”"),
-    N_("公益性岗位由县人社局设立"),
-    N_("缺少“岗位名称”"),
-    N_("“岗位名称”不能超过50个字"),
-    N_("“月补贴”不能为负数"),
-    N_("大学生公岗每村1个，名额只能为1个"),
-    N_("每村只设1个大学生公岗，本村已设立"),
     N_("未找到该身份证号对应的人员，请先登记"),
     N_("请填写 person_id（本单位登记或申报过的人员）或 id_number（身份证号）其中之一"),
-    N_("用户名或密码不正确"),
-    N_("连续登录失败次数过多，账号已临时锁定，请15分钟后再试"),
+    N_("只有县人社局审核员或系统管理员可以登记和修改申报单位"),
+    N_("只有系统管理员可以设置政策年度参数"),
     N_("只有系统管理员可以修改期限、提醒和节假日设置"),
     N_("该案件已被其他人修改，请刷新后重试"),
-    N_("至少需要一个角色"),
-    N_("密码至少8位"),
-    N_("村级核实员须指定所负责的行政村"),
-    N_("申报主体经办人须属于一个申报单位"),
-    N_("只有申报主体经办人可以创建接口令牌"),
     # _() and N_() inside f-strings in web/**/*.py
     N_("申请"),
     N_("协议"),
@@ -311,33 +311,33 @@ LABELS = (
 # workflow/money.py: f'“{field}”金额过大'
 # workflow/money.py: f'“{field}”不能为负数'
 # workflow/money.py: f'“{field}”最多精确到分'
-# workflow/store/claims.py: f'{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交'
-# workflow/store/claims.py: f'未知的补贴类型“{inp.subsidy_type}”'
-# workflow/store/contract_view.py: f'保单号不能超过{POLICY_NO_MAX}个字符'
-# workflow/store/contracts.py: f'协议每次签订期限不得超过1年（最晚至{max_term_end(start).isoformat()}）'
-# workflow/store/contracts.py: f'该岗位共{post.places}个名额，协议期内已满'
-# workflow/store/contracts.py: f'有序退岗须填写“{label}”'
-# workflow/store/contracts.py: f'“{label}”不能早于协议开始日期{contract.start_date.isoformat()}（未到岗即退岗的，填开始前一日{never_served.isoformat()}）'
-# workflow/store/contracts.py: f"“{label}”不能晚于{latest.isoformat()}（{('协议结束日期' if latest == contract.end_date else '今天')}）"
-# workflow/store/evidence.py: f'单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB'
-# workflow/store/evidence.py: f"材料类别须为：{'、'.join(KINDS)}"
-# workflow/store/labour.py: f'“{label}”须为整数（人）'
-# workflow/store/labour.py: f'“{label}”不能大于{MAX_PEOPLE}'
-# workflow/store/labour.py: f'“年度”须在{FIRST_YEAR}年到{LAST_YEAR}年之间'
-# workflow/store/payout_files.py: f"回单文件缺少列：{'、'.join(missing)}"
-# workflow/store/payout_reconcile.py: f'银行回单金额 {paid:.2f} 元多于应付 {line.amount:.2f} 元，不能按实付确认；请与银行核实追回多付款项，并将该笔退回待发放'
-# workflow/store/people.py: f'未知的申报单位类型“{kind}”'
-# workflow/store/people.py: f'未知的帮扶对象类别“{group}”'
-# workflow/store/policy.py: f'{year}年度政策参数尚未设置'
-# workflow/store/policy.py: f'年度须在{FIRST_YEAR}到{LAST_YEAR}之间'
-# workflow/store/policy.py: f'{target}年度政策参数已存在，请直接修改'
-# workflow/store/policy.py: f'“{BY_NAME[name].label}”是方案规定的标准，无需确认'
-# workflow/store/policy.py: f'{year}年度参数已被他人修改，请刷新后重新填写'
-# workflow/store/posts.py: f'名额须为1至{MAX_PLACES}个'
-# workflow/store/reach.py: f'行政村代码“{village_code}”不存在'
-# workflow/store/settings.py: f'日期须在{FIRST_YEAR}年到{LAST_YEAR}年之间'
-# workflow/store/settings.py: f'说明不能超过{MAX_NOTE}个字符'
-# workflow/store/users.py: f'电子邮箱“{email[:60]}”格式不正确'
-# workflow/store/users.py: f"未知的角色：{', '.join(sorted(unknown))}"
-# workflow/store/users.py: f'用户名“{username}”已存在'
-# workflow/store/users.py: f'行政村{vid}不存在'
+# workflow/store/access/users.py: f'电子邮箱“{email[:60]}”格式不正确'
+# workflow/store/access/users.py: f"未知的角色：{', '.join(sorted(unknown))}"
+# workflow/store/access/users.py: f'用户名“{username}”已存在'
+# workflow/store/access/users.py: f'行政村{vid}不存在'
+# workflow/store/claims/evidence.py: f'单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB'
+# workflow/store/claims/evidence.py: f"材料类别须为：{'、'.join(KINDS)}"
+# workflow/store/claims/filing.py: f'{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交'
+# workflow/store/claims/filing.py: f'未知的补贴类型“{inp.subsidy_type}”'
+# workflow/store/contracts/lifecycle.py: f'协议每次签订期限不得超过1年（最晚至{max_term_end(start).isoformat()}）'
+# workflow/store/contracts/lifecycle.py: f'该岗位共{post.places}个名额，协议期内已满'
+# workflow/store/contracts/lifecycle.py: f'有序退岗须填写“{label}”'
+# workflow/store/contracts/lifecycle.py: f'“{label}”不能早于协议开始日期{contract.start_date.isoformat()}（未到岗即退岗的，填开始前一日{never_served.isoformat()}）'
+# workflow/store/contracts/lifecycle.py: f"“{label}”不能晚于{latest.isoformat()}（{('协议结束日期' if latest == contract.end_date else '今天')}）"
+# workflow/store/contracts/posts.py: f'名额须为1至{MAX_PLACES}个'
+# workflow/store/contracts/view.py: f'保单号不能超过{POLICY_NO_MAX}个字符'
+# workflow/store/payouts/bank_files.py: f"回单文件缺少列：{'、'.join(missing)}"
+# workflow/store/payouts/returns.py: f'银行回单金额 {paid:.2f} 元多于应付 {line.amount:.2f} 元，不能按实付确认；请与银行核实追回多付款项，并将该笔退回待发放'
+# workflow/store/people/labour.py: f'“{label}”须为整数（人）'
+# workflow/store/people/labour.py: f'“{label}”不能大于{MAX_PEOPLE}'
+# workflow/store/people/labour.py: f'“年度”须在{FIRST_YEAR}年到{LAST_YEAR}年之间'
+# workflow/store/people/persons.py: f'未知的申报单位类型“{kind}”'
+# workflow/store/people/persons.py: f'未知的帮扶对象类别“{group}”'
+# workflow/store/people/reach.py: f'行政村代码“{village_code}”不存在'
+# workflow/store/policy/versions.py: f'{year}年度政策参数尚未设置'
+# workflow/store/policy/versions.py: f'年度须在{FIRST_YEAR}到{LAST_YEAR}之间'
+# workflow/store/policy/versions.py: f'{target}年度政策参数已存在，请直接修改'
+# workflow/store/policy/versions.py: f'“{BY_NAME[name].label}”是方案规定的标准，无需确认'
+# workflow/store/policy/versions.py: f'{year}年度参数已被他人修改，请刷新后重新填写'
+# workflow/store/timerules/settings.py: f'日期须在{FIRST_YEAR}年到{LAST_YEAR}年之间'
+# workflow/store/timerules/settings.py: f'说明不能超过{MAX_NOTE}个字符'

@@ -16,9 +16,9 @@ from workflow.errors import DomainError, ValidationFailed
 from workflow.machines import WORKFLOWS, Deadline
 from workflow.roles import Role
 from workflow.states import STATE_LABELS
-from workflow.store import admin_view, settings
+from workflow.store import timerules
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn
 from workflow.store.sweep import LABELS as SWEEP_LABELS
 from workflow.timerules import check_deadline, official_calendar_knows
 
@@ -132,7 +132,7 @@ class AdminController(Controller):
         try:
             if errors:
                 raise ValidationFailed("validation.deadlines", FIX_MARKED)
-            settings.set_deadlines(db, who.actor, changes)
+            timerules.set_deadlines(db, who.actor, changes)
         except DomainError as exc:
             typed = {f"{wf}.{s}": v for wf, states in changes.items() for s, v in states.items()}
             return _settings_page(
@@ -158,7 +158,7 @@ class AdminController(Controller):
         require(who, Role.ADMIN)
         raw = _one(data, "reminder_days")
         try:
-            settings.set_reminder_days(db, who.actor, raw)
+            timerules.set_reminder_days(db, who.actor, raw)
         except DomainError as exc:
             return _settings_page(
                 request,
@@ -192,7 +192,7 @@ class AdminController(Controller):
         try:
             if errors or day is None:
                 raise ValidationFailed("validation.calendar_day", FIX_MARKED)
-            settings.set_calendar_day(db, who.actor, day, KINDS[typed["kind"]], typed["note"])
+            timerules.set_calendar_day(db, who.actor, day, KINDS[typed["kind"]], typed["note"])
         except DomainError as exc:
             field = exc.details.get("field")
             if isinstance(field, str) and field not in errors:
@@ -218,7 +218,7 @@ class AdminController(Controller):
                 request, db, who, None, status=422, error=N_("日期须为有效日期，格式如 2027-01-01")
             )
         try:
-            removed = settings.remove_calendar_day(db, who.actor, parsed)
+            removed = timerules.remove_calendar_day(db, who.actor, parsed)
         except DomainError as exc:
             return _settings_page(request, db, who, parsed.year, status=exc.status, error=exc.message)
         if not removed:
@@ -240,7 +240,7 @@ def _settings_page(
     done: str | None = None,
 ) -> Template:
     errors, typed = errors or {}, typed or {}
-    view = admin_view.settings_page(db, year)
+    view = timerules.settings_page(db, year)
     rules = view.rules
     tables = []
     for name, wf in WORKFLOWS.items():

@@ -12,8 +12,8 @@ from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from workflow.errors import DomainError
+from workflow.store.access import ABSOLUTE, sign_in, sign_out
 from workflow.store.db import Database
-from workflow.store.sessions import ABSOLUTE, sign_in, sign_out
 
 from ..deps import STORES
 from ..i18n import LANGUAGES

@@ -11,9 +11,9 @@ from litestar.response import Redirect, Template
 
 from workflow.errors import DomainError
 from workflow.roles import Role
-from workflow.store import admin_view, labour
+from workflow.store import people, timerules
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
 from .cases import FORM, page_context
@@ -59,7 +59,7 @@ class BaselineController(Controller):
         require(who, Role.ADMIN)
         typed = {k: _one(data, k) for k in ("year", "low_income_people", "labour_force")}
         try:
-            labour.set_baseline(
+            people.set_baseline(
                 db, who.actor, typed["year"], typed["low_income_people"], typed["labour_force"]
             )
         except DomainError as exc:
@@ -77,7 +77,7 @@ class BaselineController(Controller):
         require(who, Role.ADMIN)
         typed = {k: _one(data, k) for k in ("min_age", "max_age")}
         try:
-            labour.set_working_age(db, who.actor, typed["min_age"], typed["max_age"])
+            people.set_working_age(db, who.actor, typed["min_age"], typed["max_age"])
         except DomainError as exc:
             return _page(request, db, who, exc, typed)
         return Redirect("/admin/baseline?done=ages#ages", status_code=303)
@@ -91,7 +91,7 @@ def _page(
     typed: dict[str, str] | None = None,
     done: str | None = None,
 ) -> Template:
-    view = admin_view.baseline_page(db)
+    view = timerules.baseline_page(db)
     field = failure.details.get("field") if failure else None
     return Template(
         "admin_baseline.html",
@@ -102,7 +102,7 @@ def _page(
             {
                 "rows": view.rows,
                 "ages": view.ages,
-                "limits": labour.AGE_LIMITS,
+                "limits": people.AGE_LIMITS,
                 "year": view.year,
                 "typed": typed or {},
                 "done": done,

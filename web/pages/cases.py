@@ -17,10 +17,10 @@ from workflow.errors import Conflict, DomainError
 from workflow.machines import CLAIM
 from workflow.rules.figures import BUREAU_MARK
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, SubsidyType
-from workflow.store import case_view
+from workflow.store import claims
+from workflow.store.access import SignedIn
+from workflow.store.claims import Filters
 from workflow.store.db import Database
-from workflow.store.inbox import Filters
-from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
 from .guard import STAFF_ROLES, language, require
@@ -64,7 +64,7 @@ class CaseController(Controller):
             q=(q or "").strip()[:20] or None,
             cursor=cursor,
         )
-        view = case_view.inbox(db, who.actor, filters)
+        view = claims.inbox(db, who.actor, filters)
         return Template(
             "inbox.html",
             context=page_context(
@@ -103,7 +103,7 @@ class CaseController(Controller):
         evidence_id: FromPath[int],
         who: NamedDependency[SignedIn],
     ) -> Response[bytes]:
-        evidence, content = case_view.evidence_for_staff(db, files, who.actor, claim_id, evidence_id)
+        evidence, content = claims.evidence_for_staff(db, files, who.actor, claim_id, evidence_id)
         # Shown inline (PDF and images open in the browser); the type was checked on upload.
         return Response(
             content,
@@ -129,7 +129,7 @@ class CaseController(Controller):
         except ValueError:
             version = None
         try:
-            case_view.take_claim_step(
+            claims.take_claim_step(
                 db,
                 who.actor,
                 claim_id,
@@ -163,7 +163,7 @@ class CaseController(Controller):
         trigger = str(data.get("trigger", ""))
         raw = data.get("ids", [])
         ids = [int(x) for x in (raw if isinstance(raw, list) else [raw]) if str(x).isdigit()]
-        taken = case_view.bulk_claim_step(db, who.actor, ids, trigger, str(data.get("comment") or "") or None)
+        taken = claims.bulk_claim_step(db, who.actor, ids, trigger, str(data.get("comment") or "") or None)
         outcomes = [Outcome(o.claim_id, o.ok, o.error or DONE) for o in taken]
         return Template(
             "bulk_result.html",
@@ -187,7 +187,7 @@ def _case_page(
     status: int = 200,
     error: str | None = None,
 ) -> Template:
-    view = case_view.case(db, who.actor, claim_id)
+    view = claims.case(db, who.actor, claim_id)
     claim = view.claim
     return Template(
         "claim.html",

@@ -17,11 +17,10 @@ from workflow.machines import CONTRACT
 from workflow.money import parse_yuan
 from workflow.roles import ROLE_LABELS, Role
 from workflow.states import STATE_LABELS, TARGET_GROUP_LABELS, ContractState
-from workflow.store import contract_view
-from workflow.store.contracts import ContractInput
+from workflow.store import contracts
+from workflow.store.access import SignedIn
+from workflow.store.contracts import ENDING_SOON_DAYS, ContractFilter, ContractInput, PostInput, days_left
 from workflow.store.db import Database
-from workflow.store.posts import ENDING_SOON_DAYS, ContractFilter, PostInput, days_left
-from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
 from .guard import STAFF_ROLES, language, require
@@ -53,7 +52,7 @@ class ContractController(Controller):
             village_id=village,
             page=max(page, 1),
         )
-        view = contract_view.contracts_index(db, who.actor, f)
+        view = contracts.contracts_index(db, who.actor, f)
         return Template(
             "contracts.html",
             context=_ctx(
@@ -103,7 +102,7 @@ class ContractController(Controller):
                 places=_int(data.get("places"), "places", "名额"),
                 graduate_post=bool(data.get("graduate_post")),
             )
-            post_id = contract_view.set_up_post(db, who.actor, inp)
+            post_id = contracts.set_up_post(db, who.actor, inp)
         except DomainError as exc:
             return _post_form(request, db, who, data, status=exc.status, error=exc.message)
         return Redirect(f"/contracts?done=post#post-{post_id}", status_code=303)
@@ -142,7 +141,7 @@ class ContractController(Controller):
                 end_date=parse_day(data.get("end_date"), "end_date", "结束日期"),
                 kind=data.get("kind", ""),
             )
-            contract_id = contract_view.propose(db, who.actor, inp)
+            contract_id = contracts.propose(db, who.actor, inp)
         except DomainError as exc:
             return _contract_form(
                 request, db, who, post_id, data.get("q", ""), data, status=exc.status, error=exc.message
@@ -174,7 +173,7 @@ class ContractController(Controller):
         except ValueError:
             version = None
         try:
-            target = contract_view.take_contract_step(
+            target = contracts.take_contract_step(
                 db,
                 who.actor,
                 contract_id,
@@ -200,7 +199,7 @@ def _contract_page(
     status: int = 200,
     error: str | None = None,
 ) -> Template:
-    view = contract_view.contract_page(db, who.actor, contract_id)
+    view = contracts.contract_page(db, who.actor, contract_id)
     contract = view.contract
     done = request.query_params.get("done")
     return Template(
@@ -237,7 +236,7 @@ def _post_form(
     status: int = 200,
     error: str | None = None,
 ) -> Template:
-    villages = contract_view.villages_for(db, who.actor)
+    villages = contracts.villages_for(db, who.actor)
     return Template(
         "post_form.html",
         status_code=status,
@@ -255,7 +254,7 @@ def _contract_form(
     status: int = 200,
     error: str | None = None,
 ) -> Template:
-    form = contract_view.contract_form(db, who.actor, post_id, q, values.get("person_id", ""))
+    form = contracts.contract_form(db, who.actor, post_id, q, values.get("person_id", ""))
     today = form.today
     return Template(
         "contract_form.html",

@@ -20,6 +20,7 @@ from workflow.states import (
     ClaimState,
     ContractState,
 )
+from workflow.store.access import SignedIn
 from workflow.store.dashboard import (
     APPROVED_STATES,
     ENDING_WITHIN_DAYS,
@@ -27,10 +28,9 @@ from workflow.store.dashboard import (
     LABOUR_CAPACITIES,
     PAID_STATE,
     Dashboard,
+    dashboard_page,
 )
-from workflow.store.dashboard_view import dashboard_page
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn
 
 from ..charts import Part, Row, Series, count, hbar_chart, money, percent, progress_bar, vbar_chart
 from ..i18n import ages_text, gettext

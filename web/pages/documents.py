@@ -11,10 +11,9 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from workflow.errors import NotFound
-from workflow.store.case_documents import claim_document_for_staff, contract_document_for_staff
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.documents import verify
-from workflow.store.sessions import SignedIn
+from workflow.store.documents import claim_document_for_staff, contract_document_for_staff, verify
 
 from ..deps import STORES
 from .guard import language

@@ -11,8 +11,8 @@ from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
 from workflow.roles import Role
+from workflow.store.access import SignedIn, resolve
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn, resolve
 
 from ..i18n import DEFAULT, LANGUAGES, N_
 

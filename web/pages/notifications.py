@@ -11,9 +11,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from workflow.store import notice_view, notifications
+from workflow.store import notices
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn
 
 from .cases import FORM, page_context
 
@@ -34,7 +34,7 @@ class NotificationController(Controller):
         unread: FromQuery[bool] = False,
         before: FromQuery[int | None] = None,
     ) -> Template:
-        page = notice_view.notices(db, who.actor.user_id, unread, before)
+        page = notices.notices(db, who.actor.user_id, unread, before)
         return Template(
             "notifications.html",
             context=page_context(
@@ -60,7 +60,7 @@ class NotificationController(Controller):
     ) -> Redirect:
         """Mark one notice read; with ``go``, continue to what it is about. Another user's
         notice id changes nothing and leads nowhere but back here."""
-        link = notice_view.read_one(db, who.actor.user_id, notice_id)
+        link = notices.read_one(db, who.actor.user_id, notice_id)
         if data.get("go") and link:
             return Redirect(link, status_code=303)
         return Redirect(_back(data.get("back")), status_code=303)
@@ -72,7 +72,7 @@ class NotificationController(Controller):
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, str], FORM],
     ) -> Redirect:
-        notice_view.read_all(db, who.actor.user_id)
+        notices.read_all(db, who.actor.user_id)
         return Redirect(_back(data.get("back")), status_code=303)
 
 
@@ -93,4 +93,4 @@ def unread_notices(context: Any) -> int:
     who, request = context.get("who"), context.get("request")
     if not isinstance(who, SignedIn) or request is None:
         return 0
-    return notifications.unread_for(request.app.state.db, who.actor.user_id)
+    return notices.unread_for(request.app.state.db, who.actor.user_id)

@@ -13,10 +13,9 @@ from litestar.response import Redirect, Template
 from workflow.errors import DomainError, ValidationFailed
 from workflow.roles import Role
 from workflow.states import ORG_KIND_LABELS, OrgKind
-from workflow.store import organisation_view
-from workflow.store import organisations as register
+from workflow.store import people
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
 from .cases import FORM, page_context
@@ -56,7 +55,7 @@ def _many(data: dict[str, Any], key: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-def _form_input(data: dict[str, Any]) -> register.OrganisationInput:
+def _form_input(data: dict[str, Any]) -> people.OrganisationInput:
     """What the form says, parsed; a date or number that cannot be read names its field."""
     errors: dict[str, str] = {}
     raw_day = _one(data, "recognised_on").strip()
@@ -76,7 +75,7 @@ def _form_input(data: dict[str, Any]) -> register.OrganisationInput:
         first = next(iter(errors))
         code = "validation.date" if first == "recognised_on" else "validation.not_a_number"
         raise ValidationFailed(code, errors[first], field=first, errors=errors)
-    return register.OrganisationInput(
+    return people.OrganisationInput(
         name=_one(data, "name"),
         kind=_one(data, "kind"),
         credit_code=_one(data, "credit_code"),
@@ -116,18 +115,18 @@ class OrganisationController(Controller):
         page: FromQuery[int] = 1,
     ) -> Template:
         require(who, *KEEPERS)
-        f = register.OrgFilter(
+        f = people.OrgFilter(
             q=(q or "").strip()[:50] or None,
             kind=kind if kind in OrgKind.__members__.values() else None,
             page=page,
         )
-        found = organisation_view.organisations(db, f)
+        found = people.organisations(db, f)
         return Template(
             "organisations.html",
             context=page_context(
                 request,
                 who,
-                {"found": found, "filters": f, "kinds": ORG_KIND_LABELS, "masked_bank": register.masked_bank},
+                {"found": found, "filters": f, "kinds": ORG_KIND_LABELS, "masked_bank": people.masked_bank},
             ),
         )
 
@@ -148,7 +147,7 @@ class OrganisationController(Controller):
     ) -> Response[Any]:
         require(who, *KEEPERS)
         try:
-            org_id = register.register_organisation(db, who.actor, _form_input(data))
+            org_id = people.register_organisation(db, who.actor, _form_input(data))
         except DomainError as exc:
             return _form(request, db, who, None, data, status=exc.status, error=exc)
         return Redirect(f"/organisations/{org_id}?done=registered", status_code=303)
@@ -163,7 +162,7 @@ class OrganisationController(Controller):
         done: FromQuery[str | None] = None,
     ) -> Template:
         require(who, *KEEPERS)
-        page = organisation_view.organisation(db, org_id)
+        page = people.organisation(db, org_id)
         org = page.org
         return Template(
             "organisation.html",
@@ -176,8 +175,8 @@ class OrganisationController(Controller):
                     "village": page.village,
                     "agents": page.agents,
                     "history": page.history,
-                    "bank": register.masked_bank(org),
-                    "field_labels": register.LABELS,
+                    "bank": people.masked_bank(org),
+                    "field_labels": people.LABELS,
                     "done": DONE.get(done or ""),
                 },
             ),
@@ -205,7 +204,7 @@ class OrganisationController(Controller):
     ) -> Response[Any]:
         require(who, *KEEPERS)
         try:
-            changed = register.edit_organisation(db, who.actor, org_id, _form_input(data))
+            changed = people.edit_organisation(db, who.actor, org_id, _form_input(data))
         except DomainError as exc:
             return _form(request, db, who, org_id, data, status=exc.status, error=exc)
         done = "edited" if changed else "unchanged"
@@ -222,7 +221,7 @@ def _form(
     error: DomainError | None = None,
 ) -> Template:
     """The register / edit form: what was typed after a refusal, else what is on file."""
-    form = organisation_view.organisation_form(db, who.actor, org_id)
+    form = people.organisation_form(db, who.actor, org_id)
     org = form.org
     if typed is not None:
         values = {k: _one(typed, k) for k in FIELDS}
@@ -261,7 +260,7 @@ def _form(
                 "villages": form.villages,
                 "kinds": ORG_KIND_LABELS,
                 "errors": errors,
-                "bank": register.masked_bank(org) if org else "",
+                "bank": people.masked_bank(org) if org else "",
                 "error": (FIX_MARKED if errors else error.message) if error else None,
             },
         ),

@@ -19,11 +19,11 @@ from litestar.response import Redirect, Template
 from workflow.errors import DomainError, NotFound, ValidationFailed
 from workflow.roles import Role
 from workflow.states import SUBSIDY_LABELS, SubsidyType
-from workflow.store import documents, payout_reconcile, payout_view, payouts
+from workflow.store import documents, payouts
+from workflow.store.access import SignedIn
+from workflow.store.claims import Filters
 from workflow.store.db import Database
 from workflow.store.documents import Roster
-from workflow.store.inbox import Filters
-from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
 from .cases import FORM, page_context
@@ -122,7 +122,7 @@ class PayoutController(Controller):
     ) -> Response[Any]:
         require(who, Role.FINANCE)
         try:
-            content, reference = payout_view.bank_file(db, who.actor, batch_id, fmt)
+            content, reference = payouts.bank_file(db, who.actor, batch_id, fmt)
         except NotFound:
             raise
         except DomainError as exc:
@@ -201,7 +201,7 @@ class PayoutController(Controller):
     ) -> Response[Any]:
         require(who, Role.FINANCE)
         try:
-            roster = payout_view.fail_line(db, who.actor, batch_id, line_id, str(data.get("reason") or ""))
+            roster = payouts.fail_line(db, who.actor, batch_id, line_id, str(data.get("reason") or ""))
         except NotFound:
             raise
         except DomainError as exc:
@@ -226,7 +226,7 @@ class PayoutController(Controller):
         decision = str(data.get("decision") or "")
         try:
             paid_on = date.fromisoformat(raw_date) if raw_date else None
-            roster = payout_view.decide(
+            roster = payouts.decide(
                 db,
                 who.actor,
                 batch_id,
@@ -277,7 +277,7 @@ class PayoutController(Controller):
         if not isinstance(upload, UploadFile) or not upload.filename:
             return _batch_page(request, db, who, batch_id, status=422, error=N_("请选择银行回单文件"))
         try:
-            result = payout_reconcile.reconcile(db, who.actor, batch_id, upload.filename, upload.file.read())
+            result = payouts.reconcile(db, who.actor, batch_id, upload.filename, upload.file.read())
         except NotFound:
             raise
         except DomainError as exc:
@@ -311,7 +311,7 @@ def _pool_page(
         subsidy_type=subsidy_type if subsidy_type in SubsidyType.__members__.values() else None,
         village_id=village,
     )
-    view = payout_view.pool(db, who.actor, filters)
+    view = payouts.pool(db, who.actor, filters)
     return Template(
         "payouts.html",
         status_code=status,
@@ -342,9 +342,9 @@ def _batch_page(
     error: str | None = None,
     done: str | None = None,
     outcomes: list[payouts.LineOutcome] | None = None,
-    reconciliation: payout_reconcile.Reconciliation | None = None,
+    reconciliation: payouts.Reconciliation | None = None,
 ) -> Template:
-    view = payout_view.batch(db, batch_id)
+    view = payouts.batch(db, batch_id)
     return Template(
         "payout.html",
         status_code=status,

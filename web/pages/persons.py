@@ -12,9 +12,9 @@ from litestar.response import Redirect, Template
 
 from workflow.errors import DomainError
 from workflow.states import CAPACITY_LABELS
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.labour import person_labour, set_labour_status
-from workflow.store.sessions import SignedIn
+from workflow.store.people import person_labour, set_labour_status
 
 from ..i18n import N_
 from .cases import FORM, page_context

@@ -12,9 +12,9 @@ from litestar.response import Redirect, Template
 from workflow.errors import DomainError, ValidationFailed
 from workflow.roles import Role
 from workflow.rules.figures import BUREAU_MARK, FIGURES, GROUPS, groups_text, parse
-from workflow.store import admin_view, policy
+from workflow.store import policy, timerules
+from workflow.store.access import SignedIn
 from workflow.store.db import Database
-from workflow.store.sessions import SignedIn
 
 from ..i18n import N_
 from .admin import FIX_MARKED
@@ -135,7 +135,7 @@ def _page(
     done: str | None = None,
 ) -> Template:
     errors, typed = errors or {}, typed or {}
-    shown = admin_view.policy_page(db, year)
+    shown = timerules.policy_page(db, year)
     years, view, today = shown.years, shown.view, shown.today
     rows = []
     if view is not None:

@@ -12,7 +12,7 @@ from ..guards import ABSORPTION_TYPES, Absorption
 from ..rules import PolicyParams
 from ..states import CLAIM_DEAD_STATES
 from .models import Claim, Person, PolicyYear
-from .policy_models import PolicyParamsVersion
+from .policy.models import PolicyParamsVersion
 
 _LIVE = [s.value for s in CLAIM_DEAD_STATES]
 

@@ -19,11 +19,11 @@ from ..roles import Actor
 from .db import Database
 
 OWNERS: dict[tuple[str, str], str] = {
-    ("contract", "renew"): "workflow.store.contracts",
-    ("contract", "terminate"): "workflow.store.contracts",
-    ("contract", "record_insurance"): "workflow.store.contracts",
-    ("claim", "verify"): "workflow.store.claims",
-    ("claim", "approve"): "workflow.store.claims",
+    ("contract", "renew"): "workflow.store.contracts.lifecycle",
+    ("contract", "terminate"): "workflow.store.contracts.lifecycle",
+    ("contract", "record_insurance"): "workflow.store.contracts.lifecycle",
+    ("claim", "verify"): "workflow.store.claims.filing",
+    ("claim", "approve"): "workflow.store.claims.filing",
 }
 
 

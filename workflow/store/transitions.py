@@ -26,12 +26,12 @@ from ..guards import PayoutLineRef
 from ..machines import WORKFLOWS
 from ..roles import Actor
 from ..states import CLAIM_DEAD_STATES
-from . import timecache
 from .db import Database
 from .guard_inputs import supply_guard_inputs
 from .models import Claim, ClaimHistory, Contract, ContractHistory
-from .payout_models import PayoutBatch, PayoutHistory
+from .payouts.models import PayoutBatch, PayoutHistory
 from .step_services import StepCall, service_for
+from .timerules import timecache
 
 MODELS: dict[str, tuple[type[Any], type[Any], str]] = {
     "claim": (Claim, ClaimHistory, "claim_id"),
