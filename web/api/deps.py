@@ -16,7 +16,7 @@ from workflow.store.access import agent_for_token
 from workflow.store.db import Database
 
 
-def agent_actor(request: Request, db: NamedDependency[Database]) -> Actor:
+def agent_actor(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Actor:
     """The agent a bearer token stands for. Cookies are never accepted here."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")

@@ -38,7 +38,7 @@ def posted(
             media = JSON
         except DomainError as exc:  # a refusal is an answer too: the retry gets the same one
             problem = domain_problem(exc)
-            status, payload, media = problem.status_code, problem.content, PROBLEM
+            status, payload, media = exc.status, problem.content, PROBLEM
         return StoredResponse(status, msgspec.json.encode(payload).decode(), media)
 
     assert actor.org_id is not None

@@ -57,6 +57,7 @@ def collect() -> Collected:
     from workflow.rules.facts import FACT_LABELS
     from workflow.rules.figures import BUREAU_MARK, FIGURES
     from workflow.states import (
+        CAPACITY_LABELS,
         DESTINATION_LABELS,
         ORG_KIND_LABELS,
         STATE_LABELS,
@@ -101,7 +102,7 @@ def collect() -> Collected:
             out.add(f"template global {name} (web.app)", value.values())
     out.add("web.problems.TITLES (the error page)", TITLES.values())
     out.add("web.pages.dashboard.OVERDUE_STEPS", dashboard.OVERDUE_STEPS.values())
-    out.add("web.pages.dashboard.CAPACITY_LABELS", dashboard.CAPACITY_LABELS.values())
+    out.add("web.pages.dashboard.CAPACITY_LABELS", CAPACITY_LABELS.values())
     out.add("workflow.guards.GUARDS: why a step is refused", (g.message for g in GUARDS.values()))
     out.add(
         "workflow.store.sweep.runner.LABELS: what a sweep run did (admin settings)", SWEEP_LABELS.values()

@@ -7,9 +7,9 @@ check``); an area's models import this module and the models they point at, noth
 from __future__ import annotations
 
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, MetaData, Numeric
+from sqlalchemy import JSON, MetaData, Numeric, Table
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING = {
@@ -26,3 +26,8 @@ Money = Numeric(12, 2)
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
     type_annotation_map = {dict[str, Any]: JSON, Decimal: Money}
+
+    if TYPE_CHECKING:
+        # SQLAlchemy types it as any FromClause (a class may be mapped to a join or a select);
+        # every model here is mapped to its own table, so Core statements can use it as one.
+        __table__: ClassVar[Table]

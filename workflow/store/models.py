@@ -203,7 +203,7 @@ class Claim(CaseMixin, Base):
     person: Mapped[Person] = relationship()
     claimant: Mapped[Organisation] = relationship()
 
-    __mapper_args__ = {"version_id_col": CaseMixin.version}  # type: ignore[dict-item]
+    __mapper_args__ = {"version_id_col": CaseMixin.version}
     # The inbox: a role's states in due order (county staff), or within villages (verifiers).
     __table_args__ = (
         Index("ix_claim_state_due", "state", "due_at", "id"),
@@ -247,7 +247,7 @@ class Contract(CaseMixin, Base):
     person: Mapped[Person] = relationship()
     post: Mapped[Post] = relationship()
 
-    __mapper_args__ = {"version_id_col": CaseMixin.version}  # type: ignore[dict-item]
+    __mapper_args__ = {"version_id_col": CaseMixin.version}
     __table_args__ = (
         UniqueConstraint("predecessor_id", name="uq_contract_predecessor_id"),
         Index("ix_contract_state", "state"),

@@ -104,7 +104,7 @@ def withdraw(
 
 
 def resubmit(
-    db: Database, actor: Actor, claim_id: int, facts: dict[str, Any], expected_version: int | None
+    db: Database, actor: Actor, claim_id: int, facts: dict[str, Any] | None, expected_version: int | None
 ) -> AgentClaim:
     """Correct a returned claim's facts and submit it again."""
     with db.transaction() as session:  # another's claim is not found, whatever its version

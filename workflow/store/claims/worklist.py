@@ -5,8 +5,9 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TypeVar
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, false, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from ...errors import ValidationFailed
@@ -56,9 +57,12 @@ def waiting_states(actor: Actor, table: dict[Role, tuple[str, ...]]) -> tuple[st
     return tuple(str(s) for s in states)
 
 
+Case = TypeVar("Case", Claim, Contract)
+
+
 def _scope(
-    q: Select, model: type[Claim] | type[Contract], actor: Actor, table: dict[Role, tuple[str, ...]]
-) -> Select:
+    q: Select[Case], model: type[Case], actor: Actor, table: dict[Role, tuple[str, ...]]
+) -> Select[Case]:
     """Each role sees its own states; a village verifier only in their villages."""
     parts = []
     for role in INBOX_ROLES:
@@ -69,7 +73,7 @@ def _scope(
             parts.append(and_(model.state.in_(states), model.village_id.in_(actor.village_ids)))
         else:
             parts.append(model.state.in_(states))
-    return q.where(or_(*parts)) if parts else q.where(False)
+    return q.where(or_(*parts)) if parts else q.where(false())
 
 
 def encode_cursor(due: datetime | None, case_id: int) -> str:
@@ -85,7 +89,7 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValidationFailed("validation.cursor", "分页参数无效", field="cursor") from None
 
 
-def _search(q: Select, text: str) -> Select:
+def _search(q: Select[Claim], text: str) -> Select[Claim]:
     text = text.strip()
     if not text:
         return q
@@ -110,7 +114,7 @@ def _search(q: Select, text: str) -> Select:
     )
 
 
-def apply_filters(q: Select, f: Filters) -> Select:
+def apply_filters(q: Select[Claim], f: Filters) -> Select[Claim]:
     """The filters every claim list shares (the inbox, finance's pool): type, village,
     batch and the search."""
     if f.subsidy_type:
@@ -145,7 +149,7 @@ def claims_inbox(session: Session, actor: Actor, now: datetime, f: Filters, page
     return InboxPage(rows, counts, overdue, cursor, states)
 
 
-def _capped_count(session: Session, q: Select) -> int:
+def _capped_count(session: Session, q: Select[Claim]) -> int:
     """Exact up to COUNT_CAP, then COUNT_CAP + 1 ("10000+"): counting a state's every row at a
     million claims costs more than the rest of the page, and nobody reads past ten thousand."""
     limited = q.with_only_columns(Claim.id).limit(COUNT_CAP + 1).subquery()

@@ -15,7 +15,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, SQLColumnExpression, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,6 +39,8 @@ log = logging.getLogger("fuzhi.documents")
 
 ISSUER = "德钦县人力资源和社会保障局"
 NUMBER_PREFIX = "德人社"
+# History rows keep the role as a plain string; a role no longer defined shows as itself.
+ROLE_TEXT = {role.value: label for role, label in ROLE_LABELS.items()}
 # The character after 德人社 says which register the number belongs to.
 KIND_MARKS = {
     "approval_form": "审",
@@ -236,7 +238,7 @@ def _steps(rows: Sequence[ClaimHistory | ContractHistory], workflow: Any) -> lis
             {
                 "label": label,
                 "actor": h.actor_name,
-                "role": ROLE_LABELS.get(h.role, h.role),
+                "role": ROLE_TEXT.get(h.role, h.role),
                 "at": h.at,
                 "comment": h.comment,
             }
@@ -330,7 +332,7 @@ def rejection_notice_context(db: Database, claim_id: int) -> dict[str, Any]:
             "addressee": claim.claimant.name,
             "applicant_text": f"你单位（人）为{claim.person.name}申请的{claim.policy_year}年度{subsidy}"
             f"（申请编号 SQ{claim.policy_year}-{claim.id:06d}），",
-            "reviewer_role": ROLE_LABELS.get(refusal.role, refusal.role) if refusal else ISSUER,
+            "reviewer_role": ROLE_TEXT.get(refusal.role, refusal.role) if refusal else ISSUER,
             "reason": (refusal.comment if refusal and refusal.comment else "不符合补贴条件。"),
             "issued_on": (refusal.at if refusal else db.clock.now()).date(),
         }
@@ -470,13 +472,14 @@ def start_roster(db: Database, actor: Actor, batch_id: int) -> Roster:
         if batch is None:
             raise NotFound("not_found.payout_batch", "未找到该发放批次", id=batch_id)
         found["batch_ref"] = batch.reference
-        found["pending"] = s.scalars(
+        latest = s.scalars(
             select(Document)
             .where(_rosters_of(batch_id), _pending(db.clock.now()))
             .order_by(Document.id.desc())
             .limit(1)
         ).first()
-        return found["pending"]
+        found["pending"] = latest
+        return latest
 
     doc = _reserve(db, actor, ROSTER, batch_id, reuse=pending)
     return _roster(doc, found["batch_ref"], db.clock.now(), started=found["pending"] is None)
@@ -568,7 +571,7 @@ def _keep(files: Path, digest: str, content: bytes) -> Path:
     return path
 
 
-def _latest(db: Database, batch_id: int, *conditions: ColumnElement[bool]) -> Roster | None:
+def _latest(db: Database, batch_id: int, *conditions: SQLColumnExpression[bool]) -> Roster | None:
     with db.transaction() as s:
         row = s.execute(
             select(Document, PayoutBatch.reference)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -79,6 +79,7 @@ def _write_xlsx(rows: Iterable[BankRow], title: str) -> bytes:
 def read_return(filename: str, content: bytes) -> list[ReturnRow]:
     """The bank's return file, xlsx or csv (UTF-8 with or without BOM, or GB18030)."""
     name = filename.lower()
+    table: Sequence[Sequence[object]]
     if name.endswith(".xlsx"):
         table = _xlsx_rows(content)
     elif name.endswith(".csv"):

@@ -28,6 +28,7 @@ from typing import Any
 
 from sqlalchemy import (
     Connection,
+    Row,
     delete,
     func,
     insert,
@@ -239,7 +240,7 @@ def _exclusive(db: Database) -> Iterator[bool]:
 
 def _chunks(
     db: Database, query: Any, chunk: int, report: SweepReport, hook: ChunkHook, name: str
-) -> Iterator[tuple[Connection, list[Any], SweepReport]]:
+) -> Iterator[tuple[Connection, Sequence[Row[*tuple[Any, ...]]], SweepReport]]:
     """Rows of ``query`` (ordered by id, each with ``id``) a chunk at a time, each chunk in a
     transaction of its own that commits when the caller's block ends; what the caller counts
     in the chunk's ``SweepReport`` joins ``report`` only once the chunk is committed, and then
@@ -292,13 +293,7 @@ def _drain(s: Session, task: str) -> dict[int, int]:
 
 
 def _village_names(s: Session, village_ids: Sequence[int]) -> dict[int, str]:
-    return dict(
-        s.execute(
-            select(Village.id, Village.name).where(  # type: ignore[arg-type]
-                Village.id.in_(list(village_ids))
-            )
-        ).all()
-    )
+    return dict(s.execute(select(Village.id, Village.name).where(Village.id.in_(list(village_ids)))).all())
 
 
 def _spread(names: dict[int, str], tally: dict[int, int], limit: int = 20) -> str:
@@ -393,7 +388,7 @@ def expire_claims(db: Database, report: SweepReport, chunk: int, hook: ChunkHook
     # The claimant's own staff hear of it (the agent accounts of that organisation).
     with db.transaction() as s:
         by_org = _drain(s, "claim_expired")
-        agents: dict[int, list[int]] = defaultdict(list)
+        agents: dict[int | None, list[int]] = defaultdict(list)  # User.org_id is nullable
         for org_id, uid in s.execute(
             select(User.org_id, User.id).where(User.org_id.in_(list(by_org)), User.active.is_(True))
         ):
@@ -697,9 +692,7 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
     committees = _committees(s, {r.village_id for r, _, _ in plans})
     groups = dict(
         s.execute(
-            select(Person.id, Person.target_groups).where(  # type: ignore[arg-type]
-                Person.id.in_({r.person_id for r, _, _ in plans})
-            )
+            select(Person.id, Person.target_groups).where(Person.id.in_({r.person_id for r, _, _ in plans}))
         ).all()
     )
     cal = timecache.calendar(db, s)
@@ -776,10 +769,10 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
         conn.execute(insert(Claim.__table__), [values for values, _, _, _ in fresh.values()])
         # The submission rows are written by the database from the claims just inserted, one
         # statement per period (most of a chunk's claims cover the same whole month).
-        periods: dict[tuple[date, date], list[str]] = defaultdict(list)
+        by_period: dict[tuple[date, date], list[str]] = defaultdict(list)
         for key, (_, _, first, last) in fresh.items():
-            periods[(first, last)].append(key)
-        for (first, last), keys in periods.items():
+            by_period[(first, last)].append(key)
+        for (first, last), keys in by_period.items():
             comment = f"系统按月生成：{first:%Y年%m月}{first.day}日至{last.day}日在岗补贴，待村级核实出勤"
             opened = opening(db, s, "claim", SYSTEM_ACTOR, now, comment)
             conn.execute(opened.history_from(select(Claim.id).where(Claim.dedupe_key.in_(keys))))
@@ -800,14 +793,14 @@ def _open_chunk(db: Database, s: Session, report: SweepReport, rows: Sequence[An
 def _committees(s: Session, village_ids: set[int]) -> dict[int, Organisation]:
     """Each village's committee (村民委员会), the employer that files its post subsidies; made
     from the village's name where none is registered yet."""
-    found = {
-        o.village_id: o
-        for o in s.scalars(
-            select(Organisation)
-            .where(Organisation.kind == "village_committee", Organisation.village_id.in_(list(village_ids)))
-            .order_by(Organisation.id)
-        )
-    }
+    found: dict[int, Organisation] = {}
+    for o in s.scalars(
+        select(Organisation)
+        .where(Organisation.kind == "village_committee", Organisation.village_id.in_(list(village_ids)))
+        .order_by(Organisation.id)
+    ):
+        if o.village_id is not None:  # always, by the query; the column itself is nullable
+            found[o.village_id] = o
     for vid in village_ids - set(found):
         village = s.get_one(Village, vid)
         org = Organisation(

@@ -9,6 +9,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ...labour import WorkingAge
 from ...timerules import TimeRules
 from ..db import Database
 from ..people import labour
@@ -58,7 +59,7 @@ def settings_page(db: Database, year: int | None) -> SettingsView:
 @dataclass(frozen=True)
 class BaselineView:
     rows: list[labour.Baseline]
-    ages: labour.WorkingAge
+    ages: WorkingAge
     year: int
 
 
