@@ -10,16 +10,21 @@ import secrets
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .errors import DomainError
 from .states import OrgKind
+
+if TYPE_CHECKING:  # for the annotations only: each command imports what it uses
+    from alembic.config import Config
+
+    from .store.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 ORG_KINDS = [k.value for k in OrgKind]
 
 
-def alembic_config(url: str | None = None):  # type: ignore[no-untyped-def]
+def alembic_config(url: str | None = None) -> Config:
     from alembic.config import Config
 
     from .config import database_url
@@ -35,7 +40,7 @@ def upgrade(url: str | None = None) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
-def open_db():  # type: ignore[no-untyped-def]
+def open_db() -> Database:
     from workflow.store.db import Database
 
     from .config import Settings

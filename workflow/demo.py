@@ -112,7 +112,7 @@ POSTS = (
 COURSES = (("PX2026-01", 10), ("PX2026-02", 15), ("PX2026-03", 7), ("PX2026-04", 10), ("PX2026-05", 12))
 
 # How many claims of each type end in each state (startup and workshop are filed in lists).
-MIX = {
+MIX: dict[str, tuple[int, ...]] = {
     T.LABOUR_EXPORT_SERVICE: (8, 3, 3, 3, 2, 2, 1, 1),
     T.TRANSPORT_SUBSIDY: (6, 3, 2, 3, 1, 1, 1, 1),
     T.MIGRANT_WORK_REWARD: (5, 2, 2, 2, 1, 1, 1, 1),
@@ -120,7 +120,7 @@ MIX = {
     T.WORK_FOR_TRAINING: (5, 2, 2, 2, 1, 1, 1, 1),
     T.TRAINING_ALLOWANCE: (7, 3, 2, 3, 1, 1, 1, 1),
 }
-MIX_STATES = (
+MIX_STATES: tuple[str, ...] = (
     S.FINANCE_PAID,
     S.HR_REVIEWED,
     S.VILLAGE_VERIFIED,
@@ -131,7 +131,7 @@ MIX_STATES = (
     S.EXPIRED,
 )
 # A list filed ~two months ago and one filed last week, per absorbing claimant.
-LISTS = {
+LISTS: dict[str, tuple[tuple[str, ...], ...]] = {
     T.STARTUP_SUBSIDY: (
         (
             S.FINANCE_PAID,
@@ -150,7 +150,7 @@ LISTS = {
         (S.SUBMITTED, S.SUBMITTED, S.VILLAGE_VERIFIED, S.VILLAGE_VERIFIED, S.VILLAGE_VERIFIED),
     ),
 }
-EMPLOYMENT_MONTHS = {
+EMPLOYMENT_MONTHS: dict[str, int] = {
     T.LABOUR_EXPORT_SERVICE: 3,
     T.TRANSPORT_SUBSIDY: 3,
     T.MIGRANT_WORK_REWARD: 3,
@@ -201,7 +201,7 @@ GAPS: dict[str, tuple[int, int] | None] = {
 }
 PWP_GAPS = {**GAPS, "verify": (1, 2), "approve": (1, 3), "pay": (1, 4)}
 # How many days before now a claim ending in each state was filed.
-FILED_AGO = {
+FILED_AGO: dict[str, tuple[int, int]] = {
     S.SUBMITTED: (0, 7),
     S.VILLAGE_VERIFIED: (4, 18),
     S.HR_REVIEWED: (10, 35),
@@ -226,7 +226,7 @@ COMMENTS: dict[str, tuple[str | None, ...]] = {
     ),
     "withdraw": ("申报信息有误，撤回后重新整理", "本人已返乡，撤回申请"),
 }
-PWP_COMMENTS = {
+PWP_COMMENTS: dict[str, tuple[str | None, ...]] = {
     "return": ("请补充当月考勤表",),
     "hr_return": ("考勤表缺村委会盖章，请补充",),
     "reject": ("当月考勤显示缺勤超过10天，不予发放岗位补贴",),
@@ -1335,7 +1335,8 @@ class _Loader:
         ):
             base_of[p.id] = orgs[rng.choice(("base1", "base2"))]
             claims.append(self._claim(T.EMPLOYMENT_BASE_REWARD, p, base_of[p.id], s))
-        lists, employer = [], {}
+        lists: list[list[_ClaimPlan]] = []
+        employer: dict[int, _Org] = {}
         for subsidy_type, key in ((T.STARTUP_SUBSIDY, "startup1"), (T.WORKSHOP_REWARD, "workshop1")):
             for ago, list_states in zip(((58, 66), (3, 8)), LISTS[subsidy_type], strict=True):
                 people = take(len(list_states))
@@ -1413,7 +1414,12 @@ class _Loader:
         t = self.time
         month_end = add_months(month, 1) - timedelta(days=1)
         filed = t.cal.add_working_days(month_end, self.rng.randint(1, 4))
-        recent = {S.SUBMITTED: (0, 5), S.VILLAGE_VERIFIED: (3, 10), S.RETURNED: (3, 15)}.get(state)
+        recent_ago: dict[str, tuple[int, int]] = {
+            S.SUBMITTED: (0, 5),
+            S.VILLAGE_VERIFIED: (3, 10),
+            S.RETURNED: (3, 15),
+        }
+        recent = recent_ago.get(state)
         if recent:
             filed = max(filed, t.ago(*recent))
         path = self.rng.choice(PATHS[state])
