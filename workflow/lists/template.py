@@ -10,9 +10,14 @@ its ID number, which is a made-up one: a row that keeps it is refused with
 from __future__ import annotations
 
 import io
+from typing import TYPE_CHECKING
 
 from ..states import SUBSIDY_LABELS
 from .columns import BY_FIELD, COLUMNS, HEADER_OF, Column
+
+if TYPE_CHECKING:  # openpyxl is imported only when a template is made
+    from openpyxl.styles import Font, PatternFill
+    from openpyxl.worksheet.worksheet import Worksheet
 
 SHEET = "申报清单"
 HELP_SHEET = "填写说明"
@@ -115,7 +120,7 @@ def _letter(field: str) -> str:
     return str(get_column_letter(next(i for i, c in enumerate(COLUMNS, 1) if c.field == field)))
 
 
-def _help_sheet(ws, bold, fill) -> None:  # type: ignore[no-untyped-def]
+def _help_sheet(ws: Worksheet, bold: Font, fill: PatternFill) -> None:
     from openpyxl.styles import Alignment
 
     wrap = Alignment(wrap_text=True, vertical="top")

@@ -18,7 +18,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, func, select, update
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -58,7 +58,7 @@ def require_finance(actor: Actor) -> None:
         raise TransitionRefused("transition.not_your_role", "发放须由财务人员办理")
 
 
-def pool_query(filters: Filters | None = None) -> Any:
+def pool_query(filters: Filters | None = None) -> Select[Claim]:
     """Approved claims not in an open batch: the pool a batch is made from (failed lines too)."""
     q = select(Claim).where(Claim.state == PAYABLE, ~exists().where(PayoutLine.open_claim_id == Claim.id))
     return apply_filters(q, filters or Filters())
