@@ -13,8 +13,8 @@ from workflow.errors import TransitionRefused, ValidationFailed
 from workflow.machines import Deadline
 from workflow.store.db import Database
 from workflow.store.models import Claim
-from workflow.store.sweep.models import Setting
 from workflow.store.timerules import settings, timecache
+from workflow.store.timerules.models import Setting
 from workflow.store.transitions import transition
 from workflow.timerules import TimeRules, official_calendar_knows
 

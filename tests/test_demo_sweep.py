@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from workflow.store.models import Claim, Contract, ContractHistory
-from workflow.store.sweep.models import Notification
+from workflow.store.notices.models import Notification
 from workflow.store.sweep.runner import run_sweep
 
 from .page_support import sign_in

@@ -16,6 +16,7 @@ from workflow.errors import ValidationFailed
 from workflow.roles import Role
 from workflow.store.access.users import create_user
 from workflow.store.models import User
+from workflow.store.notices.models import Notification
 from workflow.store.notices.notifications import (
     Notice,
     for_subject,
@@ -27,7 +28,6 @@ from workflow.store.notices.notifications import (
     users_with_role,
     village_users,
 )
-from workflow.store.sweep.models import Notification
 
 from .page_support import csrf_of, sign_in
 from .smtp_sink import free_port

@@ -18,7 +18,8 @@ from workflow.store.contracts.lifecycle import (
     terminate_contract,
 )
 from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Organisation
-from workflow.store.sweep.models import Notification, SweepEvent, SweepRun
+from workflow.store.notices.models import Notification
+from workflow.store.sweep.models import SweepEvent, SweepRun
 from workflow.store.sweep.runner import _exclusive, reminder_key, run_sweep
 from workflow.store.timerules import settings
 from workflow.store.transitions import transition

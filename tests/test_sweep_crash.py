@@ -25,7 +25,8 @@ from workflow.clock import CLOCK_ENV, FrozenClock
 from workflow.dates import add_months
 from workflow.store.db import Database
 from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Organisation
-from workflow.store.sweep.models import Notification, SweepEvent, SweepRun
+from workflow.store.notices.models import Notification
+from workflow.store.sweep.models import SweepEvent, SweepRun
 from workflow.store.sweep.runner import SweepInterrupted, run_sweep
 
 from .builders import add_admin, claim_in, county

@@ -13,7 +13,8 @@ from sqlalchemy import select
 
 from workflow.demo import load_demo
 from workflow.store.models import Contract
-from workflow.store.sweep.models import Notification, SweepRun
+from workflow.store.notices.models import Notification
+from workflow.store.sweep.models import SweepRun
 
 from .live_server import ROOT, SECRET, live_server
 from .test_browser import ARGS, CHROMIUM, shot

@@ -21,7 +21,8 @@ from sqlalchemy import func, insert, select
 from workflow.dates import add_months, month_key
 from workflow.store.db import Database
 from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Person, Post
-from workflow.store.sweep.models import Notification, SweepEvent, SweepRun
+from workflow.store.notices.models import Notification
+from workflow.store.sweep.models import SweepEvent, SweepRun
 from workflow.store.sweep.runner import run_sweep
 
 from .builders import County, add_admin, county

@@ -10,21 +10,25 @@ from __future__ import annotations
 from . import models
 from .base import Base
 from .documents import models as documents_model
+from .notices import models as notice_models
 from .payouts import models as payout_models
 from .people import labour_models, org_models, reach_models
 from .policy import models as policy_models
 from .sweep import models as sweep_models
+from .timerules import models as timerule_models
 
 # The modules that hold tables; the layering test checks that none is missing.
 MODEL_MODULES = (
     models,
     documents_model,
     labour_models,
+    notice_models,
     org_models,
     payout_models,
     policy_models,
     reach_models,
     sweep_models,
+    timerule_models,
 )
 metadata = Base.metadata
 

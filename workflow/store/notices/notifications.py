@@ -24,7 +24,7 @@ from ...config import SmtpSettings
 from ...roles import Role
 from ..db import Database
 from ..models import User, UserVillage
-from ..sweep.models import Notification
+from .models import Notification
 
 log = logging.getLogger("fuzhi.notifications")
 PAGE = 50

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..db import Database
-from ..sweep.models import Notification
 from . import notifications
+from .models import Notification
 
 
 @dataclass(frozen=True)

@@ -31,7 +31,7 @@ from ...labour import (
 from ...roles import Actor, Role, is_county_wide
 from ..db import Database
 from ..models import Person
-from ..sweep.models import Setting
+from ..timerules.models import Setting
 from .labour_models import PlanBaseline
 from .persons import get_person
 

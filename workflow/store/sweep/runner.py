@@ -50,6 +50,7 @@ from ..claims.filing import ClaimInput, claim_values, load_params
 from ..claims.post_claims import CONTRACT_COLUMNS, contract_facts, month_workdays
 from ..db import Database
 from ..models import Claim, Contract, Organisation, Person, Post, User, Village
+from ..notices.models import Notification
 from ..notices.notifications import (
     Notice,
     notify,
@@ -61,7 +62,7 @@ from ..notices.notifications import (
 from ..policy.versions import version_in_force
 from ..timerules import timecache
 from ..transitions import fire_chunk, opening
-from .models import Notification, SweepEvent, SweepRun, SweepTally
+from .models import SweepEvent, SweepRun, SweepTally
 
 log = logging.getLogger("fuzhi.sweep")
 CHUNK = 1000

@@ -12,9 +12,10 @@ from sqlalchemy.orm import Session
 from ...labour import WorkingAge
 from ...timerules import TimeRules
 from ..db import Database
+from ..notices.models import Notification
 from ..people import labour
 from ..policy import versions as policy
-from ..sweep.models import Notification, SweepRun
+from ..sweep.models import SweepRun
 from ..sweep.runner import last_runs
 from . import settings
 

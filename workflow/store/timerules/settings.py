@@ -19,8 +19,8 @@ from ...roles import Actor, Role
 from ...timerules import TimeRules, check_deadline, check_reminder_days, deadline_record
 from ..db import Database
 from ..models import CalendarOverride
-from ..sweep.models import Setting
 from . import timecache
+from .models import Setting
 
 # Years a calendar entry may fall in: wide enough for any real plan, narrow enough to catch typos.
 FIRST_YEAR, LAST_YEAR = 2000, 2100

@@ -18,7 +18,7 @@ from ...calendar import WorkCalendar
 from ...timerules import TimeRules
 from ..db import Database
 from ..models import CalendarOverride
-from ..sweep.models import Setting
+from .models import Setting
 
 TTL_S = 60.0
 CALENDAR, TIME_RULES = "calendar", "time_rules"
