@@ -17,10 +17,11 @@ from workflow.store.claims.filing import ClaimInput, submit_claim
 from workflow.store.contracts.lifecycle import (
     terminate_contract,
 )
+from workflow.store.contracts.scheduled import reminder_key
 from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Organisation
 from workflow.store.notices.models import Notification
 from workflow.store.sweep.models import SweepEvent, SweepRun
-from workflow.store.sweep.runner import _exclusive, reminder_key, run_sweep
+from workflow.store.sweep.runner import _exclusive, run_sweep
 from workflow.store.timerules import settings
 from workflow.store.transitions import transition
 
@@ -430,7 +431,7 @@ def test_overdue_cases_in_several_villages_make_one_notice_per_recipient(db, c, 
 
 
 def test_a_large_month_start_is_opened_over_several_runs(db, c, clock, monkeypatch):
-    from workflow.store.sweep import runner as sweep
+    from workflow.store.claims import scheduled as sweep
 
     monkeypatch.setattr(sweep, "POST_CLAIMS_PER_RUN", 4)
     ids = [

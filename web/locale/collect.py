@@ -105,7 +105,7 @@ def collect() -> Collected:
     out.add("web.pages.dashboard.CAPACITY_LABELS", CAPACITY_LABELS.values())
     out.add("workflow.guards.GUARDS: why a step is refused", (g.message for g in GUARDS.values()))
     out.add(
-        "workflow.store.sweep.runner.LABELS: what a sweep run did (admin settings)", SWEEP_LABELS.values()
+        "workflow.store.sweep.chunks.LABELS: what a sweep run did (admin settings)", SWEEP_LABELS.values()
     )
     fixed: list[str] = []
     for path in files(ERROR_SOURCES):

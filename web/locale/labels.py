@@ -192,7 +192,7 @@ LABELS = (
     N_("该协议已续签，不能重复续签"),
     N_("吸纳目标人员人数未达到规定人数"),
     N_("发放只能通过发放批次办理：请在“发放”页将该申请编入批次、导出银行文件，再凭银行流水号逐笔确认；不能在案件页、收件箱或接口中直接确认发放"),
-    # workflow.store.sweep.runner.LABELS: what a sweep run did (admin settings)
+    # workflow.store.sweep.chunks.LABELS: what a sweep run did (admin settings)
     N_("协议到期终止"),
     N_("退回申请过期"),
     N_("申请逾期标记"),

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
-    from .runner import LABELS, run_sweep
+    from .chunks import LABELS
+    from .runner import run_sweep
 
 __all__ = ["LABELS", "run_sweep"]
-__getattr__ = exports(__name__, {"LABELS": "runner", "run_sweep": "runner"})
+__getattr__ = exports(__name__, {"LABELS": "chunks", "run_sweep": "runner"})
