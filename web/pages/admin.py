@@ -23,7 +23,7 @@ from workflow.store.sweep import LABELS as SWEEP_LABELS
 from workflow.timerules import check_deadline, official_calendar_knows
 
 from ..i18n import N_
-from .cases import FORM, page_context
+from .cases import FORM, form_value, page_context
 from .guard import require
 
 ISO_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
@@ -63,16 +63,9 @@ def _unit(d: Deadline) -> str:
     return N_("工作日") if d.working_days else N_("自然日")
 
 
-def _one(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return "" if value is None else str(value)
-
-
 def _year(data: dict[str, Any]) -> int | None:
     """The calendar year the admin was looking at, kept across a deadline or reminder form."""
-    raw = _one(data, "year").strip()
+    raw = form_value(data, "year").strip()
     return int(raw) if raw.isascii() and raw.isdigit() and len(raw) == 4 else None
 
 
@@ -121,7 +114,7 @@ class AdminController(Controller):
             wf, _, state_name = key.partition(".")
             if wf not in WORKFLOWS or not state_name:
                 continue  # the CSRF token, anything not a deadline
-            raw = _one(data, key)
+            raw = form_value(data, key)
             changes.setdefault(wf, {})[state_name] = raw
             try:
                 check_deadline(wf, state_name, raw)
@@ -156,7 +149,7 @@ class AdminController(Controller):
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.ADMIN)
-        raw = _one(data, "reminder_days")
+        raw = form_value(data, "reminder_days")
         try:
             timerules.set_reminder_days(db, who.actor, raw)
         except DomainError as exc:
@@ -181,7 +174,7 @@ class AdminController(Controller):
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.ADMIN)
-        typed = {k: _one(data, k) for k in ("day", "kind", "note")}
+        typed = {k: form_value(data, k) for k in ("day", "kind", "note")}
         day = _parse_day(typed["day"])
         errors: dict[str, str] = {}
         if day is None:

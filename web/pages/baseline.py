@@ -16,7 +16,7 @@ from workflow.store.access import SignedIn
 from workflow.store.db import Database
 
 from ..i18n import N_
-from .cases import FORM, page_context
+from .cases import FORM, form_value, page_context
 from .guard import require
 
 DONE = {
@@ -24,13 +24,6 @@ DONE = {
     "ages": N_("劳动年龄已保存，统计页面按新范围计算劳动力。"),
 }
 FIX_MARKED = N_("请更正标出的项目；未保存任何更改。")
-
-
-def _one(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return "" if value is None else str(value).strip()
 
 
 class BaselineController(Controller):
@@ -57,7 +50,7 @@ class BaselineController(Controller):
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.ADMIN)
-        typed = {k: _one(data, k) for k in ("year", "low_income_people", "labour_force")}
+        typed = {k: form_value(data, k).strip() for k in ("year", "low_income_people", "labour_force")}
         try:
             people.set_baseline(
                 db, who.actor, typed["year"], typed["low_income_people"], typed["labour_force"]
@@ -75,7 +68,7 @@ class BaselineController(Controller):
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.ADMIN)
-        typed = {k: _one(data, k) for k in ("min_age", "max_age")}
+        typed = {k: form_value(data, k).strip() for k in ("min_age", "max_age")}
         try:
             people.set_working_age(db, who.actor, typed["min_age"], typed["max_age"])
         except DomainError as exc:

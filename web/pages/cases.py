@@ -26,6 +26,17 @@ from ..i18n import N_
 from .guard import STAFF_ROLES, language, require
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
+
+
+def form_value(data: dict[str, Any], key: str, *, last: bool = False) -> str:
+    """One field of a posted form as text ("" when absent). A field sent twice (a hidden
+    default followed by a checkbox) gives its first value, or its ``last``."""
+    value = data.get(key)
+    if isinstance(value, list):
+        value = (value[-1] if last else value[0]) if value else ""
+    return "" if value is None else str(value)
+
+
 DONE = N_("已办理")
 
 

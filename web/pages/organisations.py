@@ -18,7 +18,7 @@ from workflow.store.access import SignedIn
 from workflow.store.db import Database
 
 from ..i18n import N_
-from .cases import FORM, page_context
+from .cases import FORM, form_value, page_context
 from .guard import require
 
 KEEPERS = (Role.HR, Role.ADMIN)
@@ -41,13 +41,6 @@ FIELDS = (
 )
 
 
-def _one(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if isinstance(value, list):
-        value = value[-1] if value else ""
-    return "" if value is None else str(value)
-
-
 def _many(data: dict[str, Any], key: str) -> list[str]:
     value = data.get(key)
     if value is None:
@@ -58,14 +51,14 @@ def _many(data: dict[str, Any], key: str) -> list[str]:
 def _form_input(data: dict[str, Any]) -> people.OrganisationInput:
     """What the form says, parsed; a date or number that cannot be read names its field."""
     errors: dict[str, str] = {}
-    raw_day = _one(data, "recognised_on").strip()
+    raw_day = form_value(data, "recognised_on", last=True).strip()
     day = None
     if raw_day:
         try:
             day = date.fromisoformat(raw_day)
         except ValueError:
             errors["recognised_on"] = N_("“认定日期”须为日期，如 2026-06-01")
-    raw_village = _one(data, "village_id").strip()
+    raw_village = form_value(data, "village_id", last=True).strip()
     if raw_village and not raw_village.isdigit():
         errors["village_id"] = N_("所选行政村不存在")
     agents = _many(data, "agent_ids")
@@ -76,18 +69,18 @@ def _form_input(data: dict[str, Any]) -> people.OrganisationInput:
         code = "validation.date" if first == "recognised_on" else "validation.not_a_number"
         raise ValidationFailed(code, errors[first], field=first, errors=errors)
     return people.OrganisationInput(
-        name=_one(data, "name"),
-        kind=_one(data, "kind"),
-        credit_code=_one(data, "credit_code"),
-        recognised=bool(_one(data, "recognised")),
-        recognition_doc_no=_one(data, "recognition_doc_no"),
+        name=form_value(data, "name", last=True),
+        kind=form_value(data, "kind", last=True),
+        credit_code=form_value(data, "credit_code", last=True),
+        recognised=bool(form_value(data, "recognised", last=True)),
+        recognition_doc_no=form_value(data, "recognition_doc_no", last=True),
         recognised_on=day,
-        first_business=bool(_one(data, "first_business")),
+        first_business=bool(form_value(data, "first_business", last=True)),
         village_id=int(raw_village) if raw_village else None,
-        bank_account=_one(data, "bank_account") or None,
-        clear_bank_account=bool(_one(data, "clear_bank_account")),
-        contact_name=_one(data, "contact_name"),
-        contact_phone=_one(data, "contact_phone"),
+        bank_account=form_value(data, "bank_account", last=True) or None,
+        clear_bank_account=bool(form_value(data, "clear_bank_account", last=True)),
+        contact_name=form_value(data, "contact_name", last=True),
+        contact_phone=form_value(data, "contact_phone", last=True),
         agent_ids=tuple(int(a) for a in agents),
     )
 
@@ -224,8 +217,8 @@ def _form(
     form = people.organisation_form(db, who.actor, org_id)
     org = form.org
     if typed is not None:
-        values = {k: _one(typed, k) for k in FIELDS}
-        flags = {k: bool(_one(typed, k)) for k in ("recognised", "first_business")}
+        values = {k: form_value(typed, k, last=True) for k in FIELDS}
+        flags = {k: bool(form_value(typed, k, last=True)) for k in ("recognised", "first_business")}
         chosen = {int(a) for a in _many(typed, "agent_ids") if a.isdigit()}
     elif org is not None:
         values = {

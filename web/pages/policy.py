@@ -18,7 +18,7 @@ from workflow.store.db import Database
 
 from ..i18n import N_
 from .admin import FIX_MARKED
-from .cases import FORM, page_context
+from .cases import FORM, form_value, page_context
 from .guard import require
 
 DONE = {
@@ -26,13 +26,6 @@ DONE = {
     "saved": N_("已保存为新版本。此后提交（或重新提交）的申请按新参数计算，已提交的申请保持原参数和金额。"),
     "unchanged": N_("没有需要保存的更改。"),
 }
-
-
-def _one(data: dict[str, Any], key: str) -> str:
-    value = data.get(key)
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return "" if value is None else str(value)
 
 
 def _int(raw: str) -> int | None:
@@ -69,7 +62,7 @@ class PolicyController(Controller):
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.ADMIN)
-        source, target = _int(_one(data, "from_year")), _int(_one(data, "to_year"))
+        source, target = _int(form_value(data, "from_year")), _int(form_value(data, "to_year"))
         try:
             if source is None or target is None:
                 raise ValidationFailed(
@@ -90,7 +83,7 @@ class PolicyController(Controller):
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.ADMIN)
-        values = {f.name: _one(data, f.name) for f in FIGURES if f.name in data}
+        values = {f.name: form_value(data, f.name) for f in FIGURES if f.name in data}
         raw_confirm = data.get("confirm", [])
         confirm = [c for c in (raw_confirm if isinstance(raw_confirm, list) else [raw_confirm]) if c]
         errors: dict[str, str] = {}
@@ -99,7 +92,7 @@ class PolicyController(Controller):
                 parse(name, raw)
             except ValidationFailed as exc:
                 errors[name] = exc.message
-        seen = _one(data, "seen_version")
+        seen = form_value(data, "seen_version")
         try:
             if errors:
                 raise ValidationFailed("validation.policy", FIX_MARKED)
