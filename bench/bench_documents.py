@@ -97,7 +97,7 @@ def plain_table(n: int) -> bytes:
 def run_case(case: str, n: int) -> dict[str, object]:
     import resource
 
-    from workflow.docs import Stamp, approval_form, payout_roster
+    from printing import Stamp, approval_form, payout_roster
 
     stamp = Stamp(*STAMP_ARGS)
     out: dict[str, object] = {"case": case}

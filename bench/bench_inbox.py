@@ -24,11 +24,11 @@ import httpx
 from sqlalchemy import insert, text
 
 from bench.databases import fresh_pg
+from cli import upgrade
+from store.access.users import create_user
+from store.db import Database
+from store.models import Claim, Organisation, Person, Township, Village
 from tests.live_server import SECRET, free_port
-from workflow.cli import upgrade
-from workflow.store.access.users import create_user
-from workflow.store.db import Database
-from workflow.store.models import Claim, Organisation, Person, Township, Village
 
 NOW = datetime.now().replace(microsecond=0)
 SURNAMES = "扎西卓玛格桑次仁拉姆央金达瓦白玛洛桑平措" + "李王张刘陈杨赵黄周吴和木"

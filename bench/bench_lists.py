@@ -34,15 +34,15 @@ from sqlalchemy import insert, text
 from stdnum.cn import ric
 
 from bench.databases import PG_DEFAULT, fresh_pg, fresh_sqlite
+from store.claims.lists import get_list, result_workbook, upload_list
+from store.db import Database
+from store.models import Organisation, Person, Township, Village
 from workflow.clock import FrozenClock
 from workflow.identity import birth_date, sex
 from workflow.lists.columns import COLUMNS
 from workflow.lists.parse import read_list
 from workflow.roles import Actor, Role
 from workflow.states import DESTINATION_LABELS, SUBSIDY_LABELS, TARGET_GROUP_LABELS
-from workflow.store.claims.lists import get_list, result_workbook, upload_list
-from workflow.store.db import Database
-from workflow.store.models import Organisation, Person, Township, Village
 
 NOW = datetime(2026, 11, 28, 10)
 SECRET = b"bench-secret-0123456789abcdef"

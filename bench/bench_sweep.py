@@ -29,9 +29,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert, text
 
 from bench.databases import fresh_pg, fresh_sqlite
-from workflow.dates import add_months
-from workflow.store.db import Database
-from workflow.store.models import (
+from store.db import Database
+from store.models import (
     Claim,
     Contract,
     Organisation,
@@ -42,8 +41,9 @@ from workflow.store.models import (
     UserVillage,
     Village,
 )
-from workflow.store.sweep.models import SweepEvent
-from workflow.store.sweep.runner import CHUNK
+from store.sweep.models import SweepEvent
+from store.sweep.runner import CHUNK
+from workflow.dates import add_months
 
 SECRET = b"bench-sweep-secret"
 FIRST_DAY = date(2026, 11, 26)  # the ordinary days run from here; the month start follows
@@ -275,8 +275,8 @@ def populate(db: Database, contracts: int, claims: int, rng: random.Random) -> N
 
 def child(url: str, at: str, chunk: int) -> None:
     """One timed sweep in this process; prints seconds, RSS before and peak, and the counts."""
+    from store.sweep.runner import run_sweep
     from workflow.clock import FrozenClock
-    from workflow.store.sweep.runner import run_sweep
 
     db = Database.connect(url, SECRET, FrozenClock(datetime.fromisoformat(at)))
     with db.engine.connect() as conn:  # connect and load what every process loads once

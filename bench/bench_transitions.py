@@ -25,13 +25,13 @@ import transitions
 from sqlalchemy import create_engine, insert, text
 
 from bench.databases import fresh_pg, fresh_sqlite
+from store.db import Database
+from store.models import Claim, Organisation, Person, Township, Village
+from store.transitions import transition
 from workflow.clock import FrozenClock
 from workflow.engine import fire
 from workflow.machines import CLAIM
 from workflow.roles import Actor, Role
-from workflow.store.db import Database
-from workflow.store.models import Claim, Organisation, Person, Township, Village
-from workflow.store.transitions import transition
 
 NOW = datetime(2026, 11, 28, 10)
 SECRET = b"bench-secret-0123456789abcdef"

@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import create_engine, make_url, text
 
-from workflow.cli import upgrade
+from cli import upgrade
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/fuzhi_bench"
 

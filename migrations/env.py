@@ -5,9 +5,9 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import pool
 
+from store.all_models import metadata
+from store.db import make_engine
 from workflow.config import database_url
-from workflow.store.all_models import metadata
-from workflow.store.db import make_engine
 
 config = context.config
 target_metadata = metadata

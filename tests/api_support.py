@@ -9,10 +9,10 @@ from pathlib import Path
 
 from litestar.testing import TestClient
 
+from store.access.users import create_token
+from store.db import Database
+from store.models import User
 from web.app import create_app
-from workflow.store.access.users import create_token
-from workflow.store.db import Database
-from workflow.store.models import User
 
 from .builders import County, county
 

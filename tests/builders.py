@@ -9,15 +9,15 @@ from decimal import Decimal
 
 from stdnum.cn import ric
 
+from store.access.users import actor_for, create_user
+from store.claims.filing import ClaimInput, submit_claim
+from store.db import Database
+from store.models import Claim, Township, Village
+from store.people.persons import PersonInput, create_organisation, create_person
+from store.transitions import transition
 from workflow import engine
 from workflow.machines import CLAIM
 from workflow.roles import Actor, Role
-from workflow.store.access.users import actor_for, create_user
-from workflow.store.claims.filing import ClaimInput, submit_claim
-from workflow.store.db import Database
-from workflow.store.models import Claim, Township, Village
-from workflow.store.people.persons import PersonInput, create_organisation, create_person
-from workflow.store.transitions import transition
 
 _seq = itertools.count(1)
 

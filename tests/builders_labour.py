@@ -5,12 +5,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from store.claims.filing import ClaimInput, submit_claim
+from store.db import Database
+from store.models import Claim
+from store.people.persons import PersonInput, create_person
+from store.transitions import transition
 from workflow.clock import FrozenClock
-from workflow.store.claims.filing import ClaimInput, submit_claim
-from workflow.store.db import Database
-from workflow.store.models import Claim
-from workflow.store.people.persons import PersonInput, create_person
-from workflow.store.transitions import transition
 
 from .builders import County, id_number
 

@@ -7,10 +7,10 @@ from datetime import date
 
 from stdnum.cn import uscc
 
+from store.access.users import create_user
+from store.db import Database
+from store.people.register import OrganisationInput, register_organisation
 from workflow.roles import Actor
-from workflow.store.access.users import create_user
-from workflow.store.db import Database
-from workflow.store.people.register import OrganisationInput, register_organisation
 
 _seq = itertools.count(1)
 

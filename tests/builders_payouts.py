@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from store.db import Database
+from store.models import Claim, Organisation, Person
+from store.payouts import batches as payouts
 from workflow.roles import Actor
-from workflow.store.db import Database
-from workflow.store.models import Claim, Organisation, Person
-from workflow.store.payouts import batches as payouts
 
 from .builders import County
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from workflow.store.claims.filing import ClaimInput, submit_claim
-from workflow.store.db import Database
-from workflow.store.models import Claim
+from store.claims.filing import ClaimInput, submit_claim
+from store.db import Database
+from store.models import Claim
 
 from .builders import County, person
 

@@ -7,14 +7,14 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from store.access.users import actor_for, create_user
+from store.claims.filing import ClaimInput
+from store.contracts.lifecycle import ContractInput, propose_contract, record_insurance
+from store.contracts.posts import PostInput, create_post
+from store.db import Database
+from store.models import Contract, Organisation
+from store.transitions import transition
 from workflow.roles import Actor
-from workflow.store.access.users import actor_for, create_user
-from workflow.store.claims.filing import ClaimInput
-from workflow.store.contracts.lifecycle import ContractInput, propose_contract, record_insurance
-from workflow.store.contracts.posts import PostInput, create_post
-from workflow.store.db import Database
-from workflow.store.models import Contract, Organisation
-from workflow.store.transitions import transition
 
 from .builders import County, person
 

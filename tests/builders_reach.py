@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from workflow.store.access.users import create_token, create_user
-from workflow.store.db import Database
-from workflow.store.people.persons import create_organisation
+from store.access.users import create_token, create_user
+from store.db import Database
+from store.people.persons import create_organisation
 
 from .api_support import Api
 from .builders import id_number

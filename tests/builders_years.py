@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from workflow.store.db import Database
-from workflow.store.models import PolicyYear
+from store.db import Database
+from store.models import PolicyYear
 
 
 def add_policy_years(db: Database, *years: int, source: int = 2026) -> None:

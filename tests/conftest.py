@@ -12,14 +12,14 @@ from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # before workflow.store.access.users loads
+os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # before store.access.users loads
 os.environ.setdefault("FUZHI_SWEEP_MINUTES", "0")  # tests run the sweep themselves
 from sqlalchemy import create_engine, text
 
+from store import all_models  # noqa: F401  (every table and its hooks, as the app has them)
+from store.db import Database
 from workflow.clock import CLOCK_ENV, FrozenClock, parse_moment
 from workflow.roles import Actor
-from workflow.store import all_models  # noqa: F401  (every table and its hooks, as the app has them)
-from workflow.store.db import Database
 
 from .builders import County, add_admin, county
 
@@ -48,7 +48,7 @@ def is_postgres() -> bool:
 def migrate(url: str) -> None:
     from alembic import command
 
-    from workflow.cli import alembic_config
+    from cli import alembic_config
 
     command.upgrade(alembic_config(url), "head")
 
@@ -136,7 +136,7 @@ def template_db(tmp_path_factory: pytest.TempPathFactory) -> str:
 def demo_templates(template_db: str, tmp_path_factory: pytest.TempPathFactory) -> Callable[[datetime], str]:
     """SQLite files holding the demo county, each loaded once per session for the moment it is
     asked for (the suite's clock, TEST_NOW, unless a module sets its own day)."""
-    from workflow.demo import load_demo
+    from demo import load_demo
 
     made: dict[datetime, str] = {}
 
@@ -193,7 +193,7 @@ def demo(db: Database) -> Database:
     loaded into ``db`` for each test: a copied database would need CREATE DATABASE rights and a
     second URL for every process a test starts, for a handful of tests."""
     if is_postgres():
-        from workflow.demo import load_demo
+        from demo import load_demo
 
         load_demo(db)
     return db

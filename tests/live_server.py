@@ -15,9 +15,9 @@ from pathlib import Path
 
 import httpx
 
-from workflow.cli import upgrade
+from cli import upgrade
+from store.db import Database
 from workflow.clock import CLOCK_ENV, FrozenClock
-from workflow.store.db import Database
 
 ROOT = Path(__file__).resolve().parents[1]
 SECRET = "live-server-test-secret-0123456789"

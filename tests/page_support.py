@@ -7,8 +7,8 @@ from typing import Any
 
 from litestar.testing import TestClient
 
+from store.db import Database
 from web.app import create_app
-from workflow.store.db import Database
 
 CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 PASSWORD = "password-123"  # tests.builders.county() gives every user this password

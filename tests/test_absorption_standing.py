@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from store.access.users import actor_for, create_user
+from store.claims.filing import ClaimInput, submit_claim
+from store.models import ClaimHistory
+from store.people.persons import create_organisation
+from store.transitions import transition
 from workflow.errors import TransitionRefused
 from workflow.roles import Actor, Role
-from workflow.store.access.users import actor_for, create_user
-from workflow.store.claims.filing import ClaimInput, submit_claim
-from workflow.store.models import ClaimHistory
-from workflow.store.people.persons import create_organisation
-from workflow.store.transitions import transition
 
 from .builders import county, person
 from .builders_years import add_policy_years
@@ -144,9 +144,9 @@ def test_the_case_page_tells_hr_how_many_count_and_which_and_hides_approval(db, 
 def test_the_api_says_how_many_are_counted_and_which(db, workshop, tmp_path):
     from litestar.testing import TestClient
 
+    from store.access.users import create_token
+    from store.models import User
     from web.app import create_app
-    from workflow.store.access.users import create_token
-    from workflow.store.models import User
 
     c, agent = workshop
     claims = [hire(db, c, agent, f"员工{i}") for i in range(2)]
@@ -183,7 +183,7 @@ def test_other_subsidy_types_are_not_held_by_the_absorption_guard(db, clock):
 def test_five_filed_in_a_list_then_two_gone_leave_the_other_three_waiting(db, workshop):
     """The case the county met: five in one list were accepted, two were then rejected or
     withdrawn, and HR still approved the other three at 900 each."""
-    from workflow.store.claims.lists import upload_list
+    from store.claims.lists import upload_list
 
     from .builders import id_number
 

@@ -8,14 +8,14 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select
 
+from store.db import Database
+from store.models import Claim
+from store.timerules import settings, timecache
+from store.timerules.models import Setting
+from store.transitions import transition
 from workflow.clock import FrozenClock
 from workflow.errors import TransitionRefused, ValidationFailed
 from workflow.machines import Deadline
-from workflow.store.db import Database
-from workflow.store.models import Claim
-from workflow.store.timerules import settings, timecache
-from workflow.store.timerules.models import Setting
-from workflow.store.transitions import transition
 from workflow.timerules import TimeRules, official_calendar_knows
 
 from .builders import County, county, export_claim, person

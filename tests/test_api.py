@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from workflow.store.transitions import transition
+from store.transitions import transition
 
 from .api_support import api_client
 from .builders import id_number

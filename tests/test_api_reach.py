@@ -10,9 +10,9 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
+from store.claims.evidence import add_evidence
+from store.models import Claim, ClaimList, Person
 from workflow.clock import FrozenClock
-from workflow.store.claims.evidence import add_evidence
-from workflow.store.models import Claim, ClaimList, Person
 
 from .api_support import Api, api_client
 from .builders import id_number, person
@@ -280,9 +280,9 @@ def test_a_claim_by_resident_id_keeps_no_plain_hash_of_its_body_for_idempotency(
     body whose other fields are known gives the ID number back to whoever tries them all."""
     import msgspec
 
+    from store.models import IdempotencyRecord
     from web.api.deps import fingerprint
     from web.api.schemas import ClaimIn
-    from workflow.store.models import IdempotencyRecord
 
     _, number = registered(api, api.other_token, name="格桑")
     body = claim_body(id_number=number)

@@ -45,15 +45,15 @@ from schemathesis.specs.openapi.checks import (
 )
 from stdnum.cn import ric
 
+from store.access.users import create_token
+from store.claims.evidence import add_evidence
+from store.claims.lists import upload_list
+from store.db import Database
+from store.models import User
+from store.transitions import transition
 from web.app import create_app
 from workflow.clock import FrozenClock
 from workflow.states import SubsidyType
-from workflow.store.access.users import create_token
-from workflow.store.claims.evidence import add_evidence
-from workflow.store.claims.lists import upload_list
-from workflow.store.db import Database
-from workflow.store.models import User
-from workflow.store.transitions import transition
 
 from .builders import county, export_claim, person
 from .conftest import TEST_NOW, TEST_SECRET, empty_postgres, is_postgres

@@ -29,12 +29,12 @@ import httpx
 import openpyxl
 import pytest
 
+from cli import upgrade
+from store.access.users import create_token
+from store.db import Database
+from store.models import User
+from store.transitions import transition
 from web.app import create_app
-from workflow.cli import upgrade
-from workflow.store.access.users import create_token
-from workflow.store.db import Database
-from workflow.store.models import User
-from workflow.store.transitions import transition
 
 from .builders import County, county, id_number
 from .conftest import TEST_SECRET, empty_postgres, is_postgres

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from store.documents.issuing import issue
+from store.models import Claim
+from store.transitions import transition
 from workflow.numerals import capital_yuan
-from workflow.store.documents.issuing import issue
-from workflow.store.models import Claim
-from workflow.store.transitions import transition
 
 from .builders import claim_in, county
 from .test_documents import flat, pdf_text

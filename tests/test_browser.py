@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from workflow.store.db import Database
+from store.db import Database
 
 from .builders import county, export_claim, person
 from .live_server import live_server

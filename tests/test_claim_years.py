@@ -7,12 +7,12 @@ from datetime import date, datetime
 
 import pytest
 
+from store.claims.filing import ClaimInput, submit_claim
+from store.people.persons import PersonInput, create_person
 from workflow.errors import RuleViolation, ValidationFailed
 from workflow.rules import ClaimFacts
 from workflow.rules.years import YEAR_BASIS, Months, claim_year
 from workflow.states import SubsidyType
-from workflow.store.claims.filing import ClaimInput, submit_claim
-from workflow.store.people.persons import PersonInput, create_person
 
 from .api_support import api_client
 from .builders import county, id_number, person
@@ -142,8 +142,8 @@ def test_a_claim_filed_before_the_day_that_fixes_its_year_says_when_it_can_be(db
 
 
 def test_a_resubmitted_claim_follows_its_corrected_facts_into_their_year(db, march_2027):
-    from workflow.store.claims.filing import resubmit_claim
-    from workflow.store.transitions import transition
+    from store.claims.filing import resubmit_claim
+    from store.transitions import transition
 
     c, pid = march_2027
     claim = file(db, c.agent, "labour_export_service", pid, JOB)

@@ -8,9 +8,9 @@ import sys
 
 from sqlalchemy import select
 
-from workflow.cli import main
-from workflow.store.access.users import actor_for_token
-from workflow.store.models import ApiToken, User
+from cli import main
+from store.access.users import actor_for_token
+from store.models import ApiToken, User
 
 
 def test_machines_prints_both_diagrams(capsys):

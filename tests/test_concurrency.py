@@ -8,9 +8,9 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import func, select
 
+from store.models import Claim, ClaimHistory
+from store.transitions import transition
 from workflow.errors import Conflict
-from workflow.store.models import Claim, ClaimHistory
-from workflow.store.transitions import transition
 
 from .builders import county, export_claim, person
 

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from workflow.store.contracts.posts import PostInput, create_post
-from workflow.store.models import Contract, Person, Post
+from store.contracts.posts import PostInput, create_post
+from store.models import Contract, Person, Post
 
 from .builders import person
 from .builders_posts import active_contract

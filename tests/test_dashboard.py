@@ -15,12 +15,10 @@ import pytest
 from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
-from web.charts import Part, Row, Series, hbar_chart, money, progress_bar, text_width, vbar_chart
-from workflow.demo import NO_GRADUATE_POST, TOWNSHIPS, demo_password
-from workflow.roles import Actor, Role
-from workflow.store.dashboard.figures import Dashboard, Scope, dashboard, scope_for
-from workflow.store.db import Database
-from workflow.store.models import (
+from demo import NO_GRADUATE_POST, TOWNSHIPS, demo_password
+from store.dashboard.figures import Dashboard, Scope, dashboard, scope_for
+from store.db import Database
+from store.models import (
     Claim,
     ClaimHistory,
     Contract,
@@ -31,7 +29,9 @@ from workflow.store.models import (
     UserVillage,
     Village,
 )
-from workflow.store.transitions import transition
+from store.transitions import transition
+from web.charts import Part, Row, Series, hbar_chart, money, progress_bar, text_width, vbar_chart
+from workflow.roles import Actor, Role
 
 from .builders import county, export_claim, person
 from .builders_payouts import pay_through_batch
@@ -494,7 +494,7 @@ def test_money_has_two_decimals_and_thousands_separators() -> None:
 
 
 def test_months_are_filled_up_to_now() -> None:
-    from workflow.store.dashboard.figures import MonthMoney, month_range
+    from store.dashboard.figures import MonthMoney, month_range
 
     rows = [
         MonthMoney(Decimal("5.00"), 1, ZERO, 0, "2026-08"),

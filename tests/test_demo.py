@@ -10,12 +10,10 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import func, select
 from stdnum.cn import ric, uscc
 
-from workflow.demo import load_demo
-from workflow.roles import Role
-from workflow.states import ClaimState, ContractState, OrgKind, SubsidyType
-from workflow.store.access.users import actor_for_token, authenticate
-from workflow.store.db import Database
-from workflow.store.models import (
+from demo import load_demo
+from store.access.users import actor_for_token, authenticate
+from store.db import Database
+from store.models import (
     Claim,
     ClaimHistory,
     Contract,
@@ -27,6 +25,8 @@ from workflow.store.models import (
     User,
     Village,
 )
+from workflow.roles import Role
+from workflow.states import ClaimState, ContractState, OrgKind, SubsidyType
 
 SNAPSHOT_MODELS = (
     Township,

@@ -9,11 +9,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from store.access.users import actor_for
+from store.documents.issuing import issue_roster, roster_lines
+from store.models import Claim, User
+from store.payouts import batches as payouts
 from workflow.numerals import capital_yuan
-from workflow.store.access.users import actor_for
-from workflow.store.documents.issuing import issue_roster, roster_lines
-from workflow.store.models import Claim, User
-from workflow.store.payouts import batches as payouts
 
 
 @pytest.mark.usefixtures("demo")

@@ -9,9 +9,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from workflow.store.models import Claim, Contract, ContractHistory
-from workflow.store.notices.models import Notification
-from workflow.store.sweep.runner import run_sweep
+from store.models import Claim, Contract, ContractHistory
+from store.notices.models import Notification
+from store.sweep.runner import run_sweep
 
 from .page_support import sign_in
 

@@ -11,13 +11,13 @@ from pathlib import Path
 
 import pytest
 
+from printing import Stamp, layout, payout_roster
+from store.documents.issuing import approval_form_context, issue, issue_roster, roster_lines, verify
+from store.models import Claim, Contract, Person
+from store.transitions import transition
 from tests.builders import claim_in
 from tests.builders_posts import active_contract
-from workflow.docs import Stamp, layout, payout_roster
 from workflow.numerals import capital_yuan
-from workflow.store.documents.issuing import approval_form_context, issue, issue_roster, roster_lines, verify
-from workflow.store.models import Claim, Contract, Person
-from workflow.store.transitions import transition
 
 pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
@@ -229,7 +229,7 @@ def test_verify_says_genuine_superseded_or_unknown_and_nothing_personal(db, c) -
 
 
 def test_a_failed_rendering_leaves_no_register_entry(db, c, monkeypatch) -> None:
-    from workflow.store.documents import issuing as documents
+    from store.documents import issuing as documents
 
     claim = claim_row(db, claim_in(db, c, "hr_reviewed").id)
     monkeypatch.setitem(documents.RENDERERS, "approval_form", lambda ctx, stamp: 1 / 0)

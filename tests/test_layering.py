@@ -2,7 +2,9 @@
 follows a written table of which group may import which, without circles or borrowed private
 names; and identity numbers.
 
-The pure core is everything in ``workflow/`` except the store, the CLI and the demo loader.
+The pure core is the whole ``workflow/`` package. The persistence layer (``store/``), the PDF
+layout (``printing/``), the ``fuzhi`` command (``cli/``), the demo county (``demo/``) and the web
+app (``web/``) are packages of their own above it, so the folder itself is the rule.
 """
 
 from __future__ import annotations
@@ -31,10 +33,11 @@ from workflow.identity import (
 
 ROOT = Path(__file__).resolve().parent.parent
 WORKFLOW = ROOT / "workflow"
-NOT_CORE = ("store", "cli.py", "demo.py", "docs")  # relative to workflow/
 FORBIDDEN = ("sqlalchemy", "litestar", "weasyprint", "alembic", "jinja2", "web")
-# inside the package, the core may not reach out to the impure parts either
-FORBIDDEN_INTERNAL = ("workflow.store", "workflow.cli", "workflow.demo")
+# nor may the core reach up to the impure packages of the application beside it
+FORBIDDEN_INTERNAL = ("store", "printing", "cli", "demo")
+# every package of the application, bottom up
+PACKAGES = ("workflow", "printing", "store", "demo", "cli", "web")
 
 
 def module_name(path: Path) -> str:
@@ -69,8 +72,7 @@ def offending(names: set[str], banned: tuple[str, ...]) -> set[str]:
 def core_modules() -> list[Path]:
     paths = []
     for path in sorted(WORKFLOW.rglob("*.py")):
-        rel = path.relative_to(WORKFLOW)
-        if rel.parts[0] in NOT_CORE or "__pycache__" in rel.parts:
+        if "__pycache__" in path.relative_to(WORKFLOW).parts:
             continue
         paths.append(path)
     return paths
@@ -120,12 +122,13 @@ def test_the_checker_catches_what_it_should() -> None:
         "litestar",
         "litestar.get",
     }
-    rel = "from ..store import models\nfrom .facts import ClaimDraft\nfrom .. import store\n"
+    rel = "from store import models\nfrom .facts import ClaimDraft\nimport printing.layout\n"
     names = imported_modules(rel, "workflow.rules.subsidies")
-    assert {"workflow.store", "workflow.store.models", "workflow.rules.facts"} <= names
-    assert offending(names, FORBIDDEN_INTERNAL) == {"workflow.store", "workflow.store.models"}
+    assert {"store", "store.models", "workflow.rules.facts", "printing.layout"} <= names
+    assert offending(names, FORBIDDEN_INTERNAL) == {"store", "store.models", "printing.layout"}
     init = imported_modules("from .store import db\n", "workflow", is_package=True)
-    assert offending(init, FORBIDDEN_INTERNAL) == {"workflow.store", "workflow.store.db"}
+    assert offending(init, FORBIDDEN_INTERNAL) == set()  # workflow.store: no such thing any more
+    assert offending({"stored", "demography", "client"}, FORBIDDEN_INTERNAL) == set()
     assert offending({"webob", "websockets", "jinja2x"}, FORBIDDEN) == set()
     assert offending({"web.app", "jinja2"}, FORBIDDEN) == {"web.app", "jinja2"}
 
@@ -138,8 +141,7 @@ def test_importing_the_core_loads_nothing_impure() -> None:
         f"for name in {core!r}:\n"
         "    importlib.import_module(name)\n"
         "bad = sorted(m for m in sys.modules\n"
-        f"             if m.split('.')[0] in {FORBIDDEN!r}\n"
-        f"             or m.startswith({FORBIDDEN_INTERNAL!r}))\n"
+        f"             if m.split('.')[0] in {FORBIDDEN + FORBIDDEN_INTERNAL!r})\n"
         "print(bad)\n"
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
@@ -147,16 +149,14 @@ def test_importing_the_core_loads_nothing_impure() -> None:
 
 
 # --------------------------------------------------------------------------------------
-# The import graph of the whole application (workflow/ and web/), imports inside functions
+# The import graph of the whole application (every package), imports inside functions
 # included: which group may import which, no circles, no borrowed private names.
 # --------------------------------------------------------------------------------------
-
-WEB = ROOT / "web"
 
 
 def all_modules() -> dict[str, Path]:
     found = {}
-    for top in (WORKFLOW, WEB):
+    for top in (ROOT / name for name in PACKAGES):
         for path in sorted(top.rglob("*.py")):
             if "__pycache__" not in path.parts:
                 found[module_name(path)] = path
@@ -205,13 +205,13 @@ GRAPH = import_graph()
 
 # Which group a module belongs to: the first pattern its dotted name matches.
 GROUPS = (
-    (r"workflow\.store\.(base|models|all_models|\w+\.(\w+_)?models?)$", "store.schema"),
-    (r"workflow\.store\.db$", "store.db"),
-    (r"workflow\.store\.timerules\.timecache$", "store.time"),
-    (r"workflow\.store\.(step_services|transitions|guard_inputs)$", "store.steps"),
-    (r"workflow\.store(\..+)?$", "store.services"),
-    (r"workflow\.(cli|demo)$", r"workflow.\1"),
-    (r"workflow\.(rules|lists|docs)(\..+)?$", r"workflow.\1"),
+    (r"store\.(base|models|all_models|\w+\.(\w+_)?models?)$", "store.schema"),
+    (r"store\.db$", "store.db"),
+    (r"store\.timerules\.timecache$", "store.time"),
+    (r"store\.(step_services|transitions|guard_inputs)$", "store.steps"),
+    (r"store(\..+)?$", "store.services"),
+    (r"(cli|demo|printing)(\..+)?$", r"\1"),
+    (r"workflow\.(rules|lists)(\..+)?$", r"workflow.\1"),
     (r"workflow(\..+)?$", "workflow.core"),
     (r"web\.(app|api|pages|locale)(\..+)?$", r"web.\1"),
     (r"web(\..+)?$", "web"),
@@ -222,7 +222,7 @@ GROUPS = (
 DEPENDENCIES = (
     ("workflow.rules", "workflow.core"),
     ("workflow.lists", "workflow.rules"),
-    ("workflow.docs", "workflow.core"),
+    ("printing", "workflow.core"),
     ("store.schema", "workflow.core"),
     ("store.db", "workflow.core"),
     # The cached calendar and time rules read the schema through the handle; the handle
@@ -234,9 +234,9 @@ DEPENDENCIES = (
     ("store.steps", "workflow.rules"),
     ("store.services", "store.steps"),
     ("store.services", "workflow.lists"),
-    ("store.services", "workflow.docs"),
-    ("workflow.demo", "store.services"),
-    ("workflow.cli", "workflow.demo"),
+    ("store.services", "printing"),
+    ("demo", "store.services"),
+    ("cli", "demo"),
     ("web", "store.services"),
     ("web.api", "web"),
     ("web.pages", "web"),
@@ -295,10 +295,10 @@ def find_circle(graph: Mapping[str, Iterable[str]]) -> list[str] | None:
 def test_every_module_is_in_a_group_of_the_table() -> None:
     named = {low for edge in DEPENDENCIES for low in edge}
     assert {group(m) for m in MODULES} == named
-    assert group("workflow.store.payouts.models") == "store.schema"
-    assert group("workflow.store.documents.models") == "store.schema"
-    assert group("workflow.store.transitions") == "store.steps"
-    assert group("workflow.store.contracts.lifecycle") == "store.services"
+    assert group("store.payouts.models") == "store.schema"
+    assert group("store.documents.models") == "store.schema"
+    assert group("store.transitions") == "store.steps"
+    assert group("store.contracts.lifecycle") == "store.services"
     assert group("workflow.engine") == "workflow.core"
     assert group("web.pages.cases") == "web.pages"
 
@@ -315,19 +315,19 @@ def test_no_module_imports_itself_back_through_others() -> None:
     assert find_circle(GRAPH) is None, " → ".join(find_circle(GRAPH) or [])
 
 
-AREA_MODELS = sorted(m for m in MODULES if re.match(r"workflow\.store\.\w+\.(\w+_)?models?$", m))
+AREA_MODELS = sorted(m for m in MODULES if re.match(r"store\.\w+\.(\w+_)?models?$", m))
 
 
 @pytest.mark.parametrize(
     ("low", "high"),
     [
-        ("workflow.store.transitions", "workflow.store.contracts.lifecycle"),
-        ("workflow.store.transitions", "workflow.store.claims.post_claims"),
-        ("workflow.store.claims.post_claims", "workflow.store.claims.filing"),
-        ("workflow.store.db", "workflow.store.timerules.settings"),
-        ("workflow.store.db", "workflow.store.models"),
-        ("workflow.store.models", "workflow.store.all_models"),
-        *[("workflow.store.models", area) for area in AREA_MODELS],
+        ("store.transitions", "store.contracts.lifecycle"),
+        ("store.transitions", "store.claims.post_claims"),
+        ("store.claims.post_claims", "store.claims.filing"),
+        ("store.db", "store.timerules.settings"),
+        ("store.db", "store.models"),
+        ("store.models", "store.all_models"),
+        *[("store.models", area) for area in AREA_MODELS],
     ],
 )
 def test_the_three_circles_stay_cut(low: str, high: str) -> None:
@@ -337,7 +337,7 @@ def test_the_three_circles_stay_cut(low: str, high: str) -> None:
 
 
 def test_the_database_handle_imports_no_other_store_module() -> None:
-    assert not {m for m in GRAPH["workflow.store.db"] if m.startswith("workflow.store")}
+    assert not {m for m in GRAPH["store.db"] if m.split(".")[0] == "store"}
 
 
 def private_imports(source: str, module: str, is_package: bool, known: Iterable[str]) -> list[str]:
@@ -380,45 +380,43 @@ def test_no_module_takes_another_modules_private_names(module: str) -> None:
 
 
 def test_the_graph_checks_catch_what_they_should() -> None:
-    known = {"workflow.store", "workflow.store.db", "workflow.store.settings", "workflow.store.models"}
+    known = {"store", "store.db", "store.settings", "store.models"}
     # The old circle, with its half hidden inside a function.
     old_db = "from .models import CalendarOverride\ndef rules():\n    from .settings import current\n"
     old_settings = "from .db import Database\n"
     old = {
-        "workflow.store.db": module_imports(old_db, "workflow.store.db", False, known),
-        "workflow.store.settings": module_imports(old_settings, "workflow.store.settings", False, known),
+        "store.db": module_imports(old_db, "store.db", False, known),
+        "store.settings": module_imports(old_settings, "store.settings", False, known),
     }
-    assert old["workflow.store.db"] == {"workflow.store.models", "workflow.store.settings"}
+    assert old["store.db"] == {"store.models", "store.settings"}
     assert find_circle(old) in (
-        ["workflow.store.db", "workflow.store.settings", "workflow.store.db"],
-        ["workflow.store.settings", "workflow.store.db", "workflow.store.settings"],
+        ["store.db", "store.settings", "store.db"],
+        ["store.settings", "store.db", "store.settings"],
     )
     assert layering_violations(old) == [
-        "store.db may not import store.schema (workflow.store.db imports workflow.store.models)",
-        "store.db may not import store.services (workflow.store.db imports workflow.store.settings)",
+        "store.db may not import store.schema (store.db imports store.models)",
+        "store.db may not import store.services (store.db imports store.settings)",
     ]
-    assert layering_violations({"workflow.store.transitions": {"workflow.store.contracts"}}) != []
-    assert layering_violations({"workflow.engine": {"workflow.store.db"}}) != []
-    assert layering_violations({"web.pages.cases": {"workflow.store.transitions"}}) == []
+    assert layering_violations({"store.transitions": {"store.contracts"}}) != []
+    assert layering_violations({"workflow.engine": {"store.db"}}) != []
+    assert layering_violations({"web.pages.cases": {"store.transitions"}}) == []
     # A package the module sits in, or only leads to a module, is not an import of its own.
-    assert module_imports("from . import db\n", "workflow.store.settings", False, known) == {
-        "workflow.store.db"
-    }
+    assert module_imports("from . import db\n", "store.settings", False, known) == {"store.db"}
     src = "from .transitions import _history_values\nfrom . import sweep\nsweep._exclusive\nrow._mapping\n"
-    names = {"workflow.store.transitions", "workflow.store.sweep"}
-    assert private_imports(src, "workflow.store.lists", False, names) == [
-        "workflow.store.transitions._history_values",
+    names = {"store.transitions", "store.sweep"}
+    assert private_imports(src, "store.lists", False, names) == [
+        "store.transitions._history_values",
         "sweep._exclusive",
     ]
 
 
 def test_all_models_gathers_every_table() -> None:
     """Loading every module adds no table to what ``all_models`` registers (Alembic sees all)."""
-    store = sorted(m for m in MODULES if m.startswith("workflow.store"))
+    store = sorted(m for m in MODULES if m.startswith("store"))
     code = (
         "import importlib\n"
-        "from workflow.store.base import Base\n"
-        "import workflow.store.all_models\n"
+        "from store.base import Base\n"
+        "import store.all_models\n"
         "gathered = set(Base.metadata.tables)\n"
         f"for name in {store!r}:\n"
         "    importlib.import_module(name)\n"
@@ -435,11 +433,11 @@ def test_loading_a_lower_module_loads_nothing_above_it() -> None:
     code = (
         "import importlib, sys\n"
         "for name, above in [\n"
-        "    ('workflow.store.models', ('_models', '_model', 'all_models', 'payouts.models',\n"
+        "    ('store.models', ('_models', '_model', 'all_models', 'payouts.models',\n"
         "                               'documents.models', 'policy.models', 'sweep.models',\n"
         "                               'notices.models', 'timerules.models')),\n"
-        "    ('workflow.store.db', ('models', 'settings', 'timecache')),\n"
-        "    ('workflow.store.transitions',\n"
+        "    ('store.db', ('models', 'settings', 'timecache')),\n"
+        "    ('store.transitions',\n"
         "     ('contracts.lifecycle', 'claims.filing', 'post_claims', 'settings')),\n"
         "]:\n"
         "    before = set(sys.modules)\n"
@@ -449,9 +447,9 @@ def test_loading_a_lower_module_loads_nothing_above_it() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
     assert out.stdout.splitlines() == [
-        "workflow.store.models []",
-        "workflow.store.db []",
-        "workflow.store.transitions []",
+        "store.models []",
+        "store.db []",
+        "store.transitions []",
     ], out.stdout
 
 
@@ -460,7 +458,7 @@ def test_each_step_service_is_registered_by_its_owner() -> None:
     once the services are loaded (the app and the tests load them all)."""
     import importlib
 
-    from workflow.store import step_services
+    from store import step_services
 
     for owner in set(step_services.OWNERS.values()):
         importlib.import_module(owner)
@@ -548,9 +546,7 @@ def test_bank_accounts() -> None:
 # One folder per area of the store, each with a public face: what the rest may use.
 # --------------------------------------------------------------------------------------
 
-AREAS = sorted(
-    m for m in MODULES if re.match(r"workflow\.store\.\w+$", m) and MODULES[m].name == "__init__.py"
-)
+AREAS = sorted(m for m in MODULES if re.match(r"store\.\w+$", m) and MODULES[m].name == "__init__.py")
 
 
 def behind_a_face(module: str) -> str | None:
@@ -576,7 +572,7 @@ def test_the_store_is_split_into_its_areas() -> None:
 
 def test_outside_the_store_an_area_is_used_only_through_its_face() -> None:
     """web/, the CLI and the demo import an area, never a module behind it."""
-    outside = {m: targets for m, targets in GRAPH.items() if not m.startswith("workflow.store")}
+    outside = {m: targets for m, targets in GRAPH.items() if m.split(".")[0] != "store"}
     assert (
         sorted(f"{m} imports {t}" for m, targets in outside.items() for t in targets if behind_a_face(t))
         == []

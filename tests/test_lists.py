@@ -14,6 +14,10 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from store.claims import lists as store_lists
+from store.claims.lists import get_list, list_outcomes, result_workbook, upload_list
+from store.models import Claim, ClaimHistory, ClaimList, Person
+from store.people.persons import PersonInput, create_organisation, create_person
 from workflow.errors import NotFound, TransitionRefused, ValidationFailed
 from workflow.lists.check import Candidate, check_rows
 from workflow.lists.columns import BY_FIELD, COLUMNS, map_headers, read_month, read_row
@@ -22,10 +26,6 @@ from workflow.lists.template import EXAMPLE_ID, template_workbook
 from workflow.roles import Actor, Role
 from workflow.rules import DEMO_2026, ClaimantFacts, ClaimDraft, PersonFacts
 from workflow.rules.facts import ClaimFacts
-from workflow.store.claims import lists as store_lists
-from workflow.store.claims.lists import get_list, list_outcomes, result_workbook, upload_list
-from workflow.store.models import Claim, ClaimHistory, ClaimList, Person
-from workflow.store.people.persons import PersonInput, create_organisation, create_person
 
 from .builders import county, export_claim, id_number
 

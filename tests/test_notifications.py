@@ -11,13 +11,10 @@ from email.header import decode_header, make_header
 import pytest
 from sqlalchemy import select, update
 
-from workflow.config import SmtpSettings
-from workflow.errors import ValidationFailed
-from workflow.roles import Role
-from workflow.store.access.users import create_user
-from workflow.store.models import User
-from workflow.store.notices.models import Notification
-from workflow.store.notices.notifications import (
+from store.access.users import create_user
+from store.models import User
+from store.notices.models import Notification
+from store.notices.notifications import (
     Notice,
     for_subject,
     for_user,
@@ -28,6 +25,9 @@ from workflow.store.notices.notifications import (
     users_with_role,
     village_users,
 )
+from workflow.config import SmtpSettings
+from workflow.errors import ValidationFailed
+from workflow.roles import Role
 
 from .page_support import csrf_of, sign_in
 from .smtp_sink import free_port

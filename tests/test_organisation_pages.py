@@ -8,7 +8,7 @@ from datetime import datetime
 
 import pytest
 
-from workflow.store.models import Organisation, User
+from store.models import Organisation, User
 
 from .builders import add_admin, county
 from .builders_orgs import credit_code

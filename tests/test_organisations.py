@@ -9,13 +9,11 @@ from datetime import date, datetime
 import pytest
 from sqlalchemy import select, text
 
-from workflow.errors import RuleViolation, TransitionRefused, ValidationFailed
-from workflow.rules import DEMO_2026, ClaimantFacts, ClaimDraft, ClaimFacts, PersonFacts, evaluate
-from workflow.store.access.users import actor_for, create_token
-from workflow.store.claims.filing import ClaimInput, submit_claim
-from workflow.store.models import ApiToken, Organisation, User
-from workflow.store.people.org_models import OrganisationHistory
-from workflow.store.people.register import (
+from store.access.users import actor_for, create_token
+from store.claims.filing import ClaimInput, submit_claim
+from store.models import ApiToken, Organisation, User
+from store.people.org_models import OrganisationHistory
+from store.people.register import (
     OrganisationInput,
     OrgFilter,
     edit_organisation,
@@ -23,6 +21,8 @@ from workflow.store.people.register import (
     list_organisations,
     register_organisation,
 )
+from workflow.errors import RuleViolation, TransitionRefused, ValidationFailed
+from workflow.rules import DEMO_2026, ClaimantFacts, ClaimDraft, ClaimFacts, PersonFacts, evaluate
 
 from .builders import add_admin, county, person
 from .builders_orgs import agent_user, credit_code, recognised
@@ -332,7 +332,7 @@ def test_a_filed_claim_is_judged_by_the_recognition_date_on_the_register(db, c):
 
 
 def test_fuzhi_org_add_and_list(db, c, db_url, monkeypatch, capsys):
-    from workflow.cli import main
+    from cli import main
 
     monkeypatch.setenv("DATABASE_URL", db_url)
     monkeypatch.setenv("FUZHI_SECRET_KEY", "cli-test-secret-0123456789")

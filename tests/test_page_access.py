@@ -7,9 +7,9 @@ from decimal import Decimal
 
 import pytest
 
-from workflow.store.access.users import create_user
-from workflow.store.contracts.lifecycle import ContractInput, propose_contract
-from workflow.store.models import Post
+from store.access.users import create_user
+from store.contracts.lifecycle import ContractInput, propose_contract
+from store.models import Post
 
 from .builders import county, export_claim, person
 from .page_support import PASSWORD, sign_in

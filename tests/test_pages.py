@@ -114,8 +114,8 @@ def test_english_can_be_chosen(db, c):
 def test_staff_open_evidence_of_claims_they_may_see(db, c, tmp_path):
     from litestar.testing import TestClient
 
+    from store.claims.evidence import add_evidence
     from web.app import create_app
-    from workflow.store.claims.evidence import add_evidence
 
     from .page_support import Browser
 
@@ -139,7 +139,7 @@ def test_staff_open_evidence_of_claims_they_may_see(db, c, tmp_path):
 
 
 def test_search_by_name_or_id_suffix(db, c):
-    from workflow.store.models import Person
+    from store.models import Person
 
     export_claim(db, c, person(db, c.village, name="格桑卓玛"))
     export_claim(db, c, person(db, c.village, name="次仁拉姆"))

@@ -14,15 +14,15 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from store.claims.filing import ClaimInput, submit_claim
+from store.documents import issuing as documents
+from store.documents.models import Document
+from store.models import Claim, ClaimHistory
+from store.payouts import batches as payouts
+from store.payouts import returns as payout_reconcile
+from store.transitions import transition
 from workflow.errors import DomainError
 from workflow.numerals import capital_yuan
-from workflow.store.claims.filing import ClaimInput, submit_claim
-from workflow.store.documents import issuing as documents
-from workflow.store.documents.models import Document
-from workflow.store.models import Claim, ClaimHistory
-from workflow.store.payouts import batches as payouts
-from workflow.store.payouts import returns as payout_reconcile
-from workflow.store.transitions import transition
 
 from .builders import county, person
 from .builders_payouts import give_payee_an_account

@@ -7,8 +7,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
-from workflow.store.payouts import batches as payouts
-from workflow.store.payouts.models import PayoutBatch, PayoutHistory
+from store.payouts import batches as payouts
+from store.payouts.models import PayoutBatch, PayoutHistory
 
 from .builders import claim_in, county
 from .builders_payouts import PAID_ON, give_payee_an_account

@@ -9,12 +9,12 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
+from store.models import Claim, ClaimHistory
+from store.payouts import batches as payouts
+from store.payouts.models import PayoutLine
+from store.transitions import transition
 from workflow.errors import TransitionRefused
 from workflow.guards import PAY_ONLY_THROUGH_BATCH
-from workflow.store.models import Claim, ClaimHistory
-from workflow.store.payouts import batches as payouts
-from workflow.store.payouts.models import PayoutLine
-from workflow.store.transitions import transition
 
 from .api_support import api_client
 from .builders import claim_in, county

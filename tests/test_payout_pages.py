@@ -14,13 +14,13 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
+from store.access.users import actor_for, create_user
+from store.claims.filing import ClaimInput, submit_claim
+from store.documents import issuing as documents
+from store.models import Claim
+from store.payouts import batches as payouts
+from store.transitions import transition
 from workflow.numerals import capital_yuan
-from workflow.store.access.users import actor_for, create_user
-from workflow.store.claims.filing import ClaimInput, submit_claim
-from workflow.store.documents import issuing as documents
-from workflow.store.models import Claim
-from workflow.store.payouts import batches as payouts
-from workflow.store.transitions import transition
 
 from .builders import claim_in, export_claim, person
 from .builders_payouts import ORG_ACCOUNT, give_broker_an_account

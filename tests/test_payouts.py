@@ -14,15 +14,15 @@ import pytest
 from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
+from store.access.users import actor_for, create_user
+from store.claims.filing import ClaimInput, submit_claim
+from store.claims.worklist import Filters
+from store.models import Claim, ClaimHistory
+from store.payouts import batches as payouts
+from store.payouts import returns as payout_reconcile
+from store.payouts.models import PayoutBatch, PayoutLine
+from store.transitions import transition
 from workflow.errors import InvalidTransition, TransitionRefused, ValidationFailed
-from workflow.store.access.users import actor_for, create_user
-from workflow.store.claims.filing import ClaimInput, submit_claim
-from workflow.store.claims.worklist import Filters
-from workflow.store.models import Claim, ClaimHistory
-from workflow.store.payouts import batches as payouts
-from workflow.store.payouts import returns as payout_reconcile
-from workflow.store.payouts.models import PayoutBatch, PayoutLine
-from workflow.store.transitions import transition
 
 from .builders import claim_in, person
 from .builders_payouts import ORG_ACCOUNT, give_broker_an_account

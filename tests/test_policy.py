@@ -11,17 +11,17 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from workflow.cli import main
+from cli import main
+from store.claims.filing import ClaimInput, resubmit_claim, submit_claim
+from store.db import Database
+from store.documents.issuing import issue
+from store.models import Claim
+from store.policy import versions as policy
+from store.policy.models import PolicyChange, PolicyParamsVersion
+from store.sweep.runner import run_sweep
+from store.transitions import transition
 from workflow.errors import Conflict, TransitionRefused, ValidationFailed
 from workflow.rules.figures import BUREAU_MARK
-from workflow.store.claims.filing import ClaimInput, resubmit_claim, submit_claim
-from workflow.store.db import Database
-from workflow.store.documents.issuing import issue
-from workflow.store.models import Claim
-from workflow.store.policy import versions as policy
-from workflow.store.policy.models import PolicyChange, PolicyParamsVersion
-from workflow.store.sweep.runner import run_sweep
-from workflow.store.transitions import transition
 
 from .builders import County, county, export_claim, person
 from .builders_policy import migrant_claim
@@ -265,7 +265,7 @@ def test_the_migration_makes_version_1_of_each_year_and_points_existing_claims_a
     from alembic import command
     from sqlalchemy import create_engine, text
 
-    from workflow.cli import alembic_config
+    from cli import alembic_config
 
     url = f"sqlite:///{tmp_path / 'old.db'}"
     cfg = alembic_config(url)

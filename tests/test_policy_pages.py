@@ -8,10 +8,10 @@ from datetime import datetime
 
 import pytest
 
+from store.db import Database
+from store.models import PolicyYear
+from store.policy import versions as policy
 from workflow.rules.figures import BUREAU_MARK, GROUPS, groups_text
-from workflow.store.db import Database
-from workflow.store.models import PolicyYear
-from workflow.store.policy import versions as policy
 
 from .builders import County, county
 from .builders_policy import migrant_claim

@@ -10,13 +10,13 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from store.claims.filing import submit_claim
+from store.claims.lists import upload_list
+from store.contracts.lifecycle import terminate_contract
+from store.models import Claim, ClaimHistory
+from store.sweep.runner import run_sweep
+from store.transitions import transition
 from workflow.errors import RuleViolation, ValidationFailed
-from workflow.store.claims.filing import submit_claim
-from workflow.store.claims.lists import upload_list
-from workflow.store.contracts.lifecycle import terminate_contract
-from workflow.store.models import Claim, ClaimHistory
-from workflow.store.sweep.runner import run_sweep
-from workflow.store.transitions import transition
 
 from .builders_posts import active_contract, committee_clerk, month_claim, on
 from .page_support import sign_in
@@ -74,7 +74,7 @@ def test_no_month_is_claimed_before_it_ends_by_any_route(db, c, clock):
         submit_claim(db, clerk, month_claim(db, cid, "2026-03"))
     assert (by_hand.value.code, by_hand.value.details["earliest"]) == ("rule.month_not_ended", "2026-04-01")
     with db.sessions() as s:
-        from workflow.store.models import Contract, Person
+        from store.models import Contract, Person
 
         contract = s.get_one(Contract, cid)
         holder = s.get_one(Person, contract.person_id)
@@ -168,8 +168,8 @@ def test_the_page_for_county_officials_quotes_the_rule_the_system_computes_by():
 
 
 def test_the_printed_contract_states_the_rule_the_amount_is_computed_by(db, c, clock, tmp_path):
+    from store.documents.issuing import issue
     from workflow.rules.post_days import RULE_TEXT
-    from workflow.store.documents.issuing import issue
 
     from .test_documents import flat, pdf_text
 

@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from printing import layout
+from store.documents import issuing as documents
+from store.documents.issuing import ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED, verify
+from store.documents.models import Document
+from store.payouts import batches as payouts
 from web.pages.payouts import ROSTER_ERRORS
-from workflow.docs import layout
 from workflow.numerals import capital_yuan
-from workflow.store.documents import issuing as documents
-from workflow.store.documents.issuing import ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED, verify
-from workflow.store.documents.models import Document
-from workflow.store.payouts import batches as payouts
 
 from .builders import claim_in
 from .builders_payouts import ORG_ACCOUNT, give_broker_an_account

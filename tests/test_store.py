@@ -9,18 +9,18 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
-from workflow.errors import Conflict, RuleViolation, TransitionRefused, ValidationFailed
-from workflow.roles import SYSTEM_ACTOR
-from workflow.store.claims.filing import ClaimInput, resubmit_claim, submit_claim
-from workflow.store.contracts.lifecycle import (
+from store.claims.filing import ClaimInput, resubmit_claim, submit_claim
+from store.contracts.lifecycle import (
     ContractInput,
     propose_contract,
     renew_contract,
     terminate_contract,
 )
-from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Person, Post
-from workflow.store.people.persons import PersonInput, create_person, find_person
-from workflow.store.transitions import transition
+from store.models import Claim, ClaimHistory, Contract, ContractHistory, Person, Post
+from store.people.persons import PersonInput, create_person, find_person
+from store.transitions import transition
+from workflow.errors import Conflict, RuleViolation, TransitionRefused, ValidationFailed
+from workflow.roles import SYSTEM_ACTOR
 
 from .builders import claim_in, county, export_claim, id_number, person
 from .builders_posts import active_contract
@@ -257,8 +257,8 @@ def test_renewal_proposes_a_successor_from_the_day_after_for_at_most_a_year(db):
 
 
 def test_admin_holidays_move_deadlines(db):
-    from workflow.store.models import CalendarOverride
-    from workflow.store.timerules import timecache
+    from store.models import CalendarOverride
+    from store.timerules import timecache
 
     c = county(db)
     with db.transaction() as s:

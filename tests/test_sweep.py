@@ -10,20 +10,20 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from workflow.errors import RuleViolation
-from workflow.roles import Role
-from workflow.store.access.users import actor_for, create_user
-from workflow.store.claims.filing import ClaimInput, submit_claim
-from workflow.store.contracts.lifecycle import (
+from store.access.users import actor_for, create_user
+from store.claims.filing import ClaimInput, submit_claim
+from store.contracts.lifecycle import (
     terminate_contract,
 )
-from workflow.store.contracts.scheduled import reminder_key
-from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Organisation
-from workflow.store.notices.models import Notification
-from workflow.store.sweep.models import SweepEvent, SweepRun
-from workflow.store.sweep.runner import _exclusive, run_sweep
-from workflow.store.timerules import settings
-from workflow.store.transitions import transition
+from store.contracts.scheduled import reminder_key
+from store.models import Claim, ClaimHistory, Contract, ContractHistory, Organisation
+from store.notices.models import Notification
+from store.sweep.models import SweepEvent, SweepRun
+from store.sweep.runner import _exclusive, run_sweep
+from store.timerules import settings
+from store.transitions import transition
+from workflow.errors import RuleViolation
+from workflow.roles import Role
 
 from .builders import claim_in, person
 from .builders_posts import active_contract
@@ -370,8 +370,8 @@ def test_a_failed_run_is_logged_with_its_error(db, c, clock):
 def test_a_reminder_is_emailed_once_through_smtp_with_an_absolute_link(db, c, clock, smtp_server):
     from sqlalchemy import update
 
+    from store.models import User
     from workflow.config import SmtpSettings
-    from workflow.store.models import User
 
     controller, inbox = smtp_server
     with db.transaction() as s:
@@ -431,7 +431,7 @@ def test_overdue_cases_in_several_villages_make_one_notice_per_recipient(db, c, 
 
 
 def test_a_large_month_start_is_opened_over_several_runs(db, c, clock, monkeypatch):
-    from workflow.store.claims import scheduled as sweep
+    from store.claims import scheduled as sweep
 
     monkeypatch.setattr(sweep, "POST_CLAIMS_PER_RUN", 4)
     ids = [

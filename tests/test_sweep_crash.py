@@ -21,13 +21,13 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, func, make_url, select, text
 
+from store.db import Database
+from store.models import Claim, ClaimHistory, Contract, ContractHistory, Organisation
+from store.notices.models import Notification
+from store.sweep.models import SweepEvent, SweepRun
+from store.sweep.runner import SweepInterrupted, run_sweep
 from workflow.clock import CLOCK_ENV, FrozenClock
 from workflow.dates import add_months
-from workflow.store.db import Database
-from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Organisation
-from workflow.store.notices.models import Notification
-from workflow.store.sweep.models import SweepEvent, SweepRun
-from workflow.store.sweep.runner import SweepInterrupted, run_sweep
 
 from .builders import add_admin, claim_in, county
 from .builders_years import add_policy_years
@@ -275,7 +275,7 @@ def test_a_killed_sweep_process_leaves_whole_chunks_and_the_next_run_finishes(db
         "FUZHI_DATA_DIR": str(tmp_path),
         CLOCK_ENV: db.clock.now().isoformat(),
     }
-    cmd = [sys.executable, "-m", "workflow.cli", "sweep"]
+    cmd = [sys.executable, "-m", "cli", "sweep"]
 
     proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:

@@ -11,10 +11,10 @@ import time
 import pytest
 from sqlalchemy import select
 
-from workflow.demo import load_demo
-from workflow.store.models import Contract
-from workflow.store.notices.models import Notification
-from workflow.store.sweep.models import SweepRun
+from demo import load_demo
+from store.models import Contract
+from store.notices.models import Notification
+from store.sweep.models import SweepRun
 
 from .live_server import ROOT, SECRET, live_server
 from .test_browser import ARGS, CHROMIUM, shot
@@ -53,7 +53,7 @@ def test_the_server_sweeps_by_itself_soon_after_it_starts(server):
 def test_fuzhi_sweep_from_cron_finds_the_work_done_and_says_so(server):
     env = {**os.environ, "DATABASE_URL": str(server.db.engine.url), "FUZHI_SECRET_KEY": SECRET}
     out = subprocess.run(
-        [sys.executable, "-m", "workflow.cli", "sweep"],
+        [sys.executable, "-m", "cli", "sweep"],
         cwd=ROOT,
         env=env,
         capture_output=True,

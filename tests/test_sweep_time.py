@@ -18,12 +18,12 @@ import chinese_calendar
 import pytest
 from sqlalchemy import func, insert, select
 
+from store.db import Database
+from store.models import Claim, ClaimHistory, Contract, ContractHistory, Person, Post
+from store.notices.models import Notification
+from store.sweep.models import SweepEvent, SweepRun
+from store.sweep.runner import run_sweep
 from workflow.dates import add_months, month_key
-from workflow.store.db import Database
-from workflow.store.models import Claim, ClaimHistory, Contract, ContractHistory, Person, Post
-from workflow.store.notices.models import Notification
-from workflow.store.sweep.models import SweepEvent, SweepRun
-from workflow.store.sweep.runner import run_sweep
 
 from .builders import County, add_admin, county
 from .builders_years import add_policy_years

@@ -9,14 +9,14 @@ from decimal import Decimal
 
 import pytest
 
+from store.claims.worklist import CLAIM_WAITING, CONTRACT_WAITING, contracts_inbox
+from store.contracts.lifecycle import ContractInput, propose_contract
+from store.contracts.posts import PostInput, create_post
+from store.transitions import transition
 from workflow import engine
 from workflow.errors import TransitionRefused
 from workflow.machines import CLAIM, CONTRACT, WORKFLOWS
 from workflow.roles import SYSTEM_ACTOR, Actor, Role
-from workflow.store.claims.worklist import CLAIM_WAITING, CONTRACT_WAITING, contracts_inbox
-from workflow.store.contracts.lifecycle import ContractInput, propose_contract
-from workflow.store.contracts.posts import PostInput, create_post
-from workflow.store.transitions import transition
 
 from .builders import claim_in, county, person
 

@@ -1,6 +1,6 @@
 """Page and API handlers are thin: they open no transaction and import no SQLAlchemy or ORM model.
 
-The rule is written at the top of ``workflow/store/db.py``: a service owns its one transaction;
+The rule is written at the top of ``store/db.py``: a service owns its one transaction;
 handlers parse, call a service, and render or map its errors, with ``db`` injected.
 """
 
@@ -13,13 +13,13 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 HANDLERS = sorted(p for folder in ("web/pages", "web/api") for p in (ROOT / folder).glob("*.py"))
-# How a unit of work is opened: only a service (in workflow/store) may do it.
+# How a unit of work is opened: only a service (in store) may do it.
 OPENERS = {"transaction", "sessions", "engine"}
 
 
 def _orm(module: str) -> bool:
     last = module.rsplit(".", 1)[-1]
-    return module.startswith("workflow.store.") and (
+    return module.startswith("store.") and (
         last == "models" or last.endswith("_models") or last.endswith("_model")
     )
 
@@ -59,10 +59,10 @@ def test_the_scan_covers_every_page_and_api_module() -> None:
     [
         "from sqlalchemy import select",
         "import sqlalchemy.orm",
-        "from workflow.store.models import Claim",
-        "from workflow.store.payouts.models import PayoutLine",
-        "from workflow.store import sweep_models",
-        "from workflow.store.documents.models import Document",
+        "from store.models import Claim",
+        "from store.payouts.models import PayoutLine",
+        "from store import sweep_models",
+        "from store.documents.models import Document",
         "with db.transaction() as session: pass",
         "with state.db.sessions() as session: pass",
         "with db.sessions.begin() as session: pass",
@@ -74,7 +74,7 @@ def test_the_scan_catches_a_handler_that_queries_or_opens_a_transaction(source: 
 
 
 def test_the_scan_lets_a_handler_call_a_service() -> None:
-    source = "from workflow.store import case_view\nfrom workflow.store.db import Database\n"
+    source = "from store import case_view\nfrom store.db import Database\n"
     assert violations(source + "view = case_view.case(db, who.actor, 1)\n", "web.pages") == []
 
 

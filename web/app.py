@@ -23,6 +23,8 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
+from store.claims import COUNT_CAP
+from store.db import Database
 from workflow.clock import FrozenClock
 from workflow.config import Settings, data_dir, sweep_minutes
 from workflow.diagram import mermaid
@@ -30,8 +32,6 @@ from workflow.machines import WORKFLOWS
 from workflow.roles import ROLE_LABELS
 from workflow.rules.facts import FACT_LABELS
 from workflow.states import CAPACITY_LABELS, DESTINATION_LABELS, TARGET_GROUP_LABELS
-from workflow.store.claims import COUNT_CAP
-from workflow.store.db import Database
 
 from .api import api_router
 from .diagrams import svg as diagram_svg

@@ -7,7 +7,7 @@ from pathlib import Path
 from litestar.datastructures import State
 from litestar.di import Provide
 
-from workflow.store.db import Database
+from store.db import Database
 
 
 def provide_db(state: State) -> Database:

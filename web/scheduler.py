@@ -2,7 +2,7 @@
 
 It runs in a worker thread so the event loop keeps serving; a failed run is logged and the
 next one tries again. Several server processes may each run it: the sweep itself makes sure
-only one works at a time (``workflow.store.sweep.runner``).
+only one works at a time (``store.sweep.runner``).
 """
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 
 import anyio.to_thread
 
+from store.db import Database
+from store.sweep import run_sweep
 from workflow.config import SmtpSettings, base_url
-from workflow.store.db import Database
-from workflow.store.sweep import run_sweep
 
 log = logging.getLogger("fuzhi.scheduler")
 FIRST_RUN_AFTER_S = 3.0

@@ -21,14 +21,14 @@ from litestar.openapi.spec import (
 )
 from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
 
+from store import claims
+from store.claims import KINDS, SIGNATURES, ClaimInput, add_evidence
+from store.db import Database
+from store.documents import claim_document_for_agent
+from store.people import PersonRef
 from workflow.errors import ValidationFailed
 from workflow.roles import Actor
 from workflow.states import ClaimState, SubsidyType
-from workflow.store import claims
-from workflow.store.claims import KINDS, SIGNATURES, ClaimInput, add_evidence
-from workflow.store.db import Database
-from workflow.store.documents import claim_document_for_agent
-from workflow.store.people import PersonRef
 
 from .common import PathId, problems
 from .respond import encode, posted

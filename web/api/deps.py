@@ -11,9 +11,9 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, ValidationException
 
+from store.access import agent_for_token
+from store.db import Database
 from workflow.roles import Actor
-from workflow.store.access import agent_for_token
-from workflow.store.db import Database
 
 
 def agent_actor(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Actor:

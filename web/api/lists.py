@@ -12,11 +12,11 @@ from litestar.openapi.spec import OpenAPIMediaType, Operation, RequestBody, Sche
 from litestar.openapi.spec.enums import OpenAPIFormat, OpenAPIType
 from litestar.params import FromPath, JSONBody, MultipartBody
 
+from store.claims import ListReport, get_list, list_outcomes, result_workbook, upload_list
+from store.db import Database
 from workflow.errors import ValidationFailed
 from workflow.lists.template import template_workbook
 from workflow.roles import Actor
-from workflow.store.claims import ListReport, get_list, list_outcomes, result_workbook, upload_list
-from workflow.store.db import Database
 
 from .common import problems
 from .respond import posted

@@ -1,6 +1,6 @@
 """Agents register people or look them up by resident ID (sent in the body, never in a URL).
 
-What an agent reads of a person, and whom it may name by id, is decided by workflow.store.people.reach.
+What an agent reads of a person, and whom it may name by id, is decided by store.people.reach.
 """
 
 from typing import Any
@@ -10,10 +10,10 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
+from store.db import Database
+from store.people import PersonInput, lookup_person, person_for_agent, register_person
 from workflow.identity import mask
 from workflow.roles import Actor
-from workflow.store.db import Database
-from workflow.store.people import PersonInput, lookup_person, person_for_agent, register_person
 
 from .common import PathId, problems
 from .respond import encode, posted

@@ -8,10 +8,10 @@ from typing import Any
 import msgspec
 from litestar import Request, Response
 
+from store.db import Database
+from store.idempotency import StoredResponse, run_once
 from workflow.errors import DomainError
 from workflow.roles import Actor
-from workflow.store.db import Database
-from workflow.store.idempotency import StoredResponse, run_once
 
 from ..problems import PROBLEM, domain_problem
 from .deps import fingerprint

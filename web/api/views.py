@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date, datetime
 from typing import Protocol
 
+from store.claims import AgentClaim
 from workflow.clock import TZ
 from workflow.guards import Absorption
 from workflow.identity import mask
 from workflow.pii import Vault
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS
-from workflow.store.claims import AgentClaim
 
 from .schemas import AbsorptionOut, ClaimOut, EvidenceOut, HistoryOut, PersonOut
 

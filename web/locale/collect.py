@@ -31,7 +31,7 @@ LABELS = Path(__file__).resolve().parent / "labels.py"
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 # Where domain errors that a page can show are raised (the engine, the services, the pages).
-ERROR_SOURCES = ("workflow/engine.py", "workflow/money.py", "workflow/store/**/*.py", "web/pages/*.py")
+ERROR_SOURCES = ("workflow/engine.py", "workflow/money.py", "store/**/*.py", "web/pages/*.py")
 # Python code calling _() or N_(): pybabel's Python extractor does not look inside f-strings
 # before Python 3.12, so those calls are collected here.
 CALL_SOURCES = ("web/**/*.py",)
@@ -47,6 +47,8 @@ class Collected:
 
 
 def collect() -> Collected:
+    from store.people import LABELS as ORG_FIELD_LABELS
+    from store.sweep import LABELS as SWEEP_LABELS
     from web.pages import dashboard
     from web.problems import TITLES
     from workflow.guards import GUARDS
@@ -64,8 +66,6 @@ def collect() -> Collected:
         SUBSIDY_LABELS,
         TARGET_GROUP_LABELS,
     )
-    from workflow.store.people import LABELS as ORG_FIELD_LABELS
-    from workflow.store.sweep import LABELS as SWEEP_LABELS
 
     out = Collected()
     for name, table in (
@@ -89,7 +89,7 @@ def collect() -> Collected:
     )
     out.add("workflow.rules.figures.BUREAU_MARK: a figure the plan leaves to the bureau", [BUREAU_MARK])
     out.add(
-        "workflow.store.people.register.LABELS: fields in an organisation's change history",
+        "store.people.register.LABELS: fields in an organisation's change history",
         ORG_FIELD_LABELS.values(),
     )
     for wf in WORKFLOWS.values():
@@ -104,9 +104,7 @@ def collect() -> Collected:
     out.add("web.pages.dashboard.OVERDUE_STEPS", dashboard.OVERDUE_STEPS.values())
     out.add("web.pages.dashboard.CAPACITY_LABELS", CAPACITY_LABELS.values())
     out.add("workflow.guards.GUARDS: why a step is refused", (g.message for g in GUARDS.values()))
-    out.add(
-        "workflow.store.sweep.chunks.LABELS: what a sweep run did (admin settings)", SWEEP_LABELS.values()
-    )
+    out.add("store.sweep.chunks.LABELS: what a sweep run did (admin settings)", SWEEP_LABELS.values())
     fixed: list[str] = []
     for path in files(ERROR_SOURCES):
         for message in error_messages(path, error_classes()):

@@ -119,7 +119,7 @@ LABELS = (
     N_("交通补助与外出务工奖补不能同时享受"),
     # workflow.rules.figures.BUREAU_MARK: a figure the plan leaves to the bureau
     N_("由县人社局按年度设定"),
-    # workflow.store.people.register.LABELS: fields in an organisation's change history
+    # store.people.register.LABELS: fields in an organisation's change history
     N_("单位名称"),
     N_("单位类型"),
     N_("统一社会信用代码"),
@@ -192,7 +192,7 @@ LABELS = (
     N_("该协议已续签，不能重复续签"),
     N_("吸纳目标人员人数未达到规定人数"),
     N_("发放只能通过发放批次办理：请在“发放”页将该申请编入批次、导出银行文件，再凭银行流水号逐笔确认；不能在案件页、收件箱或接口中直接确认发放"),
-    # workflow.store.sweep.chunks.LABELS: what a sweep run did (admin settings)
+    # store.sweep.chunks.LABELS: what a sweep run did (admin settings)
     N_("协议到期终止"),
     N_("退回申请过期"),
     N_("申请逾期标记"),
@@ -204,13 +204,7 @@ LABELS = (
     N_("通知邮件"),
     N_("通知"),
     N_("岗位补贴申请留待下次生成"),
-    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/store/**/*.py, web/pages/*.py
-    N_("请先查找并选择帮扶对象"),
-    N_("没有这种文书"),
-    N_("只能核实本村人员的案件"),
-    N_("只能办理本单位申报的案件"),
-    N_("状态机拒绝了此操作"),
-    N_("同一人不得在同一案件上办理两个环节（核实、审核、发放须由不同人员办理）"),
+    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, store/**/*.py, web/pages/*.py
     N_("用户名或密码不正确"),
     N_("连续登录失败次数过多，账号已临时锁定，请15分钟后再试"),
     N_("至少需要一个角色"),
@@ -294,6 +288,12 @@ LABELS = (
     N_("只有系统管理员可以设置政策年度参数"),
     N_("只有系统管理员可以修改期限、提醒和节假日设置"),
     N_("该案件已被其他人修改，请刷新后重试"),
+    N_("请先查找并选择帮扶对象"),
+    N_("没有这种文书"),
+    N_("只能核实本村人员的案件"),
+    N_("只能办理本单位申报的案件"),
+    N_("状态机拒绝了此操作"),
+    N_("同一人不得在同一案件上办理两个环节（核实、审核、发放须由不同人员办理）"),
     # _() and N_() inside f-strings in web/**/*.py
     N_("申请"),
     N_("协议"),
@@ -302,6 +302,36 @@ LABELS = (
 )
 
 # Built at run time, so not in the catalogue (they stay Chinese):
+# store/access/users.py: f'电子邮箱“{email[:60]}”格式不正确'
+# store/access/users.py: f"未知的角色：{', '.join(sorted(unknown))}"
+# store/access/users.py: f'用户名“{username}”已存在'
+# store/access/users.py: f'行政村{vid}不存在'
+# store/claims/evidence.py: f'单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB'
+# store/claims/evidence.py: f"材料类别须为：{'、'.join(KINDS)}"
+# store/claims/filing.py: f'{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交'
+# store/claims/filing.py: f'未知的补贴类型“{inp.subsidy_type}”'
+# store/contracts/lifecycle.py: f'协议每次签订期限不得超过1年（最晚至{max_term_end(start).isoformat()}）'
+# store/contracts/lifecycle.py: f'该岗位共{post.places}个名额，协议期内已满'
+# store/contracts/lifecycle.py: f'有序退岗须填写“{label}”'
+# store/contracts/lifecycle.py: f'“{label}”不能早于协议开始日期{contract.start_date.isoformat()}（未到岗即退岗的，填开始前一日{never_served.isoformat()}）'
+# store/contracts/lifecycle.py: f"“{label}”不能晚于{latest.isoformat()}（{('协议结束日期' if latest == contract.end_date else '今天')}）"
+# store/contracts/posts.py: f'名额须为1至{MAX_PLACES}个'
+# store/contracts/view.py: f'保单号不能超过{POLICY_NO_MAX}个字符'
+# store/payouts/bank_files.py: f"回单文件缺少列：{'、'.join(missing)}"
+# store/payouts/returns.py: f'银行回单金额 {paid:.2f} 元多于应付 {line.amount:.2f} 元，不能按实付确认；请与银行核实追回多付款项，并将该笔退回待发放'
+# store/people/labour.py: f'“{label}”须为整数（人）'
+# store/people/labour.py: f'“{label}”不能大于{MAX_PEOPLE}'
+# store/people/labour.py: f'“年度”须在{FIRST_YEAR}年到{LAST_YEAR}年之间'
+# store/people/persons.py: f'未知的申报单位类型“{kind}”'
+# store/people/persons.py: f'未知的帮扶对象类别“{group}”'
+# store/people/reach.py: f'行政村代码“{village_code}”不存在'
+# store/policy/versions.py: f'{year}年度政策参数尚未设置'
+# store/policy/versions.py: f'年度须在{FIRST_YEAR}到{LAST_YEAR}之间'
+# store/policy/versions.py: f'{target}年度政策参数已存在，请直接修改'
+# store/policy/versions.py: f'“{BY_NAME[name].label}”是方案规定的标准，无需确认'
+# store/policy/versions.py: f'{year}年度参数已被他人修改，请刷新后重新填写'
+# store/timerules/settings.py: f'日期须在{FIRST_YEAR}年到{LAST_YEAR}年之间'
+# store/timerules/settings.py: f'说明不能超过{MAX_NOTE}个字符'
 # web/pages/contracts.py: f'“{label}”须为整数'
 # workflow/engine.py: f'当前状态“{STATE_LABELS.get(state, state)}”下不能办理此操作'
 # workflow/engine.py: f'“{step.label}”须由{step.role.value}角色办理'
@@ -311,33 +341,3 @@ LABELS = (
 # workflow/money.py: f'“{field}”金额过大'
 # workflow/money.py: f'“{field}”不能为负数'
 # workflow/money.py: f'“{field}”最多精确到分'
-# workflow/store/access/users.py: f'电子邮箱“{email[:60]}”格式不正确'
-# workflow/store/access/users.py: f"未知的角色：{', '.join(sorted(unknown))}"
-# workflow/store/access/users.py: f'用户名“{username}”已存在'
-# workflow/store/access/users.py: f'行政村{vid}不存在'
-# workflow/store/claims/evidence.py: f'单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB'
-# workflow/store/claims/evidence.py: f"材料类别须为：{'、'.join(KINDS)}"
-# workflow/store/claims/filing.py: f'{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交'
-# workflow/store/claims/filing.py: f'未知的补贴类型“{inp.subsidy_type}”'
-# workflow/store/contracts/lifecycle.py: f'协议每次签订期限不得超过1年（最晚至{max_term_end(start).isoformat()}）'
-# workflow/store/contracts/lifecycle.py: f'该岗位共{post.places}个名额，协议期内已满'
-# workflow/store/contracts/lifecycle.py: f'有序退岗须填写“{label}”'
-# workflow/store/contracts/lifecycle.py: f'“{label}”不能早于协议开始日期{contract.start_date.isoformat()}（未到岗即退岗的，填开始前一日{never_served.isoformat()}）'
-# workflow/store/contracts/lifecycle.py: f"“{label}”不能晚于{latest.isoformat()}（{('协议结束日期' if latest == contract.end_date else '今天')}）"
-# workflow/store/contracts/posts.py: f'名额须为1至{MAX_PLACES}个'
-# workflow/store/contracts/view.py: f'保单号不能超过{POLICY_NO_MAX}个字符'
-# workflow/store/payouts/bank_files.py: f"回单文件缺少列：{'、'.join(missing)}"
-# workflow/store/payouts/returns.py: f'银行回单金额 {paid:.2f} 元多于应付 {line.amount:.2f} 元，不能按实付确认；请与银行核实追回多付款项，并将该笔退回待发放'
-# workflow/store/people/labour.py: f'“{label}”须为整数（人）'
-# workflow/store/people/labour.py: f'“{label}”不能大于{MAX_PEOPLE}'
-# workflow/store/people/labour.py: f'“年度”须在{FIRST_YEAR}年到{LAST_YEAR}年之间'
-# workflow/store/people/persons.py: f'未知的申报单位类型“{kind}”'
-# workflow/store/people/persons.py: f'未知的帮扶对象类别“{group}”'
-# workflow/store/people/reach.py: f'行政村代码“{village_code}”不存在'
-# workflow/store/policy/versions.py: f'{year}年度政策参数尚未设置'
-# workflow/store/policy/versions.py: f'年度须在{FIRST_YEAR}到{LAST_YEAR}之间'
-# workflow/store/policy/versions.py: f'{target}年度政策参数已存在，请直接修改'
-# workflow/store/policy/versions.py: f'“{BY_NAME[name].label}”是方案规定的标准，无需确认'
-# workflow/store/policy/versions.py: f'{year}年度参数已被他人修改，请刷新后重新填写'
-# workflow/store/timerules/settings.py: f'日期须在{FIRST_YEAR}年到{LAST_YEAR}年之间'
-# workflow/store/timerules/settings.py: f'说明不能超过{MAX_NOTE}个字符'

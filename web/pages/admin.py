@@ -12,14 +12,14 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from store import timerules
+from store.access import SignedIn
+from store.db import Database
+from store.sweep import LABELS as SWEEP_LABELS
 from workflow.errors import DomainError, ValidationFailed
 from workflow.machines import WORKFLOWS, Deadline
 from workflow.roles import Role
 from workflow.states import STATE_LABELS
-from workflow.store import timerules
-from workflow.store.access import SignedIn
-from workflow.store.db import Database
-from workflow.store.sweep import LABELS as SWEEP_LABELS
 from workflow.timerules import check_deadline, official_calendar_knows
 
 from ..i18n import N_

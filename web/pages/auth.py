@@ -11,9 +11,9 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from store.access import ABSOLUTE, sign_in, sign_out
+from store.db import Database
 from workflow.errors import DomainError
-from workflow.store.access import ABSOLUTE, sign_in, sign_out
-from workflow.store.db import Database
 
 from ..deps import STORES
 from ..i18n import LANGUAGES

@@ -9,11 +9,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
+from store import people, timerules
+from store.access import SignedIn
+from store.db import Database
 from workflow.errors import DomainError
 from workflow.roles import Role
-from workflow.store import people, timerules
-from workflow.store.access import SignedIn
-from workflow.store.db import Database
 
 from ..i18n import N_
 from .cases import FORM, form_value, page_context

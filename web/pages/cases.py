@@ -13,14 +13,14 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from store import claims
+from store.access import SignedIn
+from store.claims import Filters
+from store.db import Database
 from workflow.errors import Conflict, DomainError
 from workflow.machines import CLAIM
 from workflow.rules.figures import BUREAU_MARK
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, SubsidyType
-from workflow.store import claims
-from workflow.store.access import SignedIn
-from workflow.store.claims import Filters
-from workflow.store.db import Database
 
 from ..i18n import N_
 from .guard import STAFF_ROLES, language, require

@@ -11,16 +11,16 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from store import contracts
+from store.access import SignedIn
+from store.contracts import ENDING_SOON_DAYS, ContractFilter, ContractInput, PostInput, days_left
+from store.db import Database
 from workflow.dates import max_term_end, parse_day
 from workflow.errors import Conflict, DomainError, ValidationFailed
 from workflow.machines import CONTRACT
 from workflow.money import parse_yuan
 from workflow.roles import ROLE_LABELS, Role
 from workflow.states import STATE_LABELS, TARGET_GROUP_LABELS, ContractState
-from workflow.store import contracts
-from workflow.store.access import SignedIn
-from workflow.store.contracts import ENDING_SOON_DAYS, ContractFilter, ContractInput, PostInput, days_left
-from workflow.store.db import Database
 
 from ..i18n import N_
 from .guard import STAFF_ROLES, language, require

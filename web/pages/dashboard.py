@@ -12,16 +12,8 @@ from litestar.di import NamedDependency
 from litestar.response import Template
 from markupsafe import Markup
 
-from workflow.labour import EMPLOYMENT_TYPES
-from workflow.states import (
-    CAPACITY_LABELS,
-    STATE_LABELS,
-    SUBSIDY_LABELS,
-    ClaimState,
-    ContractState,
-)
-from workflow.store.access import SignedIn
-from workflow.store.dashboard import (
+from store.access import SignedIn
+from store.dashboard import (
     APPROVED_STATES,
     ENDING_WITHIN_DAYS,
     GRADUATE_WAIT_MONTHS,
@@ -30,7 +22,15 @@ from workflow.store.dashboard import (
     Dashboard,
     dashboard_page,
 )
-from workflow.store.db import Database
+from store.db import Database
+from workflow.labour import EMPLOYMENT_TYPES
+from workflow.states import (
+    CAPACITY_LABELS,
+    STATE_LABELS,
+    SUBSIDY_LABELS,
+    ClaimState,
+    ContractState,
+)
 
 from ..charts import Part, Row, Series, count, hbar_chart, money, percent, progress_bar, vbar_chart
 from ..i18n import ages_text, gettext

@@ -10,10 +10,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
+from store.access import SignedIn
+from store.db import Database
+from store.documents import claim_document_for_staff, contract_document_for_staff, verify
 from workflow.errors import NotFound
-from workflow.store.access import SignedIn
-from workflow.store.db import Database
-from workflow.store.documents import claim_document_for_staff, contract_document_for_staff, verify
 
 from ..deps import STORES
 from .guard import language

@@ -10,9 +10,9 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException
 from litestar.response import Redirect, Template
 
+from store.access import SignedIn, resolve
+from store.db import Database
 from workflow.roles import Role
-from workflow.store.access import SignedIn, resolve
-from workflow.store.db import Database
 
 from ..i18n import DEFAULT, LANGUAGES, N_
 

@@ -11,9 +11,9 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from workflow.store import notices
-from workflow.store.access import SignedIn
-from workflow.store.db import Database
+from store import notices
+from store.access import SignedIn
+from store.db import Database
 
 from .cases import FORM, page_context
 

@@ -10,12 +10,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from store import people
+from store.access import SignedIn
+from store.db import Database
 from workflow.errors import DomainError, ValidationFailed
 from workflow.roles import Role
 from workflow.states import ORG_KIND_LABELS, OrgKind
-from workflow.store import people
-from workflow.store.access import SignedIn
-from workflow.store.db import Database
 
 from ..i18n import N_
 from .cases import FORM, form_value, page_context

@@ -16,14 +16,14 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from store import documents, payouts
+from store.access import SignedIn
+from store.claims import Filters
+from store.db import Database
+from store.documents import Roster
 from workflow.errors import DomainError, NotFound, ValidationFailed
 from workflow.roles import Role
 from workflow.states import SUBSIDY_LABELS, SubsidyType
-from workflow.store import documents, payouts
-from workflow.store.access import SignedIn
-from workflow.store.claims import Filters
-from workflow.store.db import Database
-from workflow.store.documents import Roster
 
 from ..i18n import N_
 from .cases import FORM, page_context

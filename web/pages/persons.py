@@ -10,11 +10,11 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from store.access import SignedIn
+from store.db import Database
+from store.people import person_labour, set_labour_status
 from workflow.errors import DomainError
 from workflow.states import CAPACITY_LABELS
-from workflow.store.access import SignedIn
-from workflow.store.db import Database
-from workflow.store.people import person_labour, set_labour_status
 
 from ..i18n import N_
 from .cases import FORM, page_context

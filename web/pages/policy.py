@@ -9,12 +9,12 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
+from store import policy, timerules
+from store.access import SignedIn
+from store.db import Database
 from workflow.errors import DomainError, ValidationFailed
 from workflow.roles import Role
 from workflow.rules.figures import BUREAU_MARK, FIGURES, GROUPS, groups_text, parse
-from workflow.store import policy, timerules
-from workflow.store.access import SignedIn
-from workflow.store.db import Database
 
 from ..i18n import N_
 from .admin import FIX_MARKED

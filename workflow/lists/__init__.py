@@ -1,4 +1,4 @@
 """Bulk lists (申报清单): the columns, reading an upload, the template and the result file.
 
-Pure: no database. ``workflow.store.claims.lists`` files the rows as claims.
+Pure: no database. ``store.claims.lists`` files the rows as claims.
 """

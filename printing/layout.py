@@ -1,0 +1,223 @@
+"""Printable documents: data in, A4 PDF bytes out (Jinja2 templates in templates/documents/)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from functools import cache
+from multiprocessing import get_context
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import segno
+from weasyprint import HTML
+
+from workflow.identity import mask
+from workflow.money import yuan
+from workflow.numerals import capital_yuan
+
+TEMPLATES = Path(__file__).resolve().parents[1] / "templates" / "documents"
+FONT = "Noto Serif CJK SC"
+
+KIND_TITLES = {
+    "approval_form": "德钦县就业帮扶资金审批表",
+    "contract": "乡村公益性岗位协议",
+    "renewal_notice": "公益性岗位协议到期提醒",
+    "rejection_notice": "不予批准通知书",
+    "payout_roster": "就业帮扶资金发放花名册",
+}
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What makes a printed document checkable: its number, its code and where to check it."""
+
+    number: str
+    code: str
+    base_url: str = ""
+
+    @property
+    def verify_url(self) -> str:
+        return f"{self.base_url.rstrip('/')}/verify/{self.code}"
+
+    @property
+    def qr(self) -> str:
+        return _qr_data_uri(self.verify_url)
+
+
+@cache
+def _qr_data_uri(url: str) -> str:
+    out = io.BytesIO()
+    segno.make(url, error="m").save(out, kind="png", scale=6, border=2)
+    return "data:image/png;base64," + base64.b64encode(out.getvalue()).decode()
+
+
+def _money(value: Decimal | int | str) -> str:
+    return f"{yuan(value):,.2f}"
+
+
+def _cn_date(value: date | datetime | str | None) -> str:
+    if not value:
+        return ""
+    d = date.fromisoformat(value) if isinstance(value, str) else value
+    return f"{d.year}年{d.month}月{d.day}日"
+
+
+def _cn_datetime(value: datetime | None) -> str:
+    return f"{_cn_date(value)} {value:%H:%M}" if value else ""
+
+
+@cache
+def _env() -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
+    )
+    env.filters.update(
+        money=_money, capital=capital_yuan, mask=mask, cn_date=_cn_date, cn_datetime=_cn_datetime
+    )
+    return env
+
+
+def render_html(kind: str, context: Mapping[str, Any], stamp: Stamp) -> str:
+    template = _env().get_template(f"{kind}.html")
+    return template.render(title=KIND_TITLES[kind], font=FONT, stamp=stamp, **context)
+
+
+def html_to_pdf(html: str) -> bytes:
+    return HTML(string=html, base_url=str(TEMPLATES)).write_pdf()  # type: ignore[no-any-return]
+
+
+def render(kind: str, context: Mapping[str, Any], stamp: Stamp) -> bytes:
+    """One document of ``kind`` (a key of ``KIND_TITLES``) as PDF bytes."""
+    return html_to_pdf(render_html(kind, context, stamp))
+
+
+def approval_form(context: Mapping[str, Any], stamp: Stamp) -> bytes:
+    """审批表: ``issuer``, ``person``, ``claim`` (with ``facts`` as label/value pairs), ``steps``."""
+    return render("approval_form", context, stamp)
+
+
+def contract(context: Mapping[str, Any], stamp: Stamp) -> bytes:
+    """公益性岗位协议: ``issuer``, ``employer``, ``person``, ``post``, ``term``."""
+    return render("contract", context, stamp)
+
+
+def renewal_notice(context: Mapping[str, Any], stamp: Stamp) -> bytes:
+    """到期提醒: contract fields plus ``days_left``, ``reply_by`` and ``issued_on``."""
+    return render("renewal_notice", context, stamp)
+
+
+def rejection_notice(context: Mapping[str, Any], stamp: Stamp) -> bytes:
+    """不予批准通知: ``addressee``, ``applicant_text``, ``reviewer_role``, ``reason``, ``issued_on``."""
+    return render("rejection_notice", context, stamp)
+
+
+# --- 发放花名册 ---------------------------------------------------------------------------
+
+ROWS_PER_PAGE = 30
+LAST_PAGE_ROWS = 20  # the last page also carries the grand total, signatures and the QR code
+PAGES_PER_PART = 12  # rendered apart (in parallel for a large roster) and joined
+PARALLEL_FROM = 1500  # lines; below this, starting processes costs more than it saves
+
+
+def _clip(text: str, width: float) -> str:
+    """At most ``width`` em, a Latin character counted as half: a roster line stays one printed
+    line, and clipping here is far cheaper than clipping (overflow) in the layout."""
+    used = 0.0
+    for i, ch in enumerate(text):
+        used += 0.55 if ch.isascii() else 1.0
+        if used > width:
+            return text[: i - 1 if i else 0] + "…"
+    return text
+
+
+def roster_pages(lines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Lines in pages, masked and numbered, each page with its subtotal.
+
+    Pagination is ours rather than the layout engine's, so a page total is known before
+    layout and page ranges can be laid out apart.
+    """
+    rows: list[dict[str, Any]] = [
+        {
+            "seq": i,
+            "name": _clip(line["name"], 6.5),
+            "id_number": mask(line.get("id_number")),
+            "bank_account": mask(line.get("bank_account")),
+            "amount": _money(line["amount"]),
+            "value": yuan(line["amount"]),
+            "note": _clip(line.get("note") or "", 12),
+        }
+        for i, line in enumerate(lines, start=1)
+    ]
+    chunks = [rows[i : i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)] or [[]]
+    if len(chunks[-1]) > LAST_PAGE_ROWS:
+        last = chunks.pop()
+        chunks += [last[: len(last) - LAST_PAGE_ROWS // 2], last[len(last) - LAST_PAGE_ROWS // 2 :]]
+    return [
+        {
+            "number": n,
+            "lines": chunk,
+            "total": sum((r["value"] for r in chunk), Decimal(0)),
+            "is_last": n == len(chunks),
+        }
+        for n, chunk in enumerate(chunks, start=1)
+    ]
+
+
+def payout_roster(
+    lines: Sequence[Mapping[str, Any]],
+    stamp: Stamp,
+    *,
+    batch_ref: str,
+    issuer: str = "德钦县人力资源和社会保障局",
+    workers: int | None = None,
+) -> bytes:
+    """发放花名册. Each line: ``name``, ``id_number``, ``bank_account``, ``amount`` (Decimal),
+    optional ``note``; numbers may be given in full, the roster masks them.
+
+    Large rosters are laid out as page ranges in ``workers`` processes (default: the CPUs) and
+    joined with pypdf; ``workers=1`` keeps everything in this process.
+    """
+    pages = roster_pages(lines)
+    common = {
+        "batch_ref": batch_ref,
+        "issuer": issuer,
+        "page_count": len(pages),
+        "count": len(lines),
+        "grand_total": sum((p["total"] for p in pages), Decimal(0)),
+    }
+    parts = [
+        render_html("payout_roster", {**common, "pages": pages[i : i + PAGES_PER_PART]}, stamp)
+        for i in range(0, len(pages), PAGES_PER_PART)
+    ]
+    if len(parts) == 1:
+        return html_to_pdf(parts[0])
+    if workers is None:
+        workers = (os.cpu_count() or 1) if len(lines) >= PARALLEL_FROM else 1
+    if workers <= 1:
+        pdfs = [html_to_pdf(part) for part in parts]
+    else:
+        # spawn, not fork: a server process has threads, and a forked child may inherit a held lock
+        with ProcessPoolExecutor(
+            max_workers=min(workers, len(parts)), mp_context=get_context("spawn")
+        ) as pool:
+            pdfs = list(pool.map(html_to_pdf, parts))
+    return join_pdfs(pdfs)
+
+
+def join_pdfs(pdfs: Sequence[bytes]) -> bytes:
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for pdf in pdfs:
+        writer.append(io.BytesIO(pdf))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()

@@ -1,0 +1,40 @@
+"""Who may come in: staff users and their sign-in sessions, the agents' API tokens.
+
+This face (``__all__``) is what the rest of the application may use; the modules behind it
+are the area's own. Names load on first use (see ``store.faces``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..faces import exports
+
+if TYPE_CHECKING:
+    from .sessions import ABSOLUTE, SignedIn, resolve, sign_in, sign_out
+    from .users import actor_for, agent_for_token, create_token, create_user
+
+__all__ = [
+    "ABSOLUTE",
+    "SignedIn",
+    "actor_for",
+    "agent_for_token",
+    "create_token",
+    "create_user",
+    "resolve",
+    "sign_in",
+    "sign_out",
+]
+__getattr__ = exports(
+    __name__,
+    {
+        "ABSOLUTE": "sessions",
+        "SignedIn": "sessions",
+        "actor_for": "users",
+        "agent_for_token": "users",
+        "create_token": "users",
+        "create_user": "users",
+        "resolve": "sessions",
+        "sign_in": "sessions",
+        "sign_out": "sessions",
+    },
+)

@@ -1,0 +1,94 @@
+"""Claims: filing and correcting them, the inbox, evidence, bulk lists, the post claims'
+attendance, and what staff and agents read of them.
+
+This face (``__all__``) is what the rest of the application may use; the modules behind it
+are the area's own. Names load on first use (see ``store.faces``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..faces import exports
+
+if TYPE_CHECKING:
+    from .agent_view import (
+        AgentClaim,
+        ClaimFilter,
+        claim_detail,
+        claims,
+        evidence_file,
+        evidence_of,
+        file_and_read,
+        resubmit,
+        withdraw,
+    )
+    from .case_view import bulk_claim_step, case, evidence_for_staff, inbox, take_claim_step
+    from .evidence import KINDS, SIGNATURES, add_evidence
+    from .filing import ClaimInput, file_claim, resubmit_claim
+    from .lists import ListReport, get_list, list_outcomes, result_workbook, upload_list
+    from .post_claims import month_workdays
+    from .worklist import COUNT_CAP, Filters
+
+__all__ = [
+    "COUNT_CAP",
+    "KINDS",
+    "SIGNATURES",
+    "AgentClaim",
+    "ClaimFilter",
+    "ClaimInput",
+    "Filters",
+    "ListReport",
+    "add_evidence",
+    "bulk_claim_step",
+    "case",
+    "claim_detail",
+    "claims",
+    "evidence_file",
+    "evidence_for_staff",
+    "evidence_of",
+    "file_and_read",
+    "file_claim",
+    "get_list",
+    "inbox",
+    "list_outcomes",
+    "month_workdays",
+    "resubmit",
+    "resubmit_claim",
+    "result_workbook",
+    "take_claim_step",
+    "upload_list",
+    "withdraw",
+]
+__getattr__ = exports(
+    __name__,
+    {
+        "AgentClaim": "agent_view",
+        "COUNT_CAP": "worklist",
+        "ClaimFilter": "agent_view",
+        "ClaimInput": "filing",
+        "Filters": "worklist",
+        "KINDS": "evidence",
+        "ListReport": "lists",
+        "SIGNATURES": "evidence",
+        "add_evidence": "evidence",
+        "bulk_claim_step": "case_view",
+        "case": "case_view",
+        "claim_detail": "agent_view",
+        "claims": "agent_view",
+        "evidence_file": "agent_view",
+        "evidence_for_staff": "case_view",
+        "evidence_of": "agent_view",
+        "file_and_read": "agent_view",
+        "file_claim": "filing",
+        "get_list": "lists",
+        "inbox": "case_view",
+        "list_outcomes": "lists",
+        "month_workdays": "post_claims",
+        "resubmit": "agent_view",
+        "resubmit_claim": "filing",
+        "result_workbook": "lists",
+        "take_claim_step": "case_view",
+        "upload_list": "lists",
+        "withdraw": "agent_view",
+    },
+)

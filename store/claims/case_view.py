@@ -1,0 +1,203 @@
+"""What staff see of claims and the steps they take on them: the inbox, the case page, evidence,
+one step and the same step on many claims. A claim outside a verifier's villages is not found."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from workflow import engine
+from workflow.errors import DomainError, NotFound
+from workflow.identity import mask
+from workflow.machines import CLAIM, Step
+from workflow.roles import Actor, is_county_wide, sees_village
+from workflow.rules.years import YearFix
+from workflow.states import ClaimState
+
+from ..db import Database
+from ..guard_inputs import supply_guard_inputs
+from ..models import Claim, ClaimHistory, Contract, Evidence, Organisation, Village
+from ..policy.versions import ClaimFigures, claim_figures
+from ..transitions import transition
+from .evidence import list_evidence, read_evidence
+from .filing import year_basis
+from .worklist import Filters, InboxPage, claims_inbox, contracts_inbox, villages_of
+
+BULK_MAX = 200  # claims one bulk step takes at most; the rest of a longer selection is left
+
+
+def visible_claim(session: Session, actor: Actor, claim_id: int) -> Claim:
+    """The claim with its person and claimant, if the staff member sees its village."""
+    claim = session.scalar(
+        select(Claim)
+        .where(Claim.id == claim_id)
+        .options(selectinload(Claim.person), selectinload(Claim.claimant))
+    )
+    if claim is None or not sees_village(actor, claim.village_id):
+        raise NotFound("not_found.claim", "未找到该申请", id=claim_id)
+    return claim
+
+
+def claim_documents(claim: Claim) -> tuple[str, ...]:
+    """The documents a claim may have: its 审批表 always, a 不予批准通知 once it is rejected."""
+    if claim.state == ClaimState.REJECTED:
+        return ("approval_form", "rejection_notice")
+    return ("approval_form",)
+
+
+def claim_for_staff(db: Database, actor: Actor, claim_id: int) -> Claim:
+    with db.transaction() as session:
+        return visible_claim(session, actor, claim_id)
+
+
+@dataclass(frozen=True)
+class InboxView:
+    page: InboxPage
+    rows: list[Claim]  # the page's claims with their persons loaded, in the page's order
+    contracts: list[Contract]
+    villages: dict[int, Village]
+    now: datetime
+    error: str | None  # why the filters were dropped (a search too broad, a damaged cursor)
+
+
+def inbox(db: Database, actor: Actor, filters: Filters) -> InboxView:
+    now = db.clock.now()
+    error = None
+    with db.transaction() as session:
+        try:
+            page = claims_inbox(session, actor, now, filters)
+        except DomainError as exc:  # say so, and show everything instead
+            error = exc.message
+            page = claims_inbox(session, actor, now, Filters())
+        ids = [c.id for c in page.rows]
+        loaded = (
+            {
+                c.id: c
+                for c in session.scalars(
+                    select(Claim).where(Claim.id.in_(ids)).options(selectinload(Claim.person))
+                )
+            }
+            if ids
+            else {}
+        )
+        return InboxView(
+            page,
+            [loaded[i] for i in ids],
+            contracts_inbox(session, actor, limit=20),
+            {v.id: v for v in villages_of(session, actor)},
+            now,
+            error,
+        )
+
+
+@dataclass(frozen=True)
+class CaseView:
+    claim: Claim
+    claimant: Organisation | None
+    id_masked: str
+    history: list[ClaimHistory]
+    evidence: list[Evidence]
+    year_basis: YearFix | None
+    figures: ClaimFigures | None
+    actions: list[Step]  # buttons on the page
+    elsewhere: set[str]  # services through which alone a step is taken (``payout``)
+    absorption: Any  # the business's absorbed persons: county staff only
+    documents: tuple[str, ...]  # the documents it may have
+    now: datetime
+
+
+def case(db: Database, actor: Actor, claim_id: int) -> CaseView:
+    now = db.clock.now()
+    with db.transaction() as session:
+        claim = visible_claim(session, actor, claim_id)
+        history = list(
+            session.scalars(
+                select(ClaimHistory).where(ClaimHistory.claim_id == claim_id).order_by(ClaimHistory.id)
+            )
+        )
+        evidence = list_evidence(session, claim_id)
+        claimant = session.get(Organisation, claim.claimant_org_id)
+        supply_guard_inputs(session, "claim", claim)  # what the approve button's guards read
+        basis = year_basis(session, claim)
+        figures = claim_figures(session, claim.params_version_id, claim.subsidy_type)
+    steps = engine.available(CLAIM, claim, actor, now)
+    return CaseView(
+        claim=claim,
+        claimant=claimant,
+        id_masked=mask(db.vault.decrypt(claim.person.id_number_enc)),
+        history=history,
+        evidence=evidence,
+        year_basis=basis,
+        figures=figures,
+        # A step that only a service takes (``pay``: the payout batch) is a link there.
+        actions=[s for s in steps if engine.service_of(s) is None],
+        elsewhere={service for s in steps if (service := engine.service_of(s))},
+        # The business's other persons span villages: county staff only, never a verifier.
+        absorption=getattr(claim, "absorption", None) if is_county_wide(actor) else None,
+        documents=claim_documents(claim),
+        now=now,
+    )
+
+
+def evidence_for_staff(
+    db: Database, files: Path, actor: Actor, claim_id: int, evidence_id: int
+) -> tuple[Evidence, bytes]:
+    """A piece of evidence of a claim the staff member sees, with its content."""
+    with db.transaction() as session:
+        visible_claim(session, actor, claim_id)
+        evidence = session.get(Evidence, evidence_id)
+    if evidence is None or evidence.claim_id != claim_id:
+        raise NotFound("not_found.evidence", "未找到该材料", id=evidence_id)
+    return evidence, read_evidence(files, evidence)
+
+
+def take_claim_step(
+    db: Database,
+    actor: Actor,
+    claim_id: int,
+    trigger: str,
+    comment: str | None = None,
+    expected_version: int | None = None,
+    attendance_days: str | None = None,
+) -> None:
+    """A staff member's step on a claim they see (the step is one transaction of its own)."""
+    claim_for_staff(db, actor, claim_id)
+    transition(
+        db,
+        "claim",
+        claim_id,
+        trigger,
+        actor,
+        comment=comment,
+        expected_version=expected_version,
+        attendance_days=attendance_days,
+    )
+
+
+@dataclass(frozen=True)
+class StepOutcome:
+    claim_id: int
+    error: str | None  # why this claim's step was refused; None when it was taken
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+def bulk_claim_step(
+    db: Database, actor: Actor, claim_ids: list[int], trigger: str, comment: str | None = None
+) -> list[StepOutcome]:
+    """Many claims, one step: each is taken or refused on its own, with its own outcome."""
+    outcomes = []
+    for claim_id in claim_ids[:BULK_MAX]:
+        try:
+            take_claim_step(db, actor, claim_id, trigger, comment)
+            outcomes.append(StepOutcome(claim_id, None))
+        except DomainError as exc:
+            outcomes.append(StepOutcome(claim_id, exc.message))
+    return outcomes

@@ -1,0 +1,118 @@
+"""Evidence files: type checked by content, stored outside the database under their SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.errors import NotFound, ValidationFailed
+from workflow.roles import Actor
+
+from ..db import Database
+from ..models import Claim, Evidence
+
+MAX_BYTES = 10 * 1024 * 1024
+KINDS = {
+    "list": "人员名单",
+    "income_proof": "务工收入证明",
+    "contract": "劳动合同或协议",
+    "wage_slip": "工资发放凭证",
+    "attendance": "考勤记录",
+    "certificate": "结业证书",
+    "other": "其他材料",
+}
+# Magic numbers: what a file is comes from its first bytes, never from its name.
+SIGNATURES = (
+    (b"%PDF-", "application/pdf", ".pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
+)
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    sha256: str
+    size: int
+    content_type: str
+    extension: str
+
+
+def sniff(content: bytes) -> tuple[str, str]:
+    for magic, content_type, extension in SIGNATURES:
+        if content.startswith(magic):
+            return content_type, extension
+    raise ValidationFailed(
+        "validation.evidence_type", "证明材料只接受PDF、JPEG或PNG文件（按文件内容判断）", field="file"
+    )
+
+
+def store_bytes(root: Path, content: bytes) -> StoredFile:
+    if not content:
+        raise ValidationFailed("validation.evidence_empty", "上传的文件是空的", field="file")
+    if len(content) > MAX_BYTES:
+        raise ValidationFailed(
+            "validation.evidence_too_large", f"单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB", field="file"
+        )
+    content_type, extension = sniff(content)
+    digest = hashlib.sha256(content).hexdigest()
+    path = path_for(root, digest)
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".part")
+        tmp.write_bytes(content)
+        os.replace(tmp, path)  # atomic: a reader never sees half a file
+    return StoredFile(digest, len(content), content_type, extension)
+
+
+def path_for(root: Path, sha256: str) -> Path:
+    return root / sha256[:2] / sha256
+
+
+def owned_claim(session: Session, actor: Actor, claim_id: int) -> Claim:
+    """The claim if the actor's organisation filed it; otherwise it does not exist for them."""
+    claim = session.get(Claim, claim_id)
+    if claim is None or claim.claimant_org_id != actor.org_id:
+        raise NotFound("not_found.claim", "未找到该申请", id=claim_id)
+    return claim
+
+
+def add_evidence(
+    db: Database, root: Path, actor: Actor, claim_id: int, filename: str, content: bytes, kind: str = "other"
+) -> Evidence:
+    if kind not in KINDS:
+        raise ValidationFailed("validation.evidence_kind", f"材料类别须为：{'、'.join(KINDS)}", field="kind")
+    with db.transaction() as session:
+        owned_claim(session, actor, claim_id)
+        stored = store_bytes(root, content)
+        # Control characters (a NUL above all, which PostgreSQL cannot store) are dropped.
+        printable = "".join(ch for ch in Path(filename or "").name if ch.isprintable())
+        name = printable[:150] or f"材料{stored.extension}"
+        evidence = Evidence(
+            claim_id=claim_id,
+            kind=kind,
+            filename=name,
+            content_type=stored.content_type,
+            size=stored.size,
+            sha256=stored.sha256,
+            uploaded_by=actor.user_id,
+            uploaded_at=db.clock.now(),
+        )
+        session.add(evidence)
+        session.flush()
+        return evidence
+
+
+def list_evidence(session: Session, claim_id: int) -> list[Evidence]:
+    return list(session.scalars(select(Evidence).where(Evidence.claim_id == claim_id).order_by(Evidence.id)))
+
+
+def read_evidence(root: Path, evidence: Evidence) -> bytes:
+    content = path_for(root, evidence.sha256).read_bytes()
+    if hashlib.sha256(content).hexdigest() != evidence.sha256:
+        raise NotFound("not_found.evidence_damaged", "材料文件校验失败，请联系管理员")
+    return content

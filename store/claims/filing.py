@@ -1,0 +1,309 @@
+"""Filing and correcting claims: read what the rules need, evaluate, store with the outcome."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+from sqlalchemy import Connection, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workflow import engine
+from workflow.errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
+from workflow.guards import ABSORPTION_TYPES
+from workflow.machines import CLAIM
+from workflow.roles import Actor
+from workflow.rules import ClaimDraft, OtherClaim, PersonFacts, PolicyParams, RuleOutcome, evaluate, payee_of
+from workflow.rules.facts import ClaimFacts, facts_from_record, facts_to_record
+from workflow.rules.years import Months, YearFix, check_not_early, check_year_sent, claim_year
+from workflow.states import CLAIM_DEAD_STATES, SubsidyType
+
+from ..db import Database
+from ..models import Claim, Contract, Organisation, PolicyYear
+from ..people.persons import get_person
+from ..people.register import claimant_facts
+from ..policy.versions import version_in_force
+from ..step_services import StepCall, register
+from ..timerules import timecache
+from ..transitions import Opening, apply, one_step, opening, record_opening
+from .post_claims import CHECKED_STEPS, attendance_days, contract_facts, is_post_claim, month_workdays
+
+
+@dataclass(frozen=True)
+class ClaimInput:
+    subsidy_type: str
+    person_id: int
+    policy_year: int | None  # None: the year the facts fix; a year sent must be that one
+    facts: dict[str, Any] = field(default_factory=dict)
+    contract_id: int | None = None
+    batch_ref: str | None = None
+
+
+def load_params(session: Session, year: int, why: str = "") -> PolicyParams:
+    # session.get: version_in_force reads the same row from the identity map, so the figures
+    # and the version stored with the claim agree.
+    row = session.get(PolicyYear, year)
+    if row is None:
+        because = f"（{why}）" if why else ""
+        raise ValidationFailed(
+            "validation.policy_year",
+            f"{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在"
+            f"“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交",
+            field="policy_year",
+            year=year,
+        )
+    return PolicyParams.from_record(row.params)
+
+
+def all_params(session: Session | Connection) -> dict[int, PolicyParams]:
+    """Every policy year's parameters (a handful of rows: one per year)."""
+    return {
+        year: PolicyParams.from_record(record)
+        for year, record in session.execute(select(PolicyYear.year, PolicyYear.params))
+    }
+
+
+def months_basis(years: Mapping[int, PolicyParams], facts: ClaimFacts) -> Months:
+    """The month counts that fix a claim's year: those of the policy year in force when the
+    employment began (the latest year set up to then; the plan's own where none is)."""
+    start = facts.employment_start
+    known = sorted(y for y in years if start is None or y <= start.year)
+    if not known:
+        return Months()
+    p = years[known[-1]]
+    return Months(stable=p.stable_employment_months, absorbed=p.absorption_min_months)
+
+
+def year_of(
+    years: Mapping[int, PolicyParams], subsidy_type: str, sent: int | None, facts: ClaimFacts, today: date
+) -> YearFix:
+    """The policy year the facts fix; a claim filed before that day, or a different year sent
+    by the claimant, is refused."""
+    months = months_basis(years, facts)
+    fix = claim_year(subsidy_type, facts, months)
+    check_not_early(subsidy_type, fix, months, today)
+    check_year_sent(sent, fix)
+    return fix
+
+
+def live_others(
+    session: Session, person_id: int, claimant_id: int, subsidy_type: str, exclude_id: int | None = None
+) -> list[OtherClaim]:
+    """Live claims a rule must see: the person's own (any claimant, any year), and for the
+    absorption rules the claimant's of the same type in any year."""
+    mine = Claim.person_id == person_id
+    if subsidy_type in ABSORPTION_TYPES:
+        mine = or_(mine, (Claim.claimant_org_id == claimant_id) & (Claim.subsidy_type == subsidy_type))
+    q = select(
+        Claim.subsidy_type,
+        Claim.person_id,
+        Claim.claimant_org_id,
+        Claim.policy_year,
+        Claim.dedupe_key,
+        Claim.exclusion_key,
+    ).where(Claim.state.not_in([s.value for s in CLAIM_DEAD_STATES]), mine)
+    if exclude_id is not None:
+        q = q.where(Claim.id != exclude_id)
+    return [OtherClaim(*row) for row in session.execute(q)]
+
+
+def _draft(
+    session: Session, db: Database, inp: ClaimInput, claimant: Organisation, today: date
+) -> tuple[ClaimDraft, YearFix]:
+    if inp.subsidy_type not in SubsidyType.__members__.values():
+        raise ValidationFailed(
+            "validation.subsidy_type", f"未知的补贴类型“{inp.subsidy_type}”", field="subsidy_type"
+        )
+    facts = facts_from_record(inp.facts)
+    fix = year_of(all_params(session), inp.subsidy_type, inp.policy_year, facts, today)
+    person = get_person(session, inp.person_id)
+    contract = None
+    if inp.contract_id is not None:
+        row = session.get(Contract, inp.contract_id)
+        # Another person's contract answers as one that does not exist: an agent learns
+        # nothing of contracts it does not hold.
+        if row is None or row.person_id != person.id:
+            raise ValidationFailed("validation.contract", "协议不存在", field="contract_id")
+        contract = contract_facts(row)
+    return ClaimDraft(
+        subsidy_type=inp.subsidy_type,
+        policy_year=fix.year,
+        person=PersonFacts(person.id, person.target_group_set),
+        claimant=claimant_facts(claimant),
+        facts=facts,
+        contract=contract,
+        month_workdays=month_workdays(timecache.calendar(db, session), inp.subsidy_type, facts.month),
+    ), fix
+
+
+def assess(
+    session: Session,
+    db: Database,
+    inp: ClaimInput,
+    claimant: Organisation,
+    extra_others: Sequence[OtherClaim] = (),
+    exclude_id: int | None = None,
+) -> tuple[ClaimDraft, RuleOutcome]:
+    """Evaluate the plan's rules for a claim as it would be filed now, storing nothing."""
+    draft, fix = _draft(session, db, inp, claimant, db.clock.now().date())
+    params = load_params(session, fix.year, fix.reason)
+    others = live_others(session, inp.person_id, claimant.id, inp.subsidy_type, exclude_id) + list(
+        extra_others
+    )
+    return draft, evaluate(draft, params, others, db.clock.now().date())
+
+
+def claimant_of(session: Session, actor: Actor) -> Organisation:
+    # The table lets an agent file for their organisation (the sweep files for villages).
+    if CLAIM.creation_for(actor.roles) is None or actor.org_id is None:
+        raise TransitionRefused("transition.not_your_role", "只有申报主体经办人可以提交申请")
+    org = session.get(Organisation, actor.org_id)
+    if org is None:
+        raise NotFound("not_found.organisation", "申报单位不存在")
+    return org
+
+
+def claim_values(
+    inp: ClaimInput,
+    draft: ClaimDraft,
+    outcome: RuleOutcome,
+    *,
+    claimant_id: int,
+    village_id: int,
+    opened: Opening,
+    params_version_id: int | None,
+) -> dict[str, Any]:
+    """The columns of a newly submitted claim, whether filed alone, from a bulk list or by
+    the sweep; its state and due time are the table's (``opened``)."""
+    return dict(
+        subsidy_type=inp.subsidy_type,
+        person_id=inp.person_id,
+        claimant_org_id=claimant_id,
+        village_id=village_id,
+        payee_kind=payee_of(inp.subsidy_type),
+        policy_year=draft.policy_year,
+        params_version_id=params_version_id,
+        facts=facts_to_record(draft.facts),
+        amount=outcome.amount,
+        rule=outcome.rule,
+        rule_explanation=outcome.explanation,
+        dedupe_key=outcome.dedupe_key,
+        exclusion_key=outcome.exclusion_key,
+        contract_id=inp.contract_id,
+        batch_ref=inp.batch_ref,
+        **opened.case_values(),
+        submitted_by=opened.actor.user_id,
+        created_at=opened.step.at,
+        updated_at=opened.step.at,
+    )
+
+
+def file_claim(
+    session: Session, db: Database, actor: Actor, inp: ClaimInput, extra_others: Sequence[OtherClaim] = ()
+) -> Claim:
+    """File a claim inside the caller's transaction (a bulk list files many in one)."""
+    claimant = claimant_of(session, actor)
+    draft, outcome = assess(session, db, inp, claimant, extra_others)
+    person = get_person(session, draft.person.id)
+    opened = opening(db, session, "claim", actor, db.clock.now())
+    claim = Claim(
+        **claim_values(
+            inp,
+            draft,
+            outcome,
+            claimant_id=claimant.id,
+            village_id=person.village_id,
+            opened=opened,
+            params_version_id=version_in_force(session, draft.policy_year),
+        )
+    )
+    session.add(claim)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:
+        # Another claim took the same place between our read and our write.
+        raise RuleViolation("rule.duplicate", "该人员已有同类补贴申请，不得重复申请") from None
+    record_opening(session, claim, opened)
+    return claim
+
+
+def submit_claim(db: Database, actor: Actor, inp: ClaimInput) -> Claim:
+    with db.transaction() as session:
+        return file_claim(session, db, actor, inp)
+
+
+def resubmit_claim(
+    db: Database,
+    actor: Actor,
+    claim_id: int,
+    facts: dict[str, Any] | None,
+    expected_version: int | None = None,
+) -> Claim:
+    """Correct a returned claim's facts and send it back in; the rules are checked again."""
+    with one_step(db, Claim, claim_id, expected_version) as (session, claim):
+        if claim.claimant_org_id != actor.org_id:
+            raise NotFound("not_found", "未找到该案件", id=claim_id)
+        if facts is None:
+            apply(session, db, "claim", claim, "resubmit", actor)
+            return claim
+        # The corrected facts may fix another year (a corrected start date): it follows them.
+        inp = ClaimInput(claim.subsidy_type, claim.person_id, None, facts, claim.contract_id, claim.batch_ref)
+        draft, outcome = assess(session, db, inp, claim.claimant, exclude_id=claim.id)
+        apply(session, db, "claim", claim, "resubmit", actor)
+        claim.policy_year = draft.policy_year
+        claim.facts = facts_to_record(draft.facts)
+        claim.amount, claim.rule = outcome.amount, outcome.rule
+        claim.params_version_id = version_in_force(session, claim.policy_year)
+        claim.rule_explanation = outcome.explanation
+        claim.dedupe_key, claim.exclusion_key = outcome.dedupe_key, outcome.exclusion_key
+    return claim
+
+
+def take_post_step(call: StepCall) -> Claim:
+    """Verify (with the 出勤天数) or approve a post claim: the rule is evaluated again and the
+    amount it gives is stored, all in the step's transaction."""
+    db, trigger, comment = call.db, call.trigger, call.comment
+    with one_step(db, Claim, call.case_id, call.expected_version) as (session, claim):
+        # Who may act is said before what is missing.
+        engine.check(CLAIM, claim, trigger, call.actor, db.clock.now(), comment)
+        facts = dict(claim.facts)
+        note = comment
+        if trigger == "verify":
+            days = attendance_days(call.attendance_days)
+            facts["attendance_days"] = days
+            note = f"核实出勤{days}天" + (f"；{comment.strip()}" if comment and comment.strip() else "")
+        elif facts.get("attendance_days") is None:
+            # Verified before the days were asked for (claims older than this rule).
+            raise ValidationFailed(
+                "validation.required",
+                "该申请未经村级核实“出勤天数”，请退回村级核实后再审核",
+                field="attendance_days",
+            )
+        inp = ClaimInput(
+            claim.subsidy_type, claim.person_id, claim.policy_year, facts, claim.contract_id, claim.batch_ref
+        )
+        draft, outcome = assess(session, db, inp, claim.claimant, exclude_id=claim.id)
+        apply(session, db, "claim", claim, trigger, call.actor, note)
+        claim.facts = facts_to_record(draft.facts)
+        claim.amount, claim.rule = outcome.amount, outcome.rule
+        claim.rule_explanation = outcome.explanation
+        claim.params_version_id = version_in_force(session, claim.policy_year)  # computed now
+    return claim
+
+
+# 在岗领补: verifying takes the days on the post, and the amount follows them.
+for _trigger in CHECKED_STEPS:
+    register("claim", _trigger, take_post_step, applies_to=is_post_claim)
+
+
+def year_basis(session: Session, claim: Claim) -> YearFix | None:
+    """Why a stored claim is in its year, as its facts say (None for facts no rule reads now)."""
+    try:
+        facts = facts_from_record(claim.facts)
+        return claim_year(claim.subsidy_type, facts, months_basis(all_params(session), facts))
+    except ValidationFailed:
+        return None

@@ -1,0 +1,45 @@
+"""Issued documents: the register of numbers and verification codes, and which documents a
+case may have.
+
+This face (``__all__``) is what the rest of the application may use; the modules behind it
+are the area's own. Names load on first use (see ``store.faces``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..faces import exports
+
+if TYPE_CHECKING:
+    from .case_documents import (
+        claim_document_for_agent,
+        claim_document_for_staff,
+        contract_document_for_staff,
+    )
+    from .issuing import Roster, ready_roster, render_roster, start_roster, stored_pdf, verify
+
+__all__ = [
+    "Roster",
+    "claim_document_for_agent",
+    "claim_document_for_staff",
+    "contract_document_for_staff",
+    "ready_roster",
+    "render_roster",
+    "start_roster",
+    "stored_pdf",
+    "verify",
+]
+__getattr__ = exports(
+    __name__,
+    {
+        "Roster": "issuing",
+        "claim_document_for_agent": "case_documents",
+        "claim_document_for_staff": "case_documents",
+        "contract_document_for_staff": "case_documents",
+        "ready_roster": "issuing",
+        "render_roster": "issuing",
+        "start_roster": "issuing",
+        "stored_pdf": "issuing",
+        "verify": "issuing",
+    },
+)

@@ -1,0 +1,142 @@
+"""The bank file finance sends and the return file the bank sends back (layout: docs/bank-file.md)."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+
+from workflow.errors import ValidationFailed
+
+HEADERS = ("序号", "收款人", "收款账号", "金额", "附言")
+RETURN_HEADERS = (*HEADERS, "状态", "银行流水号")
+FAILED_STATUSES = frozenset({"失败", "退回", "退票", "failed", "FAILED"})
+FORMATS = ("xlsx", "csv")
+
+
+@dataclass(frozen=True)
+class BankRow:
+    seq: int
+    payee: str
+    account: str  # in full: the bank needs it
+    amount: Decimal
+    reference: str  # the claim number
+
+
+@dataclass(frozen=True)
+class ReturnRow:
+    row: int  # the row number in the file, header being row 1
+    payee: str
+    account: str
+    amount: Decimal | None  # None: unreadable
+    reference: str
+    status: str
+    bank_serial: str
+
+    @property
+    def failed(self) -> bool:
+        return self.status in FAILED_STATUSES
+
+
+def write(rows: Iterable[BankRow], fmt: str, title: str) -> bytes:
+    if fmt == "csv":
+        return _write_csv(rows)
+    if fmt == "xlsx":
+        return _write_xlsx(rows, title)
+    raise ValidationFailed("validation.format", "银行文件格式只能是 xlsx 或 csv", field="fmt")
+
+
+def _write_csv(rows: Iterable[BankRow]) -> bytes:
+    out = io.StringIO(newline="")
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(HEADERS)
+    for r in rows:
+        writer.writerow((r.seq, r.payee, r.account, f"{r.amount:.2f}", r.reference))
+    return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")  # the BOM tells Excel it is UTF-8
+
+
+def _write_xlsx(rows: Iterable[BankRow], title: str) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet(title[:31] or "银行文件")
+    ws.append(list(HEADERS))
+    for r in rows:
+        # The account as text: as a number Excel would show 6.217E+18 and lose digits.
+        account = WriteOnlyCell(ws, value=r.account)
+        account.number_format = "@"
+        amount = WriteOnlyCell(ws, value=r.amount)
+        amount.number_format = "0.00"
+        ws.append([r.seq, r.payee, account, amount, r.reference])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def read_return(filename: str, content: bytes) -> list[ReturnRow]:
+    """The bank's return file, xlsx or csv (UTF-8 with or without BOM, or GB18030)."""
+    name = filename.lower()
+    table: Sequence[Sequence[object]]
+    if name.endswith(".xlsx"):
+        table = _xlsx_rows(content)
+    elif name.endswith(".csv"):
+        table = list(csv.reader(io.StringIO(_decode(content))))
+    else:
+        raise ValidationFailed("validation.format", "回单文件须为 .xlsx 或 .csv", field="file")
+    if not table:
+        raise ValidationFailed("validation.empty_file", "回单文件是空的", field="file")
+    header = [str(h or "").strip() for h in table[0]]
+    missing = [h for h in RETURN_HEADERS if h not in header and h != "序号"]
+    if missing:
+        raise ValidationFailed(
+            "validation.columns", f"回单文件缺少列：{'、'.join(missing)}", field="file", missing=missing
+        )
+    at = {h: header.index(h) for h in RETURN_HEADERS if h in header}
+    out = []
+    for n, cells in enumerate(table[1:], start=2):
+        if not any(str(c or "").strip() for c in cells):
+            continue
+        v = {h: _text(cells[i]) if i < len(cells) else "" for h, i in at.items()}
+        out.append(
+            ReturnRow(
+                n, v["收款人"], v["收款账号"], _amount(v["金额"]), v["附言"], v["状态"], v["银行流水号"]
+            )
+        )
+    return out
+
+
+def _decode(content: bytes) -> str:
+    try:
+        return content.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return content.decode("gb18030")
+
+
+def _xlsx_rows(content: bytes) -> list[list[object]]:
+    import openpyxl
+
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        raise ValidationFailed("validation.file", "无法读取该 Excel 文件", field="file") from None
+    try:
+        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+    finally:
+        wb.close()
+
+
+def _text(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else str(value).strip()
+
+
+def _amount(text: str) -> Decimal | None:
+    try:
+        value = Decimal(text.replace(",", ""))
+    except InvalidOperation:
+        return None
+    return value if value.is_finite() else None  # compared exactly: 300 == 300.00

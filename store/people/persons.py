@@ -1,0 +1,153 @@
+"""People, organisations and places: ID numbers validated, encrypted at rest, found by keyed hash."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workflow.errors import NotFound, ValidationFailed
+from workflow.identity import (
+    birth_date,
+    normalise_bank_account,
+    normalise_credit_code,
+    normalise_id_number,
+    sex,
+)
+from workflow.labour import check_capacity
+from workflow.states import OrgKind, TargetGroup
+
+from ..db import Database
+from ..models import Organisation, Person, Village
+
+
+@dataclass(frozen=True)
+class PersonInput:
+    name: str
+    id_number: str
+    village_id: int
+    target_groups: tuple[str, ...] = ()
+    labour_capacity: str = "full"
+    labour_force_override: bool = False  # labour force although outside the working-age range
+    phone: str | None = None
+    household_no: str | None = None
+    bank_account: str | None = None
+    graduate_left_school: date | None = None
+    registered_by_org_id: int | None = None
+
+
+def person_values(
+    db: Database, data: PersonInput, id_number: str, bank: str | None, name: str
+) -> dict[str, object]:
+    """The columns of a new person: numbers encrypted, a keyed hash to find them again."""
+    return dict(
+        name=name,
+        id_number_enc=db.vault.encrypt(id_number),
+        id_number_hash=db.vault.digest(id_number),
+        id_last4=id_number[-4:],
+        birth_date=birth_date(id_number),
+        sex=sex(id_number),
+        phone=data.phone,
+        village_id=data.village_id,
+        household_no=data.household_no,
+        bank_account_enc=db.vault.encrypt(bank) if bank else None,
+        bank_last4=bank[-4:] if bank else None,
+        target_groups=",".join(sorted(set(data.target_groups))),
+        labour_capacity=data.labour_capacity,
+        labour_force_override=data.labour_force_override,
+        graduate_left_school=data.graduate_left_school,
+        registered_by_org_id=data.registered_by_org_id,
+        created_at=db.clock.now(),
+    )
+
+
+def find_person(session: Session, db: Database, id_number: str) -> Person | None:
+    digest = db.vault.digest(normalise_id_number(id_number))
+    return session.scalar(select(Person).where(Person.id_number_hash == digest))
+
+
+def create_person(session: Session, db: Database, data: PersonInput) -> Person:
+    """A new person, or the one already registered under the same ID number."""
+    id_number = normalise_id_number(data.id_number)
+    name = data.name.strip()
+    if not name:
+        raise ValidationFailed("validation.required", "缺少“姓名”", field="name")
+    for group in data.target_groups:
+        if group not in TargetGroup.__members__.values():
+            raise ValidationFailed(
+                "validation.target_group", f"未知的帮扶对象类别“{group}”", field="target_groups"
+            )
+    check_capacity(data.labour_capacity)
+    if session.get(Village, data.village_id) is None:
+        raise ValidationFailed("validation.village", "行政村不存在", field="village_id")
+    if existing := find_person(session, db, id_number):
+        return existing
+    bank = normalise_bank_account(data.bank_account) if data.bank_account else None
+    person = Person(**person_values(db, data, id_number, bank, name))
+    session.add(person)
+    try:
+        with session.begin_nested():
+            session.flush()
+    except IntegrityError:  # registered by someone else a moment ago
+        session.expunge(person)
+        found = find_person(session, db, id_number)
+        if found is None:
+            raise
+        return found
+    return person
+
+
+def find_or_create_person(session: Session, db: Database, data: PersonInput) -> tuple[Person, bool]:
+    """The person registered under the ID number, or a new one: (the person, whether created
+    here). One ID number is one person: registering it again under another name is refused
+    (the same-name check); a registration that lost a race to the same number is treated as
+    if the other had been first."""
+    name = data.name.strip()
+    person = find_person(session, db, data.id_number)
+    if person is None:
+        person = create_person(session, db, data)
+        if person.registered_by_org_id == data.registered_by_org_id and person.name == name:
+            return person, True
+    if person.name != name:
+        raise ValidationFailed("validation.name_mismatch", "姓名与已登记的身份证号不一致", field="name")
+    return person, False
+
+
+def create_organisation(
+    session: Session,
+    db: Database,
+    *,
+    name: str,
+    kind: str,
+    credit_code: str | None = None,
+    recognised: bool = False,
+    first_business: bool = False,
+    village_id: int | None = None,
+    bank_account: str | None = None,
+) -> Organisation:
+    if kind not in OrgKind.__members__.values():
+        raise ValidationFailed("validation.org_kind", f"未知的申报单位类型“{kind}”", field="kind")
+    bank = normalise_bank_account(bank_account) if bank_account else None
+    org = Organisation(
+        name=name.strip(),
+        kind=kind,
+        credit_code=normalise_credit_code(credit_code) if credit_code else None,
+        recognised=recognised,
+        first_business=first_business,
+        village_id=village_id,
+        bank_account_enc=db.vault.encrypt(bank) if bank else None,
+        bank_last4=bank[-4:] if bank else None,
+    )
+    session.add(org)
+    session.flush()
+    return org
+
+
+def get_person(session: Session, person_id: int) -> Person:
+    person = session.get(Person, person_id)
+    if person is None:
+        raise NotFound("not_found.person", "未找到该人员", id=person_id)
+    return person

@@ -1,0 +1,187 @@
+"""An agent's reach: the people its organisation may read and act for, and how it names them.
+
+An agent **reads** a person (birth date, sex, village, target groups, masked bank account)
+only if its organisation registered the person or has filed a claim for them. It may **act**
+for them, i.e. name them by their sequential id in a claim, in those cases and when it is
+linked to them (it registered the person again, giving the same name and full resident ID).
+For anyone else an agent names the person by the full resident ID (居民身份证号) in the request
+body, matched by the keyed hash stored with the person; and a person id outside its reach is
+answered exactly like an id nobody has (same status, same body), so counting through the
+numbers tells it nothing.
+
+Staff (village, HR, finance) never come here: their reach is their role and their villages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+from sqlalchemy import Exists, exists, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from workflow.errors import NotFound, ValidationFailed
+from workflow.roles import Actor
+
+from ..claims.filing import ClaimInput, file_claim
+from ..db import Database
+from ..models import Claim, Person, Village
+from .persons import PersonInput, find_or_create_person, find_person
+from .reach_models import PersonLink
+
+__all__ = [
+    "PersonRef",
+    "acts_for",
+    "file_agent_claim",
+    "lookup_person",
+    "person_for_agent",
+    "reads",
+    "register_person",
+]
+
+
+@dataclass(frozen=True)
+class PersonRef:
+    """How a request names a person: by id, or by the full resident ID (never in a repr, so a
+    traceback or a log line cannot carry it)."""
+
+    person_id: int | None = None
+    id_number: str | None = field(default=None, repr=False)
+
+
+def _nobody() -> NotFound:
+    # The one answer for a person id that does not exist and for one outside the agent's
+    # reach: no detail (not even the id) that could tell the two apart.
+    return NotFound("not_found.person", "未找到该人员")
+
+
+def _unknown_id_number() -> NotFound:
+    return NotFound("not_found.person", "未找到该身份证号对应的人员，请先登记")
+
+
+def _registered_or_claimed(org_id: int, person_id: int) -> list[Exists]:
+    return [
+        exists().where(Person.id == person_id, Person.registered_by_org_id == org_id),
+        exists().where(Claim.person_id == person_id, Claim.claimant_org_id == org_id),
+    ]
+
+
+def reads(session: Session, org_id: int | None, person_id: int) -> bool:
+    """Whether the organisation sees the person's record: it registered them or claimed for them."""
+    if org_id is None:
+        return False
+    return bool(session.scalar(select(or_(*_registered_or_claimed(org_id, person_id)))))
+
+
+def acts_for(session: Session, org_id: int | None, person_id: int) -> bool:
+    """Whether the organisation may name the person by id: it reads them, or is linked to them."""
+    if org_id is None:
+        return False
+    linked = exists().where(PersonLink.person_id == person_id, PersonLink.org_id == org_id)
+    return bool(session.scalar(select(or_(*_registered_or_claimed(org_id, person_id), linked))))
+
+
+def _loaded(person: Person) -> Person:
+    """The person with its village loaded, for a view built after the session closes."""
+    assert person.village is not None
+    return person
+
+
+def person_for_agent(db: Database, actor: Actor, person_id: int) -> Person:
+    """A person the agent reads; anyone else (or nobody) is not found, all alike."""
+    with db.transaction() as session:
+        person = session.get(Person, person_id)
+        if person is None or not reads(session, actor.org_id, person_id):
+            raise _nobody()
+        return _loaded(person)
+
+
+def lookup_person(db: Database, actor: Actor, id_number: str) -> Person:
+    """A person the agent reads, found by full resident ID. A registered person outside its
+    reach is answered like an unregistered one: a lookup is a bare read, and reads stay within
+    reach. (To act for such a person the agent registers them or files a claim by ID.)"""
+    with db.transaction() as session:
+        person = find_person(session, db, id_number)
+        if person is None or not reads(session, actor.org_id, person.id):
+            raise _unknown_id_number()
+        return _loaded(person)
+
+
+def named_person(session: Session, db: Database, actor: Actor, ref: PersonRef) -> Person:
+    """The person a claim names. By id only within the agent's reach; by full resident ID,
+    anyone registered: whoever holds the number may claim for the person (the plan's claimant
+    files the ID card copy as evidence), and the claim then brings the person into reach."""
+    if (ref.person_id is None) == (ref.id_number is None):
+        raise ValidationFailed(
+            "validation.person_ref",
+            "请填写 person_id（本单位登记或申报过的人员）或 id_number（身份证号）其中之一",
+            field="person_id",
+        )
+    if ref.id_number is not None:
+        person = find_person(session, db, ref.id_number)
+        if person is None:
+            raise _unknown_id_number()
+        return person
+    assert ref.person_id is not None
+    person = session.get(Person, ref.person_id)
+    if person is None or not acts_for(session, actor.org_id, person.id):
+        raise _nobody()
+    return person
+
+
+def file_agent_claim(
+    db: Database, actor: Actor, ref: PersonRef, claim_for: Callable[[int], ClaimInput]
+) -> Claim:
+    """File an agent's claim for the person it names, in one transaction with the naming."""
+    with db.transaction() as session:
+        person = named_person(session, db, actor, ref)
+        return file_claim(session, db, actor, claim_for(person.id))
+
+
+def register_person(db: Database, actor: Actor, data: PersonInput, village_code: str) -> tuple[Person, bool]:
+    """Register a person for the agent's organisation: (the person, whether newly created).
+    ``data.village_id`` is ignored: the village is the one ``village_code`` names.
+
+    A person already registered (by another organisation, by staff, or by this one) is not
+    registered twice. What a labour broker expects then is to go on working for the person it
+    brought: so, if the name matches the one on record, its organisation is linked to the
+    person and may name them by id in claims from now on, without keeping the full resident ID
+    in its own files. It gets back only the id, the name it gave and the masked ID number (see
+    the API's PersonLinkOut), never what others recorded (village, groups, bank account):
+    those it reads once it has filed a claim, like any claimant. Knowing name and full ID is
+    what filing a claim by ID needs anyway, so the link gives no reach a claim would not.
+    A name that does not match is refused: that tells a caller holding a full, valid resident
+    ID that the number is registered, which no registration could avoid.
+    """
+    with db.transaction() as session:
+        village = session.scalar(select(Village).where(Village.code == village_code))
+        if village is None:
+            raise ValidationFailed(
+                "validation.village", f"行政村代码“{village_code}”不存在", field="village_code"
+            )
+        person, created = find_or_create_person(
+            session, db, replace(data, village_id=village.id, registered_by_org_id=actor.org_id)
+        )
+        if not created:
+            _link(session, db, person, actor)
+        return _loaded(person), created
+
+
+def _link(session: Session, db: Database, person: Person, actor: Actor) -> None:
+    if actor.org_id is None or person.registered_by_org_id == actor.org_id:
+        return
+    if session.get(PersonLink, (person.id, actor.org_id)) is not None:
+        return
+    try:
+        with session.begin_nested():
+            session.add(
+                PersonLink(
+                    person_id=person.id,
+                    org_id=actor.org_id,
+                    linked_by=actor.user_id,
+                    linked_at=db.clock.now(),
+                )
+            )
+    except IntegrityError:  # the same organisation linked them a moment ago
+        pass
