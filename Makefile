@@ -79,7 +79,8 @@ i18n: venv ## extract the pages' texts, update the English catalogue and compile
 	  --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d $(LOCALE) -D messages -l en --statistics
 
-docs: venv ## regenerate the machine diagrams in docs/architecture.md
+docs: venv ## regenerate the machine diagrams in docs/architecture.md and the map docs/modules.md
 	$(BIN)/python -c "from pathlib import Path; from workflow.diagram import all_diagrams; \
 	p = Path('docs/architecture.md'); s = p.read_text(); a = '<!-- machines:start -->'; \
 	b = '<!-- machines:end -->'; p.write_text(s[:s.index(a) + len(a)] + '\n' + all_diagrams() + s[s.index(b):])"
+	$(BIN)/python docs/modules.py

@@ -1,3 +1,5 @@
+"""``python -m cli``: the fuzhi command without the installed script."""
+
 import sys
 
 from .main import main
