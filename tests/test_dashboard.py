@@ -16,7 +16,8 @@ from dateutil.relativedelta import relativedelta
 from sqlalchemy import select
 
 from demo import NO_GRADUATE_POST, TOWNSHIPS, demo_password
-from store.dashboard.figures import Dashboard, Scope, dashboard, scope_for
+from store.dashboard.figures import Dashboard, dashboard
+from store.dashboard.scope import Scope, scope_for
 from store.db import Database
 from store.models import (
     Claim,
@@ -494,7 +495,7 @@ def test_money_has_two_decimals_and_thousands_separators() -> None:
 
 
 def test_months_are_filled_up_to_now() -> None:
-    from store.dashboard.figures import MonthMoney, month_range
+    from store.dashboard.money import MonthMoney, month_range
 
     rows = [
         MonthMoney(Decimal("5.00"), 1, ZERO, 0, "2026-08"),

@@ -12,7 +12,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from store.contracts.lifecycle import terminate_contract
-from store.dashboard.figures import Dashboard, Scope, dashboard
+from store.dashboard.figures import Dashboard, dashboard
+from store.dashboard.scope import Scope
 from store.db import Database
 from store.people.labour import set_baseline, set_labour_status, set_working_age
 from workflow.errors import TransitionRefused, ValidationFailed

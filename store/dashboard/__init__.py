@@ -10,14 +10,11 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
-    from .figures import (
-        APPROVED_STATES,
-        ENDING_WITHIN_DAYS,
-        GRADUATE_WAIT_MONTHS,
-        LABOUR_CAPACITIES,
-        PAID_STATE,
-        Dashboard,
-    )
+    from .deadlines import ENDING_WITHIN_DAYS
+    from .employment import LABOUR_CAPACITIES
+    from .figures import Dashboard
+    from .scope import APPROVED_STATES, PAID_STATE
+    from .targets import GRADUATE_WAIT_MONTHS
     from .view import dashboard_page
 
 __all__ = [
@@ -32,12 +29,12 @@ __all__ = [
 __getattr__ = exports(
     __name__,
     {
-        "APPROVED_STATES": "figures",
+        "APPROVED_STATES": "scope",
         "Dashboard": "figures",
-        "ENDING_WITHIN_DAYS": "figures",
-        "GRADUATE_WAIT_MONTHS": "figures",
-        "LABOUR_CAPACITIES": "figures",
-        "PAID_STATE": "figures",
+        "ENDING_WITHIN_DAYS": "deadlines",
+        "GRADUATE_WAIT_MONTHS": "targets",
+        "LABOUR_CAPACITIES": "employment",
+        "PAID_STATE": "scope",
         "dashboard_page": "view",
     },
 )

@@ -8,7 +8,8 @@ from workflow.roles import Actor
 
 from ..db import Database
 from ..policy.versions import years_missing
-from .figures import Dashboard, dashboard, scope_for
+from .figures import Dashboard, dashboard
+from .scope import scope_for
 
 
 @dataclass(frozen=True)

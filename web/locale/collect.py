@@ -49,7 +49,7 @@ class Collected:
 def collect() -> Collected:
     from store.people import LABELS as ORG_FIELD_LABELS
     from store.sweep import LABELS as SWEEP_LABELS
-    from web.pages import dashboard
+    from web.dashboard import pictures
     from web.problems import TITLES
     from workflow.guards import GUARDS
     from workflow.identity import sex
@@ -101,8 +101,8 @@ def collect() -> Collected:
         if isinstance(value, dict) and name.endswith("_labels"):
             out.add(f"template global {name} (web.app)", value.values())
     out.add("web.problems.TITLES (the error page)", TITLES.values())
-    out.add("web.pages.dashboard.OVERDUE_STEPS", dashboard.OVERDUE_STEPS.values())
-    out.add("web.pages.dashboard.CAPACITY_LABELS", CAPACITY_LABELS.values())
+    out.add("web.dashboard.pictures.OVERDUE_STEPS", pictures.OVERDUE_STEPS.values())
+    out.add("web.dashboard.pictures.CAPACITY_LABELS", CAPACITY_LABELS.values())
     out.add("workflow.guards.GUARDS: why a step is refused", (g.message for g in GUARDS.values()))
     out.add("store.sweep.chunks.LABELS: what a sweep run did (admin settings)", SWEEP_LABELS.values())
     fixed: list[str] = []

@@ -175,7 +175,7 @@ LABELS = (
     N_("无法处理"),
     N_("请求过多"),
     N_("服务器内部错误"),
-    # web.pages.dashboard.OVERDUE_STEPS
+    # web.dashboard.pictures.OVERDUE_STEPS
     N_("申请·待村级核实"),
     N_("申请·待人社审核"),
     N_("申请·待财务发放"),
