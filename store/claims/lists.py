@@ -29,10 +29,12 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflow.errors import DomainError, NotFound
+from workflow.lists.cells import cell_masker, clean_text
 from workflow.lists.check import ABSORPTION, Candidate, check_rows
-from workflow.lists.columns import HEADER_OF, ListRow, RowError, cell_masker, clean_text, error_of, read_row
+from workflow.lists.columns import HEADER_OF
 from workflow.lists.parse import read_list
 from workflow.lists.result import result_workbook_bytes
+from workflow.lists.rows import ListRow, RowError, error_of, read_row
 from workflow.roles import Actor
 from workflow.rules import ClaimDraft, OtherClaim, PersonFacts
 from workflow.rules.facts import facts_from_record
