@@ -14,8 +14,9 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from store.claims import lists as store_lists
-from store.claims.lists import get_list, list_outcomes, result_workbook, upload_list
+from store.claims import list_filer as store_lists
+from store.claims.list_report import get_list, list_outcomes, result_workbook
+from store.claims.lists import upload_list
 from store.models import Claim, ClaimHistory, ClaimList, Person
 from store.people.persons import PersonInput, create_organisation, create_person
 from workflow.errors import NotFound, TransitionRefused, ValidationFailed
