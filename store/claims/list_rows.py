@@ -24,8 +24,9 @@ from ..db import Database
 from ..models import Contract, Person, Village
 from ..timerules import timecache
 from .bulk_sql import chunked
-from .filing import ClaimInput, all_params, load_params, year_of
+from .filing import ClaimInput
 from .post_claims import CONTRACT_COLUMNS, contract_facts, month_workdays
+from .years import all_params, load_params, year_of
 
 
 @dataclass
