@@ -34,7 +34,8 @@ from sqlalchemy import insert, text
 from stdnum.cn import ric
 
 from bench.databases import PG_DEFAULT, fresh_pg, fresh_sqlite
-from store.claims.lists import get_list, result_workbook, upload_list
+from store.claims.list_report import get_list, result_workbook
+from store.claims.lists import upload_list
 from store.db import Database
 from store.models import Organisation, Person, Township, Village
 from workflow.clock import FrozenClock

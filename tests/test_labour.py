@@ -27,7 +27,7 @@ from workflow.labour import (
     month_index,
     of_working_age,
 )
-from workflow.lists.columns import read_row
+from workflow.lists.rows import read_row
 
 from .builders import add_admin, county, id_number
 from .builders_labour import born, export_from

@@ -14,14 +14,18 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
-from store.claims import lists as store_lists
-from store.claims.lists import get_list, list_outcomes, result_workbook, upload_list
+from store.claims import list_filer as store_lists
+from store.claims.list_report import get_list, list_outcomes, result_workbook
+from store.claims.lists import upload_list
 from store.models import Claim, ClaimHistory, ClaimList, Person
 from store.people.persons import PersonInput, create_organisation, create_person
 from workflow.errors import NotFound, TransitionRefused, ValidationFailed
+from workflow.lists.cells import read_month
 from workflow.lists.check import Candidate, check_rows
-from workflow.lists.columns import BY_FIELD, COLUMNS, map_headers, read_month, read_row
+from workflow.lists.columns import BY_FIELD, COLUMNS
+from workflow.lists.headers import map_headers
 from workflow.lists.parse import MAX_ROWS, read_list
+from workflow.lists.rows import read_row
 from workflow.lists.template import EXAMPLE_ID, template_workbook
 from workflow.roles import Actor, Role
 from workflow.rules import DEMO_2026, ClaimantFacts, ClaimDraft, PersonFacts

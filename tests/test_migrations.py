@@ -16,7 +16,7 @@ def test_models_and_migrations_agree(db_url):
 def test_policy_year_2026_is_seeded_with_the_plans_figures(db):
     from decimal import Decimal
 
-    from store.claims.filing import load_params
+    from store.claims.years import load_params
 
     with db.sessions() as s:
         params = load_params(s, 2026)
@@ -31,7 +31,7 @@ def test_policy_year_2026_is_seeded_with_the_plans_figures(db):
 
 
 def test_seeded_2026_parameters_equal_the_code_defaults(db):
-    from store.claims.filing import load_params
+    from store.claims.years import load_params
     from workflow.rules import DEMO_2026
 
     with db.sessions() as s:

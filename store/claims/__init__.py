@@ -25,7 +25,8 @@ if TYPE_CHECKING:
     from .case_view import bulk_claim_step, case, evidence_for_staff, inbox, take_claim_step
     from .evidence import KINDS, SIGNATURES, add_evidence
     from .filing import ClaimInput, file_claim, resubmit_claim
-    from .lists import ListReport, get_list, list_outcomes, result_workbook, upload_list
+    from .list_report import ListReport, get_list, list_outcomes, result_workbook
+    from .lists import upload_list
     from .post_claims import month_workdays
     from .worklist import COUNT_CAP, Filters
 
@@ -68,7 +69,7 @@ __getattr__ = exports(
         "ClaimInput": "filing",
         "Filters": "worklist",
         "KINDS": "evidence",
-        "ListReport": "lists",
+        "ListReport": "list_report",
         "SIGNATURES": "evidence",
         "add_evidence": "evidence",
         "bulk_claim_step": "case_view",
@@ -80,13 +81,13 @@ __getattr__ = exports(
         "evidence_of": "agent_view",
         "file_and_read": "agent_view",
         "file_claim": "filing",
-        "get_list": "lists",
+        "get_list": "list_report",
         "inbox": "case_view",
-        "list_outcomes": "lists",
+        "list_outcomes": "list_report",
         "month_workdays": "post_claims",
         "resubmit": "agent_view",
         "resubmit_claim": "filing",
-        "result_workbook": "lists",
+        "result_workbook": "list_report",
         "take_claim_step": "case_view",
         "upload_list": "lists",
         "withdraw": "agent_view",

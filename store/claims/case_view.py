@@ -25,8 +25,8 @@ from ..models import Claim, ClaimHistory, Contract, Evidence, Organisation, Vill
 from ..policy.versions import ClaimFigures, claim_figures
 from ..transitions import transition
 from .evidence import list_evidence, read_evidence
-from .filing import year_basis
 from .worklist import Filters, InboxPage, claims_inbox, contracts_inbox, villages_of
+from .years import year_basis
 
 BULK_MAX = 200  # claims one bulk step takes at most; the rest of a longer selection is left
 

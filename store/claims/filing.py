@@ -1,13 +1,15 @@
-"""Filing and correcting claims: read what the rules need, evaluate, store with the outcome."""
+"""Filing and correcting claims: read what the rules need, evaluate, store with the outcome.
+
+The year a claim falls in and that year's parameters are ``years``."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Connection, or_, select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -16,13 +18,13 @@ from workflow.errors import NotFound, RuleViolation, TransitionRefused, Validati
 from workflow.guards import ABSORPTION_TYPES
 from workflow.machines import CLAIM
 from workflow.roles import Actor
-from workflow.rules import ClaimDraft, OtherClaim, PersonFacts, PolicyParams, RuleOutcome, evaluate, payee_of
-from workflow.rules.facts import ClaimFacts, facts_from_record, facts_to_record
-from workflow.rules.years import Months, YearFix, check_not_early, check_year_sent, claim_year
+from workflow.rules import ClaimDraft, OtherClaim, PersonFacts, RuleOutcome, evaluate, payee_of
+from workflow.rules.facts import facts_from_record, facts_to_record
+from workflow.rules.years import YearFix
 from workflow.states import CLAIM_DEAD_STATES, SubsidyType
 
 from ..db import Database
-from ..models import Claim, Contract, Organisation, PolicyYear
+from ..models import Claim, Contract, Organisation
 from ..people.persons import get_person
 from ..people.register import claimant_facts
 from ..policy.versions import version_in_force
@@ -30,6 +32,7 @@ from ..step_services import StepCall, register
 from ..timerules import timecache
 from ..transitions import Opening, apply, one_step, opening, record_opening
 from .post_claims import CHECKED_STEPS, attendance_days, contract_facts, is_post_claim, month_workdays
+from .years import all_params, load_params, year_of
 
 
 @dataclass(frozen=True)
@@ -40,53 +43,6 @@ class ClaimInput:
     facts: dict[str, Any] = field(default_factory=dict)
     contract_id: int | None = None
     batch_ref: str | None = None
-
-
-def load_params(session: Session, year: int, why: str = "") -> PolicyParams:
-    # session.get: version_in_force reads the same row from the identity map, so the figures
-    # and the version stored with the claim agree.
-    row = session.get(PolicyYear, year)
-    if row is None:
-        because = f"（{why}）" if why else ""
-        raise ValidationFailed(
-            "validation.policy_year",
-            f"{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在"
-            f"“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交",
-            field="policy_year",
-            year=year,
-        )
-    return PolicyParams.from_record(row.params)
-
-
-def all_params(session: Session | Connection) -> dict[int, PolicyParams]:
-    """Every policy year's parameters (a handful of rows: one per year)."""
-    return {
-        year: PolicyParams.from_record(record)
-        for year, record in session.execute(select(PolicyYear.year, PolicyYear.params))
-    }
-
-
-def months_basis(years: Mapping[int, PolicyParams], facts: ClaimFacts) -> Months:
-    """The month counts that fix a claim's year: those of the policy year in force when the
-    employment began (the latest year set up to then; the plan's own where none is)."""
-    start = facts.employment_start
-    known = sorted(y for y in years if start is None or y <= start.year)
-    if not known:
-        return Months()
-    p = years[known[-1]]
-    return Months(stable=p.stable_employment_months, absorbed=p.absorption_min_months)
-
-
-def year_of(
-    years: Mapping[int, PolicyParams], subsidy_type: str, sent: int | None, facts: ClaimFacts, today: date
-) -> YearFix:
-    """The policy year the facts fix; a claim filed before that day, or a different year sent
-    by the claimant, is refused."""
-    months = months_basis(years, facts)
-    fix = claim_year(subsidy_type, facts, months)
-    check_not_early(subsidy_type, fix, months, today)
-    check_year_sent(sent, fix)
-    return fix
 
 
 def live_others(
@@ -298,12 +254,3 @@ def take_post_step(call: StepCall) -> Claim:
 # 在岗领补: verifying takes the days on the post, and the amount follows them.
 for _trigger in CHECKED_STEPS:
     register("claim", _trigger, take_post_step, applies_to=is_post_claim)
-
-
-def year_basis(session: Session, claim: Claim) -> YearFix | None:
-    """Why a stored claim is in its year, as its facts say (None for facts no rule reads now)."""
-    try:
-        facts = facts_from_record(claim.facts)
-        return claim_year(claim.subsidy_type, facts, months_basis(all_params(session), facts))
-    except ValidationFailed:
-        return None

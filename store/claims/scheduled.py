@@ -31,8 +31,9 @@ from ..sweep.chunks import SweepOptions, SweepReport, chunks, count_by, drain_ta
 from ..sweep.models import SweepEvent
 from ..timerules import timecache
 from ..transitions import fire_chunk, opening
-from .filing import ClaimInput, claim_values, load_params
+from .filing import ClaimInput, claim_values
 from .post_claims import CONTRACT_COLUMNS, contract_facts, month_periods, month_workdays
+from .years import load_params
 
 log = logging.getLogger("fuzhi.sweep")
 # Monthly post claims opened in one run at most: on the 1st, a county-sized load (tens of

@@ -13,7 +13,8 @@ from datetime import date
 
 from ..errors import DomainError
 from ..rules import ClaimDraft, OtherClaim, PolicyParams, RuleOutcome, evaluate
-from .columns import HEADER_OF, RowError, error_of
+from .columns import HEADER_OF
+from .rows import RowError, error_of
 
 ABSORPTION = frozenset({"startup_subsidy", "workshop_reward"})
 

@@ -24,7 +24,9 @@ from pathlib import PurePath
 from typing import Any
 
 from ..errors import ValidationFailed
-from .columns import HEADER_OF, ColumnMap, clean_text, field_of, map_headers
+from .cells import clean_text
+from .columns import HEADER_OF
+from .headers import ColumnMap, field_of, map_headers
 
 MAX_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000

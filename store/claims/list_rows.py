@@ -1,0 +1,184 @@
+"""A list's rows checked one by one against the database: the villages, the persons by ID
+hash, the policy years and the contracts are read up front in a few queries, then each row
+becomes a rule candidate, a new person to register, or its errors. Checking the rows against
+one another and against the live claims is ``list_filer``'s next step."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from workflow.errors import DomainError
+from workflow.lists.check import Candidate
+from workflow.lists.columns import HEADER_OF
+from workflow.lists.rows import ListRow, RowError, error_of
+from workflow.rules import ClaimantFacts, ClaimDraft, PersonFacts
+from workflow.rules.facts import facts_from_record
+
+from ..db import Database
+from ..models import Contract, Person, Village
+from ..timerules import timecache
+from .bulk_sql import chunked
+from .filing import ClaimInput
+from .post_claims import CONTRACT_COLUMNS, contract_facts, month_workdays
+from .years import all_params, load_params, year_of
+
+
+@dataclass
+class NewPerson:
+    """A person the list registers: the first row naming the ID number describes them."""
+
+    key: int  # a negative placeholder id until inserted
+    row: ListRow
+    village_id: int
+    digest: str
+    id: int | None = None
+
+
+@dataclass
+class Checked:
+    """What checking the rows one by one found, by row number."""
+
+    candidates: dict[int, Candidate] = field(default_factory=dict)  # by row number
+    errors: dict[int, list[RowError]] = field(default_factory=dict)
+    new_persons: dict[str, NewPerson] = field(default_factory=dict)  # by ID digest
+    inputs: dict[int, ClaimInput] = field(default_factory=dict)
+    village_of: dict[int, int] = field(default_factory=dict)  # person id -> village id
+
+
+def check_each(
+    session: Session,
+    db: Database,
+    rows: Sequence[ListRow],
+    claimant: ClaimantFacts,
+    today: date,
+    batch_ref: str,
+) -> Checked:
+    """Every row on its own: a candidate for the rules (with its claim input) or its errors."""
+    out = Checked()
+    villages = dict(
+        chunked(
+            session,
+            select(Village.code, Village.id),
+            Village.code,
+            {r.village_code for r in rows if r.village_code},
+        )
+    )
+    digests = {r.id_number: db.vault.digest(r.id_number) for r in rows}
+    persons = {
+        p.id_number_hash: p
+        for p in chunked(
+            session,
+            select(Person.id, Person.name, Person.id_number_hash, Person.target_groups, Person.village_id),
+            Person.id_number_hash,
+            set(digests.values()),
+        )
+    }
+    known_years = all_params(session)
+    contract_ids = {r.contract_id for r in rows if r.contract_id is not None}
+    contracts = {
+        c.id: contract_facts(c)
+        for c in chunked(session, select(*CONTRACT_COLUMNS), Contract.id, contract_ids)
+    }
+    cal = timecache.calendar(db, session)
+
+    for row in rows:
+        errors: list[RowError] = []
+        year, year_params, facts = 0, None, None
+        try:
+            facts = facts_from_record(row.facts)
+            fix = year_of(known_years, row.subsidy_type, row.policy_year, facts, today)
+            year, year_params = fix.year, known_years.get(fix.year)
+            if year_params is None:
+                load_params(session, fix.year, fix.reason)  # raises, naming the year and why
+        except DomainError as exc:
+            errors.append(error_of(exc))
+        if row.village_code and row.village_code not in villages:
+            errors.append(
+                RowError(
+                    HEADER_OF["village_code"],
+                    "validation.village",
+                    f"行政村代码“{row.village_code}”不存在",
+                )
+            )
+        digest = digests[row.id_number]
+        known = persons.get(digest)
+        if known is not None:
+            person_id, groups = known.id, _groups(known.target_groups)
+            out.village_of[known.id] = known.village_id
+            if not _same_name(known.name, row.name):
+                errors.append(
+                    RowError(
+                        HEADER_OF["name"],
+                        "validation.name_mismatch",
+                        "姓名与系统中该身份证号的登记信息不一致",
+                    )
+                )
+        else:
+            new = out.new_persons.get(digest)
+            if new is None and not errors:
+                if row.village_code is None:
+                    errors.append(
+                        RowError(
+                            HEADER_OF["village_code"],
+                            "validation.required",
+                            "新登记人员须填写“行政村代码”",
+                        )
+                    )
+                else:
+                    new = NewPerson(-(len(out.new_persons) + 1), row, villages[row.village_code], digest)
+                    out.new_persons[digest] = new
+            elif new is not None and not _same_name(new.row.name, row.name):
+                errors.append(
+                    RowError(
+                        HEADER_OF["name"],
+                        "validation.name_mismatch",
+                        f"与清单第{new.row.row}行身份证号相同但姓名不一致",
+                    )
+                )
+            person_id = new.key if new else 0
+            groups = frozenset(new.row.target_groups) if new else frozenset()
+        contract = None
+        if row.contract_id is not None:
+            contract = contracts.get(row.contract_id)
+            if contract is None:
+                errors.append(RowError(HEADER_OF["contract_id"], "validation.contract", "协议不存在"))
+        if errors:
+            out.errors[row.row] = errors
+            continue
+        assert year_params is not None and facts is not None
+        out.candidates[row.row] = Candidate(
+            row.row,
+            ClaimDraft(
+                subsidy_type=row.subsidy_type,
+                policy_year=year,
+                person=PersonFacts(person_id, groups),
+                claimant=claimant,
+                facts=facts,
+                contract=contract,
+                month_workdays=month_workdays(cal, row.subsidy_type, facts.month),
+            ),
+            year_params,
+        )
+        out.inputs[row.row] = ClaimInput(
+            row.subsidy_type, person_id, year, row.facts, row.contract_id, batch_ref
+        )
+    return out
+
+
+def _groups(stored: str) -> frozenset[str]:
+    return frozenset(g for g in stored.split(",") if g)
+
+
+def _same_name(stored: str, given: str) -> bool:
+    """Names compared without spaces and with the dots of Tibetan or Uyghur names unified."""
+
+    def norm(name: str) -> str:
+        return re.sub(r"[\s·•．.]", "", name)
+
+    return norm(stored) == norm(given)

@@ -1,0 +1,255 @@
+"""One cell of a bulk list read by its column's kind: text, ID and bank numbers, coded choices,
+flags (是/否), dates, months, money and whole numbers, as Excel, a CSV or JSON gives them; and
+the cells as they may be stored (JSON-safe, ID and bank numbers masked).
+
+A coded column accepts the Chinese label or the code (补贴类型 “一次性外出务工交通补助” or
+``transport_subsidy``). Every error names the column by its Chinese header.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+
+from ..errors import ValidationFailed
+from ..identity import mask, normalise_bank_account, normalise_id_number
+from ..money import parse_yuan
+from .columns import SENSITIVE, Column
+from .headers import field_of
+
+FLAG_TRUE = frozenset({"是", "y", "yes", "true", "1", "√", "✓", "t"})
+FLAG_FALSE = frozenset({"否", "n", "no", "false", "0", "×", "x", "f"})
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(text: str) -> str:
+    """Text safe to store and to write into a workbook: control characters (which neither
+    PostgreSQL nor .xlsx accept, and nobody types on purpose) removed, lone surrogates
+    (which no encoding can write) replaced by U+FFFD, refused later where a value is read."""
+    if text.isprintable():
+        return text
+    return _SURROGATE.sub("\ufffd", _CONTROL.sub("", text))
+
+
+def cell_text(value: object) -> str | None:
+    """A cell as text, or None when empty (whole floats lose their ``.0``)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() else repr(value)
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat(sep=" ")
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, list | tuple):
+        return "、".join(t for v in value if (t := cell_text(v))) or None
+    text = str(value).strip().lstrip("'").strip()
+    return text or None
+
+
+def _fail(col: Column, code: str, message: str) -> ValidationFailed:
+    return ValidationFailed(code, message, field=col.header)
+
+
+_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
+
+
+def read_date(col: Column, value: object) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = cell_text(value)
+    if text is None:
+        return None
+    text = re.split(r"[ T]", text, maxsplit=1)[0]
+    if m := _DATE.match(text):
+        y, mo, d = (int(g) for g in m.groups())
+    elif re.fullmatch(r"\d{8}", text):
+        y, mo, d = int(text[:4]), int(text[4:6]), int(text[6:])
+    else:
+        y = mo = d = 0
+    try:
+        return date(y, mo, d)
+    except ValueError:
+        raise _fail(col, "validation.date", f"“{col.header}”须为日期（YYYY-MM-DD）") from None
+
+
+def read_month(col: Column, value: object) -> str | None:
+    if isinstance(value, date):  # a datetime too
+        return f"{value.year:04d}-{value.month:02d}"
+    text = cell_text(value)
+    if text is None:
+        return None
+    m = _MONTH.match(text) or re.fullmatch(r"(\d{4})(\d{2})", text)
+    if m is None:
+        try:  # a whole date names its month
+            day = read_date(col, text)
+        except ValidationFailed:
+            day = None
+        if day is not None:
+            return f"{day.year:04d}-{day.month:02d}"
+    if m is None or not 1 <= int(m.group(2)) <= 12:
+        raise _fail(col, "validation.month", f"“{col.header}”格式须为YYYY-MM")
+    return f"{int(m.group(1)):04d}-{int(m.group(2)):02d}"
+
+
+def read_int(col: Column, value: object) -> int | None:
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    else:
+        text = cell_text(value)
+        if text is None:
+            return None
+        text = re.sub(r"(个月|月|天|日|年度|年)$", "", text)
+        if not re.fullmatch(r"\d{1,12}", text):
+            raise _fail(col, "validation.integer", f"“{col.header}”须为整数")
+        number = int(text)
+    if number < 0:
+        raise _fail(col, "validation.integer", f"“{col.header}”须为整数")
+    if col.max_value is not None and number > col.max_value:
+        raise _fail(col, "validation.too_large", f"“{col.header}”不能大于{col.max_value}")
+    return number
+
+
+def read_choice(col: Column, value: object) -> str | None:
+    text = cell_text(value)
+    if text is None:
+        return None
+    key = re.sub(r"\s+", "", text)
+    for code, label in col.choices.items():
+        if key in (code, label):
+            return code
+    options = "、".join(col.choices.values())
+    code = {
+        "subsidy_type": "validation.subsidy_type",
+        "destination": "validation.destination",
+        "labour_capacity": "validation.labour_capacity",
+    }.get(col.field, "validation.choice")
+    raise _fail(col, code, f"“{col.header}”不认识“{text}”，应为：{options}")
+
+
+def read_groups(col: Column, value: object) -> tuple[str, ...]:
+    text = cell_text(value)
+    if text is None:
+        return ()
+    found: list[str] = []
+    for part in re.split(r"[、,，;；/\s]+", text):
+        if not part:
+            continue
+        code = next((c for c, label in col.choices.items() if part in (c, label)), None)
+        if code is None:
+            raise _fail(
+                col,
+                "validation.target_group",
+                f"未知的帮扶对象类别“{part}”，应为：{'、'.join(col.choices.values())}",
+            )
+        if code not in found:
+            found.append(code)
+    return tuple(found)
+
+
+def read_flag(col: Column, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = cell_text(value)
+    if text is None:
+        return False
+    if text.lower() in FLAG_TRUE:
+        return True
+    if text.lower() in FLAG_FALSE:
+        return False
+    raise _fail(col, "validation.flag", f"“{col.header}”须填“是”或“否”")
+
+
+def read_money(col: Column, value: object) -> Decimal | None:
+    if isinstance(value, float):
+        value = repr(value)
+    text = cell_text(value)
+    if text is None:
+        return None
+    return parse_yuan(text.removesuffix("元"), col.header)
+
+
+def read_year(col: Column, value: object) -> int | None:
+    year = read_int(col, value)
+    if year is not None and not 2000 <= year <= 2100:
+        raise _fail(col, "validation.policy_year", f"“{col.header}”须为四位年份，如2026")
+    return year
+
+
+def read_text(col: Column, value: object) -> str | None:
+    text = cell_text(value)
+    if text is not None and "\ufffd" in text:
+        raise _fail(col, "validation.bad_character", f"“{col.header}”含有无法识别的字符（文件编码可能有误）")
+    if text is not None and col.max_len is not None and len(text) > col.max_len:
+        raise _fail(col, "validation.too_long", f"“{col.header}”不能超过{col.max_len}个字")
+    return text
+
+
+def read_id_number(col: Column, value: object) -> str | None:
+    if isinstance(value, float):
+        raise _fail(
+            col,
+            "validation.id_number",
+            "身份证号被Excel存成了数字，后几位已经丢失；请把该列设为“文本”格式后重新填写",
+        )
+    text = cell_text(value)
+    return None if text is None else normalise_id_number(text, field=col.header)
+
+
+def read_bank(col: Column, value: object) -> str | None:
+    if isinstance(value, float) and value >= 1e15:
+        raise _fail(
+            col,
+            "validation.bank_account",
+            "银行账号被Excel存成了数字，后几位已经丢失；请把该列设为“文本”格式后重新填写",
+        )
+    text = cell_text(value)
+    return None if text is None else normalise_bank_account(text, field=col.header)
+
+
+READERS = {
+    "text": read_text,
+    "id_number": read_id_number,
+    "bank": read_bank,
+    "choice": read_choice,
+    "groups": read_groups,
+    "flag": read_flag,
+    "date": read_date,
+    "month": read_month,
+    "money": read_money,
+    "int": read_int,
+    "year": read_year,
+}
+
+
+def cell_masker(headers: Sequence[object]) -> Callable[[Sequence[object]], list[object]]:
+    """Cells as they may be stored and shown back: JSON-safe, ID and bank numbers masked."""
+    sensitive = {i for i, h in enumerate(headers) if field_of(h) in SENSITIVE}
+
+    def masked(cells: Sequence[object]) -> list[object]:
+        out: list[object] = []
+        for i, value in enumerate(cells):
+            if value is None or (isinstance(value, bool | int | str) and i not in sensitive):
+                out.append(value)
+            elif i in sensitive:
+                text = cell_text(value)
+                out.append(mask(text) if text else None)
+            elif isinstance(value, float):  # NaN and infinities (JSON allows them) as text
+                out.append(
+                    int(value) if value.is_integer() else value if math.isfinite(value) else str(value)
+                )
+            else:
+                out.append(cell_text(value))
+        return out
+
+    return masked
