@@ -4,35 +4,23 @@ append the history row, commit. Concurrent attempts: one wins, the rest get ``Co
 ``transition`` is the hot path (every click in the inbox, every row of the sweep), so it
 reads and writes with SQLAlchemy Core rather than the ORM unit of work; services that do
 more in the same transaction (resubmit with new facts, renew) use ``apply`` on ORM rows.
+
+What a step reads and writes (tables, columns, history rows, the statements) is in
+``store.step_rows``; how a case opens, in ``store.opening`` (its names are importable from
+here too, as the services have always taken them).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from datetime import datetime
 from types import SimpleNamespace
 from typing import Any, TypeVar
 
-from sqlalchemy import (
-    Connection,
-    DateTime,
-    Insert,
-    Select,
-    Table,
-    Update,
-    bindparam,
-    insert,
-    literal,
-    null,
-    select,
-    update,
-)
+from sqlalchemy import Connection, insert, select, update
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
-from sqlalchemy.sql.dml import ReturningInsert
 
 from workflow import engine
 from workflow.errors import Conflict, InvalidTransition, NotFound, TransitionRefused
@@ -43,108 +31,23 @@ from workflow.states import CLAIM_DEAD_STATES
 
 from .db import Database
 from .guard_inputs import supply_guard_inputs
-from .models import Claim, ClaimHistory, Contract, ContractHistory
-from .payouts.models import PayoutBatch, PayoutHistory
+from .models import Claim, Contract
+from .opening import Opening, opening, record_opening
+from .step_rows import CASE_FIELDS, MODELS, STATEMENTS, WRITABLE, history_values, record
 from .step_services import StepCall, service_for
 from .timerules import timecache
 
-MODELS: dict[str, tuple[type[Any], type[Any], str]] = {
-    "claim": (Claim, ClaimHistory, "claim_id"),
-    "contract": (Contract, ContractHistory, "contract_id"),
-    "payout": (PayoutBatch, PayoutHistory, "batch_id"),
-}
-# What the engine and the guards read of a case, and what a step may change.
-_COMMON = ("id", "state", "version", "village_id", "submitted_by", "verified_by", "reviewed_by", "due_at")
-CASE_FIELDS = {
-    "claim": (*_COMMON, "claimant_org_id", "paid_by", "subsidy_type", "policy_year", "params_version_id"),
-    "contract": (*_COMMON, "start_date", "end_date", "insurance_policy_no", "successor_id"),
-}
-# Contract steps that write more than the state (a form of their own): their services take them.
-CONTRACT_FORM_STEPS = WORKFLOWS["contract"].form_triggers
-WRITABLE = ("state", "verified_by", "reviewed_by", "paid_by", "due_at")
-
-
-def history_values(workflow: str, case_id: int, step: engine.Transition, actor: Actor) -> dict[str, Any]:
-    return {
-        MODELS[workflow][2]: case_id,
-        "trigger": step.trigger,
-        "from_state": step.from_state,
-        "to_state": step.to_state,
-        "actor_id": actor.user_id,
-        "actor_name": actor.name or str(actor.user_id),
-        "role": step.role.value,
-        "at": step.at,
-        "comment": step.comment,
-    }
-
-
-def record(session: Session, workflow: str, case: Any, step: engine.Transition, actor: Actor) -> None:
-    """Append the immutable history row for an accepted step (ORM services)."""
-    session.add(MODELS[workflow][1](**history_values(workflow, case.id, step, actor)))
-
-
-@dataclass(frozen=True)
-class Opening:
-    """How new cases of a workflow open, as the table's creation row says: their first state,
-    when that wait falls due, and their first history row. One is made per filing (a single
-    claim, a list of thousands, the sweep's monthly post claims) and applied to every case."""
-
-    workflow: str
-    step: engine.Transition
-    due_at: datetime | None
-    actor: Actor
-
-    def case_values(self) -> dict[str, Any]:
-        values: dict[str, Any] = {"state": self.step.to_state}
-        if WORKFLOWS[self.workflow].deadlines:  # a payout batch has no due time
-            values["due_at"] = self.due_at
-        return values
-
-    def history_rows(self, case_ids: Sequence[int]) -> list[dict[str, Any]]:
-        return [history_values(self.workflow, case_id, self.step, self.actor) for case_id in case_ids]
-
-    def history_from(self, case_ids: Select[Any]) -> Any:
-        """The same rows written by the database for the cases ``case_ids`` selects (the sweep
-        inserts its claims without RETURNING, and so does not hold their ids)."""
-        history = MODELS[self.workflow][1].__table__
-        values = history_values(self.workflow, 0, self.step, self.actor)
-        fk = MODELS[self.workflow][2]
-        del values[fk]
-        columns = list(values)
-        literals = [
-            literal(values[c], DateTime())
-            if c == "at"
-            else null()
-            if values[c] is None
-            else literal(values[c])
-            for c in columns
-        ]
-        return insert(history).from_select([fk, *columns], case_ids.add_columns(*literals))
-
-
-def opening(
-    db: Database,
-    session: Session | Connection,
-    workflow: str,
-    actor: Actor,
-    now: datetime,
-    comment: str | None = None,
-) -> Opening:
-    """The one way a case is opened (``engine.created``, with the deadlines in force)."""
-    step, due = engine.created(
-        WORKFLOWS[workflow],
-        actor,
-        now,
-        comment,
-        calendar=timecache.calendar(db, session),
-        deadlines=timecache.time_rules(db, session).deadlines[workflow],
-    )
-    return Opening(workflow, step, due, actor)
-
-
-def record_opening(session: Session, case: Any, opened: Opening) -> None:
-    """Append the first history row of one new case (ORM services)."""
-    session.add(MODELS[opened.workflow][1](**opened.history_rows([case.id])[0]))
+__all__ = [
+    "Opening",
+    "apply",
+    "conflicts_mapped",
+    "fire_chunk",
+    "one_step",
+    "opening",
+    "record_opening",
+    "step_if",
+    "transition",
+]
 
 
 def _fire(
@@ -228,45 +131,6 @@ def one_step(
         session.flush()
 
 
-def _statements(
-    workflow: str, clears_keys: bool
-) -> tuple[Select[*tuple[Any, ...]], Update, Insert, ReturningInsert[int]]:
-    """Statements built once per workflow, so each step reuses SQLAlchemy's compiled cache
-    instead of paying for coercing a fresh ``.values(...)`` (about 0.3 ms a step)."""
-    model, history, _ = MODELS[workflow]
-    table = model.__table__
-    read = select(*(table.c[f] for f in CASE_FIELDS[workflow])).where(table.c.id == bindparam("case_id"))
-    columns = [f for f in WRITABLE if f in table.c] + ["updated_at"]
-    values: dict[str, Any] = {c: bindparam(c) for c in columns}
-    values.update(version=table.c.version + 1, overdue=False)
-    if clears_keys:
-        values.update(dedupe_key=None, exclusion_key=None)
-    write = (
-        update(table)
-        .where(table.c.id == bindparam("case_id"), table.c.version == bindparam("seen_version"))
-        .values(values)
-    )
-    return read, write, insert(history.__table__), _write_and_record(write, history.__table__)
-
-
-def _write_and_record(write: Update, history: Table) -> ReturningInsert[int]:
-    """PostgreSQL: the update and its history row in one statement (one round trip less);
-    the history row exists only if the version-checked update took."""
-    moved = write.returning(write.table.c.id).cte("moved")
-    fk = next(c for c in history.c if c.foreign_keys)
-    columns = [c for c in history.c if c is not fk and c.name != "id"]
-    rows = select(moved.c.id, *(bindparam(f"h_{c.name}", type_=c.type) for c in columns))
-    return insert(history).from_select([fk, *columns], rows).returning(history.c.id)
-
-
-_STATEMENTS = {
-    (wf, dead): _statements(wf, dead)
-    for wf in ("claim", "contract")
-    for dead in (False, True)
-    if wf == "claim" or not dead
-}
-
-
 def transition(
     db: Database,
     workflow: str,
@@ -291,7 +155,7 @@ def transition(
     if service is not None and service.applies_to is None:
         return service.take(call)
     handed_over: Callable[[StepCall], Any] | None = None
-    read = _STATEMENTS[(workflow, False)][0]
+    read = STATEMENTS[(workflow, False)][0]
     # A bare connection, not a Session: nothing here needs the unit of work.
     with conflicts_mapped(), db.engine.begin() as conn:
         row = conn.execute(read, {"case_id": case_id}).first()
@@ -305,7 +169,7 @@ def transition(
                 raise _conflict(case.version)
             step = _fire(db, conn, workflow, case, trigger, actor, comment)
             dead = workflow == "claim" and case.state in CLAIM_DEAD_STATES
-            _, write, add_history, both = _STATEMENTS[(workflow, dead)]
+            _, write, add_history, both = STATEMENTS[(workflow, dead)]
             params = {c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)}
             params.update(case_id=case_id, seen_version=case.version)
             entry = history_values(workflow, case_id, step, actor)
@@ -395,7 +259,7 @@ def fire_chunk(
         group = [c for c in moved if (workflow == "claim" and c.state in CLAIM_DEAD_STATES) == dead]
         if not group:
             continue
-        write = _STATEMENTS[(workflow, dead)][1]
+        write = STATEMENTS[(workflow, dead)][1]
         params = [
             {
                 **{c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)},

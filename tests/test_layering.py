@@ -208,7 +208,7 @@ GROUPS = (
     (r"store\.(base|models|all_models|\w+\.(\w+_)?models?)$", "store.schema"),
     (r"store\.db$", "store.db"),
     (r"store\.timerules\.timecache$", "store.time"),
-    (r"store\.(step_services|transitions|guard_inputs)$", "store.steps"),
+    (r"store\.(step_services|transitions|guard_inputs|step_rows|opening)$", "store.steps"),
     (r"store(\..+)?$", "store.services"),
     (r"(cli|demo|printing)(\..+)?$", r"\1"),
     (r"workflow\.(rules|lists)(\..+)?$", r"workflow.\1"),
