@@ -40,8 +40,8 @@ from workflow.states import CLAIM_DEAD_STATES
 
 from ..db import Database
 from ..models import Claim, ClaimHistory, ClaimList, Contract, Organisation, Person, Village
-from ..people.org_queries import claimant_facts
 from ..people.persons import PersonInput, person_values
+from ..people.register import claimant_facts
 from ..policy.versions import version_in_force
 from ..timerules import timecache
 from ..transitions import Opening, opening

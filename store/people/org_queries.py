@@ -1,5 +1,5 @@
 """Reading the register of organisations: the list page by page, one organisation, its agents
-and record of changes, the agent accounts to pick from, and what the rules read of a claimant."""
+and record of changes, and the agent accounts to pick from."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound
 from workflow.roles import Role
-from workflow.rules import ClaimantFacts
 
 from ..models import Organisation, User
 from .org_models import OrganisationHistory
@@ -32,18 +31,6 @@ class OrgPage:
     total: int
     page: int
     pages: int
-
-
-def claimant_facts(org: Organisation) -> ClaimantFacts:
-    """What the rules read of a claimant; the recognition date only while it is recognised."""
-    return ClaimantFacts(
-        org.id,
-        org.kind,
-        org.recognised,
-        org.first_business,
-        recognised_on=org.recognised_on if org.recognised else None,
-        recognition_doc_no=org.recognition_doc_no if org.recognised else None,
-    )
 
 
 def masked_bank(org: Organisation) -> str:
