@@ -1,4 +1,9 @@
-"""SQLAlchemy models. The schema itself is created only by the Alembic migrations."""
+"""SQLAlchemy models. The schema itself is created only by the Alembic migrations.
+
+Why this is one module of 335 lines: these are the shared tables, the ones several areas read
+and write (places, organisations, persons, users and their tokens, the policy year, the cases
+with their history, evidence and lists); an area's own tables sit in its ``models.py``. Every
+area imports them from here, and the import rules (``tests/test_layering.py``) name it."""
 
 from __future__ import annotations
 

@@ -9,7 +9,8 @@ from stdnum.cn import uscc
 
 from store.access.users import create_user
 from store.db import Database
-from store.people.register import OrganisationInput, register_organisation
+from store.people.org_checks import OrganisationInput
+from store.people.register import register_organisation
 from workflow.roles import Actor
 
 _seq = itertools.count(1)

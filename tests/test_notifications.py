@@ -20,11 +20,11 @@ from store.notices.notifications import (
     for_user,
     mark_read,
     notify,
-    send_pending_email,
     unread_count,
     users_with_role,
     village_users,
 )
+from store.notices.outbox import send_pending_email
 from workflow.config import SmtpSettings
 from workflow.errors import ValidationFailed
 from workflow.roles import Role

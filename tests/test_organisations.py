@@ -12,15 +12,10 @@ from sqlalchemy import select, text
 from store.access.users import actor_for, create_token
 from store.claims.filing import ClaimInput, submit_claim
 from store.models import ApiToken, Organisation, User
+from store.people.org_checks import OrganisationInput
 from store.people.org_models import OrganisationHistory
-from store.people.register import (
-    OrganisationInput,
-    OrgFilter,
-    edit_organisation,
-    history_of,
-    list_organisations,
-    register_organisation,
-)
+from store.people.org_queries import OrgFilter, history_of, list_organisations
+from store.people.register import edit_organisation, register_organisation
 from workflow.errors import RuleViolation, TransitionRefused, ValidationFailed
 from workflow.rules import DEMO_2026, ClaimantFacts, ClaimDraft, ClaimFacts, PersonFacts, evaluate
 

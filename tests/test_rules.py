@@ -385,7 +385,7 @@ def test_absorption_below_five_persons_is_filed_and_says_it_waits(
 
 @pytest.mark.parametrize(("count", "short"), [(4, True), (5, False), (6, False)])
 def test_absorption_short_names_the_count_and_threshold(count: int, short: bool) -> None:
-    from workflow.rules.subsidies import absorption_short
+    from workflow.rules.absorption import absorption_short
 
     message = absorption_short(count, DEMO_2026)
     assert (message is not None) == short

@@ -8,13 +8,13 @@ from sqlalchemy import select, update
 from ..db import Database
 from ..sweep.chunks import SweepOptions, SweepReport
 from .models import Notification
-from .notifications import send_pending_email
+from .outbox import send_pending_email
 
-EMAIL_BATCHES = 10  # of notifications.EMAIL_BATCH (200) each
+EMAIL_BATCHES = 10  # of outbox.EMAIL_BATCH (200) each
 
 
 def deliver_email(db: Database, report: SweepReport, opts: SweepOptions) -> None:
-    """E-mail the notices not yet tried (``notifications.send_pending_email``), a batch at a
+    """E-mail the notices not yet tried (``outbox.send_pending_email``), a batch at a
     time and at most ``EMAIL_BATCHES`` a run, so a backlog cannot hold the sweep for long;
     without SMTP settings they are all marked ``skipped`` at once."""
     if opts.smtp is None:

@@ -11,18 +11,12 @@ from ..faces import exports
 
 if TYPE_CHECKING:
     from .labour import AGE_LIMITS, person_labour, set_baseline, set_labour_status, set_working_age
+    from .org_checks import LABELS, OrganisationInput
+    from .org_queries import OrgFilter, list_organisations, masked_bank
     from .organisation_view import organisation, organisation_form, organisations
     from .persons import PersonInput, create_organisation, create_person
     from .reach import PersonRef, lookup_person, person_for_agent, register_person
-    from .register import (
-        LABELS,
-        OrganisationInput,
-        OrgFilter,
-        edit_organisation,
-        list_organisations,
-        masked_bank,
-        register_organisation,
-    )
+    from .register import edit_organisation, register_organisation
 
 __all__ = [
     "AGE_LIMITS",
@@ -52,17 +46,17 @@ __getattr__ = exports(
     __name__,
     {
         "AGE_LIMITS": "labour",
-        "LABELS": "register",
-        "OrgFilter": "register",
-        "OrganisationInput": "register",
+        "LABELS": "org_checks",
+        "OrgFilter": "org_queries",
+        "OrganisationInput": "org_checks",
         "PersonInput": "persons",
         "PersonRef": "reach",
         "create_organisation": "persons",
         "create_person": "persons",
         "edit_organisation": "register",
-        "list_organisations": "register",
+        "list_organisations": "org_queries",
         "lookup_person": "reach",
-        "masked_bank": "register",
+        "masked_bank": "org_queries",
         "organisation": "organisation_view",
         "organisation_form": "organisation_view",
         "organisations": "organisation_view",

@@ -9,13 +9,13 @@ from workflow.roles import Actor
 from ..claims.worklist import villages_of
 from ..db import Database
 from ..models import Organisation, User, Village
-from . import register
+from . import org_queries
 from .org_models import OrganisationHistory
 
 
-def organisations(db: Database, f: register.OrgFilter) -> register.OrgPage:
+def organisations(db: Database, f: org_queries.OrgFilter) -> org_queries.OrgPage:
     with db.transaction() as session:
-        return register.list_organisations(session, f)
+        return org_queries.list_organisations(session, f)
 
 
 @dataclass(frozen=True)
@@ -28,13 +28,13 @@ class OrganisationPage:
 
 def organisation(db: Database, org_id: int) -> OrganisationPage:
     with db.transaction() as session:
-        org = register.get_organisation(session, org_id)
+        org = org_queries.get_organisation(session, org_id)
         village = session.get(Village, org.village_id) if org.village_id else None
         return OrganisationPage(
             org,
             village.name if village else "",
-            register.agents_of(session, org_id),
-            register.history_of(session, org_id),
+            org_queries.agents_of(session, org_id),
+            org_queries.history_of(session, org_id),
         )
 
 
@@ -48,10 +48,10 @@ class OrganisationForm:
 
 def organisation_form(db: Database, actor: Actor, org_id: int | None) -> OrganisationForm:
     with db.transaction() as session:
-        org = register.get_organisation(session, org_id) if org_id is not None else None
+        org = org_queries.get_organisation(session, org_id) if org_id is not None else None
         return OrganisationForm(
             org,
             villages_of(session, actor),
-            register.agent_choices(session),
-            {u.id for u in register.agents_of(session, org_id)} if org_id else set(),
+            org_queries.agent_choices(session),
+            {u.id for u in org_queries.agents_of(session, org_id)} if org_id else set(),
         )

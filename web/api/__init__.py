@@ -6,7 +6,8 @@ from litestar import Router
 from litestar.di import Provide
 
 from ..deps import STORES
-from .claims import ClaimController, ClaimDocumentController
+from .claim_documents import ClaimDocumentController
+from .claims import ClaimController
 from .deps import agent_actor, refuse_nul_characters
 from .lists import ListController
 from .persons import PersonController

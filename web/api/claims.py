@@ -1,8 +1,7 @@
-"""Agents file claims, follow them, withdraw or correct them, and attach evidence."""
+"""Agents file claims, follow them, withdraw or correct them, and attach evidence (the
+claims' documents are in ``claim_documents``)."""
 
 import base64
-from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 from urllib.parse import quote
@@ -10,27 +9,18 @@ from urllib.parse import quote
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
-from litestar.openapi.spec import (
-    OpenAPIFormat,
-    OpenAPIMediaType,
-    OpenAPIResponse,
-    OpenAPIType,
-    Operation,
-    RequestBody,
-    Schema,
-)
-from litestar.params import FromPath, JSONBody, MultipartBody, QueryParameter
+from litestar.params import JSONBody, MultipartBody, QueryParameter
 
 from store import claims
-from store.claims import KINDS, SIGNATURES, ClaimInput, add_evidence
+from store.claims import KINDS, ClaimInput, add_evidence
 from store.db import Database
-from store.documents import claim_document_for_agent
 from store.people import PersonRef
 from workflow.errors import ValidationFailed
 from workflow.roles import Actor
 from workflow.states import ClaimState, SubsidyType
 
 from .common import PathId, problems
+from .operations import EvidenceDownloadOperation, EvidenceUploadOperation
 from .respond import encode, posted
 from .schemas import ClaimIn, ClaimOut, ClaimPage, EvidenceOut, ResubmitIn, StepIn
 from .views import claim_out, evidence_out
@@ -43,38 +33,6 @@ def _cursor(raw: str | None) -> int | None:
         return int(base64.urlsafe_b64decode(raw.encode() + b"==").decode())
     except (ValueError, UnicodeDecodeError):
         raise ValidationFailed("validation.cursor", "分页游标无效", field="cursor") from None
-
-
-BINARY = Schema(type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY)
-
-
-@dataclass
-class EvidenceUploadOperation(Operation):
-    """The multipart form as the handler reads it: a file and its kind (the handler checks both)."""
-
-    def __post_init__(self) -> None:
-        form = Schema(
-            type=OpenAPIType.OBJECT,
-            required=["file"],
-            properties={
-                "file": BINARY,
-                "kind": Schema(
-                    type=OpenAPIType.STRING, enum=list(KINDS), default="other", description="材料类别"
-                ),
-            },
-        )
-        if isinstance(self.request_body, RequestBody):
-            self.request_body.content = {"multipart/form-data": OpenAPIMediaType(schema=form)}
-
-
-@dataclass
-class EvidenceDownloadOperation(Operation):
-    """The file comes back as what its content is: PDF, JPEG or PNG."""
-
-    def __post_init__(self) -> None:
-        ok = (self.responses or {}).get("200")
-        if isinstance(ok, OpenAPIResponse):
-            ok.content = {media: OpenAPIMediaType(schema=BINARY) for _, media, _ in SIGNATURES}
 
 
 class ClaimController(Controller):
@@ -258,54 +216,5 @@ class ClaimController(Controller):
             headers={
                 "Content-Disposition": f"attachment; filename*=UTF-8''{quote(evidence.filename)}",
                 "X-Content-SHA256": evidence.sha256,
-            },
-        )
-
-
-class DocumentKind(StrEnum):
-    APPROVAL_FORM = "approval_form"
-    REJECTION_NOTICE = "rejection_notice"
-
-
-@dataclass
-class PdfOperation(Operation):
-    """The document comes back as a PDF."""
-
-    def __post_init__(self) -> None:
-        ok = (self.responses or {}).get("200")
-        if isinstance(ok, OpenAPIResponse):
-            ok.content = {"application/pdf": OpenAPIMediaType(schema=BINARY)}
-
-
-class ClaimDocumentController(Controller):
-    """审批表 and 不予批准通知 for an agent's own claim: numbered, with a verification code."""
-
-    path = "/claims"
-    tags = ["claims"]
-
-    @get(
-        "/{claim_id:int}/documents/{kind:str}",
-        operation_id="downloadClaimDocument",
-        sync_to_thread=True,
-        media_type="application/pdf",
-        responses=problems(404, 422),
-        operation_class=PdfOperation,
-        summary="申请的文书（approval_form 审批表；rejection_notice 不予批准通知），PDF",
-    )
-    def document(
-        self,
-        request: Request[Any, Any, Any],
-        claim_id: PathId,
-        kind: FromPath[DocumentKind],
-        db: NamedDependency[Database],
-        actor: NamedDependency[Actor],
-    ) -> Response[bytes]:
-        issued = claim_document_for_agent(db, actor, kind.value, claim_id, str(request.base_url).rstrip("/"))
-        return Response(
-            issued.pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f"inline; filename*=UTF-8''{quote(kind.value)}-{claim_id}.pdf",
-                "X-Document-Number": quote(issued.number),
             },
         )

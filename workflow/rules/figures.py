@@ -3,6 +3,10 @@
 The plan gives some figures (300/200 元, at most 1000/500 元, 1000 元, 15 %, 5 persons, 1 and 3
 months, at most 6 months) and names others without one (外出务工奖补, 以工代训 per month,
 培训生活费/交通费): those are the bureau's, and are shown as such until it confirms them.
+
+Why this is one module of 324 lines: half of it is the table of the figures (``FIGURES``, each
+a few lines of data), the rest shows and parses the same figures by their kind; the policy
+pages, the policy versions and the locale read both from here.
 """
 
 from __future__ import annotations
