@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.dml import ReturningInsert
 
 from workflow import engine
-from workflow.machines import WORKFLOWS
 from workflow.roles import Actor
 
 from .models import Claim, ClaimHistory, Contract, ContractHistory
@@ -32,8 +31,6 @@ CASE_FIELDS = {
     "claim": (*_COMMON, "claimant_org_id", "paid_by", "subsidy_type", "policy_year", "params_version_id"),
     "contract": (*_COMMON, "start_date", "end_date", "insurance_policy_no", "successor_id"),
 }
-# Contract steps that write more than the state (a form of their own): their services take them.
-CONTRACT_FORM_STEPS = WORKFLOWS["contract"].form_triggers
 WRITABLE = ("state", "verified_by", "reviewed_by", "paid_by", "due_at")
 
 

@@ -25,8 +25,8 @@ from workflow.states import CLAIM_DEAD_STATES, SubsidyType
 
 from ..db import Database
 from ..models import Claim, Contract, Organisation
+from ..people.org_queries import claimant_facts
 from ..people.persons import get_person
-from ..people.register import claimant_facts
 from ..policy.versions import version_in_force
 from ..step_services import StepCall, register
 from ..timerules import timecache

@@ -1,4 +1,4 @@
-"""The register of organisations' record of changes (services in ``organisations``)."""
+"""The register of organisations' record of changes (written by ``register``, read by ``org_queries``)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
 """Reading the register of organisations: the list page by page, one organisation, its agents
-and record of changes, and the agent accounts to pick from."""
+and record of changes, the agent accounts to pick from, and what the rules read of an
+organisation as a claimant (``claimant_facts``)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound
 from workflow.roles import Role
+from workflow.rules import ClaimantFacts
 
 from ..models import Organisation, User
 from .org_models import OrganisationHistory
@@ -110,3 +112,15 @@ def agent_choices(session: Session) -> list[tuple[User, str]]:
         .order_by(User.username)
     )
     return [(user, name or "") for user, name in rows.all()]
+
+
+def claimant_facts(org: Organisation) -> ClaimantFacts:
+    """What the rules read of a claimant; the recognition date only while it is recognised."""
+    return ClaimantFacts(
+        org.id,
+        org.kind,
+        org.recognised,
+        org.first_business,
+        recognised_on=org.recognised_on if org.recognised else None,
+        recognition_doc_no=org.recognition_doc_no if org.recognised else None,
+    )

@@ -1,7 +1,7 @@
 """Writing the register of organisations (申报单位) that HR and the admin keep: registering and
 editing one, its bank account stored encrypted, its agents moved, every change recorded (who,
-when, old → new, the account masked); and what the rules read of an organisation as a
-claimant (``claimant_facts``). The checks are in ``org_checks``, the reads in ``org_queries``."""
+when, old → new, the account masked). The checks are in ``org_checks``, the reads in
+``org_queries``."""
 
 from __future__ import annotations
 
@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound, TransitionRefused
 from workflow.roles import Actor, Role
-from workflow.rules import ClaimantFacts
 from workflow.states import ORG_KIND_LABELS
 
 from ..db import Database
@@ -27,18 +26,6 @@ def _require_register_keeper(actor: Actor) -> None:
         raise TransitionRefused(
             "organisation.hr_or_admin_only", "只有县人社局审核员或系统管理员可以登记和修改申报单位"
         )
-
-
-def claimant_facts(org: Organisation) -> ClaimantFacts:
-    """What the rules read of a claimant; the recognition date only while it is recognised."""
-    return ClaimantFacts(
-        org.id,
-        org.kind,
-        org.recognised,
-        org.first_business,
-        recognised_on=org.recognised_on if org.recognised else None,
-        recognition_doc_no=org.recognition_doc_no if org.recognised else None,
-    )
 
 
 def _who(user: User) -> str:

@@ -89,7 +89,7 @@ def collect() -> Collected:
     )
     out.add("workflow.rules.figures.BUREAU_MARK: a figure the plan leaves to the bureau", [BUREAU_MARK])
     out.add(
-        "store.people.register.LABELS: fields in an organisation's change history",
+        "store.people.org_checks.LABELS: fields in an organisation's change history",
         ORG_FIELD_LABELS.values(),
     )
     for wf in WORKFLOWS.values():

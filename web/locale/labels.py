@@ -120,7 +120,7 @@ LABELS = (
     N_("交通补助与外出务工奖补不能同时享受"),
     # workflow.rules.figures.BUREAU_MARK: a figure the plan leaves to the bureau
     N_("由县人社局按年度设定"),
-    # store.people.register.LABELS: fields in an organisation's change history
+    # store.people.org_checks.LABELS: fields in an organisation's change history
     N_("单位名称"),
     N_("单位类型"),
     N_("统一社会信用代码"),
@@ -309,8 +309,8 @@ LABELS = (
 # store/access/users.py: f'行政村{vid}不存在'
 # store/claims/evidence.py: f'单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB'
 # store/claims/evidence.py: f"材料类别须为：{'、'.join(KINDS)}"
-# store/claims/filing.py: f'{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交'
 # store/claims/filing.py: f'未知的补贴类型“{inp.subsidy_type}”'
+# store/claims/years.py: f'{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交'
 # store/contracts/lifecycle.py: f'协议每次签订期限不得超过1年（最晚至{max_term_end(start).isoformat()}）'
 # store/contracts/lifecycle.py: f'该岗位共{post.places}个名额，协议期内已满'
 # store/contracts/lifecycle.py: f'有序退岗须填写“{label}”'
