@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import func, select
 
 from store.access.users import actor_for
-from store.documents.issuing import issue_roster, roster_lines
+from store.documents.contexts import roster_lines
+from store.documents.issuing import issue_roster
 from store.models import Claim, User
 from store.payouts import batches as payouts
 from workflow.numerals import capital_yuan

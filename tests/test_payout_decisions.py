@@ -15,7 +15,8 @@ import pytest
 from sqlalchemy import func, select
 
 from store.claims.filing import ClaimInput, submit_claim
-from store.documents import issuing as documents
+from store.documents import register
+from store.documents import rosters as documents
 from store.documents.models import Document
 from store.models import Claim, ClaimHistory
 from store.payouts import batches as payouts
@@ -120,7 +121,7 @@ def test_a_failed_line_leaves_the_totals_and_the_printed_roster_is_superseded(db
     )
     assert r.status_code == 303
     # the old roster is superseded at once, before the new one is made
-    assert documents.verify(db, old_code).status == "superseded"
+    assert register.verify(db, old_code).status == "superseded"
     assert "已被更新的文书取代" in finance.get(f"/verify/{old_code}").text
     finance.client.app.state.jobs.wait(60)
 
@@ -136,7 +137,7 @@ def test_a_failed_line_leaves_the_totals_and_the_printed_roster_is_superseded(db
     assert "卓玛" not in text and capital_yuan(800) in text.replace(" ", "")
     with db.sessions() as s:
         new_code = s.get_one(Document, new.id).verification_code
-    assert documents.verify(db, new_code).status == "genuine"
+    assert register.verify(db, new_code).status == "genuine"
 
     payouts.confirm_paid(db, c.finance, batch_id, "YH1", datetime(2026, 11, 21).date())
     page = finance.get(f"/payouts/{batch_id}").text

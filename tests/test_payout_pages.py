@@ -16,7 +16,7 @@ import pytest
 
 from store.access.users import actor_for, create_user
 from store.claims.filing import ClaimInput, submit_claim
-from store.documents import issuing as documents
+from store.documents import rosters as documents
 from store.models import Claim
 from store.payouts import batches as payouts
 from store.transitions import transition

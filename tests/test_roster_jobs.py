@@ -11,9 +11,10 @@ import pytest
 from sqlalchemy import func, select
 
 from printing import layout
-from store.documents import issuing as documents
-from store.documents.issuing import ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED, verify
+from store.documents import rosters as documents
 from store.documents.models import Document
+from store.documents.register import verify
+from store.documents.rosters import ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED
 from store.payouts import batches as payouts
 from web.pages.payouts import ROSTER_ERRORS
 from workflow.numerals import capital_yuan

@@ -30,7 +30,7 @@ from workflow.states import ClaimState
 
 from ..claims.worklist import Filters, apply_filters
 from ..db import Database
-from ..documents import issuing as documents
+from ..documents import rosters as documents
 from ..models import Claim, Organisation, Person
 from ..transitions import apply, conflicts_mapped, opening, record_opening, step_if
 from . import bank_files as payout_files

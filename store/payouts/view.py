@@ -16,7 +16,7 @@ from workflow.roles import Actor
 
 from ..claims.worklist import Filters, villages_of
 from ..db import Database
-from ..documents import issuing as documents
+from ..documents import rosters as documents
 from ..models import Claim, Village
 from . import batches as payouts
 from . import returns as payout_reconcile
