@@ -16,7 +16,7 @@ from store.documents.models import Document
 from store.documents.register import verify
 from store.documents.rosters import ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED
 from store.payouts import batch_rows
-from web.pages.payouts import ROSTER_ERRORS
+from web.pages.payout_views import ROSTER_ERRORS
 from workflow.numerals import capital_yuan
 
 from .builders import claim_in
