@@ -6,6 +6,7 @@ from datetime import date
 
 from store.db import Database
 from store.models import Claim, Organisation, Person
+from store.payouts import batch_pool
 from store.payouts import batches as payouts
 from workflow.roles import Actor
 
@@ -37,7 +38,7 @@ def pay_through_batch(
 ) -> Claim:
     """An approved claim put in a batch of its own and confirmed with the bank's reference."""
     give_payee_an_account(db, claim_id)
-    batch = payouts.create_batch(db, finance, [claim_id])
+    batch = batch_pool.create_batch(db, finance, [claim_id])
     outcomes = payouts.confirm_paid(db, finance, batch.id, bank_reference, paid_on)
     assert [o.outcome for o in outcomes] == ["paid"], outcomes
     with db.sessions() as s:

@@ -10,8 +10,10 @@ import pytest
 from sqlalchemy import func, select
 
 from store.access.users import actor_for
-from store.documents.issuing import issue_roster, roster_lines
+from store.documents.contexts import roster_lines
+from store.documents.issuing import issue_roster
 from store.models import Claim, User
+from store.payouts import batch_pool
 from store.payouts import batches as payouts
 from workflow.numerals import capital_yuan
 
@@ -22,7 +24,7 @@ def test_finance_pays_the_demo_countys_approved_claims(db):
         finance = actor_for(s, s.scalar(select(User).where(User.username == "finance")))
         approved = list(s.scalars(select(Claim.id).where(Claim.state == "hr_reviewed")))
     assert approved
-    batch = payouts.create_batch(db, finance, claim_ids=approved)
+    batch = batch_pool.create_batch(db, finance, claim_ids=approved)
     assert batch.line_count == len(approved)
     assert payouts.bank_file(db, finance, batch.id, "xlsx")[:2] == b"PK"
     roster = issue_roster(db, finance, batch.id, batch.reference, roster_lines(db, approved))

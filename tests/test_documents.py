@@ -12,7 +12,9 @@ from pathlib import Path
 import pytest
 
 from printing import Stamp, layout, payout_roster
-from store.documents.issuing import approval_form_context, issue, issue_roster, roster_lines, verify
+from store.documents.contexts import approval_form_context, roster_lines
+from store.documents.issuing import issue, issue_roster
+from store.documents.register import verify
 from store.models import Claim, Contract, Person
 from store.transitions import transition
 from tests.builders import claim_in

@@ -15,9 +15,11 @@ import pytest
 from sqlalchemy import func, select
 
 from store.claims.filing import ClaimInput, submit_claim
-from store.documents import issuing as documents
+from store.documents import register
+from store.documents import rosters as documents
 from store.documents.models import Document
 from store.models import Claim, ClaimHistory
+from store.payouts import batch_pool, batch_rows
 from store.payouts import batches as payouts
 from store.payouts import returns as payout_reconcile
 from store.transitions import transition
@@ -57,7 +59,7 @@ def transport(db, c, fare: str, name: str) -> int:
 
 def batch_of(db, c, fares: dict[str, str]) -> tuple[int, list[int]]:
     ids = [transport(db, c, fare, name) for name, fare in fares.items()]
-    return payouts.create_batch(db, c.finance, ids).id, ids
+    return batch_pool.create_batch(db, c.finance, ids).id, ids
 
 
 def state_of(db, claim_id: int) -> str:
@@ -114,17 +116,17 @@ def test_a_failed_line_leaves_the_totals_and_the_printed_roster_is_superseded(db
         old_code = s.get_one(Document, old.id).verification_code
     assert "1,450.00" in pdf_text(finance.get(f"/payouts/{batch_id}/roster").content)
 
-    line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == failed)
+    line = next(li for li in batch_rows.get_batch(db, batch_id).lines if li.claim_id == failed)
     r = finance.submit(
         f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{line.id}/fail", {"reason": "账户已冻结"}
     )
     assert r.status_code == 303
     # the old roster is superseded at once, before the new one is made
-    assert documents.verify(db, old_code).status == "superseded"
+    assert register.verify(db, old_code).status == "superseded"
     assert "已被更新的文书取代" in finance.get(f"/verify/{old_code}").text
     finance.client.app.state.jobs.wait(60)
 
-    batch = payouts.get_batch(db, batch_id)
+    batch = batch_rows.get_batch(db, batch_id)
     assert (batch.line_count, batch.total_amount) == (1, Decimal("800.00"))
     assert [p["amount"] for p in batch.payee_totals["payees"]] == ["800.00"]
     page = finance.get(f"/payouts/{batch_id}").text
@@ -136,7 +138,7 @@ def test_a_failed_line_leaves_the_totals_and_the_printed_roster_is_superseded(db
     assert "卓玛" not in text and capital_yuan(800) in text.replace(" ", "")
     with db.sessions() as s:
         new_code = s.get_one(Document, new.id).verification_code
-    assert documents.verify(db, new_code).status == "genuine"
+    assert register.verify(db, new_code).status == "genuine"
 
     payouts.confirm_paid(db, c.finance, batch_id, "YH1", datetime(2026, 11, 21).date())
     page = finance.get(f"/payouts/{batch_id}").text
@@ -147,7 +149,7 @@ def test_a_failed_line_leaves_the_totals_and_the_printed_roster_is_superseded(db
 def test_a_batch_never_printed_gets_no_roster_when_a_line_fails(db, c):
     batch_id, _ = batch_of(db, c, {"扎西": "800", "卓玛": "650"})
     finance = sign_in(db, "finance1")
-    line = payouts.get_batch(db, batch_id).lines[0]
+    line = batch_rows.get_batch(db, batch_id).lines[0]
     finance.submit(
         f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{line.id}/fail", {"reason": "账户已冻结"}
     )
@@ -181,12 +183,12 @@ def test_a_bank_paying_80_where_800_was_due_holds_the_line_for_finance(db, c):
     )
     assert r.status_code == 200 and "对账不符，待处理" in r.text
     assert (state_of(db, short), state_of(db, fine)) == ("hr_reviewed", "finance_paid")
-    assert pay_steps(db, short) == [] and payouts.get_batch(db, batch_id).state == "exported"
+    assert pay_steps(db, short) == [] and batch_rows.get_batch(db, batch_id).state == "exported"
 
 
 def test_finance_accepts_what_the_bank_paid_and_the_decision_is_recorded(db, c, clock):
     finance, batch_id, (short, _) = flagged_batch(db, c)
-    line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == short)
+    line = next(li for li in batch_rows.get_batch(db, batch_id).lines if li.claim_id == short)
     action = f"/payouts/{batch_id}/lines/{line.id}/decide"
     no_note = finance.submit(f"/payouts/{batch_id}", action, {"decision": "bank_amount", "note": " "})
     assert no_note.status_code == 422 and "请填写处理意见" in no_note.text
@@ -203,7 +205,7 @@ def test_finance_accepts_what_the_bank_paid_and_the_decision_is_recorded(db, c, 
     )
     assert r.status_code == 303 and r.headers["location"].endswith("done=decided")
 
-    line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == short)
+    line = next(li for li in batch_rows.get_batch(db, batch_id).lines if li.claim_id == short)
     assert (line.status, line.paid_amount, line.bank_reference) == ("paid", Decimal("80.00"), "YH20261120001")
     assert (line.decision, line.decided_by, line.decided_at) == (
         "bank_amount",
@@ -227,19 +229,19 @@ def test_finance_accepts_what_the_bank_paid_and_the_decision_is_recorded(db, c, 
 
 def test_finance_returns_the_line_to_the_pool_and_it_is_paid_in_a_later_batch(db, c):
     finance, batch_id, (short, _) = flagged_batch(db, c)
-    line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == short)
+    line = next(li for li in batch_rows.get_batch(db, batch_id).lines if li.claim_id == short)
     r = finance.submit(
         f"/payouts/{batch_id}",
         f"/payouts/{batch_id}/lines/{line.id}/decide",
         {"decision": "returned", "note": "银行将退回款项"},
     )
     assert r.status_code == 303
-    line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == short)
+    line = next(li for li in batch_rows.get_batch(db, batch_id).lines if li.claim_id == short)
     assert (line.status, line.decision, line.decided_by) == ("failed", "returned", c.finance.user_id)
     assert "对账不符" in line.failure_reason and state_of(db, short) == "hr_reviewed"
-    batch = payouts.get_batch(db, batch_id)
+    batch = batch_rows.get_batch(db, batch_id)
     assert (batch.line_count, batch.total_amount) == (1, Decimal("650.00"))
-    later = payouts.create_batch(db, c.finance, [short])
+    later = batch_pool.create_batch(db, c.finance, [short])
     assert [
         o.outcome for o in payouts.confirm_paid(db, c.finance, later.id, "YH2", datetime(2026, 11, 24).date())
     ] == ["paid"]
@@ -248,7 +250,7 @@ def test_finance_returns_the_line_to_the_pool_and_it_is_paid_in_a_later_batch(db
 
 def test_concurrent_decisions_pay_a_flagged_line_once(db, c):
     _, batch_id, (short, _) = flagged_batch(db, c)
-    line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == short)
+    line = next(li for li in batch_rows.get_batch(db, batch_id).lines if li.claim_id == short)
     barrier = threading.Barrier(4)
 
     def decide(i: int) -> str:
@@ -284,7 +286,7 @@ def test_a_bank_paying_more_than_was_due_cannot_be_accepted_as_paid(db, c):
     batch_id, (over, _) = batch_of(db, c, {"扎西": "800", "卓玛": "650"})
     finance = sign_in(db, "finance1")
     upload(finance, batch_id, return_file(finance, batch_id, {str(over): "8000.00"}))
-    line = next(li for li in payouts.get_batch(db, batch_id).lines if li.claim_id == over)
+    line = next(li for li in batch_rows.get_batch(db, batch_id).lines if li.claim_id == over)
     assert line.awaiting_decision
     r = finance.submit(
         f"/payouts/{batch_id}",

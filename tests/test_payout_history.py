@@ -7,6 +7,7 @@ from datetime import datetime
 import pytest
 from sqlalchemy import select
 
+from store.payouts import batch_pool, batch_rows
 from store.payouts import batches as payouts
 from store.payouts.models import PayoutBatch, PayoutHistory
 
@@ -32,10 +33,10 @@ def test_a_batch_made_exported_settled_and_closed_has_each_step_in_its_history(d
     paid, failed = claim_in(db, c, "hr_reviewed"), claim_in(db, c, "hr_reviewed")
     for claim in (paid, failed):
         give_payee_an_account(db, claim.id)
-    batch = payouts.create_batch(db, c.finance, [paid.id, failed.id])
+    batch = batch_pool.create_batch(db, c.finance, [paid.id, failed.id])
     payouts.bank_file(db, c.finance, batch.id, "csv")
     payouts.bank_file(db, c.finance, batch.id, "csv")  # the bank asked for it again
-    lines = {li.claim_id: li.id for li in payouts.get_batch(db, batch.id).lines}
+    lines = {li.claim_id: li.id for li in batch_rows.get_batch(db, batch.id).lines}
     payouts.confirm_paid(db, c.finance, batch.id, "YH-0001", PAID_ON, [lines[paid.id]])
     assert _history(db, batch.id)[-1][0] == "export"  # one line still pending: not confirmed
     payouts.mark_failed(db, c.finance, lines[failed.id], "账号已销户")

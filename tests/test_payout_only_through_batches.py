@@ -10,6 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from store.models import Claim, ClaimHistory
+from store.payouts import batch_pool, batch_rows
 from store.payouts import batches as payouts
 from store.payouts.models import PayoutLine
 from store.transitions import transition
@@ -124,7 +125,7 @@ def test_a_claim_on_an_exported_bank_file_is_paid_once_whatever_route_is_tried(d
     the batch confirmation pays it exactly once."""
     claim_id = approved(db, c)
     finance = sign_in(db, "finance1")
-    batch = payouts.create_batch(db, c.finance, [claim_id])
+    batch = batch_pool.create_batch(db, c.finance, [claim_id])
     assert payouts.bank_file(db, c.finance, batch.id, "csv")  # exported: the bank has it
     version = claim_row(db, claim_id).version
     r = finance.submit(
@@ -137,7 +138,7 @@ def test_a_claim_on_an_exported_bank_file_is_paid_once_whatever_route_is_tried(d
     unpaid(db, claim_id, version)
     line = line_of(db, claim_id)
     assert (line.status, line.open_claim_id, line.paid_claim_id) == ("pending", claim_id, None)
-    assert payouts.get_batch(db, batch.id).state == "exported"
+    assert batch_rows.get_batch(db, batch.id).state == "exported"
 
     first = payouts.confirm_paid(db, c.finance, batch.id, "YH20261120001", PAID_ON)
     again = payouts.confirm_paid(db, c.finance, batch.id, "YH20261120001", PAID_ON)
@@ -152,5 +153,5 @@ def test_a_claim_on_an_exported_bank_file_is_paid_once_whatever_route_is_tried(d
     with pytest.raises(TransitionRefused):  # and nothing pays it a second time afterwards
         transition(db, "claim", claim_id, "pay", c.finance)
     with pytest.raises(Exception, match="不是待发放状态"):
-        payouts.create_batch(db, c.finance, [claim_id])
+        batch_pool.create_batch(db, c.finance, [claim_id])
     assert pay_steps(db, claim_id) == 1

@@ -16,9 +16,9 @@ import pytest
 
 from store.access.users import actor_for, create_user
 from store.claims.filing import ClaimInput, submit_claim
-from store.documents import issuing as documents
+from store.documents import rosters as documents
 from store.models import Claim
-from store.payouts import batches as payouts
+from store.payouts import batch_rows
 from store.transitions import transition
 from workflow.numerals import capital_yuan
 
@@ -85,7 +85,7 @@ def test_finance_batches_downloads_the_bank_file_and_roster_and_confirms(db, c):
         assert f'name="ids" value="{i}"' in pool.text
     batch_id = new_batch(browser, ids)
     page = browser.get(f"/payouts/{batch_id}").text
-    batch = payouts.get_batch(db, batch_id)
+    batch = batch_rows.get_batch(db, batch_id)
     assert batch.line_count == 2 and batch.reference in page and str(batch.total_amount) in page
     assert "6222***********3445" in page and ORG_ACCOUNT not in page  # masked
 
@@ -119,7 +119,7 @@ def test_finance_batches_downloads_the_bank_file_and_roster_and_confirms(db, c):
     for i in ids:
         assert state_of(db, i) == "finance_paid"
         assert "财务已发放" in browser.get(f"/claims/{i}").text
-    assert payouts.get_batch(db, batch_id).state == "confirmed"
+    assert batch_rows.get_batch(db, batch_id).state == "confirmed"
     again = browser.submit(
         f"/payouts/{batch_id}",
         f"/payouts/{batch_id}/confirm",
@@ -132,7 +132,7 @@ def test_a_failed_line_shows_its_reason_and_returns_to_the_pool(db, c):
     ids = [claim_in(db, c, "hr_reviewed").id for _ in range(2)]
     browser = sign_in(db, "finance1")
     batch_id = new_batch(browser, ids)
-    failed = payouts.get_batch(db, batch_id).lines[0]
+    failed = batch_rows.get_batch(db, batch_id).lines[0]
     r = browser.submit(
         f"/payouts/{batch_id}", f"/payouts/{batch_id}/lines/{failed.id}/fail", {"reason": "账户已销户"}
     )

@@ -18,6 +18,7 @@ from store.access.users import actor_for, create_user
 from store.claims.filing import ClaimInput, submit_claim
 from store.claims.worklist import Filters
 from store.models import Claim, ClaimHistory
+from store.payouts import batch_pool, batch_rows
 from store.payouts import batches as payouts
 from store.payouts import returns as payout_reconcile
 from store.payouts.models import PayoutBatch, PayoutLine
@@ -83,7 +84,7 @@ def pay_steps(db, claim_id):
 
 
 def line_ids(db, batch_id):
-    return [li.id for li in payouts.get_batch(db, batch_id).lines]
+    return [li.id for li in batch_rows.get_batch(db, batch_id).lines]
 
 
 # --- batch -----------------------------------------------------------------------------------
@@ -91,7 +92,7 @@ def line_ids(db, batch_id):
 
 def test_a_batch_carries_control_totals_per_payee(db, c):
     ids = [*approved(db, c, 3), transport_claim(db, c)]
-    batch = payouts.create_batch(db, c.finance, ids)
+    batch = batch_pool.create_batch(db, c.finance, ids)
     assert batch.reference == "FK2026-0001"
     assert (batch.state, batch.line_count, batch.total_amount) == ("open", 4, Decimal("1550.00"))
     totals = {t["payee"]: t for t in batch.payee_totals["payees"]}
@@ -103,40 +104,40 @@ def test_a_batch_carries_control_totals_per_payee(db, c):
         "amount": "900.00",
     }
     assert totals["扎西"]["amount"] == "650.00" and totals["扎西"]["account_last4"] == "0123"
-    assert payouts.create_batch(db, c.finance, approved(db, c, 1)).reference == "FK2026-0002"
+    assert batch_pool.create_batch(db, c.finance, approved(db, c, 1)).reference == "FK2026-0002"
 
 
 def test_a_batch_can_be_made_from_inbox_filters(db, c):
     ids = approved(db, c, 2)
     transport_claim(db, c)
-    batch = payouts.create_batch(db, c.finance, filters=Filters(subsidy_type="labour_export_service"))
-    assert sorted(li.claim_id for li in payouts.get_batch(db, batch.id).lines) == sorted(ids)
+    batch = batch_pool.create_batch(db, c.finance, filters=Filters(subsidy_type="labour_export_service"))
+    assert sorted(li.claim_id for li in batch_rows.get_batch(db, batch.id).lines) == sorted(ids)
 
 
 def test_only_approved_claims_can_be_batched(db, c):
     verified = claim_in(db, c, "village_verified").id
     with pytest.raises(InvalidTransition) as err:
-        payouts.create_batch(db, c.finance, [verified, *approved(db, c, 1)])
+        batch_pool.create_batch(db, c.finance, [verified, *approved(db, c, 1)])
     assert err.value.details["claim_ids"] == [verified]
 
 
 def test_only_finance_makes_batches(db, c):
     with pytest.raises(TransitionRefused):
-        payouts.create_batch(db, c.hr, approved(db, c, 1))
+        batch_pool.create_batch(db, c.hr, approved(db, c, 1))
 
 
 def test_a_claim_cannot_be_in_two_open_batches(db, c):
     ids = approved(db, c, 2)
-    payouts.create_batch(db, c.finance, ids)
+    batch_pool.create_batch(db, c.finance, ids)
     with pytest.raises(InvalidTransition):
-        payouts.create_batch(db, c.finance2, ids[:1])
+        batch_pool.create_batch(db, c.finance2, ids[:1])
     with pytest.raises(ValidationFailed, match="没有可发放"):
-        payouts.create_batch(db, c.finance2, filters=Filters())
+        batch_pool.create_batch(db, c.finance2, filters=Filters())
 
 
 def test_the_database_refuses_a_second_open_line_for_a_claim(db, c):
     claim_id = approved(db, c, 1)[0]
-    batch = payouts.create_batch(db, c.finance, [claim_id])
+    batch = batch_pool.create_batch(db, c.finance, [claim_id])
     with pytest.raises(IntegrityError), db.engine.begin() as conn:
         conn.execute(
             text(
@@ -150,9 +151,9 @@ def test_the_database_refuses_a_second_open_line_for_a_claim(db, c):
 
 def test_the_database_refuses_a_second_paid_line_for_a_claim(db, c):
     claim_id = approved(db, c, 1)[0]
-    first = payouts.create_batch(db, c.finance, [claim_id])
+    first = batch_pool.create_batch(db, c.finance, [claim_id])
     payouts.mark_failed(db, c.finance, line_ids(db, first.id)[0], "账户已销户")
-    second = payouts.create_batch(db, c.finance, [claim_id])
+    second = batch_pool.create_batch(db, c.finance, [claim_id])
     payouts.confirm_paid(db, c.finance, second.id, "B001", PAID_ON)
     with pytest.raises(IntegrityError), db.engine.begin() as conn:
         conn.execute(
@@ -166,19 +167,19 @@ def test_the_database_refuses_a_second_paid_line_for_a_claim(db, c):
 
 def test_the_xlsx_bank_file_has_the_documented_layout(db, c):
     ids = approved(db, c, 2)
-    batch = payouts.create_batch(db, c.finance, ids)
+    batch = batch_pool.create_batch(db, c.finance, ids)
     sheet = openpyxl.load_workbook(io.BytesIO(payouts.bank_file(db, c.finance, batch.id, "xlsx"))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("序号", "收款人", "收款账号", "金额", "附言")
     assert rows[1] == (1, "德钦劳务经纪人扎西", ORG_ACCOUNT, 300, str(ids[0]))
     assert sheet.cell(2, 3).data_type == "s"  # the account is text, all its digits kept
     assert len(rows) == 3
-    assert payouts.get_batch(db, batch.id).state == "exported"
+    assert batch_rows.get_batch(db, batch.id).state == "exported"
 
 
 def test_the_csv_bank_file_is_utf8_with_bom(db, c):
     ids = [transport_claim(db, c)]
-    batch = payouts.create_batch(db, c.finance, ids)
+    batch = batch_pool.create_batch(db, c.finance, ids)
     content = payouts.bank_file(db, c.finance, batch.id, "csv")
     assert content.startswith(b"\xef\xbb\xbf")
     rows = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
@@ -189,7 +190,7 @@ def test_the_csv_bank_file_is_utf8_with_bom(db, c):
 
 
 def test_the_bank_file_is_for_finance_only(db, c):
-    batch = payouts.create_batch(db, c.finance, approved(db, c, 1))
+    batch = batch_pool.create_batch(db, c.finance, approved(db, c, 1))
     with pytest.raises(TransitionRefused):
         payouts.bank_file(db, c.hr, batch.id, "csv")
 
@@ -199,11 +200,11 @@ def test_the_bank_file_is_for_finance_only(db, c):
 
 def test_confirming_a_batch_pays_every_claim_once(db, c):
     ids = approved(db, c, 3)
-    batch = payouts.create_batch(db, c.finance, ids)
+    batch = batch_pool.create_batch(db, c.finance, ids)
     outcomes = payouts.confirm_paid(db, c.finance, batch.id, "B20261127001", PAID_ON)
     assert [o.outcome for o in outcomes] == ["paid"] * 3
     assert set(states(db, ids).values()) == {"finance_paid"}
-    done = payouts.get_batch(db, batch.id)
+    done = batch_rows.get_batch(db, batch.id)
     assert done.state == "confirmed"
     assert {
         (li.status, li.bank_reference, li.paid_on, li.open_claim_id, li.paid_claim_id) for li in done.lines
@@ -215,19 +216,19 @@ def test_confirming_a_batch_pays_every_claim_once(db, c):
 
 def test_single_lines_can_be_confirmed(db, c):
     ids = approved(db, c, 2)
-    batch = payouts.create_batch(db, c.finance, ids)
+    batch = batch_pool.create_batch(db, c.finance, ids)
     first = line_ids(db, batch.id)[0]
     assert [
         o.outcome for o in payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON, [first, 999999])
     ] == ["paid", "not_in_batch"]
     assert states(db, ids) == {ids[0]: "finance_paid", ids[1]: "hr_reviewed"}
-    assert payouts.get_batch(db, batch.id).state == "open"
+    assert batch_rows.get_batch(db, batch.id).state == "open"
 
 
 def test_the_reviewer_cannot_confirm_the_payment(db, c):
     own = transport_claim(db, c, approver=c.hr_finance)
     other = approved(db, c, 1)[0]
-    batch = payouts.create_batch(db, c.finance, [own, other])
+    batch = batch_pool.create_batch(db, c.finance, [own, other])
     outcomes = payouts.confirm_paid(db, c.hr_finance, batch.id, "B1", PAID_ON)
     assert [(o.claim_id, o.outcome) for o in outcomes] == [(own, "refused"), (other, "paid")]
     assert outcomes[0].code == "transition.separation_of_duties"
@@ -243,30 +244,30 @@ def test_the_reviewer_cannot_confirm_the_payment(db, c):
 
 def test_a_failed_line_goes_back_to_the_pool_with_its_reason(db, c):
     ids = approved(db, c, 3)
-    batch = payouts.create_batch(db, c.finance, ids)
+    batch = batch_pool.create_batch(db, c.finance, ids)
     failed = line_ids(db, batch.id)[1]
     payouts.mark_failed(db, c.finance, failed, "户名与账号不符")
     outcomes = payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
     assert [o.outcome for o in outcomes] == ["paid", "not_pending", "paid"]
-    assert payouts.get_batch(db, batch.id).state == "confirmed"
+    assert batch_rows.get_batch(db, batch.id).state == "confirmed"
     assert states(db, ids)[ids[1]] == "hr_reviewed"
     with db.sessions() as s:
-        assert [cl.id for cl in s.scalars(payouts.pool_query())] == [ids[1]]
-        assert payouts.last_failures(s, [ids[1]]) == {ids[1]: "户名与账号不符"}
-    again = payouts.create_batch(db, c.finance, [ids[1]])
+        assert [cl.id for cl in s.scalars(batch_pool.pool_query())] == [ids[1]]
+        assert batch_pool.last_failures(s, [ids[1]]) == {ids[1]: "户名与账号不符"}
+    again = batch_pool.create_batch(db, c.finance, [ids[1]])
     assert [o.outcome for o in payouts.confirm_paid(db, c.finance, again.id, "B2", PAID_ON)] == ["paid"]
     assert [pay_steps(db, i) for i in ids] == [1, 1, 1]
 
 
 def test_a_paid_line_cannot_be_marked_failed(db, c):
-    batch = payouts.create_batch(db, c.finance, approved(db, c, 1))
+    batch = batch_pool.create_batch(db, c.finance, approved(db, c, 1))
     payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
     with pytest.raises(InvalidTransition):
         payouts.mark_failed(db, c.finance, line_ids(db, batch.id)[0], "退票")
 
 
 def test_a_failure_needs_a_reason(db, c):
-    batch = payouts.create_batch(db, c.finance, approved(db, c, 1))
+    batch = batch_pool.create_batch(db, c.finance, approved(db, c, 1))
     with pytest.raises(ValidationFailed):
         payouts.mark_failed(db, c.finance, line_ids(db, batch.id)[0], "  ")
 
@@ -276,7 +277,7 @@ def test_a_failure_needs_a_reason(db, c):
 
 def test_a_confirmation_that_crashed_half_way_is_safely_run_again(db, c, monkeypatch):
     ids = approved(db, c, 5)
-    batch = payouts.create_batch(db, c.finance, ids)
+    batch = batch_pool.create_batch(db, c.finance, ids)
     real, calls = payouts._mark_paid, []
 
     def crash_on_third(*args, **kwargs):
@@ -298,7 +299,7 @@ def test_a_confirmation_that_crashed_half_way_is_safely_run_again(db, c, monkeyp
 
 def race_confirmations(db, c, n_claims=6, threads=6):
     ids = approved(db, c, n_claims)
-    batch = payouts.create_batch(db, c.finance, ids)
+    batch = batch_pool.create_batch(db, c.finance, ids)
     barrier = threading.Barrier(threads)
     actors = [c.finance, c.finance2]
 
@@ -363,10 +364,10 @@ def return_file(db, c, batch_id, fmt):
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 def test_reconciliation_flags_every_bad_line_and_corrects_nothing(db, c, fmt):
     ids = approved(db, c, 4)
-    batch = payouts.create_batch(db, c.finance, ids)
+    batch = batch_pool.create_batch(db, c.finance, ids)
     name, content = return_file(db, c, batch.id, fmt)
     payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON, line_ids(db, batch.id)[:2])
-    before = (states(db, ids), [li.status for li in payouts.get_batch(db, batch.id).lines])
+    before = (states(db, ids), [li.status for li in batch_rows.get_batch(db, batch.id).lines])
     result = payout_reconcile.reconcile(db, c.finance, batch.id, name, content)
     assert [m["reference"] for m in result.missing] == [str(ids[0])]
     assert [(d["reference"], d["rows"]) for d in result.duplicates] == [(str(ids[1]), [2, 3])]
@@ -377,13 +378,13 @@ def test_reconciliation_flags_every_bad_line_and_corrects_nothing(db, c, fmt):
     assert result.matched == 3 and not result.clean  # the duplicate's two rows and the 4th
     # the pending line with the wrong amount is held for finance's decision, nothing more
     assert result.flagged == [line_ids(db, batch.id)[2]]
-    after = (states(db, ids), [li.status for li in payouts.get_batch(db, batch.id).lines])
+    after = (states(db, ids), [li.status for li in batch_rows.get_batch(db, batch.id).lines])
     assert after == before
 
 
 def test_the_bank_saying_failed_for_a_paid_line_is_flagged(db, c):
     ids = approved(db, c, 1)
-    batch = payouts.create_batch(db, c.finance, ids)
+    batch = batch_pool.create_batch(db, c.finance, ids)
     content = payouts.bank_file(db, c.finance, batch.id, "csv").decode("utf-8-sig")
     payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
     head, line = content.strip().split("\r\n")
@@ -393,7 +394,7 @@ def test_the_bank_saying_failed_for_a_paid_line_is_flagged(db, c):
 
 
 def test_a_return_file_without_the_columns_is_refused(db, c):
-    batch = payouts.create_batch(db, c.finance, approved(db, c, 1))
+    batch = batch_pool.create_batch(db, c.finance, approved(db, c, 1))
     with pytest.raises(ValidationFailed, match="缺少列"):
         payout_reconcile.reconcile(db, c.finance, batch.id, "r.csv", "附言,金额\r\n1,2\r\n".encode())
 
@@ -403,13 +404,13 @@ def test_a_return_file_without_the_columns_is_refused(db, c):
 
 def test_roster_lines_mask_the_id_and_the_account(db, c):
     ids = [transport_claim(db, c), *approved(db, c, 2)]
-    batch = payouts.create_batch(db, c.finance, ids)
+    batch = batch_pool.create_batch(db, c.finance, ids)
     payouts.mark_failed(db, c.finance, line_ids(db, batch.id)[2], "退票")
-    lines = payouts.roster_lines(db, batch.id)
+    lines = batch_rows.roster_lines(db, batch.id)
     assert [li["amount"] for li in lines] == [Decimal("650.00"), Decimal("300.00")]
     first = lines[0]
     assert first["name"] == "扎西" and first["id_masked"].startswith("5334")
     assert "*" in first["id_masked"] and len(first["id_masked"]) == 18
     assert first["account_masked"] == "6217***********0123"
     assert lines[1]["id_masked"] == ""  # a labour broker without a credit code
-    assert len(payouts.roster_lines(db, batch.id, include_failed=True)) == 3
+    assert len(batch_rows.roster_lines(db, batch.id, include_failed=True)) == 3

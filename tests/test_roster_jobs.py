@@ -11,11 +11,12 @@ import pytest
 from sqlalchemy import func, select
 
 from printing import layout
-from store.documents import issuing as documents
-from store.documents.issuing import ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED, verify
+from store.documents import rosters as documents
 from store.documents.models import Document
-from store.payouts import batches as payouts
-from web.pages.payouts import ROSTER_ERRORS
+from store.documents.register import verify
+from store.documents.rosters import ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED
+from store.payouts import batch_rows
+from web.pages.payout_views import ROSTER_ERRORS
 from workflow.numerals import capital_yuan
 
 from .builders import claim_in
@@ -108,7 +109,7 @@ def test_a_roster_is_made_in_the_background_and_downloaded_when_ready(db, batch_
     assert f"下载发放花名册（第{roster.number}号，2026-11-28 10:00生成）" in page
     r = browser.get(f"/payouts/{batch_id}/roster")
     assert r.status_code == 200 and r.headers["content-type"] == "application/pdf"
-    batch = payouts.get_batch(db, batch_id)
+    batch = batch_rows.get_batch(db, batch_id)
     assert r.headers["content-disposition"].startswith("inline; filename*=UTF-8''")
     text = pdf_text(r.content)
     assert "德钦劳务经" in text and "扎西" in text  # the broker's long name is cut to fit

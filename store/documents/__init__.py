@@ -16,7 +16,8 @@ if TYPE_CHECKING:
         claim_document_for_staff,
         contract_document_for_staff,
     )
-    from .issuing import Roster, ready_roster, render_roster, start_roster, stored_pdf, verify
+    from .register import verify
+    from .rosters import Roster, ready_roster, render_roster, start_roster, stored_pdf
 
 __all__ = [
     "Roster",
@@ -32,14 +33,14 @@ __all__ = [
 __getattr__ = exports(
     __name__,
     {
-        "Roster": "issuing",
+        "Roster": "rosters",
         "claim_document_for_agent": "case_documents",
         "claim_document_for_staff": "case_documents",
         "contract_document_for_staff": "case_documents",
-        "ready_roster": "issuing",
-        "render_roster": "issuing",
-        "start_roster": "issuing",
-        "stored_pdf": "issuing",
-        "verify": "issuing",
+        "ready_roster": "rosters",
+        "render_roster": "rosters",
+        "start_roster": "rosters",
+        "stored_pdf": "rosters",
+        "verify": "register",
     },
 )

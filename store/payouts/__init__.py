@@ -11,7 +11,8 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
-    from .batches import LineOutcome, close_batch, confirm_paid, create_batch
+    from .batch_pool import create_batch
+    from .batches import LineOutcome, close_batch, confirm_paid
     from .returns import Reconciliation, reconcile
     from .view import bank_file, batch, decide, fail_line, pool
 
@@ -37,7 +38,7 @@ __getattr__ = exports(
         "batch": "view",
         "close_batch": "batches",
         "confirm_paid": "batches",
-        "create_batch": "batches",
+        "create_batch": "batch_pool",
         "decide": "view",
         "fail_line": "view",
         "pool": "view",

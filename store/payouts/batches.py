@@ -1,4 +1,6 @@
-"""Payout batches: finance turns approved claims into payments, each claim paid exactly once.
+"""A payout batch's steps: the bank file (export), confirming lines paid, a failed line, and
+settling and closing the batch; each claim paid exactly once. A batch is made from the pool
+of approved claims (``batch_pool``).
 
 Money moves only here: the claim's ``pay`` step is guarded by the batch line it is taken for
 (``through_payout_line``), which only ``pay_line`` hands the engine, so no page, inbox button,
@@ -12,31 +14,29 @@ finance's decision (``payout_reconcile``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Select, exists, func, select, update
+from sqlalchemy import exists, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from workflow.errors import Conflict, InvalidTransition, NotFound, TransitionRefused, ValidationFailed
 from workflow.guards import PayoutLineRef
-from workflow.identity import mask
 from workflow.roles import SYSTEM_ACTOR, Actor, Role
-from workflow.states import ClaimState
 
-from ..claims.worklist import Filters, apply_filters
 from ..db import Database
-from ..documents import issuing as documents
-from ..models import Claim, Organisation, Person
-from ..transitions import apply, conflicts_mapped, opening, record_opening, step_if
+from ..documents import rosters as documents
+from ..models import Claim
+from ..transitions import apply, conflicts_mapped, step_if
 from . import bank_files as payout_files
+from .batch_rows import batch_row
+from .control_totals import refresh_totals
 from .models import PayoutBatch, PayoutLine
 
-PAYABLE = ClaimState.HR_REVIEWED.value
 ATTEMPTS = 3
 
 
@@ -57,129 +57,6 @@ class LineOutcome:
 def require_finance(actor: Actor) -> None:
     if Role.FINANCE not in actor.roles:
         raise TransitionRefused("transition.not_your_role", "发放须由财务人员办理")
-
-
-def pool_query(filters: Filters | None = None) -> Select[Claim]:
-    """Approved claims not in an open batch: the pool a batch is made from (failed lines too)."""
-    q = select(Claim).where(Claim.state == PAYABLE, ~exists().where(PayoutLine.open_claim_id == Claim.id))
-    return apply_filters(q, filters or Filters())
-
-
-def last_failures(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
-    """Why the bank last returned each of these claims, for those it did."""
-    rows = session.execute(
-        select(PayoutLine.claim_id, PayoutLine.failure_reason)
-        .where(PayoutLine.claim_id.in_(claim_ids), PayoutLine.status == "failed")
-        .order_by(PayoutLine.id)
-    )
-    return {claim_id: reason or "" for claim_id, reason in rows}
-
-
-def create_batch(
-    db: Database, actor: Actor, claim_ids: Sequence[int] | None = None, filters: Filters | None = None
-) -> PayoutBatch:
-    """A batch of the given approved claims, or of every pooled claim matching ``filters``."""
-    require_finance(actor)
-    if claim_ids is None and filters is None:
-        raise ValidationFailed("validation.payout_selection", "请选择要发放的申请或筛选条件")
-    for _ in range(ATTEMPTS):
-        try:
-            with db.transaction() as s:
-                return _create(s, db, actor, claim_ids, filters)
-        except IntegrityError:
-            continue  # a concurrent batch took a claim or the reference: look again
-    raise Conflict("conflict.payout_batch", "有申请同时被其他批次选中，请刷新后重试")
-
-
-def _create(
-    s: Session, db: Database, actor: Actor, claim_ids: Sequence[int] | None, filters: Filters | None
-) -> PayoutBatch:
-    q = pool_query(filters).options(selectinload(Claim.person), selectinload(Claim.claimant))
-    if claim_ids is not None:
-        wanted = list(dict.fromkeys(claim_ids))
-        claims = list(s.scalars(q.where(Claim.id.in_(wanted)).order_by(Claim.id)))
-        refused = sorted(set(wanted) - {c.id for c in claims})
-        if refused:
-            raise InvalidTransition(
-                "payout.not_payable",
-                "以下申请不是待发放状态，或已在未结批次中：" + "、".join(map(str, refused)),
-                claim_ids=refused,
-            )
-    else:
-        claims = list(s.scalars(q.order_by(Claim.id)))
-    if not claims:
-        raise ValidationFailed("payout.empty", "没有可发放的申请")
-    payees = [_payee(c) for c in claims]
-    no_account = [c.id for c, p in zip(claims, payees, strict=True) if p[1] is None]
-    if no_account:
-        raise ValidationFailed(
-            "payout.no_bank_account",
-            "以下申请的收款人未登记银行账号：" + "、".join(map(str, no_account)),
-            claim_ids=no_account,
-        )
-    now = db.clock.now()
-    opened = opening(db, s, "payout", actor, now)
-    batch = PayoutBatch(
-        reference=_next_reference(s, now.year),
-        **opened.case_values(),
-        created_by=actor.user_id,
-        created_at=now,
-        line_count=len(claims),
-        total_amount=sum((c.amount for c in claims), Decimal("0.00")),
-        payee_totals={"payees": []},
-    )
-    for seq, (claim, (_, enc, last4, name)) in enumerate(zip(claims, payees, strict=True), 1):
-        assert enc is not None
-        batch.lines.append(
-            PayoutLine(
-                seq=seq,
-                claim_id=claim.id,
-                open_claim_id=claim.id,
-                payee_kind=claim.payee_kind,
-                payee_name=name,
-                account_enc=enc,
-                account_last4=last4 or db.vault.decrypt(enc)[-4:],
-                amount=claim.amount,
-                status="pending",
-                updated_at=now,
-            )
-        )
-    batch.payee_totals = _payee_totals(
-        (key, li.payee_name, li.account_last4, li.amount)
-        for li, (key, _, _, _) in zip(batch.lines, payees, strict=True)
-    )
-    s.add(batch)
-    s.flush()
-    record_opening(s, batch, opened)
-    return batch
-
-
-def _payee(claim: Claim) -> tuple[tuple[str, int], str | None, str | None, str]:
-    """Who receives the money: the person, or the claimant organisation (per the subsidy)."""
-    holder: Person | Organisation = claim.person if claim.payee_kind == "person" else claim.claimant
-    kind = "person" if claim.payee_kind == "person" else "org"
-    return (kind, holder.id), holder.bank_account_enc, holder.bank_last4, holder.name
-
-
-def _next_reference(s: Session, year: int) -> str:
-    prefix = f"FK{year}-"
-    last = s.scalar(
-        select(PayoutBatch.reference)
-        .where(PayoutBatch.reference.like(f"{prefix}%"))
-        .order_by(func.length(PayoutBatch.reference).desc(), PayoutBatch.reference.desc())
-        .limit(1)
-    )
-    return f"{prefix}{int(last[len(prefix) :]) + 1 if last else 1:04d}"
-
-
-def get_batch(db: Database, batch_id: int) -> PayoutBatch:
-    with db.transaction() as s:
-        batch = s.scalar(
-            select(PayoutBatch).where(PayoutBatch.id == batch_id).options(selectinload(PayoutBatch.lines))
-        )
-        if batch is None:
-            raise NotFound("not_found.payout_batch", "未找到该发放批次", id=batch_id)
-        return batch
 
 
 def bank_file(db: Database, actor: Actor, batch_id: int, fmt: str) -> bytes:
@@ -208,13 +85,6 @@ def bank_file(db: Database, actor: Actor, batch_id: int, fmt: str) -> bytes:
         batch.exported_by, batch.exported_at = actor.user_id, db.clock.now()
         reference = batch.reference
     return payout_files.write(rows, fmt, reference)
-
-
-def batch_row(s: Session, batch_id: int) -> PayoutBatch:
-    batch = s.get(PayoutBatch, batch_id)
-    if batch is None:
-        raise NotFound("not_found.payout_batch", "未找到该发放批次", id=batch_id)
-    return batch
 
 
 def confirm_paid(
@@ -390,47 +260,6 @@ def fail_line(
     return line
 
 
-def refresh_totals(s: Session, batch_id: int) -> None:
-    """The batch's control totals (count, amount, per payee) over its lines still to be or
-    already paid: a failed line no longer counts."""
-    rows = s.execute(
-        select(PayoutLine, Claim.person_id, Claim.claimant_org_id)
-        .join(Claim, Claim.id == PayoutLine.claim_id)
-        .where(PayoutLine.batch_id == batch_id, PayoutLine.status != "failed")
-        .order_by(PayoutLine.seq)
-    ).all()
-    batch = batch_row(s, batch_id)
-    batch.line_count = len(rows)
-    batch.total_amount = sum((li.amount for li, _, _ in rows), Decimal("0.00"))
-    batch.payee_totals = _payee_totals(
-        (
-            ("person", person) if li.payee_kind == "person" else ("org", org),
-            li.payee_name,
-            li.account_last4,
-            li.amount,
-        )
-        for li, person, org in rows
-    )
-
-
-def _payee_totals(rows: Iterable[tuple[tuple[str, int], str, str, Decimal]]) -> dict[str, Any]:
-    totals: dict[tuple[str, int], dict[str, Any]] = {}
-    for key, name, last4, amount in rows:
-        t = totals.setdefault(
-            key,
-            {
-                "payee": name,
-                "payee_kind": key[0],
-                "account_last4": last4,
-                "lines": 0,
-                "amount": Decimal("0.00"),
-            },
-        )
-        t["lines"] += 1
-        t["amount"] += amount
-    return {"payees": [{**t, "amount": f"{t['amount']:.2f}"} for t in totals.values()]}
-
-
 def settle(db: Database, batch_id: int) -> None:
     """A batch with no pending line left is confirmed (one statement: safe when concurrent)."""
     with db.transaction() as s:
@@ -447,35 +276,3 @@ def close_batch(db: Database, actor: Actor, batch_id: int) -> PayoutBatch:
         apply(s, db, "payout", batch, "close", actor)
         batch.closed_at = db.clock.now()
     return batch
-
-
-def roster_lines(db: Database, batch_id: int, include_failed: bool = False) -> list[dict[str, Any]]:
-    """The 发放花名册 lines: payee, masked ID and account, amount (failed lines left out)."""
-    q = (
-        select(PayoutLine, Person.name, Person.id_number_enc, Organisation.credit_code)
-        .join(Claim, Claim.id == PayoutLine.claim_id)
-        .join(Person, Person.id == Claim.person_id)
-        .join(Organisation, Organisation.id == Claim.claimant_org_id)
-        .where(PayoutLine.batch_id == batch_id)
-        .order_by(PayoutLine.seq)
-    )
-    if not include_failed:
-        q = q.where(PayoutLine.status != "failed")
-    out = []
-    with db.transaction() as s:
-        batch_row(s, batch_id)
-        for line, person_name, id_enc, credit_code in s.execute(q):
-            masked_id = mask(db.vault.decrypt(id_enc)) if line.payee_kind == "person" else mask(credit_code)
-            out.append(
-                {
-                    "seq": line.seq,
-                    "name": line.payee_name,
-                    "person_name": person_name,
-                    "id_masked": masked_id,
-                    "account_masked": mask(db.vault.decrypt(line.account_enc)),
-                    "amount": line.amount,
-                    "reference": str(line.claim_id),
-                    "status": line.status,
-                }
-            )
-    return out

@@ -23,7 +23,8 @@ from ..db import Database
 from ..models import User
 from ..transitions import conflicts_mapped
 from . import bank_files as payout_files
-from .batches import batch_row, fail_line, pay_line, require_finance, settle
+from .batch_rows import batch_row
+from .batches import fail_line, pay_line, require_finance, settle
 from .models import DECISIONS, PayoutLine
 
 DECISION_LABELS = {"bank_amount": "按银行实付确认，差额另行处理", "returned": "退回待发放"}

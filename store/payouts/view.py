@@ -16,8 +16,9 @@ from workflow.roles import Actor
 
 from ..claims.worklist import Filters, villages_of
 from ..db import Database
-from ..documents import issuing as documents
+from ..documents import rosters as documents
 from ..models import Claim, Village
+from . import batch_pool, batch_rows
 from . import batches as payouts
 from . import returns as payout_reconcile
 from .models import PayoutBatch, PayoutLine
@@ -40,14 +41,14 @@ def pool(db: Database, actor: Actor, filters: Filters) -> PoolView:
         villages = {v.id: v for v in villages_of(session, actor)}
         found = list(
             session.scalars(
-                payouts.pool_query(filters)
+                batch_pool.pool_query(filters)
                 .options(selectinload(Claim.person))
                 .order_by(Claim.id)
                 .limit(POOL_LIMIT + 1)
             )
         )
         shown = found[:POOL_LIMIT]
-        failures = payouts.last_failures(session, [c.id for c in shown]) if shown else {}
+        failures = batch_pool.last_failures(session, [c.id for c in shown]) if shown else {}
         batches = list(
             session.scalars(select(PayoutBatch).order_by(PayoutBatch.id.desc()).limit(BATCHES_SHOWN))
         )
@@ -66,7 +67,7 @@ class BatchView:
 
 
 def batch(db: Database, batch_id: int) -> BatchView:
-    found = payouts.get_batch(db, batch_id)
+    found = batch_rows.get_batch(db, batch_id)
     return BatchView(
         batch=found,
         lines=[{"line": li, "account": mask(db.vault.decrypt(li.account_enc))} for li in found.lines],
@@ -81,7 +82,7 @@ def batch(db: Database, batch_id: int) -> BatchView:
 def bank_file(db: Database, actor: Actor, batch_id: int, fmt: str) -> tuple[bytes, str]:
     """The batch's bank file and the batch's reference (to name the download)."""
     content = payouts.bank_file(db, actor, batch_id, fmt)
-    return content, payouts.get_batch(db, batch_id).reference
+    return content, batch_rows.get_batch(db, batch_id).reference
 
 
 def fail_line(

@@ -1,6 +1,6 @@
 """Finance's payout pages: the approved pool, batches, bank files, the roster (made in the
 background, downloaded when ready), confirmation, failed lines and reconciliation with the
-bank's return file."""
+bank's return file. What the pages show is shaped in ``payout_views``."""
 
 from __future__ import annotations
 
@@ -18,52 +18,21 @@ from litestar.response import Redirect, Template
 
 from store import documents, payouts
 from store.access import SignedIn
-from store.claims import Filters
 from store.db import Database
-from store.documents import Roster
 from workflow.errors import DomainError, NotFound, ValidationFailed
 from workflow.roles import Role
-from workflow.states import SUBSIDY_LABELS, SubsidyType
 
 from ..i18n import N_
-from .cases import FORM, page_context
-from .documents import base_url, pdf_response
+from .cases import FORM
+from .documents import pdf_response
 from .guard import require
+from .payout_views import batch_page, form_ids, pool_page, render_in_background
 
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
 CONTENT_TYPES = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     "csv": "text/csv; charset=utf-8",
 }
-BATCH_LABELS = {
-    "open": N_("待导出"),
-    "exported": N_("已导出"),
-    "confirmed": N_("已确认"),
-    "closed": N_("已关闭"),
-}
-LINE_LABELS = {"pending": N_("待发放"), "paid": N_("已发放"), "failed": N_("发放失败")}
-OUTCOME_LABELS = {
-    "paid": N_("已确认发放"),
-    "already_paid": N_("此前已确认发放"),
-    "refused": N_("不能确认"),
-    "not_pending": N_("该笔已标记失败"),
-    "not_in_batch": N_("不属于此批次"),
-    "conflict": N_("正在被他人处理"),
-    "flagged": N_("对账不符，待处理"),
-}
-DECISION_LABELS = {"bank_amount": N_("按银行实付确认，差额另行处理"), "returned": N_("退回待发放")}
-# Why a roster could not be made (documents.ROSTER_FAILED, ROSTER_INTERRUPTED, ROSTER_OUTDATED):
-# the core keeps them as plain text, marked here for the catalogue.
-ROSTER_ERRORS = (
-    N_("花名册生成失败，请重新生成；如再次失败，请联系系统管理员"),
-    N_("生成中断，请重新生成"),
-    N_("批次明细已变更，此份作废，已重新生成"),
-)
-
-
-def _ids(raw: Any) -> list[int]:
-    values = raw if isinstance(raw, list) else [raw] if raw is not None else []
-    return [int(x) for x in values if str(x).strip().isdigit()]
 
 
 class PayoutController(Controller):
@@ -80,7 +49,7 @@ class PayoutController(Controller):
         village: FromQuery[int | None] = None,
     ) -> Template:
         require(who, Role.FINANCE)
-        return _pool_page(request, db, who, subsidy_type, village)
+        return pool_page(request, db, who, subsidy_type, village)
 
     @post("/", sync_to_thread=True, status_code=303)
     def create(
@@ -91,13 +60,13 @@ class PayoutController(Controller):
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.FINANCE)
-        ids = _ids(data.get("ids"))
+        ids = form_ids(data.get("ids"))
         try:
             if not ids:
                 raise ValidationFailed("validation.payout_selection", N_("请选择要发放的申请"))
             batch = payouts.create_batch(db, who.actor, ids)
         except DomainError as exc:
-            return _pool_page(request, db, who, None, None, status=exc.status, error=exc.message)
+            return pool_page(request, db, who, None, None, status=exc.status, error=exc.message)
         return Redirect(f"/payouts/{batch.id}?done=created", status_code=303)
 
     @get("/{batch_id:int}", sync_to_thread=True)
@@ -109,7 +78,7 @@ class PayoutController(Controller):
         who: NamedDependency[SignedIn],
     ) -> Template:
         require(who, Role.FINANCE)
-        return _batch_page(request, db, who, batch_id, done=request.query_params.get("done"))
+        return batch_page(request, db, who, batch_id, done=request.query_params.get("done"))
 
     @get("/{batch_id:int}/bank-file/{fmt:str}", sync_to_thread=True)
     def bank_file(
@@ -126,7 +95,7 @@ class PayoutController(Controller):
         except NotFound:
             raise
         except DomainError as exc:
-            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
+            return batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
         return Response(
             content,
             media_type=CONTENT_TYPES[fmt],
@@ -146,7 +115,7 @@ class PayoutController(Controller):
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
         require(who, Role.FINANCE)
-        _render(request, state, documents.start_roster(db, who.actor, batch_id))
+        render_in_background(request, state, documents.start_roster(db, who.actor, batch_id))
         return Redirect(f"/payouts/{batch_id}", status_code=303)
 
     @get("/{batch_id:int}/roster", sync_to_thread=True)
@@ -173,11 +142,11 @@ class PayoutController(Controller):
         data: Annotated[dict[str, Any], FORM],
     ) -> Template:
         require(who, Role.FINANCE)
-        selected = _ids(data.get("line_ids"))
+        selected = form_ids(data.get("line_ids"))
         try:
             paid_on = date.fromisoformat(str(data.get("paid_on") or "").strip())
         except ValueError:
-            return _batch_page(request, db, who, batch_id, status=422, error=N_("请填写正确的发放日期"))
+            return batch_page(request, db, who, batch_id, status=422, error=N_("请填写正确的发放日期"))
         try:
             outcomes = payouts.confirm_paid(
                 db, who.actor, batch_id, str(data.get("bank_reference") or ""), paid_on, selected or None
@@ -185,8 +154,8 @@ class PayoutController(Controller):
         except NotFound:
             raise
         except DomainError as exc:
-            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
-        return _batch_page(request, db, who, batch_id, outcomes=outcomes)
+            return batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
+        return batch_page(request, db, who, batch_id, outcomes=outcomes)
 
     @post("/{batch_id:int}/lines/{line_id:int}/fail", sync_to_thread=True, status_code=303)
     def fail(
@@ -205,8 +174,8 @@ class PayoutController(Controller):
         except NotFound:
             raise
         except DomainError as exc:
-            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
-        _render(request, state, roster)
+            return batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
+        render_in_background(request, state, roster)
         return Redirect(f"/payouts/{batch_id}?done=failed", status_code=303)
 
     @post("/{batch_id:int}/lines/{line_id:int}/decide", sync_to_thread=True, status_code=303)
@@ -237,12 +206,12 @@ class PayoutController(Controller):
                 paid_on,
             )
         except ValueError:
-            return _batch_page(request, db, who, batch_id, status=422, error=N_("请填写正确的发放日期"))
+            return batch_page(request, db, who, batch_id, status=422, error=N_("请填写正确的发放日期"))
         except NotFound:
             raise
         except DomainError as exc:
-            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
-        _render(request, state, roster)
+            return batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
+        render_in_background(request, state, roster)
         return Redirect(f"/payouts/{batch_id}?done=decided", status_code=303)
 
     @post("/{batch_id:int}/close", sync_to_thread=True, status_code=303)
@@ -260,7 +229,7 @@ class PayoutController(Controller):
         except NotFound:
             raise
         except DomainError as exc:
-            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
+            return batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
         return Redirect(f"/payouts/{batch_id}?done=closed", status_code=303)
 
     @post("/{batch_id:int}/reconcile", sync_to_thread=True)
@@ -275,99 +244,11 @@ class PayoutController(Controller):
         require(who, Role.FINANCE)
         upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
-            return _batch_page(request, db, who, batch_id, status=422, error=N_("请选择银行回单文件"))
+            return batch_page(request, db, who, batch_id, status=422, error=N_("请选择银行回单文件"))
         try:
             result = payouts.reconcile(db, who.actor, batch_id, upload.filename, upload.file.read())
         except NotFound:
             raise
         except DomainError as exc:
-            return _batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
-        return _batch_page(request, db, who, batch_id, reconciliation=result)
-
-
-def _render(request: Request[Any, Any, Any], state: State, roster: Roster | None) -> None:
-    """A roster this request started is rendered in the background."""
-    if roster is not None and roster.started:
-        state.jobs.submit(
-            f"花名册 {roster.number}",
-            documents.render_roster,
-            state.db,
-            state.files,
-            roster.id,
-            base_url(request),
-        )
-
-
-def _pool_page(
-    request: Request[Any, Any, Any],
-    db: Database,
-    who: SignedIn,
-    subsidy_type: str | None,
-    village: int | None,
-    status: int = 200,
-    error: str | None = None,
-) -> Template:
-    filters = Filters(
-        subsidy_type=subsidy_type if subsidy_type in SubsidyType.__members__.values() else None,
-        village_id=village,
-    )
-    view = payouts.pool(db, who.actor, filters)
-    return Template(
-        "payouts.html",
-        status_code=status,
-        context=page_context(
-            request,
-            who,
-            {
-                "pool": view.pool,
-                "more": view.more,
-                "failures": view.failures,
-                "batches": view.batches,
-                "filters": filters,
-                "villages": view.villages,
-                "subsidy_labels": SUBSIDY_LABELS,
-                "batch_labels": BATCH_LABELS,
-                "error": error,
-            },
-        ),
-    )
-
-
-def _batch_page(
-    request: Request[Any, Any, Any],
-    db: Database,
-    who: SignedIn,
-    batch_id: int,
-    status: int = 200,
-    error: str | None = None,
-    done: str | None = None,
-    outcomes: list[payouts.LineOutcome] | None = None,
-    reconciliation: payouts.Reconciliation | None = None,
-) -> Template:
-    view = payouts.batch(db, batch_id)
-    return Template(
-        "payout.html",
-        status_code=status,
-        context=page_context(
-            request,
-            who,
-            {
-                "batch": view.batch,
-                "lines": view.lines,
-                "error": error,
-                "done": done,
-                "outcomes": outcomes,
-                "outcome_labels": OUTCOME_LABELS,
-                "rec": reconciliation,
-                "batch_labels": BATCH_LABELS,
-                "line_labels": LINE_LABELS,
-                "today": db.clock.now().date().isoformat(),
-                "pending": view.pending,
-                "totals": view.totals,
-                "decision_labels": DECISION_LABELS,
-                "deciders": view.deciders,
-                "roster": view.roster,
-                "ready_roster": view.ready_roster,
-            },
-        ),
-    )
+            return batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
+        return batch_page(request, db, who, batch_id, reconciliation=result)
