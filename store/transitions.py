@@ -6,8 +6,7 @@ reads and writes with SQLAlchemy Core rather than the ORM unit of work; services
 more in the same transaction (resubmit with new facts, renew) use ``apply`` on ORM rows.
 
 What a step reads and writes (tables, columns, history rows, the statements) is in
-``store.step_rows``; how a case opens, in ``store.opening`` (its names are importable from
-here too, as the services have always taken them).
+``store.step_rows``; how a case opens, in ``store.opening``.
 """
 
 from __future__ import annotations
@@ -32,19 +31,15 @@ from workflow.states import CLAIM_DEAD_STATES
 from .db import Database
 from .guard_inputs import supply_guard_inputs
 from .models import Claim, Contract
-from .opening import Opening, opening, record_opening
 from .step_rows import CASE_FIELDS, MODELS, STATEMENTS, WRITABLE, history_values, record
 from .step_services import StepCall, service_for
 from .timerules import timecache
 
 __all__ = [
-    "Opening",
     "apply",
     "conflicts_mapped",
     "fire_chunk",
     "one_step",
-    "opening",
-    "record_opening",
     "step_if",
     "transition",
 ]

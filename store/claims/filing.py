@@ -25,12 +25,13 @@ from workflow.states import CLAIM_DEAD_STATES, SubsidyType
 
 from ..db import Database
 from ..models import Claim, Contract, Organisation
+from ..opening import Opening, opening, record_opening
 from ..people.org_queries import claimant_facts
 from ..people.persons import get_person
 from ..policy.versions import version_in_force
 from ..step_services import StepCall, register
 from ..timerules import timecache
-from ..transitions import Opening, apply, one_step, opening, record_opening
+from ..transitions import apply, one_step
 from .post_claims import CHECKED_STEPS, attendance_days, contract_facts, is_post_claim, month_workdays
 from .years import all_params, load_params, year_of
 

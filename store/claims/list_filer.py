@@ -24,10 +24,10 @@ from workflow.states import CLAIM_DEAD_STATES
 
 from ..db import Database
 from ..models import Claim, ClaimHistory, Organisation, Person
+from ..opening import Opening, opening
 from ..people.org_queries import claimant_facts
 from ..people.persons import PersonInput, person_values
 from ..policy.versions import version_in_force
-from ..transitions import Opening, opening
 from .bulk_sql import chunked, insert_many, lost_race
 from .filing import claim_values
 from .list_report import RowOutcome

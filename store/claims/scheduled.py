@@ -26,11 +26,12 @@ from workflow.states import SubsidyType
 from ..db import Database
 from ..models import Claim, Contract, Organisation, Person, User, Village
 from ..notices.notifications import Notice, notify, notify_each, users_with_role
+from ..opening import opening
 from ..policy.versions import version_in_force
 from ..sweep.chunks import SweepOptions, SweepReport, chunks, count_by, drain_tally, keep_tally, tell_villages
 from ..sweep.models import SweepEvent
 from ..timerules import timecache
-from ..transitions import fire_chunk, opening
+from ..transitions import fire_chunk
 from .filing import ClaimInput, claim_values
 from .post_claims import CONTRACT_COLUMNS, contract_facts, month_periods, month_workdays
 from .years import load_params

@@ -18,9 +18,10 @@ from workflow.states import ContractState
 
 from ..db import Database
 from ..models import Contract, Post
+from ..opening import opening, record_opening
 from ..people.persons import get_person
 from ..step_services import StepCall, register
-from ..transitions import apply, one_step, opening, record_opening
+from ..transitions import apply, one_step
 
 # Contracts that hold a place on their post.
 HOLDING = (

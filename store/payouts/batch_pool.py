@@ -19,7 +19,7 @@ from workflow.states import ClaimState
 from ..claims.worklist import Filters, apply_filters
 from ..db import Database
 from ..models import Claim, Organisation, Person
-from ..transitions import opening, record_opening
+from ..opening import opening, record_opening
 from .batches import ATTEMPTS, require_finance
 from .control_totals import payee_totals
 from .models import PayoutBatch, PayoutLine
