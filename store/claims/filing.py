@@ -5,11 +5,11 @@ The year a claim falls in and that year's parameters are ``years``."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -46,14 +46,16 @@ class ClaimInput:
     batch_ref: str | None = None
 
 
-def live_others(
-    session: Session, person_id: int, claimant_id: int, subsidy_type: str, exclude_id: int | None = None
-) -> list[OtherClaim]:
-    """Live claims a rule must see: the person's own (any claimant, any year), and for the
-    absorption rules the claimant's of the same type in any year."""
-    mine = Claim.person_id == person_id
-    if subsidy_type in ABSORPTION_TYPES:
-        mine = or_(mine, (Claim.claimant_org_id == claimant_id) & (Claim.subsidy_type == subsidy_type))
+# Persons a business's claims are counted up to, when a claim is filed: the count is shown in
+# the claim's explanation ("N人以上" beyond it) and decides nothing the approval does not count
+# again; a business with more live claims than this does not make each filing slower.
+ABSORBED_CAP = 1000
+_DEAD = [s.value for s in CLAIM_DEAD_STATES]
+
+
+def live_others(session: Session, person_id: int, exclude_id: int | None = None) -> list[OtherClaim]:
+    """The person's own live claims (any claimant, any year): the duplicates and exclusions a
+    rule must see."""
     q = select(
         Claim.subsidy_type,
         Claim.person_id,
@@ -61,10 +63,31 @@ def live_others(
         Claim.policy_year,
         Claim.dedupe_key,
         Claim.exclusion_key,
-    ).where(Claim.state.not_in([s.value for s in CLAIM_DEAD_STATES]), mine)
+    ).where(Claim.person_id == person_id, Claim.state.not_in(_DEAD))
     if exclude_id is not None:
         q = q.where(Claim.id != exclude_id)
     return [OtherClaim(*row) for row in session.execute(q)]
+
+
+def absorbed_elsewhere(
+    session: Session, claimant_id: int, subsidy_type: str, named: set[int], cap: int = ABSORBED_CAP
+) -> tuple[int, bool]:
+    """How many other persons the claimant's live claims of the type name, besides ``named``
+    (counted up to ``cap``), and whether the count stopped there."""
+    persons = (
+        select(Claim.person_id)
+        .where(
+            Claim.claimant_org_id == claimant_id,
+            Claim.subsidy_type == subsidy_type,
+            Claim.state.not_in(_DEAD),
+            Claim.person_id.not_in(named),
+        )
+        .distinct()
+        .limit(cap + 1)
+        .subquery()
+    )
+    found = session.scalar(select(func.count()).select_from(persons)) or 0
+    return min(found, cap), found > cap
 
 
 def _draft(
@@ -107,9 +130,14 @@ def assess(
     """Evaluate the plan's rules for a claim as it would be filed now, storing nothing."""
     draft, fix = _draft(session, db, inp, claimant, db.clock.now().date())
     params = load_params(session, fix.year, fix.reason)
-    others = live_others(session, inp.person_id, claimant.id, inp.subsidy_type, exclude_id) + list(
-        extra_others
-    )
+    others = live_others(session, inp.person_id, exclude_id) + list(extra_others)
+    if inp.subsidy_type in ABSORPTION_TYPES:
+        named = {inp.person_id} | {
+            o.person_id for o in others if o.claimant_id == claimant.id and o.subsidy_type == inp.subsidy_type
+        }
+        cap = max(ABSORBED_CAP, params.absorption_min_persons)  # past the cap, past the threshold
+        elsewhere, capped = absorbed_elsewhere(session, claimant.id, inp.subsidy_type, named, cap)
+        draft = replace(draft, absorbed_elsewhere=elsewhere, absorbed_capped=capped)
     return draft, evaluate(draft, params, others, db.clock.now().date())
 
 

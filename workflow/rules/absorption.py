@@ -78,16 +78,20 @@ def _absorption(
 ) -> RuleOutcome:
     require_target_group(d)
     require_employed_for(d, p.absorption_min_months, today)
-    count = len(absorbed_persons(d, others))
+    count = len(absorbed_persons(d, others)) + d.absorbed_elsewhere
     need(d.facts.wages_paid, "wages_paid", "已发工资额")
     assert d.facts.wages_paid is not None
     amount = yuan(yuan(d.facts.wages_paid) * p.absorption_wage_rate)
     rate = f"{(p.absorption_wage_rate * 100).normalize()}%"
-    waits = "" if count >= p.absorption_min_persons else f"（须达到{p.absorption_min_persons}人方可审核通过）"
+    waits = (
+        ""
+        if d.absorbed_capped or count >= p.absorption_min_persons
+        else f"（须达到{p.absorption_min_persons}人方可审核通过）"
+    )
     return RuleOutcome(
         amount,
         d.subsidy_type,
-        f"{what}目前计入吸纳目标人员{count}人{waits}，按发给该人员工资额"
+        f"{what}目前计入吸纳目标人员{count}人{'以上' if d.absorbed_capped else ''}{waits}，按发给该人员工资额"
         f"{yuan(d.facts.wages_paid)}元的{rate}计算",
         person_key(d, f"o{d.claimant.id}"),
         absorbed=count,

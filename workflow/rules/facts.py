@@ -62,6 +62,12 @@ class ClaimDraft:
     # public_welfare_post: the working days of the claim's month on China's calendar (with
     # the admin's overrides), given by the store so that the rule reads no calendar itself.
     month_workdays: tuple[date, ...] | None = None
+    # absorption types: persons the claimant's live claims of the type name besides this
+    # claim's person and those in the ``others`` given (the store counts them, up to a cap,
+    # rather than loading every claim: a business with thousands does not slow each filing),
+    # and whether the count stopped at the cap.
+    absorbed_elsewhere: int = 0
+    absorbed_capped: bool = False
 
 
 @dataclass(frozen=True)
