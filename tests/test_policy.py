@@ -312,3 +312,24 @@ def test_the_migration_makes_version_1_of_each_year_and_points_existing_claims_a
         assert conn.execute(text("SELECT current_version_id FROM policy_year")).scalar() == version_id
         assert conn.execute(text("SELECT params_version_id, amount FROM claim")).one() == (version_id, 300)
     engine.dispose()
+
+
+def test_a_transaction_reads_the_policy_years_once_and_the_next_one_reads_them_again(db, c):
+    """Filing reads every year's figures and version once per transaction; a policy edit in
+    the same transaction, or a later transaction, sees the new ones."""
+    from sqlalchemy import event
+
+    from store.policy.in_force import forget_in_force, in_force
+
+    sent: list[str] = []
+    event.listen(db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+    with db.sessions() as s:
+        with s.begin():
+            first = in_force(s)
+            assert in_force(s) is first and 2026 in first
+            assert sum("FROM policy_year" in q for q in sent) == 1
+            forget_in_force(s)
+            assert in_force(s) is not first
+        with s.begin():
+            in_force(s)
+    assert sum("FROM policy_year" in q for q in sent) == 3

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 from sqlalchemy.orm import Session
 
 from workflow.errors import ValidationFailed
@@ -15,14 +15,15 @@ from workflow.rules import PolicyParams
 from workflow.rules.facts import ClaimFacts, facts_from_record
 from workflow.rules.years import Months, YearFix, check_not_early, check_year_sent, claim_year
 
-from ..models import Claim, PolicyYear
+from ..models import Claim
+from ..policy.in_force import in_force
 
 
 def load_params(session: Session, year: int, why: str = "") -> PolicyParams:
-    # session.get: version_in_force reads the same row from the identity map, so the figures
-    # and the version stored with the claim agree.
-    row = session.get(PolicyYear, year)
-    if row is None:
+    """The parameters a claim of ``year`` filed now is computed with (``in_force``: the same
+    read ``version_in_force`` gives the version from, so the figures and the version agree)."""
+    year_in_force = in_force(session).get(year)
+    if year_in_force is None:
         because = f"（{why}）" if why else ""
         raise ValidationFailed(
             "validation.policy_year",
@@ -31,15 +32,12 @@ def load_params(session: Session, year: int, why: str = "") -> PolicyParams:
             field="policy_year",
             year=year,
         )
-    return PolicyParams.from_record(row.params)
+    return year_in_force.params
 
 
 def all_params(session: Session | Connection) -> dict[int, PolicyParams]:
     """Every policy year's parameters (a handful of rows: one per year)."""
-    return {
-        year: PolicyParams.from_record(record)
-        for year, record in session.execute(select(PolicyYear.year, PolicyYear.params))
-    }
+    return {year: known.params for year, known in in_force(session).items()}
 
 
 def months_basis(years: Mapping[int, PolicyParams], facts: ClaimFacts) -> Months:

@@ -31,6 +31,7 @@ from workflow.rules.figures import (
 
 from ..db import Database
 from ..models import PolicyYear
+from .in_force import forget_in_force, in_force
 from .models import PolicyChange, PolicyParamsVersion
 
 FIRST_YEAR, LAST_YEAR = 2000, 2100
@@ -62,10 +63,10 @@ def _require_admin(actor: Actor) -> None:
 
 
 def version_in_force(session: Session, year: int) -> int | None:
-    """The set a claim of ``year`` filed now is computed with: the row ``load_params`` read
-    (the session's identity map returns the same row, so both agree)."""
-    row = session.get(PolicyYear, year)
-    return row.current_version_id if row is not None else None
+    """The set a claim of ``year`` filed now is computed with: the one ``load_params`` read
+    (both read ``in_force``, once per transaction, so they agree)."""
+    year_in_force = in_force(session).get(year)
+    return year_in_force.version_id if year_in_force is not None else None
 
 
 def years(session: Session) -> list[int]:
@@ -151,6 +152,7 @@ def _new_version(
     session.add(version)
     session.flush()
     row.params, row.current_version_id = version.params, version.id
+    forget_in_force(session)
     return version
 
 
@@ -202,6 +204,7 @@ def copy_year(db: Database, actor: Actor, source: int, target: int) -> YearView:
         row = PolicyYear(year=target, params=params.to_record(), created_at=db.clock.now())
         s.add(row)
         s.flush()  # its version 1 is written with it (policy_models._first_version)
+        forget_in_force(s)
         version = s.get_one(PolicyParamsVersion, row.current_version_id)
         version.created_by = actor.user_id
         _log(s, db, actor, version, "copy", None, None, f"复制{source}年度参数")
