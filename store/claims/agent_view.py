@@ -18,7 +18,7 @@ from workflow.roles import Actor
 from ..db import Database
 from ..guard_inputs import absorption_of
 from ..models import Claim, ClaimHistory, Evidence
-from ..people.reach import PersonRef, file_agent_claim
+from ..people.reach import PersonRef, file_named_claim
 from ..transitions import transition
 from .evidence import list_evidence, owned_claim, read_evidence
 from .filing import ClaimInput, resubmit_claim
@@ -41,7 +41,8 @@ class ClaimFilter:
     before_id: int | None = None  # the page after the claim with this id
 
 
-def _record(session: Session, claim: Claim, detail: bool) -> AgentClaim:
+def _record(session: Session, claim: Claim, detail: bool, new: bool = False) -> AgentClaim:
+    """The claim as its agent reads it; ``new``: filed in this transaction (no evidence yet)."""
     history = evidence = None
     if detail:
         history = list(
@@ -50,7 +51,11 @@ def _record(session: Session, claim: Claim, detail: bool) -> AgentClaim:
             )
         )
         evidence = (
-            session.scalar(select(func.count()).select_from(Evidence).where(Evidence.claim_id == claim.id))
+            0
+            if new
+            else session.scalar(
+                select(func.count()).select_from(Evidence).where(Evidence.claim_id == claim.id)
+            )
             or 0
         )
     absorption = (
@@ -90,9 +95,11 @@ def claims(db: Database, actor: Actor, f: ClaimFilter, limit: int) -> tuple[list
 def file_and_read(
     db: Database, actor: Actor, ref: PersonRef, claim_for: Callable[[int], ClaimInput]
 ) -> AgentClaim:
-    """File a claim for the person the agent names; the claim as the agent now reads it."""
-    claim = file_agent_claim(db, actor, ref, claim_for)
-    return claim_detail(db, actor, claim.id)
+    """File a claim for the person the agent names; the claim as the agent now reads it, read
+    in the same transaction (what was just written is at hand)."""
+    with db.transaction() as session:
+        claim = file_named_claim(session, db, actor, ref, claim_for)
+        return _record(session, claim, detail=True, new=True)
 
 
 def withdraw(

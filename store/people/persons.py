@@ -69,8 +69,9 @@ def find_person(session: Session, db: Database, id_number: str) -> Person | None
     return session.scalar(select(Person).where(Person.id_number_hash == digest))
 
 
-def create_person(session: Session, db: Database, data: PersonInput) -> Person:
-    """A new person, or the one already registered under the same ID number."""
+def create_person(session: Session, db: Database, data: PersonInput, looked: bool = False) -> Person:
+    """A new person, or the one already registered under the same ID number (``looked``: the
+    caller has just found none, in this transaction)."""
     id_number = normalise_id_number(data.id_number)
     name = data.name.strip()
     if not name:
@@ -83,7 +84,7 @@ def create_person(session: Session, db: Database, data: PersonInput) -> Person:
     check_capacity(data.labour_capacity)
     if session.get(Village, data.village_id) is None:
         raise ValidationFailed("validation.village", "行政村不存在", field="village_id")
-    if existing := find_person(session, db, id_number):
+    if not looked and (existing := find_person(session, db, id_number)):
         return existing
     bank = normalise_bank_account(data.bank_account) if data.bank_account else None
     person = Person(**person_values(db, data, id_number, bank, name))
@@ -108,7 +109,7 @@ def find_or_create_person(session: Session, db: Database, data: PersonInput) -> 
     name = data.name.strip()
     person = find_person(session, db, data.id_number)
     if person is None:
-        person = create_person(session, db, data)
+        person = create_person(session, db, data, looked=True)
         if person.registered_by_org_id == data.registered_by_org_id and person.name == name:
             return person, True
     if person.name != name:

@@ -34,6 +34,7 @@ __all__ = [
     "PersonRef",
     "acts_for",
     "file_agent_claim",
+    "file_named_claim",
     "lookup_person",
     "person_for_agent",
     "reads",
@@ -130,13 +131,20 @@ def named_person(session: Session, db: Database, actor: Actor, ref: PersonRef) -
     return person
 
 
+def file_named_claim(
+    session: Session, db: Database, actor: Actor, ref: PersonRef, claim_for: Callable[[int], ClaimInput]
+) -> Claim:
+    """Name the person and file the agent's claim for them, inside the caller's transaction."""
+    person = named_person(session, db, actor, ref)
+    return file_claim(session, db, actor, claim_for(person.id))
+
+
 def file_agent_claim(
     db: Database, actor: Actor, ref: PersonRef, claim_for: Callable[[int], ClaimInput]
 ) -> Claim:
     """File an agent's claim for the person it names, in one transaction with the naming."""
     with db.transaction() as session:
-        person = named_person(session, db, actor, ref)
-        return file_claim(session, db, actor, claim_for(person.id))
+        return file_named_claim(session, db, actor, ref, claim_for)
 
 
 def register_person(db: Database, actor: Actor, data: PersonInput, village_code: str) -> tuple[Person, bool]:
