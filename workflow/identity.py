@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
 
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
+from stdnum.util import isdigits
 
 from . import credit_code
 from .errors import ValidationFailed
@@ -14,13 +16,41 @@ from .errors import ValidationFailed
 def normalise_id_number(raw: str, field: str = "id_number") -> str:
     """A valid 18-character 居民身份证号 (GB 11643 check digit), upper-case X, or an error."""
     try:
-        return str(ric.validate(str(raw).strip().upper()))
+        return validate_ric(str(raw).strip().upper())
     except stdnum_errors.InvalidChecksum:
         raise ValidationFailed("validation.id_number_checksum", "身份证号校验位不正确", field=field) from None
     except stdnum_errors.ValidationError:
         raise ValidationFailed(
             "validation.id_number", "身份证号格式不正确（应为18位）", field=field
         ) from None
+
+
+def validate_ric(number: str) -> str:
+    """``stdnum.cn.ric.validate``, step by step with stdnum's own pieces and errors, except
+    that the birth-place look-up is kept per area code and birth year: stdnum searches its
+    place table on every call (about half a millisecond, the largest part of filing a claim's
+    CPU), and a county's IDs share a handful of areas."""
+    number = ric.compact(number)
+    if len(number) != 18:
+        raise stdnum_errors.InvalidLength()
+    if not isdigits(number[:-1]):
+        raise stdnum_errors.InvalidFormat()
+    if number[-1] != ric.calc_check_digit(number):
+        raise stdnum_errors.InvalidChecksum()
+    born = ric.get_birth_date(number)  # raises InvalidComponent for a date that does not exist
+    if not _birth_place_known(number[:6], born.year):
+        raise stdnum_errors.InvalidComponent()
+    return number
+
+
+@cache
+def _birth_place_known(area: str, year: int) -> bool:
+    """Whether stdnum knows the area code as a county at the time of the birth year."""
+    try:
+        ric.get_birth_place(f"{area}{year:04d}0101000")  # only the area and the year are read
+    except stdnum_errors.ValidationError:
+        return False
+    return True
 
 
 def birth_date(id_number: str) -> date:
