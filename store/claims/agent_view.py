@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound
@@ -41,15 +41,16 @@ class ClaimFilter:
     before_id: int | None = None  # the page after the claim with this id
 
 
+_HISTORY = (  # built once
+    select(ClaimHistory).where(ClaimHistory.claim_id == bindparam("claim")).order_by(ClaimHistory.id)
+)
+
+
 def _record(session: Session, claim: Claim, detail: bool, new: bool = False) -> AgentClaim:
     """The claim as its agent reads it; ``new``: filed in this transaction (no evidence yet)."""
     history = evidence = None
     if detail:
-        history = list(
-            session.scalars(
-                select(ClaimHistory).where(ClaimHistory.claim_id == claim.id).order_by(ClaimHistory.id)
-            )
-        )
+        history = list(session.scalars(_HISTORY, {"claim": claim.id}))
         evidence = (
             0
             if new

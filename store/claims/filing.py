@@ -7,9 +7,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
+from functools import cache
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -53,20 +54,39 @@ ABSORBED_CAP = 1000
 _DEAD = [s.value for s in CLAIM_DEAD_STATES]
 
 
+# Built once with bound values: building a statement costs more CPU than running it here.
+_LIVE_OF_PERSON = select(
+    Claim.subsidy_type,
+    Claim.person_id,
+    Claim.claimant_org_id,
+    Claim.policy_year,
+    Claim.dedupe_key,
+    Claim.exclusion_key,
+).where(Claim.person_id == bindparam("person"), Claim.state.not_in(_DEAD), Claim.id != bindparam("exclude"))
+
+
 def live_others(session: Session, person_id: int, exclude_id: int | None = None) -> list[OtherClaim]:
     """The person's own live claims (any claimant, any year): the duplicates and exclusions a
     rule must see."""
-    q = select(
-        Claim.subsidy_type,
-        Claim.person_id,
-        Claim.claimant_org_id,
-        Claim.policy_year,
-        Claim.dedupe_key,
-        Claim.exclusion_key,
-    ).where(Claim.person_id == person_id, Claim.state.not_in(_DEAD))
-    if exclude_id is not None:
-        q = q.where(Claim.id != exclude_id)
-    return [OtherClaim(*row) for row in session.execute(q)]
+    rows = session.execute(_LIVE_OF_PERSON, {"person": person_id, "exclude": exclude_id or 0})
+    return [OtherClaim(*row) for row in rows]
+
+
+@cache
+def _absorbed_query(cap: int) -> Select[Any]:
+    persons = (
+        select(Claim.person_id)
+        .where(
+            Claim.claimant_org_id == bindparam("claimant"),
+            Claim.subsidy_type == bindparam("type"),
+            Claim.state.not_in(_DEAD),
+            Claim.person_id.not_in(bindparam("named", expanding=True)),
+        )
+        .distinct()
+        .limit(cap + 1)
+        .subquery()
+    )
+    return select(func.count()).select_from(persons)
 
 
 def absorbed_elsewhere(
@@ -74,19 +94,8 @@ def absorbed_elsewhere(
 ) -> tuple[int, bool]:
     """How many other persons the claimant's live claims of the type name, besides ``named``
     (counted up to ``cap``), and whether the count stopped there."""
-    persons = (
-        select(Claim.person_id)
-        .where(
-            Claim.claimant_org_id == claimant_id,
-            Claim.subsidy_type == subsidy_type,
-            Claim.state.not_in(_DEAD),
-            Claim.person_id.not_in(named),
-        )
-        .distinct()
-        .limit(cap + 1)
-        .subquery()
-    )
-    found = session.scalar(select(func.count()).select_from(persons)) or 0
+    values = {"claimant": claimant_id, "type": subsidy_type, "named": sorted(named)}
+    found = session.scalar(_absorbed_query(cap), values) or 0
     return min(found, cap), found > cap
 
 

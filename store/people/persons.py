@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -64,9 +64,12 @@ def person_values(
     )
 
 
+_BY_DIGEST = select(Person).where(Person.id_number_hash == bindparam("digest"))  # built once
+
+
 def find_person(session: Session, db: Database, id_number: str) -> Person | None:
     digest = db.vault.digest(normalise_id_number(id_number))
-    return session.scalar(select(Person).where(Person.id_number_hash == digest))
+    return session.scalar(_BY_DIGEST, {"digest": digest})
 
 
 def create_person(session: Session, db: Database, data: PersonInput, looked: bool = False) -> Person:

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from sqlalchemy import Exists, exists, or_, select
+from sqlalchemy import bindparam, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -61,26 +61,33 @@ def _unknown_id_number() -> NotFound:
     return NotFound("not_found.person", "未找到该身份证号对应的人员，请先登记")
 
 
-def _registered_or_claimed(org_id: int, person_id: int) -> list[Exists]:
-    return [
-        exists().where(Person.id == person_id, Person.registered_by_org_id == org_id),
-        exists().where(Claim.person_id == person_id, Claim.claimant_org_id == org_id),
-    ]
+# Built once with bound values: building a statement costs more CPU than running it here.
+_REGISTERED_OR_CLAIMED = [
+    exists().where(Person.id == bindparam("person"), Person.registered_by_org_id == bindparam("org")),
+    exists().where(Claim.person_id == bindparam("person"), Claim.claimant_org_id == bindparam("org")),
+]
+_READS = select(or_(*_REGISTERED_OR_CLAIMED))
+_VILLAGE_BY_CODE = select(Village).where(Village.code == bindparam("code"))
+_ACTS_FOR = select(
+    or_(
+        *_REGISTERED_OR_CLAIMED,
+        exists().where(PersonLink.person_id == bindparam("person"), PersonLink.org_id == bindparam("org")),
+    )
+)
 
 
 def reads(session: Session, org_id: int | None, person_id: int) -> bool:
     """Whether the organisation sees the person's record: it registered them or claimed for them."""
     if org_id is None:
         return False
-    return bool(session.scalar(select(or_(*_registered_or_claimed(org_id, person_id)))))
+    return bool(session.scalar(_READS, {"person": person_id, "org": org_id}))
 
 
 def acts_for(session: Session, org_id: int | None, person_id: int) -> bool:
     """Whether the organisation may name the person by id: it reads them, or is linked to them."""
     if org_id is None:
         return False
-    linked = exists().where(PersonLink.person_id == person_id, PersonLink.org_id == org_id)
-    return bool(session.scalar(select(or_(*_registered_or_claimed(org_id, person_id), linked))))
+    return bool(session.scalar(_ACTS_FOR, {"person": person_id, "org": org_id}))
 
 
 def _loaded(person: Person) -> Person:
@@ -163,7 +170,7 @@ def register_person(db: Database, actor: Actor, data: PersonInput, village_code:
     ID that the number is registered, which no registration could avoid.
     """
     with db.transaction() as session:
-        village = session.scalar(select(Village).where(Village.code == village_code))
+        village = session.scalar(_VILLAGE_BY_CODE, {"code": village_code})
         if village is None:
             raise ValidationFailed(
                 "validation.village", f"行政村代码“{village_code}”不存在", field="village_code"

@@ -15,6 +15,7 @@ from workflow.rules import PolicyParams
 from ..models import PolicyYear
 
 _KEY = "fuzhi.policy_years"
+_YEARS = select(PolicyYear.year, PolicyYear.params, PolicyYear.current_version_id)  # built once
 
 
 @dataclass(frozen=True)
@@ -28,7 +29,7 @@ def in_force(session: Session | Connection) -> dict[int, InForce]:
     connection's ``info`` outlives it in the pool, so that one reads each time)."""
     known: dict[int, InForce] | None = session.info.get(_KEY) if isinstance(session, Session) else None
     if known is None:
-        rows = session.execute(select(PolicyYear.year, PolicyYear.params, PolicyYear.current_version_id))
+        rows = session.execute(_YEARS)
         known = {year: InForce(PolicyParams.from_record(params), version) for year, params, version in rows}
         if isinstance(session, Session):
             session.info[_KEY] = known
