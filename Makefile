@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export FUZHI_DATA_DIR ?= $(CURDIR)/var
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps venv db demo run serve test test-pg lint format bench bench-sweep machines clean docs i18n
+.PHONY: help sysdeps venv db demo run serve test test-pg lint format bench bench-claims bench-sweep machines clean docs i18n
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -60,6 +60,9 @@ bench: venv ## run the benchmarks in bench/ (figures go to docs/benchmarks.md)
 	$(BIN)/python bench/bench_lists.py
 	$(BIN)/python bench/bench_inbox.py
 	$(BIN)/python bench/bench_documents.py
+
+bench-claims: venv ## claims end to end and filing against the raw limit, SQLite and PostgreSQL (issue 12)
+	$(BIN)/python bench/bench_claims.py --growth
 
 bench-sweep: venv ## time the sweep at 100,000 contracts and 1,000,000 claims (SQLite and PostgreSQL)
 	$(BIN)/python bench/bench_sweep.py
