@@ -316,3 +316,21 @@ def test_early_termination_keeps_its_reason_and_insurance_is_in_the_history(db, 
         "terminate",
     ]
     assert ("record_insurance", "保单号 PICC-2026-0001") in steps
+
+
+def test_a_claim_that_loses_the_race_to_the_same_place_is_refused_and_leaves_nothing(db, monkeypatch):
+    """Two filings for the same person read no live claim (as when they run at once): the
+    database's unique key lets the first in, the second is refused as a duplicate and its
+    transaction leaves no claim and no history row."""
+    from store.claims import filing
+
+    c = county(db)
+    pid = person(db, c.village)
+    first = export_claim(db, c, pid)
+    monkeypatch.setattr(filing, "live_others", lambda *a, **k: [])  # the read saw no claim
+    with pytest.raises(RuleViolation) as info:
+        export_claim(db, c, pid)
+    assert info.value.code == "rule.duplicate"
+    with db.sessions() as s:
+        assert s.scalars(select(Claim.id)).all() == [first.id]
+        assert s.scalars(select(ClaimHistory.claim_id)).all() == [first.id]

@@ -216,10 +216,10 @@ def file_claim(
     )
     session.add(claim)
     try:
-        with session.begin_nested():
-            session.flush()
+        session.flush()
     except IntegrityError:
-        # Another claim took the same place between our read and our write.
+        # Another claim took the same place between our read and our write. No savepoint: no
+        # filer goes on after this, the whole unit of work is rolled back.
         raise RuleViolation("rule.duplicate", "该人员已有同类补贴申请，不得重复申请") from None
     record_opening(session, claim, opened)
     return claim
