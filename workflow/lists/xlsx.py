@@ -13,7 +13,7 @@ and how it is made to look like what the list readers expect:
 
 calamine holds a sheet as one dense block from its first to its last cell with a value, so a
 single stray cell at XFD1048576 in a 10 KB file would ask for gigabytes and abort the
-process. Before it is used, every XML part of the file is searched for a cell reference
+process. Before it is used, every worksheet of the file is searched for a cell reference
 beyond ``LAST_ROW``/``LAST_COLUMN`` (or a part larger than ``MAX_XML``); such a file is read
 as before, row by row with openpyxl in read-only mode, slowly but in little memory.
 """
@@ -21,10 +21,12 @@ as before, row by row with openpyxl in read-only mode, slowly but in little memo
 from __future__ import annotations
 
 import io
+import posixpath
 import re
 import zipfile
 from collections.abc import Iterator
 from typing import Any
+from xml.etree import ElementTree
 
 from ..errors import ValidationFailed
 from .table import RawList, format_error, table_of
@@ -34,6 +36,7 @@ LAST_ROW = 49_999  # rows 50000+ or columns BA+ anywhere: openpyxl (see the docs
 LAST_COLUMN = "AZ"
 MAX_XML = 100 * 1024 * 1024  # one XML part, uncompressed
 _FAR = re.compile(rb'r="(?:[A-Z]{0,3}(?:[0-9]{6,}|[5-9][0-9]{4})"|[A-Z]{3}|[B-Z][A-Z][0-9])')
+_SPACE = (b" ", b"\t", b"\n", b"\r")
 _UNREADABLE = "无法读取该Excel文件，请确认是.xlsx格式并可在Excel中正常打开"
 
 
@@ -46,20 +49,37 @@ def read_xlsx(content: bytes) -> RawList:
 
 
 def _compact(content: bytes) -> bool:
-    """Whether every cell reference lies within A1:{LAST_COLUMN}{LAST_ROW} and no XML part
-    is larger than MAX_XML (the regex over-matches, never under-matches: at worst a file is
-    read the slow way)."""
+    """Whether every cell reference of every worksheet lies within A1:{LAST_COLUMN}{LAST_ROW}
+    and no worksheet's XML is larger than MAX_XML (the regex over-matches, never
+    under-matches: at worst a file is read the slow way)."""
     with zipfile.ZipFile(io.BytesIO(content)) as z:
-        for info in z.infolist():
-            if info.filename.endswith(".rels") or not info.filename.endswith(".xml"):
-                continue
-            if info.file_size > MAX_XML:
+        names = set(z.namelist())
+        for name in _worksheet_parts(z.read("xl/_rels/workbook.xml.rels")):
+            if name not in names:
                 return False
-            with z.open(info) as part:
+            with z.open(name) as part:
                 xml = part.read(MAX_XML + 1)
-            if len(xml) > MAX_XML or _FAR.search(xml):
+            if len(xml) > MAX_XML:
                 return False
+            if any(xml[m.start() - 1 : m.start()] in _SPACE for m in _FAR.finditer(xml)):
+                return False  # an attribute r (not lastClr="000000")
     return True
+
+
+def _worksheet_parts(rels: bytes) -> list[str]:
+    """The zip paths of the workbook's worksheets, as calamine finds them: by the workbook's
+    relationships, a target relative to ``xl/`` unless it starts with ``/`` or ``xl/``."""
+    parts = []
+    for rel in ElementTree.fromstring(rels):
+        if rel.get("Type", "").endswith("/worksheet"):
+            target = rel.get("Target", "")
+            if target.startswith("/"):
+                parts.append(target[1:])
+            elif target.startswith("xl/"):
+                parts.append(target)
+            else:
+                parts.append(posixpath.normpath("xl/" + target))
+    return parts
 
 
 def _sheet_order(names: list[str]) -> list[str]:
