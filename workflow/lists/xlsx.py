@@ -104,7 +104,8 @@ def _calamine(content: bytes) -> RawList:
 
     try:
         wb = calamine.CalamineWorkbook.from_filelike(io.BytesIO(content))
-    except Exception:
+    except BaseException as exc:
+        _reraise_unless_unreadable(exc)
         raise format_error(_UNREADABLE) from None
     worksheets = {m.name for m in wb.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet}
 
@@ -117,12 +118,18 @@ def _calamine(content: bytes) -> RawList:
         return _first_table(sheets())
     except ValidationFailed:
         raise
-    except BaseException as exc:  # a Rust panic is a BaseException (pyo3's PanicException)
-        if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
-            raise
+    except BaseException as exc:
+        _reraise_unless_unreadable(exc)
         raise format_error(_UNREADABLE) from None
     finally:
         wb.close()
+
+
+def _reraise_unless_unreadable(exc: BaseException) -> None:
+    """A Rust panic inside calamine is a BaseException (pyo3's PanicException): the file
+    is unreadable; KeyboardInterrupt, SystemExit and the like go on."""
+    if not isinstance(exc, Exception) and type(exc).__name__ != "PanicException":
+        raise exc
 
 
 def _calamine_rows(
