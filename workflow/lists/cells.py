@@ -23,6 +23,12 @@ from .headers import field_of
 FLAG_TRUE = frozenset({"是", "y", "yes", "true", "1", "√", "✓", "t"})
 FLAG_FALSE = frozenset({"否", "n", "no", "false", "0", "×", "x", "f"})
 
+# Excel keeps 15 significant digits of a number: a number cell of 16 or more digits (an ID or
+# bank number typed as a number) has lost its last ones; below that an integral float (how
+# calamine gives every number: 3000.0, 13988887777.0) is exactly the number the cell shows.
+# A float in an ID column is refused whatever its size (no number is an 18-character ID).
+EXACT_DIGITS = 1e15
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
@@ -187,6 +193,12 @@ def read_year(col: Column, value: object) -> int | None:
 
 
 def read_text(col: Column, value: object) -> str | None:
+    if isinstance(value, float) and math.isfinite(value) and abs(value) >= EXACT_DIGITS:
+        raise _fail(
+            col,
+            "validation.digits_lost",
+            f"“{col.header}”被Excel存成了数字，超过15位的部分已经丢失；请把该列设为“文本”格式后重新填写",
+        )
     text = cell_text(value)
     if text is not None and "\ufffd" in text:
         raise _fail(col, "validation.bad_character", f"“{col.header}”含有无法识别的字符（文件编码可能有误）")
@@ -207,7 +219,7 @@ def read_id_number(col: Column, value: object) -> str | None:
 
 
 def read_bank(col: Column, value: object) -> str | None:
-    if isinstance(value, float) and value >= 1e15:
+    if isinstance(value, float) and value >= EXACT_DIGITS:
         raise _fail(
             col,
             "validation.bank_account",

@@ -1,14 +1,14 @@
 """Reading an uploaded list: bytes and a file name → the header and rows of raw cells.
 
 - ``.xlsx``: the sheet 申报清单 (else the first sheet with a header row), read with
-  openpyxl in read-only mode; row numbers are the sheet's.
+  python-calamine (see ``xlsx``); row numbers are the sheet's.
 - ``.csv``: UTF-8 with or without BOM, else GBK/GB18030 (how Chinese Excel saves CSV),
   or UTF-16 with BOM; comma, tab or semicolon separated; row numbers count records.
 - JSON: ``{"rows": [{field: value}, ...]}`` or the list itself; keys are field codes or
   Chinese headers, facts may be nested under ``"facts"``; row numbers count from 1.
 
 The header row may sit under a title row: it is the first of the first rows that names at
-least two known columns. Empty rows are skipped. A file that cannot be read at all raises
+least two known columns. Empty rows are skipped (``table``). A file that cannot be read at all raises
 ``ValidationFailed`` with a ``validation.list_*`` code.
 """
 
@@ -18,34 +18,22 @@ import codecs
 import csv
 import io
 import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Iterator
 from pathlib import PurePath
 from typing import Any
 
 from ..errors import ValidationFailed
 from .cells import clean_text
 from .columns import HEADER_OF
-from .headers import ColumnMap, field_of, map_headers
+from .headers import field_of, map_headers
+from .table import MAX_ROWS, RawList, format_error, table_of, too_many_rows
+from .xlsx import read_xlsx
+
+__all__ = ["FORMATS", "MAX_BYTES", "MAX_ROWS", "RawList", "decode_text", "read_list", "sniff"]
 
 MAX_BYTES = 10 * 1024 * 1024
-MAX_ROWS = 20_000
-HEADER_SCAN = 10  # rows searched for the header
-SHEET = "申报清单"
 FORMATS = ("xlsx", "csv", "json")
 _EXTENSIONS = {"": None, ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".txt": "csv", ".json": "json"}
-
-
-@dataclass(frozen=True)
-class RawList:
-    file_format: str  # xlsx / csv / json
-    headers: tuple[str, ...]
-    rows: tuple[tuple[int, tuple[Any, ...]], ...]  # (row number, cells aligned with headers)
-    columns: ColumnMap  # where each known field sits
-
-
-def _format_error(message: str) -> ValidationFailed:
-    return ValidationFailed("validation.list_format", message, field="file")
 
 
 def read_list(filename: str, content: bytes) -> RawList:
@@ -60,110 +48,27 @@ def read_list(filename: str, content: bytes) -> RawList:
         )
     fmt = sniff(filename, content)
     if fmt == "xlsx":
-        return _xlsx(content)
+        return read_xlsx(content)
     if fmt == "json":
         return _json(content)
-    return _table("csv", _csv_rows(content))
+    return table_of("csv", _csv_rows(content))
 
 
 def sniff(filename: str, content: bytes) -> str:
     """The format, by content first and by the name's extension where the content is text."""
     ext = PurePath(filename or "").suffix.lower()
     if content.startswith(b"\xd0\xcf\x11\xe0") or ext == ".xls":
-        raise _format_error("不支持旧版Excel（.xls）文件，请在Excel中另存为.xlsx或.csv后上传")
+        raise format_error("不支持旧版Excel（.xls）文件，请在Excel中另存为.xlsx或.csv后上传")
     if content.startswith(b"PK\x03\x04"):
         return "xlsx"
     if ext not in _EXTENSIONS:
-        raise _format_error("只能上传.xlsx、.csv或JSON格式的清单")
+        raise format_error("只能上传.xlsx、.csv或JSON格式的清单")
     if ext == ".xlsx" or ext == ".xlsm":
-        raise _format_error("文件内容不是有效的.xlsx工作簿")
+        raise format_error("文件内容不是有效的.xlsx工作簿")
     head = content.lstrip(codecs.BOM_UTF8).lstrip()[:1]
     if ext == ".json" or head in (b"{", b"["):
         return "json"
     return "csv"
-
-
-def _table(fmt: str, rows: Iterable[tuple[int, tuple[Any, ...]]]) -> RawList:
-    """Find the header row, then keep the non-empty rows under it (at most MAX_ROWS)."""
-    it = iter(rows)
-    headers: tuple[str, ...] | None = None
-    seen = 0
-    for _number, cells in it:
-        if _blank(cells):
-            continue
-        seen += 1
-        if sum(field_of(c) is not None for c in cells if c is not None) >= 2:
-            headers = tuple("" if c is None else clean_text(str(c)).strip() for c in cells)
-            break
-        if seen >= HEADER_SCAN:
-            break
-    if headers is None:
-        raise ValidationFailed(
-            "validation.list_header",
-            f"找不到表头行：第一行应为列名（如“{HEADER_OF['name']}”“{HEADER_OF['id_number']}”），"
-            "请使用下载的模板",
-            field="file",
-        )
-    while headers and headers[-1] == "":
-        headers = headers[:-1]
-    columns = map_headers(headers)  # missing or doubled columns: before anything else
-    width = len(headers)
-    data: list[tuple[int, tuple[Any, ...]]] = []
-    for number, cells in it:
-        if _blank(cells):
-            continue
-        if len(data) >= MAX_ROWS:
-            raise ValidationFailed(
-                "validation.list_too_many_rows",
-                f"一份清单最多{MAX_ROWS}行，请分成几份上传",
-                field="file",
-                limit=MAX_ROWS,
-            )
-        cells = tuple(clean_text(c) if isinstance(c, str) else c for c in cells[:width])
-        data.append((number, cells + (None,) * (width - len(cells))))
-    if not data:
-        raise ValidationFailed("validation.list_empty", "清单中没有数据行", field="file")
-    return RawList(fmt, headers, tuple(data), columns)
-
-
-def _blank(cells: tuple[Any, ...]) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
-
-
-# ----------------------------------------------------------------------------- xlsx
-
-
-def _xlsx(content: bytes) -> RawList:
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:  # a broken zip, a missing part, bad XML: all the same to the agent
-        raise _format_error("无法读取该Excel文件，请确认是.xlsx格式并可在Excel中正常打开") from None
-    try:
-        names = wb.sheetnames
-        order = [SHEET] if SHEET in names else []
-        order += [n for n in names if n != SHEET]
-        first_error: ValidationFailed | None = None
-        for name in order:
-            ws = wb[name]
-            if not hasattr(ws, "reset_dimensions"):  # a chart sheet
-                continue
-            ws.reset_dimensions()  # a wrong <dimension> would cut rows short
-            rows = ((i, tuple(r)) for i, r in enumerate(ws.iter_rows(values_only=True), 1))
-            try:
-                return _table("xlsx", rows)
-            except ValidationFailed as exc:
-                if exc.code != "validation.list_header" or name == SHEET:
-                    raise
-                first_error = first_error or exc
-        raise first_error or _format_error("工作簿中没有工作表")
-    except ValidationFailed:
-        raise
-    except Exception:
-        raise _format_error("无法读取该Excel文件，请确认是.xlsx格式并可在Excel中正常打开") from None
-    finally:
-        wb.close()
 
 
 # ----------------------------------------------------------------------------- csv
@@ -177,14 +82,14 @@ def decode_text(content: bytes) -> str:
         encodings = ("utf-16",)
     else:
         if b"\x00" in content:
-            raise _format_error("文件不是文本格式的CSV")
+            raise format_error("文件不是文本格式的CSV")
         encodings = ("utf-8", "gb18030")
     for encoding in encodings:
         try:
             return content.decode(encoding)
         except UnicodeDecodeError:
             continue
-    raise _format_error("无法识别CSV文件的编码（应为UTF-8或GBK）")
+    raise format_error("无法识别CSV文件的编码（应为UTF-8或GBK）")
 
 
 def _csv_rows(content: bytes) -> Iterator[tuple[int, tuple[Any, ...]]]:
@@ -196,7 +101,7 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, tuple[Any, ...]]]:
         for number, record in enumerate(reader, 1):
             yield number, tuple(cell.strip() or None for cell in record)
     except csv.Error:
-        raise _format_error("CSV文件格式有误，无法读取") from None
+        raise format_error("CSV文件格式有误，无法读取") from None
 
 
 # ----------------------------------------------------------------------------- json
@@ -206,24 +111,19 @@ def _json(content: bytes) -> RawList:
     try:
         data = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
-        raise _format_error("JSON格式有误，无法读取") from None
+        raise format_error("JSON格式有误，无法读取") from None
     if isinstance(data, dict):
         data = data.get("rows")
     if not isinstance(data, list):
-        raise _format_error('JSON应为 {"rows": [...]} 或一个数组')
+        raise format_error('JSON应为 {"rows": [...]} 或一个数组')
     if not data:
         raise ValidationFailed("validation.list_empty", "清单中没有数据行", field="file")
     if len(data) > MAX_ROWS:
-        raise ValidationFailed(
-            "validation.list_too_many_rows",
-            f"一份清单最多{MAX_ROWS}行，请分成几份上传",
-            field="file",
-            limit=MAX_ROWS,
-        )
+        raise too_many_rows()
     flat: list[dict[str, Any]] = []
     for i, item in enumerate(data, 1):
         if not isinstance(item, dict):
-            raise _format_error(f"第{i}行不是对象（应为 {{字段: 值}}）")
+            raise format_error(f"第{i}行不是对象（应为 {{字段: 值}}）")
         row: dict[str, Any] = {}
         for key, value in item.items():
             if key == "facts" and isinstance(value, dict):
