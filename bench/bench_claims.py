@@ -255,6 +255,7 @@ def main() -> None:
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--pg", default=None, help="PostgreSQL URL (default: the bench database)")
     ap.add_argument("--growth", action="store_true", help="also measure filing at 0/10k/100k live claims")
+    ap.add_argument("--growth-n", type=int, default=100, help="claims filed at each level")
     ap.add_argument("--sqlite-only", action="store_true")
     args = ap.parse_args()
     print(f"machine: {platform.machine()}, {platform.python_implementation()} {platform.python_version()}")
@@ -288,7 +289,7 @@ def main() -> None:
         print("\n| database | live claims of the claimant | filing /s | CPU ms/claim | statements/claim |")
         print("|---|---|---|---|---|")
         for name, fresh in bases:
-            for level, m in growth(fresh(), (0, 10_000, 100_000), 100):
+            for level, m in growth(fresh(), (0, 10_000, 100_000), args.growth_n):
                 print(
                     f"| {name} | {level:,} | {m.rate:,.0f} | {m.cpu_ms:.1f} | {m.statements:.1f} |",
                     flush=True,
