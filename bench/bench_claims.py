@@ -39,7 +39,7 @@ from stdnum.cn import ric
 
 from bench.bench_transitions import raw_rate
 from bench.databases import fresh_pg, fresh_sqlite
-from store.access import actor_for, create_user
+from store.access import actor_for, create_user, sign_in
 from store.claims import ClaimInput, file_and_read
 from store.db import Database
 from store.models import Claim, Person, Township, Village
@@ -249,6 +249,20 @@ def growth(url: str, levels: tuple[int, ...], n: int) -> list[tuple[int, Measure
     return out
 
 
+def sign_in_ms(url: str, n: int = 20) -> tuple[float, float]:
+    """Server time of one staff sign-in (argon2 at the installation's profile, the lockout
+    reads and writes, a new session row): median and slowest of ``n``. The page handler runs
+    it in a worker thread, so the event loop goes on serving meanwhile (tests/test_event_loop.py)."""
+    c = county(url)
+    times = []
+    for _ in range(n):
+        start = time.perf_counter()
+        sign_in(c.db, "hr1", "password-123")
+        times.append((time.perf_counter() - start) * 1000)
+    c.db.engine.dispose()
+    return statistics.median(times), max(times)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=300, help="claims per run")
@@ -285,6 +299,11 @@ def main() -> None:
             f"| {med(e.statements for e in e2es):.1f} |",
             flush=True,
         )
+    print("\n| database | sign-in server time, median ms | slowest ms |")
+    print("|---|---|---|")
+    for name, fresh in bases:
+        median, slowest = sign_in_ms(fresh())
+        print(f"| {name} | {median:.1f} | {slowest:.1f} |", flush=True)
     if args.growth:
         print("\n| database | live claims of the claimant | filing /s | CPU ms/claim | statements/claim |")
         print("|---|---|---|---|---|")
