@@ -34,7 +34,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import event, insert, select
+from sqlalchemy import event, insert
 from stdnum.cn import ric
 
 from bench.bench_transitions import raw_rate
@@ -181,17 +181,16 @@ def add_live_claims(c: County, count: int) -> None:
     """``count`` more live workshop claims of the same claimant, each for a person of its own,
     inserted in bulk (the benchmark times the filing after them, not them)."""
     with c.db.transaction() as s:
-        first = (s.scalar(select(Person.id).order_by(Person.id.desc()).limit(1)) or 0) + 1
         for lo in range(0, count, 5000):
-            ids = range(first + lo, first + min(lo + 5000, count))
-            s.execute(
-                insert(Person),
+            batch = range(lo, min(lo + 5000, count))
+            tag = f"bulk{c.next_person}-"
+            ids = s.scalars(
+                insert(Person).returning(Person.id, sort_by_parameter_order=True),
                 [
                     dict(
-                        id=i,
                         name="人员",
                         id_number_enc="x",
-                        id_number_hash=f"bulk{i}",
+                        id_number_hash=f"{tag}{i}",
                         id_last4="0000",
                         birth_date=date(1990, 1, 1),
                         sex="女",
@@ -200,15 +199,15 @@ def add_live_claims(c: County, count: int) -> None:
                         labour_capacity="full",
                         created_at=NOW,
                     )
-                    for i in ids
+                    for i in batch
                 ],
-            )
+            ).all()
             s.execute(
                 insert(Claim),
                 [
                     dict(
                         subsidy_type="workshop_reward",
-                        person_id=i,
+                        person_id=pid,
                         claimant_org_id=c.workshop_id,
                         village_id=c.village_id,
                         payee_kind="claimant",
@@ -217,7 +216,7 @@ def add_live_claims(c: County, count: int) -> None:
                         amount=Decimal("600"),
                         rule="workshop_reward",
                         rule_explanation="",
-                        dedupe_key=f"bulk{i}",
+                        dedupe_key=f"{tag}{pid}",
                         state="submitted",
                         version=1,
                         submitted_by=c.workshop_agent.user_id,
@@ -225,11 +224,10 @@ def add_live_claims(c: County, count: int) -> None:
                         created_at=NOW,
                         updated_at=NOW,
                     )
-                    for i in ids
+                    for pid in ids
                 ],
             )
-    # the bulk persons are numbered past the ones register_person will create next
-    c.next_person += count
+    c.next_person += 1  # a fresh tag for the next bulk
 
 
 def growth(url: str, levels: tuple[int, ...], n: int) -> list[tuple[int, Measured]]:

@@ -334,3 +334,28 @@ def test_a_claim_that_loses_the_race_to_the_same_place_is_refused_and_leaves_not
     with db.sessions() as s:
         assert s.scalars(select(Claim.id)).all() == [first.id]
         assert s.scalars(select(ClaimHistory.claim_id)).all() == [first.id]
+
+
+def test_a_registration_that_loses_the_race_to_the_same_id_number_returns_the_winner(db, monkeypatch):
+    """Another registration of the same ID number commits between our look-up and our insert:
+    the unique key refuses ours, and the person registered a moment ago is returned."""
+    from store.people import persons
+
+    c = county(db)
+    number = id_number()
+    data = PersonInput(name="卓玛", id_number=number, village_id=c.village, target_groups=("relocated",))
+    with db.transaction() as s:
+        winner = create_person(s, db, data).id
+    real, calls = persons.find_person, []
+
+    def look_up(*args):  # our look-up finds nobody: the other has not committed yet
+        calls.append(1)
+        return None if len(calls) == 1 else real(*args)
+
+    monkeypatch.setattr(persons, "find_person", look_up)
+    with db.transaction() as s:
+        person, _ = persons.find_or_create_person(s, db, data)
+        assert person.id == winner
+    assert len(calls) == 2  # the look-up, then the one after the refused insert
+    with db.sessions() as s:
+        assert s.scalars(select(Person.id)).all() == [winner]

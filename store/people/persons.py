@@ -6,7 +6,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
+from sqlalchemy.dialects.postgresql import insert as postgres_insert
+from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound, ValidationFailed
@@ -90,18 +93,22 @@ def create_person(session: Session, db: Database, data: PersonInput, looked: boo
     if not looked and (existing := find_person(session, db, id_number)):
         return existing
     bank = normalise_bank_account(data.bank_account) if data.bank_account else None
-    person = Person(**person_values(db, data, id_number, bank, name))
-    session.add(person)
-    try:
-        with session.begin_nested():
-            session.flush()
-    except IntegrityError:  # registered by someone else a moment ago
-        session.expunge(person)
+    values = person_values(db, data, id_number, bank, name)
+    person = session.scalars(_insert_new(session).values(**values).returning(Person)).first()
+    if person is None:  # registered by someone else a moment ago: theirs is the one
         found = find_person(session, db, id_number)
-        if found is None:
-            raise
+        if found is None:  # the conflict was not the ID number after all
+            raise ValidationFailed("validation.person", "人员登记失败，请重试", field="id_number")
         return found
     return person
+
+
+def _insert_new(session: Session) -> SqliteInsert | PostgresInsert:
+    """INSERT … ON CONFLICT (the ID number's hash) DO NOTHING: a registration that loses the
+    race to the same number inserts nothing and the transaction goes on, with no savepoint
+    (which pysqlite cannot nest) and no extra round trip. Both databases speak it."""
+    insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    return insert(Person).on_conflict_do_nothing(index_elements=[Person.id_number_hash])
 
 
 def find_or_create_person(session: Session, db: Database, data: PersonInput) -> tuple[Person, bool]:
