@@ -54,15 +54,19 @@ ABSORBED_CAP = 1000
 _DEAD = [s.value for s in CLAIM_DEAD_STATES]
 
 
-# Built once with bound values: building a statement costs more CPU than running it here.
-_LIVE_OF_PERSON = select(
+# What a rule sees of another live claim (``OtherClaim``), column by column.
+OTHER_CLAIM_COLUMNS = (
     Claim.subsidy_type,
     Claim.person_id,
     Claim.claimant_org_id,
     Claim.policy_year,
     Claim.dedupe_key,
     Claim.exclusion_key,
-).where(Claim.person_id == bindparam("person"), Claim.state.not_in(_DEAD), Claim.id != bindparam("exclude"))
+)
+# Built once with bound values: building a statement costs more CPU than running it here.
+_LIVE_OF_PERSON = select(*OTHER_CLAIM_COLUMNS).where(
+    Claim.person_id == bindparam("person"), Claim.state.not_in(_DEAD), Claim.id != bindparam("exclude")
+)
 
 
 def live_others(session: Session, person_id: int, exclude_id: int | None = None) -> list[OtherClaim]:

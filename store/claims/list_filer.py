@@ -29,7 +29,7 @@ from ..people.org_queries import claimant_facts
 from ..people.persons import PersonInput, person_values
 from ..policy.versions import version_in_force
 from .bulk_sql import chunked, insert_many, lost_race
-from .filing import claim_values
+from .filing import OTHER_CLAIM_COLUMNS, claim_values
 from .list_report import RowOutcome
 from .list_rows import Checked, NewPerson, check_each
 
@@ -96,14 +96,7 @@ class _Filer:
         live claims (any year) of the absorption types the list files."""
         cands = list(candidates)
         person_ids = {c.draft.person.id for c in cands if c.draft.person.id > 0}
-        cols = (
-            Claim.subsidy_type,
-            Claim.person_id,
-            Claim.claimant_org_id,
-            Claim.policy_year,
-            Claim.dedupe_key,
-            Claim.exclusion_key,
-        )
+        cols = OTHER_CLAIM_COLUMNS
         by_person: dict[int, list[OtherClaim]] = {}
         for row in chunked(
             self.session, select(*cols).where(Claim.state.not_in(DEAD)), Claim.person_id, person_ids
