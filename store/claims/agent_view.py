@@ -11,7 +11,6 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
-from workflow.errors import NotFound
 from workflow.guards import ABSORPTION_TYPES, Absorption
 from workflow.roles import Actor
 
@@ -20,7 +19,7 @@ from ..guard_inputs import absorption_of
 from ..models import Claim, ClaimHistory, Evidence
 from ..people.reach import PersonRef, file_named_claim
 from ..transitions import transition
-from .evidence import list_evidence, owned_claim, read_evidence
+from .evidence import evidence_of_claim, list_evidence, owned_claim, read_evidence
 from .filing import ClaimInput, resubmit_claim
 
 
@@ -133,7 +132,5 @@ def evidence_file(
 ) -> tuple[Evidence, bytes]:
     with db.transaction() as session:
         owned_claim(session, actor, claim_id)
-        evidence = session.get(Evidence, evidence_id)
-        if evidence is None or evidence.claim_id != claim_id:
-            raise NotFound("not_found.evidence", "未找到该材料", id=evidence_id)
+        evidence = evidence_of_claim(session, claim_id, evidence_id)
     return evidence, read_evidence(files, evidence)

@@ -24,7 +24,7 @@ from ..guard_inputs import supply_guard_inputs
 from ..models import Claim, ClaimHistory, Contract, Evidence, Organisation, Village
 from ..policy.versions import ClaimFigures, claim_figures
 from ..transitions import transition
-from .evidence import list_evidence, read_evidence
+from .evidence import evidence_of_claim, list_evidence, read_evidence
 from .worklist import Filters, InboxPage, claims_inbox, contracts_inbox, villages_of
 from .years import year_basis
 
@@ -150,9 +150,7 @@ def evidence_for_staff(
     """A piece of evidence of a claim the staff member sees, with its content."""
     with db.transaction() as session:
         visible_claim(session, actor, claim_id)
-        evidence = session.get(Evidence, evidence_id)
-    if evidence is None or evidence.claim_id != claim_id:
-        raise NotFound("not_found.evidence", "未找到该材料", id=evidence_id)
+        evidence = evidence_of_claim(session, claim_id, evidence_id)
     return evidence, read_evidence(files, evidence)
 
 

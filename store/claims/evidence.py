@@ -111,6 +111,14 @@ def list_evidence(session: Session, claim_id: int) -> list[Evidence]:
     return list(session.scalars(select(Evidence).where(Evidence.claim_id == claim_id).order_by(Evidence.id)))
 
 
+def evidence_of_claim(session: Session, claim_id: int, evidence_id: int) -> Evidence:
+    """One piece of the claim's evidence; another claim's answers as one that does not exist."""
+    evidence = session.get(Evidence, evidence_id)
+    if evidence is None or evidence.claim_id != claim_id:
+        raise NotFound("not_found.evidence", "未找到该材料", id=evidence_id)
+    return evidence
+
+
 def read_evidence(root: Path, evidence: Evidence) -> bytes:
     content = path_for(root, evidence.sha256).read_bytes()
     if hashlib.sha256(content).hexdigest() != evidence.sha256:

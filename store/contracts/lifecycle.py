@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from workflow.dates import max_term_end
@@ -68,32 +68,30 @@ def propose_contract(
     person = get_person(session, inp.person_id)
     if person.village_id != post.village_id:
         raise RuleViolation("rule.post_outside_village", "公益性岗位须安置本村人员")
-    taken = session.scalar(
-        select(func.count())
-        .select_from(Contract)
-        .where(
-            Contract.post_id == post.id,
-            Contract.state.in_([s.value for s in HOLDING]),
-            Contract.start_date <= inp.end_date,
-            Contract.end_date >= inp.start_date,
-            Contract.id != (predecessor.id if predecessor else -1),
+
+    def holding_in_term(whose: ColumnElement[bool]) -> int:
+        """Contracts that hold a place during the new term, the one it renews left out."""
+        return (
+            session.scalar(
+                select(func.count())
+                .select_from(Contract)
+                .where(
+                    whose,
+                    Contract.state.in_([s.value for s in HOLDING]),
+                    Contract.start_date <= inp.end_date,
+                    Contract.end_date >= inp.start_date,
+                    Contract.id != (predecessor.id if predecessor else -1),
+                )
+            )
+            or 0
         )
-    )
+
+    taken = holding_in_term(Contract.post_id == post.id)
     if taken and taken >= post.places:
         raise RuleViolation("rule.post_full", f"该岗位共{post.places}个名额，协议期内已满")
     if inp.monthly_subsidy is not None and inp.monthly_subsidy < 0:
         raise ValidationFailed("validation.negative_amount", "月岗位补贴不能为负数", field="monthly_subsidy")
-    overlapping = session.scalar(
-        select(func.count())
-        .select_from(Contract)
-        .where(
-            Contract.person_id == person.id,
-            Contract.state.in_([s.value for s in HOLDING]),
-            Contract.start_date <= inp.end_date,
-            Contract.end_date >= inp.start_date,
-            Contract.id != (predecessor.id if predecessor else -1),
-        )
-    )
+    overlapping = holding_in_term(Contract.person_id == person.id)
     if overlapping:
         raise RuleViolation("rule.person_already_on_post", "该人员在此期间已有公益性岗位协议")
     opened = opening(db, session, "contract", actor, db.clock.now(), "续签" if predecessor else None)
