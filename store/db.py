@@ -10,7 +10,7 @@ The one unit-of-work rule
   transaction takes ``session`` as its first argument, never commits and never opens
   another; a service is then its twin wrapped in ``db.transaction()``. The pair is named so
   that the twin says what it does inside the unit (``file_claim``) and the service what the
-  caller asks for (``file_agent_claim``, ``submit_claim``).
+  caller asks for (``submit_claim``).
 * **Handlers open nothing.** Page and API handlers (``web/pages``, ``web/api``) parse the
   request, call one service, and render or map its domain errors; they get ``db`` by
   dependency injection, open no transaction and import neither SQLAlchemy nor an ORM model

@@ -10,7 +10,7 @@ from decimal import Decimal
 from stdnum.cn import ric
 
 from store.access.users import actor_for, create_user
-from store.claims.filing import ClaimInput, submit_claim
+from store.claims import ClaimInput, submit_claim
 from store.db import Database
 from store.models import Claim, Township, Village
 from store.people.persons import PersonInput, create_organisation, create_person

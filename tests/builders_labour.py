@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from store.claims.filing import ClaimInput, submit_claim
+from store.claims import ClaimInput, submit_claim
 from store.db import Database
 from store.models import Claim
 from store.people.persons import PersonInput, create_person

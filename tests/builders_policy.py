@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from store.claims.filing import ClaimInput, submit_claim
+from store.claims import ClaimInput, submit_claim
 from store.db import Database
 from store.models import Claim
 

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from store.access.users import actor_for, create_user
-from store.claims.filing import ClaimInput, submit_claim
+from store.claims import ClaimInput, submit_claim
 from store.models import ClaimHistory
 from store.people.persons import create_organisation
 from store.transitions import transition

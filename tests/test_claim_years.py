@@ -7,7 +7,7 @@ from datetime import date, datetime
 
 import pytest
 
-from store.claims.filing import ClaimInput, submit_claim
+from store.claims import ClaimInput, submit_claim
 from store.people.persons import PersonInput, create_person
 from workflow.errors import RuleViolation, ValidationFailed
 from workflow.rules import ClaimFacts

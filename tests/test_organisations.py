@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 
 from store.access.users import actor_for, create_token
-from store.claims.filing import ClaimInput, submit_claim
+from store.claims import ClaimInput, submit_claim
 from store.models import ApiToken, Organisation, User
 from store.people.org_checks import OrganisationInput
 from store.people.org_models import OrganisationHistory

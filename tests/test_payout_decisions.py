@@ -14,7 +14,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from store.claims.filing import ClaimInput, submit_claim
+from store.claims import ClaimInput, submit_claim
 from store.documents import register
 from store.documents import rosters as documents
 from store.documents.models import Document

@@ -15,7 +15,7 @@ import openpyxl
 import pytest
 
 from store.access.users import actor_for, create_user
-from store.claims.filing import ClaimInput, submit_claim
+from store.claims import ClaimInput, submit_claim
 from store.documents import rosters as documents
 from store.models import Claim
 from store.payouts import batch_rows

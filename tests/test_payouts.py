@@ -15,7 +15,7 @@ from sqlalchemy import func, select, text
 from sqlalchemy.exc import IntegrityError
 
 from store.access.users import actor_for, create_user
-from store.claims.filing import ClaimInput, submit_claim
+from store.claims import ClaimInput, submit_claim
 from store.claims.worklist import Filters
 from store.models import Claim, ClaimHistory
 from store.payouts import batch_pool, batch_rows

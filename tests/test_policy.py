@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from cli import main
-from store.claims.filing import ClaimInput, resubmit_claim, submit_claim
+from store.claims import ClaimInput, resubmit_claim, submit_claim
 from store.db import Database
 from store.documents.issuing import issue
 from store.models import Claim

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
-from store.claims.filing import submit_claim
+from store.claims import submit_claim
 from store.claims.lists import upload_list
 from store.contracts.lifecycle import terminate_contract
 from store.models import Claim, ClaimHistory

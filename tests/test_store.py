@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DatabaseError, IntegrityError
 
-from store.claims.filing import ClaimInput, resubmit_claim, submit_claim
+from store.claims import ClaimInput, resubmit_claim, submit_claim
 from store.contracts.lifecycle import (
     ContractInput,
     propose_contract,
@@ -322,12 +322,12 @@ def test_a_claim_that_loses_the_race_to_the_same_place_is_refused_and_leaves_not
     """Two filings for the same person read no live claim (as when they run at once): the
     database's unique key lets the first in, the second is refused as a duplicate and its
     transaction leaves no claim and no history row."""
-    from store.claims import filing
+    from store.claims import filer
 
     c = county(db)
     pid = person(db, c.village)
     first = export_claim(db, c, pid)
-    monkeypatch.setattr(filing, "live_others", lambda *a, **k: [])  # the read saw no claim
+    monkeypatch.setattr(filer, "live_claims", lambda rows: [])  # the read saw no claim
     with pytest.raises(RuleViolation) as info:
         export_claim(db, c, pid)
     assert info.value.code == "rule.duplicate"

@@ -38,8 +38,14 @@ class Absorption:
 
     count: int
     required: int
-    claim_ids: tuple[int, ...] = ()
+    claim_ids: tuple[int, ...] = ()  # the first claims counted (a bounded list, in filing order)
     names: tuple[str, ...] = ()
+    capped: bool = False  # counted only up to ``count``: there are more (never below ``required``)
+
+    @property
+    def counted(self) -> str:
+        """The count as people read it: "1000人以上" when counting stopped there."""
+        return f"{self.count}人以上" if self.capped else f"{self.count}人"
 
 
 ABSORPTION_TYPES = frozenset({"startup_subsidy", "workshop_reward"})
@@ -101,7 +107,7 @@ def _absorption_short(case: Any) -> str:
     info: Absorption | None = getattr(case, "absorption", None)
     if info is None:
         return "吸纳就业人数未能核算，暂不能审核通过"
-    return f"须吸纳{info.required}人（含）以上目标人员就业方可审核通过，本单位目前有效申请计入{info.count}人"
+    return f"须吸纳{info.required}人（含）以上目标人员就业方可审核通过，本单位目前有效申请计入{info.counted}"
 
 
 def _absorption_figures(case: Any) -> dict[str, Any]:

@@ -24,7 +24,8 @@ if TYPE_CHECKING:
     )
     from .case_view import bulk_claim_step, case, evidence_for_staff, inbox, take_claim_step
     from .evidence import KINDS, SIGNATURES, add_evidence
-    from .filing import ClaimInput, file_claim, resubmit_claim
+    from .filer import file_claim, submit_claim
+    from .filing import ClaimInput, resubmit_claim
     from .list_report import ListReport, get_list, list_outcomes, result_workbook
     from .lists import upload_list
     from .post_claims import month_workdays
@@ -56,6 +57,7 @@ __all__ = [
     "resubmit",
     "resubmit_claim",
     "result_workbook",
+    "submit_claim",
     "take_claim_step",
     "upload_list",
     "withdraw",
@@ -80,7 +82,7 @@ __getattr__ = exports(
         "evidence_for_staff": "case_view",
         "evidence_of": "agent_view",
         "file_and_read": "agent_view",
-        "file_claim": "filing",
+        "file_claim": "filer",
         "get_list": "list_report",
         "inbox": "case_view",
         "list_outcomes": "list_report",
@@ -88,6 +90,7 @@ __getattr__ = exports(
         "resubmit": "agent_view",
         "resubmit_claim": "filing",
         "result_workbook": "list_report",
+        "submit_claim": "filer",
         "take_claim_step": "case_view",
         "upload_list": "lists",
         "withdraw": "agent_view",

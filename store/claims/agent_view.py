@@ -11,15 +11,17 @@ from typing import Any
 from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
+from workflow.errors import ValidationFailed
 from workflow.guards import ABSORPTION_TYPES, Absorption
 from workflow.roles import Actor
 
 from ..db import Database
 from ..guard_inputs import absorption_of
 from ..models import Claim, ClaimHistory, Evidence
-from ..people.reach import PersonRef, file_named_claim
+from ..people.reach import PersonRef
 from ..transitions import transition
 from .evidence import evidence_of_claim, list_evidence, owned_claim, read_evidence
+from .filer import file_for
 from .filing import ClaimInput, resubmit_claim
 
 
@@ -45,17 +47,13 @@ _HISTORY = (  # built once
 )
 
 
-def _record(session: Session, claim: Claim, detail: bool, new: bool = False) -> AgentClaim:
-    """The claim as its agent reads it; ``new``: filed in this transaction (no evidence yet)."""
+def _record(session: Session, claim: Claim, detail: bool) -> AgentClaim:
+    """The claim as its agent reads it."""
     history = evidence = None
     if detail:
         history = list(session.scalars(_HISTORY, {"claim": claim.id}))
         evidence = (
-            0
-            if new
-            else session.scalar(
-                select(func.count()).select_from(Evidence).where(Evidence.claim_id == claim.id)
-            )
+            session.scalar(select(func.count()).select_from(Evidence).where(Evidence.claim_id == claim.id))
             or 0
         )
     absorption = (
@@ -97,9 +95,24 @@ def file_and_read(
 ) -> AgentClaim:
     """File a claim for the person the agent names; the claim as the agent now reads it, read
     in the same transaction (what was just written is at hand)."""
+    if (ref.person_id is None) == (ref.id_number is None):
+        raise ValidationFailed(
+            "validation.person_ref",
+            "请填写 person_id（本单位登记或申报过的人员）或 id_number（身份证号）其中之一",
+            field="person_id",
+        )
     with db.transaction() as session:
-        claim = file_named_claim(session, db, actor, ref, claim_for)
-        return _record(session, claim, detail=True, new=True)
+        claim, entry = file_for(
+            session, db, actor, claim_for, person_id=ref.person_id, id_number=ref.id_number
+        )
+        absorption = (
+            absorption_of(
+                session, claim.claimant_org_id, claim.subsidy_type, claim.policy_year, claim.params_version_id
+            )
+            if claim.subsidy_type in ABSORPTION_TYPES
+            else None
+        )
+        return AgentClaim(claim, [entry], 0, absorption)
 
 
 def withdraw(

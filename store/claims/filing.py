@@ -1,4 +1,7 @@
-"""Filing and correcting claims: read what the rules need, evaluate, store with the outcome.
+"""The plan's rules on a claim being filed or corrected: what they read, the one evaluation every
+filing path goes through (``evaluated``), the columns of a new claim, and the corrections (a
+returned claim resubmitted, a post claim's attendance). One claim is filed by ``filer``, a
+list by ``list_filer``.
 
 The year a claim falls in and that year's parameters are ``years``."""
 
@@ -11,22 +14,21 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflow import engine
-from workflow.errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
+from workflow.errors import NotFound, TransitionRefused, ValidationFailed
 from workflow.guards import ABSORPTION_TYPES
 from workflow.machines import CLAIM
 from workflow.roles import Actor
-from workflow.rules import ClaimDraft, OtherClaim, PersonFacts, RuleOutcome, evaluate, payee_of
+from workflow.rules import ClaimantFacts, ClaimDraft, OtherClaim, PersonFacts, RuleOutcome, evaluate, payee_of
 from workflow.rules.facts import facts_from_record, facts_to_record
 from workflow.rules.years import YearFix
 from workflow.states import CLAIM_DEAD_STATES, SubsidyType
 
 from ..db import Database
 from ..models import Claim, Contract, Organisation
-from ..opening import Opening, opening, record_opening
+from ..opening import Opening
 from ..people.org_queries import claimant_facts
 from ..people.persons import get_person
 from ..policy.versions import version_in_force
@@ -104,7 +106,12 @@ def absorbed_elsewhere(
 
 
 def _draft(
-    session: Session, db: Database, inp: ClaimInput, claimant: Organisation, today: date
+    session: Session,
+    db: Database,
+    inp: ClaimInput,
+    person: PersonFacts,
+    claimant: ClaimantFacts,
+    today: date,
 ) -> tuple[ClaimDraft, YearFix]:
     if inp.subsidy_type not in SubsidyType.__members__.values():
         raise ValidationFailed(
@@ -112,7 +119,6 @@ def _draft(
         )
     facts = facts_from_record(inp.facts)
     fix = year_of(all_params(session), inp.subsidy_type, inp.policy_year, facts, today)
-    person = get_person(session, inp.person_id)
     contract = None
     if inp.contract_id is not None:
         row = session.get(Contract, inp.contract_id)
@@ -124,26 +130,26 @@ def _draft(
     return ClaimDraft(
         subsidy_type=inp.subsidy_type,
         policy_year=fix.year,
-        person=PersonFacts(person.id, person.target_group_set),
-        claimant=claimant_facts(claimant),
+        person=person,
+        claimant=claimant,
         facts=facts,
         contract=contract,
         month_workdays=month_workdays(timecache.calendar(db, session), inp.subsidy_type, facts.month),
     ), fix
 
 
-def assess(
+def evaluated(
     session: Session,
     db: Database,
     inp: ClaimInput,
-    claimant: Organisation,
-    extra_others: Sequence[OtherClaim] = (),
-    exclude_id: int | None = None,
+    person: PersonFacts,
+    claimant: ClaimantFacts,
+    others: Sequence[OtherClaim],
 ) -> tuple[ClaimDraft, RuleOutcome]:
-    """Evaluate the plan's rules for a claim as it would be filed now, storing nothing."""
-    draft, fix = _draft(session, db, inp, claimant, db.clock.now().date())
+    """Every rule of the plan on a claim as it would be filed now, given the person's live
+    claims (``others``), storing nothing: the one evaluation every filing path goes through."""
+    draft, fix = _draft(session, db, inp, person, claimant, db.clock.now().date())
     params = load_params(session, fix.year, fix.reason)
-    others = live_others(session, inp.person_id, exclude_id) + list(extra_others)
     if inp.subsidy_type in ABSORPTION_TYPES:
         named = {inp.person_id} | {
             o.person_id for o in others if o.claimant_id == claimant.id and o.subsidy_type == inp.subsidy_type
@@ -152,6 +158,21 @@ def assess(
         elsewhere, capped = absorbed_elsewhere(session, claimant.id, inp.subsidy_type, named, cap)
         draft = replace(draft, absorbed_elsewhere=elsewhere, absorbed_capped=capped)
     return draft, evaluate(draft, params, others, db.clock.now().date())
+
+
+def assess(
+    session: Session, db: Database, inp: ClaimInput, claimant: Organisation, exclude_id: int | None = None
+) -> tuple[ClaimDraft, RuleOutcome]:
+    """The rules on a stored claim's corrected facts (``exclude_id``: the claim itself)."""
+    person = get_person(session, inp.person_id)
+    return evaluated(
+        session,
+        db,
+        inp,
+        PersonFacts(person.id, person.target_group_set),
+        claimant_facts(claimant),
+        live_others(session, inp.person_id, exclude_id),
+    )
 
 
 def claimant_of(session: Session, actor: Actor) -> Organisation:
@@ -197,41 +218,6 @@ def claim_values(
         created_at=opened.step.at,
         updated_at=opened.step.at,
     )
-
-
-def file_claim(
-    session: Session, db: Database, actor: Actor, inp: ClaimInput, extra_others: Sequence[OtherClaim] = ()
-) -> Claim:
-    """File a claim inside the caller's transaction (a bulk list files many in one)."""
-    claimant = claimant_of(session, actor)
-    draft, outcome = assess(session, db, inp, claimant, extra_others)
-    person = get_person(session, draft.person.id)
-    opened = opening(db, session, "claim", actor, db.clock.now())
-    claim = Claim(
-        **claim_values(
-            inp,
-            draft,
-            outcome,
-            claimant_id=claimant.id,
-            village_id=person.village_id,
-            opened=opened,
-            params_version_id=version_in_force(session, draft.policy_year),
-        )
-    )
-    session.add(claim)
-    try:
-        session.flush()
-    except IntegrityError:
-        # Another claim took the same place between our read and our write. No savepoint: no
-        # filer goes on after this, the whole unit of work is rolled back.
-        raise RuleViolation("rule.duplicate", "该人员已有同类补贴申请，不得重复申请") from None
-    record_opening(session, claim, opened)
-    return claim
-
-
-def submit_claim(db: Database, actor: Actor, inp: ClaimInput) -> Claim:
-    with db.transaction() as session:
-        return file_claim(session, db, actor, inp)
 
 
 def resubmit_claim(

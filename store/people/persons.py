@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Connection, bindparam, select
 from sqlalchemy.dialects.postgresql import Insert as PostgresInsert
 from sqlalchemy.dialects.postgresql import insert as postgres_insert
 from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
@@ -75,9 +75,9 @@ def find_person(session: Session, db: Database, id_number: str) -> Person | None
     return session.scalar(_BY_DIGEST, {"digest": digest})
 
 
-def create_person(session: Session, db: Database, data: PersonInput, looked: bool = False) -> Person:
-    """A new person, or the one already registered under the same ID number (``looked``: the
-    caller has just found none, in this transaction)."""
+def checked_values(db: Database, data: PersonInput) -> dict[str, object]:
+    """A new person's columns, every field checked (none read from the database): the ID
+    number's check digit and birth date, the name, the groups, the capacity, the bank account."""
     id_number = normalise_id_number(data.id_number)
     name = data.name.strip()
     if not name:
@@ -88,26 +88,33 @@ def create_person(session: Session, db: Database, data: PersonInput, looked: boo
                 "validation.target_group", f"未知的帮扶对象类别“{group}”", field="target_groups"
             )
     check_capacity(data.labour_capacity)
+    bank = normalise_bank_account(data.bank_account) if data.bank_account else None
+    return person_values(db, data, id_number, bank, name)
+
+
+def create_person(session: Session, db: Database, data: PersonInput, looked: bool = False) -> Person:
+    """A new person, or the one already registered under the same ID number (``looked``: the
+    caller has just found none, in this transaction)."""
+    values = checked_values(db, data)
     if session.get(Village, data.village_id) is None:
         raise ValidationFailed("validation.village", "行政村不存在", field="village_id")
-    if not looked and (existing := find_person(session, db, id_number)):
+    if not looked and (existing := find_person(session, db, data.id_number)):
         return existing
-    bank = normalise_bank_account(data.bank_account) if data.bank_account else None
-    values = person_values(db, data, id_number, bank, name)
-    person = session.scalars(_insert_new(session).values(**values).returning(Person)).first()
+    person = session.scalars(new_person(session).values(**values).returning(Person)).first()
     if person is None:  # registered by someone else a moment ago: theirs is the one
-        found = find_person(session, db, id_number)
+        found = find_person(session, db, data.id_number)
         if found is None:  # the conflict was not the ID number after all
             raise ValidationFailed("validation.person", "人员登记失败，请重试", field="id_number")
         return found
     return person
 
 
-def _insert_new(session: Session) -> SqliteInsert | PostgresInsert:
+def new_person(session: Session | Connection) -> SqliteInsert | PostgresInsert:
     """INSERT … ON CONFLICT (the ID number's hash) DO NOTHING: a registration that loses the
     race to the same number inserts nothing and the transaction goes on, with no savepoint
     (which pysqlite cannot nest) and no extra round trip. Both databases speak it."""
-    insert = postgres_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    bind = session.get_bind() if isinstance(session, Session) else session
+    insert = postgres_insert if bind.dialect.name == "postgresql" else sqlite_insert
     return insert(Person).on_conflict_do_nothing(index_elements=[Person.id_number_hash])
 
 

@@ -14,27 +14,24 @@ Staff (village, HR, finance) never come here: their reach is their role and thei
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import Any
 
-from sqlalchemy import bindparam, exists, or_, select
+from sqlalchemy import Connection, bindparam, exists, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound, ValidationFailed
 from workflow.roles import Actor
 
-from ..claims.filing import ClaimInput, file_claim
 from ..db import Database
 from ..models import Claim, Person, Village
-from .persons import PersonInput, find_or_create_person, find_person
+from .persons import PersonInput, checked_values, find_or_create_person, find_person, new_person
 from .reach_models import PersonLink
 
 __all__ = [
     "PersonRef",
     "acts_for",
-    "file_agent_claim",
-    "file_named_claim",
     "lookup_person",
     "person_for_agent",
     "reads",
@@ -67,7 +64,10 @@ _REGISTERED_OR_CLAIMED = [
     exists().where(Claim.person_id == bindparam("person"), Claim.claimant_org_id == bindparam("org")),
 ]
 _READS = select(or_(*_REGISTERED_OR_CLAIMED))
-_VILLAGE_BY_CODE = select(Village).where(Village.code == bindparam("code"))
+_VILLAGE_BY_CODE = select(Village.id, Village.township_id, Village.code, Village.name).where(
+    Village.code == bindparam("code")
+)
+_REGISTER: dict[tuple[str, tuple[str, ...]], Any] = {}  # per dialect and columns, built once
 _ACTS_FOR = select(
     or_(
         *_REGISTERED_OR_CLAIMED,
@@ -116,44 +116,6 @@ def lookup_person(db: Database, actor: Actor, id_number: str) -> Person:
         return _loaded(person)
 
 
-def named_person(session: Session, db: Database, actor: Actor, ref: PersonRef) -> Person:
-    """The person a claim names. By id only within the agent's reach; by full resident ID,
-    anyone registered: whoever holds the number may claim for the person (the plan's claimant
-    files the ID card copy as evidence), and the claim then brings the person into reach."""
-    if (ref.person_id is None) == (ref.id_number is None):
-        raise ValidationFailed(
-            "validation.person_ref",
-            "请填写 person_id（本单位登记或申报过的人员）或 id_number（身份证号）其中之一",
-            field="person_id",
-        )
-    if ref.id_number is not None:
-        person = find_person(session, db, ref.id_number)
-        if person is None:
-            raise _unknown_id_number()
-        return person
-    assert ref.person_id is not None
-    person = session.get(Person, ref.person_id)
-    if person is None or not acts_for(session, actor.org_id, person.id):
-        raise _nobody()
-    return person
-
-
-def file_named_claim(
-    session: Session, db: Database, actor: Actor, ref: PersonRef, claim_for: Callable[[int], ClaimInput]
-) -> Claim:
-    """Name the person and file the agent's claim for them, inside the caller's transaction."""
-    person = named_person(session, db, actor, ref)
-    return file_claim(session, db, actor, claim_for(person.id))
-
-
-def file_agent_claim(
-    db: Database, actor: Actor, ref: PersonRef, claim_for: Callable[[int], ClaimInput]
-) -> Claim:
-    """File an agent's claim for the person it names, in one transaction with the naming."""
-    with db.transaction() as session:
-        return file_named_claim(session, db, actor, ref, claim_for)
-
-
 def register_person(db: Database, actor: Actor, data: PersonInput, village_code: str) -> tuple[Person, bool]:
     """Register a person for the agent's organisation: (the person, whether newly created).
     ``data.village_id`` is ignored: the village is the one ``village_code`` names.
@@ -169,18 +131,38 @@ def register_person(db: Database, actor: Actor, data: PersonInput, village_code:
     A name that does not match is refused: that tells a caller holding a full, valid resident
     ID that the number is registered, which no registration could avoid.
     """
+    values = checked_values(db, data)  # before anything is read: the fields are the caller's
+    values["registered_by_org_id"] = actor.org_id
     with db.transaction() as session:
-        village = session.scalar(_VILLAGE_BY_CODE, {"code": village_code})
+        conn = session.connection()
+        village = conn.execute(_VILLAGE_BY_CODE, {"code": village_code}).first()
         if village is None:
             raise ValidationFailed(
                 "validation.village", f"行政村代码“{village_code}”不存在", field="village_code"
             )
+        values["village_id"] = village.id
+        if (row := conn.execute(_register(conn, tuple(values)), values).first()) is not None:
+            person = Person(**row._mapping)  # as written: nothing to read again
+            person.village = Village(**village._mapping)
+            return person, True
+        # Registered already (or a moment ago, by someone else): the same-name check and the link.
         person, created = find_or_create_person(
             session, db, replace(data, village_id=village.id, registered_by_org_id=actor.org_id)
         )
         if not created:
             _link(session, db, person, actor)
         return _loaded(person), created
+
+
+def _register(conn: Connection, columns: tuple[str, ...]) -> Any:
+    """The new person's insert, its columns bound by name and every column returned; built
+    once per dialect (building it costs more than running it)."""
+    key = (conn.dialect.name, columns)
+    if key not in _REGISTER:
+        table = Person.__table__
+        bound = {c: bindparam(c, type_=table.c[c].type) for c in columns}
+        _REGISTER[key] = new_person(conn).values(bound).returning(*table.c)
+    return _REGISTER[key]
 
 
 def _link(session: Session, db: Database, person: Person, actor: Actor) -> None:

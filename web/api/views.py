@@ -132,7 +132,9 @@ def absorption_out(info: Absorption | None) -> AbsorptionOut | None:
         return None
     met = info.count >= info.required
     message = (
-        f"本单位目前有效申请计入吸纳目标人员{info.count}人（{'、'.join(info.names)}），"
+        f"本单位目前有效申请计入吸纳目标人员{info.counted}（{'、'.join(info.names)}"
+        + ("等" if len(info.names) < info.count or info.capped else "")
+        + "），"
         + ("已达到" if met else "未达到")
         + f"{info.required}人的条件"
         + ("" if met else "，达到后方可审核通过")
