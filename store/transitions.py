@@ -41,6 +41,7 @@ __all__ = [
     "fire_chunk",
     "one_step",
     "step_if",
+    "step_in",
     "transition",
 ]
 
@@ -160,26 +161,64 @@ def transition(
         if service is not None and service.applies_to is not None and service.applies_to(case):
             handed_over = service.take  # in a transaction of its own (below)
         else:
-            if expected_version is not None and case.version != expected_version:
-                raise _conflict(case.version)
-            step = _fire(db, conn, workflow, case, trigger, actor, comment)
-            dead = workflow == "claim" and case.state in CLAIM_DEAD_STATES
-            _, write, add_history, both = STATEMENTS[(workflow, dead)]
-            params = {c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)}
-            params.update(case_id=case_id, seen_version=case.version)
-            entry = history_values(workflow, case_id, step, actor)
-            if db.dialect == "postgresql":
-                params.update({f"h_{k}": v for k, v in entry.items()})
-                if conn.execute(both, params).first() is None:
-                    raise _conflict(None)
-            else:
-                if conn.execute(write, params).rowcount != 1:
-                    raise _conflict(None)
-                conn.execute(add_history, entry)
-            case.version += 1
+            _step_on(db, conn, workflow, case, trigger, actor, comment, expected_version)
     if handed_over is not None:
         return handed_over(call)
     return case
+
+
+def step_in(
+    db: Database,
+    conn: Connection,
+    workflow: str,
+    case_id: int,
+    trigger: str,
+    actor: Actor,
+    comment: str | None = None,
+    payout_line: PayoutLineRef | None = None,
+) -> Any:
+    """Take one step on one case inside the caller's transaction, on Core like ``transition``
+    (the payout service's ``pay``, handing the step its payout line). Only for steps that no
+    service registered: those write more than the state."""
+    assert service_for(workflow, trigger) is None, trigger
+    row = conn.execute(STATEMENTS[(workflow, False)][0], {"case_id": case_id}).first()
+    if row is None:
+        raise NotFound("not_found", "未找到该案件", id=case_id)
+    case = SimpleNamespace(**row._mapping)
+    _step_on(db, conn, workflow, case, trigger, actor, comment, None, payout_line)
+    return case
+
+
+def _step_on(
+    db: Database,
+    conn: Connection,
+    workflow: str,
+    case: Any,
+    trigger: str,
+    actor: Actor,
+    comment: str | None,
+    expected_version: int | None,
+    payout_line: PayoutLineRef | None = None,
+) -> None:
+    """Fire the step on the row read and write it: the version-checked update and the history
+    row (one statement on PostgreSQL). A lost race is ``Conflict``."""
+    if expected_version is not None and case.version != expected_version:
+        raise _conflict(case.version)
+    step = _fire(db, conn, workflow, case, trigger, actor, comment, payout_line)
+    dead = workflow == "claim" and case.state in CLAIM_DEAD_STATES
+    _, write, add_history, both = STATEMENTS[(workflow, dead)]
+    params = {c: getattr(case, c) for c in (*WRITABLE, "updated_at") if hasattr(case, c)}
+    params.update(case_id=case.id, seen_version=case.version)
+    entry = history_values(workflow, case.id, step, actor)
+    if db.dialect == "postgresql":
+        params.update({f"h_{k}": v for k, v in entry.items()})
+        if conn.execute(both, params).first() is None:
+            raise _conflict(None)
+    else:
+        if conn.execute(write, params).rowcount != 1:
+            raise _conflict(None)
+        conn.execute(add_history, entry)
+    case.version += 1
 
 
 def step_if(

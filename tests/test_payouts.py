@@ -278,19 +278,19 @@ def test_a_failure_needs_a_reason(db, c):
 def test_a_confirmation_that_crashed_half_way_is_safely_run_again(db, c, monkeypatch):
     ids = approved(db, c, 5)
     batch = batch_pool.create_batch(db, c.finance, ids)
-    real, calls = payouts._mark_paid, []
+    real, calls = payouts.step_in, []
 
     def crash_on_third(*args, **kwargs):
         calls.append(1)
-        if len(calls) == 3:  # after the claim's pay step, before the commit
-            raise RuntimeError("power cut")
         real(*args, **kwargs)
+        if len(calls) == 3:  # after the line taken and the claim's pay step, before the commit
+            raise RuntimeError("power cut")
 
-    monkeypatch.setattr(payouts, "_mark_paid", crash_on_third)
+    monkeypatch.setattr(payouts, "step_in", crash_on_third)
     with pytest.raises(RuntimeError):
         payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
     assert list(states(db, ids).values()) == ["finance_paid"] * 2 + ["hr_reviewed"] * 3
-    monkeypatch.setattr(payouts, "_mark_paid", real)
+    monkeypatch.setattr(payouts, "step_in", real)
     outcomes = payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
     assert [o.outcome for o in outcomes] == ["already_paid"] * 2 + ["paid"] * 3
     assert set(states(db, ids).values()) == {"finance_paid"}

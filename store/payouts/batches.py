@@ -3,7 +3,8 @@ settling and closing the batch; each claim paid exactly once. A batch is made fr
 of approved claims (``batch_pool``).
 
 Money moves only here: the claim's ``pay`` step is guarded by the batch line it is taken for
-(``through_payout_line``), which only ``pay_line`` hands the engine, so no page, inbox button,
+(``through_payout_line``), which only this module hands the engine (a line confirmed, or
+finance's decision on a flagged one: ``_confirm_line``, ``pay_line``), so no page, inbox button,
 API call or plain ``transition`` pays a claim outside a batch. Double payment is refused
 three times over: the claim's ``pay`` step only leaves ``hr_reviewed`` once (state);
 ``payout_line.paid_claim_id`` is UNIQUE (constraint); and each line is confirmed in its own
@@ -20,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, select, update
+from sqlalchemy import bindparam, exists, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,8 +31,7 @@ from workflow.roles import SYSTEM_ACTOR, Actor, Role
 
 from ..db import Database
 from ..documents import rosters as documents
-from ..models import Claim
-from ..transitions import apply, conflicts_mapped, step_if
+from ..transitions import apply, conflicts_mapped, step_if, step_in
 from . import bank_files as payout_files
 from .batch_rows import batch_row
 from .control_totals import refresh_totals
@@ -125,41 +125,79 @@ def confirm_paid(
     return outcomes
 
 
+_LINES = PayoutLine.__table__
+# Take a pending line the bank's return file did not flag and mark it paid, in one statement
+# before anything is read: it locks the row (SQLite: the database), so a concurrent
+# confirmation waits here and then finds the line no longer pending instead of acting on a
+# stale read. If the claim's pay step is then refused, the transaction undoes it. Built once.
+_TAKE_AND_PAY = (
+    update(_LINES)
+    .where(_LINES.c.id == bindparam("line"), _LINES.c.status == "pending", _LINES.c.flagged_at.is_(None))
+    .values(
+        status="paid",
+        open_claim_id=None,
+        paid_claim_id=_LINES.c.claim_id,
+        paid_amount=_LINES.c.amount,
+        bank_reference=bindparam("b_reference"),
+        paid_on=bindparam("b_paid_on"),
+        paid_by=bindparam("b_paid_by"),
+        updated_at=bindparam("b_now"),
+    )
+    .returning(_LINES.c.claim_id, _LINES.c.seq)
+)
+
+
+class _Undone(Exception):
+    """The line was taken but its claim's step refused: roll back, answer ``outcome``."""
+
+    def __init__(self, outcome: LineOutcome) -> None:
+        super().__init__(outcome.code)
+        self.outcome = outcome
+
+
 def _confirm_line(
     db: Database, actor: Actor, batch_ref: str, line_id: int, bank_reference: str, paid_on: date
 ) -> LineOutcome:
     claim_id = None
+    values = {
+        "line": line_id,
+        "b_reference": bank_reference,
+        "b_paid_on": paid_on,
+        "b_paid_by": actor.user_id,
+    }
     for _ in range(ATTEMPTS):
         try:
             with conflicts_mapped(), db.transaction() as s:
-                # Take the line with a conditional UPDATE before reading anything: it locks the
-                # row (SQLite: the database), so a concurrent confirmation waits here and then
-                # finds the line no longer pending, instead of acting on a stale read. A line
-                # the bank's return file disagreed with waits for finance's decision instead.
-                took = s.execute(
-                    update(PayoutLine)
-                    .where(
-                        PayoutLine.id == line_id,
-                        PayoutLine.status == "pending",
-                        PayoutLine.flagged_at.is_(None),
-                    )
-                    .values(updated_at=db.clock.now())
-                    .execution_options(synchronize_session=False)
-                )
-                line = s.get(PayoutLine, line_id)
-                assert line is not None
-                claim_id = line.claim_id
-                if took.rowcount != 1:  # type: ignore[attr-defined]
+                conn = s.connection()
+                took = conn.execute(_TAKE_AND_PAY, {**values, "b_now": db.clock.now()}).first()
+                if took is None:
+                    line = s.get(PayoutLine, line_id)
+                    assert line is not None
                     return _not_taken(line)
+                claim_id = took.claim_id
                 try:
-                    pay_line(s, db, actor, line, batch_ref, bank_reference, paid_on, line.amount)
-                except TransitionRefused as exc:  # nothing was written yet
-                    return LineOutcome(line_id, claim_id, "refused", exc.code, exc.message)
-                s.flush()
+                    step_in(
+                        db,
+                        conn,
+                        "claim",
+                        claim_id,
+                        "pay",
+                        actor,
+                        _pay_comment(batch_ref, took.seq, bank_reference),
+                        PayoutLineRef(line_id, claim_id, batch_ref, bank_reference),
+                    )
+                except TransitionRefused as exc:
+                    raise _Undone(LineOutcome(line_id, claim_id, "refused", exc.code, exc.message)) from None
             return LineOutcome(line_id, claim_id, "paid")
+        except _Undone as undone:
+            return undone.outcome
         except (Conflict, IntegrityError):
             continue  # someone else took this line meanwhile: read it again
     return LineOutcome(line_id, claim_id, "conflict", "conflict.stale", "该笔正在被他人处理，请稍后重试")
+
+
+def _pay_comment(batch_ref: str, seq: int, bank_reference: str) -> str:
+    return f"{batch_ref} 第{seq}笔，银行流水号 {bank_reference}"
 
 
 def _not_taken(line: PayoutLine) -> LineOutcome:
@@ -187,20 +225,12 @@ def pay_line(
     paid_amount: Decimal,
     note: str = "",
 ) -> None:
-    """The claim's ``pay`` step for a pending line the caller has taken in this transaction:
-    the only place that hands the step the payout line its guard asks for."""
-    claim = s.get_one(Claim, line.claim_id)
+    """The claim's ``pay`` step for a pending line the caller has taken in this transaction (a
+    decision on a flagged line); with ``_confirm_line``, the only places that hand the step the
+    payout line its guard asks for."""
     ref = PayoutLineRef(line.id, line.claim_id, batch_ref, bank_reference)
-    apply(
-        s,
-        db,
-        "claim",
-        claim,
-        "pay",
-        actor,
-        payout_line=ref,
-        comment=f"{batch_ref} 第{line.seq}笔，银行流水号 {bank_reference}{note}",
-    )
+    comment = _pay_comment(batch_ref, line.seq, bank_reference) + note
+    step_in(db, s.connection(), "claim", line.claim_id, "pay", actor, comment, ref)
     _mark_paid(line, actor, bank_reference, paid_on, paid_amount, db)
 
 
