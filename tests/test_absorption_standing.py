@@ -224,3 +224,25 @@ def test_a_filing_counts_the_business_only_up_to_a_cap_and_says_so(db, workshop,
     assert "目前计入吸纳目标人员8人，" in hire(db, c, agent, "员工7").rule_explanation
     approve(db, c, claims[6].id)  # the approval counts every live claim, whatever the cap
     assert approvals(db, claims[6].id) == 1
+
+
+def test_the_count_shown_and_checked_at_approval_is_bounded_and_decides_the_same(db, workshop, monkeypatch):
+    """However many live claims a business has, what the approval and the claim's readers get
+    is a bounded count (never below the threshold, so the decision is the same) and the first
+    claims in filing order; past the bound the count says so."""
+    from store import guard_inputs
+
+    c, agent = workshop
+    claims = [hire(db, c, agent, f"员工{i}") for i in range(8)]
+    monkeypatch.setattr(guard_inputs, "COUNT_CAP", 3)  # below the threshold of 5: 5 it is
+    monkeypatch.setattr(guard_inputs, "LISTED", 2)
+    with db.transaction() as s:
+        info = guard_inputs.absorption_of(s, claims[0].claimant_org_id, "workshop_reward", 2026)
+    assert (info.count, info.required, info.capped, info.counted) == (5, 5, True, "5人以上")
+    assert info.claim_ids == (claims[0].id, claims[1].id) and info.names == ("员工0", "员工1")
+    approve(db, c, claims[7].id)  # 5 counted of 8: the threshold is met all the same
+    assert approvals(db, claims[7].id) == 1
+    monkeypatch.setattr(guard_inputs, "COUNT_CAP", 1000)
+    with db.transaction() as s:
+        info = guard_inputs.absorption_of(s, claims[0].claimant_org_id, "workshop_reward", 2026)
+    assert (info.count, info.capped, info.counted, len(info.claim_ids)) == (8, False, "8人", 2)
