@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
@@ -22,7 +22,8 @@ _DEAD = [s.value for s in CLAIM_DEAD_STATES]
 # How many absorbed persons are counted, at most (never fewer than a year's threshold), and how
 # many of the claims counted are listed: a business with a hundred thousand live claims is
 # answered as fast as one with five, and the approval decides the same (count ≥ threshold).
-COUNT_CAP = 1000
+# Past the cap the count reads "100人以上".
+COUNT_CAP = 100
 LISTED = 50
 
 
@@ -34,6 +35,7 @@ def _count(cap: int) -> Select[Any]:
             Claim.claimant_org_id == bindparam("claimant"),
             Claim.subsidy_type == bindparam("type"),
             Claim.state.not_in(_DEAD),
+            Claim.person_id.not_in(bindparam("besides", expanding=True)),
         )
         .distinct()
         .limit(cap + 1)
@@ -53,6 +55,23 @@ _FIRST = (  # built once
     .order_by(Claim.id)
     .limit(2 * LISTED)
 )
+
+
+def persons_counted(
+    conn: Session | Connection,
+    claimant_org_id: int,
+    subsidy_type: str,
+    required: int,
+    besides: Iterable[int] = (),
+) -> tuple[int, bool]:
+    """The persons the business's live claims of the type name (other than ``besides``),
+    counted up to ``COUNT_CAP`` or the threshold if higher; and whether there are more."""
+    cap = max(COUNT_CAP, min(required, 1 << 20))
+    values = {"claimant": claimant_org_id, "type": subsidy_type, "besides": sorted(besides)}
+    found = conn.execute(_count(cap), values).scalar() or 0
+    return min(found, cap), found > cap
+
+
 _VERSION_PARAMS = select(PolicyParamsVersion.params).where(PolicyParamsVersion.id == bindparam("id"))
 _YEAR_PARAMS = select(PolicyYear.params).where(PolicyYear.year == bindparam("year"))
 
@@ -74,19 +93,19 @@ def absorption_of(
         record = conn.execute(_YEAR_PARAMS, {"year": policy_year}).scalar()
     # A year without parameters cannot have a claim; fail closed all the same.
     required = PolicyParams.from_record(record).absorption_min_persons if record else 1 << 30
-    values = {"claimant": claimant_org_id, "type": subsidy_type}
-    cap = max(COUNT_CAP, min(required, 1 << 20))
-    found = conn.execute(_count(cap), values).scalar() or 0
+    count, capped = persons_counted(conn, claimant_org_id, subsidy_type, required)
     first: dict[int, tuple[int, str]] = {}
-    for claim_id, person_id, name in conn.execute(_FIRST, values):
+    for claim_id, person_id, name in conn.execute(
+        _FIRST, {"claimant": claimant_org_id, "type": subsidy_type}
+    ):
         if len(first) < LISTED:
             first.setdefault(person_id, (claim_id, name))
     return Absorption(
-        min(found, cap),
+        count,
         required,
         tuple(c for c, _ in first.values()),
         tuple(n for _, n in first.values()),
-        capped=found > cap,
+        capped=capped,
     )
 
 

@@ -212,15 +212,15 @@ def test_a_filing_counts_the_business_only_up_to_a_cap_and_says_so(db, workshop,
     """Filing counts the business's other absorbed persons with one bounded query: past the cap
     (never below the plan's threshold) the explanation says "N人以上", and approval counts
     them all again."""
-    from store.claims import filing
+    from store import guard_inputs
 
     c, agent = workshop
-    monkeypatch.setattr(filing, "ABSORBED_CAP", 3)  # below the threshold of 5: 5 it is
+    monkeypatch.setattr(guard_inputs, "COUNT_CAP", 3)  # below the threshold of 5: 5 it is
     claims = [hire(db, c, agent, f"员工{i}") for i in range(7)]
     assert "目前计入吸纳目标人员4人（须达到5人方可审核通过）" in claims[3].rule_explanation
     assert "目前计入吸纳目标人员6人，" in claims[5].rule_explanation  # 5 others + this one: exact
     assert "目前计入吸纳目标人员6人以上，" in claims[6].rule_explanation  # 6 others, counted to 5
-    monkeypatch.setattr(filing, "ABSORBED_CAP", 1000)
+    monkeypatch.setattr(guard_inputs, "COUNT_CAP", 1000)
     assert "目前计入吸纳目标人员8人，" in hire(db, c, agent, "员工7").rule_explanation
     approve(db, c, claims[6].id)  # the approval counts every live claim, whatever the cap
     assert approvals(db, claims[6].id) == 1

@@ -315,21 +315,28 @@ def test_the_migration_makes_version_1_of_each_year_and_points_existing_claims_a
 
 
 def test_a_transaction_reads_the_policy_years_once_and_the_next_one_reads_them_again(db, c):
-    """Filing reads every year's figures and version once per transaction; a policy edit in
-    the same transaction, or a later transaction, sees the new ones."""
+    """Filing reads every year's version once per transaction, and a version's figures once
+    (a version never changes); a policy edit in the same transaction, or a later transaction,
+    sees the new ones."""
     from sqlalchemy import event
 
     from store.policy.in_force import forget_in_force, in_force
 
     sent: list[str] = []
     event.listen(db.engine, "before_cursor_execute", lambda *a: sent.append(a[2]))
+
+    def reads() -> tuple[int, int]:  # (version stamps, figures) read so far
+        years = [q for q in sent if "FROM policy_year" in q]
+        return len(years), sum("policy_year.params" in q for q in years)
+
     with db.sessions() as s:
         with s.begin():
             first = in_force(s)
             assert in_force(s) is first and 2026 in first
-            assert sum("FROM policy_year" in q for q in sent) == 1
+            assert reads() == (2, 1)  # the stamps, then the figures never parsed before
             forget_in_force(s)
             assert in_force(s) is not first
+            assert reads() == (3, 1)  # the stamps again; the figures are known
         with s.begin():
-            in_force(s)
-    assert sum("FROM policy_year" in q for q in sent) == 3
+            assert in_force(s)[2026] == first[2026]
+    assert reads() == (4, 1)

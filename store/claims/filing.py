@@ -10,10 +10,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
-from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from workflow import engine
@@ -26,6 +25,7 @@ from workflow.rules.facts import facts_from_record, facts_to_record
 from workflow.rules.years import YearFix
 from workflow.states import CLAIM_DEAD_STATES, SubsidyType
 
+from .. import guard_inputs
 from ..db import Database
 from ..models import Claim, Contract, Organisation
 from ..opening import Opening
@@ -49,10 +49,6 @@ class ClaimInput:
     batch_ref: str | None = None
 
 
-# Persons a business's claims are counted up to, when a claim is filed: the count is shown in
-# the claim's explanation ("N人以上" beyond it) and decides nothing the approval does not count
-# again; a business with more live claims than this does not make each filing slower.
-ABSORBED_CAP = 1000
 _DEAD = [s.value for s in CLAIM_DEAD_STATES]
 
 
@@ -76,33 +72,6 @@ def live_others(session: Session, person_id: int, exclude_id: int | None = None)
     rule must see."""
     rows = session.execute(_LIVE_OF_PERSON, {"person": person_id, "exclude": exclude_id or 0})
     return [OtherClaim(*row) for row in rows]
-
-
-@cache
-def _absorbed_query(cap: int) -> Select[Any]:
-    persons = (
-        select(Claim.person_id)
-        .where(
-            Claim.claimant_org_id == bindparam("claimant"),
-            Claim.subsidy_type == bindparam("type"),
-            Claim.state.not_in(_DEAD),
-            Claim.person_id.not_in(bindparam("named", expanding=True)),
-        )
-        .distinct()
-        .limit(cap + 1)
-        .subquery()
-    )
-    return select(func.count()).select_from(persons)
-
-
-def absorbed_elsewhere(
-    session: Session, claimant_id: int, subsidy_type: str, named: set[int], cap: int = ABSORBED_CAP
-) -> tuple[int, bool]:
-    """How many other persons the claimant's live claims of the type name, besides ``named``
-    (counted up to ``cap``), and whether the count stopped there."""
-    values = {"claimant": claimant_id, "type": subsidy_type, "named": sorted(named)}
-    found = session.scalar(_absorbed_query(cap), values) or 0
-    return min(found, cap), found > cap
 
 
 def _draft(
@@ -154,8 +123,11 @@ def evaluated(
         named = {inp.person_id} | {
             o.person_id for o in others if o.claimant_id == claimant.id and o.subsidy_type == inp.subsidy_type
         }
-        cap = max(ABSORBED_CAP, params.absorption_min_persons)  # past the cap, past the threshold
-        elsewhere, capped = absorbed_elsewhere(session, claimant.id, inp.subsidy_type, named, cap)
+        # Counted up to a bound (never below the threshold): shown in the explanation ("N人以上"
+        # past it), decided again at approval; a business's thousands of claims are not read.
+        elsewhere, capped = guard_inputs.persons_counted(
+            session.connection(), claimant.id, inp.subsidy_type, params.absorption_min_persons, named
+        )
         draft = replace(draft, absorbed_elsewhere=elsewhere, absorbed_capped=capped)
     return draft, evaluate(draft, params, others, db.clock.now().date())
 

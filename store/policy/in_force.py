@@ -6,8 +6,9 @@ one round trip (a handful of rows: one per year)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, event, select
+from sqlalchemy import Connection, Engine, event, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from workflow.rules import PolicyParams
@@ -15,7 +16,13 @@ from workflow.rules import PolicyParams
 from ..models import PolicyYear
 
 _KEY = "fuzhi.policy_years"
-_YEARS = select(PolicyYear.year, PolicyYear.params, PolicyYear.current_version_id)  # built once
+# Built once. The stamps are read each time; the figures only for a version not parsed before.
+_STAMPS = select(PolicyYear.year, PolicyYear.current_version_id)
+_YEARS = select(PolicyYear.year, PolicyYear.params, PolicyYear.current_version_id)
+# A version's figures never change (an edit makes a new version, ``policy.versions``), so what
+# was parsed is kept per database by version id: a filing reads two small columns, not the
+# figures, and does not parse them again.
+_PARSED: WeakKeyDictionary[Engine, dict[int, PolicyParams]] = WeakKeyDictionary()
 
 
 @dataclass(frozen=True)
@@ -29,8 +36,18 @@ def in_force(session: Session | Connection) -> dict[int, InForce]:
     connection's ``info`` outlives it in the pool, so that one reads each time)."""
     known: dict[int, InForce] | None = session.info.get(_KEY) if isinstance(session, Session) else None
     if known is None:
-        rows = session.execute(_YEARS)
-        known = {year: InForce(PolicyParams.from_record(params), version) for year, params, version in rows}
+        # Core on the session's connection: the ORM's statement layer costs more than the read.
+        conn = session.connection() if isinstance(session, Session) else session
+        parsed = _PARSED.setdefault(conn.engine, {})
+        stamps = conn.execute(_STAMPS).all()
+        if all(version in parsed for _, version in stamps):
+            known = {year: InForce(parsed[v], v) for year, v in stamps if v is not None}
+        else:
+            rows = conn.execute(_YEARS)
+            known = {
+                year: InForce(PolicyParams.from_record(params), version) for year, params, version in rows
+            }
+            parsed.update((f.version_id, f.params) for f in known.values() if f.version_id is not None)
         if isinstance(session, Session):
             session.info[_KEY] = known
     return known
