@@ -2,10 +2,10 @@
 ``transition()``.
 
 One read gives everything the rules need of the person and the claimant: the person's row,
-whether the agent may name them, the claimant's facts and the person's live claims (a person
-has a handful; a claimant's thousands are never read). The policy years come from the
-transaction's one read of them (``policy.in_force``), the calendar and deadlines from the
-short cache (``timecache``). Then one insert of the claim and its first history row (one
+whether the agent may name them, the claimant's facts, the person's live claims (a person
+has a handful; a claimant's thousands are never read) and the policy years' version stamps
+(the figures of a version are parsed once: ``policy.in_force``); the calendar and deadlines
+come from the short cache (``timecache``). Then one insert of the claim and its first history row (one
 statement on PostgreSQL, two on SQLite), and the claim as written is handed back without
 reading it again. The rules are the ones ``filing.evaluated`` applies to every other path.
 """
@@ -30,6 +30,7 @@ from ..db import Database
 from ..models import Claim, ClaimHistory, Organisation, Person
 from ..opening import opening
 from ..people.reach_models import PersonLink
+from ..policy.in_force import STAMPS, prime_in_force
 from ..policy.versions import version_in_force
 from .filing import OTHER_CLAIM_COLUMNS, ClaimInput, claim_values, evaluated
 
@@ -70,7 +71,7 @@ def _read(by: str) -> Select[*tuple[Any, ...]]:
     )
     key = Person.id == bindparam("person") if by != "digest" else Person.id_number_hash == bindparam("digest")
     return (
-        select(*_PERSON, reach.label("reach"), *_CLAIMANT, *_OTHER)
+        select(*_PERSON, reach.label("reach"), *_CLAIMANT, STAMPS, *_OTHER)
         .select_from(Person)
         .join(Organisation, Organisation.id == org)
         .outerjoin(_LIVE, and_(_LIVE.c.person_id == Person.id, _LIVE.c.state.not_in(_DEAD)))
@@ -157,6 +158,7 @@ def file_for(
     if not rows or not rows[0].reach:
         raise _nobody(session, actor.org_id, by, person_id)
     first = rows[0]
+    prime_in_force(session, first.policy_stamps)
     inp = claim_for(first.id)
     person = PersonFacts(first.id, frozenset(g for g in first.target_groups.split(",") if g))
     claimant = ClaimantFacts(

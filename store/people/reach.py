@@ -17,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, exists, or_, select
+from sqlalchemy import Connection, bindparam, exists, literal_column, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -133,19 +133,28 @@ def register_person(db: Database, actor: Actor, data: PersonInput, village_code:
     """
     values = checked_values(db, data)  # before anything is read: the fields are the caller's
     values["registered_by_org_id"] = actor.org_id
+    del values["village_id"]  # the one the code names, found by the insert itself
     with db.transaction() as session:
         conn = session.connection()
+        row = conn.execute(_register(conn, tuple(values)), {**values, "village_code": village_code}).first()
+        if row is not None:  # as written: nothing to read again
+            fields = dict(row._mapping)
+            home = Village(
+                id=fields["village_id"],
+                code=village_code,
+                name=fields.pop("village_name"),
+                township_id=fields.pop("village_township_id"),
+            )
+            person = Person(**fields)
+            person.village = home
+            return person, True
+        # No village by that code, or the ID number registered already (or a moment ago, by
+        # someone else): then the same-name check and the link.
         village = conn.execute(_VILLAGE_BY_CODE, {"code": village_code}).first()
         if village is None:
             raise ValidationFailed(
                 "validation.village", f"行政村代码“{village_code}”不存在", field="village_code"
             )
-        values["village_id"] = village.id
-        if (row := conn.execute(_register(conn, tuple(values)), values).first()) is not None:
-            person = Person(**row._mapping)  # as written: nothing to read again
-            person.village = Village(**village._mapping)
-            return person, True
-        # Registered already (or a moment ago, by someone else): the same-name check and the link.
         person, created = find_or_create_person(
             session, db, replace(data, village_id=village.id, registered_by_org_id=actor.org_id)
         )
@@ -155,13 +164,26 @@ def register_person(db: Database, actor: Actor, data: PersonInput, village_code:
 
 
 def _register(conn: Connection, columns: tuple[str, ...]) -> Any:
-    """The new person's insert, its columns bound by name and every column returned; built
-    once per dialect (building it costs more than running it)."""
+    """The new person's insert in one statement: the village found by its code in the same
+    statement (no row inserted if there is none), every column returned with the village's
+    name. Built once per dialect (building it costs more than running it)."""
     key = (conn.dialect.name, columns)
     if key not in _REGISTER:
         table = Person.__table__
-        bound = {c: bindparam(c, type_=table.c[c].type) for c in columns}
-        _REGISTER[key] = new_person(conn).values(bound).returning(*table.c)
+        source = select(*(bindparam(c, type_=table.c[c].type) for c in columns), Village.id).where(
+            Village.code == bindparam("village_code")
+        )
+        # Written out: SQLAlchemy does not correlate a subquery of RETURNING to the target.
+        village = "(SELECT v.{} FROM village AS v WHERE v.id = person.village_id)"
+        _REGISTER[key] = (
+            new_person(conn)
+            .from_select([*columns, "village_id"], source)
+            .returning(
+                *table.c,
+                literal_column(village.format("name")).label("village_name"),
+                literal_column(village.format("township_id")).label("village_township_id"),
+            )
+        )
     return _REGISTER[key]
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import Connection, Engine, event, select
+from sqlalchemy import Connection, Engine, String, cast, event, func, select
 from sqlalchemy.orm import Session, SessionTransaction
 
 from workflow.rules import PolicyParams
@@ -51,6 +51,37 @@ def in_force(session: Session | Connection) -> dict[int, InForce]:
         if isinstance(session, Session):
             session.info[_KEY] = known
     return known
+
+
+# The same stamps as one text ("2026:4,2027:5"), for a query that reads them beside its own
+# rows (the filer's one read): then the years in force cost no round trip of their own.
+STAMPS = (
+    select(
+        func.aggregate_strings(
+            cast(PolicyYear.year, String)
+            + ":"
+            + func.coalesce(cast(PolicyYear.current_version_id, String), "-"),
+            ",",
+        )
+    )
+    .scalar_subquery()
+    .label("policy_stamps")
+)
+
+
+def prime_in_force(session: Session, stamps: str | None) -> None:
+    """The years in force from stamps read by another query of this transaction, if every
+    version they name was parsed before (else the first ``in_force`` reads them itself)."""
+    if _KEY in session.info or not stamps:
+        return
+    parsed = _PARSED.get(session.connection().engine, {})
+    known = {}
+    for stamp in stamps.split(","):
+        year, _, version = stamp.partition(":")
+        if not version.isdigit() or int(version) not in parsed:
+            return
+        known[int(year)] = InForce(parsed[int(version)], int(version))
+    session.info[_KEY] = known
 
 
 def forget_in_force(session: Session) -> None:
