@@ -26,6 +26,7 @@ from workflow.roles import Actor
 from workflow.rules import ClaimantFacts, OtherClaim, PersonFacts
 from workflow.states import CLAIM_DEAD_STATES
 
+from ..base import as_written
 from ..db import Database
 from ..models import Claim, ClaimHistory, Organisation, Person
 from ..opening import opening
@@ -200,16 +201,9 @@ def file_for(
         # Another claim took the same place between our read and our write. No savepoint: no
         # filer goes on after this, the whole unit of work is rolled back.
         raise RuleViolation("rule.duplicate", "该人员已有同类补贴申请，不得重复申请") from None
-    claim = Claim(id=claim_id, **values)
-    claim.person = Person(
-        id=first.id,
-        name=first.name,
-        id_number_enc=first.id_number_enc,
-        id_last4=first.id_last4,
-        village_id=first.village_id,
-        target_groups=first.target_groups,
-    )
-    return claim, ClaimHistory(id=history_id, claim_id=claim_id, **entry)
+    named = as_written(Person, {c.key: getattr(first, c.key) for c in _PERSON})
+    claim = as_written(Claim, {"id": claim_id, **values, "person": named})
+    return claim, as_written(ClaimHistory, {"id": history_id, "claim_id": claim_id, **entry})
 
 
 def file_claim(

@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from workflow.errors import NotFound, ValidationFailed
 from workflow.roles import Actor
 
+from ..base import as_written
 from ..db import Database
 from ..models import Claim, Person, Village
 from .persons import PersonInput, checked_values, find_or_create_person, find_person, new_person
@@ -139,15 +140,9 @@ def register_person(db: Database, actor: Actor, data: PersonInput, village_code:
         row = conn.execute(_register(conn, tuple(values)), {**values, "village_code": village_code}).first()
         if row is not None:  # as written: nothing to read again
             fields = dict(row._mapping)
-            home = Village(
-                id=fields["village_id"],
-                code=village_code,
-                name=fields.pop("village_name"),
-                township_id=fields.pop("village_township_id"),
-            )
-            person = Person(**fields)
-            person.village = home
-            return person, True
+            home = {"id": fields["village_id"], "code": village_code}
+            home.update(name=fields.pop("village_name"), township_id=fields.pop("village_township_id"))
+            return as_written(Person, {**fields, "village": as_written(Village, home)}), True
         # No village by that code, or the ID number registered already (or a moment ago, by
         # someone else): then the same-name check and the link.
         village = conn.execute(_VILLAGE_BY_CODE, {"code": village_code}).first()
