@@ -19,9 +19,8 @@ from sqlalchemy import Row, Select, and_, bindparam, exists, insert, literal, or
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from workflow.errors import NotFound, RuleViolation, TransitionRefused
+from workflow.errors import NotFound, RuleViolation
 from workflow.identity import normalise_id_number
-from workflow.machines import CLAIM
 from workflow.roles import Actor
 from workflow.rules import ClaimantFacts, OtherClaim, PersonFacts
 from workflow.states import CLAIM_DEAD_STATES
@@ -33,7 +32,7 @@ from ..opening import opening
 from ..people.reach_models import PersonLink
 from ..policy.in_force import STAMPS, prime_in_force
 from ..policy.versions import version_in_force
-from .filing import OTHER_CLAIM_COLUMNS, ClaimInput, claim_values, evaluated
+from .filing import OTHER_CLAIM_COLUMNS, ClaimInput, claim_values, evaluated, require_filer
 
 _DEAD = [s.value for s in CLAIM_DEAD_STATES]
 _PERSON = (
@@ -114,12 +113,6 @@ def live_claims(rows: Sequence[Row[Any]]) -> list[OtherClaim]:
     return [OtherClaim(*row[-len(_OTHER) :]) for row in rows if row[-len(_OTHER)] is not None]
 
 
-def _refused_role(actor: Actor) -> None:
-    # The table lets an agent file for their organisation (the sweep files for villages).
-    if CLAIM.creation_for(actor.roles) is None or actor.org_id is None:
-        raise TransitionRefused("transition.not_your_role", "只有申报主体经办人可以提交申请")
-
-
 def _nobody(session: Session, org_id: int, by: str, person_id: int | None) -> Exception:
     """Why the read found no row: the claimant, or the person (answered as the reach rules
     say: a person outside the agent's reach is not found, like one that does not exist)."""
@@ -147,23 +140,22 @@ def file_for(
     False) or by full resident ID (anyone registered), inside the caller's transaction. The
     claim (with its person) and its first history row, as written. ``extra_others``: claims
     the rules must count as live besides the stored ones (the rest of a list being filed)."""
-    _refused_role(actor)
-    assert actor.org_id is not None
+    org_id = require_filer(actor)
     conn = session.connection()
     key: dict[str, Any]
     if id_number is not None:
         by, key = "digest", {"digest": db.vault.digest(normalise_id_number(id_number))}
     else:
         by, key = ("id" if reach else "staff"), {"person": person_id}
-    rows = conn.execute(_READS[by], {**key, "org": actor.org_id}).all()
+    rows = conn.execute(_READS[by], {**key, "org": org_id}).all()
     if not rows or not rows[0].reach:
-        raise _nobody(session, actor.org_id, by, person_id)
+        raise _nobody(session, org_id, by, person_id)
     first = rows[0]
     prime_in_force(session, first.policy_stamps)
     inp = claim_for(first.id)
     person = PersonFacts(first.id, frozenset(g for g in first.target_groups.split(",") if g))
     claimant = ClaimantFacts(
-        actor.org_id,
+        org_id,
         first.kind,
         first.recognised,
         first.first_business,
@@ -177,7 +169,7 @@ def file_for(
         inp,
         draft,
         outcome,
-        claimant_id=actor.org_id,
+        claimant_id=org_id,
         village_id=first.village_id,
         opened=opened,
         params_version_id=version_in_force(session, draft.policy_year),

@@ -147,11 +147,16 @@ def assess(
     )
 
 
-def claimant_of(session: Session, actor: Actor) -> Organisation:
-    # The table lets an agent file for their organisation (the sweep files for villages).
+def require_filer(actor: Actor) -> int:
+    """The organisation the actor files for. The table lets an agent file for their
+    organisation (the sweep files for villages)."""
     if CLAIM.creation_for(actor.roles) is None or actor.org_id is None:
         raise TransitionRefused("transition.not_your_role", "只有申报主体经办人可以提交申请")
-    org = session.get(Organisation, actor.org_id)
+    return actor.org_id
+
+
+def claimant_of(session: Session, actor: Actor) -> Organisation:
+    org = session.get(Organisation, require_filer(actor))
     if org is None:
         raise NotFound("not_found.organisation", "申报单位不存在")
     return org
