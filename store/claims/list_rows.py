@@ -6,7 +6,7 @@ one another and against the live claims is ``list_filer``'s next step."""
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -18,7 +18,7 @@ from workflow.lists.check import Candidate
 from workflow.lists.columns import HEADER_OF
 from workflow.lists.rows import ListRow, RowError, error_of
 from workflow.rules import ClaimantFacts, ClaimDraft, PersonFacts
-from workflow.rules.facts import facts_from_record
+from workflow.rules.facts import ClaimFacts, ContractFacts, facts_from_record
 
 from ..db import Database
 from ..models import Contract, Person, Village
@@ -58,8 +58,14 @@ def check_each(
     claimant: ClaimantFacts,
     today: date,
     batch_ref: str,
+    reserve: Callable[[int], list[int]] | None = None,
 ) -> Checked:
-    """Every row on its own: a candidate for the rules (with its claim input) or its errors."""
+    """Every row on its own: a candidate for the rules (with its claim input) or its errors.
+
+    ``reserve(n)`` gives the ids the new persons will be inserted with, so that the rules see
+    them (their keys name the person) and run once; without it (a dry run) the new persons
+    are known by negative placeholders.
+    """
     out = Checked()
     villages = dict(
         chunked(
@@ -69,7 +75,8 @@ def check_each(
             {r.village_code for r in rows if r.village_code},
         )
     )
-    digests = {r.id_number: db.vault.digest(r.id_number) for r in rows}
+    digest = db.vault.digest
+    digests = {number: digest(number) for number in {r.id_number for r in rows}}
     persons = {
         p.id_number_hash: p
         for p in chunked(
@@ -86,16 +93,18 @@ def check_each(
         for c in chunked(session, select(*CONTRACT_COLUMNS), Contract.id, contract_ids)
     }
     cal = timecache.calendar(db, session)
+    workdays: dict[tuple[str, str | None], tuple[date, ...] | None] = {}  # by type and month
+    passed: list[tuple[ListRow, int, ClaimFacts, ContractFacts | None, int, frozenset[str]]] = []
 
     for row in rows:
         errors: list[RowError] = []
-        year, year_params, facts = 0, None, None
+        year, facts = 0, None
         try:
             facts = facts_from_record(row.facts)
             fix = year_of(known_years, row.subsidy_type, row.policy_year, facts, today)
-            year, year_params = fix.year, known_years.get(fix.year)
-            if year_params is None:
-                load_params(session, fix.year, fix.reason)  # raises, naming the year and why
+            year = fix.year
+            if year not in known_years:
+                load_params(session, year, fix.reason)  # raises, naming the year and why
         except DomainError as exc:
             errors.append(error_of(exc))
         if row.village_code and row.village_code not in villages:
@@ -106,8 +115,8 @@ def check_each(
                     f"行政村代码“{row.village_code}”不存在",
                 )
             )
-        digest = digests[row.id_number]
-        known = persons.get(digest)
+        digest_ = digests[row.id_number]
+        known = persons.get(digest_)
         if known is not None:
             person_id, groups = known.id, _groups(known.target_groups)
             out.village_of[known.id] = known.village_id
@@ -120,7 +129,7 @@ def check_each(
                     )
                 )
         else:
-            new = out.new_persons.get(digest)
+            new = out.new_persons.get(digest_)
             if new is None and not errors:
                 if row.village_code is None:
                     errors.append(
@@ -131,8 +140,8 @@ def check_each(
                         )
                     )
                 else:
-                    new = NewPerson(-(len(out.new_persons) + 1), row, villages[row.village_code], digest)
-                    out.new_persons[digest] = new
+                    new = NewPerson(-(len(out.new_persons) + 1), row, villages[row.village_code], digest_)
+                    out.new_persons[digest_] = new
             elif new is not None and not _same_name(new.row.name, row.name):
                 errors.append(
                     RowError(
@@ -151,7 +160,15 @@ def check_each(
         if errors:
             out.errors[row.row] = errors
             continue
-        assert year_params is not None and facts is not None
+        assert facts is not None
+        passed.append((row, year, facts, contract, person_id, groups))
+
+    real = _reserved(out, reserve)
+    for row, year, facts, contract, person_id, groups in passed:
+        person_id = real.get(person_id, person_id)
+        month = (row.subsidy_type, facts.month)
+        if month not in workdays:
+            workdays[month] = month_workdays(cal, row.subsidy_type, facts.month)
         out.candidates[row.row] = Candidate(
             row.row,
             ClaimDraft(
@@ -161,14 +178,26 @@ def check_each(
                 claimant=claimant,
                 facts=facts,
                 contract=contract,
-                month_workdays=month_workdays(cal, row.subsidy_type, facts.month),
+                month_workdays=workdays[month],
             ),
-            year_params,
+            known_years[year],
         )
         out.inputs[row.row] = ClaimInput(
             row.subsidy_type, person_id, year, row.facts, row.contract_id, batch_ref
         )
     return out
+
+
+def _reserved(out: Checked, reserve: Callable[[int], list[int]] | None) -> dict[int, int]:
+    """The new persons' ids (placeholder -> id), taken from ``reserve`` in one call."""
+    if reserve is None or not out.new_persons:
+        return {}
+    news = list(out.new_persons.values())
+    real: dict[int, int] = {}
+    for new, pid in zip(news, reserve(len(news)), strict=True):
+        real[new.key], new.id = pid, pid
+        out.village_of[pid] = new.village_id
+    return real
 
 
 def _groups(stored: str) -> frozenset[str]:
