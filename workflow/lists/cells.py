@@ -44,6 +44,8 @@ def clean_text(text: str) -> str:
 
 def cell_text(value: object) -> str | None:
     """A cell as text, or None when empty (whole floats lose their ``.0``)."""
+    if type(value) is str:  # most cells: asked first
+        return value.strip().lstrip("'").strip() or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -65,6 +67,7 @@ def _fail(col: Column, code: str, message: str) -> ValidationFailed:
 
 
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_SPACES = re.compile(r"\s+")
 _MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 
 
@@ -130,7 +133,7 @@ def read_choice(col: Column, value: object) -> str | None:
     text = cell_text(value)
     if text is None:
         return None
-    key = re.sub(r"\s+", "", text)
+    key = _SPACES.sub("", text)
     for code, label in col.choices.items():
         if key in (code, label):
             return code

@@ -55,6 +55,8 @@ def read_row(row: int, cells: Mapping[str, object]) -> ListRow | tuple[RowError,
     values: dict[str, Any] = {}
     errors: list[RowError] = []
     for name, raw in cells.items():
+        if raw is None:  # every reader reads an empty cell as nothing: most cells of a row
+            continue
         col = BY_FIELD[name]
         try:
             values[name] = READERS[col.kind](col, raw)
