@@ -46,13 +46,19 @@ def insert_many(session: Session, table: Any, rows: list[dict[str, Any]]) -> Non
     names = ", ".join(f'"{c.name}"' for c in columns)
     dialect = session.get_bind().dialect
     if dialect.name != "postgresql":
-        plan = [
-            (c.name, d, c.type.dialect_impl(dialect).bind_processor(dialect))
-            for c, d in zip(columns, defaults, strict=True)
-        ]
-        values = [tuple(row.get(n, d) if f is None else f(row.get(n, d)) for n, d, f in plan) for row in rows]
+        by_column = []
+        for c, d in zip(columns, defaults, strict=True):
+            convert = c.type.dialect_impl(dialect).bind_processor(dialect)
+            values = [row.get(c.name, d) for row in rows]
+            if convert is not None:
+                first = values[0]  # one time for every row (created, due): converted once
+                same = all(v is first for v in values)
+                values = [convert(first)] * len(values) if same else list(map(convert, values))
+            by_column.append(values)
         marks = ", ".join("?" * len(columns))
-        session.connection().exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', values)
+        session.connection().exec_driver_sql(
+            f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', list(zip(*by_column, strict=True))
+        )
         return
     json_columns = {c.name for c in columns if isinstance(c.type, JSON)}
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]

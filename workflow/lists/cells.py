@@ -247,6 +247,9 @@ READERS = {
 }
 
 
+_PLAIN = (bool, int, str)  # stored as they are (a tuple: ``bool | int | str`` is built at each use)
+
+
 def cell_masker(headers: Sequence[object]) -> Callable[[Sequence[object]], list[object]]:
     """Cells as they may be stored and shown back: JSON-safe, ID and bank numbers masked."""
     sensitive = {i for i, h in enumerate(headers) if field_of(h) in SENSITIVE}
@@ -254,11 +257,11 @@ def cell_masker(headers: Sequence[object]) -> Callable[[Sequence[object]], list[
     def masked(cells: Sequence[object]) -> list[object]:
         out: list[object] = []
         for i, value in enumerate(cells):
-            if value is None or (isinstance(value, bool | int | str) and i not in sensitive):
-                out.append(value)
-            elif i in sensitive:
+            if i in sensitive:
                 text = cell_text(value)
                 out.append(mask(text) if text else None)
+            elif value is None or isinstance(value, _PLAIN):
+                out.append(value)
             elif isinstance(value, float):  # NaN and infinities (JSON allows them) as text
                 out.append(
                     int(value) if value.is_integer() else value if math.isfinite(value) else str(value)
