@@ -204,10 +204,9 @@ def _groups(stored: str) -> frozenset[str]:
     return frozenset(g for g in stored.split(",") if g)
 
 
+_NAME_MARKS = re.compile(r"[\s·•．.]")
+
+
 def _same_name(stored: str, given: str) -> bool:
     """Names compared without spaces and with the dots of Tibetan or Uyghur names unified."""
-
-    def norm(name: str) -> str:
-        return re.sub(r"[\s·•．.]", "", name)
-
-    return norm(stored) == norm(given)
+    return stored == given or _NAME_MARKS.sub("", stored) == _NAME_MARKS.sub("", given)

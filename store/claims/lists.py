@@ -46,7 +46,8 @@ def upload_list(
         org = claimant_of(session, actor)
     raw = read_list(filename, content)
     index = raw.columns.index
-    read = [read_row(number, {f: cells[i] for f, i in index.items()}) for number, cells in raw.rows]
+    memo: dict[tuple[str, type, object], Any] = {}
+    read = [read_row(number, {f: cells[i] for f, i in index.items()}, memo) for number, cells in raw.rows]
     now = db.clock.now()
     with db.transaction() as session:
         claim_list = ClaimList(

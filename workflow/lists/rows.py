@@ -50,8 +50,17 @@ def error_of(exc: DomainError, default_column: str = "") -> RowError:
     return RowError(column, exc.code, exc.message)
 
 
-def read_row(row: int, cells: Mapping[str, object]) -> ListRow | tuple[RowError, ...]:
-    """A row's cells by field → the row, or every cell error found in it (not just the first)."""
+_UNREAD = object()
+
+
+def read_row(
+    row: int, cells: Mapping[str, object], memo: dict[tuple[str, type, object], Any] | None = None
+) -> ListRow | tuple[RowError, ...]:
+    """A row's cells by field → the row, or every cell error found in it (not just the first).
+
+    ``memo``, kept for a whole list, holds the cells already read by field, type and value: a
+    list repeats most of them (the subsidy type, the village, the year, the dates), and a
+    reader depends on nothing else. A cell that fails is read again each time."""
     values: dict[str, Any] = {}
     errors: list[RowError] = []
     for name, raw in cells.items():
@@ -59,7 +68,19 @@ def read_row(row: int, cells: Mapping[str, object]) -> ListRow | tuple[RowError,
             continue
         col = BY_FIELD[name]
         try:
-            values[name] = READERS[col.kind](col, raw)
+            if memo is None:
+                values[name] = READERS[col.kind](col, raw)
+                continue
+            key = (name, type(raw), raw)  # the type too: 1, 1.0 and True are equal keys
+            try:
+                value = memo.get(key, _UNREAD)
+            except TypeError:  # a list or a mapping (JSON) has no hash
+                key, value = None, _UNREAD
+            if value is _UNREAD:
+                value = READERS[col.kind](col, raw)
+                if key is not None:
+                    memo[key] = value
+            values[name] = value
         except DomainError as exc:
             errors.append(error_of(exc, col.header))
     for name in ("name", "id_number", "subsidy_type"):
