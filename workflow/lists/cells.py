@@ -248,26 +248,27 @@ READERS = {
 
 
 _PLAIN = (bool, int, str)  # stored as they are (a tuple: ``bool | int | str`` is built at each use)
+_PLAIN_TYPES = frozenset(_PLAIN)
+
+
+def _storable(value: object) -> object:
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, float):  # NaN and infinities (JSON allows them) as text
+        return int(value) if value.is_integer() else value if math.isfinite(value) else str(value)
+    return cell_text(value)
 
 
 def cell_masker(headers: Sequence[object]) -> Callable[[Sequence[object]], list[object]]:
     """Cells as they may be stored and shown back: JSON-safe, ID and bank numbers masked."""
-    sensitive = {i for i, h in enumerate(headers) if field_of(h) in SENSITIVE}
+    sensitive = [i for i, h in enumerate(headers) if field_of(h) in SENSITIVE]
 
     def masked(cells: Sequence[object]) -> list[object]:
-        out: list[object] = []
-        for i, value in enumerate(cells):
-            if i in sensitive:
-                text = cell_text(value)
-                out.append(mask(text) if text else None)
-            elif value is None or isinstance(value, _PLAIN):
-                out.append(value)
-            elif isinstance(value, float):  # NaN and infinities (JSON allows them) as text
-                out.append(
-                    int(value) if value.is_integer() else value if math.isfinite(value) else str(value)
-                )
-            else:
-                out.append(cell_text(value))
+        out = [v if v is None or type(v) in _PLAIN_TYPES else _storable(v) for v in cells]
+        for i in sensitive:
+            if i < len(cells):
+                text = cell_text(cells[i])
+                out[i] = mask(text) if text else None
         return out
 
     return masked
