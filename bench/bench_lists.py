@@ -174,7 +174,7 @@ def raw_floor(url: str, n: int) -> float:
     raw.commit()
     start = time.perf_counter()
     for t in widths:
-        with cur.copy(f"COPY {t} FROM STDIN") as copy:  # type: ignore[attr-defined]
+        with cur.copy(f"COPY {t} FROM STDIN") as copy:
             for row in rows[t]:
                 copy.write_row(row)
     raw.commit()

@@ -17,7 +17,7 @@ from workflow.errors import DomainError
 from workflow.lists.check import Candidate
 from workflow.lists.columns import HEADER_OF
 from workflow.lists.rows import ListRow, RowError, error_of
-from workflow.rules import ClaimantFacts, ClaimDraft, PersonFacts
+from workflow.rules import ClaimantFacts, ClaimDraft, PersonFacts, PolicyParams
 from workflow.rules.facts import ClaimFacts, ContractFacts, facts_from_record
 
 from ..db import Database
@@ -96,17 +96,18 @@ def check_each(
     workdays: dict[tuple[str, str | None], tuple[date, ...] | None] = {}  # by type and month
     passed: list[tuple[ListRow, int, ClaimFacts, ContractFacts | None, int, frozenset[str]]] = []
 
+    fixed: dict[tuple[str, int | None, str], tuple[ClaimFacts, int] | RowError] = {}
+
     for row in rows:
         errors: list[RowError] = []
         year, facts = 0, None
-        try:
-            facts = facts_from_record(row.facts)
-            fix = year_of(known_years, row.subsidy_type, row.policy_year, facts, today)
-            year = fix.year
-            if year not in known_years:
-                load_params(session, year, fix.reason)  # raises, naming the year and why
-        except DomainError as exc:
-            errors.append(error_of(exc))
+        key = (row.subsidy_type, row.policy_year, repr(row.facts))  # repr: 150 is not 150.00
+        if (found := fixed.get(key)) is None:
+            found = fixed[key] = _facts_and_year(session, known_years, row, today)
+        if isinstance(found, RowError):
+            errors.append(found)
+        else:
+            facts, year = found
         if row.village_code and row.village_code not in villages:
             errors.append(
                 RowError(
@@ -186,6 +187,22 @@ def check_each(
             row.subsidy_type, person_id, year, row.facts, row.contract_id, batch_ref
         )
     return out
+
+
+def _facts_and_year(
+    session: Session, known_years: dict[int, PolicyParams], row: ListRow, today: date
+) -> tuple[ClaimFacts, int] | RowError:
+    """A row's facts and the policy year they fix, or why not. They depend on nothing else of
+    the row, so a list asks once for each distinct type, year sent and facts (rows of a group
+    that left on the same day share them)."""
+    try:
+        facts = facts_from_record(row.facts)
+        fix = year_of(known_years, row.subsidy_type, row.policy_year, facts, today)
+        if fix.year not in known_years:
+            load_params(session, fix.year, fix.reason)  # raises, naming the year and why
+    except DomainError as exc:
+        return error_of(exc)
+    return facts, fix.year
 
 
 def _reserved(out: Checked, reserve: Callable[[int], list[int]] | None) -> dict[int, int]:

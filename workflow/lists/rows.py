@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from ..errors import DomainError
@@ -51,6 +52,9 @@ def error_of(exc: DomainError, default_column: str = "") -> RowError:
 
 
 _UNREAD = object()
+# The cells a list's memo keeps: equal values of these types read alike (not floats: -0.0
+# equals 0.0; nor lists and mappings of JSON, which have no hash).
+_KEPT = frozenset({str, int, bool, date, datetime})
 
 
 def read_row(
@@ -68,18 +72,13 @@ def read_row(
             continue
         col = BY_FIELD[name]
         try:
-            if memo is None:
+            if memo is None or type(raw) not in _KEPT:
                 values[name] = READERS[col.kind](col, raw)
                 continue
-            key = (name, type(raw), raw)  # the type too: 1, 1.0 and True are equal keys
-            try:
-                value = memo.get(key, _UNREAD)
-            except TypeError:  # a list or a mapping (JSON) has no hash
-                key, value = None, _UNREAD
+            key = (name, type(raw), raw)  # the type too: 1 and True are equal keys
+            value = memo.get(key, _UNREAD)
             if value is _UNREAD:
-                value = READERS[col.kind](col, raw)
-                if key is not None:
-                    memo[key] = value
+                value = memo[key] = READERS[col.kind](col, raw)
             values[name] = value
         except DomainError as exc:
             errors.append(error_of(exc, col.header))
