@@ -1,7 +1,8 @@
 """A list's rows checked one by one against the database: the villages, the persons by ID
 hash, the policy years and the contracts are read up front in a few queries, then each row
-becomes a rule candidate, a new person to register, or its errors. Checking the rows against
-one another and against the live claims is ``list_filer``'s next step."""
+becomes a rule candidate, a new person to register (with the id reserved for them, so that the
+rules see the id the claim will name), or its errors. Checking the rows against one another
+and against the live claims is ``list_filer``'s next step."""
 
 from __future__ import annotations
 
