@@ -129,8 +129,9 @@ class _Filer:
         if not final:
             return {}
         ids = reserve_ids(self.session, Claim.__table__, len(final))
-        claims = [{**values, "id": claim_id} for (_, values), claim_id in zip(final, ids, strict=True)]
-        insert_many(self.session, Claim.__table__, claims)
+        for (_, values), claim_id in zip(final, ids, strict=True):
+            values["id"] = claim_id
+        insert_many(self.session, Claim.__table__, [values for _, values in final])
         insert_many(self.session, ClaimHistory.__table__, self._opened().history_rows(ids))
         return dict(zip([number for number, _ in final], ids, strict=True))
 
