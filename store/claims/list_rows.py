@@ -76,8 +76,7 @@ def check_each(
             {r.village_code for r in rows if r.village_code},
         )
     )
-    digest = db.vault.digest
-    digests = {number: digest(number) for number in {r.id_number for r in rows}}
+    digests = {r.id_number: db.vault.digest(r.id_number) for r in rows}
     persons = {
         p.id_number_hash: p
         for p in chunked(
@@ -95,9 +94,8 @@ def check_each(
     }
     cal = timecache.calendar(db, session)
     workdays: dict[tuple[str, str | None], tuple[date, ...] | None] = {}  # by type and month
-    passed: list[tuple[ListRow, int, ClaimFacts, ContractFacts | None, int, frozenset[str]]] = []
-
     fixed: dict[tuple[str, int | None, str], tuple[ClaimFacts, int] | RowError] = {}
+    passed: list[tuple[ListRow, int, ClaimFacts, ContractFacts | None, int, frozenset[str]]] = []
 
     for row in rows:
         errors: list[RowError] = []
@@ -117,8 +115,8 @@ def check_each(
                     f"行政村代码“{row.village_code}”不存在",
                 )
             )
-        digest_ = digests[row.id_number]
-        known = persons.get(digest_)
+        digest = digests[row.id_number]
+        known = persons.get(digest)
         if known is not None:
             person_id, groups = known.id, _groups(known.target_groups)
             out.village_of[known.id] = known.village_id
@@ -131,7 +129,7 @@ def check_each(
                     )
                 )
         else:
-            new = out.new_persons.get(digest_)
+            new = out.new_persons.get(digest)
             if new is None and not errors:
                 if row.village_code is None:
                     errors.append(
@@ -142,8 +140,8 @@ def check_each(
                         )
                     )
                 else:
-                    new = NewPerson(-(len(out.new_persons) + 1), row, villages[row.village_code], digest_)
-                    out.new_persons[digest_] = new
+                    new = NewPerson(-(len(out.new_persons) + 1), row, villages[row.village_code], digest)
+                    out.new_persons[digest] = new
             elif new is not None and not _same_name(new.row.name, row.name):
                 errors.append(
                     RowError(
