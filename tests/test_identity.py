@@ -9,7 +9,7 @@ import pytest
 from stdnum import exceptions as stdnum_errors
 from stdnum.cn import ric
 
-from workflow.identity import validate_ric
+from workflow.identity import birth_date, validate_ric
 
 
 def with_check(body: str) -> str:
@@ -26,6 +26,8 @@ CASES = [with_check(f"{a}{d}123") for a, d in itertools.product(AREAS, DATES)] +
     "5334221990010112361",  # 19 characters
     " 533422 19900101 1236",  # spaces stdnum strips
     "533422-19900101-1236",
+    "５３３４２２１９９００１０１１２３６",  # full-width digits stdnum maps to ASCII
+    "533422199001011236\n",
     "",
 ]
 
@@ -41,6 +43,11 @@ def outcome(validate, number: str) -> str:
 def test_the_same_answer_as_stdnum(number: str) -> None:
     assert outcome(validate_ric, number) == outcome(ric.validate, number)
     assert outcome(validate_ric, number) == outcome(ric.validate, number)  # from the kept look-up
+
+
+@pytest.mark.parametrize("number", [n for n in CASES if outcome(ric.validate, n).startswith("ok")])
+def test_birth_date_as_stdnum_reads_it(number: str) -> None:
+    assert birth_date(number) == ric.get_birth_date(number)
 
 
 def test_every_kind_of_answer_is_among_the_cases() -> None:

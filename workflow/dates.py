@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from calendar import monthrange
 from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
@@ -10,8 +11,12 @@ from .errors import ValidationFailed
 
 
 def add_months(day: date, months: int) -> date:
-    """Same day ``months`` later, clamped to the month's end (Jan 31 + 1 month = Feb 28/29)."""
-    return day + relativedelta(months=months)
+    """Same day ``months`` later, clamped to the month's end (Jan 31 + 1 month = Feb 28/29):
+    ``day + relativedelta(months=months)``, computed directly (a tenth of its time; the rules
+    ask it for every claim, a list for every row)."""
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year, month = day.year + years, month0 + 1
+    return date(year, month, min(day.day, monthrange(year, month)[1]))
 
 
 def max_term_end(start: date) -> date:

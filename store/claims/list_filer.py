@@ -7,8 +7,8 @@ by row in savepoints; every row's outcome.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from sqlalchemy import insert, select
@@ -28,7 +28,7 @@ from ..opening import Opening, opening
 from ..people.org_queries import claimant_facts
 from ..people.persons import PersonInput, person_values
 from ..policy.versions import version_in_force
-from .bulk_sql import chunked, insert_many, lost_race
+from .bulk_sql import chunked, insert_many, lost_race, reserve_ids
 from .filing import OTHER_CLAIM_COLUMNS, claim_values
 from .list_report import RowOutcome
 from .list_rows import Checked, NewPerson, check_each
@@ -62,6 +62,7 @@ class _Filer:
         self.opened: Opening | None = None  # made when the accepted rows are stored
 
     def run(self, rows: Sequence[ListRow], dry_run: bool) -> dict[int, RowOutcome]:
+        self.dry_run = dry_run
         checked = self._check(rows)
         if dry_run:
             return self._report(rows, checked, {})
@@ -80,7 +81,9 @@ class _Filer:
     # ------------------------------------------------------------------------ checking
 
     def _check(self, rows: Sequence[ListRow]) -> Checked:
-        out = check_each(self.session, self.db, rows, self.claimant, self.today, self.batch_ref)
+        reserve = None if self.dry_run else partial(reserve_ids, self.session, Person.__table__)
+        out = check_each(self.session, self.db, rows, self.claimant, self.today, self.batch_ref, reserve)
+        self.new_ids = {p.id for p in out.new_persons.values() if p.id is not None}
         self.live = self._live(out.candidates.values())
         outcomes, refused = check_rows(list(out.candidates.values()), *self.live, self.today)
         for number, error in refused.items():
@@ -95,7 +98,8 @@ class _Filer:
         """The live claims (any claimant) of the list's known persons, and the claimant's own
         live claims (any year) of the absorption types the list files."""
         cands = list(candidates)
-        person_ids = {c.draft.person.id for c in cands if c.draft.person.id > 0}
+        # The new persons (placeholders or the ids reserved for them) have no claims yet.
+        person_ids = {c.draft.person.id for c in cands if c.draft.person.id > 0} - self.new_ids
         cols = OTHER_CLAIM_COLUMNS
         by_person: dict[int, list[OtherClaim]] = {}
         for row in chunked(
@@ -117,22 +121,18 @@ class _Filer:
     # ------------------------------------------------------------------------ storing
 
     def _store_bulk(self, checked: Checked) -> dict[int, int]:
-        """Insert the new persons, then the claims, then their history rows, in bulk."""
+        """Insert the new persons, then the claims, then their history rows, one bulk
+        statement each, with the ids reserved for them."""
         needed = sorted(self._needed_persons(checked), key=lambda p: p.digest)  # lock order
-        if needed:
-            ids = insert_many(self.session, Person.__table__, [self._person_values(p) for p in needed])
-            for person, pid in zip(needed, ids, strict=True):
-                person.id = pid
+        insert_many(self.session, Person.__table__, [self._person_values(p) for p in needed])
         final = self._final(checked)
         if not final:
             return {}
-        ids = insert_many(self.session, Claim.__table__, [values for _, values in final])
-        insert_many(
-            self.session,
-            ClaimHistory.__table__,
-            self._opened().history_rows(ids),
-            returning=False,
-        )
+        ids = reserve_ids(self.session, Claim.__table__, len(final))
+        for (_, values), claim_id in zip(final, ids, strict=True):
+            values["id"] = claim_id
+        insert_many(self.session, Claim.__table__, [values for _, values in final])
+        insert_many(self.session, ClaimHistory.__table__, self._opened().history_rows(ids))
         return dict(zip([number for number, _ in final], ids, strict=True))
 
     def _store_each(self, checked: Checked) -> dict[int, int]:
@@ -142,11 +142,9 @@ class _Filer:
         for person in self._needed_persons(checked):
             try:
                 with self.session.begin_nested():
-                    person.id = self.session.scalar(
-                        insert(Person.__table__).returning(Person.__table__.c.id), self._person_values(person)
-                    )
+                    self.session.execute(insert(Person.__table__), self._person_values(person))
             except IntegrityError:
-                failed_persons.add(person.key)
+                failed_persons.add(person.id or 0)
         for number in [n for n, c in checked.candidates.items() if c.draft.person.id in failed_persons]:
             del checked.candidates[number]
             checked.errors[number] = [
@@ -174,47 +172,33 @@ class _Filer:
         return ids
 
     def _needed_persons(self, checked: Checked) -> list[NewPerson]:
-        keys = {c.draft.person.id for c in checked.candidates.values() if c.draft.person.id < 0}
-        return [p for p in checked.new_persons.values() if p.key in keys]
+        """The new persons an accepted row names (a person whose every row was refused is not
+        registered)."""
+        ids = {c.draft.person.id for c in checked.candidates.values()}
+        return [p for p in checked.new_persons.values() if p.id in ids]
 
     def _final(self, checked: Checked) -> list[tuple[int, dict[str, Any]]]:
-        """The accepted rows with the new persons' real ids, checked again (their keys name the
-        person), as claim rows ready to insert."""
-        real = {p.key: p for p in checked.new_persons.values() if p.id is not None}
-        cands = []
-        for c in checked.candidates.values():
-            pid = c.draft.person.id
-            if pid < 0:
-                new = real[pid]
-                assert new.id is not None
-                checked.village_of[new.id] = new.village_id
-                c = replace(c, draft=replace(c.draft, person=replace(c.draft.person, id=new.id)))
-                checked.candidates[c.row] = c
-                checked.inputs[c.row] = replace(checked.inputs[c.row], person_id=new.id)
-            cands.append(c)
-        # The live claims read for the check still hold: new persons have none, and a claim
-        # filed since by someone else meets the unique constraints on insert.
-        outcomes, refused = check_rows(cands, *self.live, self.today)
-        for number, error in refused.items():  # none: the accepted rows are a fixpoint
-            checked.errors[number] = [error]
-            del checked.candidates[number]
-        self.outcomes = outcomes
+        """The accepted rows as claim rows ready to insert. The rules saw the new persons'
+        reserved ids, and the live claims read for the check still hold: new persons have
+        none, and a claim filed since by someone else meets the unique constraints."""
         self.opened = opening(self.db, self.session, "claim", self.actor, self.now)
-        return [
-            (
-                c.row,
-                claim_values(
-                    checked.inputs[c.row],
-                    c.draft,
-                    outcomes[c.row],
-                    claimant_id=self.claimant.id,
-                    village_id=checked.village_of[c.draft.person.id],
-                    opened=self.opened,
-                    params_version_id=version_in_force(self.session, c.draft.policy_year),
-                ),
+        versions: dict[int, int | None] = {}
+        out = []
+        for c in checked.candidates.values():
+            year = c.draft.policy_year
+            if year not in versions:
+                versions[year] = version_in_force(self.session, year)
+            values = claim_values(
+                checked.inputs[c.row],
+                c.draft,
+                self.outcomes[c.row],
+                claimant_id=self.claimant.id,
+                village_id=checked.village_of[c.draft.person.id],
+                opened=self.opened,
+                params_version_id=versions[year],
             )
-            for c in checked.candidates.values()
-        ]
+            out.append((c.row, values))
+        return out
 
     def _opened(self) -> Opening:
         assert self.opened is not None  # _final made it
@@ -240,7 +224,7 @@ class _Filer:
             row.bank_account,
             row.name,
         )
-        values["created_at"] = self.now
+        values["id"], values["created_at"] = person.id, self.now
         return values
 
     # ------------------------------------------------------------------------ reporting

@@ -1,12 +1,13 @@
 """A list's rows checked one by one against the database: the villages, the persons by ID
 hash, the policy years and the contracts are read up front in a few queries, then each row
-becomes a rule candidate, a new person to register, or its errors. Checking the rows against
-one another and against the live claims is ``list_filer``'s next step."""
+becomes a rule candidate, a new person to register (with the id reserved for them, so that the
+rules see the id the claim will name), or its errors. Checking the rows against one another
+and against the live claims is ``list_filer``'s next step."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -17,8 +18,8 @@ from workflow.errors import DomainError
 from workflow.lists.check import Candidate
 from workflow.lists.columns import HEADER_OF
 from workflow.lists.rows import ListRow, RowError, error_of
-from workflow.rules import ClaimantFacts, ClaimDraft, PersonFacts
-from workflow.rules.facts import facts_from_record
+from workflow.rules import ClaimantFacts, ClaimDraft, PersonFacts, PolicyParams
+from workflow.rules.facts import ClaimFacts, ContractFacts, facts_from_record
 
 from ..db import Database
 from ..models import Contract, Person, Village
@@ -58,8 +59,14 @@ def check_each(
     claimant: ClaimantFacts,
     today: date,
     batch_ref: str,
+    reserve: Callable[[int], list[int]] | None = None,
 ) -> Checked:
-    """Every row on its own: a candidate for the rules (with its claim input) or its errors."""
+    """Every row on its own: a candidate for the rules (with its claim input) or its errors.
+
+    ``reserve(n)`` gives the ids the new persons will be inserted with, so that the rules see
+    them (their keys name the person) and run once; without it (a dry run) the new persons
+    are known by negative placeholders.
+    """
     out = Checked()
     villages = dict(
         chunked(
@@ -86,18 +93,20 @@ def check_each(
         for c in chunked(session, select(*CONTRACT_COLUMNS), Contract.id, contract_ids)
     }
     cal = timecache.calendar(db, session)
+    workdays: dict[tuple[str, str | None], tuple[date, ...] | None] = {}  # by type and month
+    fixed: dict[tuple[str, int | None, str], tuple[ClaimFacts, int] | RowError] = {}
+    passed: list[tuple[ListRow, int, ClaimFacts, ContractFacts | None, int, frozenset[str]]] = []
 
     for row in rows:
         errors: list[RowError] = []
-        year, year_params, facts = 0, None, None
-        try:
-            facts = facts_from_record(row.facts)
-            fix = year_of(known_years, row.subsidy_type, row.policy_year, facts, today)
-            year, year_params = fix.year, known_years.get(fix.year)
-            if year_params is None:
-                load_params(session, fix.year, fix.reason)  # raises, naming the year and why
-        except DomainError as exc:
-            errors.append(error_of(exc))
+        year, facts = 0, None
+        key = (row.subsidy_type, row.policy_year, repr(row.facts))  # repr: 150 is not 150.00
+        if (found := fixed.get(key)) is None:
+            found = fixed[key] = _facts_and_year(session, known_years, row, today)
+        if isinstance(found, RowError):
+            errors.append(found)
+        else:
+            facts, year = found
         if row.village_code and row.village_code not in villages:
             errors.append(
                 RowError(
@@ -151,7 +160,15 @@ def check_each(
         if errors:
             out.errors[row.row] = errors
             continue
-        assert year_params is not None and facts is not None
+        assert facts is not None
+        passed.append((row, year, facts, contract, person_id, groups))
+
+    real = _reserved(out, reserve)
+    for row, year, facts, contract, person_id, groups in passed:
+        person_id = real.get(person_id, person_id)
+        month = (row.subsidy_type, facts.month)
+        if month not in workdays:
+            workdays[month] = month_workdays(cal, row.subsidy_type, facts.month)
         out.candidates[row.row] = Candidate(
             row.row,
             ClaimDraft(
@@ -161,9 +178,9 @@ def check_each(
                 claimant=claimant,
                 facts=facts,
                 contract=contract,
-                month_workdays=month_workdays(cal, row.subsidy_type, facts.month),
+                month_workdays=workdays[month],
             ),
-            year_params,
+            known_years[year],
         )
         out.inputs[row.row] = ClaimInput(
             row.subsidy_type, person_id, year, row.facts, row.contract_id, batch_ref
@@ -171,14 +188,41 @@ def check_each(
     return out
 
 
+def _facts_and_year(
+    session: Session, known_years: dict[int, PolicyParams], row: ListRow, today: date
+) -> tuple[ClaimFacts, int] | RowError:
+    """A row's facts and the policy year they fix, or why not. They depend on nothing else of
+    the row, so a list asks once for each distinct type, year sent and facts (rows of a group
+    that left on the same day share them)."""
+    try:
+        facts = facts_from_record(row.facts)
+        fix = year_of(known_years, row.subsidy_type, row.policy_year, facts, today)
+        if fix.year not in known_years:
+            load_params(session, fix.year, fix.reason)  # raises, naming the year and why
+    except DomainError as exc:
+        return error_of(exc)
+    return facts, fix.year
+
+
+def _reserved(out: Checked, reserve: Callable[[int], list[int]] | None) -> dict[int, int]:
+    """The new persons' ids (placeholder -> id), taken from ``reserve`` in one call."""
+    if reserve is None or not out.new_persons:
+        return {}
+    news = list(out.new_persons.values())
+    real: dict[int, int] = {}
+    for new, pid in zip(news, reserve(len(news)), strict=True):
+        real[new.key], new.id = pid, pid
+        out.village_of[pid] = new.village_id
+    return real
+
+
 def _groups(stored: str) -> frozenset[str]:
     return frozenset(g for g in stored.split(",") if g)
 
 
+_NAME_MARKS = re.compile(r"[\s·•．.]")
+
+
 def _same_name(stored: str, given: str) -> bool:
     """Names compared without spaces and with the dots of Tibetan or Uyghur names unified."""
-
-    def norm(name: str) -> str:
-        return re.sub(r"[\s·•．.]", "", name)
-
-    return norm(stored) == norm(given)
+    return stored == given or _NAME_MARKS.sub("", stored) == _NAME_MARKS.sub("", given)

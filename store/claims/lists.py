@@ -3,8 +3,9 @@
 One database transaction per list. Everything a row's rules need is read up front in a few
 queries (the villages, the persons by ID hash, the live claims of every person in the list,
 the policy parameters, the contracts), the rows are checked in memory with the same rules as
-a single claim (``workflow.lists.check``), and the accepted rows are written in bulk: new
-persons, claims (batch ``L{list id}``) and their first history rows. A refused row is
+a single claim (``workflow.lists.check``), once, with the ids the new persons will have, and
+the accepted rows are written in bulk, one statement a table with ids reserved in one query:
+new persons, claims (batch ``L{list id}``) and their first history rows. A refused row is
 reported with its row number, column and reason and changes nothing. If the bulk write meets
 a concurrent upload that took the same place (a unique constraint), the list is checked again
 and written row by row, each in its own savepoint.
@@ -46,7 +47,8 @@ def upload_list(
         org = claimant_of(session, actor)
     raw = read_list(filename, content)
     index = raw.columns.index
-    read = [read_row(number, {f: cells[i] for f, i in index.items()}) for number, cells in raw.rows]
+    memo: dict[tuple[str, type, object], Any] = {}
+    read = [read_row(number, {f: cells[i] for f, i in index.items()}, memo) for number, cells in raw.rows]
     now = db.clock.now()
     with db.transaction() as session:
         claim_list = ClaimList(

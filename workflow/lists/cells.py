@@ -44,6 +44,8 @@ def clean_text(text: str) -> str:
 
 def cell_text(value: object) -> str | None:
     """A cell as text, or None when empty (whole floats lose their ``.0``)."""
+    if type(value) is str:  # most cells: asked first
+        return value.strip().lstrip("'").strip() or None
     if value is None:
         return None
     if isinstance(value, bool):
@@ -65,6 +67,7 @@ def _fail(col: Column, code: str, message: str) -> ValidationFailed:
 
 
 _DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+_SPACES = re.compile(r"\s+")
 _MONTH = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*月?$")
 
 
@@ -130,7 +133,7 @@ def read_choice(col: Column, value: object) -> str | None:
     text = cell_text(value)
     if text is None:
         return None
-    key = re.sub(r"\s+", "", text)
+    key = _SPACES.sub("", text)
     for code, label in col.choices.items():
         if key in (code, label):
             return code
@@ -244,24 +247,28 @@ READERS = {
 }
 
 
+_PLAIN = (bool, int, str)  # stored as they are (a tuple: ``bool | int | str`` is built at each use)
+_PLAIN_TYPES = frozenset(_PLAIN)
+
+
+def _storable(value: object) -> object:
+    if isinstance(value, _PLAIN):
+        return value
+    if isinstance(value, float):  # NaN and infinities (JSON allows them) as text
+        return int(value) if value.is_integer() else value if math.isfinite(value) else str(value)
+    return cell_text(value)
+
+
 def cell_masker(headers: Sequence[object]) -> Callable[[Sequence[object]], list[object]]:
     """Cells as they may be stored and shown back: JSON-safe, ID and bank numbers masked."""
-    sensitive = {i for i, h in enumerate(headers) if field_of(h) in SENSITIVE}
+    sensitive = [i for i, h in enumerate(headers) if field_of(h) in SENSITIVE]
 
     def masked(cells: Sequence[object]) -> list[object]:
-        out: list[object] = []
-        for i, value in enumerate(cells):
-            if value is None or (isinstance(value, bool | int | str) and i not in sensitive):
-                out.append(value)
-            elif i in sensitive:
-                text = cell_text(value)
-                out.append(mask(text) if text else None)
-            elif isinstance(value, float):  # NaN and infinities (JSON allows them) as text
-                out.append(
-                    int(value) if value.is_integer() else value if math.isfinite(value) else str(value)
-                )
-            else:
-                out.append(cell_text(value))
+        out = [v if v is None or type(v) in _PLAIN_TYPES else _storable(v) for v in cells]
+        for i in sensitive:
+            if i < len(cells):
+                text = cell_text(cells[i])
+                out[i] = mask(text) if text else None
         return out
 
     return masked

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any, NamedTuple
 
 from ..errors import DomainError
@@ -50,14 +51,35 @@ def error_of(exc: DomainError, default_column: str = "") -> RowError:
     return RowError(column, exc.code, exc.message)
 
 
-def read_row(row: int, cells: Mapping[str, object]) -> ListRow | tuple[RowError, ...]:
-    """A row's cells by field → the row, or every cell error found in it (not just the first)."""
+_UNREAD = object()
+# The cells a list's memo keeps: equal values of these types read alike (not floats: -0.0
+# equals 0.0; nor lists and mappings of JSON, which have no hash).
+_KEPT = frozenset({str, int, bool, date, datetime})
+
+
+def read_row(
+    row: int, cells: Mapping[str, object], memo: dict[tuple[str, type, object], Any] | None = None
+) -> ListRow | tuple[RowError, ...]:
+    """A row's cells by field → the row, or every cell error found in it (not just the first).
+
+    ``memo``, kept for a whole list, holds the cells already read by field, type and value: a
+    list repeats most of them (the subsidy type, the village, the year, the dates), and a
+    reader depends on nothing else. A cell that fails is read again each time."""
     values: dict[str, Any] = {}
     errors: list[RowError] = []
     for name, raw in cells.items():
+        if raw is None:  # every reader reads an empty cell as nothing: most cells of a row
+            continue
         col = BY_FIELD[name]
         try:
-            values[name] = READERS[col.kind](col, raw)
+            if memo is None or type(raw) not in _KEPT:
+                values[name] = READERS[col.kind](col, raw)
+                continue
+            key = (name, type(raw), raw)  # the type too: 1 and True are equal keys
+            value = memo.get(key, _UNREAD)
+            if value is _UNREAD:
+                value = memo[key] = READERS[col.kind](col, raw)
+            values[name] = value
         except DomainError as exc:
             errors.append(error_of(exc, col.header))
     for name in ("name", "id_number", "subsidy_type"):

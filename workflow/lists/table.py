@@ -70,7 +70,7 @@ def table_of(fmt: str, rows: Iterable[tuple[int, tuple[Any, ...]]]) -> RawList:
             continue
         if len(data) >= MAX_ROWS:
             raise too_many_rows()
-        cells = tuple(clean_text(c) if isinstance(c, str) else c for c in cells[:width])
+        cells = tuple([clean_text(c) if isinstance(c, str) else c for c in cells[:width]])
         data.append((number, cells + (None,) * (width - len(cells))))
     if not data:
         raise ValidationFailed("validation.list_empty", "清单中没有数据行", field="file")

@@ -140,7 +140,7 @@ def _calamine_rows(
     first_row, first_column = start or (0, 0)
     lead = (None,) * first_column
     for i, row in enumerate(rows, first_row + 1):
-        yield i, lead + tuple(None if c == "" else c for c in row)
+        yield i, lead + tuple([None if c == "" else c for c in row])
 
 
 def _openpyxl(content: bytes) -> RawList:
