@@ -50,6 +50,9 @@ from workflow.clock import FrozenClock
 from workflow.roles import Actor
 
 NOW = datetime(2026, 11, 28, 10)
+# Commits a claim needs end to end: register, file, verify, approve, its payout line (the
+# batch's own two are shared by the run's claims). The physical limit is raw ÷ this.
+COMMITS = 5
 SECRET = b"bench-secret-0123456789abcdef"
 VILLAGE_CODE = "533422101001"
 EXPORT_FACTS = {"destination": "out_of_province", "employment_start": "2026-03-01"}
@@ -274,9 +277,9 @@ def main() -> None:
     print(f"n = {args.n} claims per run, median of {args.runs} runs\n")
     print(
         "| database | raw INSERT+COMMIT /s | filing /s | CPU ms/claim | statements/claim "
-        "| end to end /s | CPU ms/claim | statements/claim |"
+        "| end to end /s | ÷ limit | CPU ms/claim | statements/claim |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
     bases = [("SQLite", fresh_sqlite)] + (
         [] if args.sqlite_only else [("PostgreSQL", lambda: fresh_pg(args.pg) if args.pg else fresh_pg())]
     )
@@ -293,7 +296,9 @@ def main() -> None:
         print(
             f"| {name} | {med(raws):,.0f} | {med(f.rate for f in files):,.0f} "
             f"| {med(f.cpu_ms for f in files):.1f} | {med(f.statements for f in files):.1f} "
-            f"| {med(e.rate for e in e2es):,.0f} | {med(e.cpu_ms for e in e2es):.1f} "
+            f"| {med(e.rate for e in e2es):,.0f} "
+            f"| {med(e.rate / (r / COMMITS) for e, r in zip(e2es, raws, strict=True)):.2f} "
+            f"| {med(e.cpu_ms for e in e2es):.1f} "
             f"| {med(e.statements for e in e2es):.1f} |",
             flush=True,
         )
