@@ -5,9 +5,24 @@ from __future__ import annotations
 import base64
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TypeVar
+from decimal import Decimal
+from typing import Any, NamedTuple, TypeVar
 
-from sqlalchemy import Select, and_, false, func, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Select,
+    Subquery,
+    and_,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session, selectinload
 
 from workflow.errors import ValidationFailed
@@ -43,7 +58,7 @@ class Filters:
 
 @dataclass
 class InboxPage:
-    rows: list[Claim]
+    rows: list[InboxRow]
     counts: dict[str, int]
     overdue: int
     next_cursor: str | None
@@ -90,18 +105,16 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValidationFailed("validation.cursor", "分页参数无效", field="cursor") from None
 
 
-def _search(q: Select[Claim], text: str) -> Select[Claim]:
+def _search(text: str) -> ColumnElement[bool] | None:
     text = text.strip()
     if not text:
-        return q
+        return None
     tail = text.upper()
     if tail.isdigit() or (tail[:-1].isdigit() and tail.endswith("X")):
         if len(tail) <= 4:  # the last digits of the ID number: an indexed column of its own
-            return q.where(
-                Claim.person_id.in_(
-                    select(Person.id).where(
-                        Person.id_last4.like(f"%{tail}") if len(tail) < 4 else Person.id_last4 == tail
-                    )
+            return Claim.person_id.in_(
+                select(Person.id).where(
+                    Person.id_last4.like(f"%{tail}") if len(tail) < 4 else Person.id_last4 == tail
                 )
             )
         raise ValidationFailed("validation.search", "身份证号只能按末尾最多4位查询", field="q")
@@ -110,50 +123,156 @@ def _search(q: Select[Claim], text: str) -> Select[Claim]:
         raise ValidationFailed("validation.search", "按姓名查询请至少输入两个字", field="q")
     # A name, or its beginning: a range on the indexed name column (a LIKE 'x%' would not use
     # the index under SQLite's case-insensitive LIKE or PostgreSQL's non-C collations).
-    return q.where(
-        Claim.person_id.in_(select(Person.id).where(Person.name >= text, Person.name < text + "\U0010ffff"))
+    return Claim.person_id.in_(
+        select(Person.id).where(Person.name >= text, Person.name < text + "\U0010ffff")
     )
 
 
-def apply_filters(q: Select[Claim], f: Filters) -> Select[Claim]:
+def filter_conditions(f: Filters) -> list[ColumnElement[bool]]:
     """The filters every claim list shares (the inbox, finance's pool): type, village,
     batch and the search."""
+    conditions = []
     if f.subsidy_type:
-        q = q.where(Claim.subsidy_type == f.subsidy_type)
+        conditions.append(Claim.subsidy_type == f.subsidy_type)
     if f.village_id:
-        q = q.where(Claim.village_id == f.village_id)
+        conditions.append(Claim.village_id == f.village_id)
     if f.batch:
-        q = q.where(Claim.batch_ref == f.batch)
-    if f.q:
-        q = _search(q, f.q)
-    return q
+        conditions.append(Claim.batch_ref == f.batch)
+    if f.q and (found := _search(f.q)) is not None:
+        conditions.append(found)
+    return conditions
+
+
+def apply_filters(q: Select[Claim], f: Filters) -> Select[Claim]:
+    return q.where(*filter_conditions(f))
+
+
+class InboxRow(NamedTuple):
+    """What a line of the inbox shows, read in one query (no claim or person objects)."""
+
+    id: int
+    village_id: int
+    subsidy_type: str
+    amount: Decimal
+    state: str
+    due_at: datetime | None
+    name: str
+    id_last4: str
+
+
+def state_scopes(actor: Actor, table: dict[Role, tuple[str, ...]]) -> dict[str, frozenset[int] | None]:
+    """Each waiting state with the villages it is seen in: None where a county-wide role waits
+    on it, the verifier's villages where only the village role does (what ``_scope`` says)."""
+    scopes: dict[str, frozenset[int] | None] = {}
+    for role in INBOX_ROLES:
+        if role in actor.roles:
+            for state in map(str, table.get(role, ())):
+                if role is not Role.VILLAGE:
+                    scopes[state] = None
+                elif state not in scopes:
+                    scopes[state] = actor.village_ids
+                elif (seen := scopes[state]) is not None:
+                    scopes[state] = seen | actor.village_ids
+    return scopes
+
+
+def _in_scope(state: str, villages: frozenset[int] | None) -> list[ColumnElement[bool]]:
+    where = [Claim.state == state]
+    if villages is not None:
+        where.append(
+            Claim.village_id.in_(sorted(villages))
+            if len(villages) != 1
+            else Claim.village_id == min(villages)
+        )
+    return where
 
 
 def claims_inbox(session: Session, actor: Actor, now: datetime, f: Filters, page: int = PAGE) -> InboxPage:
-    table = CLAIM_WAITING
-    base = apply_filters(_scope(select(Claim), Claim, actor, table), f)
-    states = waiting_states(actor, table)
-    counts = {s: _capped_count(session, base.where(Claim.state == s)) for s in states}
-    overdue = _capped_count(session, base.where(Claim.due_at < now))
-    rows_q = base
-    if f.state:
-        rows_q = rows_q.where(Claim.state == f.state)
+    """Each state is read on its own, in the order of an index that leads with it (state, or
+    village and state, or type and state; then due time and id), so that a page and a count
+    read only the index entries they show or count, however deep the page and however many
+    claims the county holds."""
+    scopes = state_scopes(actor, CLAIM_WAITING)
+    states = waiting_states(actor, CLAIM_WAITING)
+    shared = filter_conditions(f)
+    counted = {s: _counts(session, [*_in_scope(s, scopes[s]), *shared], now, scopes[s]) for s in states}
+    counts = {s: n for s, (n, _) in counted.items()}
+    overdue = min(sum(late for _, late in counted.values()), COUNT_CAP + 1)
+    keys = [*shared]
     if f.overdue:
-        rows_q = rows_q.where(Claim.due_at < now)
+        keys.append(Claim.due_at < now)
     if f.cursor:
         due, last = decode_cursor(f.cursor)
-        rows_q = rows_q.where(or_(Claim.due_at > due, and_(Claim.due_at == due, Claim.id > last)))
-    rows = list(session.scalars(rows_q.order_by(Claim.due_at, Claim.id).limit(page + 1)))
+        keys.append(tuple_(Claim.due_at, Claim.id) > tuple_(literal(due, DateTime()), literal(last)))
+    shown = [s for s in states if not f.state or s == f.state]
+    rows = _page(session, [[*_in_scope(s, scopes[s]), *keys] for s in shown], page + 1)
     more = len(rows) > page
     rows = rows[:page]
     cursor = encode_cursor(rows[-1].due_at, rows[-1].id) if more and rows else None
     return InboxPage(rows, counts, overdue, cursor, states)
 
 
-def _capped_count(session: Session, q: Select[Claim]) -> int:
-    """Exact up to COUNT_CAP, then COUNT_CAP + 1 ("10000+"): counting a state's every row at a
-    million claims costs more than the rest of the page, and nobody reads past ten thousand."""
-    limited = q.with_only_columns(Claim.id).limit(COUNT_CAP + 1).subquery()
+def _page(session: Session, branches: list[list[ColumnElement[bool]]], limit: int) -> list[InboxRow]:
+    """The first ``limit`` rows in (due time, id) order of each branch (a state), merged: each
+    branch reads its own index range in that order and stops at ``limit``."""
+    if not branches:
+        return []
+    columns = (
+        Claim.id,
+        Claim.person_id,
+        Claim.village_id,
+        Claim.subsidy_type,
+        Claim.amount,
+        Claim.state,
+        Claim.due_at,
+    )
+
+    def branch(where: list[ColumnElement[bool]]) -> Subquery:
+        return select(*columns).where(*where).order_by(Claim.due_at, Claim.id).limit(limit).subquery()
+
+    if len(branches) == 1:
+        keys = branch(branches[0])
+    else:
+        keys = union_all(*(select(*b.c) for b in map(branch, branches))).subquery()
+    q = (
+        select(
+            keys.c.id,
+            keys.c.village_id,
+            keys.c.subsidy_type,
+            keys.c.amount,
+            keys.c.state,
+            keys.c.due_at,
+            Person.name,
+            Person.id_last4,
+        )
+        .join(Person, Person.id == keys.c.person_id)
+        .order_by(keys.c.due_at, keys.c.id)
+        .limit(limit)
+    )
+    return [InboxRow(*r) for r in session.execute(q)]
+
+
+def _counts(
+    session: Session, where: list[ColumnElement[bool]], now: datetime, villages: frozenset[int] | None
+) -> tuple[int, int]:
+    """A state's claims and its overdue ones, exact up to COUNT_CAP, then COUNT_CAP + 1
+    ("10000+"): counting a state's every row at a million claims costs more than the rest of
+    the page, and nobody reads past ten thousand. One pass in due order counts both: the
+    overdue claims come first, so once a claim not yet due is among those counted, every
+    overdue one is too; only where all that were counted are overdue is a second pass needed."""
+    ordered = villages is None or len(villages) == 1  # an index gives the due order
+    due = select(Claim.due_at).where(*where)
+    first = (due.order_by(Claim.due_at) if ordered else due).limit(COUNT_CAP + 1).subquery()
+    n, late, last = session.execute(
+        select(func.count(), func.count(case((first.c.due_at < now, 1))), func.max(first.c.due_at))
+    ).one()
+    if n <= COUNT_CAP or (ordered and last is not None and last >= now):
+        return n, late
+    return n, _capped_count(session, due.where(Claim.due_at < now))
+
+
+def _capped_count(session: Session, q: Select[Any]) -> int:
+    limited = q.limit(COUNT_CAP + 1).subquery()
     return session.scalar(select(func.count()).select_from(limited)) or 0
 
 
@@ -168,3 +287,16 @@ def villages_of(session: Session, actor: Actor) -> list[Village]:
     if Role.VILLAGE in actor.roles and not is_county_wide(actor):
         q = q.where(Village.id.in_(actor.village_ids))
     return list(session.scalars(q))
+
+
+class VillageName(NamedTuple):
+    id: int
+    name: str
+
+
+def village_names(session: Session, actor: Actor) -> dict[int, VillageName]:
+    """The villages of ``villages_of`` as the inbox's filter and lines name them (no objects)."""
+    q = select(Village.id, Village.name).order_by(Village.code)
+    if Role.VILLAGE in actor.roles and not is_county_wide(actor):
+        q = q.where(Village.id.in_(actor.village_ids))
+    return {v.id: VillageName(*v) for v in session.execute(q)}
