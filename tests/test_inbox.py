@@ -5,10 +5,11 @@ filtered, in (due time, id) order, page after page, with counts capped at COUNT_
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime, timedelta
 
 import pytest
-from sqlalchemy import insert
+from sqlalchemy import insert, update
 
 from store.claims import worklist
 from store.claims.worklist import Filters, claims_inbox
@@ -144,11 +145,13 @@ def expected(
     states = [WAITING[r] for r in WAITING if Role(r) in actor.roles]
     cap = worklist.COUNT_CAP + 1
     counts = {s: min(sum(c["state"] == s for c in base), cap) for s in states}
-    overdue = min(sum(c["due_at"] < NOW for c in base), cap)  # type: ignore[operator]
-    rows = [
-        c for c in base if (not f.state or c["state"] == f.state) and (not f.overdue or c["due_at"] < NOW)
-    ]  # type: ignore[operator]
-    return [c["id"] for c in sorted(rows, key=lambda c: (c["due_at"], c["id"]))], counts, overdue  # type: ignore[misc]
+    overdue = min(sum(late(c) for c in base), cap)
+    rows = [c for c in base if (not f.state or c["state"] == f.state) and (not f.overdue or late(c))]
+    return [c["id"] for c in sorted(rows, key=lambda c: (c["due_at"] or NOW, c["id"]))], counts, overdue  # type: ignore[misc]
+
+
+def late(c: dict[str, object]) -> bool:
+    return c["due_at"] is not None and c["due_at"] < NOW  # type: ignore[operator]
 
 
 @pytest.mark.parametrize("cap", [10_000, 7])
@@ -188,3 +191,19 @@ def test_a_cursor_deep_in_the_list_starts_after_its_claim_even_among_ties(db, cl
     with db.sessions() as s:
         page = claims_inbox(s, hr, NOW, Filters(cursor=cursor), page=5)
     assert [r.id for r in page.rows] == rows[len(rows) // 2 + 1 :][:5]
+
+
+@pytest.mark.parametrize("cap", [10_000, 7, 2])
+def test_claims_without_a_due_time_are_counted_but_never_overdue(db, claims, monkeypatch, cap) -> None:
+    monkeypatch.setattr(worklist, "COUNT_CAP", cap)
+    undated = {c["id"] for c in claims[::3]}
+    with db.transaction() as s:
+        s.execute(update(Claim).where(Claim.id.in_(undated)).values(due_at=None))
+    claims = [{**c, "due_at": None} if c["id"] in undated else c for c in claims]
+    for who, actor in ACTORS.items():
+        for name, f in FILTERS.items():
+            f = replace(f, overdue=False, state=None)  # the counts are of the whole inbox
+            _, counts, overdue = expected(claims, actor, f)
+            with db.sessions() as s:
+                page = claims_inbox(s, actor, NOW, f)
+            assert (page.counts, page.overdue) == (counts, overdue), (who, name)

@@ -259,14 +259,16 @@ def _counts(
     ("10000+"): counting a state's every row at a million claims costs more than the rest of
     the page, and nobody reads past ten thousand. One pass in due order counts both: the
     overdue claims come first, so once a claim not yet due is among those counted, every
-    overdue one is too; only where all that were counted are overdue is a second pass needed."""
+    overdue one is too, and where every one counted is overdue, so are more than COUNT_CAP.
+    Only claims without a due time among them (SQLite sorts them first), or a verifier's
+    several villages (no one index range in due order), need a second pass."""
     ordered = villages is None or len(villages) == 1  # an index gives the due order
     due = select(Claim.due_at).where(*where)
     first = (due.order_by(Claim.due_at) if ordered else due).limit(COUNT_CAP + 1).subquery()
     n, late, last = session.execute(
         select(func.count(), func.count(case((first.c.due_at < now, 1))), func.max(first.c.due_at))
     ).one()
-    if n <= COUNT_CAP or (ordered and last is not None and last >= now):
+    if n <= COUNT_CAP or (ordered and (late == n or (last is not None and last >= now))):
         return n, late
     return n, _capped_count(session, due.where(Claim.due_at < now))
 
