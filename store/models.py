@@ -209,11 +209,13 @@ class Claim(CaseMixin, Base):
     claimant: Mapped[Organisation] = relationship()
 
     __mapper_args__ = {"version_id_col": CaseMixin.version}
-    # The inbox: a role's states in due order (county staff), or within villages (verifiers).
+    # The inbox: a role's states in due order (county staff), or within villages (verifiers),
+    # or of one subsidy type (both), each ending in the keyset order (due_at, id).
     __table_args__ = (
         Index("ix_claim_state_due", "state", "due_at", "id"),
         Index("ix_claim_village_state_due", "village_id", "state", "due_at", "id"),
-        Index("ix_claim_type_state_due", "subsidy_type", "state", "due_at"),
+        Index("ix_claim_type_state_due", "subsidy_type", "state", "due_at", "id"),
+        Index("ix_claim_village_state_type_due", "village_id", "state", "subsidy_type", "due_at", "id"),
     )
 
 
