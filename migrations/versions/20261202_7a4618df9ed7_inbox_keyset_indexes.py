@@ -1,5 +1,6 @@
 """The inbox's indexes end in its keyset order (due_at, id): the subsidy type's gains the id,
-and a verifier's villages get one by type (docs/benchmarks.md, the inbox at a million claims).
+a verifier's villages get one by type, and the person's (a search by name or ID digits) gains
+the state, due time and id (docs/benchmarks.md, the inbox at a million claims).
 
 Revision ID: 7a4618df9ed7
 Revises: ccf61fc84440
@@ -23,10 +24,14 @@ def upgrade() -> None:
         batch_op.create_index(
             'ix_claim_village_state_type_due', ['village_id', 'state', 'subsidy_type', 'due_at', 'id'], unique=False
         )
+        batch_op.drop_index('ix_claim_person_id')
+        batch_op.create_index('ix_claim_person_state_due', ['person_id', 'state', 'due_at', 'id'], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table('claim', schema=None) as batch_op:
+        batch_op.drop_index('ix_claim_person_state_due')
+        batch_op.create_index('ix_claim_person_id', ['person_id'], unique=False)
         batch_op.drop_index('ix_claim_village_state_type_due')
         batch_op.drop_index('ix_claim_type_state_due')
         batch_op.create_index('ix_claim_type_state_due', ['subsidy_type', 'state', 'due_at'], unique=False)
