@@ -6,16 +6,23 @@ from __future__ import annotations
 
 import random
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from decimal import Decimal
 
 import pytest
 from sqlalchemy import insert, update
 
 from store.claims import worklist
+from store.claims.case_view import inbox
 from store.claims.worklist import Filters, claims_inbox
+from store.contracts.lifecycle import ContractInput, propose_contract
+from store.contracts.posts import PostInput, create_post
 from store.db import Database
 from store.models import Claim, Organisation, Person, Township, Village
+from store.transitions import transition
 from workflow.roles import Actor, Role
+
+from .builders import county, person
 
 NOW = datetime(2026, 11, 28, 10, 0)
 WAITING = {"village": "submitted", "hr": "village_verified", "finance": "hr_reviewed"}
@@ -207,3 +214,20 @@ def test_claims_without_a_due_time_are_counted_but_never_overdue(db, claims, mon
             with db.sessions() as s:
                 page = claims_inbox(s, actor, NOW, f)
             assert (page.counts, page.overdue) == (counts, overdue), (who, name)
+
+
+def test_a_contract_waiting_for_hr_is_listed_with_its_persons_name(db) -> None:
+    c = county(db)
+    pid = person(db, c.village, name="格桑")
+    with db.transaction() as s:
+        post = create_post(s, c.hr, PostInput(c.village, "保洁员", Decimal("800"), 1, False))
+        s.flush()
+        cid = propose_contract(
+            s, db, c.hr, ContractInput(post.id, pid, date(2027, 1, 1), date(2027, 12, 31))
+        ).id
+    transition(db, "contract", cid, "return", c.verifier, comment="身份证复印件不清楚")
+    lines = inbox(db, c.hr, Filters()).contracts
+    assert [(k.id, k.name, k.start_date, k.end_date, k.state) for k in lines] == [
+        (cid, "格桑", date(2027, 1, 1), date(2027, 12, 31), "returned")
+    ]
+    assert inbox(db, c.verifier, Filters()).contracts == []

@@ -21,11 +21,20 @@ from workflow.states import ClaimState
 
 from ..db import Database
 from ..guard_inputs import supply_guard_inputs
-from ..models import Claim, ClaimHistory, Contract, Evidence, Organisation
+from ..models import Claim, ClaimHistory, Evidence, Organisation
 from ..policy.versions import ClaimFigures, claim_figures
 from ..transitions import transition
 from .evidence import evidence_of_claim, list_evidence, read_evidence
-from .worklist import Filters, InboxPage, InboxRow, VillageName, claims_inbox, contracts_inbox, village_names
+from .worklist import (
+    ContractLine,
+    Filters,
+    InboxPage,
+    InboxRow,
+    VillageName,
+    claims_inbox,
+    contracts_inbox,
+    village_names,
+)
 from .years import year_basis
 
 BULK_MAX = 200  # claims one bulk step takes at most; the rest of a longer selection is left
@@ -59,7 +68,7 @@ def claim_for_staff(db: Database, actor: Actor, claim_id: int) -> Claim:
 class InboxView:
     page: InboxPage
     rows: list[InboxRow]  # the page's claims, each with its person's name and ID's last digits
-    contracts: list[Contract]
+    contracts: list[ContractLine]
     villages: dict[int, VillageName]
     now: datetime
     error: str | None  # why the filters were dropped (a search too broad, a damaged cursor)
