@@ -187,7 +187,7 @@ class Claim(CaseMixin, Base):
     __tablename__ = "claim"
     id: Mapped[int] = mapped_column(primary_key=True)
     subsidy_type: Mapped[str] = mapped_column(String(30))
-    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"), index=True)
+    person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))  # ix_claim_person_state_due
     claimant_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
     payee_kind: Mapped[str] = mapped_column(String(10))
@@ -209,11 +209,15 @@ class Claim(CaseMixin, Base):
     claimant: Mapped[Organisation] = relationship()
 
     __mapper_args__ = {"version_id_col": CaseMixin.version}
-    # The inbox: a role's states in due order (county staff), or within villages (verifiers).
+    # The inbox: a role's states in due order (county staff), or within villages (verifiers),
+    # or of one subsidy type (both), or of the persons a search found (which also serves every
+    # look-up of a person's claims), each ending in the keyset order (due_at, id).
     __table_args__ = (
         Index("ix_claim_state_due", "state", "due_at", "id"),
+        Index("ix_claim_person_state_due", "person_id", "state", "due_at", "id"),
         Index("ix_claim_village_state_due", "village_id", "state", "due_at", "id"),
-        Index("ix_claim_type_state_due", "subsidy_type", "state", "due_at"),
+        Index("ix_claim_type_state_due", "subsidy_type", "state", "due_at", "id"),
+        Index("ix_claim_village_state_type_due", "village_id", "state", "subsidy_type", "due_at", "id"),
     )
 
 

@@ -21,11 +21,20 @@ from workflow.states import ClaimState
 
 from ..db import Database
 from ..guard_inputs import supply_guard_inputs
-from ..models import Claim, ClaimHistory, Contract, Evidence, Organisation, Village
+from ..models import Claim, ClaimHistory, Evidence, Organisation
 from ..policy.versions import ClaimFigures, claim_figures
 from ..transitions import transition
 from .evidence import evidence_of_claim, list_evidence, read_evidence
-from .worklist import Filters, InboxPage, claims_inbox, contracts_inbox, villages_of
+from .worklist import (
+    ContractLine,
+    Filters,
+    InboxPage,
+    InboxRow,
+    VillageName,
+    claims_inbox,
+    contracts_inbox,
+    village_names,
+)
 from .years import year_basis
 
 BULK_MAX = 200  # claims one bulk step takes at most; the rest of a longer selection is left
@@ -58,9 +67,9 @@ def claim_for_staff(db: Database, actor: Actor, claim_id: int) -> Claim:
 @dataclass(frozen=True)
 class InboxView:
     page: InboxPage
-    rows: list[Claim]  # the page's claims with their persons loaded, in the page's order
-    contracts: list[Contract]
-    villages: dict[int, Village]
+    rows: list[InboxRow]  # the page's claims, each with its person's name and ID's last digits
+    contracts: list[ContractLine]
+    villages: dict[int, VillageName]
     now: datetime
     error: str | None  # why the filters were dropped (a search too broad, a damaged cursor)
 
@@ -74,22 +83,11 @@ def inbox(db: Database, actor: Actor, filters: Filters) -> InboxView:
         except DomainError as exc:  # say so, and show everything instead
             error = exc.message
             page = claims_inbox(session, actor, now, Filters())
-        ids = [c.id for c in page.rows]
-        loaded = (
-            {
-                c.id: c
-                for c in session.scalars(
-                    select(Claim).where(Claim.id.in_(ids)).options(selectinload(Claim.person))
-                )
-            }
-            if ids
-            else {}
-        )
         return InboxView(
             page,
-            [loaded[i] for i in ids],
+            page.rows,
             contracts_inbox(session, actor, limit=20),
-            {v.id: v for v in villages_of(session, actor)},
+            village_names(session, actor),
             now,
             error,
         )

@@ -22,7 +22,7 @@ from workflow.machines import CLAIM
 from workflow.rules.figures import BUREAU_MARK
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, SubsidyType
 
-from ..i18n import N_
+from ..i18n import N_, gettext
 from .guard import STAFF_ROLES, language, require
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -76,12 +76,16 @@ class CaseController(Controller):
             cursor=cursor,
         )
         view = claims.inbox(db, who.actor, filters)
+        lang = language(request, who)
         return Template(
             "inbox.html",
             context=page_context(
                 request,
                 who,
                 {
+                    # Each label translated once, not once on each of the 50 lines.
+                    "type_names": {code: gettext(lang, name) for code, name in SUBSIDY_LABELS.items()},
+                    "state_names": {state: gettext(lang, name) for state, name in STATE_LABELS.items()},
                     "page": view.page,
                     "rows": view.rows,
                     "now": view.now,
