@@ -6,7 +6,7 @@ from collections.abc import Iterable, Sequence
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Connection, Select, bindparam, func, select
+from sqlalchemy import Connection, Select, bindparam, distinct, func, select
 from sqlalchemy.orm import Session
 
 from workflow.guards import ABSORPTION_TYPES, Absorption
@@ -19,41 +19,38 @@ from .policy.models import PolicyParamsVersion
 _DEAD = [s.value for s in CLAIM_DEAD_STATES]
 
 
-# How many absorbed persons are counted, at most (never fewer than a year's threshold), and how
-# many of the claims counted are listed: a business with a hundred thousand live claims is
-# answered as fast as one with five, and the approval decides the same (count ≥ threshold).
-# Past the cap the count reads "100人以上".
+# How many of a business's live claims are looked at to count its absorbed persons (never fewer
+# than a year's threshold), and how many of the claims counted are listed: a business with a
+# hundred thousand live claims is answered as fast as one with five, and the approval decides
+# the same (count ≥ threshold). Past the cap the count reads "100人以上".
 COUNT_CAP = 100
 LISTED = 50
 
+_OF_BUSINESS = (
+    Claim.claimant_org_id == bindparam("claimant"),
+    Claim.subsidy_type == bindparam("type"),
+    Claim.state.not_in(_DEAD),
+)
+
 
 @cache
-def _count(cap: int) -> Select[Any]:
-    persons = (
-        select(Claim.person_id)
-        .where(
-            Claim.claimant_org_id == bindparam("claimant"),
-            Claim.subsidy_type == bindparam("type"),
-            Claim.state.not_in(_DEAD),
-            Claim.person_id.not_in(bindparam("besides", expanding=True)),
-        )
-        .distinct()
-        .limit(cap + 1)
-        .subquery()
+def _count(rows: int | None) -> Select[int, int]:
+    """Claims seen and persons among them, of the first ``rows`` live claims the database
+    finds (no order asked, so both databases stop there, whatever index they take); all of
+    them with None."""
+    claims = select(Claim.person_id).where(
+        *_OF_BUSINESS, Claim.person_id.not_in(bindparam("besides", expanding=True))
     )
-    return select(func.count()).select_from(persons)
+    seen = (claims if rows is None else claims.limit(rows)).subquery()
+    return select(func.count(), func.count(distinct(seen.c.person_id))).select_from(seen)
 
 
-_FIRST = (  # built once
-    select(Claim.id, Claim.person_id, Person.name)
-    .join(Person, Person.id == Claim.person_id)
-    .where(
-        Claim.claimant_org_id == bindparam("claimant"),
-        Claim.subsidy_type == bindparam("type"),
-        Claim.state.not_in(_DEAD),
-    )
-    .order_by(Claim.id)
-    .limit(2 * LISTED)
+_SOME = select(Claim.id, Claim.person_id).where(*_OF_BUSINESS).limit(2 * LISTED).subquery()
+# Each name looked up by the person's key: a join would let the planner hash all the persons.
+_LISTED = select(
+    _SOME.c.id,
+    _SOME.c.person_id,
+    select(Person.name).where(Person.id == _SOME.c.person_id).scalar_subquery(),
 )
 
 
@@ -65,11 +62,17 @@ def persons_counted(
     besides: Iterable[int] = (),
 ) -> tuple[int, bool]:
     """The persons the business's live claims of the type name (other than ``besides``),
-    counted up to ``COUNT_CAP`` or the threshold if higher; and whether there are more."""
+    counted up to ``COUNT_CAP`` (or the threshold if higher); and whether there are more."""
     cap = max(COUNT_CAP, min(required, 1 << 20))
     values = {"claimant": claimant_org_id, "type": subsidy_type, "besides": sorted(besides)}
-    found = conn.execute(_count(cap), values).scalar() or 0
-    return min(found, cap), found > cap
+    seen, persons = conn.execute(_count(cap + 1), values).one()
+    if seen <= cap:  # every live claim was seen: the count is exact
+        return persons, False
+    if persons >= required:  # at least this many: the threshold is met whatever the rest
+        return min(persons, cap), True
+    # More claims than the cap for fewer persons than the threshold (a person's claims of many
+    # years): the decision needs them all.
+    return conn.execute(_count(None), values).one()[1], False
 
 
 _VERSION_PARAMS = select(PolicyParamsVersion.params).where(PolicyParamsVersion.id == bindparam("id"))
@@ -86,7 +89,7 @@ def absorption_of(
     """The business's absorbed target persons counted now: one per person named by its live
     claims of the type (any year, filed alone or in lists), against the threshold of the
     parameter set the claim was computed with (its year's current one if it has none).
-    Counted up to ``COUNT_CAP`` (or the threshold, if higher); the first ``LISTED`` listed."""
+    Counted up to ``COUNT_CAP`` (or the threshold, if higher); up to ``LISTED`` listed, by number."""
     if params_version_id is not None:
         record = conn.execute(_VERSION_PARAMS, {"id": params_version_id}).scalar()
     else:
@@ -95,8 +98,8 @@ def absorption_of(
     required = PolicyParams.from_record(record).absorption_min_persons if record else 1 << 30
     count, capped = persons_counted(conn, claimant_org_id, subsidy_type, required)
     first: dict[int, tuple[int, str]] = {}
-    for claim_id, person_id, name in conn.execute(
-        _FIRST, {"claimant": claimant_org_id, "type": subsidy_type}
+    for claim_id, person_id, name in sorted(
+        conn.execute(_LISTED, {"claimant": claimant_org_id, "type": subsidy_type})
     ):
         if len(first) < LISTED:
             first.setdefault(person_id, (claim_id, name))

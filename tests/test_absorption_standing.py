@@ -228,8 +228,8 @@ def test_a_filing_counts_the_business_only_up_to_a_cap_and_says_so(db, workshop,
 
 def test_the_count_shown_and_checked_at_approval_is_bounded_and_decides_the_same(db, workshop, monkeypatch):
     """However many live claims a business has, what the approval and the claim's readers get
-    is a bounded count (never below the threshold, so the decision is the same) and the first
-    claims in filing order; past the bound the count says so."""
+    is a bounded count (never below the threshold, so the decision is the same) and a bounded
+    list of the claims counted; past the bound the count says so."""
     from store import guard_inputs
 
     c, agent = workshop
@@ -239,10 +239,35 @@ def test_the_count_shown_and_checked_at_approval_is_bounded_and_decides_the_same
     with db.transaction() as s:
         info = guard_inputs.absorption_of(s, claims[0].claimant_org_id, "workshop_reward", 2026)
     assert (info.count, info.required, info.capped, info.counted) == (5, 5, True, "5人以上")
-    assert info.claim_ids == (claims[0].id, claims[1].id) and info.names == ("员工0", "员工1")
+    # Two of the claims counted, by number, each with its person's name.
+    names = {c.id: f"员工{i}" for i, c in enumerate(claims)}
+    assert len(info.claim_ids) == 2 and list(info.claim_ids) == sorted(info.claim_ids)
+    assert info.names == tuple(names[i] for i in info.claim_ids)
     approve(db, c, claims[7].id)  # 5 counted of 8: the threshold is met all the same
     assert approvals(db, claims[7].id) == 1
     monkeypatch.setattr(guard_inputs, "COUNT_CAP", 1000)
     with db.transaction() as s:
         info = guard_inputs.absorption_of(s, claims[0].claimant_org_id, "workshop_reward", 2026)
     assert (info.count, info.capped, info.counted, len(info.claim_ids)) == (8, False, "8人", 2)
+
+
+def test_a_count_past_the_cap_for_too_few_persons_counts_them_all(db, workshop, monkeypatch):
+    """More live claims than the cap, naming fewer persons than the threshold (one person's
+    claims of several years): the cap does not decide, every claim is counted."""
+    from sqlalchemy import insert
+
+    from store import guard_inputs
+    from store.models import Claim
+
+    c, agent = workshop
+    first = hire(db, c, agent, "员工0")
+    with db.transaction() as s:  # three more live claims of the same person (other years)
+        row = {k: getattr(first, k) for k in ("subsidy_type", "person_id", "claimant_org_id")}
+        row.update(village_id=c.village, payee_kind="claimant", facts={}, amount=0, rule="x")
+        row.update(rule_explanation="", state="submitted", version=1, submitted_by=agent.user_id)
+        row.update(created_at=first.created_at, updated_at=first.created_at, policy_year=2026)
+        s.execute(insert(Claim), [{**row, "dedupe_key": f"other-year-{n}"} for n in range(3)])
+    monkeypatch.setattr(guard_inputs, "COUNT_CAP", 1)
+    with db.transaction() as s:  # cap 3 (the threshold given): 4 claims seen, 1 person
+        assert guard_inputs.persons_counted(s, first.claimant_org_id, "workshop_reward", 3) == (1, False)
+        assert guard_inputs.persons_counted(s, first.claimant_org_id, "workshop_reward", 1) == (1, True)
