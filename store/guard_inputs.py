@@ -11,13 +11,10 @@ from sqlalchemy.orm import Session
 
 from workflow.guards import ABSORPTION_TYPES, Absorption
 from workflow.rules import PolicyParams
-from workflow.states import CLAIM_DEAD_STATES
+from workflow.states import CLAIM_DEAD_VALUES
 
 from .models import Claim, Person, PolicyYear
 from .policy.models import PolicyParamsVersion
-
-_DEAD = [s.value for s in CLAIM_DEAD_STATES]
-
 
 # How many of a business's live claims are looked at to count its absorbed persons (never fewer
 # than a year's threshold), and how many of the claims counted are listed: a business with a
@@ -29,7 +26,7 @@ LISTED = 50
 _OF_BUSINESS = (
     Claim.claimant_org_id == bindparam("claimant"),
     Claim.subsidy_type == bindparam("type"),
-    Claim.state.not_in(_DEAD),
+    Claim.state.not_in(CLAIM_DEAD_VALUES),
 )
 
 

@@ -51,6 +51,8 @@ STATE_LABELS: dict[str, str] = {
 
 # A claim in one of these no longer holds its place against the one-per-person rules.
 CLAIM_DEAD_STATES = frozenset({ClaimState.REJECTED, ClaimState.WITHDRAWN, ClaimState.EXPIRED})
+# The same as the strings a query compares the state column with (in a fixed order).
+CLAIM_DEAD_VALUES = tuple(sorted(s.value for s in CLAIM_DEAD_STATES))
 
 
 class SubsidyType(StrEnum):

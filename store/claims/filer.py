@@ -23,7 +23,7 @@ from workflow.errors import NotFound, RuleViolation
 from workflow.identity import normalise_id_number
 from workflow.roles import Actor
 from workflow.rules import ClaimantFacts, OtherClaim, PersonFacts
-from workflow.states import CLAIM_DEAD_STATES
+from workflow.states import CLAIM_DEAD_VALUES
 
 from ..base import as_written
 from ..db import Database
@@ -34,7 +34,6 @@ from ..policy.in_force import STAMPS, prime_in_force
 from ..policy.versions import version_in_force
 from .filing import OTHER_CLAIM_COLUMNS, ClaimInput, claim_values, evaluated, require_filer
 
-_DEAD = [s.value for s in CLAIM_DEAD_STATES]
 _PERSON = (
     Person.id,
     Person.name,
@@ -76,7 +75,7 @@ def _read(by: str) -> Select[*tuple[Any, ...]]:
         select(*_PERSON, reach.label("reach"), *_CLAIMANT, STAMPS, *_OTHER)
         .select_from(Person)
         .join(Organisation, Organisation.id == org)
-        .outerjoin(_LIVE, and_(_LIVE.c.person_id == Person.id, _LIVE.c.state.not_in(_DEAD)))
+        .outerjoin(_LIVE, and_(_LIVE.c.person_id == Person.id, _LIVE.c.state.not_in(CLAIM_DEAD_VALUES)))
         .where(key)
     )
 

@@ -23,7 +23,7 @@ from workflow.roles import Actor
 from workflow.rules import ClaimantFacts, ClaimDraft, OtherClaim, PersonFacts, RuleOutcome, evaluate, payee_of
 from workflow.rules.facts import facts_from_record, facts_to_record
 from workflow.rules.years import YearFix
-from workflow.states import CLAIM_DEAD_STATES, SubsidyType
+from workflow.states import CLAIM_DEAD_VALUES, SubsidyType
 
 from .. import guard_inputs
 from ..db import Database
@@ -49,9 +49,6 @@ class ClaimInput:
     batch_ref: str | None = None
 
 
-_DEAD = [s.value for s in CLAIM_DEAD_STATES]
-
-
 # What a rule sees of another live claim (``OtherClaim``), column by column.
 OTHER_CLAIM_COLUMNS = (
     Claim.subsidy_type,
@@ -63,7 +60,9 @@ OTHER_CLAIM_COLUMNS = (
 )
 # Built once with bound values: building a statement costs more CPU than running it here.
 _LIVE_OF_PERSON = select(*OTHER_CLAIM_COLUMNS).where(
-    Claim.person_id == bindparam("person"), Claim.state.not_in(_DEAD), Claim.id != bindparam("exclude")
+    Claim.person_id == bindparam("person"),
+    Claim.state.not_in(CLAIM_DEAD_VALUES),
+    Claim.id != bindparam("exclude"),
 )
 
 

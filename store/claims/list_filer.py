@@ -20,7 +20,7 @@ from workflow.lists.columns import HEADER_OF
 from workflow.lists.rows import ListRow, RowError
 from workflow.roles import Actor
 from workflow.rules import OtherClaim
-from workflow.states import CLAIM_DEAD_STATES
+from workflow.states import CLAIM_DEAD_VALUES
 
 from ..db import Database
 from ..models import Claim, ClaimHistory, Organisation, Person
@@ -32,8 +32,6 @@ from .bulk_sql import chunked, insert_many, lost_race, reserve_ids
 from .filing import OTHER_CLAIM_COLUMNS, claim_values
 from .list_report import RowOutcome
 from .list_rows import Checked, NewPerson, check_each
-
-DEAD = [s.value for s in CLAIM_DEAD_STATES]
 
 
 def file_rows(
@@ -103,14 +101,17 @@ class _Filer:
         cols = OTHER_CLAIM_COLUMNS
         by_person: dict[int, list[OtherClaim]] = {}
         for row in chunked(
-            self.session, select(*cols).where(Claim.state.not_in(DEAD)), Claim.person_id, person_ids
+            self.session,
+            select(*cols).where(Claim.state.not_in(CLAIM_DEAD_VALUES)),
+            Claim.person_id,
+            person_ids,
         ):
             by_person.setdefault(row.person_id, []).append(OtherClaim(*row))
         by_claimant: dict[str, list[OtherClaim]] = {}
         wanted = {c.draft.subsidy_type for c in cands if c.draft.subsidy_type in ABSORPTION}
         if wanted:
             q = select(*cols).where(
-                Claim.state.not_in(DEAD),
+                Claim.state.not_in(CLAIM_DEAD_VALUES),
                 Claim.claimant_org_id == self.claimant.id,
                 Claim.subsidy_type.in_(wanted),
             )
