@@ -345,3 +345,17 @@ def test_finance_looks_up_a_paid_claim_by_number_name_or_bank_reference(db, c, f
     assert "没有找到相符的发放明细" in only_paid
     assert "没有找到" in finance.get("/payouts/lookup", params={"q": "100%_"}).text
     assert 'action="/payouts/lookup"' in finance.get("/payouts").text
+
+
+def test_the_finance_pages_come_out_in_english_for_a_user_who_chose_it(db, c, finance):
+    paid, failed = transport(db, c, "800", "扎西"), transport(db, c, "650", "卓玛")
+    finance.get("/lang/en")
+    page = preview(finance, [paid, failed])
+    assert "Confirm and make the batch (2 lines, 1450.00 yuan)" in page.text
+    assert "确认生成批次" not in page.text and "收款人" not in page.text
+    batch_id = made(finance, [paid, failed])
+    r = upload(finance, batch_id, return_file(finance, batch_id, {str(failed): {"状态": "失败"}}))
+    assert "Return file imported" in r.text and "Confirmed paid now: 1; marked failed: 1" in r.text
+    assert "回单导入结果" not in r.text and "已标记失败" not in r.text
+    lookup = finance.get("/payouts/lookup", params={"q": "扎西"}).text
+    assert "Look up a payment" in lookup and "payout lines found" in lookup and "查询发放记录" not in lookup
