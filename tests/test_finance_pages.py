@@ -139,6 +139,9 @@ def test_the_preview_shows_payees_and_total_and_the_batch_made_equals_it(db, c, 
     payees = page.text.split('id="payees"')[1].split("</table>")[0]
     assert "6222***********3445" in payees and "6217***********0123" in payees and "扎西" in payees
     assert ORG_ACCOUNT not in page.text and "6217000000000000123" not in page.text  # masked only
+    back = page.text.split("返回修改选择")[0].rsplit('href="', 1)[1].split('"')[0].replace("&amp;", "&")
+    ticked = finance.get(back).text  # 返回修改选择: the pool with the same claims ticked
+    assert all(re.search(rf'value="{i}"[^>]* checked', ticked) for i in [*broker, zhaxi])
 
     r = confirm(finance, page)
     assert r.status_code == 303
