@@ -53,6 +53,8 @@ PAGES = {
     "/dashboard": {"village", "other_village", "hr", "finance", "admin"},
     "/help/machines": {"village", "other_village", "hr", "finance", "admin", "agent"},
     "/payouts": {"finance"},
+    "/payouts/preview?ids={claim}": {"finance"},
+    "/payouts/lookup?q={claim}": {"finance"},
     "/notifications": {"village", "other_village", "hr", "finance", "admin"},
     "/admin/settings": {"admin"},
     "/organisations": {"hr", "admin"},

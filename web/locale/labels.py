@@ -275,6 +275,8 @@ LABELS = (
     N_("该批次已关闭"),
     N_("该笔已确认发放，不能标记为失败"),
     N_("批次内还有未确认的明细，不能关闭"),
+    N_("请选择要发放的申请"),
+    N_("该批次尚未导出银行文件，不能导入银行回单"),
     N_("请选择处理方式：按银行实付确认或退回待发放"),
     N_("请填写处理意见（如与银行核实的情况）"),
     N_("银行回单金额为零或无法识别，不能按实付确认，只能退回待发放"),
@@ -320,6 +322,7 @@ LABELS = (
 # store/contracts/posts.py: f'名额须为1至{MAX_PLACES}个'
 # store/contracts/view.py: f'保单号不能超过{POLICY_NO_MAX}个字符'
 # store/payouts/bank_files.py: f"回单文件缺少列：{'、'.join(missing)}"
+# store/payouts/preview.py: f'一个批次最多{PREVIEW_LIMIT}笔，请分批选择'
 # store/payouts/returns.py: f'银行回单金额 {paid:.2f} 元多于应付 {line.amount:.2f} 元，不能按实付确认；请与银行核实追回多付款项，并将该笔退回待发放'
 # store/people/labour.py: f'“{label}”须为整数（人）'
 # store/people/labour.py: f'“{label}”不能大于{MAX_PEOPLE}'
