@@ -19,6 +19,7 @@ from .organisations import OrganisationController
 from .payouts import PayoutController
 from .persons import PersonController
 from .policy import PolicyController
+from .users import UserController
 
 public_pages = [AuthController, VerifyController]
 staff_router = Router(
@@ -37,3 +38,4 @@ staff_router.register(OrganisationController)
 staff_router.register(PolicyController)
 staff_router.register(BaselineController)
 staff_router.register(PersonController)
+staff_router.register(UserController)
