@@ -67,6 +67,7 @@ PAGES = {
     "/admin/users/new": {"admin"},
     "/admin/users/{user}": {"admin"},
     "/admin/users/{user}/edit": {"admin"},
+    "/contracts/posts/{post}/edit": {"hr", "admin"},
 }
 
 

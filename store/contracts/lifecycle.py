@@ -193,7 +193,8 @@ def renew_contract(
     end_date: date | None = None,
     expected_version: int | None = None,
 ) -> Contract:
-    """Propose the successor: same person and post, from the day after, at most a year."""
+    """Propose the successor: same person and post, from the day after, at most a year, at the
+    post's monthly subsidy of the day (a renewal is a new agreement: ``post_edits``)."""
     with one_step(db, Contract, contract_id, expected_version) as (session, old):
         start = old.end_date + timedelta(days=1)
         end = end_date or max_term_end(start)
@@ -202,7 +203,7 @@ def renew_contract(
             session,
             db,
             actor,
-            ContractInput(old.post_id, old.person_id, start, end, old.monthly_subsidy, old.kind),
+            ContractInput(old.post_id, old.person_id, start, end, kind=old.kind),
             predecessor=old,
         )
         old.successor_id = successor.id
