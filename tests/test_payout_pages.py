@@ -13,17 +13,15 @@ from decimal import Decimal
 
 import openpyxl
 import pytest
-from sqlalchemy import select, update
 
-from store.access.users import actor_for, create_user
 from store.claims import ClaimInput, submit_claim
 from store.documents import rosters as documents
-from store.models import Claim, User
+from store.models import Claim
 from store.payouts import batch_rows
 from store.transitions import transition
 from workflow.numerals import capital_yuan
 
-from .builders import claim_in, export_claim, person
+from .builders import claim_in, export_claim, legacy_account, person
 from .builders_payouts import ORG_ACCOUNT, give_broker_an_account
 from .page_support import csrf_of, sign_in
 
@@ -192,12 +190,7 @@ def test_reconciliation_flags_an_unknown_line(db, c):
 
 
 def test_the_reviewer_of_a_claim_cannot_confirm_its_payment(db, c):
-    # No account may be made with both roles any more (workflow.roles.check_roles_together);
-    # one left from before that rule is still refused case by case (Step.not_by).
-    with db.transaction() as s:
-        create_user(s, db, username="hrfin", password="password-123", roles=["hr"], display_name="hrfin")
-        s.execute(update(User).where(User.username == "hrfin").values(roles="finance,hr"))
-        hrfin = actor_for(s, s.scalars(select(User).where(User.username == "hrfin")).one())
+    hrfin = legacy_account(db, "hrfin", ["hr", "finance"])
     own = export_claim(db, c, person(db, c.village, name="扎西"))
     transition(db, "claim", own.id, "verify", c.verifier)
     transition(db, "claim", own.id, "approve", hrfin)

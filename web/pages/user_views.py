@@ -12,7 +12,7 @@ from store import access
 from store.access import SignedIn
 from store.db import Database
 from workflow.errors import DomainError
-from workflow.roles import ROLE_LABELS, Role
+from workflow.roles import Role
 
 from ..i18n import N_
 from .cases import form_value, page_context
@@ -26,7 +26,8 @@ def many(data: dict[str, Any], key: str) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else [str(value)]
 
 
-ROLES = [r.value for r in ROLE_LABELS if r is not Role.SYSTEM]
+# Staff roles first, in the order of the process; an agent (outside the bureau) last.
+ROLES = [Role.VILLAGE.value, Role.HR.value, Role.FINANCE.value, Role.ADMIN.value, Role.AGENT.value]
 STATUS_LABELS = {"active": N_("在用"), "inactive": N_("已停用"), "locked": N_("已锁定")}
 DONE = {
     "added": N_("账号已开通。"),
