@@ -372,3 +372,29 @@ def test_the_users_page_shows_who_changed_what_and_when(db, c, admin):
         },
     )
     assert unchanged.headers["location"].endswith("done=unchanged")
+
+
+@pytest.mark.postgres
+def test_two_admins_deactivating_each_other_at_once_leave_one_on_postgres(db, c, admin):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from workflow.errors import DomainError
+
+    with db.transaction() as s:
+        second = create_user(s, db, username="admin2", password=PASSWORD, roles=["admin"]).id
+    barrier = threading.Barrier(2)
+
+    def deactivate(target: int) -> str:
+        barrier.wait()
+        try:
+            set_active(db, admin, target, False)
+            return "ok"
+        except DomainError as refused:
+            return refused.code
+
+    with ThreadPoolExecutor(2) as pool:
+        outcomes = sorted(pool.map(deactivate, [admin.user_id, second]))
+    assert outcomes == ["ok", "users.last_admin"]
+    with db.sessions() as s:
+        assert len(s.scalars(select(User).where(User.active.is_(True), User.roles == "admin")).all()) == 1

@@ -59,17 +59,22 @@ def _user(session: Session, user_id: int) -> User:
     return user
 
 
-def _keep_an_admin(session: Session, user: User) -> None:
-    """Refuse when ``user`` is the last active admin (the others' rows locked, so two admins
-    removing each other at once cannot both succeed on PostgreSQL)."""
-    if not user.active or Role.ADMIN not in user_log.roles_of(user):
-        return
-    others = session.scalars(
-        select(User.roles)
-        .where(User.active.is_(True), User.id != user.id, User.roles.contains(Role.ADMIN.value))
+def _active_admins(session: Session) -> set[int]:
+    """The active admins' ids, their rows locked in id order before any other account's, so two
+    admins removing each other at once wait for one another (PostgreSQL) instead of both
+    succeeding, and never deadlock."""
+    rows = session.execute(
+        select(User.id, User.roles)
+        .where(User.active.is_(True), User.roles.contains(Role.ADMIN.value))
+        .order_by(User.id)
         .with_for_update()
     ).all()
-    if not any(Role.ADMIN in r.split(",") for r in others):
+    return {uid for uid, roles in rows if Role.ADMIN in roles.split(",")}
+
+
+def _keep_an_admin(user: User, admins: set[int]) -> None:
+    """Refuse when ``user`` is the last active admin (``admins``: from ``_active_admins``)."""
+    if admins == {user.id}:
         raise RuleViolation(
             "users.last_admin",
             "这是最后一个在用的系统管理员账号，不能停用，也不能取消其系统管理员角色；请先为另一人开通系统管理员",
@@ -138,11 +143,12 @@ def change_access(db: Database, actor: Actor, user_id: int, inp: AccessInput) ->
     who leaves an organisation loses the tokens it held for it."""
     require_admin(actor)
     with db.transaction() as session:
+        admins = _active_admins(session)
         user = _user(session, user_id)
         before = user_log.shown(session, user)
         roles, villages, org_id = checked_access(session, inp.roles, inp.village_ids, inp.org_id)
         if Role.ADMIN not in roles:
-            _keep_an_admin(session, user)
+            _keep_an_admin(user, admins)
         user.display_name = inp.display_name.strip()[:50] or user.username
         user.email = normalise_email(inp.email)
         user.roles = ",".join(sorted(roles))
@@ -165,6 +171,7 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> bool:
     False when it already was so."""
     require_admin(actor)
     with db.transaction() as session:
+        admins = _active_admins(session)
         user = _user(session, user_id)
         if user.active == active:
             return False
@@ -172,7 +179,7 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> bool:
             {"field": "active", "old": "已停用" if active else "在用", "new": "在用" if active else "已停用"}
         ]
         if not active:
-            _keep_an_admin(session, user)
+            _keep_an_admin(user, admins)
             _end_sessions(session, db, user.id)
             changes += _revoke_tokens(session, db, user, "已作废（账号停用）")
         user.active = active

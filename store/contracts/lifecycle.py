@@ -62,7 +62,9 @@ def propose_contract(
     if inp.kind not in ("service_agreement", "labour_contract"):
         raise ValidationFailed("validation.contract_kind", "协议类型须为劳务协议或劳动合同", field="kind")
     check_term(inp.start_date, inp.end_date)
-    post = session.get(Post, inp.post_id)
+    # Locked: the places counted below stay as read until this contract is in (an edit of the
+    # post, or another proposal for its last place, waits; ``post_edits`` locks it too).
+    post = session.get(Post, inp.post_id, with_for_update=True)
     if post is None:
         raise ValidationFailed("validation.post", "岗位不存在", field="post_id")
     person = get_person(session, inp.person_id)
