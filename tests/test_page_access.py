@@ -31,6 +31,7 @@ def world(db):
         )
         create_user(s, db, username="admin1", password=PASSWORD, roles=["admin"])
         ids = {"claim": claim.id, "contract": contract.id, "post": post.id, "org": c.org, "person": holder}
+        ids["user"] = c.verifier.user_id
     users = {
         "village": "village1",
         "other_village": "village2",
@@ -64,6 +65,11 @@ PAGES = {
     "/admin/policy": {"admin"},
     "/admin/baseline/": {"admin"},
     "/persons/{person}": {"village", "hr", "finance", "admin"},
+    "/admin/users": {"admin"},
+    "/admin/users/new": {"admin"},
+    "/admin/users/{user}": {"admin"},
+    "/admin/users/{user}/edit": {"admin"},
+    "/contracts/posts/{post}/edit": {"hr", "admin"},
 }
 
 

@@ -14,7 +14,6 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from store.access.users import actor_for, create_user
 from store.claims import ClaimInput, submit_claim
 from store.documents import rosters as documents
 from store.models import Claim
@@ -22,7 +21,7 @@ from store.payouts import batch_rows
 from store.transitions import transition
 from workflow.numerals import capital_yuan
 
-from .builders import claim_in, export_claim, person
+from .builders import claim_in, export_claim, legacy_account, person
 from .builders_payouts import ORG_ACCOUNT, give_broker_an_account
 from .page_support import csrf_of, sign_in
 
@@ -201,18 +200,7 @@ def test_the_return_file_pays_the_lines_and_lists_an_unknown_row(db, c):
 
 
 def test_the_reviewer_of_a_claim_cannot_confirm_its_payment(db, c):
-    with db.transaction() as s:
-        hrfin = actor_for(
-            s,
-            create_user(
-                s,
-                db,
-                username="hrfin",
-                password="password-123",
-                roles=["hr", "finance"],
-                display_name="hrfin",
-            ),
-        )
+    hrfin = legacy_account(db, "hrfin", ["hr", "finance"])
     own = export_claim(db, c, person(db, c.village, name="扎西"))
     transition(db, "claim", own.id, "verify", c.verifier)
     transition(db, "claim", own.id, "approve", hrfin)

@@ -25,7 +25,7 @@ from store.payouts.return_import import import_return
 from store.transitions import transition
 from workflow.errors import InvalidTransition, TransitionRefused, ValidationFailed
 
-from .builders import claim_in, person
+from .builders import claim_in, legacy_account, person
 from .builders_payouts import ORG_ACCOUNT, give_broker_an_account
 
 pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
@@ -46,7 +46,7 @@ def c(c, db):
             )
 
         county_.finance2 = user("finance2", ["finance"])
-        county_.hr_finance = user("hrfin", ["hr", "finance"])
+    county_.hr_finance = legacy_account(db, "hrfin", ["hr", "finance"])
     return county_
 
 
