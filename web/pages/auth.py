@@ -17,7 +17,7 @@ from workflow.errors import DomainError
 
 from ..deps import STORES
 from ..i18n import LANGUAGES
-from .guard import COOKIE, language
+from .guard import AGENT_HOME, COOKIE, landing, language
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -64,8 +64,11 @@ class AuthController(Controller):
                 },
             )
         secure = state.secure_cookies
+        target = _safe_next(data.get("next"))
+        if landing(signed.actor) == AGENT_HOME and not target.startswith("/agent/"):
+            target = AGENT_HOME  # an agent has no staff page to go back to: their own pages
         return Redirect(
-            _safe_next(data.get("next")),
+            target,
             status_code=303,
             cookies=[
                 Cookie(
