@@ -111,7 +111,7 @@ class AuthController(Controller):
         back = _safe_next(
             request.headers.get("referer", "").split(request.base_url.netloc, 1)[-1]
             if request.headers.get("referer")
-            else "/inbox"
+            else "/"  # each user's own start (agents have no inbox)
         )
         chosen = code if code in LANGUAGES else "zh_CN"
         return Redirect(

@@ -34,7 +34,8 @@ from .guard import portal_context
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD = Body(media_type=RequestEncodingType.MULTI_PART)
-ROW_LABELS = {"accepted": N_("已受理"), "refused": N_("未受理"), "valid": N_("检查通过")}
+CHECKED_ROWS = {"valid": N_("检查通过"), "refused": N_("未通过")}  # a dry run's rows
+FILED_ROWS = {"accepted": N_("已受理"), "refused": N_("未受理")}
 
 
 def _download(content: bytes, filename: str) -> Response[bytes]:
@@ -146,7 +147,7 @@ def _list_page(
             {
                 "view": view,
                 "report": view.report,
-                "row_labels": ROW_LABELS,
+                "row_labels": CHECKED_ROWS if view.report.dry_run else FILED_ROWS,
                 "error": error,
                 "filed_from": filed_from if filed_from and filed_from.isdigit() else None,
             },
