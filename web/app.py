@@ -15,7 +15,6 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -51,6 +50,7 @@ from .pages.notifications import unread_notices
 from .portal import portal_router
 from .problems import EXCEPTION_HANDLERS
 from .scheduler import sweep_hooks
+from .schema_ui import RENDER_PLUGINS
 from .sysdeps import missing_system_packages
 from .timing import server_timing
 
@@ -236,5 +236,5 @@ OPENAPI = OpenAPIConfig(
             ),
         }
     ),
-    render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
+    render_plugins=RENDER_PLUGINS,  # their files served from web/static/schema: no CDN
 )
