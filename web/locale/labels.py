@@ -205,7 +205,7 @@ LABELS = (
     N_("通知邮件"),
     N_("通知"),
     N_("岗位补贴申请留待下次生成"),
-    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, store/**/*.py, web/pages/*.py
+    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, store/**/*.py, web/pages/*.py, web/portal/*.py
     N_("用户名或密码不正确"),
     N_("连续登录失败次数过多，账号已临时锁定，请15分钟后再试"),
     N_("至少需要一个角色"),
@@ -213,6 +213,8 @@ LABELS = (
     N_("村级核实员须指定所负责的行政村"),
     N_("申报主体经办人须属于一个申报单位"),
     N_("只有申报主体经办人可以创建接口令牌"),
+    N_("检查结果已失效（已提交过或已超过一天），请重新上传清单并检查"),
+    N_("该清单已正式提交，不能再次提交"),
     N_("请填写 person_id（本单位登记或申报过的人员）或 id_number（身份证号）其中之一"),
     N_("未找到该申请"),
     N_("证明材料只接受PDF、JPEG或PNG文件（按文件内容判断）"),
@@ -292,6 +294,8 @@ LABELS = (
     N_("该案件已被其他人修改，请刷新后重试"),
     N_("请先查找并选择帮扶对象"),
     N_("没有这种文书"),
+    N_("请选择要上传的文件"),
+    N_("请选择要上传的申报清单文件"),
     N_("只能核实本村人员的案件"),
     N_("只能办理本单位申报的案件"),
     N_("状态机拒绝了此操作"),
