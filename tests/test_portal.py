@@ -77,6 +77,35 @@ def test_an_agent_lands_on_their_claims_and_staff_pages_stay_refused(db, c, tmp_
         assert anonymous.get("/agent/claims", follow_redirects=False).headers["location"].startswith("/login")
 
 
+def test_a_committee_clerk_who_also_verifies_lands_on_the_inbox_and_has_both_menus(db, c, tmp_path):
+    from store.access.users import create_user
+    from store.models import Organisation
+
+    with db.transaction() as s:
+        org = Organisation(name="阿东村民委员会", kind="village_committee", village_id=c.village)
+        s.add(org)
+        s.flush()
+        create_user(
+            s,
+            db,
+            username="both",
+            password="password-123",
+            roles=["agent", "village"],
+            org_id=org.id,
+            village_ids=[c.village],
+        )
+    both = signed_in(db, tmp_path, "both")
+    assert both.landed == "/inbox"  # type: ignore[attr-defined]
+    inbox = both.get("/inbox")
+    assert (
+        inbox.status_code == 200
+        and 'href="/agent/claims"' in inbox.text
+        and 'href="/contracts"' in inbox.text
+    )
+    assert both.get("/agent/claims").status_code == 200
+    assert both.get("/agent", follow_redirects=False).headers["location"] == "/agent/claims"
+
+
 def test_the_claims_page_lists_the_organisations_claims_only_with_state_and_deadline(db, c, tmp_path):
     mine = [export_claim(db, c, person(db, c.village, name=f"卓玛{i}")) for i in range(3)]
     returned = claim_in(db, c, "returned")

@@ -9,13 +9,13 @@ from litestar.di import Provide
 
 from ..deps import STORES
 from .claim_steps import ClaimSteps
-from .claims import ClaimPages
+from .claims import ClaimPages, portal_home
 from .guard import agent
 from .lists import ListPages
 
 portal_router = Router(
     path="/agent",
-    route_handlers=[ClaimPages, ClaimSteps, ListPages],
+    route_handlers=[portal_home, ClaimPages, ClaimSteps, ListPages],
     include_in_schema=False,
     dependencies={**STORES, "who": Provide(agent, sync_to_thread=True)},
 )

@@ -11,7 +11,7 @@ from urllib.parse import quote
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from store import claims
 from store.access import SignedIn
@@ -31,6 +31,12 @@ def _number(raw: str | None) -> int | None:
     """A whole number typed in a filter; anything else is no filter."""
     text = (raw or "").strip()
     return int(text) if text.isdigit() and len(text) < 10 else None
+
+
+@get("/", sync_to_thread=False, include_in_schema=False)
+def portal_home() -> Redirect:
+    """/agent is the organisation's claims."""
+    return Redirect("/agent/claims")
 
 
 class ClaimPages(Controller):
