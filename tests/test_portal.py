@@ -347,3 +347,16 @@ def test_the_agents_pages_come_out_in_english_for_an_agent_who_chose_it(db, c, t
     words = {"/agent/claims": ("Submitted", "Filter"), "/agent/lists": ("Download the list template",)}[path]
     for word in words:
         assert word in r.text, word
+
+
+def test_a_returned_claims_correction_form_is_english_for_an_agent_who_chose_it(db, c, tmp_path):
+    claim = claim_in(db, c, "returned")
+    agent = signed_in(db, tmp_path, "agent1")
+    agent.get("/lang/en")
+    page = agent.get(f"/agent/claims/{claim.id}").text
+    assert "Back to our claims" in page and "Reason for return" in page
+    fields = re.findall(r'<div class="field[^"]*">(.*?)</div>', page, re.S)
+    assert len(fields) == 2  # the labour-export facts: where, since when
+    shown = text_of(" ".join(fields))
+    assert "Outside the province" in shown and "a claim may be made once" in shown
+    assert not re.search(r"[\u4e00-\u9fff]", shown), shown

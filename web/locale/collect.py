@@ -60,6 +60,7 @@ def collect() -> Collected:
     from workflow.guards import GUARDS
     from workflow.identity import sex
     from workflow.labour import AGE_LABEL
+    from workflow.lists.columns import BY_FIELD, FACT_FIELDS
     from workflow.machines import WORKFLOWS
     from workflow.roles import ROLE_LABELS
     from workflow.rules.facts import FACT_LABELS
@@ -110,6 +111,10 @@ def collect() -> Collected:
     out.add("web.dashboard.pictures.OVERDUE_STEPS", pictures.OVERDUE_STEPS.values())
     out.add("web.dashboard.pictures.CAPACITY_LABELS", CAPACITY_LABELS.values())
     out.add("workflow.guards.GUARDS: why a step is refused", (g.message for g in GUARDS.values()))
+    out.add(
+        "workflow.lists.columns: how each fact is filled in (the agents' correction form)",
+        (BY_FIELD[name].help for name in FACT_FIELDS),
+    )
     out.add("store.sweep.chunks.LABELS: what a sweep run did (admin settings)", SWEEP_LABELS.values())
     fixed: list[str] = []
     for path in files(ERROR_SOURCES):
