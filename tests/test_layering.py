@@ -213,7 +213,7 @@ GROUPS = (
     (r"(cli|demo|printing)(\..+)?$", r"\1"),
     (r"workflow\.(rules|lists)(\..+)?$", r"workflow.\1"),
     (r"workflow(\..+)?$", "workflow.core"),
-    (r"web\.(app|api|pages|locale)(\..+)?$", r"web.\1"),
+    (r"web\.(app|api|pages|portal|locale)(\..+)?$", r"web.\1"),
     (r"web(\..+)?$", "web"),
 )
 
@@ -242,6 +242,9 @@ DEPENDENCIES = (
     ("web.pages", "web"),
     ("web.app", "web.api"),
     ("web.app", "web.pages"),
+    # The agents' pages share the staff pages' sign-in (the session cookie, the refusals).
+    ("web.portal", "web.pages"),
+    ("web.app", "web.portal"),
     ("web.locale", "web.app"),
 )
 

@@ -1,4 +1,5 @@
-"""Every role × every staff page: 200 where the role may look, 403 or 404 where it may not."""
+"""Every role × every page, staff's and agents' (/agent): 200 where the role may look, 403 or 404
+where it may not; an agent is refused every staff page with a 403, staff every agent page."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from store.models import Post
 from .builders import county, export_claim, person
 from .page_support import PASSWORD, sign_in
 
-ROLES = ["village", "other_village", "hr", "finance", "admin", "agent"]
+ROLES = ["village", "other_village", "hr", "finance", "admin", "agent", "other_agent"]
 
 
 @pytest.fixture
@@ -38,7 +39,8 @@ def world(db):
         "hr": "hr1",
         "finance": "finance1",
         "admin": "admin1",
-        "agent": "agent1",
+        "agent": "agent1",  # the claim's organisation
+        "other_agent": "agent2",  # another organisation
     }
     return ids, users
 
@@ -52,7 +54,7 @@ PAGES = {
     "/contracts/new?post_id={post}": {"hr"},
     "/contracts/posts/new": {"hr"},
     "/dashboard": {"village", "other_village", "hr", "finance", "admin"},
-    "/help/machines": {"village", "other_village", "hr", "finance", "admin", "agent"},
+    "/help/machines": {"village", "other_village", "hr", "finance", "admin", "agent", "other_agent"},
     "/payouts": {"finance"},
     "/payouts/preview?ids={claim}": {"finance"},
     "/payouts/lookup?q={claim}": {"finance"},
@@ -70,30 +72,26 @@ PAGES = {
     "/admin/users/{user}": {"admin"},
     "/admin/users/{user}/edit": {"admin"},
     "/contracts/posts/{post}/edit": {"hr", "admin"},
+    # The agents' own pages: their organisation's work only.
+    "/agent/claims": {"agent", "other_agent"},
+    "/agent/claims/{claim}": {"agent"},
+    "/agent/claims/{claim}/documents/approval_form": {"agent"},
+    "/agent/lists": {"agent", "other_agent"},
+    "/agent/lists/template.xlsx": {"agent", "other_agent"},
 }
+AGENTS = {"agent", "other_agent"}
 
 
 @pytest.mark.parametrize("role", ROLES)
 def test_each_role_sees_exactly_its_pages(db, world, role):
     ids, users = world
-    if role == "agent":
-        # Agents work through the API: their password opens no staff page.
-        from litestar.testing import TestClient
-
-        from web.app import create_app
-
-        from .page_support import Browser
-
-        client = TestClient(create_app(db, secure_cookies=False))
-        client.__enter__()
-        browser = Browser(client)
-        browser.submit("/login", "/login", {"username": "agent1", "password": PASSWORD})
-    else:
-        browser = sign_in(db, users[role])
+    browser = sign_in(db, users[role])
     for template, allowed in PAGES.items():
         path = template.format(**ids)
         status = browser.get(path, follow_redirects=False).status_code
         if role in allowed:
             assert status == 200, (role, path, status)
+        elif path.startswith("/agent/") == (role in AGENTS):
+            assert status in (403, 404), (role, path, status)  # another's claim is not found
         else:
-            assert status in (403, 404), (role, path, status)
+            assert status == 403, (role, path, status)  # staff's pages and agents' refuse each other

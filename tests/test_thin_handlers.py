@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-HANDLERS = sorted(p for folder in ("web/pages", "web/api") for p in (ROOT / folder).glob("*.py"))
+FOLDERS = ("web/pages", "web/api", "web/portal")
+HANDLERS = sorted(p for folder in FOLDERS for p in (ROOT / folder).glob("*.py"))
 # How a unit of work is opened: only a service (in store) may do it.
 OPENERS = {"transaction", "sessions", "engine"}
 

@@ -15,7 +15,6 @@ from litestar.datastructures import MutableScopeHeaders, State
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
 from litestar.openapi.config import OpenAPIConfig
-from litestar.openapi.plugins import ScalarRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.response import Redirect, Template
@@ -38,10 +37,20 @@ from .diagrams import svg as diagram_svg
 from .i18n import LANGUAGES, template_ages_text, template_figure_text, template_gettext
 from .jobs import Jobs
 from .pages import public_pages, staff_router
-from .pages.guard import Forbidden, SignInRequired, language, on_forbidden, on_sign_in_required
+from .pages.guard import (
+    COOKIE,
+    Forbidden,
+    SignInRequired,
+    home_of,
+    language,
+    on_forbidden,
+    on_sign_in_required,
+)
 from .pages.notifications import unread_notices
+from .portal import portal_router
 from .problems import EXCEPTION_HANDLERS
 from .scheduler import sweep_hooks
+from .schema_ui import RENDER_PLUGINS
 from .sysdeps import missing_system_packages
 from .timing import server_timing
 
@@ -58,9 +67,10 @@ def health(state: State) -> dict[str, Any]:
     return {"status": "ok", "database": db.dialect, "missing_system_packages": state.missing}
 
 
-@get("/", sync_to_thread=False, include_in_schema=False)
-def home() -> Redirect:
-    return Redirect("/inbox")
+@get("/", sync_to_thread=True, include_in_schema=False)
+def home(request: Request[Any, Any, Any], state: State) -> Redirect:
+    """Staff start on their inbox, agents on their organisation's claims."""
+    return Redirect(home_of(state.db, request.cookies.get(COOKIE)))
 
 
 @get("/help/machines", sync_to_thread=False, include_in_schema=False)
@@ -111,6 +121,7 @@ def create_app(
             api_router,
             *public_pages,
             staff_router,
+            portal_router,
             create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
         ],
         state=State(
@@ -225,5 +236,5 @@ OPENAPI = OpenAPIConfig(
             ),
         }
     ),
-    render_plugins=[SwaggerRenderPlugin(path="/"), ScalarRenderPlugin(path="/scalar")],
+    render_plugins=RENDER_PLUGINS,  # their files served from web/static/schema: no CDN
 )

@@ -37,6 +37,7 @@ ERROR_SOURCES = (
     "workflow/roles.py",
     "store/**/*.py",
     "web/pages/*.py",
+    "web/portal/*.py",
 )
 # Python code calling _() or N_(): pybabel's Python extractor does not look inside f-strings
 # before Python 3.12, so those calls are collected here.
@@ -60,6 +61,7 @@ def collect() -> Collected:
     from workflow.guards import GUARDS
     from workflow.identity import sex
     from workflow.labour import AGE_LABEL
+    from workflow.lists.columns import BY_FIELD, FACT_FIELDS
     from workflow.machines import WORKFLOWS
     from workflow.roles import ROLE_LABELS
     from workflow.rules.facts import FACT_LABELS
@@ -110,6 +112,10 @@ def collect() -> Collected:
     out.add("web.dashboard.pictures.OVERDUE_STEPS", pictures.OVERDUE_STEPS.values())
     out.add("web.dashboard.pictures.CAPACITY_LABELS", CAPACITY_LABELS.values())
     out.add("workflow.guards.GUARDS: why a step is refused", (g.message for g in GUARDS.values()))
+    out.add(
+        "workflow.lists.columns: how each fact is filled in (the agents' correction form)",
+        (BY_FIELD[name].help for name in FACT_FIELDS),
+    )
     out.add("store.sweep.chunks.LABELS: what a sweep run did (admin settings)", SWEEP_LABELS.values())
     fixed: list[str] = []
     for path in files(ERROR_SOURCES):

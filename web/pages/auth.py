@@ -17,7 +17,7 @@ from workflow.errors import DomainError
 
 from ..deps import STORES
 from ..i18n import LANGUAGES
-from .guard import COOKIE, language
+from .guard import AGENT_HOME, COOKIE, landing, language
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 
@@ -64,8 +64,11 @@ class AuthController(Controller):
                 },
             )
         secure = state.secure_cookies
+        target = _safe_next(data.get("next"))
+        if landing(signed.actor) == AGENT_HOME and not target.startswith("/agent/"):
+            target = AGENT_HOME  # an agent has no staff page to go back to: their own pages
         return Redirect(
-            _safe_next(data.get("next")),
+            target,
             status_code=303,
             cookies=[
                 Cookie(
@@ -108,7 +111,7 @@ class AuthController(Controller):
         back = _safe_next(
             request.headers.get("referer", "").split(request.base_url.netloc, 1)[-1]
             if request.headers.get("referer")
-            else "/inbox"
+            else "/"  # each user's own start (agents have no inbox)
         )
         chosen = code if code in LANGUAGES else "zh_CN"
         return Redirect(

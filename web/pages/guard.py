@@ -1,4 +1,5 @@
-"""Who is looking at a page: the signed-in staff member behind the session cookie."""
+"""Who is looking at a page: the signed-in staff member behind the session cookie, and where
+each user lands after signing in (staff on the inbox, agents on their own pages)."""
 
 from __future__ import annotations
 
@@ -12,12 +13,28 @@ from litestar.response import Redirect, Template
 
 from store.access import SignedIn, resolve
 from store.db import Database
-from workflow.roles import Role
+from workflow.roles import Actor, Role
 
 from ..i18n import DEFAULT, LANGUAGES, N_
 
 COOKIE = "fuzhi_session"
 STAFF_ROLES = frozenset({Role.VILLAGE, Role.HR, Role.FINANCE, Role.ADMIN})
+AGENT_HOME = "/agent/claims"  # the agents' pages (web.portal)
+STAFF_HOME = "/inbox"
+
+
+def landing(actor: Actor | None) -> str:
+    """Where a user starts: an agent (and nothing else) on their organisation's claims."""
+    if actor is not None and Role.AGENT in actor.roles and not actor.roles & STAFF_ROLES:
+        return AGENT_HOME
+    return STAFF_HOME
+
+
+def home_of(db: Database, token: str | None) -> str:
+    """Where the holder of a session cookie starts (the inbox for anyone not signed in: the
+    sign-in page sends them back there)."""
+    who = resolve(db, token)
+    return landing(who.actor if who is not None else None)
 
 
 class SignInRequired(HTTPException):
