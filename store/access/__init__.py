@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
+    from .first_admin import admins, create_first_admin
     from .sessions import ABSOLUTE, SignedIn, resolve, sign_in, sign_out
     from .users import actor_for, agent_for_token, create_token, create_user
 
@@ -17,7 +18,9 @@ __all__ = [
     "ABSOLUTE",
     "SignedIn",
     "actor_for",
+    "admins",
     "agent_for_token",
+    "create_first_admin",
     "create_token",
     "create_user",
     "resolve",
@@ -30,7 +33,9 @@ __getattr__ = exports(
         "ABSOLUTE": "sessions",
         "SignedIn": "sessions",
         "actor_for": "users",
+        "admins": "first_admin",
         "agent_for_token": "users",
+        "create_first_admin": "first_admin",
         "create_token": "users",
         "create_user": "users",
         "resolve": "sessions",

@@ -14,6 +14,7 @@ from .contracts import ContractController
 from .dashboard import DashboardController
 from .documents import DocumentController, VerifyController
 from .guard import staff
+from .imports import ImportController
 from .notifications import NotificationController
 from .organisations import OrganisationController
 from .payouts import PayoutController
@@ -37,3 +38,4 @@ staff_router.register(OrganisationController)
 staff_router.register(PolicyController)
 staff_router.register(BaselineController)
 staff_router.register(PersonController)
+staff_router.register(ImportController)
