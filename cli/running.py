@@ -16,7 +16,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from workflow.config import Settings
 
     settings = Settings.from_env()
-    _tell_if_nobody_can_sign_in()
+    tell_if_nobody_can_sign_in()
     uvicorn.run(
         "web.app:create_app",
         factory=True,
@@ -46,7 +46,7 @@ def cmd_machines(args: argparse.Namespace) -> int:
     return 0
 
 
-def _tell_if_nobody_can_sign_in() -> None:
+def tell_if_nobody_can_sign_in() -> None:
     """A county's own database before ``fuzhi setup``: say how to make the first admin."""
     from sqlalchemy.exc import SQLAlchemyError
 

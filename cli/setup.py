@@ -21,17 +21,17 @@ NEXT_STEPS = """下一步（详见 README“A county starts its own”）：
 def cmd_setup(args: argparse.Namespace) -> int:
     from store.access import admins, create_first_admin
 
+    interactive = sys.stdin.isatty()
+    if not (args.username or interactive):
+        print("请用 --username 给出管理员的用户名", file=sys.stderr)
+        return 2
     upgrade()
     print("数据库已升级到最新版本")
     db = open_db()
     if existing := admins(db):
         print(f"已有系统管理员（{'、'.join(existing)}），fuzhi setup 不再创建管理员。", file=sys.stderr)
         return 2
-    interactive = sys.stdin.isatty()
-    username = args.username or (input("第一位系统管理员的用户名: ").strip() if interactive else "")
-    if not username:
-        print("请用 --username 给出管理员的用户名", file=sys.stderr)
-        return 2
+    username = args.username or input("第一位系统管理员的用户名: ").strip()
     password = args.password or os.environ.get("FUZHI_ADMIN_PASSWORD") or _ask_password(interactive)
     generated = password is None
     if password is None:

@@ -9,9 +9,10 @@ import pytest
 
 from store.access.users import create_user
 from store.contracts.lifecycle import ContractInput, propose_contract
+from store.imports import upload_import
 from store.models import Post
 
-from .builders import county, export_claim, person
+from .builders import county, export_claim, id_number, person
 from .page_support import PASSWORD, sign_in
 
 ROLES = ["village", "other_village", "hr", "finance", "admin", "agent"]
@@ -31,6 +32,13 @@ def world(db):
         )
         create_user(s, db, username="admin1", password=PASSWORD, roles=["admin"])
         ids = {"claim": claim.id, "contract": contract.id, "post": post.id, "org": c.org, "person": holder}
+    ids["import"] = upload_import(
+        db,
+        c.hr,
+        "persons",
+        "人员.csv",
+        "姓名,身份证号,行政村代码\n".encode() + f"扎西,{id_number()},533422101001\n".encode(),
+    ).run_id
     users = {
         "village": "village1",
         "other_village": "village2",
@@ -62,6 +70,11 @@ PAGES = {
     "/admin/policy": {"admin"},
     "/admin/baseline/": {"admin"},
     "/persons/{person}": {"village", "hr", "finance", "admin"},
+    "/imports": {"hr", "admin"},
+    "/imports/template/persons": {"hr", "admin"},
+    "/imports/template/places": {"admin"},
+    "/imports/{import}": {"hr", "admin"},
+    "/imports/{import}/result.xlsx": {"hr", "admin"},
 }
 
 
