@@ -33,19 +33,17 @@ from .person_rows import import_persons
 from .place_rows import import_places
 
 MAY = {"places": frozenset({Role.ADMIN}), "persons": frozenset({Role.ADMIN, Role.HR})}
-REFUSED = {
-    "places": "只有系统管理员可以导入乡镇和行政村",
-    "persons": "只有人社部门工作人员或系统管理员可以导入人员",
-}
 
 
 def import_kind(actor: Actor, kind: str) -> ImportKind:
     """The kind of import, if the actor may import it."""
     if kind not in KINDS:
         raise NotFound("not_found.import_kind", "没有这种导入", kind=kind[:20])
-    if not actor.roles & MAY[kind]:
-        raise TransitionRefused("imports.forbidden", REFUSED[kind])
-    return KINDS[kind]
+    if actor.roles & MAY[kind]:
+        return KINDS[kind]
+    if kind == "places":
+        raise TransitionRefused("imports.forbidden", "只有系统管理员可以导入乡镇和行政村")
+    raise TransitionRefused("imports.forbidden", "只有人社部门工作人员或系统管理员可以导入人员")
 
 
 def kinds_for(actor: Actor) -> list[ImportKind]:
