@@ -63,7 +63,7 @@ def parser() -> argparse.ArgumentParser:
     setup.add_argument(
         "--password", help="the admin's password (asked, or FUZHI_ADMIN_PASSWORD; generated when neither)"
     )
-    setup.add_argument("--name", help="display name (default 系统管理员)")
+    setup.add_argument("--name", help="display name (default: the username)")
     setup.set_defaults(func=cmd_setup)
 
     serve = sub.add_parser("serve", help="serve the web app")

@@ -53,6 +53,6 @@ def create_first_admin(db: Database, username: str, password: str, display_name:
             username=username,
             password=password,
             roles=[Role.ADMIN.value],
-            display_name=display_name.strip() or "系统管理员",
+            display_name=display_name.strip() or username,
         )
         return user.id, user.username

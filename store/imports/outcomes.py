@@ -4,7 +4,7 @@ it (cells masked)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +21,7 @@ class ImportRow:
     record_id: int | None = None  # the village or person (none for a dry run's new one)
     changed: tuple[str, ...] = ()  # the Chinese headers of the columns an update changes
     errors: tuple[RowError, ...] = ()
+    shown: str = ""  # the row's own cells that tell it apart (names, codes, the ID masked)
 
 
 @dataclass(frozen=True)
@@ -53,11 +54,14 @@ def stored_row(cells: list[object], outcome: ImportRow) -> dict[str, Any]:
     }
 
 
-def row_of(stored: Mapping[str, Any]) -> ImportRow:
+def row_of(stored: Mapping[str, Any], shown: Sequence[int] = ()) -> ImportRow:
+    """A kept row as the page shows it; ``shown``: where the cells that tell it apart are."""
+    cells = stored.get("cells") or ()
     return ImportRow(
         stored["row"],
         stored["status"],
         stored.get("record_id"),
         tuple(stored.get("changed") or ()),
         tuple(RowError(*e) for e in stored.get("errors") or ()),
+        " ".join(str(cells[i]) for i in shown if i < len(cells) and cells[i] not in (None, "")),
     )

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from workflow.errors import Conflict, NotFound, TransitionRefused
 from workflow.lists.cells import cell_masker, clean_text
+from workflow.lists.headers import field_of
 from workflow.lists.imports import IMPORT_RESULT, KINDS, ImportKind, import_template
 from workflow.lists.parse import read_list
 from workflow.lists.result import result_workbook_bytes
@@ -178,6 +179,10 @@ def _get(session: Session, actor: Actor, run_id: int, lock: bool = False) -> Imp
 
 def _report(session: Session, run: ImportRun, rows: bool = True) -> ImportReport:
     who = session.scalar(select(User.display_name).where(User.id == run.uploaded_by)) or ""
+    kind = KINDS[run.kind]
+    outcomes = run.outcomes or {}
+    where = {field_of(h, kind.columns): i for i, h in enumerate(outcomes.get("headers", []))}
+    shown = [where[f] for f in kind.shown if f in where]
     return ImportReport(
         run.id,
         run.kind,
@@ -191,7 +196,7 @@ def _report(session: Session, run: ImportRun, rows: bool = True) -> ImportReport
             "unchanged": run.rows_unchanged,
             "refused": run.rows_refused,
         },
-        tuple(row_of(r) for r in (run.outcomes or {}).get("rows", [])) if rows else (),
+        tuple(row_of(r, shown) for r in outcomes.get("rows", [])) if rows else (),
         run.dry_run and run.pending_file is not None,
         run.loaded_as,
     )

@@ -28,12 +28,25 @@ class ImportKind:
     columns: ColumnSet
     read: Reader
     notes: tuple[str, ...]
+    shown: tuple[str, ...]  # the fields that tell a row apart on the page (ID numbers masked)
 
 
 KINDS: dict[str, ImportKind] = {
-    "places": ImportKind("places", "乡镇和行政村", places.PLACE_COLUMNS, places.read_place_row, places.NOTES),
+    "places": ImportKind(
+        "places",
+        "乡镇和行政村",
+        places.PLACE_COLUMNS,
+        places.read_place_row,
+        places.NOTES,
+        ("township_name", "village_name", "village_code"),
+    ),
     "persons": ImportKind(
-        "persons", "人员名单", persons.PERSON_COLUMNS, persons.read_person_row, persons.NOTES
+        "persons",
+        "人员名单",
+        persons.PERSON_COLUMNS,
+        persons.read_person_row,
+        persons.NOTES,
+        ("name", "id_number", "village_code"),
     ),
 }
 
