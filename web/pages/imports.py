@@ -16,7 +16,7 @@ from litestar.response import Redirect, Template
 from store import imports
 from store.access import SignedIn
 from store.db import Database
-from store.imports import ImportReport
+from store.imports import ImportReport, ImportRow
 from workflow.errors import DomainError
 from workflow.roles import Role
 
@@ -136,7 +136,7 @@ def _page(
     done: str | None = None,
 ) -> Template:
     kinds = [k.code for k in imports.kinds_for(who.actor)]
-    rows = ()
+    rows: tuple[ImportRow, ...] = ()
     if report is not None:  # the refused rows first: what needs fixing
         rows = tuple(sorted(report.rows, key=lambda r: r.status != "refused"))[:SHOWN_ROWS]
     return Template(
