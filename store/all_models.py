@@ -8,7 +8,9 @@ so an area's models never depend on another area's by accident.
 from __future__ import annotations
 
 from . import models
+from .access import models as access_models
 from .base import Base
+from .contracts import models as contract_models
 from .documents import models as documents_model
 from .imports import models as import_models
 from .notices import models as notice_models
@@ -21,6 +23,8 @@ from .timerules import models as timerule_models
 # The modules that hold tables; the layering test checks that none is missing.
 MODEL_MODULES = (
     models,
+    access_models,
+    contract_models,
     documents_model,
     import_models,
     labour_models,

@@ -137,3 +137,20 @@ def add_admin(db: Database, username: str = "admin1") -> Actor:
                 s, db, username=username, password="password-123", roles=["admin"], display_name="管理员"
             ),
         )
+
+
+def legacy_account(db: Database, username: str, roles: list[str]) -> Actor:
+    """An account holding roles no account may now be given together (``workflow.roles.
+    check_roles_together``), as one made before that rule would: the steps of each case still
+    refuse the same hands twice (``Step.not_by``)."""
+    from sqlalchemy import update
+
+    from store.models import User
+
+    with db.transaction() as s:
+        user = create_user(
+            s, db, username=username, password="password-123", roles=roles[:1], display_name=username
+        )
+        s.execute(update(User).where(User.id == user.id).values(roles=",".join(sorted(roles))))
+        s.refresh(user)
+        return actor_for(s, user)

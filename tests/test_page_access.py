@@ -32,6 +32,7 @@ def world(db):
         )
         create_user(s, db, username="admin1", password=PASSWORD, roles=["admin"])
         ids = {"claim": claim.id, "contract": contract.id, "post": post.id, "org": c.org, "person": holder}
+        ids["user"] = c.verifier.user_id
     ids["import"] = upload_import(
         db,
         c.hr,
@@ -61,6 +62,8 @@ PAGES = {
     "/dashboard": {"village", "other_village", "hr", "finance", "admin"},
     "/help/machines": {"village", "other_village", "hr", "finance", "admin", "agent"},
     "/payouts": {"finance"},
+    "/payouts/preview?ids={claim}": {"finance"},
+    "/payouts/lookup?q={claim}": {"finance"},
     "/notifications": {"village", "other_village", "hr", "finance", "admin"},
     "/admin/settings": {"admin"},
     "/organisations": {"hr", "admin"},
@@ -70,6 +73,11 @@ PAGES = {
     "/admin/policy": {"admin"},
     "/admin/baseline/": {"admin"},
     "/persons/{person}": {"village", "hr", "finance", "admin"},
+    "/admin/users": {"admin"},
+    "/admin/users/new": {"admin"},
+    "/admin/users/{user}": {"admin"},
+    "/admin/users/{user}/edit": {"admin"},
+    "/contracts/posts/{post}/edit": {"hr", "admin"},
     "/imports": {"hr", "admin"},
     "/imports/template/persons": {"hr", "admin"},
     "/imports/template/places": {"admin"},

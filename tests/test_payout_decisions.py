@@ -218,7 +218,7 @@ def test_finance_accepts_what_the_bank_paid_and_the_decision_is_recorded(db, c, 
     page = finance.get(f"/payouts/{batch_id}").text
     assert "finance1 2026-11-20 10:20" in page and "实付 80.00" in page
     assert "720.00" in totals_row(page, "shortfall")
-    assert "80.00" in totals_row(page, "paid")
+    assert "730.00" in totals_row(page, "paid")  # 80 accepted + 卓玛's 650, paid by the import
 
     again = finance.submit(
         f"/payouts/{batch_id}", action, {"decision": "bank_amount", "note": "再次", "paid_on": "2026-11-20"}

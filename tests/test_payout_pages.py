@@ -14,7 +14,6 @@ from decimal import Decimal
 import openpyxl
 import pytest
 
-from store.access.users import actor_for, create_user
 from store.claims import ClaimInput, submit_claim
 from store.documents import rosters as documents
 from store.models import Claim
@@ -22,7 +21,7 @@ from store.payouts import batch_rows
 from store.transitions import transition
 from workflow.numerals import capital_yuan
 
-from .builders import claim_in, export_claim, person
+from .builders import claim_in, export_claim, legacy_account, person
 from .builders_payouts import ORG_ACCOUNT, give_broker_an_account
 from .page_support import csrf_of, sign_in
 
@@ -48,7 +47,16 @@ def c(c, db):
 
 
 def new_batch(browser, ids) -> int:
-    r = browser.submit("/payouts", "/payouts", {"ids": [str(i) for i in ids]})
+    """Preview the claims, then confirm the batch the preview shows (as finance does)."""
+    preview = browser.get("/payouts/preview", params={"ids": [str(i) for i in ids]})
+    assert preview.status_code == 200, preview.text
+    lines = re.findall(r'name="line" value="([^"]+)"', preview.text)
+    assert len(lines) == len(ids), preview.text
+    r = browser.client.post(
+        "/payouts",
+        data={"line": lines, "_csrf_token": csrf_of(preview.text)},
+        follow_redirects=False,
+    )
     assert r.status_code == 303, r.text
     match = re.fullmatch(r"/payouts/(\d+)\?done=created", r.headers["location"])
     assert match, r.headers["location"]
@@ -157,7 +165,7 @@ def test_a_failed_line_shows_its_reason_and_returns_to_the_pool(db, c):
     assert again != batch_id
 
 
-def test_reconciliation_flags_an_unknown_line(db, c):
+def test_the_return_file_pays_the_lines_and_lists_an_unknown_row(db, c):
     ids = [claim_in(db, c, "hr_reviewed").id for _ in range(2)]
     browser = sign_in(db, "finance1")
     batch_id = new_batch(browser, ids)
@@ -178,10 +186,11 @@ def test_reconciliation_flags_an_unknown_line(db, c):
         data={"_csrf_token": csrf_of(page)},
     )
     assert r.status_code == 200, r.text
-    assert "对账结果" in r.text and "批次中没有" in r.text
-    unknown = r.text.split('data-kind="unknown"')[1].split("</table>")[0]
+    assert "回单导入结果" in r.text and "批次中没有此笔，未处理" in r.text
+    unknown = r.text.split('data-outcome="unknown"')[1].split("</tr>")[0]
     assert "999999" in unknown and "陌生人" in unknown
-    assert 'data-kind="missing"' not in r.text and 'data-kind="amount_mismatches"' not in r.text
+    assert r.text.count('data-outcome="paid"') == 2 and 'data-outcome="missing"' not in r.text
+    assert [state_of(db, i) for i in ids] == ["finance_paid", "finance_paid"]
     bad = browser.client.post(
         f"/payouts/{batch_id}/reconcile",
         files={"file": ("return.txt", b"x", "text/plain")},
@@ -191,18 +200,7 @@ def test_reconciliation_flags_an_unknown_line(db, c):
 
 
 def test_the_reviewer_of_a_claim_cannot_confirm_its_payment(db, c):
-    with db.transaction() as s:
-        hrfin = actor_for(
-            s,
-            create_user(
-                s,
-                db,
-                username="hrfin",
-                password="password-123",
-                roles=["hr", "finance"],
-                display_name="hrfin",
-            ),
-        )
+    hrfin = legacy_account(db, "hrfin", ["hr", "finance"])
     own = export_claim(db, c, person(db, c.village, name="扎西"))
     transition(db, "claim", own.id, "verify", c.verifier)
     transition(db, "claim", own.id, "approve", hrfin)
@@ -221,9 +219,11 @@ def test_the_reviewer_of_a_claim_cannot_confirm_its_payment(db, c):
 def test_a_claim_not_in_the_pool_is_refused_with_a_message(db, c):
     paid = claim_in(db, c, "finance_paid")
     browser = sign_in(db, "finance1")
-    r = browser.submit("/payouts", "/payouts", {"ids": [str(paid.id)]})
-    assert r.status_code == 409 and "不是待发放状态" in r.text
+    r = browser.get("/payouts/preview", params={"ids": [str(paid.id)]})
+    assert r.status_code == 200 and "不是待发放状态" in r.text and 'name="line"' not in r.text
     assert browser.submit("/payouts", "/payouts", {}).status_code == 422
+    forged = browser.submit("/payouts", "/payouts", {"line": f"{paid.id}:0123456789abcdef01234567"})
+    assert forged.status_code == 409 and "批次未生成" in forged.text
 
 
 @pytest.mark.parametrize("username", ["hr1", "village1"])

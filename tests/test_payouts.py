@@ -1,4 +1,4 @@
-"""Payout batches: batch, bank file, confirm, failures, crash and race safety, reconciliation."""
+"""Payout batches: batch, bank file, confirm, failures, crash and race safety, the bank's return file."""
 
 from __future__ import annotations
 
@@ -20,12 +20,12 @@ from store.claims.worklist import Filters
 from store.models import Claim, ClaimHistory
 from store.payouts import batch_pool, batch_rows
 from store.payouts import batches as payouts
-from store.payouts import returns as payout_reconcile
 from store.payouts.models import PayoutBatch, PayoutLine
+from store.payouts.return_import import import_return
 from store.transitions import transition
 from workflow.errors import InvalidTransition, TransitionRefused, ValidationFailed
 
-from .builders import claim_in, person
+from .builders import claim_in, legacy_account, person
 from .builders_payouts import ORG_ACCOUNT, give_broker_an_account
 
 pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
@@ -46,7 +46,7 @@ def c(c, db):
             )
 
         county_.finance2 = user("finance2", ["finance"])
-        county_.hr_finance = user("hrfin", ["hr", "finance"])
+    county_.hr_finance = legacy_account(db, "hrfin", ["hr", "finance"])
     return county_
 
 
@@ -361,42 +361,61 @@ def return_file(db, c, batch_id, fmt):
     return "return.xlsx", buf.getvalue()
 
 
+def outcomes(result):
+    return [(r.reference, r.row, r.outcome) for r in result.rows]
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
-def test_reconciliation_flags_every_bad_line_and_corrects_nothing(db, c, fmt):
+def test_the_return_file_changes_exactly_its_good_lines_and_lists_the_rest(db, c, fmt):
     ids = approved(db, c, 4)
     batch = batch_pool.create_batch(db, c.finance, ids)
     name, content = return_file(db, c, batch.id, fmt)
     payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON, line_ids(db, batch.id)[:2])
-    before = (states(db, ids), [li.status for li in batch_rows.get_batch(db, batch.id).lines])
-    result = payout_reconcile.reconcile(db, c.finance, batch.id, name, content)
-    assert [m["reference"] for m in result.missing] == [str(ids[0])]
-    assert [(d["reference"], d["rows"]) for d in result.duplicates] == [(str(ids[1]), [2, 3])]
-    assert [(m["reference"], m["found"]) for m in result.amount_mismatches] == [
-        (str(ids[2]), Decimal("299.00"))
+    result = import_return(db, c.finance, batch.id, name, content, PAID_ON)
+    first = [
+        (str(ids[1]), 2, "duplicate"),  # which of two rows is true is for a person to say
+        (str(ids[1]), 3, "duplicate"),
+        (str(ids[2]), 4, "flagged"),  # 299.00 where 300.00 was due: held for a decision
+        (str(ids[3]), 5, "failed"),  # the bank's 失败: out of the batch, back to the pool
+        ("999999", 6, "unknown"),
+        (str(ids[0]), None, "absent_settled"),  # paid before, not in the file: nothing to do
     ]
-    assert [u["reference"] for u in result.unknown] == ["999999"]
-    assert result.matched == 3 and not result.clean  # the duplicate's two rows and the 4th
-    # the pending line with the wrong amount is held for finance's decision, nothing more
-    assert result.flagged == [line_ids(db, batch.id)[2]]
-    after = (states(db, ids), [li.status for li in batch_rows.get_batch(db, batch.id).lines])
-    assert after == before
+    assert outcomes(result) == first and not result.clean and result.matched == 4
+    lines = batch_rows.get_batch(db, batch.id).lines
+    assert [li.status for li in lines] == ["paid", "paid", "pending", "failed"]
+    assert lines[2].awaiting_decision and lines[3].failure_reason == "银行回单第5行：失败"
+    assert states(db, ids)[ids[3]] == "hr_reviewed"
+    assert [pay_steps(db, i) for i in ids] == [1, 1, 0, 0]
+
+    again = import_return(db, c.finance, batch.id, name, content, PAID_ON)  # the same file again
+    settled = {"flagged": "awaiting", "failed": "already_failed"}
+    assert outcomes(again) == [(ref, row, settled.get(o, o)) for ref, row, o in first]
+    assert [li.status for li in batch_rows.get_batch(db, batch.id).lines] == [
+        "paid",
+        "paid",
+        "pending",
+        "failed",
+    ]
+    assert [pay_steps(db, i) for i in ids] == [1, 1, 0, 0]
 
 
-def test_the_bank_saying_failed_for_a_paid_line_is_flagged(db, c):
+def test_the_bank_saying_failed_for_a_paid_line_is_listed_and_changes_nothing(db, c):
     ids = approved(db, c, 1)
     batch = batch_pool.create_batch(db, c.finance, ids)
     content = payouts.bank_file(db, c.finance, batch.id, "csv").decode("utf-8-sig")
     payouts.confirm_paid(db, c.finance, batch.id, "B1", PAID_ON)
     head, line = content.strip().split("\r\n")
     returned = f"{head},状态,银行流水号\r\n{line},失败,S1\r\n".encode()
-    result = payout_reconcile.reconcile(db, c.finance, batch.id, "r.csv", returned)
-    assert [m["reference"] for m in result.status_mismatches] == [str(ids[0])]
+    result = import_return(db, c.finance, batch.id, "r.csv", returned, PAID_ON)
+    assert outcomes(result) == [(str(ids[0]), 2, "status_mismatch")]
+    assert states(db, ids) == {ids[0]: "finance_paid"}
 
 
 def test_a_return_file_without_the_columns_is_refused(db, c):
     batch = batch_pool.create_batch(db, c.finance, approved(db, c, 1))
+    payouts.bank_file(db, c.finance, batch.id, "csv")
     with pytest.raises(ValidationFailed, match="缺少列"):
-        payout_reconcile.reconcile(db, c.finance, batch.id, "r.csv", "附言,金额\r\n1,2\r\n".encode())
+        import_return(db, c.finance, batch.id, "r.csv", "附言,金额\r\n1,2\r\n".encode(), PAID_ON)
 
 
 # --- roster ----------------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Staff users (argon2 password hashes) and the agents' API tokens."""
+"""Staff users (argon2 password hashes), the roles one may hold together, and the agents' API
+tokens; each account made and token issued is recorded (``user_log``)."""
 
 from __future__ import annotations
 
@@ -14,10 +15,12 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.errors import ValidationFailed
-from workflow.roles import Actor, Role
+from workflow.roles import Actor, Role, check_roles_together
+from workflow.states import OrgKind
 
 from ..db import Database
 from ..models import ApiToken, Organisation, User, UserVillage, Village
+from . import user_log
 
 # The test suite hashes hundreds of passwords; it may ask for argon2's cheapest profile.
 # Never set this variable on a server.
@@ -42,6 +45,41 @@ def normalise_email(email: str | None) -> str | None:
     return email
 
 
+def hash_password(password: str) -> str:
+    """The argon2 hash of a password that follows the rule (at least 8 characters)."""
+    if len(password) < 8:
+        raise ValidationFailed("validation.password", "密码至少8位", field="password")
+    if len(password) > 200:
+        raise ValidationFailed("validation.password", "密码不能超过200个字符", field="password")
+    return _hasher.hash(password)
+
+
+def checked_access(
+    session: Session, roles: Iterable[str], village_ids: Iterable[int], org_id: int | None
+) -> tuple[set[str], list[int], int | None]:
+    """Roles, villages and organisation checked together: known roles, a village verifier's
+    villages, an agent's organisation, and no pair of roles the process needs two people for
+    (``workflow.roles.check_roles_together``). Villages are kept only for a verifier and the
+    organisation only for an agent."""
+    role_set = set(roles)
+    if unknown := role_set - {r.value for r in Role if r is not Role.SYSTEM}:
+        raise ValidationFailed("validation.role", f"未知的角色：{', '.join(sorted(unknown))}", field="roles")
+    if not role_set:
+        raise ValidationFailed("validation.role", "至少需要一个角色", field="roles")
+    villages = sorted(set(village_ids)) if Role.VILLAGE in role_set else []
+    if Role.VILLAGE in role_set and not villages:
+        raise ValidationFailed("validation.villages", "村级核实员须指定所负责的行政村", field="village_ids")
+    for vid in villages:
+        if session.get(Village, vid) is None:
+            raise ValidationFailed("validation.village", f"行政村{vid}不存在", field="village_ids")
+    org = session.get(Organisation, org_id) if org_id is not None and Role.AGENT in role_set else None
+    if Role.AGENT in role_set and org is None:
+        raise ValidationFailed("validation.org", "申报主体经办人须属于一个申报单位", field="org_id")
+    committee = org.village_id if org is not None and org.kind == OrgKind.VILLAGE_COMMITTEE else None
+    check_roles_together(role_set, villages, committee)
+    return role_set, villages, org.id if org is not None else None
+
+
 def create_user(
     session: Session,
     db: Database,
@@ -53,29 +91,21 @@ def create_user(
     village_ids: Iterable[int] = (),
     org_id: int | None = None,
     email: str | None = None,
+    actor: Actor | None = None,
 ) -> User:
-    role_set = set(roles)
-    if unknown := role_set - {r.value for r in Role if r is not Role.SYSTEM}:
-        raise ValidationFailed("validation.role", f"未知的角色：{', '.join(sorted(unknown))}", field="roles")
-    if not role_set:
-        raise ValidationFailed("validation.role", "至少需要一个角色", field="roles")
-    if len(password) < 8:
-        raise ValidationFailed("validation.password", "密码至少8位", field="password")
+    """A new account, recorded as made by ``actor`` (None: the command line or a script)."""
+    username = username.strip()
+    if not username or len(username) > 50 or any(ch.isspace() for ch in username):
+        raise ValidationFailed("validation.username", "用户名须为1至50个字符，不含空格", field="username")
+    role_set, villages, org_id = checked_access(session, roles, village_ids, org_id)
+    password_hash = hash_password(password)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed("validation.username_taken", f"用户名“{username}”已存在", field="username")
     email = normalise_email(email)
-    villages = list(village_ids)
-    if Role.VILLAGE in role_set and not villages:
-        raise ValidationFailed("validation.villages", "村级核实员须指定所负责的行政村", field="village_ids")
-    for vid in villages:
-        if session.get(Village, vid) is None:
-            raise ValidationFailed("validation.village", f"行政村{vid}不存在", field="village_ids")
-    if Role.AGENT in role_set and (org_id is None or session.get(Organisation, org_id) is None):
-        raise ValidationFailed("validation.org", "申报主体经办人须属于一个申报单位", field="org_id")
     user = User(
         username=username,
-        display_name=display_name or username,
-        password_hash=_hasher.hash(password),
+        display_name=(display_name or "").strip()[:50] or username,
+        password_hash=password_hash,
         roles=",".join(sorted(role_set)),
         org_id=org_id,
         active=True,
@@ -86,6 +116,7 @@ def create_user(
     session.flush()
     session.add_all(UserVillage(user_id=user.id, village_id=v) for v in villages)
     session.flush()
+    user_log.record(session, db, actor, user.id, "create", user_log.diff({}, user_log.shown(session, user)))
     return user
 
 
@@ -119,12 +150,20 @@ def _token_hash(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, db: Database, user: User, label: str = "") -> str:
-    """A new bearer token for an agent; only its hash is kept, so it is shown once."""
+def create_token(
+    session: Session, db: Database, user: User, label: str = "", actor: Actor | None = None
+) -> str:
+    """A new bearer token for an active agent; only its hash is kept, so it is shown once. The
+    record of changes names it by its prefix and label, never the token."""
     if user.org_id is None or "agent" not in user.roles.split(","):
         raise ValidationFailed(
             "validation.token_user", "只有申报主体经办人可以创建接口令牌", field="username"
         )
+    if not user.active:
+        raise ValidationFailed("validation.token_user", "该账号已停用，不能创建接口令牌", field="username")
+    label = label.strip()
+    if len(label) > 100:
+        raise ValidationFailed("validation.too_long", "令牌说明不能超过100个字", field="label")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     session.add(
         ApiToken(
@@ -137,7 +176,20 @@ def create_token(session: Session, db: Database, user: User, label: str = "") ->
         )
     )
     session.flush()
+    user_log.record(
+        session,
+        db,
+        actor,
+        user.id,
+        "token_create",
+        [{"field": "token", "old": "", "new": token_name(token[:10], label)}],
+    )
     return token
+
+
+def token_name(prefix: str, label: str) -> str:
+    """How a token is named where it may be seen: its prefix and label, never the token."""
+    return f"{prefix}…" + (f"（{label}）" if label else "")
 
 
 def actor_for_token(session: Session, token: str) -> Actor | None:

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
         renew_contract,
         terminate_contract,
     )
+    from .post_edits import PostEdit, edit_post, post_edit_view
     from .posts import ENDING_SOON_DAYS, ContractFilter, PostInput, days_left
     from .view import (
         contract_form,
@@ -33,11 +34,14 @@ __all__ = [
     "ENDING_SOON_DAYS",
     "ContractFilter",
     "ContractInput",
+    "PostEdit",
     "PostInput",
     "contract_form",
     "contract_page",
     "contracts_index",
     "days_left",
+    "edit_post",
+    "post_edit_view",
     "propose",
     "propose_contract",
     "record_insurance",
@@ -53,11 +57,14 @@ __getattr__ = exports(
         "ContractFilter": "posts",
         "ContractInput": "lifecycle",
         "ENDING_SOON_DAYS": "posts",
+        "PostEdit": "post_edits",
         "PostInput": "posts",
         "contract_form": "view",
         "contract_page": "view",
         "contracts_index": "view",
         "days_left": "posts",
+        "edit_post": "post_edits",
+        "post_edit_view": "post_edits",
         "propose": "view",
         "propose_contract": "lifecycle",
         "record_insurance": "lifecycle",

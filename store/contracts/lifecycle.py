@@ -62,7 +62,9 @@ def propose_contract(
     if inp.kind not in ("service_agreement", "labour_contract"):
         raise ValidationFailed("validation.contract_kind", "协议类型须为劳务协议或劳动合同", field="kind")
     check_term(inp.start_date, inp.end_date)
-    post = session.get(Post, inp.post_id)
+    # Locked: the places counted below stay as read until this contract is in (an edit of the
+    # post, or another proposal for its last place, waits; ``post_edits`` locks it too).
+    post = session.get(Post, inp.post_id, with_for_update=True)
     if post is None:
         raise ValidationFailed("validation.post", "岗位不存在", field="post_id")
     person = get_person(session, inp.person_id)
@@ -193,7 +195,8 @@ def renew_contract(
     end_date: date | None = None,
     expected_version: int | None = None,
 ) -> Contract:
-    """Propose the successor: same person and post, from the day after, at most a year."""
+    """Propose the successor: same person and post, from the day after, at most a year, at the
+    post's monthly subsidy of the day (a renewal is a new agreement: ``post_edits``)."""
     with one_step(db, Contract, contract_id, expected_version) as (session, old):
         start = old.end_date + timedelta(days=1)
         end = end_date or max_term_end(start)
@@ -202,7 +205,7 @@ def renew_contract(
             session,
             db,
             actor,
-            ContractInput(old.post_id, old.person_id, start, end, old.monthly_subsidy, old.kind),
+            ContractInput(old.post_id, old.person_id, start, end, kind=old.kind),
             predecessor=old,
         )
         old.successor_id = successor.id

@@ -6,12 +6,16 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from workflow.errors import ValidationFailed
 
 HEADERS = ("序号", "收款人", "收款账号", "金额", "附言")
 RETURN_HEADERS = (*HEADERS, "状态", "银行流水号")
+# Columns a bank may add: why a payment failed, and the day it was paid (else the day the
+# import form gives).
+RETURN_OPTIONAL = ("失败原因", "交易日期")
 FAILED_STATUSES = frozenset({"失败", "退回", "退票", "failed", "FAILED"})
 FORMATS = ("xlsx", "csv")
 
@@ -34,6 +38,9 @@ class ReturnRow:
     reference: str
     status: str
     bank_serial: str
+    reason: str = ""  # 失败原因, when the bank gives one
+    paid_on: date | None = None  # 交易日期, when the bank gives one
+    date_text: str = ""  # 交易日期 as written: set and paid_on None means unreadable
 
     @property
     def failed(self) -> bool:
@@ -94,15 +101,25 @@ def read_return(filename: str, content: bytes) -> list[ReturnRow]:
         raise ValidationFailed(
             "validation.columns", f"回单文件缺少列：{'、'.join(missing)}", field="file", missing=missing
         )
-    at = {h: header.index(h) for h in RETURN_HEADERS if h in header}
+    at = {h: header.index(h) for h in (*RETURN_HEADERS, *RETURN_OPTIONAL) if h in header}
     out = []
     for n, cells in enumerate(table[1:], start=2):
         if not any(str(c or "").strip() for c in cells):
             continue
         v = {h: _text(cells[i]) if i < len(cells) else "" for h, i in at.items()}
+        day = cells[at["交易日期"]] if "交易日期" in at and at["交易日期"] < len(cells) else None
         out.append(
             ReturnRow(
-                n, v["收款人"], v["收款账号"], _amount(v["金额"]), v["附言"], v["状态"], v["银行流水号"]
+                n,
+                v["收款人"],
+                v["收款账号"],
+                _amount(v["金额"]),
+                v["附言"],
+                v["状态"],
+                v["银行流水号"],
+                v.get("失败原因", ""),
+                _date(day),
+                v.get("交易日期", ""),
             )
         )
     return out
@@ -132,6 +149,21 @@ def _text(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return "" if value is None else str(value).strip()
+
+
+def _date(value: object) -> date | None:
+    """A date cell (xlsx) or text such as 2026-11-27, 2026/11/27 or 20261127; None if unreadable."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = _text(value).split(" ")[0].replace("/", "-").replace(".", "-")
+    for fmt in ("%Y-%m-%d", "%Y%m%d"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
 
 
 def _amount(text: str) -> Decimal | None:

@@ -1,11 +1,12 @@
 """The pool of approved claims not yet in an open batch, and a new batch made from it: its
 lines, payees and control totals. A claim sits in one open batch at the most
 (``payout_line.open_claim_id`` is UNIQUE): a batch that loses a claim or its reference to a
-concurrent one looks again."""
+concurrent one looks again. A batch made from a preview (``preview``) is made only if every
+line still pays what the preview showed (``line_check``); otherwise nothing is made."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 
 from sqlalchemy import Select, exists, func, select
@@ -44,28 +45,43 @@ def last_failures(session: Session, claim_ids: Sequence[int]) -> dict[int, str]:
 
 
 def create_batch(
-    db: Database, actor: Actor, claim_ids: Sequence[int] | None = None, filters: Filters | None = None
+    db: Database,
+    actor: Actor,
+    claim_ids: Sequence[int] | None = None,
+    filters: Filters | None = None,
+    previewed: Mapping[int, str] | None = None,
 ) -> PayoutBatch:
-    """A batch of the given approved claims, or of every pooled claim matching ``filters``."""
+    """A batch of the given approved claims, or of every pooled claim matching ``filters``, or
+    of the claims a preview showed (``previewed``: claim id → its ``line_check``), refused with
+    ``payout.pool_changed`` when any of them left the pool or would pay otherwise."""
     require_finance(actor)
+    if previewed is not None:
+        claim_ids = list(previewed)
     if claim_ids is None and filters is None:
         raise ValidationFailed("validation.payout_selection", "请选择要发放的申请或筛选条件")
     for _ in range(ATTEMPTS):
         try:
             with db.transaction() as s:
-                return _create(s, db, actor, claim_ids, filters)
+                return _create(s, db, actor, claim_ids, filters, previewed)
         except IntegrityError:
             continue  # a concurrent batch took a claim or the reference: look again
     raise Conflict("conflict.payout_batch", "有申请同时被其他批次选中，请刷新后重试")
 
 
 def _create(
-    s: Session, db: Database, actor: Actor, claim_ids: Sequence[int] | None, filters: Filters | None
+    s: Session,
+    db: Database,
+    actor: Actor,
+    claim_ids: Sequence[int] | None,
+    filters: Filters | None,
+    previewed: Mapping[int, str] | None,
 ) -> PayoutBatch:
     q = pool_query(filters).options(selectinload(Claim.person), selectinload(Claim.claimant))
     if claim_ids is not None:
         wanted = list(dict.fromkeys(claim_ids))
         claims = list(s.scalars(q.where(Claim.id.in_(wanted)).order_by(Claim.id)))
+        if previewed is not None:
+            _as_previewed(db, claims, previewed)
         refused = sorted(set(wanted) - {c.id for c in claims})
         if refused:
             raise InvalidTransition(
@@ -77,7 +93,7 @@ def _create(
         claims = list(s.scalars(q.order_by(Claim.id)))
     if not claims:
         raise ValidationFailed("payout.empty", "没有可发放的申请")
-    payees = [_payee(c) for c in claims]
+    payees = [payee_of(c) for c in claims]
     no_account = [c.id for c, p in zip(claims, payees, strict=True) if p[1] is None]
     if no_account:
         raise ValidationFailed(
@@ -122,7 +138,34 @@ def _create(
     return batch
 
 
-def _payee(claim: Claim) -> tuple[tuple[str, int], str | None, str | None, str]:
+def _as_previewed(db: Database, claims: Sequence[Claim], previewed: Mapping[int, str]) -> None:
+    """Refuse, changing nothing, a batch that would not be the one previewed."""
+    found = {c.id: line_check(db, c) for c in claims}
+    gone = [i for i in previewed if i not in found]
+    changed = [i for i in previewed if i in found and found[i] != previewed[i]]
+    if gone or changed:
+        parts = [f"已不在待发放池：{'、'.join(map(str, gone))}" if gone else ""]
+        parts.append(f"收款人、账号或金额有变化：{'、'.join(map(str, changed))}" if changed else "")
+        raise Conflict(
+            "payout.pool_changed",
+            "预览之后待发放的申请有变化，批次未生成（"
+            + "；".join(p for p in parts if p)
+            + "）。请核对新的预览后再确认。",
+            gone=gone,
+            changed=changed,
+        )
+
+
+def line_check(db: Database, claim: Claim) -> str:
+    """What a line would pay, as a keyed digest: the claim, its amount, the payee and the
+    payee's account (in full: a changed account changes it; the digest reveals nothing)."""
+    (kind, holder), enc, _, name = payee_of(claim)
+    account = db.vault.decrypt(enc) if enc else "-"
+    fields = ("payout-line", str(claim.id), f"{claim.amount:.2f}", kind, str(holder), name, account)
+    return db.vault.digest("|".join(fields))[:24]
+
+
+def payee_of(claim: Claim) -> tuple[tuple[str, int], str | None, str | None, str]:
     """Who receives the money: the person, or the claimant organisation (per the subsidy)."""
     holder: Person | Organisation = claim.person if claim.payee_kind == "person" else claim.claimant
     kind = "person" if claim.payee_kind == "person" else "org"

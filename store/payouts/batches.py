@@ -4,7 +4,7 @@ of approved claims (``batch_pool``).
 
 Money moves only here: the claim's ``pay`` step is guarded by the batch line it is taken for
 (``through_payout_line``), which only this module hands the engine (a line confirmed, or
-finance's decision on a flagged one: ``_confirm_line``, ``pay_line``), so no page, inbox button,
+finance's decision on a flagged one: ``confirm_line``, ``pay_line``), so no page, inbox button,
 API call or plain ``transition`` pays a claim outside a batch. Double payment is refused
 three times over: the claim's ``pay`` step only leaves ``hr_reviewed`` once (state);
 ``payout_line.paid_claim_id`` is UNIQUE (constraint); and each line is confirmed in its own
@@ -120,7 +120,7 @@ def confirm_paid(
                 LineOutcome(line_id, None, "not_in_batch", "payout.not_in_batch", "该明细不属于此批次")
             )
             continue
-        outcomes.append(_confirm_line(db, actor, batch.reference, line_id, bank_reference, paid_on))
+        outcomes.append(confirm_line(db, actor, batch.reference, line_id, bank_reference, paid_on))
     settle(db, batch_id)
     return outcomes
 
@@ -155,7 +155,7 @@ class _Undone(Exception):
         self.outcome = outcome
 
 
-def _confirm_line(
+def confirm_line(
     db: Database, actor: Actor, batch_ref: str, line_id: int, bank_reference: str, paid_on: date
 ) -> LineOutcome:
     claim_id = None
@@ -226,7 +226,7 @@ def pay_line(
     note: str = "",
 ) -> None:
     """The claim's ``pay`` step for a pending line the caller has taken in this transaction (a
-    decision on a flagged line); with ``_confirm_line``, the only places that hand the step the
+    decision on a flagged line); with ``confirm_line``, the only places that hand the step the
     payout line its guard asks for."""
     ref = PayoutLineRef(line.id, line.claim_id, batch_ref, bank_reference)
     comment = _pay_comment(batch_ref, line.seq, bank_reference) + note

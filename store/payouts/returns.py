@@ -1,15 +1,14 @@
-"""The bank's return file against a batch, and finance's decision on a line it disagrees with.
+"""A line the bank's return file disagrees with, held (``flag_line``), and finance's decision on it.
 
 Nothing is corrected silently: a pending line whose amount the bank reports differently (80
-paid where 800 was due) is flagged and left out of every batch-wide confirmation until
-finance decides, by name and with a reason, either to accept what the bank paid (the
-difference is handled outside this batch) or to take the line out and return the claim to
-the pool.
+paid where 800 was due) is flagged and left out of every confirmation until finance decides,
+by name and with a reason, either to accept what the bank paid (the difference is handled
+outside this batch) or to take the line out and return the claim to the pool. The file
+itself is read and applied in ``return_import``.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
@@ -23,76 +22,13 @@ from ..db import Database
 from ..models import User
 from ..transitions import conflicts_mapped
 from . import bank_files as payout_files
-from .batch_rows import batch_row
 from .batches import fail_line, pay_line, require_finance, settle
 from .models import DECISIONS, PayoutLine
 
 DECISION_LABELS = {"bank_amount": "按银行实付确认，差额另行处理", "returned": "退回待发放"}
 
 
-@dataclass
-class Reconciliation:
-    """The bank's return file against the batch. Only amount mismatches on pending lines are
-    acted on (flagged, ``flagged``); everything else is listed for finance to check."""
-
-    batch_reference: str
-    matched: int = 0
-    missing: list[dict[str, Any]] = field(default_factory=list)
-    duplicates: list[dict[str, Any]] = field(default_factory=list)
-    amount_mismatches: list[dict[str, Any]] = field(default_factory=list)
-    unknown: list[dict[str, Any]] = field(default_factory=list)
-    status_mismatches: list[dict[str, Any]] = field(default_factory=list)
-    flagged: list[int] = field(default_factory=list)  # line ids now awaiting a decision
-
-    @property
-    def clean(self) -> bool:
-        return not (
-            self.missing
-            or self.duplicates
-            or self.amount_mismatches
-            or self.unknown
-            or self.status_mismatches
-        )
-
-
-def reconcile(db: Database, actor: Actor, batch_id: int, filename: str, content: bytes) -> Reconciliation:
-    """Match the bank's return file against the batch by 附言 (the claim number); flag the
-    pending lines whose amount differs."""
-    require_finance(actor)
-    rows = payout_files.read_return(filename, content)
-    with db.transaction() as s:
-        batch = batch_row(s, batch_id)
-        lines = {
-            str(li.claim_id): li
-            for li in s.scalars(select(PayoutLine).where(PayoutLine.batch_id == batch_id))
-        }
-    result = Reconciliation(batch.reference)
-    by_ref: dict[str, list[payout_files.ReturnRow]] = {}
-    for row in rows:
-        by_ref.setdefault(row.reference, []).append(row)
-    for ref, found in by_ref.items():
-        line = lines.get(ref)
-        if line is None:
-            result.unknown += [_entry(None, r) for r in found]
-            continue
-        if len(found) > 1:
-            result.duplicates.append({**_entry(line, found[0]), "rows": [r.row for r in found]})
-        for r in found:
-            if r.amount != line.amount:
-                result.amount_mismatches.append({**_entry(line, r), "found": r.amount})
-                if _flag(db, line, r):
-                    result.flagged.append(line.id)
-            elif (r.failed and line.status == "paid") or (not r.failed and line.status == "failed"):
-                result.status_mismatches.append({**_entry(line, r), "found": r.status})
-            else:
-                result.matched += 1
-    result.missing = [
-        _entry(li, None) for ref, li in sorted(lines.items(), key=lambda x: x[1].seq) if ref not in by_ref
-    ]
-    return result
-
-
-def _flag(db: Database, line: PayoutLine, row: payout_files.ReturnRow) -> bool:
+def flag_line(db: Database, line: PayoutLine, row: payout_files.ReturnRow) -> bool:
     """Hold a still pending, undecided line for finance's decision (a line confirmed
     meanwhile is left as it is: the conditional UPDATE sees it is no longer pending)."""
     found = "无法识别" if row.amount is None else f"{row.amount:.2f} 元"
@@ -115,18 +51,6 @@ def _flag(db: Database, line: PayoutLine, row: payout_files.ReturnRow) -> bool:
             .execution_options(synchronize_session=False)
         )
     return bool(took.rowcount == 1)  # type: ignore[attr-defined]
-
-
-def _entry(line: PayoutLine | None, row: payout_files.ReturnRow | None) -> dict[str, Any]:
-    return {
-        "reference": row.reference if row else str(line.claim_id if line else ""),
-        "row": row.row if row else None,
-        "line_id": line.id if line else None,
-        "seq": line.seq if line else None,
-        "payee": line.payee_name if line else (row.payee if row else ""),
-        "expected": line.amount if line else None,
-        "status": line.status if line else None,
-    }
 
 
 def decide(

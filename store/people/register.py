@@ -14,6 +14,8 @@ from workflow.errors import NotFound, TransitionRefused
 from workflow.roles import Actor, Role
 from workflow.states import ORG_KIND_LABELS
 
+from ..access import user_log
+from ..access.users import token_name
 from ..db import Database
 from ..models import ApiToken, Organisation, User, Village
 from .org_checks import OrganisationInput, checked
@@ -113,6 +115,9 @@ def _move_agents(session: Session, db: Database, actor: Actor, org_id: int, chos
         new_org = org_id if user.id in keep else None
         if old_org == new_org:
             continue
+        changes = [
+            {"field": "org_id", "old": _org_name(session, old_org), "new": _org_name(session, new_org)}
+        ]
         if old_org is not None:
             for token in session.scalars(
                 select(ApiToken).where(
@@ -120,6 +125,9 @@ def _move_agents(session: Session, db: Database, actor: Actor, org_id: int, chos
                 )
             ):
                 token.revoked_at = now
+                changes.append(
+                    {"field": "token", "old": token_name(token.prefix, token.label), "new": "已作废"}
+                )
             if old_org != org_id:
                 _record(
                     session,
@@ -130,7 +138,13 @@ def _move_agents(session: Session, db: Database, actor: Actor, org_id: int, chos
                     [{"field": "agent_ids", "old": _who(user), "new": ""}],
                 )
         user.org_id = new_org
+        user_log.record(session, db, actor, user.id, "edit", changes)  # the account's own record
     session.flush()
+
+
+def _org_name(session: Session, org_id: int | None) -> str:
+    org = session.get(Organisation, org_id) if org_id is not None else None
+    return org.name if org is not None else ""
 
 
 def register_organisation(db: Database, actor: Actor, inp: OrganisationInput) -> int:

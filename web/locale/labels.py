@@ -205,15 +205,23 @@ LABELS = (
     N_("通知邮件"),
     N_("通知"),
     N_("岗位补贴申请留待下次生成"),
-    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, store/**/*.py, web/pages/*.py
+    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/roles.py, store/**/*.py, web/pages/*.py
+    N_("只有系统管理员可以管理用户账号"),
+    N_("用户不存在"),
+    N_("这是最后一个在用的系统管理员账号，不能停用，也不能取消其系统管理员角色；请先为另一人开通系统管理员"),
+    N_("接口令牌不存在"),
     N_("用户名须为2至50个字母、数字或 _ . @ - 字符"),
     N_("用户名或密码不正确"),
     N_("连续登录失败次数过多，账号已临时锁定，请15分钟后再试"),
-    N_("至少需要一个角色"),
     N_("密码至少8位"),
+    N_("密码不能超过200个字符"),
+    N_("至少需要一个角色"),
     N_("村级核实员须指定所负责的行政村"),
     N_("申报主体经办人须属于一个申报单位"),
+    N_("用户名须为1至50个字符，不含空格"),
     N_("只有申报主体经办人可以创建接口令牌"),
+    N_("该账号已停用，不能创建接口令牌"),
+    N_("令牌说明不能超过100个字"),
     N_("请填写 person_id（本单位登记或申报过的人员）或 id_number（身份证号）其中之一"),
     N_("未找到该申请"),
     N_("证明材料只接受PDF、JPEG或PNG文件（按文件内容判断）"),
@@ -243,12 +251,13 @@ LABELS = (
     N_("缺少“保单号”"),
     N_("保单号不能超过40个字符"),
     N_("未找到该协议"),
-    N_("公益性岗位由县人社局设立"),
+    N_("只有县人社局审核员或系统管理员可以修改公益性岗位"),
     N_("缺少“岗位名称”"),
     N_("“岗位名称”不能超过50个字"),
     N_("“月补贴”不能为负数"),
-    N_("行政村不存在"),
     N_("大学生公岗每村1个，名额只能为1个"),
+    N_("公益性岗位由县人社局设立"),
+    N_("行政村不存在"),
     N_("每村只设1个大学生公岗，本村已设立"),
     N_("未找到该岗位"),
     N_("只有不予批准的申请才能出具不予批准通知"),
@@ -281,6 +290,8 @@ LABELS = (
     N_("该批次已关闭"),
     N_("该笔已确认发放，不能标记为失败"),
     N_("批次内还有未确认的明细，不能关闭"),
+    N_("请选择要发放的申请"),
+    N_("该批次尚未导出银行文件，不能导入银行回单"),
     N_("请选择处理方式：按银行实付确认或退回待发放"),
     N_("请填写处理意见（如与银行核实的情况）"),
     N_("银行回单金额为零或无法识别，不能按实付确认，只能退回待发放"),
@@ -302,6 +313,11 @@ LABELS = (
     N_("只能办理本单位申报的案件"),
     N_("状态机拒绝了此操作"),
     N_("同一人不得在同一案件上办理两个环节（核实、审核、发放须由不同人员办理）"),
+    N_("村级核实员和县人社局审核员须由不同的人担任：县人社局审核员审核全县的申请，包括本人核实过的行政村，同一人既核实又审核就少了一道把关"),
+    N_("县人社局审核员和财务须由不同的人担任：审核通过的申请须由另一人确认发放"),
+    N_("村级核实员和财务须由不同的人担任：核实和发放须由不同的人办理"),
+    N_("申报主体经办人代表申报单位申请补贴，不能同时担任县人社局审核员、财务或系统管理员"),
+    N_("申报主体经办人兼任村级核实员，只限本村村民委员会的经办人核实本村；其他申报单位的经办人不能核实申请"),
     # _() and N_() inside f-strings in web/**/*.py
     N_("申请"),
     N_("协议"),
@@ -324,9 +340,12 @@ LABELS = (
 # store/contracts/lifecycle.py: f'有序退岗须填写“{label}”'
 # store/contracts/lifecycle.py: f'“{label}”不能早于协议开始日期{contract.start_date.isoformat()}（未到岗即退岗的，填开始前一日{never_served.isoformat()}）'
 # store/contracts/lifecycle.py: f"“{label}”不能晚于{latest.isoformat()}（{('协议结束日期' if latest == contract.end_date else '今天')}）"
+# store/contracts/post_edits.py: f'名额须为1至{MAX_PLACES}个'
+# store/contracts/post_edits.py: f'该岗位有{taken}人在岗或协议在办，名额不能少于{taken}个'
 # store/contracts/posts.py: f'名额须为1至{MAX_PLACES}个'
 # store/contracts/view.py: f'保单号不能超过{POLICY_NO_MAX}个字符'
 # store/payouts/bank_files.py: f"回单文件缺少列：{'、'.join(missing)}"
+# store/payouts/preview.py: f'一个批次最多{PREVIEW_LIMIT}笔，请分批选择'
 # store/payouts/returns.py: f'银行回单金额 {paid:.2f} 元多于应付 {line.amount:.2f} 元，不能按实付确认；请与银行核实追回多付款项，并将该笔退回待发放'
 # store/people/labour.py: f'“{label}”须为整数（人）'
 # store/people/labour.py: f'“{label}”不能大于{MAX_PEOPLE}'

@@ -20,6 +20,8 @@ from .organisations import OrganisationController
 from .payouts import PayoutController
 from .persons import PersonController
 from .policy import PolicyController
+from .post_edits import PostEditController
+from .users import UserController
 
 public_pages = [AuthController, VerifyController]
 staff_router = Router(
@@ -38,4 +40,6 @@ staff_router.register(OrganisationController)
 staff_router.register(PolicyController)
 staff_router.register(BaselineController)
 staff_router.register(PersonController)
+staff_router.register(UserController)
+staff_router.register(PostEditController)
 staff_router.register(ImportController)

@@ -298,5 +298,6 @@ def _ctx(request: Request[Any, Any, Any], who: SignedIn, extra: dict[str, Any]) 
         "kind_labels": KIND_LABELS,
         "step_labels": STEP_LABELS,
         "can_set_up": Role.HR in who.actor.roles,
+        "can_edit_posts": bool(who.actor.roles & {Role.HR, Role.ADMIN}),
         **extra,
     }

@@ -1,6 +1,7 @@
-"""Finance's payout pages: the approved pool, batches, bank files, the roster (made in the
-background, downloaded when ready), confirmation, failed lines and reconciliation with the
-bank's return file. What the pages show is shaped in ``payout_views``."""
+"""Finance's payout pages: the approved pool, a batch previewed then made, bank files, the
+roster (made in the background, downloaded when ready), confirmation, failed lines, the bank's
+return file imported, and the look-up of a payment. What the pages show is shaped in
+``payout_views``."""
 
 from __future__ import annotations
 
@@ -19,14 +20,22 @@ from litestar.response import Redirect, Template
 from store import documents, payouts
 from store.access import SignedIn
 from store.db import Database
-from workflow.errors import DomainError, NotFound, ValidationFailed
+from workflow.errors import Conflict, DomainError, NotFound, ValidationFailed
 from workflow.roles import Role
 
 from ..i18n import N_
 from .cases import FORM
 from .documents import pdf_response
 from .guard import require
-from .payout_views import batch_page, form_ids, pool_page, render_in_background
+from .payout_views import (
+    batch_page,
+    form_ids,
+    lookup_page,
+    pool_page,
+    preview_page,
+    previewed_lines,
+    render_in_background,
+)
 
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
 CONTENT_TYPES = {
@@ -47,9 +56,26 @@ class PayoutController(Controller):
         who: NamedDependency[SignedIn],
         subsidy_type: FromQuery[str | None] = None,
         village: FromQuery[int | None] = None,
+        ids: FromQuery[list[int] | None] = None,
     ) -> Template:
+        """The pool; ``ids``: the claims a preview had selected, ticked again."""
         require(who, Role.FINANCE)
-        return pool_page(request, db, who, subsidy_type, village)
+        return pool_page(request, db, who, subsidy_type, village, selected=set(ids or ()))
+
+    @get("/preview", sync_to_thread=True)
+    def preview(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
+        who: NamedDependency[SignedIn],
+        ids: FromQuery[list[int] | None] = None,
+    ) -> Template:
+        """What a batch of the selected claims would pay, to confirm (nothing is written)."""
+        require(who, Role.FINANCE)
+        try:
+            return preview_page(request, db, who, payouts.preview_batch(db, who.actor, ids or []))
+        except DomainError as exc:
+            return pool_page(request, db, who, None, None, status=exc.status, error=exc.message)
 
     @post("/", sync_to_thread=True, status_code=303)
     def create(
@@ -59,15 +85,34 @@ class PayoutController(Controller):
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], FORM],
     ) -> Response[Any]:
+        """The batch the preview showed, or, if the pool changed since, the new preview."""
         require(who, Role.FINANCE)
-        ids = form_ids(data.get("ids"))
+        previewed = previewed_lines(data.get("line"))
         try:
-            if not ids:
-                raise ValidationFailed("validation.payout_selection", N_("请选择要发放的申请"))
-            batch = payouts.create_batch(db, who.actor, ids)
+            if not previewed:
+                raise ValidationFailed("validation.payout_preview", N_("请先选择申请并预览，再确认生成批次"))
+            batch = payouts.create_batch(db, who.actor, previewed=previewed)
+        except Conflict as exc:
+            if exc.code != "payout.pool_changed":
+                raise
+            fresh = payouts.preview_batch(db, who.actor, list(previewed))
+            return preview_page(request, db, who, fresh, status=409, changed=exc.details, seen=data)
         except DomainError as exc:
             return pool_page(request, db, who, None, None, status=exc.status, error=exc.message)
         return Redirect(f"/payouts/{batch.id}?done=created", status_code=303)
+
+    @get("/lookup", sync_to_thread=True)
+    def lookup(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
+        who: NamedDependency[SignedIn],
+        q: FromQuery[str] = "",
+        paid: FromQuery[bool] = False,
+    ) -> Template:
+        """Finance's look-up of a payment by claim number, name or bank reference."""
+        require(who, Role.FINANCE)
+        return lookup_page(request, who, payouts.find_payments(db, who.actor, q, paid_only=paid), paid)
 
     @get("/{batch_id:int}", sync_to_thread=True)
     def batch(
@@ -236,19 +281,29 @@ class PayoutController(Controller):
     def reconcile(
         self,
         request: Request[Any, Any, Any],
+        state: State,
         db: NamedDependency[Database],
         batch_id: FromPath[int],
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], MULTIPART],
     ) -> Template:
+        """The bank's return file imported: lines paid, failed or held, each row's result shown."""
         require(who, Role.FINANCE)
         upload = data.get("file")
         if not isinstance(upload, UploadFile) or not upload.filename:
             return batch_page(request, db, who, batch_id, status=422, error=N_("请选择银行回单文件"))
         try:
-            result = payouts.reconcile(db, who.actor, batch_id, upload.filename, upload.file.read())
+            raw_date = str(data.get("paid_on") or "").strip()
+            paid_on = date.fromisoformat(raw_date) if raw_date else None
+        except ValueError:
+            return batch_page(request, db, who, batch_id, status=422, error=N_("请填写正确的发放日期"))
+        try:
+            result = payouts.import_return(
+                db, who.actor, batch_id, upload.filename, upload.file.read(), paid_on
+            )
         except NotFound:
             raise
         except DomainError as exc:
             return batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
-        return batch_page(request, db, who, batch_id, reconciliation=result)
+        render_in_background(request, state, result.roster)
+        return batch_page(request, db, who, batch_id, imported=result)

@@ -2,7 +2,7 @@
 row's outcome, and a dry run's file kept encrypted until loaded.
 
 Revision ID: c4e1a7d2b9f3
-Revises: 7a4618df9ed7
+Revises: b4e1f0c2a9d7
 Create Date: 2026-12-02 09:00:00
 """
 from collections.abc import Sequence
@@ -12,7 +12,7 @@ from alembic import op
 
 
 revision: str = 'c4e1a7d2b9f3'
-down_revision: str | None = '7a4618df9ed7'
+down_revision: str | None = 'b4e1f0c2a9d7'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
