@@ -14,7 +14,7 @@ from .database import open_db, upgrade
 NEXT_STEPS = """下一步（详见 README“A county starts its own”）：
   1. fuzhi serve，用该管理员登录；
   2. “导入”页：先导入乡镇和行政村，再导入人员（可先下载模板、校验，再确认导入）；
-  3. “申报单位”页登记申报单位；用户由管理员添加（fuzhi user add）；
+  3. “申报单位”页登记申报单位，再在“用户”页添加工作人员和申报单位经办人；
   4. “政策参数”页：创建或核定本年度政策参数。"""
 
 

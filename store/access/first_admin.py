@@ -31,7 +31,7 @@ def _admins(session: Session) -> list[str]:
 
 def create_first_admin(db: Database, username: str, password: str, display_name: str = "") -> tuple[int, str]:
     """The county's first administrator: (user id, username). Refused once any active user is
-    an administrator: further users are added by an administrator (the admin's pages,
+    an administrator: further users are added by an administrator (``/admin/users``,
     ``fuzhi user add``)."""
     username = username.strip()
     if not _USERNAME.fullmatch(username):
@@ -45,7 +45,7 @@ def create_first_admin(db: Database, username: str, password: str, display_name:
             raise Conflict(
                 "conflict.admin_exists",
                 f"已有系统管理员（{'、'.join(existing)}），不再创建第一位管理员；"
-                "其他用户由管理员添加（fuzhi user add）",
+                "其他用户由管理员在“用户”页添加（或 fuzhi user add）",
             )
         user = create_user(
             session,

@@ -326,7 +326,7 @@ LABELS = (
 )
 
 # Built at run time, so not in the catalogue (they stay Chinese):
-# store/access/first_admin.py: f"已有系统管理员（{'、'.join(existing)}），不再创建第一位管理员；其他用户由管理员添加（fuzhi user add）"
+# store/access/first_admin.py: f"已有系统管理员（{'、'.join(existing)}），不再创建第一位管理员；其他用户由管理员在“用户”页添加（或 fuzhi user add）"
 # store/access/users.py: f'电子邮箱“{email[:60]}”格式不正确'
 # store/access/users.py: f"未知的角色：{', '.join(sorted(unknown))}"
 # store/access/users.py: f'用户名“{username}”已存在'
