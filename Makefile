@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
 export FUZHI_DATA_DIR ?= $(CURDIR)/var
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps venv db demo run serve test test-pg lint format bench bench-claims bench-sweep machines clean docs i18n
+.PHONY: help sysdeps venv db demo setup run serve test test-pg lint format bench bench-claims bench-sweep machines clean docs i18n
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -30,7 +30,12 @@ db: venv ## migrate the database (DATABASE_URL, default: SQLite in var/)
 demo: venv ## migrate and load the demo county (once)
 	$(BIN)/fuzhi demo
 
-run: sysdeps venv demo ## set everything up and serve http://127.0.0.1:8000 with the demo county
+setup: venv ## a county's own database: migrate and create the first admin (no demo)
+	$(BIN)/fuzhi setup
+
+# FUZHI_DEMO=0 make run: a county's own database, migrated but never given the demo county.
+RUN_DATA := $(if $(filter 0 no false,$(FUZHI_DEMO)),db,demo)
+run: sysdeps venv $(RUN_DATA) ## set everything up and serve http://127.0.0.1:8000 with the demo county (FUZHI_DEMO=0: without)
 	$(BIN)/fuzhi serve
 
 serve: venv ## serve without loading anything

@@ -1,5 +1,5 @@
 """The ``fuzhi`` command's parser and dispatch: each command is a function in the module of its
-group (``database``, ``accounts``, ``policy``, ``organisations``, ``running``)."""
+group (``database``, ``setup``, ``accounts``, ``policy``, ``organisations``, ``running``)."""
 
 from __future__ import annotations
 
@@ -16,18 +16,21 @@ from .database import cmd_db, cmd_demo
 from .organisations import cmd_org_add, cmd_org_list
 from .policy import cmd_policy
 from .running import cmd_machines, cmd_serve, cmd_sweep
+from .setup import cmd_setup
 
 ORG_KINDS = [k.value for k in OrgKind]
 
 
 def add_policy_parser(sub: Any) -> None:
-    p = sub.add_parser("policy", help="policy years: show, copy one into the next, set a figure")
+    p = sub.add_parser("policy", help="policy years: show, copy one into the next, create, set a figure")
     actions = p.add_subparsers(dest="action", required=True)
     show = actions.add_parser("show", help="the figures of a year (all years when omitted)")
     show.add_argument("year", type=int, nargs="?")
     copy = actions.add_parser("copy", help="create TO with the figures of FROM")
     copy.add_argument("source", type=int, metavar="FROM")
     copy.add_argument("target", type=int, metavar="TO")
+    create = actions.add_parser("create", help="create YEAR from the plan's figures (a county's first year)")
+    create.add_argument("year", type=int)
     put = actions.add_parser("set", help="set one figure of a year (a new parameter set)")
     put.add_argument("year", type=int)
     put.add_argument("field", help="e.g. migrant_work_reward_amount, absorption_wage_rate")
@@ -37,7 +40,7 @@ def add_policy_parser(sub: Any) -> None:
     put.add_argument(
         "--confirm", action="store_true", help="the bureau confirms a figure the plan does not give"
     )
-    for action in (copy, put):
+    for action in (copy, create, put):
         action.add_argument("--by", metavar="USERNAME", help="the admin the change is recorded as")
     p.set_defaults(func=cmd_policy)
 
@@ -52,6 +55,16 @@ def parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", help="load the demo county once (migrates first)")
     demo.set_defaults(func=cmd_demo)
+
+    setup = sub.add_parser(
+        "setup", help="a county's own database: migrate and create the first admin (refused once one exists)"
+    )
+    setup.add_argument("--username", help="the admin's username (asked when omitted)")
+    setup.add_argument(
+        "--password", help="the admin's password (asked, or FUZHI_ADMIN_PASSWORD; generated when neither)"
+    )
+    setup.add_argument("--name", help="display name (default: the username)")
+    setup.set_defaults(func=cmd_setup)
 
     serve = sub.add_parser("serve", help="serve the web app")
     serve.add_argument("--host")

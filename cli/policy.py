@@ -1,5 +1,5 @@
-"""Policy years from the command line: ``fuzhi policy show``, ``copy`` and ``set``, recorded
-as a named admin or the server's operator."""
+"""Policy years from the command line: ``fuzhi policy show``, ``copy``, ``create`` and ``set``,
+recorded as a named admin or the server's operator."""
 
 from __future__ import annotations
 
@@ -62,10 +62,15 @@ def cmd_policy(args: argparse.Namespace) -> int:
         if not views:
             print("尚未设置任何政策年度参数")
         for year in missing:
-            print(f"注意：{year}年度政策参数尚未设置（fuzhi policy copy {year - 1} {year}）")
+            how = f"fuzhi policy copy {year - 1} {year}" if views else f"fuzhi policy create {year}"
+            print(f"注意：{year}年度政策参数尚未设置（{how}）")
     elif args.action == "copy":
         view = policy.copy_year(db, _actor(db, args.by), args.source, args.target)
         print(f"已按{args.source}年度参数创建{args.target}年度参数；方案未定金额的参数待确认")
+        _print_year(view)
+    elif args.action == "create":
+        view = policy.create_year(db, _actor(db, args.by), args.year)
+        print(f"已按方案标准创建{args.year}年度参数；方案未定金额的参数待确认")
         _print_year(view)
     else:
         view = policy.set_figures(

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import sys
 
 from .database import open_db
 
@@ -15,6 +16,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from workflow.config import Settings
 
     settings = Settings.from_env()
+    tell_if_nobody_can_sign_in()
     uvicorn.run(
         "web.app:create_app",
         factory=True,
@@ -42,3 +44,20 @@ def cmd_machines(args: argparse.Namespace) -> int:
 
     print(all_diagrams())
     return 0
+
+
+def tell_if_nobody_can_sign_in() -> None:
+    """A county's own database before ``fuzhi setup``: say how to make the first admin."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from store.access import admins
+
+    try:
+        if admins(open_db()):
+            return
+    except SQLAlchemyError:  # not migrated yet: the server says so itself
+        return
+    print(
+        "注意：还没有系统管理员，无人能登录。请先运行 fuzhi setup（或 make setup）创建第一位管理员。",
+        file=sys.stderr,
+    )

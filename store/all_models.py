@@ -12,6 +12,7 @@ from .access import models as access_models
 from .base import Base
 from .contracts import models as contract_models
 from .documents import models as documents_model
+from .imports import models as import_models
 from .notices import models as notice_models
 from .payouts import models as payout_models
 from .people import labour_models, org_models, reach_models
@@ -25,6 +26,7 @@ MODEL_MODULES = (
     access_models,
     contract_models,
     documents_model,
+    import_models,
     labour_models,
     notice_models,
     org_models,

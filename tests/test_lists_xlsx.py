@@ -116,7 +116,9 @@ def test_a_cell_far_away_is_read_row_by_row_not_as_one_dense_block(monkeypatch):
     assert not xlsx_reader._compact(out.getvalue()) and xlsx_reader._compact(plain)
     calls: list[str] = []
     real = xlsx_reader._openpyxl
-    monkeypatch.setattr(xlsx_reader, "_openpyxl", lambda content: calls.append("openpyxl") or real(content))
+    monkeypatch.setattr(
+        xlsx_reader, "_openpyxl", lambda content, *kind: calls.append("openpyxl") or real(content, *kind)
+    )
     far = read_list("far.xlsx", out.getvalue())
     assert calls == ["openpyxl"]
     near = read_list("x.xlsx", plain)

@@ -10,9 +10,10 @@ import pytest
 
 from store.access.users import create_user
 from store.contracts.lifecycle import ContractInput, propose_contract
+from store.imports import upload_import
 from store.models import Post
 
-from .builders import county, export_claim, person
+from .builders import county, export_claim, id_number, person
 from .page_support import PASSWORD, sign_in
 
 ROLES = ["village", "other_village", "hr", "finance", "admin", "agent", "other_agent"]
@@ -33,6 +34,13 @@ def world(db):
         create_user(s, db, username="admin1", password=PASSWORD, roles=["admin"])
         ids = {"claim": claim.id, "contract": contract.id, "post": post.id, "org": c.org, "person": holder}
         ids["user"] = c.verifier.user_id
+    ids["import"] = upload_import(
+        db,
+        c.hr,
+        "persons",
+        "人员.csv",
+        "姓名,身份证号,行政村代码\n".encode() + f"扎西,{id_number()},533422101001\n".encode(),
+    ).run_id
     users = {
         "village": "village1",
         "other_village": "village2",
@@ -78,6 +86,11 @@ PAGES = {
     "/agent/claims/{claim}/documents/approval_form": {"agent"},
     "/agent/lists": {"agent", "other_agent"},
     "/agent/lists/template.xlsx": {"agent", "other_agent"},
+    "/imports": {"hr", "admin"},
+    "/imports/template/persons": {"hr", "admin"},
+    "/imports/template/places": {"admin"},
+    "/imports/{import}": {"hr", "admin"},
+    "/imports/{import}/result.xlsx": {"hr", "admin"},
 }
 AGENTS = {"agent", "other_agent"}
 

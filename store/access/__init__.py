@@ -23,6 +23,7 @@ if TYPE_CHECKING:
         unlock,
     )
     from .admin_view import STATUSES, UserFilter, user_form, user_page, users_page
+    from .first_admin import admins, create_first_admin
     from .sessions import ABSOLUTE, SignedIn, resolve, sign_in, sign_out
     from .users import actor_for, agent_for_token, create_token, create_user
 
@@ -35,8 +36,10 @@ __all__ = [
     "UserFilter",
     "actor_for",
     "add_user",
+    "admins",
     "agent_for_token",
     "change_access",
+    "create_first_admin",
     "create_token",
     "create_user",
     "issue_token",
@@ -62,8 +65,10 @@ __getattr__ = exports(
         "UserFilter": "admin_view",
         "actor_for": "users",
         "add_user": "admin_users",
+        "admins": "first_admin",
         "agent_for_token": "users",
         "change_access": "admin_users",
+        "create_first_admin": "first_admin",
         "create_token": "users",
         "create_user": "users",
         "issue_token": "admin_users",

@@ -120,7 +120,7 @@ def check_each(
         if known is not None:
             person_id, groups = known.id, _groups(known.target_groups)
             out.village_of[known.id] = known.village_id
-            if not _same_name(known.name, row.name):
+            if not same_name(known.name, row.name):
                 errors.append(
                     RowError(
                         HEADER_OF["name"],
@@ -142,7 +142,7 @@ def check_each(
                 else:
                     new = NewPerson(-(len(out.new_persons) + 1), row, villages[row.village_code], digest)
                     out.new_persons[digest] = new
-            elif new is not None and not _same_name(new.row.name, row.name):
+            elif new is not None and not same_name(new.row.name, row.name):
                 errors.append(
                     RowError(
                         HEADER_OF["name"],
@@ -223,6 +223,6 @@ def _groups(stored: str) -> frozenset[str]:
 _NAME_MARKS = re.compile(r"[\s·•．.]")
 
 
-def _same_name(stored: str, given: str) -> bool:
+def same_name(stored: str, given: str) -> bool:
     """Names compared without spaces and with the dots of Tibetan or Uyghur names unified."""
     return stored == given or _NAME_MARKS.sub("", stored) == _NAME_MARKS.sub("", given)

@@ -10,14 +10,33 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
-    from .versions import change_rows, copy_year, set_figures, unconfirmed, view, years, years_missing
+    from .versions import (
+        change_rows,
+        copy_year,
+        create_year,
+        set_figures,
+        unconfirmed,
+        view,
+        years,
+        years_missing,
+    )
 
-__all__ = ["change_rows", "copy_year", "set_figures", "unconfirmed", "view", "years", "years_missing"]
+__all__ = [
+    "change_rows",
+    "copy_year",
+    "create_year",
+    "set_figures",
+    "unconfirmed",
+    "view",
+    "years",
+    "years_missing",
+]
 __getattr__ = exports(
     __name__,
     {
         "change_rows": "versions",
         "copy_year": "versions",
+        "create_year": "versions",
         "set_figures": "versions",
         "unconfirmed": "versions",
         "view": "versions",

@@ -37,7 +37,7 @@ class PolicyChange(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     year: Mapped[int] = mapped_column(ForeignKey("policy_year.year", ondelete="CASCADE"), index=True)
     version_id: Mapped[int] = mapped_column(ForeignKey("policy_params_version.id", ondelete="CASCADE"))
-    action: Mapped[str] = mapped_column(String(10))  # copy / set / confirm
+    action: Mapped[str] = mapped_column(String(10))  # copy / create / set / confirm
     field: Mapped[str | None] = mapped_column(String(40))
     old_value: Mapped[str | None] = mapped_column(Text)
     new_value: Mapped[str] = mapped_column(Text)

@@ -1,4 +1,5 @@
-"""Policy years as the bureau's data: see them, copy the last into the next, edit a figure.
+"""Policy years as the bureau's data: see them, copy the last into the next (or create one from
+the plan's figures), edit a figure.
 
 Each edit makes a new parameter set (``PolicyParamsVersion``) that the year then points at, and
 logs every changed figure (who, when, old → new). Claims keep the set they were computed with.
@@ -28,6 +29,7 @@ from workflow.rules.figures import (
     shown,
     with_value,
 )
+from workflow.rules.params import plan_defaults
 
 from ..db import Database
 from ..models import PolicyYear
@@ -196,20 +198,37 @@ def copy_year(db: Database, actor: Actor, source: int, target: int) -> YearView:
     _check_year(target, "to_year")
     with db.transaction() as s:
         base = _year_row(s, source)
-        if s.get(PolicyYear, target) is not None:
-            raise ValidationFailed(
-                "validation.policy_year_exists", f"{target}年度政策参数已存在，请直接修改", field="to_year"
-            )
         params = PolicyParams.from_record({**base.params, "year": target})
-        row = PolicyYear(year=target, params=params.to_record(), created_at=db.clock.now())
-        s.add(row)
-        s.flush()  # its version 1 is written with it (policy_models._first_version)
-        forget_in_force(s)
-        version = s.get_one(PolicyParamsVersion, row.current_version_id)
-        version.created_by = actor.user_id
-        _log(s, db, actor, version, "copy", None, None, f"复制{source}年度参数")
+        _add_year(s, db, actor, params, "copy", f"复制{source}年度参数", "to_year")
     with db.transaction() as s:
         return view(s, target)
+
+
+def create_year(db: Database, actor: Actor, year: int) -> YearView:
+    """Create ``year`` from the plan's figures (``plan_defaults``): how a county's first year is
+    made, when there is none to copy. The bureau's own figures start unconfirmed."""
+    _require_admin(actor)
+    _check_year(year, "year")
+    with db.transaction() as s:
+        _add_year(s, db, actor, plan_defaults(year), "create", "按方案标准创建", "year")
+    with db.transaction() as s:
+        return view(s, year)
+
+
+def _add_year(
+    s: Session, db: Database, actor: Actor, params: PolicyParams, action: str, note: str, field: str
+) -> None:
+    if s.get(PolicyYear, params.year) is not None:
+        raise ValidationFailed(
+            "validation.policy_year_exists", f"{params.year}年度政策参数已存在，请直接修改", field=field
+        )
+    row = PolicyYear(year=params.year, params=params.to_record(), created_at=db.clock.now())
+    s.add(row)
+    s.flush()  # its version 1 is written with it (policy_models._first_version)
+    forget_in_force(s)
+    version = s.get_one(PolicyParamsVersion, row.current_version_id)
+    version.created_by = actor.user_id
+    _log(s, db, actor, version, action, None, None, note)
 
 
 def set_figures(

@@ -223,6 +223,7 @@ LABELS = (
     N_("用户不存在"),
     N_("这是最后一个在用的系统管理员账号，不能停用，也不能取消其系统管理员角色；请先为另一人开通系统管理员"),
     N_("接口令牌不存在"),
+    N_("用户名须为2至50个字母、数字或 _ . @ - 字符"),
     N_("用户名或密码不正确"),
     N_("连续登录失败次数过多，账号已临时锁定，请15分钟后再试"),
     N_("密码至少8位"),
@@ -282,6 +283,11 @@ LABELS = (
     N_("同一 Idempotency-Key 的请求刚刚失败，请重试"),
     N_("该 Idempotency-Key 已用于内容不同的请求"),
     N_("同一 Idempotency-Key 的请求正在处理中，请稍后重试"),
+    N_("只有人社部门工作人员或系统管理员可以导入人员"),
+    N_("没有这种导入"),
+    N_("只有系统管理员可以导入乡镇和行政村"),
+    N_("未找到该导入记录"),
+    N_("这次校验的文件已经导入或已被新的校验替换，请重新上传"),
     N_("银行文件格式只能是 xlsx 或 csv"),
     N_("回单文件是空的"),
     N_("回单文件须为 .xlsx 或 .csv"),
@@ -337,6 +343,7 @@ LABELS = (
 )
 
 # Built at run time, so not in the catalogue (they stay Chinese):
+# store/access/first_admin.py: f"已有系统管理员（{'、'.join(existing)}），不再创建第一位管理员；其他用户由管理员在“用户”页添加（或 fuzhi user add）"
 # store/access/users.py: f'电子邮箱“{email[:60]}”格式不正确'
 # store/access/users.py: f"未知的角色：{', '.join(sorted(unknown))}"
 # store/access/users.py: f'用户名“{username}”已存在'
@@ -365,7 +372,7 @@ LABELS = (
 # store/people/reach.py: f'行政村代码“{village_code}”不存在'
 # store/policy/versions.py: f'{year}年度政策参数尚未设置'
 # store/policy/versions.py: f'年度须在{FIRST_YEAR}到{LAST_YEAR}之间'
-# store/policy/versions.py: f'{target}年度政策参数已存在，请直接修改'
+# store/policy/versions.py: f'{params.year}年度政策参数已存在，请直接修改'
 # store/policy/versions.py: f'“{BY_NAME[name].label}”是方案规定的标准，无需确认'
 # store/policy/versions.py: f'{year}年度参数已被他人修改，请刷新后重新填写'
 # store/timerules/settings.py: f'日期须在{FIRST_YEAR}年到{LAST_YEAR}年之间'

@@ -14,6 +14,7 @@ from .contracts import ContractController
 from .dashboard import DashboardController
 from .documents import DocumentController, VerifyController
 from .guard import staff
+from .imports import ImportController
 from .notifications import NotificationController
 from .organisations import OrganisationController
 from .payouts import PayoutController
@@ -41,3 +42,4 @@ staff_router.register(BaselineController)
 staff_router.register(PersonController)
 staff_router.register(UserController)
 staff_router.register(PostEditController)
+staff_router.register(ImportController)

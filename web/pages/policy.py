@@ -1,4 +1,5 @@
-"""The admin's policy-year pages: every year, copy the last into the next, edit each figure."""
+"""The admin's policy-year pages: every year, copy the last into the next (or create a year from
+the plan's figures: a county's first), edit each figure."""
 
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ from .guard import require
 
 DONE = {
     "copied": N_("已复制。方案未定金额的参数（标“由县人社局按年度设定”）请逐项核定后勾选确认。"),
+    "created": N_("已按方案标准创建。方案未定金额的参数（标“由县人社局按年度设定”）请逐项核定后勾选确认。"),
     "saved": N_("已保存为新版本。此后提交（或重新提交）的申请按新参数计算，已提交的申请保持原参数和金额。"),
     "unchanged": N_("没有需要保存的更改。"),
 }
@@ -72,6 +74,26 @@ class PolicyController(Controller):
         except DomainError as exc:
             return _page(request, db, who, source, status=exc.status, error=exc.message)
         return Redirect(f"/admin/policy?year={target}&done=copied", status_code=303)
+
+    @post("/create", sync_to_thread=True, status_code=303)
+    def create(
+        self,
+        request: Request[Any, Any, Any],
+        db: NamedDependency[Database],
+        who: NamedDependency[SignedIn],
+        data: Annotated[dict[str, Any], FORM],
+    ) -> Response[Any]:
+        require(who, Role.ADMIN)
+        year = _int(form_value(data, "year"))
+        try:
+            if year is None:
+                raise ValidationFailed(
+                    "validation.policy_year", N_("年度须为四位数字，如 2027"), field="year"
+                )
+            policy.create_year(db, who.actor, year)
+        except DomainError as exc:
+            return _page(request, db, who, None, status=exc.status, error=exc.message)
+        return Redirect(f"/admin/policy?year={year}&done=created", status_code=303)
 
     @post("/{year:int}", sync_to_thread=True, status_code=303)
     def save(
@@ -149,6 +171,7 @@ def _page(
                 "missing": shown.missing,
                 "last": last,
                 "next_year": (last + 1) if last else today.year,
+                "plan_year": shown.missing[0] if shown.missing else (last + 1) if last else today.year,
                 "changes": policy.change_rows(view.changes) if view else [],
                 "unconfirmed": policy.unconfirmed(view) if view else [],
                 "mark": BUREAU_MARK,

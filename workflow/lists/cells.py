@@ -17,7 +17,7 @@ from decimal import Decimal
 from ..errors import ValidationFailed
 from ..identity import mask, normalise_bank_account, normalise_id_number
 from ..money import parse_yuan
-from .columns import SENSITIVE, Column
+from .columns import CLAIM_COLUMNS, Column, ColumnSet
 from .headers import field_of
 
 FLAG_TRUE = frozenset({"是", "y", "yes", "true", "1", "√", "✓", "t"})
@@ -259,9 +259,11 @@ def _storable(value: object) -> object:
     return cell_text(value)
 
 
-def cell_masker(headers: Sequence[object]) -> Callable[[Sequence[object]], list[object]]:
+def cell_masker(
+    headers: Sequence[object], columns: ColumnSet = CLAIM_COLUMNS
+) -> Callable[[Sequence[object]], list[object]]:
     """Cells as they may be stored and shown back: JSON-safe, ID and bank numbers masked."""
-    sensitive = [i for i, h in enumerate(headers) if field_of(h) in SENSITIVE]
+    sensitive = [i for i, h in enumerate(headers) if field_of(h, columns) in columns.sensitive]
 
     def masked(cells: Sequence[object]) -> list[object]:
         out = [v if v is None or type(v) in _PLAIN_TYPES else _storable(v) for v in cells]

@@ -1,6 +1,7 @@
 """The columns of a bulk list (申报清单): each column's field, Chinese header, kind, help text,
 example and the other headers it is known by; person columns first, then the facts the
-subsidy types read.
+subsidy types read. A ``ColumnSet`` is one kind of list (the claims here; the places and
+persons the admin imports in ``places`` and ``persons``) read by the same machinery.
 
 How a header is matched is in ``headers``, how a cell is read in ``cells``, a whole row in
 ``rows``.
@@ -246,3 +247,32 @@ COLUMNS: tuple[Column, ...] = (
 BY_FIELD: dict[str, Column] = {c.field: c for c in COLUMNS}
 HEADER_OF: dict[str, str] = {c.field: c.header for c in COLUMNS}
 SENSITIVE = frozenset({"id_number", "bank_account"})  # masked in what is stored and returned
+
+
+@dataclass(frozen=True, eq=False)  # compared and hashed by identity: one object per kind of list
+class ColumnSet:
+    """One kind of list: its columns in order, the sheet its template names (and an upload is
+    read from first), the fields masked wherever cells are kept, and the fields the template
+    formats as text (long numbers Excel would otherwise round)."""
+
+    sheet: str
+    columns: tuple[Column, ...]
+    sensitive: frozenset[str] = SENSITIVE
+    text_fields: tuple[str, ...] = ()
+    by_field: dict[str, Column] = dataclasses.field(init=False)
+    header_of: dict[str, str] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "by_field", {c.field: c for c in self.columns})
+        object.__setattr__(self, "header_of", {c.field: c.header for c in self.columns})
+
+    @property
+    def required(self) -> tuple[Column, ...]:
+        return tuple(c for c in self.columns if c.required)
+
+
+CLAIM_COLUMNS = ColumnSet(
+    "申报清单",
+    COLUMNS,
+    text_fields=("id_number", "bank_account", "village_code", "phone", "household_no", "course_id"),
+)

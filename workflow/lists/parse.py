@@ -9,7 +9,8 @@
 
 The header row may sit under a title row: it is the first of the first rows that names at
 least two known columns. Empty rows are skipped (``table``). A file that cannot be read at all raises
-``ValidationFailed`` with a ``validation.list_*`` code.
+``ValidationFailed`` with a ``validation.list_*`` code. Which columns are known is the
+``ColumnSet`` the reader is given: the claims' unless told.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from typing import Any
 
 from ..errors import ValidationFailed
 from .cells import clean_text
-from .columns import HEADER_OF
+from .columns import CLAIM_COLUMNS, ColumnSet
 from .headers import field_of, map_headers
 from .table import MAX_ROWS, RawList, format_error, table_of, too_many_rows
 from .xlsx import read_xlsx
@@ -36,7 +37,7 @@ FORMATS = ("xlsx", "csv", "json")
 _EXTENSIONS = {"": None, ".xlsx": "xlsx", ".xlsm": "xlsx", ".csv": "csv", ".txt": "csv", ".json": "json"}
 
 
-def read_list(filename: str, content: bytes) -> RawList:
+def read_list(filename: str, content: bytes, columns: ColumnSet = CLAIM_COLUMNS) -> RawList:
     if not content or not content.strip():
         raise ValidationFailed("validation.list_empty", "上传的文件是空的", field="file")
     if len(content) > MAX_BYTES:
@@ -48,10 +49,10 @@ def read_list(filename: str, content: bytes) -> RawList:
         )
     fmt = sniff(filename, content)
     if fmt == "xlsx":
-        return read_xlsx(content)
+        return read_xlsx(content, columns)
     if fmt == "json":
-        return _json(content)
-    return table_of("csv", _csv_rows(content))
+        return _json(content, columns)
+    return table_of("csv", _csv_rows(content), columns)
 
 
 def sniff(filename: str, content: bytes) -> str:
@@ -107,7 +108,7 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, tuple[Any, ...]]]:
 # ----------------------------------------------------------------------------- json
 
 
-def _json(content: bytes) -> RawList:
+def _json(content: bytes, columns: ColumnSet) -> RawList:
     try:
         data = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError):
@@ -135,19 +136,19 @@ def _json(content: bytes) -> RawList:
     for row in flat:
         keys.update(dict.fromkeys(row))
     # Known fields get their Chinese header, so the result file reads like an uploaded sheet.
-    headers = tuple(HEADER_OF[f] if (f := field_of(k)) else k for k in keys)
+    headers = tuple(columns.header_of[f] if (f := field_of(k, columns)) else k for k in keys)
     rows = tuple((i, tuple(row.get(k) for k in keys)) for i, row in enumerate(flat, 1))
-    if sum(field_of(h) is not None for h in headers) < 2:
+    if sum(field_of(h, columns) is not None for h in headers) < 2:
         raise ValidationFailed(
             "validation.list_header",
             "JSON中没有可识别的字段（如name、id_number、subsidy_type）",
             field="file",
         )
-    columns = map_headers(headers)
-    if columns.unknown:  # a program wrote it: a key nobody knows is a mistake, not a note
-        name = columns.unknown[0]
+    mapped = map_headers(headers, columns)
+    if mapped.unknown:  # a program wrote it: a key nobody knows is a mistake, not a note
+        name = mapped.unknown[0]
         raise ValidationFailed("validation.list_columns", f"不认识的字段“{name}”", field=name)
-    return RawList("json", headers, rows, columns)
+    return RawList("json", headers, rows, mapped)
 
 
 def _clean(value: Any) -> Any:

@@ -1,5 +1,6 @@
 """A row of a bulk list read cell by cell (``ListRow``, or every error found in it), and a
-refusal as a row error naming the column by its Chinese header."""
+refusal as a row error naming the column by its Chinese header. ``read_cells`` reads the cells
+of any kind of list (the places and persons the admin imports too)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from typing import Any, NamedTuple
 
 from ..errors import DomainError
 from .cells import READERS
-from .columns import BY_FIELD, FACT_FIELDS, HEADER_OF
+from .columns import BY_FIELD, FACT_FIELDS, HEADER_OF, Column
 
 
 class RowError(NamedTuple):
@@ -41,13 +42,15 @@ class ListRow:
     contract_id: int | None = None
 
 
-def error_of(exc: DomainError, default_column: str = "") -> RowError:
+def error_of(
+    exc: DomainError, default_column: str = "", header_of: Mapping[str, str] = HEADER_OF
+) -> RowError:
     """A domain error as a row error, its field named by the Chinese header."""
     name = exc.details.get("field")
     if name is None:
         column = RULE_COLUMNS.get(exc.code, default_column)
     else:
-        column = HEADER_OF.get(str(name), str(name))
+        column = header_of.get(str(name), str(name))
     return RowError(column, exc.code, exc.message)
 
 
@@ -57,10 +60,13 @@ _UNREAD = object()
 _KEPT = frozenset({str, int, bool, date, datetime})
 
 
-def read_row(
-    row: int, cells: Mapping[str, object], memo: dict[tuple[str, type, object], Any] | None = None
-) -> ListRow | tuple[RowError, ...]:
-    """A row's cells by field → the row, or every cell error found in it (not just the first).
+def read_cells(
+    cells: Mapping[str, object],
+    by_field: Mapping[str, Column] = BY_FIELD,
+    memo: dict[tuple[str, type, object], Any] | None = None,
+) -> tuple[dict[str, Any], list[RowError]]:
+    """A row's non-empty cells by field, each read by its column's kind: the values read and
+    every cell error found (not just the first).
 
     ``memo``, kept for a whole list, holds the cells already read by field, type and value: a
     list repeats most of them (the subsidy type, the village, the year, the dates), and a
@@ -70,7 +76,7 @@ def read_row(
     for name, raw in cells.items():
         if raw is None:  # every reader reads an empty cell as nothing: most cells of a row
             continue
-        col = BY_FIELD[name]
+        col = by_field[name]
         try:
             if memo is None or type(raw) not in _KEPT:
                 values[name] = READERS[col.kind](col, raw)
@@ -82,6 +88,14 @@ def read_row(
             values[name] = value
         except DomainError as exc:
             errors.append(error_of(exc, col.header))
+    return values, errors
+
+
+def read_row(
+    row: int, cells: Mapping[str, object], memo: dict[tuple[str, type, object], Any] | None = None
+) -> ListRow | tuple[RowError, ...]:
+    """A claim list's row: its cells by field → the row, or every error found in it."""
+    values, errors = read_cells(cells, BY_FIELD, memo)
     for name in ("name", "id_number", "subsidy_type"):
         if values.get(name) is None and not any(e.column == HEADER_OF[name] for e in errors):
             errors.append(RowError(HEADER_OF[name], "validation.required", f"缺少“{HEADER_OF[name]}”"))

@@ -1,6 +1,7 @@
 """Rows of raw cells → a list (``RawList``): the header row found (under any title rows), the
 columns mapped, empty rows skipped, the data rows kept (at most ``MAX_ROWS``); and the error
-of a file that cannot be read at all (``format_error``). Shared by every format's reader.
+of a file that cannot be read at all (``format_error``). Shared by every format's reader and
+every kind of list (``ColumnSet``: the claims' unless told).
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Any
 
 from ..errors import ValidationFailed
 from .cells import clean_text
-from .columns import HEADER_OF
+from .columns import CLAIM_COLUMNS, ColumnSet
 from .headers import ColumnMap, field_of, map_headers
 
 MAX_ROWS = 20_000
@@ -39,7 +40,9 @@ def too_many_rows() -> ValidationFailed:
     )
 
 
-def table_of(fmt: str, rows: Iterable[tuple[int, tuple[Any, ...]]]) -> RawList:
+def table_of(
+    fmt: str, rows: Iterable[tuple[int, tuple[Any, ...]]], columns: ColumnSet = CLAIM_COLUMNS
+) -> RawList:
     """Find the header row, then keep the non-empty rows under it (at most MAX_ROWS)."""
     it = iter(rows)
     headers: tuple[str, ...] | None = None
@@ -48,21 +51,21 @@ def table_of(fmt: str, rows: Iterable[tuple[int, tuple[Any, ...]]]) -> RawList:
         if blank(cells):
             continue
         seen += 1
-        if sum(field_of(c) is not None for c in cells if c is not None) >= 2:
+        if sum(field_of(c, columns) is not None for c in cells if c is not None) >= 2:
             headers = tuple("" if c is None else clean_text(str(c)).strip() for c in cells)
             break
         if seen >= HEADER_SCAN:
             break
     if headers is None:
+        first, second = (c.header for c in columns.required[:2])
         raise ValidationFailed(
             "validation.list_header",
-            f"找不到表头行：第一行应为列名（如“{HEADER_OF['name']}”“{HEADER_OF['id_number']}”），"
-            "请使用下载的模板",
+            f"找不到表头行：第一行应为列名（如“{first}”“{second}”），请使用下载的模板",
             field="file",
         )
     while headers and headers[-1] == "":
         headers = headers[:-1]
-    columns = map_headers(headers)  # missing or doubled columns: before anything else
+    mapped = map_headers(headers, columns)  # missing or doubled columns: before anything else
     width = len(headers)
     data: list[tuple[int, tuple[Any, ...]]] = []
     for number, cells in it:
@@ -74,7 +77,7 @@ def table_of(fmt: str, rows: Iterable[tuple[int, tuple[Any, ...]]]) -> RawList:
         data.append((number, cells + (None,) * (width - len(cells))))
     if not data:
         raise ValidationFailed("validation.list_empty", "清单中没有数据行", field="file")
-    return RawList(fmt, headers, tuple(data), columns)
+    return RawList(fmt, headers, tuple(data), mapped)
 
 
 def blank(cells: tuple[Any, ...]) -> bool:

@@ -1,5 +1,6 @@
 """The template agents download and fill in: one sheet 申报清单 with every column and a
 补贴类型 column, an example row, dropdowns; a second sheet 填写说明 explains each column.
+``sheet_template`` writes the same workbook for any kind of list (the admin's imports too).
 
 The example row is valid for a county like the demo one (village 533422101001, a labour
 broker, HR service agency or village committee filing 有组织劳务输出 for 2026) except for
@@ -10,19 +11,20 @@ its ID number, which is a made-up one: a row that keeps it is refused with
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
 from ..states import SUBSIDY_LABELS
-from .columns import BY_FIELD, COLUMNS, HEADER_OF, Column
+from .columns import BY_FIELD, CLAIM_COLUMNS, HEADER_OF, Column, ColumnSet
 
 if TYPE_CHECKING:  # openpyxl is imported only when a template is made
     from openpyxl.styles import Font, PatternFill
     from openpyxl.worksheet.worksheet import Worksheet
 
-SHEET = "申报清单"
+SHEET = CLAIM_COLUMNS.sheet
 HELP_SHEET = "填写说明"
 EXAMPLE_ID = BY_FIELD["id_number"].example
-TEXT_COLUMNS = ("id_number", "bank_account", "village_code", "phone", "household_no", "course_id")
+TEXT_COLUMNS = CLAIM_COLUMNS.text_fields
 DROPDOWN_ROWS = 20_001
 
 # Which fact columns each subsidy type needs (the rules say why; this tells the agent what).
@@ -55,6 +57,21 @@ def _choices(col: Column) -> str:
 
 
 def template_workbook() -> bytes:
+    """The claim list's template: every column, and which columns each subsidy type needs."""
+    return sheet_template(CLAIM_COLUMNS, NOTES, must={"village_code": "新登记人员必填"}, extra=_subsidy_types)
+
+
+def sheet_template(
+    columns: ColumnSet,
+    notes: Sequence[str],
+    *,
+    must: Mapping[str, str] | None = None,
+    extra: Callable[[Worksheet, Font, PatternFill], None] | None = None,
+) -> bytes:
+    """A list's template: the sheet ``columns.sheet`` with every column (required headers red,
+    each explained in a comment), an example row, dropdowns for coded and yes/no columns; the
+    sheet 填写说明 with every column, ``extra`` and the ``notes``. ``must``: what the help says
+    of a column that is required only sometimes."""
     from openpyxl import Workbook
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
@@ -63,12 +80,12 @@ def template_workbook() -> bytes:
 
     wb = Workbook()
     ws = wb.active
-    ws.title = SHEET
+    ws.title = columns.sheet
     required = Font(bold=True, color="C00000")
     bold = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     example_font = Font(italic=True, color="7F7F7F")
-    for i, col in enumerate(COLUMNS, 1):
+    for i, col in enumerate(columns.columns, 1):
         letter = get_column_letter(i)
         cell = ws.cell(row=1, column=i, value=col.header)
         cell.font = required if col.required else bold
@@ -76,73 +93,84 @@ def template_workbook() -> bytes:
         cell.alignment = Alignment(horizontal="center")
         note = col.help + (f"\n可填：{_choices(col)}" if col.choices else "")
         cell.comment = Comment(("必填。" if col.required else "") + note, "扶智")
-        ws.column_dimensions[letter].width = max(10, 2 * len(col.header) + 4)
-        if col.field in TEXT_COLUMNS:
+        ws.column_dimensions[letter].width = _width(col)
+        if col.field in columns.text_fields:
             ws.column_dimensions[letter].number_format = "@"  # keep long numbers as text
         example = ws.cell(row=2, column=i, value=col.example)
         example.font = example_font
-        if col.field in TEXT_COLUMNS:
+        if col.field in columns.text_fields:
             example.number_format = "@"
         elif col.kind == "date":
             example.number_format = "yyyy-mm-dd"
             ws.column_dimensions[letter].number_format = "yyyy-mm-dd"
-    for name in ("id_number", "bank_account", "subsidy_type"):
-        ws.column_dimensions[_letter(name)].width = 22 if name != "subsidy_type" else 30
+        if col.kind in ("choice", "flag"):
+            values = list(col.choices.values()) if col.choices else ["是", "否"]
+            dv = DataValidation(
+                type="list", formula1='"' + ",".join(values) + '"', allow_blank=True, showErrorMessage=False
+            )  # codes typed by hand are accepted too
+            dv.prompt, dv.promptTitle = col.help[:250], col.header
+            dv.showInputMessage = True
+            dv.add(f"{letter}2:{letter}{DROPDOWN_ROWS}")
+            ws.add_data_validation(dv)
     ws.freeze_panes = "A2"
 
-    for name in (
-        "subsidy_type",
-        "destination",
-        "labour_capacity",
-        "labour_force_override",
-        "course_completed",
-        "operating_normally",
-    ):
-        col = BY_FIELD[name]
-        values = list(col.choices.values()) if col.choices else ["是", "否"]
-        dv = DataValidation(
-            type="list", formula1='"' + ",".join(values) + '"', allow_blank=True, showErrorMessage=False
-        )  # codes typed by hand are accepted too
-        dv.prompt, dv.promptTitle = col.help[:250], col.header
-        dv.showInputMessage = True
-        dv.add(f"{_letter(name)}2:{_letter(name)}{DROPDOWN_ROWS}")
-        ws.add_data_validation(dv)
-
-    _help_sheet(wb.create_sheet(HELP_SHEET), bold, head_fill)
+    _help_sheet(wb.create_sheet(HELP_SHEET), columns, notes, must or {}, bold, head_fill, extra)
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
 
 
-def _letter(field: str) -> str:
-    from openpyxl.utils import get_column_letter
+def _width(col: Column) -> int:
+    if col.kind in ("id_number", "bank"):
+        return 22
+    if col.kind == "choice" and col.choices:
+        return min(30, max(10, 2 * len(col.header) + 4, 2 * max(map(len, col.choices.values())) + 2))
+    return max(10, 2 * len(col.header) + 4)
 
-    return str(get_column_letter(next(i for i, c in enumerate(COLUMNS, 1) if c.field == field)))
 
-
-def _help_sheet(ws: Worksheet, bold: Font, fill: PatternFill) -> None:
+def _help_sheet(
+    ws: Worksheet,
+    columns: ColumnSet,
+    notes: Sequence[str],
+    must: Mapping[str, str],
+    bold: Font,
+    fill: PatternFill,
+    extra: Callable[[Worksheet, Font, PatternFill], None] | None,
+) -> None:
     from openpyxl.styles import Alignment
 
     wrap = Alignment(wrap_text=True, vertical="top")
     ws.append(["列名", "是否必填", "说明", "可填的值（名称或代码）", "字段代码"])
     for cell in ws[1]:
         cell.font, cell.fill = bold, fill
-    for col in COLUMNS:
-        must = "必填" if col.required else ("新登记人员必填" if col.field == "village_code" else "")
-        ws.append([col.header, must, col.help, _choices(col), col.field])
-    ws.append([])
-    ws.append(["补贴类型", "代码", "还须填写的列"])
-    for cell in ws[ws.max_row]:
-        cell.font, cell.fill = bold, fill
-    for code, label in SUBSIDY_LABELS.items():
-        ws.append([label, code, "、".join(HEADER_OF[f] for f in NEEDS[code])])
+    for col in columns.columns:
+        ws.append(
+            [
+                col.header,
+                "必填" if col.required else must.get(col.field, ""),
+                col.help,
+                _choices(col),
+                col.field,
+            ]
+        )
+    if extra is not None:
+        extra(ws, bold, fill)
     ws.append([])
     ws.append(["注意事项"])
     ws[ws.max_row][0].font = bold
-    for i, note in enumerate(NOTES, 1):
+    for i, note in enumerate(notes, 1):
         ws.append([f"{i}. {note}"])
     for letter, width in zip("ABCDE", (16, 14, 60, 50, 20), strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows():
         for cell in row:
             cell.alignment = wrap
+
+
+def _subsidy_types(ws: Worksheet, bold: Font, fill: PatternFill) -> None:
+    ws.append([])
+    ws.append(["补贴类型", "代码", "还须填写的列"])
+    for cell in ws[ws.max_row]:
+        cell.font, cell.fill = bold, fill
+    for code, label in SUBSIDY_LABELS.items():
+        ws.append([label, code, "、".join(HEADER_OF[f] for f in NEEDS[code])])

@@ -1,5 +1,6 @@
 """Reading an uploaded ``.xlsx``: the sheet 申报清单 (else the first sheet with a header row)
-as rows of raw cells numbered as the sheet numbers them.
+as rows of raw cells numbered as the sheet numbers them. Another kind of list (``ColumnSet``)
+names its own sheet.
 
 Read with python-calamine (a Rust parser, some 20× less CPU than openpyxl). What it gives,
 and how it is made to look like what the list readers expect:
@@ -29,9 +30,10 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..errors import ValidationFailed
+from .columns import CLAIM_COLUMNS, ColumnSet
 from .table import RawList, format_error, table_of
 
-SHEET = "申报清单"
+SHEET = CLAIM_COLUMNS.sheet
 LAST_ROW = 49_999  # rows 50000+ or columns BA+ anywhere: openpyxl (see the docstring)
 LAST_COLUMN = "AZ"
 MAX_XML = 100 * 1024 * 1024  # one XML part, uncompressed
@@ -40,12 +42,12 @@ _SPACE = (b" ", b"\t", b"\n", b"\r")
 _UNREADABLE = "无法读取该Excel文件，请确认是.xlsx格式并可在Excel中正常打开"
 
 
-def read_xlsx(content: bytes) -> RawList:
+def read_xlsx(content: bytes, columns: ColumnSet = CLAIM_COLUMNS) -> RawList:
     try:
         compact = _compact(content)
     except Exception:  # not a zip, a broken one: all the same to the agent
         raise format_error(_UNREADABLE) from None
-    return _calamine(content) if compact else _openpyxl(content)
+    return _calamine(content, columns) if compact else _openpyxl(content, columns)
 
 
 def _compact(content: bytes) -> bool:
@@ -82,24 +84,27 @@ def _worksheet_parts(rels: bytes) -> list[str]:
     return parts
 
 
-def _sheet_order(names: list[str]) -> list[str]:
-    return ([SHEET] if SHEET in names else []) + [n for n in names if n != SHEET]
+def _sheet_order(names: list[str], sheet: str) -> list[str]:
+    return ([sheet] if sheet in names else []) + [n for n in names if n != sheet]
 
 
-def _first_table(sheets: Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]) -> RawList:
-    """The sheet 申报清单 if there is one, else the first sheet in which a header row is found."""
+def _first_table(
+    sheets: Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]], columns: ColumnSet
+) -> RawList:
+    """The list's own sheet (申报清单) if there is one, else the first sheet in which a header
+    row is found."""
     first_error: ValidationFailed | None = None
     for name, rows in sheets:
         try:
-            return table_of("xlsx", rows)
+            return table_of("xlsx", rows, columns)
         except ValidationFailed as exc:
-            if exc.code != "validation.list_header" or name == SHEET:
+            if exc.code != "validation.list_header" or name == columns.sheet:
                 raise
             first_error = first_error or exc
     raise first_error or format_error("工作簿中没有工作表")
 
 
-def _calamine(content: bytes) -> RawList:
+def _calamine(content: bytes, columns: ColumnSet) -> RawList:
     import python_calamine as calamine
 
     try:
@@ -110,12 +115,12 @@ def _calamine(content: bytes) -> RawList:
     worksheets = {m.name for m in wb.sheets_metadata if m.typ == calamine.SheetTypeEnum.WorkSheet}
 
     def sheets() -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
-        for name in _sheet_order([n for n in wb.sheet_names if n in worksheets]):
+        for name in _sheet_order([n for n in wb.sheet_names if n in worksheets], columns.sheet):
             sheet = wb.get_sheet_by_name(name)
             yield name, _calamine_rows(sheet.start, sheet.to_python())
 
     try:
-        return _first_table(sheets())
+        return _first_table(sheets(), columns)
     except ValidationFailed:
         raise
     except BaseException as exc:
@@ -143,7 +148,7 @@ def _calamine_rows(
         yield i, lead + tuple([None if c == "" else c for c in row])
 
 
-def _openpyxl(content: bytes) -> RawList:
+def _openpyxl(content: bytes, columns: ColumnSet) -> RawList:
     import openpyxl
 
     try:
@@ -152,7 +157,7 @@ def _openpyxl(content: bytes) -> RawList:
         raise format_error(_UNREADABLE) from None
 
     def sheets() -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
-        for name in _sheet_order(wb.sheetnames):
+        for name in _sheet_order(wb.sheetnames, columns.sheet):
             ws = wb[name]
             if not hasattr(ws, "reset_dimensions"):  # a chart sheet
                 continue
@@ -160,7 +165,7 @@ def _openpyxl(content: bytes) -> RawList:
             yield name, ((i, tuple(r)) for i, r in enumerate(ws.iter_rows(values_only=True), 1))
 
     try:
-        return _first_table(sheets())
+        return _first_table(sheets(), columns)
     except ValidationFailed:
         raise
     except Exception:

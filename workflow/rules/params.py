@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
@@ -78,3 +78,10 @@ DEMO_2026 = PolicyParams(
     training_transport_amount=Decimal("100"),
     exclusion_groups={"outbound_travel": ("transport_subsidy", "migrant_work_reward")},
 )
+
+
+def plan_defaults(year: int) -> PolicyParams:
+    """A first policy year's figures, when there is no year to copy: the plan's own figures,
+    and for those the plan leaves to the bureau (``figures.BUREAU_FIGURES``) the values above,
+    which stay marked 「由县人社局按年度设定」 until the bureau confirms or changes them."""
+    return replace(DEMO_2026, year=year)
