@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from .evidence import KINDS, SIGNATURES, add_evidence
     from .filer import file_claim, submit_claim
     from .filing import ClaimInput, resubmit_claim
+    from .holding import HoldOutcome, assign_claims, release_claims, take_claims
     from .list_report import ListReport, get_list, list_outcomes, result_workbook
     from .lists import upload_list
     from .post_claims import month_workdays
@@ -39,8 +40,10 @@ __all__ = [
     "ClaimFilter",
     "ClaimInput",
     "Filters",
+    "HoldOutcome",
     "ListReport",
     "add_evidence",
+    "assign_claims",
     "bulk_claim_step",
     "case",
     "claim_detail",
@@ -54,11 +57,13 @@ __all__ = [
     "inbox",
     "list_outcomes",
     "month_workdays",
+    "release_claims",
     "resubmit",
     "resubmit_claim",
     "result_workbook",
     "submit_claim",
     "take_claim_step",
+    "take_claims",
     "upload_list",
     "withdraw",
 ]
@@ -71,9 +76,11 @@ __getattr__ = exports(
         "ClaimInput": "filing",
         "Filters": "worklist",
         "KINDS": "evidence",
+        "HoldOutcome": "holding",
         "ListReport": "list_report",
         "SIGNATURES": "evidence",
         "add_evidence": "evidence",
+        "assign_claims": "holding",
         "bulk_claim_step": "case_view",
         "case": "case_view",
         "claim_detail": "agent_view",
@@ -87,11 +94,13 @@ __getattr__ = exports(
         "inbox": "case_view",
         "list_outcomes": "list_report",
         "month_workdays": "post_claims",
+        "release_claims": "holding",
         "resubmit": "agent_view",
         "resubmit_claim": "filing",
         "result_workbook": "list_report",
         "submit_claim": "filer",
         "take_claim_step": "case_view",
+        "take_claims": "holding",
         "upload_list": "lists",
         "withdraw": "agent_view",
     },

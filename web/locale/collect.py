@@ -31,7 +31,14 @@ LABELS = Path(__file__).resolve().parent / "labels.py"
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 # Where domain errors that a page can show are raised (the engine, the services, the pages).
-ERROR_SOURCES = ("workflow/engine.py", "workflow/money.py", "store/**/*.py", "web/pages/*.py")
+ERROR_SOURCES = (
+    "workflow/engine.py",
+    "workflow/money.py",
+    "workflow/review.py",
+    "workflow/search_terms.py",
+    "store/**/*.py",
+    "web/pages/*.py",
+)
 # Python code calling _() or N_(): pybabel's Python extractor does not look inside f-strings
 # before Python 3.12, so those calls are collected here.
 CALL_SOURCES = ("web/**/*.py",)

@@ -19,6 +19,8 @@ from .organisations import OrganisationController
 from .payouts import PayoutController
 from .persons import PersonController
 from .policy import PolicyController
+from .review import ReviewController
+from .search import SearchController
 
 public_pages = [AuthController, VerifyController]
 staff_router = Router(
@@ -37,3 +39,5 @@ staff_router.register(OrganisationController)
 staff_router.register(PolicyController)
 staff_router.register(BaselineController)
 staff_router.register(PersonController)
+staff_router.register(SearchController)
+staff_router.register(ReviewController)
