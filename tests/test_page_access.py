@@ -62,6 +62,9 @@ PAGES = {
     "/admin/policy": {"admin"},
     "/admin/baseline/": {"admin"},
     "/persons/{person}": {"village", "hr", "finance", "admin"},
+    "/search": {"village", "other_village", "hr", "finance", "admin"},
+    "/search?q=%E5%8D%93%E7%8E%9B&kind=persons": {"village", "other_village", "hr", "finance", "admin"},
+    "/search?person={person}": {"village", "hr", "finance", "admin"},
 }
 
 

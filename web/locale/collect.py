@@ -104,6 +104,10 @@ def collect() -> Collected:
             f"workflow.machines.{wf.name.upper()}: the workflow and its steps",
             [wf.label, *(s.label for s in (*wf.creation, *wf.steps))],
         )
+        out.add(
+            f"workflow.machines.{wf.name.upper()}.waits: what a case waits for (search results)",
+            [w.waiting_for for w in wf.waits.values()],
+        )
     for name, value in sorted(template_globals().items()):
         if isinstance(value, dict) and name.endswith("_labels"):
             out.add(f"template global {name} (web.app)", value.values())
