@@ -231,3 +231,14 @@ def test_every_staff_role_has_the_search_and_an_agent_does_not(db, c) -> None:
     for user in ("village1", "hr1", "finance1", "admin1"):
         page = sign_in(db, user).get("/search")
         assert page.status_code == 200 and 'href="/search"' in page.text
+
+
+def test_the_search_page_in_english(db, c) -> None:
+    from .test_i18n import UI_WORDS
+
+    claim_in(db, c, "village_verified")
+    hr = sign_in(db, "hr1")
+    hr.get("/lang/en")
+    text = re.sub(r"<[^>]+>", " ", hr.get("/search?q=卓玛").text)
+    assert "Find claims, contracts and people" in text and "Waiting for HR bureau review" in text
+    assert [w for w in UI_WORDS if w in text] == []

@@ -143,7 +143,8 @@ def case(db: Database, actor: Actor, claim_id: int) -> CaseView:
         year_basis=basis,
         figures=figures,
         # A step that only a service takes (``pay``: the payout batch) is a link there.
-        actions=[s for s in steps if engine.service_of(s) is None],
+        # Held by someone else: no buttons (the step would be refused, naming the holder).
+        actions=[s for s in steps if engine.service_of(s) is None and (hold is None or hold.mine)],
         elsewhere={service for s in steps if (service := engine.service_of(s))},
         # The business's other persons span villages: county staff only, never a verifier.
         absorption=getattr(claim, "absorption", None) if is_county_wide(actor) else None,

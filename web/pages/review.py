@@ -58,7 +58,7 @@ class ReviewController(Controller):
             return case_page(request, db, who, claim_id, status=exc.status, error=exc.message)
         if outcome.error:
             return case_page(request, db, who, claim_id, status=409, error=outcome.error)
-        return Redirect(f"/claims/{claim_id}?done=hold", status_code=303)
+        return Redirect(f"/claims/{claim_id}?done={action}", status_code=303)
 
     @post("/inbox/hold/{action:str}", sync_to_thread=True)
     def many(
