@@ -13,7 +13,7 @@ from store.db import Database
 from store.people.persons import PersonInput, create_person
 from store.transitions import transition
 
-from .builders import county, export_claim, id_number
+from .builders import add_admin, county, export_claim, id_number
 from .test_browser import ARGS, CHROMIUM, open_as, shot
 
 pytestmark = pytest.mark.skipif(
@@ -31,6 +31,7 @@ def server():
 
     def prepare(db: Database) -> None:
         c = county(db)
+        add_admin(db)
         claims, numbers = [], []
         for i in range(MANY):
             number = id_number()
@@ -181,3 +182,23 @@ def test_hr_returns_several_with_one_reason_and_sees_each_outcome(server, browse
     page.set_viewport_size({"width": PHONE[0], "height": PHONE[1]})
     shot(page, "hr-bulk-result-phone")
     page.context.close()
+
+
+def test_the_head_assigns_a_case_and_the_reviewer_sees_it_as_theirs(server, browser):
+    claim_id = server.claims[3]
+    head = open_as(browser, server, "admin1")
+    head.goto(f"{server.url}/inbox?held=free")
+    head.check(f"input[name=ids][value='{claim_id}']")
+    head.select_option(".bulk select[name=assignee]", label="hr2")
+    shot(head, "hr-head-inbox")
+    head.click(".bulk button[formaction='/inbox/hold/assign']")
+    head.wait_for_selector("table.outcomes")
+    assert head.locator(f"tr[data-claim='{claim_id}']").get_attribute("data-ok") == "yes"
+    head.context.close()
+    hr2 = open_as(browser, server, "hr2")
+    hr2.goto(f"{server.url}/inbox?held=mine")
+    assert hr2.locator("td.holder").all_inner_texts() == ["我"]
+    hr2.goto(f"{server.url}/claims/{claim_id}")
+    assert "由管理员分派" in hr2.inner_text("#hold")
+    shot(hr2, "hr-claim-assigned")
+    hr2.context.close()
