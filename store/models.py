@@ -1,6 +1,6 @@
 """SQLAlchemy models. The schema itself is created only by the Alembic migrations.
 
-Why this is one module of 335 lines: these are the shared tables, the ones several areas read
+Why this is one module of 350 lines: these are the shared tables, the ones several areas read
 and write (places, organisations, persons, users and their tokens, the policy year, the cases
 with their history, evidence and lists); an area's own tables sit in its ``models.py``. Every
 area imports them from here, and the import rules (``tests/test_layering.py``) name it."""
@@ -188,7 +188,7 @@ class Claim(CaseMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     subsidy_type: Mapped[str] = mapped_column(String(30))
     person_id: Mapped[int] = mapped_column(ForeignKey("person.id"))  # ix_claim_person_state_due
-    claimant_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"), index=True)
+    claimant_org_id: Mapped[int] = mapped_column(ForeignKey("organisation.id"))  # ix_claim_claimant
     village_id: Mapped[int] = mapped_column(ForeignKey("village.id"))
     payee_kind: Mapped[str] = mapped_column(String(10))
     policy_year: Mapped[int] = mapped_column(ForeignKey("policy_year.year"))
@@ -202,8 +202,14 @@ class Claim(CaseMixin, Base):
     dedupe_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     exclusion_key: Mapped[str | None] = mapped_column(String(80), unique=True)
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
-    batch_ref: Mapped[str | None] = mapped_column(String(40), index=True)
+    batch_ref: Mapped[str | None] = mapped_column(String(40))  # ix_claim_batch
     paid_by: Mapped[int | None] = mapped_column(Integer)
+    # Who holds the claim (认领, or assigned by the head: ``assigned_by``) and at which version:
+    # the hold lapses once the claim moves on (``workflow.review``). Not a step: no history row.
+    holder_id: Mapped[int | None] = mapped_column(Integer)  # a user id, as ``verified_by``
+    held_at: Mapped[datetime | None] = mapped_column(DateTime)
+    held_version: Mapped[int | None] = mapped_column(Integer)
+    assigned_by: Mapped[int | None] = mapped_column(Integer)
 
     person: Mapped[Person] = relationship()
     claimant: Mapped[Organisation] = relationship()
@@ -218,6 +224,10 @@ class Claim(CaseMixin, Base):
         Index("ix_claim_village_state_due", "village_id", "state", "due_at", "id"),
         Index("ix_claim_type_state_due", "subsidy_type", "state", "due_at", "id"),
         Index("ix_claim_village_state_type_due", "village_id", "state", "subsidy_type", "due_at", "id"),
+        # A reviewer's own cases in the inbox (我认领的); the search's claimant and list, newest first.
+        Index("ix_claim_holder_state_due", "holder_id", "state", "due_at", "id"),
+        Index("ix_claim_claimant", "claimant_org_id", "id"),
+        Index("ix_claim_batch", "batch_ref", "id"),
     )
 
 

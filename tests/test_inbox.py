@@ -128,7 +128,9 @@ FILTERS = {
 def expected(
     claims: list[dict[str, object]], actor: Actor, f: Filters
 ) -> tuple[list[int], dict[str, int], int]:
-    """The plain definition, in Python: the rows in order, the count of each state, the overdue."""
+    """The plain definition, in Python: the rows in order, the count of each state, the overdue.
+    The head (the admin) also sees what waits for HR, to assign it (``workflow.review``)."""
+    roles = actor.roles | ({Role.HR} if Role.ADMIN in actor.roles else set())
 
     def seen(c: dict[str, object]) -> bool:
         if (
@@ -137,7 +139,7 @@ def expected(
             and c["village_id"] in actor.village_ids
         ):
             return True
-        return any(r in actor.roles and c["state"] == WAITING[r.value] for r in (Role.HR, Role.FINANCE))
+        return any(r in roles and c["state"] == WAITING[r.value] for r in (Role.HR, Role.FINANCE))
 
     def kept(c: dict[str, object]) -> bool:
         q = f.q or ""
@@ -149,7 +151,7 @@ def expected(
         )
 
     base = [c for c in claims if kept(c)]
-    states = [WAITING[r] for r in WAITING if Role(r) in actor.roles]
+    states = [WAITING[r] for r in WAITING if Role(r) in roles]
     cap = worklist.COUNT_CAP + 1
     counts = {s: min(sum(c["state"] == s for c in base), cap) for s in states}
     overdue = min(sum(late(c) for c in base), cap)

@@ -91,6 +91,9 @@ PAGES = {
     "/imports/template/places": {"admin"},
     "/imports/{import}": {"hr", "admin"},
     "/imports/{import}/result.xlsx": {"hr", "admin"},
+    "/search": {"village", "other_village", "hr", "finance", "admin"},
+    "/search?q=%E5%8D%93%E7%8E%9B&kind=persons": {"village", "other_village", "hr", "finance", "admin"},
+    "/search?person={person}": {"village", "hr", "finance", "admin"},
 }
 AGENTS = {"agent", "other_agent"}
 

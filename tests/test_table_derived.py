@@ -102,7 +102,13 @@ def test_overdue_waits_are_escalated_to_the_level_above() -> None:
 
 
 def test_bulk_buttons_and_form_steps() -> None:
-    assert [(s.trigger, s.role.value) for s in CLAIM.bulk_steps] == [("verify", "village"), ("approve", "hr")]
+    assert [(s.trigger, s.role.value) for s in CLAIM.bulk_steps] == [
+        ("verify", "village"),
+        ("return", "village"),
+        ("approve", "hr"),
+        ("return", "hr"),
+        ("reject", "hr"),
+    ]
     assert CONTRACT.bulk_steps == ()
     assert CONTRACT.form_triggers == {"record_insurance", "terminate", "renew"}
     assert CLAIM.form_triggers == frozenset()

@@ -53,11 +53,13 @@ CLAIM = Workflow(
     terminal=frozenset({C.FINANCE_PAID, C.REJECTED, C.WITHDRAWN, C.EXPIRED}),
     steps=(
         #    trigger     source                                         dest                role       label, then guards, not_by, stamps, bulk
+        # bulk: offered on many cases at once in the inbox; a bulk step that needs a comment
+        # (return, reject) takes one reason for all of them (workflow.review.reason_missing).
         Step("verify",   (C.SUBMITTED,),                                C.VILLAGE_VERIFIED, R.VILLAGE, "核实通过", not_by=(SUBMITTED_BY,), stamps=VERIFIED_BY, bulk=True),
-        Step("return",   (C.SUBMITTED,),                                C.RETURNED,         R.VILLAGE, "退回修改", guards=("comment_given",), not_by=(SUBMITTED_BY,)),
+        Step("return",   (C.SUBMITTED,),                                C.RETURNED,         R.VILLAGE, "退回修改", guards=("comment_given",), not_by=(SUBMITTED_BY,), bulk=True),
         Step("approve",  (C.VILLAGE_VERIFIED,),                         C.HR_REVIEWED,      R.HR,      "审核通过", guards=("absorption_threshold_met",), not_by=_HR_HANDS_OFF, stamps=REVIEWED_BY, bulk=True),
-        Step("return",   (C.VILLAGE_VERIFIED,),                         C.RETURNED,         R.HR,      "退回修改", guards=("comment_given",), not_by=_HR_HANDS_OFF),
-        Step("reject",   (C.VILLAGE_VERIFIED,),                         C.REJECTED,         R.HR,      "不予批准", guards=("comment_given",), not_by=_HR_HANDS_OFF),
+        Step("return",   (C.VILLAGE_VERIFIED,),                         C.RETURNED,         R.HR,      "退回修改", guards=("comment_given",), not_by=_HR_HANDS_OFF, bulk=True),
+        Step("reject",   (C.VILLAGE_VERIFIED,),                         C.REJECTED,         R.HR,      "不予批准", guards=("comment_given",), not_by=_HR_HANDS_OFF, bulk=True),
         # Only the payout service, confirming a batch line with the bank's reference, can
         # satisfy this guard: no page, inbox button or API pays a claim outside a batch.
         Step("pay",      (C.HR_REVIEWED,),                              C.FINANCE_PAID,     R.FINANCE, "确认发放", guards=("through_payout_line",), not_by=(REVIEWED_BY, VERIFIED_BY, SUBMITTED_BY), stamps=PAID_BY),

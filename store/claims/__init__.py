@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from .evidence import KINDS, SIGNATURES, add_evidence
     from .filer import file_claim, submit_claim
     from .filing import ClaimInput, resubmit_claim
+    from .holding import HoldOutcome, assign_claims, release_claims, take_claims
     from .list_report import ListReport, get_list, list_outcomes, result_workbook
     from .lists import upload_list
     from .post_claims import month_workdays
@@ -52,10 +53,12 @@ __all__ = [
     "ClaimInput",
     "ClaimsPage",
     "Filters",
+    "HoldOutcome",
     "ListReport",
     "ListView",
     "add_evidence",
     "agent_case",
+    "assign_claims",
     "bulk_claim_step",
     "case",
     "check_list",
@@ -74,11 +77,13 @@ __all__ = [
     "list_view",
     "month_workdays",
     "recent_lists",
+    "release_claims",
     "resubmit",
     "resubmit_claim",
     "result_workbook",
     "submit_claim",
     "take_claim_step",
+    "take_claims",
     "upload_list",
     "withdraw",
 ]
@@ -93,11 +98,13 @@ __getattr__ = exports(
         "ClaimsPage": "agent_pages",
         "Filters": "worklist",
         "KINDS": "evidence",
+        "HoldOutcome": "holding",
         "ListReport": "list_report",
         "ListView": "agent_pages",
         "SIGNATURES": "evidence",
         "add_evidence": "evidence",
         "agent_case": "agent_pages",
+        "assign_claims": "holding",
         "bulk_claim_step": "case_view",
         "case": "case_view",
         "check_list": "agent_pages",
@@ -116,11 +123,13 @@ __getattr__ = exports(
         "list_view": "agent_pages",
         "month_workdays": "post_claims",
         "recent_lists": "agent_pages",
+        "release_claims": "holding",
         "resubmit": "agent_view",
         "resubmit_claim": "filing",
         "result_workbook": "list_report",
         "submit_claim": "filer",
         "take_claim_step": "case_view",
+        "take_claims": "holding",
         "upload_list": "lists",
         "withdraw": "agent_view",
     },

@@ -12,12 +12,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from workflow import engine
-from workflow.errors import DomainError, NotFound
+from workflow.errors import Conflict, DomainError, NotFound, ValidationFailed
 from workflow.identity import mask
 from workflow.machines import CLAIM, Step
+from workflow.review import is_head, may_hold, owed_step, reason_missing
 from workflow.roles import Actor, is_county_wide, sees_village
 from workflow.rules.years import YearFix
-from workflow.states import ClaimState
+from workflow.states import STATE_LABELS, ClaimState
 
 from ..db import Database
 from ..guard_inputs import supply_guard_inputs
@@ -25,6 +26,7 @@ from ..models import Claim, ClaimHistory, Evidence, Organisation
 from ..policy.versions import ClaimFigures, claim_figures
 from ..transitions import transition
 from .evidence import evidence_of_claim, list_evidence, read_evidence
+from .holding import Assignee, Hold, assignees, hold_of, refuse_if_held
 from .worklist import (
     ContractLine,
     Filters,
@@ -72,6 +74,7 @@ class InboxView:
     villages: dict[int, VillageName]
     now: datetime
     error: str | None  # why the filters were dropped (a search too broad, a damaged cursor)
+    assignees: list[Assignee] | None = None  # the head's: the HR reviewers to assign to
 
 
 def inbox(db: Database, actor: Actor, filters: Filters) -> InboxView:
@@ -90,6 +93,7 @@ def inbox(db: Database, actor: Actor, filters: Filters) -> InboxView:
             village_names(session, actor),
             now,
             error,
+            assignees(session) if is_head(actor) else None,
         )
 
 
@@ -107,6 +111,9 @@ class CaseView:
     absorption: Any  # the business's absorbed persons: county staff only
     documents: tuple[str, ...]  # the documents it may have
     now: datetime
+    hold: Hold | None = None  # who holds it (认领), if anyone
+    may_take: bool = False  # the 认领 button: the actor may hold it and does not yet
+    assignees: list[Assignee] | None = None  # the head's choice of whom to assign it to
 
 
 def case(db: Database, actor: Actor, claim_id: int) -> CaseView:
@@ -123,6 +130,9 @@ def case(db: Database, actor: Actor, claim_id: int) -> CaseView:
         supply_guard_inputs(session, "claim", claim)  # what the approve button's guards read
         basis = year_basis(session, claim)
         figures = claim_figures(session, claim.params_version_id, claim.subsidy_type)
+        hold = hold_of(session, claim, actor)
+        head = is_head(actor) and owed_step(CLAIM, claim.state) is not None
+        choices = assignees(session, claim) if head else None
     steps = engine.available(CLAIM, claim, actor, now)
     return CaseView(
         claim=claim,
@@ -133,12 +143,16 @@ def case(db: Database, actor: Actor, claim_id: int) -> CaseView:
         year_basis=basis,
         figures=figures,
         # A step that only a service takes (``pay``: the payout batch) is a link there.
-        actions=[s for s in steps if engine.service_of(s) is None],
+        # Held by someone else: no buttons (the step would be refused, naming the holder).
+        actions=[s for s in steps if engine.service_of(s) is None and (hold is None or hold.mine)],
         elsewhere={service for s in steps if (service := engine.service_of(s))},
         # The business's other persons span villages: county staff only, never a verifier.
         absorption=getattr(claim, "absorption", None) if is_county_wide(actor) else None,
         documents=claim_documents(claim),
         now=now,
+        hold=hold,
+        may_take=(hold is None or not hold.mine) and may_hold(CLAIM, claim, actor),
+        assignees=choices,
     )
 
 
@@ -161,17 +175,41 @@ def take_claim_step(
     expected_version: int | None = None,
     attendance_days: str | None = None,
 ) -> None:
-    """A staff member's step on a claim they see (the step is one transaction of its own)."""
-    claim_for_staff(db, actor, claim_id)
-    transition(
-        db,
-        "claim",
-        claim_id,
-        trigger,
-        actor,
-        comment=comment,
-        expected_version=expected_version,
-        attendance_days=attendance_days,
+    """A staff member's step on a claim they see (the step is one transaction of its own).
+    A claim someone else holds is refused, naming the holder; a lost race names who acted."""
+    with db.transaction() as session:
+        refuse_if_held(session, actor, visible_claim(session, actor, claim_id))
+    try:
+        transition(
+            db,
+            "claim",
+            claim_id,
+            trigger,
+            actor,
+            comment=comment,
+            expected_version=expected_version,
+            attendance_days=attendance_days,
+        )
+    except Conflict as exc:
+        raise who_acted(db, claim_id, exc) from None
+
+
+def who_acted(db: Database, claim_id: int, exc: Conflict) -> Conflict:
+    """The conflict, saying who acted last and when (the claim's last history row)."""
+    with db.transaction() as session:
+        last = session.scalars(
+            select(ClaimHistory).where(ClaimHistory.claim_id == claim_id).order_by(ClaimHistory.id.desc())
+        ).first()
+    if last is None:
+        return exc
+    return Conflict(
+        exc.code,
+        f"该申请已被其他人处理或修改：{last.actor_name}于{last.at:%Y-%m-%d %H:%M}办理，"
+        f"现为“{STATE_LABELS.get(last.to_state, last.to_state)}”，请查看最新状态后再操作。",
+        **exc.details,
+        last_actor=last.actor_name,
+        last_at=last.at.isoformat(),
+        last_state=last.to_state,
     )
 
 
@@ -188,7 +226,14 @@ class StepOutcome:
 def bulk_claim_step(
     db: Database, actor: Actor, claim_ids: list[int], trigger: str, comment: str | None = None
 ) -> list[StepOutcome]:
-    """Many claims, one step: each is taken or refused on its own, with its own outcome."""
+    """Many claims, one step: each is taken or refused on its own, with its own outcome. A step
+    that needs a reason (return, reject) takes one for all of them, or none is taken."""
+    if reason_missing(CLAIM, trigger, actor.roles, comment):
+        raise ValidationFailed(
+            "validation.reason",
+            "退回或不予批准须填写原因（所有选中的申请共用），未办理任何申请",
+            field="comment",
+        )
     outcomes = []
     for claim_id in claim_ids[:BULK_MAX]:
         try:

@@ -26,9 +26,11 @@ from sqlalchemy.orm import Session
 
 from workflow.errors import ValidationFailed
 from workflow.machines import CLAIM, CONTRACT, Workflow
+from workflow.review import inbox_roles
 from workflow.roles import Actor, Role, is_county_wide
 
-from ..models import Claim, Contract, Person, Village
+from ..models import Claim, Contract, Person, User, Village
+from .holding import held_filter, holder_join
 
 INBOX_ROLES = (Role.VILLAGE, Role.HR, Role.FINANCE)
 
@@ -53,6 +55,7 @@ class Filters:
     overdue: bool = False
     q: str | None = None  # a name (or its beginning), or the last digits of the ID number
     cursor: str | None = None
+    held: str | None = None  # "mine": the claims I hold (我认领的); "free": nobody holds (未认领)
 
 
 @dataclass
@@ -66,8 +69,9 @@ class InboxPage:
 
 def waiting_states(actor: Actor, table: dict[Role, tuple[str, ...]]) -> tuple[str, ...]:
     states: list[str] = []
+    roles = inbox_roles(actor)  # the head's inbox also lists what waits for HR
     for role in INBOX_ROLES:
-        if role in actor.roles:
+        if role in roles:
             states += [s for s in table.get(role, ()) if s not in states]
     return tuple(str(s) for s in states)
 
@@ -153,14 +157,17 @@ class InboxRow(NamedTuple):
     due_at: datetime | None
     name: str
     id_last4: str
+    holder_id: int | None = None  # who holds it (认领), if a hold is in force
+    holder: str | None = None
 
 
 def state_scopes(actor: Actor, table: dict[Role, tuple[str, ...]]) -> dict[str, frozenset[int] | None]:
     """Each waiting state with the villages it is seen in: None where a county-wide role waits
     on it, the verifier's villages where only the village role does."""
     scopes: dict[str, frozenset[int] | None] = {}
+    roles = inbox_roles(actor)
     for role in INBOX_ROLES:
-        if role in actor.roles:
+        if role in roles:
             for state in map(str, table.get(role, ())):
                 if role is not Role.VILLAGE:
                     scopes[state] = None
@@ -193,7 +200,7 @@ def claims_inbox(session: Session, actor: Actor, now: datetime, f: Filters, page
     counted = {s: _counts(session, [*_in_scope(s, scopes[s]), *shared], now) for s in states}
     counts = {s: n for s, (n, _) in counted.items()}
     overdue = min(sum(late for _, late in counted.values()), COUNT_CAP + 1)
-    keys = [*shared]
+    keys = [*shared, *held_filter(actor, f.held)]
     if f.overdue:
         keys.append(Claim.due_at < now)
     if f.cursor:
@@ -232,13 +239,16 @@ def _page(session: Session, branches: list[list[ColumnElement[bool]]], limit: in
             Claim.due_at,
             Person.name,
             Person.id_last4,
+            User.id,
+            User.display_name,
         )
         .join(keys, keys.c.id == Claim.id)
         .join(Person, Person.id == Claim.person_id)
+        .outerjoin(User, holder_join())
         .order_by(keys.c.due_at, keys.c.id)
         .limit(limit)
     )
-    return [InboxRow(*r) for r in session.execute(q)]
+    return [InboxRow._make(r) for r in session.execute(q)]
 
 
 def _counts(session: Session, where: list[ColumnElement[bool]], now: datetime) -> tuple[int, int]:

@@ -38,6 +38,8 @@ ERROR_SOURCES = (
     "store/**/*.py",
     "web/pages/*.py",
     "web/portal/*.py",
+    "workflow/review.py",
+    "workflow/search_terms.py",
 )
 # Python code calling _() or N_(): pybabel's Python extractor does not look inside f-strings
 # before Python 3.12, so those calls are collected here.
@@ -104,6 +106,10 @@ def collect() -> Collected:
         out.add(
             f"workflow.machines.{wf.name.upper()}: the workflow and its steps",
             [wf.label, *(s.label for s in (*wf.creation, *wf.steps))],
+        )
+        out.add(
+            f"workflow.machines.{wf.name.upper()}.waits: what a case waits for (search results)",
+            [w.waiting_for for w in wf.waits.values()],
         )
     for name, value in sorted(template_globals().items()):
         if isinstance(value, dict) and name.endswith("_labels"):

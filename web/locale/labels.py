@@ -144,6 +144,10 @@ LABELS = (
     N_("撤回"),
     N_("重新提交"),
     N_("逾期未重新提交，过期"),
+    # workflow.machines.CLAIM.waits: what a case waits for (search results)
+    N_("村级核实"),
+    N_("人社局审核"),
+    N_("财务发放"),
     # workflow.machines.CONTRACT: the workflow and its steps
     N_("公益性岗位协议"),
     N_("拟定协议"),
@@ -152,6 +156,8 @@ LABELS = (
     N_("有序退岗"),
     N_("到期终止"),
     N_("续签"),
+    # workflow.machines.CONTRACT.waits: what a case waits for (search results)
+    N_("登记保险并生效"),
     # workflow.machines.PAYOUT: the workflow and its steps
     N_("发放批次"),
     N_("生成发放批次"),
@@ -218,7 +224,7 @@ LABELS = (
     N_("通知邮件"),
     N_("通知"),
     N_("岗位补贴申请留待下次生成"),
-    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/roles.py, store/**/*.py, web/pages/*.py, web/portal/*.py
+    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/roles.py, store/**/*.py, web/pages/*.py, web/portal/*.py, workflow/review.py, workflow/search_terms.py
     N_("只有系统管理员可以管理用户账号"),
     N_("用户不存在"),
     N_("这是最后一个在用的系统管理员账号，不能停用，也不能取消其系统管理员角色；请先为另一人开通系统管理员"),
@@ -239,6 +245,7 @@ LABELS = (
     N_("该清单已正式提交，不能再次提交"),
     N_("请填写 person_id（本单位登记或申报过的人员）或 id_number（身份证号）其中之一"),
     N_("未找到该申请"),
+    N_("退回或不予批准须填写原因（所有选中的申请共用），未办理任何申请"),
     N_("证明材料只接受PDF、JPEG或PNG文件（按文件内容判断）"),
     N_("上传的文件是空的"),
     N_("未找到该材料"),
@@ -251,6 +258,11 @@ LABELS = (
     N_("协议不存在"),
     N_("未找到该案件"),
     N_("该申请未经村级核实“出勤天数”，请退回村级核实后再审核"),
+    N_("该申请已被其他人处理或修改，请刷新后重试"),
+    N_("该申请无人认领"),
+    N_("只能放弃自己认领的申请（负责人可收回）"),
+    N_("只有负责人（系统管理员）可以分派申请"),
+    N_("请选择要分派的人员"),
     N_("未找到该清单"),
     N_("核实公益性岗位补贴须填写当月“出勤天数”"),
     N_("身份证号只能按末尾最多4位查询"),
@@ -324,17 +336,25 @@ LABELS = (
     N_("该案件已被其他人修改，请刷新后重试"),
     N_("请先查找并选择帮扶对象"),
     N_("没有这种文书"),
+    N_("未知的操作"),
     N_("请选择要上传的文件"),
     N_("请选择要上传的申报清单文件"),
     N_("只能核实本村人员的案件"),
     N_("只能办理本单位申报的案件"),
     N_("状态机拒绝了此操作"),
     N_("同一人不得在同一案件上办理两个环节（核实、审核、发放须由不同人员办理）"),
+    N_("该申请当前不在核实或审核环节，无需认领"),
+    N_("只能由负责该环节的人员认领"),
+    N_("只能认领本村人员的申请"),
+    N_("同一人不得在同一案件上办理两个环节，不能认领"),
     N_("村级核实员和县人社局审核员须由不同的人担任：县人社局审核员审核全县的申请，包括本人核实过的行政村，同一人既核实又审核就少了一道把关"),
     N_("县人社局审核员和财务须由不同的人担任：审核通过的申请须由另一人确认发放"),
     N_("村级核实员和财务须由不同的人担任：核实和发放须由不同的人办理"),
     N_("申报主体经办人代表申报单位申请补贴，不能同时担任县人社局审核员、财务或系统管理员"),
     N_("申报主体经办人兼任村级核实员，只限本村村民委员会的经办人核实本村；其他申报单位的经办人不能核实申请"),
+    N_("请输入要查找的内容"),
+    N_("查找内容过长"),
+    N_("请输入申请编号、身份证号末4位或完整的18位身份证号"),
     # _() and N_() inside f-strings in web/**/*.py
     N_("申请"),
     N_("协议"),
@@ -348,9 +368,11 @@ LABELS = (
 # store/access/users.py: f"未知的角色：{', '.join(sorted(unknown))}"
 # store/access/users.py: f'用户名“{username}”已存在'
 # store/access/users.py: f'行政村{vid}不存在'
+# store/claims/case_view.py: f'该申请已被其他人处理或修改：{last.actor_name}于{last.at:%Y-%m-%d %H:%M}办理，现为“{STATE_LABELS.get(last.to_state, last.to_state)}”，请查看最新状态后再操作。'
 # store/claims/evidence.py: f'单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB'
 # store/claims/evidence.py: f"材料类别须为：{'、'.join(KINDS)}"
 # store/claims/filing.py: f'未知的补贴类型“{inp.subsidy_type}”'
+# store/claims/holding.py: f'不能分派给{assignee.name}：{exc.message}'
 # store/claims/years.py: f'{year}年度政策参数尚未设置{because}，暂不能申报{year}年度的补贴：请县人社局系统管理员在“政策参数”页（或用 fuzhi policy copy）设置{year}年度参数后再提交'
 # store/contracts/lifecycle.py: f'协议每次签订期限不得超过1年（最晚至{max_term_end(start).isoformat()}）'
 # store/contracts/lifecycle.py: f'该岗位共{post.places}个名额，协议期内已满'
@@ -386,3 +408,4 @@ LABELS = (
 # workflow/money.py: f'“{field}”金额过大'
 # workflow/money.py: f'“{field}”不能为负数'
 # workflow/money.py: f'“{field}”最多精确到分'
+# workflow/review.py: f'该申请已由{hold.holder_name}于{hold.held_at:%Y-%m-%d %H:%M}认领，只有认领人可以办理（可请其放弃，或由负责人改派）'

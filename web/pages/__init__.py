@@ -21,6 +21,8 @@ from .payouts import PayoutController
 from .persons import PersonController
 from .policy import PolicyController
 from .post_edits import PostEditController
+from .review import ReviewController
+from .search import SearchController
 from .users import UserController
 
 public_pages = [AuthController, VerifyController]
@@ -43,3 +45,5 @@ staff_router.register(PersonController)
 staff_router.register(UserController)
 staff_router.register(PostEditController)
 staff_router.register(ImportController)
+staff_router.register(SearchController)
+staff_router.register(ReviewController)

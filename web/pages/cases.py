@@ -64,6 +64,7 @@ class CaseController(Controller):
         overdue: FromQuery[bool] = False,
         q: FromQuery[str | None] = None,
         cursor: FromQuery[str | None] = None,
+        held: FromQuery[str | None] = None,
     ) -> Template:
         require(who, *STAFF_ROLES)
         filters = Filters(
@@ -74,6 +75,7 @@ class CaseController(Controller):
             overdue=overdue,
             q=(q or "").strip()[:20] or None,
             cursor=cursor,
+            held=held if held in ("mine", "free") else None,
         )
         view = claims.inbox(db, who.actor, filters)
         lang = language(request, who)
@@ -95,6 +97,7 @@ class CaseController(Controller):
                     "contracts": view.contracts,
                     "subsidy_labels": SUBSIDY_LABELS,
                     "bulk_steps": CLAIM.bulk_steps,
+                    "assignees": view.assignees,
                 },
             ),
         )
@@ -153,7 +156,7 @@ class CaseController(Controller):
                 expected_version=version,
                 attendance_days=data.get("attendance_days"),
             )
-        except Conflict:
+        except Conflict as exc:  # the page says who acted last, and when
             return _case_page(
                 request,
                 db,
@@ -161,6 +164,7 @@ class CaseController(Controller):
                 claim_id,
                 status=409,
                 error=N_("该申请已被其他人处理或修改，请查看最新状态后再操作。"),
+                acted=exc.details,
             )
         except DomainError as exc:
             return _case_page(request, db, who, claim_id, status=exc.status, error=exc.message)
@@ -178,7 +182,12 @@ class CaseController(Controller):
         trigger = str(data.get("trigger", ""))
         raw = data.get("ids", [])
         ids = [int(x) for x in (raw if isinstance(raw, list) else [raw]) if str(x).isdigit()]
-        taken = claims.bulk_claim_step(db, who.actor, ids, trigger, str(data.get("comment") or "") or None)
+        comment = str(data.get("comment") or "").strip() or None
+        error = None
+        try:
+            taken = claims.bulk_claim_step(db, who.actor, ids, trigger, comment)
+        except DomainError as exc:  # a reason missing: none was taken
+            taken, error = [], exc.message
         outcomes = [Outcome(o.claim_id, o.ok, o.error or DONE) for o in taken]
         return Template(
             "bulk_result.html",
@@ -187,6 +196,8 @@ class CaseController(Controller):
                 who,
                 {
                     "outcomes": outcomes,
+                    "error": error,
+                    "comment": comment,
                     "trigger": trigger,
                     "label": next((s.label for s in CLAIM.steps if s.trigger == trigger), trigger),
                 },
@@ -201,6 +212,7 @@ def _case_page(
     claim_id: int,
     status: int = 200,
     error: str | None = None,
+    acted: dict[str, Any] | None = None,
 ) -> Template:
     view = claims.case(db, who.actor, claim_id)
     claim = view.claim
@@ -220,6 +232,10 @@ def _case_page(
                 "actions": view.actions,
                 "now": view.now,
                 "error": error,
+                "acted": acted,  # a conflict: who acted last (``last_actor``, ``last_at``)
+                "hold": view.hold,
+                "may_take": view.may_take,
+                "assignees": view.assignees,
                 "done": request.query_params.get("done"),
                 "year_basis": view.year_basis,
                 "absorption": view.absorption,
@@ -231,6 +247,9 @@ def _case_page(
             },
         ),
     )
+
+
+case_page = _case_page  # the case page with a message, for the pages that act on a claim
 
 
 def page_context(request: Request[Any, Any, Any], who: SignedIn, extra: dict[str, Any]) -> dict[str, Any]:

@@ -1,0 +1,147 @@
+"""Search (查找): claims, contracts and persons the staff member may see, in any state, by what
+the text asks for, a kind at a time, newest first, keyset-paged both ways by id; a claim says
+where it is (state, the step it waits for and by when, who holds it, the payout batch)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import ColumnElement, func, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from workflow.errors import DomainError, NotFound
+from workflow.roles import Actor, sees_village
+from workflow.search_terms import Terms, looks_like_full_id, parse
+
+from ..db import Database
+from ..models import Claim, Contract, Person
+from .matching import KINDS, matching
+from .rows import ClaimResult, ContractResult, PersonResult, claim_results, contract_results, person_results
+
+PAGE = 20
+COUNT_CAP = 1000  # a tab's count stops here ("1000+")
+KEYS = {"claims": Claim.id, "contracts": Contract.id, "persons": Person.id}
+
+
+@dataclass(frozen=True)
+class SearchQuery:
+    text: str | None = None
+    person_id: int | None = None  # one person's records (a whole ID number found by its hash)
+    kind: str = "claims"
+    after: int | None = None  # the page after (older than) the record with this id
+    before: int | None = None  # the page before (newer than) it
+
+
+@dataclass
+class SearchPage:
+    query: SearchQuery
+    kind: str
+    shown: str = ""  # what was searched for, as the page may say it (an ID number masked)
+    shown_id: str = ""  # one person's records: their ID number, masked
+    asks: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    claims: list[ClaimResult] = field(default_factory=list)
+    contracts: list[ContractResult] = field(default_factory=list)
+    persons: list[PersonResult] = field(default_factory=list)
+    next_after: int | None = None
+    prev_before: int | None = None
+    error: str | None = None
+    now: datetime | None = None
+    cap: int = COUNT_CAP
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """What a posted search text becomes: one person's records (a whole ID number, never put
+    in a URL), or a text to search for by GET; or why nothing was searched."""
+
+    person_id: int | None = None
+    text: str | None = None
+    shown: str = ""
+    error: str | None = None
+
+
+def resolve_text(db: Database, actor: Actor, text: str) -> Resolved:
+    """A posted search: a whole ID number becomes the person it names, if the staff member sees
+    them (otherwise not found, as for a person of another village)."""
+    try:
+        terms = parse(text)
+    except DomainError as exc:
+        return Resolved(error=exc.message)
+    if not looks_like_full_id(text):
+        return Resolved(text=terms.text)
+    with db.transaction() as session:
+        person = session.scalar(select(Person).where(Person.id_number_hash == db.vault.digest(terms.text)))
+        if person is None or not sees_village(actor, person.village_id):
+            return Resolved(shown=terms.shown, error="未找到该身份证号的人员")
+        return Resolved(person_id=person.id, shown=terms.shown)
+
+
+def find_records(db: Database, actor: Actor, query: SearchQuery) -> SearchPage:
+    kind = query.kind if query.kind in KINDS else "claims"
+    page = SearchPage(query, kind, now=db.clock.now())
+    terms: Terms | None = None
+    if query.person_id is None:
+        if not (query.text or "").strip():
+            return page
+        if looks_like_full_id(query.text or ""):
+            page.query = SearchQuery(kind=kind)  # not echoed back into the page either
+            page.error = "完整的身份证号请在查找框中输入后按“查找”（不会出现在网址中）"
+            return page
+        try:
+            terms = parse(query.text or "")
+        except DomainError as exc:
+            page.error = exc.message
+            return page
+        page.shown, page.asks = terms.shown, str(terms.asks)
+    with db.transaction() as session:
+        if query.person_id is not None:
+            person = session.get(Person, query.person_id)
+            if person is None or not sees_village(actor, person.village_id):
+                raise NotFound("not_found.person", "未找到该人员", id=query.person_id)
+            page.shown, page.shown_id, page.asks = person.name, "*" * 14 + person.id_last4, "person"
+        where = matching(db, actor, terms, query.person_id)
+        page.counts = {k: _count(session, KEYS[k], where.of(k)) for k in KINDS}
+        ids, page.next_after, page.prev_before = _keyset(
+            session, KEYS[kind], where.of(kind), query.after, query.before
+        )
+        if kind == "claims":
+            page.claims = claim_results(session, ids, page.now or db.clock.now())
+        elif kind == "contracts":
+            page.contracts = contract_results(session, ids)
+        else:
+            page.persons = person_results(session, ids)
+    return page
+
+
+def _count(session: Session, key: InstrumentedAttribute[int], where: ColumnElement[bool]) -> int:
+    limited = select(key).where(where).limit(COUNT_CAP + 1).subquery()
+    return session.scalar(select(func.count()).select_from(limited)) or 0
+
+
+def _exists(session: Session, key: InstrumentedAttribute[int], where: list[ColumnElement[bool]]) -> bool:
+    return session.scalar(select(key).where(*where).limit(1)) is not None
+
+
+def _keyset(
+    session: Session,
+    key: InstrumentedAttribute[int],
+    where: ColumnElement[bool],
+    after: int | None,
+    before: int | None,
+) -> tuple[list[int], int | None, int | None]:
+    """A page of ids, newest first, and the cursors of the pages after and before it (None
+    where there is none). The cursor is a record's id: never what was searched for."""
+    if before is not None:
+        ids = list(session.scalars(select(key).where(where, key > before).order_by(key).limit(PAGE + 1)))
+        newer = len(ids) > PAGE
+        ids = ids[:PAGE][::-1]
+        older = bool(ids) and _exists(session, key, [where, key < ids[-1]])
+    else:
+        bound = [key < after] if after is not None else []
+        ids = list(session.scalars(select(key).where(where, *bound).order_by(key.desc()).limit(PAGE + 1)))
+        older = len(ids) > PAGE
+        ids = ids[:PAGE]
+        newer = bool(ids) and after is not None and _exists(session, key, [where, key > ids[0]])
+    return ids, (ids[-1] if older else None), (ids[0] if newer else None)
