@@ -13,6 +13,7 @@ from .cases import CaseController
 from .contracts import ContractController
 from .dashboard import DashboardController
 from .documents import DocumentController, VerifyController
+from .exports import ExportController
 from .guard import staff
 from .notifications import NotificationController
 from .organisations import OrganisationController
@@ -37,3 +38,4 @@ staff_router.register(OrganisationController)
 staff_router.register(PolicyController)
 staff_router.register(BaselineController)
 staff_router.register(PersonController)
+staff_router.register(ExportController)
