@@ -84,22 +84,28 @@ def workbook_bytes(book: Book) -> bytes:
     head_fill = PatternFill("solid", fgColor="DDEBF7")
     taken: set[str] = set()
     stamp = f"导出人：{book.who}　导出时间：{book.at:%Y-%m-%d %H:%M}"
-    for sheet in book.sheets:
-        ws = wb.create_sheet(sheet_name(sheet.name, taken))
-        writer = _Cells(ws)
-        for i, column in enumerate(sheet.columns, 1):
-            ws.column_dimensions[get_column_letter(i)].width = column.width or _width(column.header)
-        heading = book.title if sheet.name == book.title else f"{book.title}：{sheet.name}"
-        top = [writer.text(heading, big), writer.text(stamp)]
-        top += [writer.text(note) for note in sheet.notes]
-        header_row = len(top) + 1
-        ws.freeze_panes = f"A{header_row + 1}"
-        for cell in top:
-            ws.append([cell])
-        ws.append([writer.text(c.header, bold, head_fill) for c in sheet.columns])
-        kinds = [c.kind for c in sheet.columns]
-        for row in sheet.rows:
-            ws.append([writer.value(kind, value) for kind, value in zip(kinds, row, strict=True)])
+    try:
+        for sheet in book.sheets:
+            ws = wb.create_sheet(sheet_name(sheet.name, taken))
+            writer = _Cells(ws)
+            for i, column in enumerate(sheet.columns, 1):
+                ws.column_dimensions[get_column_letter(i)].width = column.width or _width(column.header)
+            heading = book.title if sheet.name == book.title else f"{book.title}：{sheet.name}"
+            top = [writer.text(heading, big), writer.text(stamp)]
+            top += [writer.text(note) for note in sheet.notes]
+            header_row = len(top) + 1
+            ws.freeze_panes = f"A{header_row + 1}"
+            for cell in top:
+                ws.append([cell])
+            ws.append([writer.text(c.header, bold, head_fill) for c in sheet.columns])
+            kinds = [c.kind for c in sheet.columns]
+            for row in sheet.rows:
+                ws.append([writer.value(kind, value) for kind, value in zip(kinds, row, strict=True)])
+    except BaseException:
+        for ws in wb.worksheets:  # end each sheet's stream, so that nothing writes to it later
+            if not ws.closed:
+                ws.close()
+        raise
     if not book.sheets:
         wb.create_sheet("Sheet")
     out = io.BytesIO()
@@ -157,8 +163,10 @@ def _typed(kind: str, value: Any) -> Any:
     if kind == "int":
         return value if isinstance(value, int) and not isinstance(value, bool) else None
     if kind in ("money", "percent"):
+        if isinstance(value, float):  # its binary rounding is not money: a caller's mistake
+            raise TypeError(f"a float in a {kind} column: {value!r}; pass a Decimal")
         if isinstance(value, bool) or not isinstance(value, int | Decimal | str):
-            return None  # never a float: its binary rounding is not money
+            return None
         try:
             number = Decimal(value)
         except InvalidOperation:

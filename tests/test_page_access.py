@@ -31,6 +31,7 @@ def world(db):
         )
         create_user(s, db, username="admin1", password=PASSWORD, roles=["admin"])
         ids = {"claim": claim.id, "contract": contract.id, "post": post.id, "org": c.org, "person": holder}
+    ids["batch"] = payout_batch(db, c)
     users = {
         "village": "village1",
         "other_village": "village2",
@@ -62,7 +63,25 @@ PAGES = {
     "/admin/policy": {"admin"},
     "/admin/baseline/": {"admin"},
     "/persons/{person}": {"village", "hr", "finance", "admin"},
+    "/exports/inbox": {"village", "other_village", "hr", "finance", "admin"},
+    "/exports/contracts": {"village", "other_village", "hr", "finance", "admin"},
+    "/exports/dashboard": {"village", "other_village", "hr", "finance", "admin"},
+    "/exports/payouts": {"finance"},
+    "/exports/payouts/{batch}": {"finance"},
+    "/exports/organisations": {"hr", "admin"},
 }
+
+
+def payout_batch(db, c) -> int:
+    """A batch of one approved claim, for finance's batch pages."""
+    from store.payouts import batch_pool
+
+    from .builders import claim_in
+    from .builders_payouts import give_payee_an_account
+
+    claim = claim_in(db, c, "hr_reviewed").id
+    give_payee_an_account(db, claim)
+    return batch_pool.create_batch(db, c.finance, [claim]).id
 
 
 @pytest.mark.parametrize("role", ROLES)

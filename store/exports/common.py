@@ -33,8 +33,9 @@ def download(now: datetime, actor: Actor, title: str, sheets: Sequence[Sheet]) -
     return Download(f"{title}-{now:%Y%m%d-%H%M}.xlsx", content)
 
 
-def capped(rows: Sequence[T], cap: int = EXPORT_CAP) -> tuple[list[T], list[str]]:
+def capped(rows: Sequence[T], cap: int | None = None) -> tuple[list[T], list[str]]:
     """The rows up to the cap (a query reads one more to know) and the note when it was reached."""
+    cap = EXPORT_CAP if cap is None else cap
     if len(rows) > cap:
         return list(rows[:cap]), [f"超过{cap}条，只导出了前{cap}条，请用筛选条件缩小范围后分次导出。"]
     return list(rows), []
