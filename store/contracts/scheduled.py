@@ -142,7 +142,9 @@ def send_reminders(db: Database, report: SweepReport, opts: SweepOptions) -> Non
             s.flush()
 
 
-def reminder_notices(r: Any, left: int, hr: list[int], verifiers: list[int]) -> list[tuple[list[int], Notice]]:
+def reminder_notices(
+    r: Any, left: int, hr: list[int], verifiers: list[int]
+) -> list[tuple[list[int], Notice]]:
     """A renewal reminder to each who can do something about it, saying what: HR renews (the
     link opens the contract at its 续签 button); the village cannot, so its verifiers are asked
     to tell HR whether the person stays on the post, and to verify the renewal when it comes."""
