@@ -46,6 +46,13 @@ LABELS = (
     N_("省外"),
     N_("县外省内"),
     N_("县内"),
+    # workflow.states.RENEWAL_LABELS
+    N_("未续签"),
+    N_("续签待审"),
+    N_("续签已退回"),
+    N_("续签已批准，待生效"),
+    N_("已续签"),
+    N_("续签未获批准"),
     # workflow.roles.ROLE_LABELS
     N_("申报主体经办人"),
     N_("村级核实员"),
@@ -206,8 +213,8 @@ LABELS = (
     N_("通知"),
     N_("岗位补贴申请留待下次生成"),
     # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, store/**/*.py, web/pages/*.py
-    N_("用户名或密码不正确"),
     N_("连续登录失败次数过多，账号已临时锁定，请15分钟后再试"),
+    N_("用户名或密码不正确"),
     N_("至少需要一个角色"),
     N_("密码至少8位"),
     N_("村级核实员须指定所负责的行政村"),
