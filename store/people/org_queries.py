@@ -68,7 +68,7 @@ def history_of(session: Session, org_id: int) -> list[OrganisationHistory]:
     )
 
 
-def organisations_query(f: OrgFilter) -> Select[tuple[Organisation]]:
+def organisations_query(f: OrgFilter) -> Select[Organisation]:
     """The register as the list filters it: by name or credit code (``q``) and by kind."""
     q = select(Organisation)
     if f.kind:
