@@ -14,17 +14,13 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from workflow.identity import mask
+from workflow.sheet_text import text_cell
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # What a column holds: how its cells are written.
 KINDS = ("text", "int", "money", "date", "datetime", "percent", "id_number", "bank_account")
 MASKED_KINDS = ("id_number", "bank_account")
 FORMATS = {"money": "0.00", "date": "yyyy-mm-dd", "datetime": "yyyy-mm-dd hh:mm", "percent": "0.0%"}
-# A text beginning with one of these is what a spreadsheet may take for a formula (= + - @),
-# or what hides one behind it (a tab, a line break).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\n")
-# Characters XML 1.0 cannot carry (openpyxl refuses them): dropped.
-_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
 _SHEET_NAME = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -127,18 +123,8 @@ class _Cells:
         self.make = WriteOnlyCell
 
     def text(self, value: object, font: Any = None, fill: Any = None) -> Any:
-        """A text cell that stays text: stored as a string, never as a formula, and marked
-        quote-prefixed when it begins like one, so that editing it in Excel keeps it text."""
-        text = _ILLEGAL.sub("", str(value))
-        cell = self.make(self.ws, value=text)
-        cell.data_type = "s"  # openpyxl would store a leading "=" as a formula
-        if text.startswith(FORMULA_STARTS):
-            cell.quotePrefix = True
-        if font is not None:
-            cell.font = font
-        if fill is not None:
-            cell.fill = fill
-        return cell
+        """A text cell that stays text (``workflow.sheet_text``)."""
+        return text_cell(self.ws, value, font, fill)
 
     def value(self, kind: str, value: Any) -> Any:
         if value is None or value == "":

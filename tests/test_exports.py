@@ -325,3 +325,25 @@ def test_a_step_taken_after_the_export_is_not_in_an_earlier_file(db, c) -> None:
     assert column(table(village.get("/exports/inbox").content, "待办申请")[1], "编号") == [claim]
     transition(db, "claim", claim, "verify", c.verifier)
     assert column(table(village.get("/exports/inbox").content, "待办申请")[1], "编号") == []
+
+
+def test_a_bulk_lists_result_file_writes_back_what_the_agent_typed_as_text() -> None:
+    """The result file of an uploaded list echoes the agent's cells: a cell or a file name that
+    reads like a formula comes back as those characters, never as a formula."""
+    from workflow.lists.result import result_workbook_bytes
+
+    content = result_workbook_bytes(
+        ["姓名", "=备注"],
+        [
+            {"row": 2, "cells": [HOSTILE[0], "+1"], "status": "refused", "errors": [("name", "c", "=x")]},
+            {"row": 3, "cells": ["-2+3", "@A1"], "status": "accepted", "claim_id": 7, "amount": "300.00"},
+        ],
+        filename="=清单.xlsx",
+        dry_run=False,
+        created_at=TEST_NOW,
+    )
+    no_formula_anywhere(content)
+    sheet = load_workbook(io.BytesIO(content))["处理结果"]
+    assert [sheet["B2"].value, sheet["C2"].value, sheet["B3"].value] == [HOSTILE[0], "+1", "-2+3"]
+    assert sheet["B2"].quotePrefix and sheet["B2"].fill.fgColor.rgb == "00FFC7CE"  # still marked refused
+    assert load_workbook(io.BytesIO(content))["汇总"]["B2"].value == "=清单.xlsx"

@@ -10,6 +10,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ..sheet_text import safe, text_cell
+
 RESULT_HEADERS = ("处理结果", "申请编号", "金额", "错误代码", "错误字段", "错误说明")
 STATUS_LABELS = {
     "accepted": "已受理",
@@ -45,9 +47,8 @@ def result_workbook_bytes(
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "B2"
 
-    def head(value: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=value)
-        cell.font, cell.fill = bold, head_fill
+    def head(value: str) -> Cell:
+        cell: Cell = text_cell(ws, value, bold, head_fill)
         return cell
 
     ws.append([head("行号"), *(head(h) for h in headers), *(head(h) for h in RESULT_HEADERS)])
@@ -68,6 +69,9 @@ def result_workbook_bytes(
             "\n".join(e[0] or "（整行）" for e in errors) or None,
             "\n".join(e[2] for e in errors) or None,
         ]
+        # What the agent typed is written back: as text, never as a formula (a cell reading
+        # "=HYPERLINK(...)" in the upload stays those characters in the result).
+        values = [safe(ws, value) for value in values]
         if row["status"] == "refused":
             styled = []
             for value in values:
@@ -93,7 +97,7 @@ def result_workbook_bytes(
         ("校验通过" if dry_run else "已受理", counts["valid"] if dry_run else counts["accepted"]),
         ("未受理", counts["refused"]),
     ):
-        summary.append([head(label), value])
+        summary.append([head(label), safe(summary, value)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
