@@ -181,6 +181,12 @@ def test_the_inbox_export_keeps_the_pages_filters(db) -> None:
     assert column(rows, "编号") == [named]  # the search kept, the page's cursor ignored
     titles, rows, _ = table(village.get("/exports/inbox?q=%E6%A0%BC").content, "待办申请")
     assert len(column(rows, "编号")) == 4 and any("至少输入两个字" in t for t in titles)
+    elsewhere = export_claim(db, c, person(db, c.other_village, name="次仁")).id
+    _, rows, _ = table(village.get(f"/exports/inbox?village={c.other_village}").content, "待办申请")
+    assert column(rows, "编号") == []  # a filter never widens the scope
+    assert elsewhere in column(
+        table(sign_in(db, "village2").get("/exports/inbox").content, "待办申请")[1], "编号"
+    )
 
 
 def test_a_list_longer_than_the_cap_says_so(db, monkeypatch) -> None:
@@ -226,6 +232,8 @@ def test_the_contracts_export_is_scoped_masked_and_shows_a_proposed_renewal_as_p
     _, posts, _ = table(r.content, "岗位")
     assert len(posts) > 1 and set(column(posts, "行政村")) == {"阿东村"}
 
+    mine_only = sign_in(db, "village1").get(f"/exports/contracts?village={c.other_village}")
+    assert column(table(mine_only.content, "协议")[1], "编号") == []  # a filter never widens the scope
     hr = sign_in(db, "hr1").get(f"/exports/contracts?status=submitted&village={c.other_village}")
     assert column(table(hr.content, "协议")[1], "编号") == [other.id]
 
