@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
-    from .common import EXPORT_CAP, Download, capped, download, filters_note, scope_note
+    from .common import EXPORT_CAP, Column, Download, Sheet, capped, download, filters_note, scope_note
     from .dashboard_sheets import dashboard_export
     from .lists import contracts_export, inbox_export
     from .org_sheets import organisations_export
@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 
 __all__ = [
     "EXPORT_CAP",
+    "Column",
     "Download",
+    "Sheet",
     "batch_export",
     "capped",
     "contracts_export",
@@ -35,8 +37,10 @@ __all__ = [
 __getattr__ = exports(
     __name__,
     {
-        "EXPORT_CAP": "common",
+        "Column": "common",
         "Download": "common",
+        "EXPORT_CAP": "common",
+        "Sheet": "common",
         "batch_export": "payout_sheets",
         "capped": "common",
         "contracts_export": "lists",

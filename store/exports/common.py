@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TypeVar
 
-from printing.workbook import XLSX, Book, Sheet, workbook_bytes
+from printing.workbook import XLSX, Book, Column, Sheet, workbook_bytes
 from workflow.roles import Actor, is_county_wide
 
 # Rows one sheet holds at most: all the pages of a list, up to this. Past it the sheet says so
@@ -16,6 +16,18 @@ from workflow.roles import Actor, is_county_wide
 # thousand rows write in about a second; a county's lists are shorter than this.
 EXPORT_CAP = 10_000
 T = TypeVar("T")
+# What a new export is made of (``download(now, actor, title, [Sheet(name, columns, rows)])``).
+__all__ = [
+    "EXPORT_CAP",
+    "Column",
+    "Download",
+    "Sheet",
+    "capped",
+    "download",
+    "filters_note",
+    "scope_note",
+    "yes",
+]
 
 
 @dataclass(frozen=True)
