@@ -2,26 +2,40 @@
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell sha1sum pyproject.toml | cut -c1-12)
+# One stamp per kind of install: what running needs (run, serve, demo, db), and that plus the
+# test and lint tools (test, lint). A county's server runs `make run` and gets only the first.
+HASH      := $(shell sha1sum pyproject.toml | cut -c1-12)
+RUN_STAMP := $(VENV)/.installed-run-$(HASH)
+DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
 export FUZHI_DATA_DIR ?= $(CURDIR)/var
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps venv db demo setup run serve test test-pg lint format bench bench-claims bench-sweep machines clean docs i18n
+.PHONY: help sysdeps sysdeps-dev venv venv-dev db demo setup run serve test test-pg lint format bench bench-claims bench-sweep machines clean docs i18n
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
 
-sysdeps: ## install WeasyPrint's libraries, a Chinese font and poppler (apt-get, as root)
+sysdeps: ## install what running needs: WeasyPrint's libraries, a Chinese font, Graphviz (apt-get, as root)
 	@bash .ci/sysdeps
 
-venv: $(STAMP) ## create .venv and install Fuzhi with its dev tools
+sysdeps-dev: ## sysdeps plus what the tests need: poppler (reading PDFs back) and Chromium
+	@bash .ci/sysdeps --dev
 
-$(STAMP): pyproject.toml
+venv: $(RUN_STAMP) ## create .venv and install Fuzhi with what running it needs (no test or lint tools)
+
+venv-dev: $(DEV_STAMP) ## .venv plus the test and lint tools (pyproject's dev extra)
+
+$(RUN_STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ needed"'
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[dev]'
+	$(BIN)/pip install -q -e .
 	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+$(DEV_STAMP): $(RUN_STAMP)
+	$(BIN)/pip install -q -e '.[dev]'
+	@rm -f $(VENV)/.installed-dev-*
 	@touch $@
 
 db: venv ## migrate the database (DATABASE_URL, default: SQLite in var/)
@@ -41,7 +55,7 @@ run: sysdeps venv $(RUN_DATA) ## set everything up and serve http://127.0.0.1:80
 serve: venv ## serve without loading anything
 	$(BIN)/fuzhi serve
 
-test: sysdeps venv ## run the whole suite (DATABASE_URL selects the database; SQLite by default)
+test: sysdeps-dev venv-dev ## run the whole suite (DATABASE_URL selects the database; SQLite by default)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-pg: ## the suite against the local PostgreSQL
@@ -49,7 +63,7 @@ test-pg: ## the suite against the local PostgreSQL
 
 # `fuzhi db check` runs on a fresh SQLite file: it proves the models agree with the migrations,
 # whatever state the local database (or DATABASE_URL) is in. .ci/run runs `make lint` first.
-lint: venv ## ruff check and format, mypy (strict on the core), alembic check, the layering test
+lint: venv-dev ## ruff check and format, mypy (strict on the core), alembic check, the layering test
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -57,19 +71,19 @@ lint: venv ## ruff check and format, mypy (strict on the core), alembic check, t
 	  $(BIN)/fuzhi db upgrade >/dev/null && $(BIN)/fuzhi db check; status=$$?; rm -rf $$tmp; exit $$status
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_layering.py
 
-format: venv ## format with ruff
+format: venv-dev ## format with ruff
 	$(BIN)/ruff format .
 
-bench: venv ## run the benchmarks in bench/ (figures go to docs/benchmarks.md)
+bench: venv-dev ## run the benchmarks in bench/ (figures go to docs/benchmarks.md)
 	$(BIN)/python bench/bench_transitions.py
 	$(BIN)/python bench/bench_lists.py
 	$(BIN)/python bench/bench_inbox.py
 	$(BIN)/python bench/bench_documents.py
 
-bench-claims: venv ## claims end to end and filing against the raw limit, SQLite and PostgreSQL (issue 12)
+bench-claims: venv-dev ## claims end to end and filing against the raw limit, SQLite and PostgreSQL (issue 12)
 	$(BIN)/python bench/bench_claims.py --growth
 
-bench-sweep: venv ## time the sweep at 100,000 contracts and 1,000,000 claims (SQLite and PostgreSQL)
+bench-sweep: venv-dev ## time the sweep at 100,000 contracts and 1,000,000 claims (SQLite and PostgreSQL)
 	$(BIN)/python bench/bench_sweep.py
 
 machines: venv ## print the state-machine diagrams

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import io
+import math
 import os
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
@@ -121,50 +122,86 @@ def rejection_notice(context: Mapping[str, Any], stamp: Stamp) -> bytes:
 
 # --- 发放花名册 ---------------------------------------------------------------------------
 
-ROWS_PER_PAGE = 30
+ROWS_PER_PAGE = 30  # one-line rows a page holds
 LAST_PAGE_ROWS = 20  # the last page also carries the grand total, signatures and the QR code
 PAGES_PER_PART = 12  # rendered apart (in parallel for a large roster) and joined
 PARALLEL_FROM = 1500  # lines; below this, starting processes costs more than it saves
+# The name and note columns (templates/documents/payout_roster.html): what fits on one line of
+# 9pt, and on each line of the 7.5pt a longer text wraps in; a row grows by SMALL_LINE_MM a
+# line past two. Estimated a little short of the columns' widths, so a text never needs more
+# lines than are counted for it (a row taller than counted would push the page over).
+ROW_MM = 6.6
+SMALL_LINE_MM = 3.05
+NAME_EM, NAME_SMALL_EM = 10.2, 11.8  # the 36mm column
+NOTE_EM, NOTE_SMALL_EM = 8.8, 10.3  # the 32mm column
 
 
-def _clip(text: str, width: float) -> str:
-    """At most ``width`` em, a Latin character counted as half: a roster line stays one printed
-    line, and clipping here is far cheaper than clipping (overflow) in the layout."""
+def _em(text: str) -> float:
+    """Width in em, a Latin character counted as a little over half."""
+    return sum(0.58 if ch.isascii() else 1.0 for ch in text)
+
+
+def _lines(text: str, one_line: float, per_line: float) -> int:
+    """Lines the text takes in its column: 0 when it fits on one line of the body size,
+    else the lines it wraps into at the small size."""
+    width = _em(text)
+    return 0 if width <= one_line else max(2, math.ceil(width / per_line))
+
+
+def _row(i: int, line: Mapping[str, Any]) -> dict[str, Any]:
+    name, note = str(line["name"]), str(line.get("note") or "")
+    name_lines = _lines(name, NAME_EM, NAME_SMALL_EM)
+    note_lines = _lines(note, NOTE_EM, NOTE_SMALL_EM)
+    return {
+        "seq": i,
+        "name": name,  # in full: the payee is who the bank pays, never cut short
+        "wrap_name": name_lines > 0,
+        "id_number": mask(line.get("id_number")),
+        "bank_account": mask(line.get("bank_account")),
+        "amount": _money(line["amount"]),
+        "value": yuan(line["amount"]),
+        "note": note,
+        "wrap_note": note_lines > 0,
+        "payee": line.get("payee") or (name, line.get("id_number") or ""),
+        "height": max(ROW_MM, max(name_lines, note_lines) * SMALL_LINE_MM + 0.6),
+    }
+
+
+def _pages_of(rows: list[dict[str, Any]], budget: float) -> list[list[dict[str, Any]]]:
+    pages: list[list[dict[str, Any]]] = [[]]
     used = 0.0
-    for i, ch in enumerate(text):
-        used += 0.55 if ch.isascii() else 1.0
-        if used > width:
-            return text[: i - 1 if i else 0] + "…"
-    return text
+    for row in rows:
+        if pages[-1] and used + row["height"] > budget + 0.01:
+            pages.append([])
+            used = 0.0
+        pages[-1].append(row)
+        used += row["height"]
+    return pages
 
 
 def roster_pages(lines: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Lines in pages, masked and numbered, each page with its subtotal.
+    """Lines in pages, masked and numbered, each page with its subtotal and its people (the
+    distinct payees: one may be paid on several lines).
 
     Pagination is ours rather than the layout engine's, so a page total is known before
-    layout and page ranges can be laid out apart.
+    layout and page ranges can be laid out apart. A page holds rows up to the height of
+    ROWS_PER_PAGE one-line rows; the last one LAST_PAGE_ROWS, so that the totals, the
+    signatures and the QR code fit under them (else its rows are split over two pages).
     """
-    rows: list[dict[str, Any]] = [
-        {
-            "seq": i,
-            "name": _clip(line["name"], 6.5),
-            "id_number": mask(line.get("id_number")),
-            "bank_account": mask(line.get("bank_account")),
-            "amount": _money(line["amount"]),
-            "value": yuan(line["amount"]),
-            "note": _clip(line.get("note") or "", 12),
-        }
-        for i, line in enumerate(lines, start=1)
-    ]
-    chunks = [rows[i : i + ROWS_PER_PAGE] for i in range(0, len(rows), ROWS_PER_PAGE)] or [[]]
-    if len(chunks[-1]) > LAST_PAGE_ROWS:
-        last = chunks.pop()
-        chunks += [last[: len(last) - LAST_PAGE_ROWS // 2], last[len(last) - LAST_PAGE_ROWS // 2 :]]
+    rows = [_row(i, line) for i, line in enumerate(lines, start=1)]
+    chunks = _pages_of(rows, ROWS_PER_PAGE * ROW_MM)
+    last = chunks[-1]
+    if sum(r["height"] for r in last) > LAST_PAGE_ROWS * ROW_MM + 0.01:
+        tail: list[dict[str, Any]] = []
+        while last and sum(r["height"] for r in [last[-1], *tail]) <= LAST_PAGE_ROWS * ROW_MM / 2 + 0.01:
+            tail.insert(0, last.pop())
+        chunks.append(tail or [last.pop()])
     return [
         {
             "number": n,
             "lines": chunk,
             "total": sum((r["value"] for r in chunk), Decimal(0)),
+            "people": len({r["payee"] for r in chunk}),
             "is_last": n == len(chunks),
         }
         for n, chunk in enumerate(chunks, start=1)
@@ -191,6 +228,7 @@ def payout_roster(
         "issuer": issuer,
         "page_count": len(pages),
         "count": len(lines),
+        "people": len({row["payee"] for page in pages for row in page["lines"]}),
         "grand_total": sum((p["total"] for p in pages), Decimal(0)),
     }
     parts = [

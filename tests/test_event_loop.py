@@ -65,3 +65,52 @@ def test_dependencies_on_the_loop_only_hand_over_handles(db) -> None:
         if name == "actor" and not inspect.iscoroutinefunction(provider.dependency)
     }
     assert actors == {True}
+
+
+class WatchedHasher:
+    """The password hasher, noting for each check whether it ran on an event loop's thread and
+    how many database connections were held while it ran."""
+
+    def __init__(self, hasher, db) -> None:  # type: ignore[no-untyped-def]
+        self.hasher, self.db, self.seen = hasher, db, []
+
+    def _note(self) -> None:
+        import asyncio
+
+        try:
+            asyncio.get_running_loop()
+            on_loop = True
+        except RuntimeError:
+            on_loop = False
+        self.seen.append((on_loop, self.db.engine.pool.checkedout()))
+
+    def verify(self, stored, password):  # type: ignore[no-untyped-def]
+        self._note()
+        return self.hasher.verify(stored, password)
+
+    def hash(self, password):  # type: ignore[no-untyped-def]
+        self._note()
+        return self.hasher.hash(password)
+
+    def check_needs_rehash(self, stored):  # type: ignore[no-untyped-def]
+        return self.hasher.check_needs_rehash(stored)
+
+
+def test_the_password_is_checked_off_the_loop_and_outside_any_transaction(db, c, monkeypatch) -> None:
+    """Signing in (argon2, slow on purpose) holds neither the event loop nor a database
+    connection: the password is checked between two short transactions, in a worker thread;
+    a wrong password and an unknown user take the same path."""
+    from store.access import users
+
+    from .page_support import Browser, sign_in
+
+    watched = WatchedHasher(users._hasher, db)
+    monkeypatch.setattr(users, "_hasher", watched)
+    browser = sign_in(db, "hr1")
+    assert browser.get("/inbox").status_code == 200
+    assert watched.seen == [(False, 0)]
+    for username in ("hr1", "nobody"):
+        fields = {"username": username, "password": "wrong-one"}
+        r = Browser(browser.client).submit("/login", "/login", fields)
+        assert r.status_code == 401
+    assert watched.seen[1:] == [(False, 0), (False, 0)]

@@ -41,6 +41,7 @@ def world(db):
         "人员.csv",
         "姓名,身份证号,行政村代码\n".encode() + f"扎西,{id_number()},533422101001\n".encode(),
     ).run_id
+    ids["batch"] = payout_batch(db, c)
     users = {
         "village": "village1",
         "other_village": "village2",
@@ -94,8 +95,26 @@ PAGES = {
     "/search": {"village", "other_village", "hr", "finance", "admin"},
     "/search?q=%E5%8D%93%E7%8E%9B&kind=persons": {"village", "other_village", "hr", "finance", "admin"},
     "/search?person={person}": {"village", "hr", "finance", "admin"},
+    "/exports/inbox": {"village", "other_village", "hr", "finance", "admin"},
+    "/exports/contracts": {"village", "other_village", "hr", "finance", "admin"},
+    "/exports/dashboard": {"village", "other_village", "hr", "finance", "admin"},
+    "/exports/payouts": {"finance"},
+    "/exports/payouts/{batch}": {"finance"},
+    "/exports/organisations": {"hr", "admin"},
 }
 AGENTS = {"agent", "other_agent"}
+
+
+def payout_batch(db, c) -> int:
+    """A batch of one approved claim, for finance's batch pages."""
+    from store.payouts import batch_pool
+
+    from .builders import claim_in
+    from .builders_payouts import give_payee_an_account
+
+    claim = claim_in(db, c, "hr_reviewed").id
+    give_payee_an_account(db, claim)
+    return batch_pool.create_batch(db, c.finance, [claim]).id
 
 
 @pytest.mark.parametrize("role", ROLES)

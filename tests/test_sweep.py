@@ -151,7 +151,13 @@ def test_renewal_reminders_go_once_at_30_and_7_days_to_the_village_and_hr(db, c,
     first = notices(db, "renewal_reminder")
     assert {n.user_id for n in first} == {c.hr.user_id, c.hr2.user_id, c.verifier.user_id}
     assert "还有30天到期" in first[0].title and "次仁" in first[0].title
-    assert first[0].link == f"/contracts/{cid}#renew"
+    # HR can renew: its notice opens the contract at the 续签 button.
+    for_hr = [n for n in first if n.user_id in (c.hr.user_id, c.hr2.user_id)]
+    assert {n.link for n in for_hr} == {f"/contracts/{cid}#renew"} and "办理续签" in for_hr[0].body
+    # The village cannot: its notice says what to do instead, and opens the contract, no button.
+    (for_village,) = [n for n in first if n.user_id == c.verifier.user_id]
+    assert for_village.link == f"/contracts/{cid}" and for_village.title == for_hr[0].title
+    assert "续签由县人社局办理" in for_village.body and "确认该人员是否继续在岗" in for_village.body
     for day in (2, 3, 10, 23):  # later sweeps, until the 7-day mark
         at(clock, date(2026, 12, day))
         run_sweep(db)
@@ -193,7 +199,7 @@ def test_a_renewed_contract_is_not_reminded_and_reminder_days_follow_the_admin(d
     assert titles == {"公益性岗位协议还有15天到期：乙（保洁员）"}
     with db.sessions() as s:
         note = s.get(SweepEvent, reminder_key(renewed, 15)).note
-    assert note == "已续签，不再提醒" and other
+    assert note == "已提出续签，不再提醒" and other
 
 
 # --- monthly post-subsidy claims -------------------------------------------------------------

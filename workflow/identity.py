@@ -116,6 +116,13 @@ def mask(value: str | None, head: int = 4, tail: int = 4) -> str:
     return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
 
 
+def mask_tail(last4: str | None, length: int = 18) -> str:
+    """``**************123X``: a number known only by its last digits, masked to its length."""
+    if not last4:
+        return ""
+    return "*" * max(length - len(last4), 4) + last4
+
+
 def normalise_bank_account(raw: str, field: str = "bank_account") -> str:
     digits = "".join(str(raw).split())
     if not digits.isdigit() or not 12 <= len(digits) <= 30:

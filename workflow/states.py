@@ -140,3 +140,22 @@ DESTINATION_LABELS = {
     "in_province": "县外省内",
     "in_county": "县内",
 }
+
+# A contract's renewal as its successor stands: proposed is not renewed. Keyed by the
+# successor's state; no successor is 未续签.
+RENEWAL_LABELS = {
+    "none": "未续签",
+    "submitted": "续签待审",
+    "village_verified": "续签待审",
+    "returned": "续签已退回",
+    "hr_reviewed": "续签已批准，待生效",
+    "active": "已续签",
+    "expired": "已续签",
+    "terminated": "已续签",
+    "rejected": "续签未获批准",
+}
+
+
+def renewal_label(successor_state: str | None) -> str:
+    """What a contract's renewal amounts to, from its successor's state (None: no successor)."""
+    return RENEWAL_LABELS.get(successor_state or "none", RENEWAL_LABELS["submitted"])

@@ -14,7 +14,7 @@ from workflow.roles import Actor
 
 from ..db import Database
 from ..models import StaffSession, User
-from .users import actor_for, authenticate
+from .users import actor_for, check_password
 
 IDLE = timedelta(minutes=30)
 ABSOLUTE = timedelta(hours=12)
@@ -40,43 +40,56 @@ def _hash(token: str) -> str:
 
 
 def sign_in(db: Database, username: str, password: str) -> SignedIn:
-    """A new session (a new id every time, so a planted cookie is worthless) or a refusal."""
+    """A new session (a new id every time, so a planted cookie is worthless) or a refusal.
+
+    The password is checked between two short transactions, holding no connection: argon2
+    takes its time on purpose, and a busy county server should not keep a transaction (and
+    on SQLite, nothing else) waiting on it."""
     now = db.clock.now()
+    name = username.strip()
     with db.transaction() as session:
-        user = session.scalar(select(User).where(User.username == username.strip()))
-        if user is not None and user.locked_until is not None and user.locked_until > now:
-            raise SignInRefused("auth.locked", "连续登录失败次数过多，账号已临时锁定，请15分钟后再试")
-    with db.transaction() as session:
-        checked = authenticate(session, username.strip(), password)
-        if checked is None and user is not None:
-            # Counted in the database (committed here), so every server process agrees.
-            failures = User.failed_logins + 1
-            session.execute(
-                update(User)
-                .where(User.id == user.id)
-                .values(
-                    failed_logins=failures,
-                    locked_until=case((failures >= MAX_FAILURES, now + LOCKOUT), else_=None),
+        found = session.execute(
+            select(User.id, User.password_hash, User.active, User.locked_until).where(User.username == name)
+        ).first()
+    if found is not None and found.locked_until is not None and found.locked_until > now:
+        raise SignInRefused("auth.locked", "连续登录失败次数过多，账号已临时锁定，请15分钟后再试")
+    ok, rehashed = check_password(
+        found.password_hash if found is not None and found.active else None, password
+    )
+    if not ok:
+        if found is not None:
+            with db.transaction() as session:
+                # Counted in the database (committed here), so every server process agrees.
+                failures = User.failed_logins + 1
+                session.execute(
+                    update(User)
+                    .where(User.id == found.id)
+                    .values(
+                        failed_logins=failures,
+                        locked_until=case((failures >= MAX_FAILURES, now + LOCKOUT), else_=None),
+                    )
                 )
-            )
-    if checked is None:
         raise SignInRefused("auth.invalid", "用户名或密码不正确")
+    assert found is not None
     with db.transaction() as session:
-        checked = session.get(User, checked.id)
-        assert checked is not None
-        checked.failed_logins = 0
-        checked.locked_until = None
+        user = session.get(User, found.id)
+        if user is None or not user.active:  # deactivated while the password was checked
+            raise SignInRefused("auth.invalid", "用户名或密码不正确")
+        user.failed_logins = 0
+        user.locked_until = None
+        if rehashed and user.password_hash == found.password_hash:
+            user.password_hash = rehashed
         token = secrets.token_urlsafe(32)
         session.add(
             StaffSession(
                 token_hash=_hash(token),
-                user_id=checked.id,
+                user_id=user.id,
                 created_at=now,
                 last_seen_at=now,
                 expires_at=now + ABSOLUTE,
             )
         )
-        return SignedIn(token, actor_for(session, checked), checked.username, checked.language)
+        return SignedIn(token, actor_for(session, user), user.username, user.language)
 
 
 def resolve(db: Database, token: str | None) -> SignedIn | None:

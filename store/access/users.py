@@ -120,17 +120,30 @@ def create_user(
     return user
 
 
-def authenticate(session: Session, username: str, password: str) -> User | None:
-    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
-    if user is None:
-        _hasher.hash(password)  # spend the same time as a real check: no user enumeration
-        return None
+def check_password(password_hash: str | None, password: str) -> tuple[bool, str | None]:
+    """Whether ``password`` matches the stored hash, and the hash to store instead when the
+    hasher's parameters changed since. Argon2 is slow on purpose (tens of milliseconds, more
+    on a busy server): call it outside any transaction, never holding a connection. No hash
+    (no such user) costs the same time: no user enumeration."""
+    if password_hash is None:
+        _hasher.hash(password)
+        return False, None
     try:
-        _hasher.verify(user.password_hash, password)
+        _hasher.verify(password_hash, password)
     except (VerifyMismatchError, InvalidHashError):
+        return False, None
+    return True, (_hasher.hash(password) if _hasher.check_needs_rehash(password_hash) else None)
+
+
+def authenticate(session: Session, username: str, password: str) -> User | None:
+    """The active user with this name and password (a check inside the caller's transaction:
+    for scripts and tests; signing in checks outside one, ``sessions.sign_in``)."""
+    user = session.scalar(select(User).where(User.username == username, User.active.is_(True)))
+    ok, rehashed = check_password(user.password_hash if user else None, password)
+    if not ok or user is None:
         return None
-    if _hasher.check_needs_rehash(user.password_hash):
-        user.password_hash = _hasher.hash(password)
+    if rehashed:
+        user.password_hash = rehashed
     return user
 
 

@@ -200,18 +200,25 @@ def claims_inbox(session: Session, actor: Actor, now: datetime, f: Filters, page
     counted = {s: _counts(session, [*_in_scope(s, scopes[s]), *shared], now) for s in states}
     counts = {s: n for s, (n, _) in counted.items()}
     overdue = min(sum(late for _, late in counted.values()), COUNT_CAP + 1)
-    keys = [*shared, *held_filter(actor, f.held)]
+    rows = waiting_rows(session, actor, now, f, page + 1)
+    more = len(rows) > page
+    rows = rows[:page]
+    cursor = encode_cursor(rows[-1].due_at, rows[-1].id) if more and rows else None
+    return InboxPage(rows, counts, overdue, cursor, states)
+
+
+def waiting_rows(session: Session, actor: Actor, now: datetime, f: Filters, limit: int) -> list[InboxRow]:
+    """The claims waiting for this user that the filters keep, in the inbox's order from the
+    filters' cursor on: at most ``limit`` (a page and one more, or an export's every page)."""
+    scopes = state_scopes(actor, CLAIM_WAITING)
+    keys = [*filter_conditions(f), *held_filter(actor, f.held)]
     if f.overdue:
         keys.append(Claim.due_at < now)
     if f.cursor:
         due, last = decode_cursor(f.cursor)
         keys.append(tuple_(Claim.due_at, Claim.id) > tuple_(literal(due, DateTime()), literal(last)))
-    shown = [s for s in states if not f.state or s == f.state]
-    rows = _page(session, [[*_in_scope(s, scopes[s]), *keys] for s in shown], page + 1)
-    more = len(rows) > page
-    rows = rows[:page]
-    cursor = encode_cursor(rows[-1].due_at, rows[-1].id) if more and rows else None
-    return InboxPage(rows, counts, overdue, cursor, states)
+    shown = [s for s in waiting_states(actor, CLAIM_WAITING) if not f.state or s == f.state]
+    return _page(session, [[*_in_scope(s, scopes[s]), *keys] for s in shown], limit)
 
 
 def _page(session: Session, branches: list[list[ColumnElement[bool]]], limit: int) -> list[InboxRow]:

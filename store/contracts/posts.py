@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from workflow.errors import RuleViolation, TransitionRefused, ValidationFailed
 from workflow.roles import Actor, Role, is_county_wide, sees_village
-from workflow.states import ContractState
+from workflow.states import ContractState, renewal_label
 
 from ..claims.worklist import villages_of
 from ..models import Contract, Person, Post, Village
@@ -163,12 +163,18 @@ def holding_people(session: Session, person_ids: list[int], today: date) -> set[
     )
 
 
-def list_contracts(session: Session, actor: Actor, f: ContractFilter, per_page: int = PAGE) -> ContractPage:
+def contracts_query(actor: Actor, f: ContractFilter) -> Select[Contract]:
+    """The contracts the list shows this staff member with these filters (unordered)."""
     query = _scope(select(Contract), actor)
     if f.state:
         query = query.where(Contract.state == f.state)
     if f.village_id:
         query = query.where(Contract.village_id == f.village_id)
+    return query
+
+
+def list_contracts(session: Session, actor: Actor, f: ContractFilter, per_page: int = PAGE) -> ContractPage:
+    query = contracts_query(actor, f)
     page = max(f.page, 1)
     rows = list(
         session.scalars(
@@ -197,6 +203,16 @@ def ending_within(
             )
         )
     )
+
+
+def renewals(session: Session, contracts: list[Contract]) -> dict[int, str]:
+    """Each renewed contract's renewal as its successor stands (``renewal_label``), in one query:
+    a successor only proposed is 续签待审, never 已续签."""
+    successors = {k.successor_id: k.id for k in contracts if k.successor_id}
+    if not successors:
+        return {}
+    states = session.execute(select(Contract.id, Contract.state).where(Contract.id.in_(list(successors))))
+    return {successors[sid]: renewal_label(state) for sid, state in states}
 
 
 def days_left(contract: Contract, today: date) -> int | None:

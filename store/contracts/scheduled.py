@@ -109,7 +109,7 @@ def send_reminders(db: Database, report: SweepReport, opts: SweepOptions) -> Non
             nearest = min(due)
             for d in due:
                 note = (
-                    "已续签，不再提醒"
+                    "已提出续签，不再提醒"
                     if r.successor_id
                     else "已发送"
                     if d == nearest
@@ -132,28 +132,41 @@ def send_reminders(db: Database, report: SweepReport, opts: SweepOptions) -> Non
         with Session(bind=conn) as s:
             hr = users_with_role(s, Role.HR)
             villages = verifiers_of(s, list({r.village_id for r, _ in notices}))
-            done.add(
-                "notices",
-                notify_each(
-                    s,
-                    now,
-                    [
-                        (
-                            [*hr, *villages.get(r.village_id, [])],
-                            Notice(
-                                "renewal_reminder",
-                                f"公益性岗位协议{'今天' if left == 0 else f'还有{left}天'}到期："
-                                f"{r.name}（{r.title}）",
-                                f"协议将于{r.end_date:%Y年%m月%d日}期满。如需续聘，请在协议页面办理续签"
-                                f"（新协议自期满次日起，期限不超过一年），到期后系统将自动终止该协议。",
-                                f"/contracts/{r.id}#renew",
-                                "contract",
-                                r.id,
-                            ),
-                        )
-                        for r, left in notices
-                    ],
-                ),
-            )
+            told = [
+                told
+                for r, left in notices
+                for told in reminder_notices(r, left, hr, villages.get(r.village_id, []))
+            ]
+            done.add("notices", notify_each(s, now, told))
             done.add("reminders_sent", len(notices))
             s.flush()
+
+
+def reminder_notices(
+    r: Any, left: int, hr: list[int], verifiers: list[int]
+) -> list[tuple[list[int], Notice]]:
+    """A renewal reminder to each who can do something about it, saying what: HR renews (the
+    link opens the contract at its 续签 button); the village cannot, so its verifiers are asked
+    to tell HR whether the person stays on the post, and to verify the renewal when it comes."""
+    title = f"公益性岗位协议{'今天' if left == 0 else f'还有{left}天'}到期：{r.name}（{r.title}）"
+    ends = f"协议将于{r.end_date:%Y年%m月%d日}期满"
+    for_hr = Notice(
+        "renewal_reminder",
+        title,
+        f"{ends}。如需续聘，请在协议页面办理续签（新协议自期满次日起，期限不超过一年），"
+        "到期后系统将自动终止该协议。",
+        f"/contracts/{r.id}#renew",
+        "contract",
+        r.id,
+    )
+    for_village = Notice(
+        "renewal_reminder",
+        title,
+        f"{ends}。续签由县人社局办理：请向县人社局确认该人员是否继续在岗，需要续聘的请县人社局办理续签；"
+        "续签协议提交后，将进入您的待办等待村级核实。到期未续签的，系统将自动终止该协议。",
+        f"/contracts/{r.id}",
+        "contract",
+        r.id,
+    )
+    village_only = [uid for uid in verifiers if uid not in set(hr)]
+    return [(hr, for_hr), (village_only, for_village)]

@@ -42,6 +42,7 @@ from .posts import (
     list_contracts,
     people_for_post,
     posts_by_village,
+    renewals,
     visible_post,
 )
 
@@ -78,17 +79,21 @@ class ContractsIndex:
     ending: list[Contract]
     villages: list[Village]
     today: date
+    renewals: dict[int, str]  # a renewed contract's id → its renewal as the successor stands
 
 
 def contracts_index(db: Database, actor: Actor, f: ContractFilter) -> ContractsIndex:
     today = db.clock.now().date()
     with db.transaction() as session:
+        listed = list_contracts(session, actor, f)
+        ending = ending_within(session, actor, today)
         return ContractsIndex(
             posts_by_village(session, actor, today, f.village_id),
-            list_contracts(session, actor, f),
-            ending_within(session, actor, today),
+            listed,
+            ending,
             villages_of(session, actor),
             today,
+            renewals(session, [*listed.rows, *ending]),
         )
 
 
@@ -115,6 +120,7 @@ class ContractView:
     days_left: int | None
     renew_end: date  # the latest end a renewal may have
     latest_termination: date
+    renewal: str | None  # the renewal as its successor stands (续签待审, 已续签, …), if renewed
 
 
 def contract_page(db: Database, actor: Actor, contract_id: int) -> ContractView:
@@ -131,6 +137,7 @@ def contract_page(db: Database, actor: Actor, contract_id: int) -> ContractView:
         reminders = list(
             notifications.for_subject(session, "contract", contract_id, kinds=("renewal_reminder",))
         )
+        renewal = renewals(session, [contract]).get(contract.id)
     return ContractView(
         contract=contract,
         id_masked=mask(db.vault.decrypt(contract.person.id_number_enc)),
@@ -141,6 +148,7 @@ def contract_page(db: Database, actor: Actor, contract_id: int) -> ContractView:
         days_left=days_left(contract, now.date()),
         renew_end=max_term_end(contract.end_date + timedelta(days=1)),
         latest_termination=latest_termination(contract, now.date()),
+        renewal=renewal,
     )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import String, func, literal, select, union_all
 from sqlalchemy.orm import Session, aliased
 
-from workflow.states import ContractState
+from workflow.states import ContractState, renewal_label
 
 from ..models import Claim, Contract, Person, Post, Village
 from .scope import Scope
@@ -56,6 +56,11 @@ class Ending:
     monthly_subsidy: Decimal
     successor_id: int | None
     successor_state: str | None
+
+    @property
+    def renewal(self) -> str:
+        """续签待审 while the successor is only proposed, 已续签 once it took effect, …"""
+        return renewal_label(self.successor_state if self.successor_id else None)
 
 
 def contracts_ending(

@@ -168,7 +168,9 @@ def rejection_notice_context(db: Database, claim_id: int) -> dict[str, Any]:
 
 
 def roster_lines(db: Database, claim_ids: Sequence[int]) -> list[dict[str, Any]]:
-    """One roster line per claim, the payee as the claim pays it (the person or the claimant)."""
+    """One roster line per claim, the payee as the claim pays it (the person or the claimant),
+    with who the payee is (``payee``), so the roster counts people, not lines: a person with
+    two claims in the batch is one person on two lines."""
     with db.transaction() as s:
         claims = s.scalars(select(Claim).where(Claim.id.in_(claim_ids)).order_by(Claim.id)).all()
         lines = []
@@ -183,6 +185,7 @@ def roster_lines(db: Database, claim_ids: Sequence[int]) -> list[dict[str, Any]]
             lines.append(
                 {
                     "name": payee.name,
+                    "payee": f"{'person' if isinstance(payee, Person) else 'org'}:{payee.id}",
                     "id_number": id_number,
                     "bank_account": account,
                     "amount": c.amount,

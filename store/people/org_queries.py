@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound
@@ -68,8 +68,8 @@ def history_of(session: Session, org_id: int) -> list[OrganisationHistory]:
     )
 
 
-def list_organisations(session: Session, f: OrgFilter) -> OrgPage:
-    """The register, newest first: by name or credit code (``q``) and by kind."""
+def organisations_query(f: OrgFilter) -> Select[Organisation]:
+    """The register as the list filters it: by name or credit code (``q``) and by kind."""
     q = select(Organisation)
     if f.kind:
         q = q.where(Organisation.kind == f.kind)
@@ -80,27 +80,32 @@ def list_organisations(session: Session, f: OrgFilter) -> OrgPage:
                 Organisation.credit_code.startswith(f.q.upper(), autoescape=True),
             )
         )
+    return q
+
+
+def list_organisations(session: Session, f: OrgFilter) -> OrgPage:
+    """The register, newest first: by name or credit code (``q``) and by kind."""
+    q = organisations_query(f)
     total = session.scalar(select(func.count()).select_from(q.subquery())) or 0
     pages = max(1, -(-total // PAGE_SIZE))
     page = min(max(f.page, 1), pages)
     rows = list(
         session.scalars(q.order_by(Organisation.id.desc()).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
     )
-    ids = [o.id for o in rows]
-    agents = (
-        {
-            org_id: n
-            for org_id, n in session.execute(
-                select(User.org_id, func.count())
-                .where(User.org_id.in_(ids), User.active.is_(True), User.roles.contains(Role.AGENT.value))
-                .group_by(User.org_id)
-            ).all()
-            if org_id is not None
-        }
-        if ids
-        else {}
+    return OrgPage(rows, agent_counts(session, [o.id for o in rows]), total, page, pages)
+
+
+def agent_counts(session: Session, ids: list[int] | None) -> dict[int, int]:
+    """Each of these organisations' active agents, or every organisation's (``ids`` None);
+    none listed for those without."""
+    if ids is not None and not ids:
+        return {}
+    q = select(User.org_id, func.count()).where(
+        User.org_id.is_not(None), User.active.is_(True), User.roles.contains(Role.AGENT.value)
     )
-    return OrgPage(rows, agents, total, page, pages)
+    if ids is not None:
+        q = q.where(User.org_id.in_(ids))
+    return {org_id: n for org_id, n in session.execute(q.group_by(User.org_id)).all() if org_id is not None}
 
 
 def agent_choices(session: Session) -> list[tuple[User, str]]:

@@ -15,9 +15,10 @@ from __future__ import annotations
 from .bars import Row, hbar_chart, vbar_chart
 from .gauge import Part, progress_bar
 from .numbers import Fmt, Number, count, money, percent, plain
-from .svg import Series, clip, nice_ceiling, text_width
+from .svg import WIDTH, Series, clip, nice_ceiling, text_width
 
 __all__ = [
+    "WIDTH",
     "Fmt",
     "Number",
     "Part",

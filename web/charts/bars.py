@@ -3,6 +3,7 @@ with a value axis (one group per category, e.g. a month)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -15,6 +16,7 @@ from .svg import (
     MUTED,
     SIZE,
     TRACK,
+    WIDTH,
     Series,
     clip,
     esc,
@@ -43,7 +45,7 @@ def hbar_chart(
     title: str,
     fmt: Fmt = plain,
     stacked: bool = False,
-    width: int = 520,
+    width: int = WIDTH,
     label_max: int = 200,
     empty: str = "暂无数据",
     legend: bool | None = None,
@@ -127,7 +129,7 @@ def vbar_chart(
     title: str,
     fmt: Fmt = plain,
     axis_fmt: Fmt | None = None,
-    width: int = 520,
+    width: int = WIDTH,
     height: int = 260,
     empty: str = "暂无数据",
 ) -> Markup:
@@ -153,6 +155,10 @@ def vbar_chart(
     n = max(len(categories), 1)
     slot = plot_w / n
     bar_w = min(28.0, slot * 0.8 / max(len(series), 1))
+    # Labels wider than their slot would run into each other: every k-th is written (the
+    # last always), the bars of the others still say theirs in their tooltips.
+    widest = max((text_width(c, SIZE - 1) for c in categories), default=0.0)
+    every = max(1, math.ceil((widest + 6) / slot))
     for i, cat in enumerate(categories):
         cx = left + slot * i + slot / 2
         x = cx - bar_w * len(series) / 2
@@ -170,7 +176,8 @@ def vbar_chart(
                     rx=1,
                 )
             )
-        body.append(text_at(cx, bottom + 16, cat, "middle", MUTED, SIZE - 1))
+        if (len(categories) - 1 - i) % every == 0:
+            body.append(text_at(cx, bottom + 16, cat, "middle", MUTED, SIZE - 1))
     body.append(
         f'<line x1="{left:.1f}" x2="{width - 4}" y1="{bottom:.1f}" y2="{bottom:.1f}" '
         f'stroke="{MUTED}" stroke-width="1"/>'

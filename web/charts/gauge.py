@@ -9,7 +9,7 @@ from decimal import Decimal
 from markupsafe import Markup
 
 from .numbers import Fmt, Number, percent, plain
-from .svg import MUTED, TRACK, Series, rect, svg, swatches, text_at
+from .svg import MUTED, TRACK, WIDTH, Series, rect, svg, swatches, text_at
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ def progress_bar(
     *,
     title: str,
     fmt: Fmt = plain,
-    width: int = 520,
+    width: int = WIDTH,
     rest: str | None = None,
     caption: str | None = None,
 ) -> Markup:

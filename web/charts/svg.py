@@ -12,6 +12,11 @@ from markupsafe import Markup
 
 FONT = "'Noto Sans CJK SC', 'Microsoft YaHei', 'PingFang SC', sans-serif"
 SIZE = 12  # font size of labels, px
+# The width a chart is drawn at, px. The page scales a chart to its card, down to 0.9 on a
+# phone (past that the chart scrolls sideways: dashboard.css) and up to 1.3 on a desktop, so
+# a label is never under 11px nor over 16px; narrower than a desktop card, so that it fits a
+# phone almost unscaled.
+WIDTH = 372
 INK, MUTED, GRID, TRACK = "#1f2933", "#616e7c", "#d9e2ec", "#e4e7eb"
 WIDE_PUNCTUATION = frozenset("·—…‘’“”")
 
@@ -58,7 +63,7 @@ def svg(width: float, height: float, title: str, body: list[str]) -> Markup:
     w, h = round(width), round(height)
     return Markup(
         f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" viewBox="0 0 {w} {h}" '
-        f'width="{w}" height="{h}" role="img" aria-label="{esc(title)}" '
+        f'width="{w}" height="{h}" style="--w:{w}px" role="img" aria-label="{esc(title)}" '
         f'font-family="{esc(FONT)}" font-size="{SIZE}" fill="{INK}">'
         f"<title>{esc(title)}</title>{''.join(body)}</svg>"
     )

@@ -10,7 +10,7 @@ from markupsafe import Markup
 from store.dashboard import APPROVED_STATES, LABOUR_CAPACITIES, PAID_STATE, Dashboard
 from workflow.states import CAPACITY_LABELS, STATE_LABELS, SUBSIDY_LABELS, ClaimState, ContractState
 
-from ..charts import Part, Row, Series, hbar_chart, progress_bar, vbar_chart
+from ..charts import WIDTH, Part, Row, Series, hbar_chart, progress_bar, vbar_chart
 from .words import Words
 
 C, K = ClaimState, ContractState
@@ -178,7 +178,7 @@ def claim_charts(d: Dashboard, _: Words) -> dict[str, Markup]:
         fmt=yuan,
         axis_fmt=n,
         empty=_("暂无资金数据"),
-        width=max(520, min(1240, 96 * len(d.by_village))),
+        width=max(WIDTH, min(1200, 80 * len(d.by_village))),
         height=280,
     )
     money_by_type = {t: [Decimal("0.00"), Decimal("0.00")] for t in types}

@@ -72,6 +72,7 @@ def collect() -> Collected:
         CAPACITY_LABELS,
         DESTINATION_LABELS,
         ORG_KIND_LABELS,
+        RENEWAL_LABELS,
         STATE_LABELS,
         SUBSIDY_LABELS,
         TARGET_GROUP_LABELS,
@@ -84,6 +85,7 @@ def collect() -> Collected:
         ("TARGET_GROUP_LABELS", TARGET_GROUP_LABELS),
         ("ORG_KIND_LABELS", ORG_KIND_LABELS),
         ("DESTINATION_LABELS", DESTINATION_LABELS),
+        ("RENEWAL_LABELS", RENEWAL_LABELS),
     ):
         out.add(f"workflow.states.{name}", table.values())
     out.add("workflow.roles.ROLE_LABELS", ROLE_LABELS.values())

@@ -13,6 +13,7 @@ from .cases import CaseController
 from .contracts import ContractController
 from .dashboard import DashboardController
 from .documents import DocumentController, VerifyController
+from .exports import ExportController
 from .guard import staff
 from .imports import ImportController
 from .notifications import NotificationController
@@ -47,3 +48,4 @@ staff_router.register(PostEditController)
 staff_router.register(ImportController)
 staff_router.register(SearchController)
 staff_router.register(ReviewController)
+staff_router.register(ExportController)

@@ -12,6 +12,8 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from ..sheet_text import safe, text_cell
+
 ERROR_HEADERS = ("错误代码", "错误字段", "错误说明")
 STATUS_LABELS = {
     "accepted": "已受理",
@@ -77,9 +79,8 @@ def result_workbook_bytes(
         ws.column_dimensions[get_column_letter(i)].width = width
     ws.freeze_panes = "B2"
 
-    def head(value: str) -> WriteOnlyCell:
-        cell = WriteOnlyCell(ws, value=value)
-        cell.font, cell.fill = bold, head_fill
+    def head(value: str) -> Cell:
+        cell: Cell = text_cell(ws, value, bold, head_fill)
         return cell
 
     outcome_headers = ("处理结果", *(h for h, _ in layout.values), *ERROR_HEADERS)
@@ -97,6 +98,9 @@ def result_workbook_bytes(
             "\n".join(e[0] or "（整行）" for e in errors) or None,
             "\n".join(e[2] for e in errors) or None,
         ]
+        # What the agent typed is written back: as text, never as a formula (a cell reading
+        # "=HYPERLINK(...)" in the upload stays those characters in the result).
+        values = [safe(ws, value) for value in values]
         if row["status"] == "refused":
             styled = []
             for value in values:
@@ -120,7 +124,7 @@ def result_workbook_bytes(
         ("总行数", len(rows)),
         *((name, sum(1 for r in rows if r["status"] == status)) for name, status in counted),
     ):
-        summary.append([head(label), value])
+        summary.append([head(label), safe(summary, value)])
     out = io.BytesIO()
     wb.save(out)
     return out.getvalue()
