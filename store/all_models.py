@@ -10,6 +10,7 @@ from __future__ import annotations
 from . import models
 from .base import Base
 from .documents import models as documents_model
+from .idempotency import models as idempotency_models
 from .notices import models as notice_models
 from .payouts import models as payout_models
 from .people import labour_models, org_models, reach_models
@@ -21,6 +22,7 @@ from .timerules import models as timerule_models
 MODEL_MODULES = (
     models,
     documents_model,
+    idempotency_models,
     labour_models,
     notice_models,
     org_models,

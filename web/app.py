@@ -12,6 +12,7 @@ from litestar import Litestar, MediaType, Request, get
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
+from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
 from litestar.openapi.config import OpenAPIConfig
@@ -34,11 +35,20 @@ from workflow.rules.facts import FACT_LABELS
 from workflow.states import CAPACITY_LABELS, DESTINATION_LABELS, TARGET_GROUP_LABELS
 
 from .api import api_router
+from .assets import STATIC, StaticCaching, compression, static_url
 from .diagrams import svg as diagram_svg
 from .i18n import LANGUAGES, template_ages_text, template_figure_text, template_gettext
 from .jobs import Jobs
 from .pages import public_pages, staff_router
-from .pages.guard import Forbidden, SignInRequired, language, on_forbidden, on_sign_in_required
+from .pages.guard import (
+    Forbidden,
+    SignInRequired,
+    language,
+    on_forbidden,
+    on_permission_denied,
+    on_sign_in_required,
+)
+from .pages.once import AlreadySent, OnceMiddleware, on_already_sent, once_input
 from .pages.notifications import unread_notices
 from .problems import EXCEPTION_HANDLERS
 from .scheduler import sweep_hooks
@@ -47,7 +57,6 @@ from .timing import server_timing
 
 log = logging.getLogger("fuzhi")
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-STATIC = Path(__file__).resolve().parent / "static"
 
 
 @get("/health", media_type=MediaType.JSON, sync_to_thread=True)
@@ -111,7 +120,9 @@ def create_app(
             api_router,
             *public_pages,
             staff_router,
-            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+            create_static_files_router(
+                path="/static", directories=[STATIC], include_in_schema=False, middleware=[StaticCaching]
+            ),
         ],
         state=State(
             {"db": db, "missing": missing, "files": files, "secure_cookies": secure_cookies, "jobs": jobs}
@@ -127,14 +138,18 @@ def create_app(
             cookie_name="fuzhi_csrf",
             exclude=["/api/", "/schema"],
         ),
+        compression_config=compression(),
         middleware=[
             server_timing,
             DefineMiddleware(AllowedHostsAnyPort, config=AllowedHostsConfig(allowed_hosts=_allowed_hosts())),
+            OnceMiddleware,  # a staff form sent twice is one action (web/pages/once.py)
         ],
         exception_handlers={
             **EXCEPTION_HANDLERS,
             SignInRequired: on_sign_in_required,
             Forbidden: on_forbidden,
+            PermissionDeniedException: on_permission_denied,  # a stale CSRF token
+            AlreadySent: on_already_sent,
         },
         request_max_body_size=MAX_BODY,
         on_startup=[start_sweeps],
@@ -148,6 +163,8 @@ def jinja_setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["ages_text"] = template_ages_text  # 16–60周岁, aged 16–60
     engine.engine.globals["figure_text"] = template_figure_text  # a policy figure with its unit
     engine.engine.globals["unread_notices"] = unread_notices  # the nav badge, on every page
+    engine.engine.globals["once_input"] = once_input  # every POST form: {{ csrf_input | safe }}{{ once_input() }}
+    engine.engine.globals["static_url"] = static_url  # /static/x.css?v=<hash>, cached a year
     engine.engine.globals.update(
         role_labels={r.value: label for r, label in ROLE_LABELS.items()},
         group_labels=TARGET_GROUP_LABELS,

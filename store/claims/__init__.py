@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
+    from .acted import ActedPage, acted_claims
     from .agent_view import (
         AgentClaim,
         ClaimFilter,
@@ -29,9 +30,11 @@ if TYPE_CHECKING:
     from .list_report import ListReport, get_list, list_outcomes, result_workbook
     from .lists import upload_list
     from .post_claims import month_workdays
+    from .staff_evidence import attach_evidence, evidence_thumbnail, may_attach
     from .worklist import COUNT_CAP, Filters
 
 __all__ = [
+    "ActedPage",
     "COUNT_CAP",
     "KINDS",
     "SIGNATURES",
@@ -40,7 +43,9 @@ __all__ = [
     "ClaimInput",
     "Filters",
     "ListReport",
+    "acted_claims",
     "add_evidence",
+    "attach_evidence",
     "bulk_claim_step",
     "case",
     "claim_detail",
@@ -48,11 +53,13 @@ __all__ = [
     "evidence_file",
     "evidence_for_staff",
     "evidence_of",
+    "evidence_thumbnail",
     "file_and_read",
     "file_claim",
     "get_list",
     "inbox",
     "list_outcomes",
+    "may_attach",
     "month_workdays",
     "resubmit",
     "resubmit_claim",
@@ -65,6 +72,7 @@ __all__ = [
 __getattr__ = exports(
     __name__,
     {
+        "ActedPage": "acted",
         "AgentClaim": "agent_view",
         "COUNT_CAP": "worklist",
         "ClaimFilter": "agent_view",
@@ -73,7 +81,9 @@ __getattr__ = exports(
         "KINDS": "evidence",
         "ListReport": "list_report",
         "SIGNATURES": "evidence",
+        "acted_claims": "acted",
         "add_evidence": "evidence",
+        "attach_evidence": "staff_evidence",
         "bulk_claim_step": "case_view",
         "case": "case_view",
         "claim_detail": "agent_view",
@@ -81,11 +91,13 @@ __getattr__ = exports(
         "evidence_file": "agent_view",
         "evidence_for_staff": "case_view",
         "evidence_of": "agent_view",
+        "evidence_thumbnail": "staff_evidence",
         "file_and_read": "agent_view",
         "file_claim": "filer",
         "get_list": "list_report",
         "inbox": "case_view",
         "list_outcomes": "list_report",
+        "may_attach": "staff_evidence",
         "month_workdays": "post_claims",
         "resubmit": "agent_view",
         "resubmit_claim": "filing",

@@ -13,7 +13,9 @@ from .cases import CaseController
 from .contracts import ContractController
 from .dashboard import DashboardController
 from .documents import DocumentController, VerifyController
+from .evidence import EvidenceController
 from .guard import staff
+from .mine import MineController
 from .notifications import NotificationController
 from .organisations import OrganisationController
 from .payouts import PayoutController
@@ -37,3 +39,5 @@ staff_router.register(OrganisationController)
 staff_router.register(PolicyController)
 staff_router.register(BaselineController)
 staff_router.register(PersonController)
+staff_router.register(EvidenceController)
+staff_router.register(MineController)

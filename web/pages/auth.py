@@ -17,6 +17,7 @@ from workflow.errors import DomainError
 
 from ..deps import STORES
 from ..i18n import LANGUAGES
+from . import drafts
 from .guard import COOKIE, language
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -50,6 +51,8 @@ class AuthController(Controller):
         data: Annotated[dict[str, str], FORM],
     ) -> Response[Any]:
         username = data.get("username", "")
+        draft = drafts.from_sign_in(data)  # typed before the session expired: back to its page
+        step = draft.pop("step", None)
         try:
             signed = sign_in(db, username, data.get("password", ""))
         except DomainError as exc:
@@ -61,13 +64,17 @@ class AuthController(Controller):
                     "next": _safe_next(data.get("next")),
                     "error": exc.message,
                     "username": username,
+                    "draft": draft,
+                    "step": step,
                 },
             )
         secure = state.secure_cookies
+        target = _safe_next(data.get("next"))
         return Redirect(
-            _safe_next(data.get("next")),
+            target,
             status_code=303,
             cookies=[
+                *drafts.draft_cookie(target, draft, step, secure),
                 Cookie(
                     key=COOKIE,
                     value=signed.token,

@@ -7,7 +7,7 @@ from urllib.parse import quote
 
 from litestar import Request, Response
 from litestar.di import NamedDependency
-from litestar.exceptions import HTTPException
+from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.response import Redirect, Template
 
 from store.access import SignedIn, resolve
@@ -15,6 +15,8 @@ from store.db import Database
 from workflow.roles import Role
 
 from ..i18n import DEFAULT, LANGUAGES, N_
+from ..problems import on_http_error, problem, wants_page
+from . import drafts
 
 COOKIE = "fuzhi_session"
 STAFF_ROLES = frozenset({Role.VILLAGE, Role.HR, Role.FINANCE, Role.ADMIN})
@@ -53,12 +55,58 @@ def language(request: Request[Any, Any, Any], who: SignedIn | None = None) -> st
 
 
 def on_sign_in_required(request: Request[Any, Any, Any], _exc: SignInRequired) -> Response[Any]:
+    """A page: to the sign-in page and back. A form: what was typed is kept, and the sign-in
+    form offered here carries it back to the page the form was on (``drafts``)."""
     if request.method == "GET":
         return Redirect(f"/login?next={quote(request.url.path)}")
+    form = drafts.posted_form(request)
+    return Template(
+        "login.html",
+        status_code=401,
+        context={
+            "lang": language(request),
+            "next": drafts.page_of(request),
+            "error": N_("登录已超时，请重新登录。您填写的内容已保留，登录后将回到原页面。"),
+            "username": "",
+            "draft": drafts.typed(form),
+            "step": drafts.chosen_step(form),
+        },
+    )
+
+
+CSRF_FAILED = "CSRF token verification failed"  # Litestar's CSRFMiddleware, word for word
+
+
+def on_permission_denied(request: Request[Any, Any, Any], exc: PermissionDeniedException) -> Response[Any]:
+    """A form whose CSRF token is missing or stale (a page open since before the browser lost
+    its cookie): say so and lead back to the page, with what was typed put back there."""
+    if exc.detail != CSRF_FAILED:
+        return on_http_error(request, exc)
+    message = N_("页面已过期，请刷新后重新提交")
+    if not wants_page(request):
+        return problem(403, "csrf.stale", message)
+    back = drafts.page_of(request)
+    form = drafts.posted_form(request)
+    keep = drafts.same_site(request)  # never carry back what another site's page posted
     return Template(
         "error.html",
-        status_code=401,
-        context={"lang": language(request), "status": 401, "message": N_("登录已失效，请重新登录")},
+        status_code=403,
+        context={
+            "lang": language(request),
+            "status": 403,
+            "code": "csrf.stale",
+            "title": N_("页面已过期"),
+            "message": message,
+            "detail": N_("为保护您的账号，页面在打开太久或浏览器清除了数据后需要刷新。您填写的内容已保留，返回原页面后可直接提交。")
+            if keep and drafts.typed(form)
+            else None,
+            "back": back,
+        },
+        cookies=drafts.draft_cookie(
+            back, drafts.typed(form), drafts.chosen_step(form), request.app.state.secure_cookies
+        )
+        if keep
+        else None,
     )
 
 
