@@ -62,6 +62,7 @@ PAGES = {
     "/admin/policy": {"admin"},
     "/admin/baseline/": {"admin"},
     "/persons/{person}": {"village", "hr", "finance", "admin"},
+    "/mine": {"village", "other_village", "hr", "finance", "admin"},
 }
 
 
