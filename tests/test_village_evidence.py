@@ -40,13 +40,18 @@ def phone(db, files):
         p.close()
 
 
-def attach(p: Phone, claim_id: int, content: bytes, name: str = "photo.jpg", kind: str = "income_proof", **kw):  # type: ignore[no-untyped-def]
+def attach(
+    p: Phone, claim_id: int, content: bytes, name: str = "photo.jpg", kind: str = "income_proof", **kw
+):  # type: ignore[no-untyped-def]
     page = f"/claims/{claim_id}"
     tokens = p.tokens(page, f"{page}/evidence")
     return p.client.post(
         f"{page}/evidence",
         data={**tokens, "kind": kind},
-        files=[("file", (name, content, "application/octet-stream")), ("file", ("", b"", "application/octet-stream"))],
+        files=[
+            ("file", (name, content, "application/octet-stream")),
+            ("file", ("", b"", "application/octet-stream")),
+        ],
         follow_redirects=False,
         **kw,
     )
@@ -57,7 +62,9 @@ def evidence_of(db, claim_id: int) -> list[Evidence]:
         return list(s.query(Evidence).filter(Evidence.claim_id == claim_id).order_by(Evidence.id))
 
 
-def test_a_verifier_attaches_a_photo_and_sees_its_thumbnail_with_its_kind(db, c: County, phone, files) -> None:
+def test_a_verifier_attaches_a_photo_and_sees_its_thumbnail_with_its_kind(
+    db, c: County, phone, files
+) -> None:
     claim = export_claim(db, c, person(db, c.village))
     village = phone("village1")
     r = attach(village, claim.id, photo(1600, 1200))
@@ -65,7 +72,11 @@ def test_a_verifier_attaches_a_photo_and_sees_its_thumbnail_with_its_kind(db, c:
     [e] = evidence_of(db, claim.id)
     assert (e.kind, e.content_type, e.uploaded_by) == ("income_proof", "image/jpeg", c.verifier.user_id)
     page = village.get(f"/claims/{claim.id}?attached=1").text
-    assert f'src="/claims/{claim.id}/evidence/{e.id}/thumb"' in page and "务工收入证明" in page and "材料已上传" in page
+    assert (
+        f'src="/claims/{claim.id}/evidence/{e.id}/thumb"' in page
+        and "务工收入证明" in page
+        and "材料已上传" in page
+    )
     assert f'href="/claims/{claim.id}/evidence/{e.id}"' in page  # the full picture on demand
     thumb = village.get(f"/claims/{claim.id}/evidence/{e.id}/thumb")
     assert thumb.status_code == 200 and thumb.headers["content-type"] == "image/jpeg"
@@ -108,7 +119,9 @@ def test_the_api_s_rules_refuse_what_is_no_evidence(db, c: County, phone) -> Non
     assert r.status_code == 422 and "请选择材料类别" in r.text
     page = f"/claims/{claim.id}"
     tokens = village.tokens(page, f"{page}/evidence")
-    r = village.client.post(f"{page}/evidence", data={**tokens, "kind": "other"}, files=[("file", ("", b"", "image/jpeg"))])
+    r = village.client.post(
+        f"{page}/evidence", data={**tokens, "kind": "other"}, files=[("file", ("", b"", "image/jpeg"))]
+    )
     assert r.status_code == 422 and "请选择要上传的照片或文件" in r.text
     assert evidence_of(db, claim.id) == []
 
@@ -121,7 +134,9 @@ def test_who_may_attach(db, c: County, phone) -> None:
     assert f'action="{page}/evidence"' not in shown  # no upload offered to finance
     tokens = finance.tokens(page, "/logout")  # finance's own valid tokens, on a form it made up
     r = finance.client.post(
-        f"{page}/evidence", data={**tokens, "kind": "other"}, files=[("file", ("a.pdf", PDF, "application/pdf"))]
+        f"{page}/evidence",
+        data={**tokens, "kind": "other"},
+        files=[("file", ("a.pdf", PDF, "application/pdf"))],
     )
     assert r.status_code == 403 and "您的角色不能为申请上传证明材料" in r.text
     assert evidence_of(db, claim.id) == []
@@ -165,7 +180,9 @@ def test_mine_lists_what_the_officer_did_and_where_it_went(db, c: County, phone)
     village = phone("village1")
     page = village.get("/mine").text
     assert 'href="/mine"' in page  # in the menu
-    assert page.index(f'data-claim="{returned.id}"') < page.index(f'data-claim="{verified.id}"')  # newest first
+    assert page.index(f'data-claim="{returned.id}"') < page.index(
+        f'data-claim="{verified.id}"'
+    )  # newest first
     assert f'data-claim="{untouched.id}"' not in page
     assert "拉姆" in page and "缺少合同" in page and "达瓦" in page
     assert "人社已审核" in page and "hr1（县人社局审核员）审核通过" in page

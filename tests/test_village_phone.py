@@ -45,7 +45,11 @@ def steps_of(db, claim_id: int, trigger: str) -> int:
 
 
 def test_every_post_form_of_the_pages_carries_the_csrf_and_the_one_time_token() -> None:
-    forms = [(path.name, body) for path in TEMPLATES.rglob("*.html") for body in POST_FORM.findall(path.read_text())]
+    forms = [
+        (path.name, body)
+        for path in TEMPLATES.rglob("*.html")
+        for body in POST_FORM.findall(path.read_text())
+    ]
     assert len(forms) >= 30  # the scan finds the forms (login, logout, steps, admin, payouts…)
     missing = [name for name, body in forms if "csrf_input" not in body or "once_input()" not in body]
     assert missing == []
@@ -84,7 +88,9 @@ def test_tokens_are_the_user_s_own(db, c: County, phone) -> None:
     from store.access.users import create_user
 
     with db.transaction() as s:
-        create_user(s, db, username="village1b", password="password-123", roles=["village"], village_ids=[c.village])
+        create_user(
+            s, db, username="village1b", password="password-123", roles=["village"], village_ids=[c.village]
+        )
     one, two = (export_claim(db, c, person(db, c.village)) for _ in range(2))
     a, b = phone("village1"), phone("village1b")
     shared = "the-same-token-value-0001"
@@ -133,7 +139,9 @@ def test_a_page_answer_is_replayed_as_it_was(db, c: County, phone) -> None:
     assert all(steps_of(db, x.id, "verify") == 1 for x in claims)
 
 
-def test_a_second_sending_waits_for_the_first_then_gets_its_outcome(db, c: County, phone, monkeypatch) -> None:
+def test_a_second_sending_waits_for_the_first_then_gets_its_outcome(
+    db, c: County, phone, monkeypatch
+) -> None:
     claim = export_claim(db, c, person(db, c.village))
     village = phone("village1")
     page = f"/claims/{claim.id}"
@@ -187,20 +195,29 @@ def expire_sessions(db) -> None:
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
-def test_an_expired_session_keeps_the_typed_reason_and_signs_in_back_to_the_case(db, c: County, phone) -> None:
+def test_an_expired_session_keeps_the_typed_reason_and_signs_in_back_to_the_case(
+    db, c: County, phone
+) -> None:
     claim = export_claim(db, c, person(db, c.village))
     village = phone("village1")
     page = f"/claims/{claim.id}"
     tokens = village.tokens(page, f"{page}/act")
     expire_sessions(db)  # half an hour with the phone in the pocket
     reason = "缺少务工收入证明，请补充<工资条>"
-    r = village.post(f"{page}/act", {"trigger": "return", "comment": reason}, tokens, headers={"referer": f"http://testserver.local{page}"})
+    r = village.post(
+        f"{page}/act",
+        {"trigger": "return", "comment": reason},
+        tokens,
+        headers={"referer": f"http://testserver.local{page}"},
+    )
     assert r.status_code == 401 and "登录已超时" in r.text and "您填写的内容已保留" in r.text
     hidden = dict(HIDDEN.findall(r.text))
     assert hidden["next"] == page and hidden["draft:step"] == "return"
     assert "draft:comment" in hidden and "_csrf_token" in hidden and "version" not in hidden
     fields = {k: v.replace("&lt;", "<").replace("&gt;", ">") for k, v in hidden.items()}
-    signed = village.client.post("/login", data={**fields, "username": "village1", "password": "password-123"}, follow_redirects=False)
+    signed = village.client.post(
+        "/login", data={**fields, "username": "village1", "password": "password-123"}, follow_redirects=False
+    )
     assert signed.status_code == 303 and signed.headers["location"] == page
     shown = village.get(page)
     assert reason.replace("<", "&lt;").replace(">", "&gt;") in shown.text  # in the textarea, escaped
@@ -251,7 +268,11 @@ def test_a_missing_csrf_token_from_another_site_brings_nothing_back(db, c: Count
         headers={"origin": "https://evil.example"},
         follow_redirects=False,
     )
-    assert r.status_code == 403 and "页面已过期" in r.text and "fuzhi_draft" not in r.headers.get("set-cookie", "")
+    assert (
+        r.status_code == 403
+        and "页面已过期" in r.text
+        and "fuzhi_draft" not in r.headers.get("set-cookie", "")
+    )
     assert "别人的网站写的" not in village.get(page).text
 
 

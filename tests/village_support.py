@@ -62,7 +62,12 @@ def photo(width: int = 4000, height: int = 3000, seed: int = 1) -> bytes:
 
     rnd = random.Random(seed)
     small = Image.new("RGB", (width // 8, height // 8))
-    small.putdata([(rnd.randrange(256), rnd.randrange(256), rnd.randrange(256)) for _ in range(small.width * small.height)])
+    small.putdata(
+        [
+            (rnd.randrange(256), rnd.randrange(256), rnd.randrange(256))
+            for _ in range(small.width * small.height)
+        ]
+    )
     big = small.resize((width, height), Image.Resampling.BICUBIC)
     out = BytesIO()
     big.save(out, "JPEG", quality=92)

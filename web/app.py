@@ -24,7 +24,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
-from store.claims import COUNT_CAP
+from store.claims import COUNT_CAP, KINDS
 from store.db import Database
 from workflow.clock import FrozenClock
 from workflow.config import Settings, data_dir, sweep_minutes
@@ -48,8 +48,8 @@ from .pages.guard import (
     on_permission_denied,
     on_sign_in_required,
 )
-from .pages.once import AlreadySent, OnceMiddleware, on_already_sent, once_input
 from .pages.notifications import unread_notices
+from .pages.once import AlreadySent, OnceMiddleware, on_already_sent, once_input
 from .problems import EXCEPTION_HANDLERS
 from .scheduler import sweep_hooks
 from .sysdeps import missing_system_packages
@@ -163,7 +163,9 @@ def jinja_setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["ages_text"] = template_ages_text  # 16–60周岁, aged 16–60
     engine.engine.globals["figure_text"] = template_figure_text  # a policy figure with its unit
     engine.engine.globals["unread_notices"] = unread_notices  # the nav badge, on every page
-    engine.engine.globals["once_input"] = once_input  # every POST form: {{ csrf_input | safe }}{{ once_input() }}
+    engine.engine.globals["once_input"] = (
+        once_input  # every POST form: {{ csrf_input | safe }}{{ once_input() }}
+    )
     engine.engine.globals["static_url"] = static_url  # /static/x.css?v=<hash>, cached a year
     engine.engine.globals.update(
         role_labels={r.value: label for r, label in ROLE_LABELS.items()},
@@ -171,6 +173,7 @@ def jinja_setup(engine: JinjaTemplateEngine) -> None:
         fact_labels=FACT_LABELS,
         destination_labels=DESTINATION_LABELS,
         capacity_labels=CAPACITY_LABELS,
+        evidence_kind_labels=KINDS,  # 务工收入证明, 考勤记录, … (the case page's evidence)
     )
     engine.engine.filters["capped"] = lambda n: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
     engine.engine.autoescape = True

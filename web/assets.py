@@ -52,10 +52,10 @@ class TextCompression(CompressionMiddleware):
     def create_compression_send_wrapper(
         self,
         send: Send,
-        compression_encoding: Literal["br", "gzip"] | str,  # type: ignore[override]
+        compression_encoding: Literal["br", "gzip"] | str,
         scope: Scope,
     ) -> Send:
-        compress = super().create_compression_send_wrapper(send, compression_encoding, scope)  # type: ignore[arg-type]
+        compress = super().create_compression_send_wrapper(send, compression_encoding, scope)
         passing: dict[str, Any] = {"plain": False}
 
         async def wrapper(message: Message) -> None:

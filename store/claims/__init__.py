@@ -34,10 +34,10 @@ if TYPE_CHECKING:
     from .worklist import COUNT_CAP, Filters
 
 __all__ = [
-    "ActedPage",
     "COUNT_CAP",
     "KINDS",
     "SIGNATURES",
+    "ActedPage",
     "AgentClaim",
     "ClaimFilter",
     "ClaimInput",

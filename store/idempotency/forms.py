@@ -106,7 +106,9 @@ def keep_form_outcome(
         session.execute(
             update(FormToken)
             .where(FormToken.user_id == user_id, FormToken.token == token)
-            .values(status=status, location=(location or "")[:500] or None, body=body, content_type=content_type)
+            .values(
+                status=status, location=(location or "")[:500] or None, body=body, content_type=content_type
+            )
         )
 
 

@@ -83,7 +83,7 @@ class AuthController(Controller):
                     samesite="lax",
                     max_age=int(ABSOLUTE.total_seconds()),
                     path="/",
-                )
+                ),
             ],
         )
 

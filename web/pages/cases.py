@@ -240,7 +240,6 @@ def _case_page(
                 "restored": bool(draft) and not typed,  # say where it came from
                 "step": step,
                 "may_attach": claims.may_attach(who.actor, claim.state),
-                "kinds": claims.KINDS,
                 "attached": request.query_params.get("attached") == "1",
             },
         ),

@@ -30,7 +30,7 @@ def posted_form(request: Request[Any, Any, Any]) -> FormMultiDict:
     parsed = ScopeState.from_scope(request.scope).form
     if parsed is Empty:
         return FormMultiDict({})
-    return FormMultiDict.from_form_data(parsed)  # type: ignore[arg-type]
+    return FormMultiDict.from_form_data(parsed)
 
 
 def typed(form: FormMultiDict) -> dict[str, str]:

@@ -43,7 +43,11 @@ class EvidenceController(Controller):
         # Two pickers send "file" (the camera's and the gallery's): the one that was used.
         sent = data.get("file")
         upload = next(
-            (f for f in (sent if isinstance(sent, list) else [sent]) if isinstance(f, UploadFile) and f.filename),
+            (
+                f
+                for f in (sent if isinstance(sent, list) else [sent])
+                if isinstance(f, UploadFile) and f.filename
+            ),
             None,
         )
         kind = str(data.get("kind") or "")

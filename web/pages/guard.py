@@ -97,7 +97,9 @@ def on_permission_denied(request: Request[Any, Any, Any], exc: PermissionDeniedE
             "code": "csrf.stale",
             "title": N_("页面已过期"),
             "message": message,
-            "detail": N_("为保护您的账号，页面在打开太久或浏览器清除了数据后需要刷新。您填写的内容已保留，返回原页面后可直接提交。")
+            "detail": N_(
+                "为保护您的账号，页面在打开太久或浏览器清除了数据后需要刷新。您填写的内容已保留，返回原页面后可直接提交。"
+            )
             if keep and drafts.typed(form)
             else None,
             "back": back,

@@ -16,9 +16,18 @@ from typing import Any
 import anyio
 from litestar import Request, Response
 from litestar.datastructures import Headers, UploadFile
+from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
 from litestar.response import Template
-from litestar.types import ASGIApp, Message, Receive, Scope, Send
+from litestar.types import (
+    ASGIApp,
+    HTTPResponseBodyEvent,
+    HTTPResponseStartEvent,
+    Message,
+    Receive,
+    Scope,
+    Send,
+)
 from litestar.utils.scope.state import ScopeState
 from markupsafe import Markup
 
@@ -76,7 +85,7 @@ class OnceMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "POST" or scope["path"].startswith("/api/"):
+        if scope["type"] != ScopeType.HTTP or scope["method"] != "POST" or scope["path"].startswith("/api/"):
             await self.app(scope, receive, send)
             return
         request = scope["litestar_app"].request_class(scope=scope, receive=receive)
@@ -143,7 +152,9 @@ async def replay(first: FirstOutcome, send: Send) -> None:
     if first.pending:
         raise AlreadySent(N_("该表单正在办理中，请稍后刷新页面查看结果。"), None)
     if not first.same:
-        raise AlreadySent(N_("该表单已经提交过，不能再用它提交不同的内容。请打开最新的页面重新办理。"), first.location)
+        raise AlreadySent(
+            N_("该表单已经提交过，不能再用它提交不同的内容。请打开最新的页面重新办理。"), first.location
+        )
     headers = [(b"idempotent-replayed", b"true")]
     body = b""
     if first.location:
@@ -157,8 +168,10 @@ async def replay(first: FirstOutcome, send: Send) -> None:
         status = 303
         headers.append((b"location", b"/mine"))
     headers.append((b"content-length", str(len(body)).encode()))
-    await send({"type": "http.response.start", "status": status, "headers": headers})
-    await send({"type": "http.response.body", "body": body})
+    start: HTTPResponseStartEvent = {"type": "http.response.start", "status": status, "headers": headers}
+    await send(start)
+    end: HTTPResponseBodyEvent = {"type": "http.response.body", "body": body, "more_body": False}
+    await send(end)
 
 
 def on_already_sent(request: Request[Any, Any, Any], exc: AlreadySent) -> Response[Any]:
