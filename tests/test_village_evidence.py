@@ -106,7 +106,7 @@ def test_hr_attaches_a_pdf_shown_with_an_icon(db, c: County, phone) -> None:
     [e] = evidence_of(db, claim.id)
     assert e.content_type == "application/pdf"
     page = hr.get(f"/claims/{claim.id}").text
-    assert "pdf.svg" in page and "劳动合同或协议" in page and "合同.pdf" in page
+    assert 'class="doc-icon"' in page and "劳动合同或协议" in page and "合同.pdf" in page
     assert hr.get(f"/claims/{claim.id}/evidence/{e.id}/thumb").status_code == 404
 
 

@@ -41,6 +41,7 @@ from .i18n import LANGUAGES, template_ages_text, template_figure_text, template_
 from .jobs import Jobs
 from .pages import public_pages, staff_router
 from .pages.guard import (
+    CSRF_COOKIE,
     Forbidden,
     SignInRequired,
     language,
@@ -135,7 +136,7 @@ def create_app(
             secret=_csrf_secret(db),
             cookie_secure=secure_cookies,
             cookie_httponly=True,
-            cookie_name="fuzhi_csrf",
+            cookie_name=CSRF_COOKIE,
             exclude=["/api/", "/schema"],
         ),
         compression_config=compression(),

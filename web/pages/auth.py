@@ -71,7 +71,7 @@ class AuthController(Controller):
         secure = state.secure_cookies
         target = _safe_next(data.get("next"))
         return Redirect(
-            target,
+            f"{target}#restored" if draft and "#" not in target else target,  # at the form, on a phone
             status_code=303,
             cookies=[
                 *drafts.draft_cookie(target, draft, step, secure),

@@ -6,6 +6,7 @@ from typing import Any
 from urllib.parse import quote
 
 from litestar import Request, Response
+from litestar.datastructures import Cookie
 from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.response import Redirect, Template
@@ -19,6 +20,7 @@ from ..problems import on_http_error, problem, wants_page
 from . import drafts
 
 COOKIE = "fuzhi_session"
+CSRF_COOKIE = "fuzhi_csrf"  # Litestar's CSRF cookie (web.app)
 STAFF_ROLES = frozenset({Role.VILLAGE, Role.HR, Role.FINANCE, Role.ADMIN})
 
 
@@ -87,6 +89,7 @@ def on_permission_denied(request: Request[Any, Any, Any], exc: PermissionDeniedE
         return problem(403, "csrf.stale", message)
     back = drafts.page_of(request)
     form = drafts.posted_form(request)
+    secure = request.app.state.secure_cookies
     keep = drafts.same_site(request)  # never carry back what another site's page posted
     return Template(
         "error.html",
@@ -102,13 +105,18 @@ def on_permission_denied(request: Request[Any, Any, Any], exc: PermissionDeniedE
             )
             if keep and drafts.typed(form)
             else None,
-            "back": back,
+            "back": f"{back}#restored" if keep and drafts.typed(form) else back,
         },
-        cookies=drafts.draft_cookie(
-            back, drafts.typed(form), drafts.chosen_step(form), request.app.state.secure_cookies
-        )
-        if keep
-        else None,
+        cookies=[
+            # A cookie that can never match (made with another secret) would refuse every form
+            # for good: dropped, so that the page reloaded gets a fresh pair.
+            Cookie(key=CSRF_COOKIE, value="", max_age=0, path="/", httponly=True, secure=secure),
+            *(
+                drafts.draft_cookie(back, drafts.typed(form), drafts.chosen_step(form), secure)
+                if keep
+                else []
+            ),
+        ],
     )
 
 
