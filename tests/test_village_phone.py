@@ -298,3 +298,31 @@ def test_a_returned_claim_is_still_what_the_verifier_sees(db, c: County, phone) 
     claim = claim_in(db, c, "returned")
     village = phone("village1")
     assert village.get(f"/claims/{claim.id}").status_code == 200
+
+
+def test_an_expired_session_on_an_upload_says_the_photo_must_be_chosen_again(db, c: County, phone) -> None:
+    claim = export_claim(db, c, person(db, c.village))
+    village = phone("village1")
+    page = f"/claims/{claim.id}"
+    tokens = village.tokens(page, f"{page}/evidence")
+    expire_sessions(db)
+    r = village.client.post(
+        f"{page}/evidence",
+        data={**tokens, "kind": "attendance"},
+        files=[("file", ("a.jpg", b"\xff\xd8\xff" + b"0" * 100, "image/jpeg"))],
+        follow_redirects=False,
+    )
+    assert r.status_code == 401 and "所选的照片或文件未能保存" in r.text
+    assert dict(HIDDEN.findall(r.text))["next"] == page
+
+
+def test_signing_in_is_never_replayed(db, c: County, phone) -> None:
+    """The sign-in form carries a token like every form, but signing in again signs in again
+    (a replayed redirect would not carry the new session's cookie)."""
+    village = phone("village1")
+    tokens = village.tokens("/login", "/login")
+    fields = {"username": "village1", "password": "password-123", "next": "/inbox"}
+    assert village.post("/login", fields, tokens).status_code == 303
+    again = village.post("/login", fields, tokens)
+    assert again.status_code == 303 and "idempotent-replayed" not in again.headers
+    assert "fuzhi_session" in again.headers.get("set-cookie", "")

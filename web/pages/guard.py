@@ -62,13 +62,16 @@ def on_sign_in_required(request: Request[Any, Any, Any], _exc: SignInRequired) -
     if request.method == "GET":
         return Redirect(f"/login?next={quote(request.url.path)}")
     form = drafts.posted_form(request)
+    files = any(not isinstance(v, str) for _, v in form.multi_items())
     return Template(
         "login.html",
         status_code=401,
         context={
             "lang": language(request),
             "next": drafts.page_of(request),
-            "error": N_("登录已超时，请重新登录。您填写的内容已保留，登录后将回到原页面。"),
+            "error": N_("登录已超时，请重新登录。所选的照片或文件未能保存，登录后请重新选择。")
+            if files
+            else N_("登录已超时，请重新登录。您填写的内容已保留，登录后将回到原页面。"),
             "username": "",
             "draft": drafts.typed(form),
             "step": drafts.chosen_step(form),

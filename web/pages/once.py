@@ -42,6 +42,9 @@ FIELD = "_once"
 NOT_COMPARED = {"_csrf_token", FIELD}  # differ between two sendings of the same form
 FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
 WAIT_SECONDS = 5.0  # a second sending waits this long for the first to finish
+# The API has its own Idempotency-Key; signing in may always be repeated (a replay would not
+# carry the new session's cookie).
+UNGUARDED = ("/api/", "/login")
 
 
 def once_input() -> Markup:
@@ -85,7 +88,7 @@ class OnceMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["method"] != "POST" or scope["path"].startswith("/api/"):
+        if scope["type"] != ScopeType.HTTP or scope["method"] != "POST" or scope["path"].startswith(UNGUARDED):
             await self.app(scope, receive, send)
             return
         request = scope["litestar_app"].request_class(scope=scope, receive=receive)
