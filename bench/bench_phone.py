@@ -119,6 +119,7 @@ def measure(page: Any, url: str) -> dict[str, Any]:
     then the same totals once scrolled to the end and the network idle (lazy thumbnails)."""
     response = page.goto(url, wait_until="load")
     page.wait_for_function("performance.getEntriesByType('navigation')[0].loadEventEnd > 0")
+    page.wait_for_function("performance.getEntriesByName('first-contentful-paint').length > 0")
     weight = page.evaluate(PAGE_WEIGHT)
     page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.wait_for_load_state("networkidle")
@@ -197,9 +198,15 @@ def main() -> None:
         for _ in range(args.runs):
             runs.append(one_run(browser, live.url, prepare.case, upload, live))  # type: ignore[attr-defined]
         browser.close()
+    if args.json:  # kept before anything else can fail
+        args.json.write_text(json.dumps({"label": args.label, "runs": runs}, indent=1))
     pages = list(runs[0])
     medians = {
-        name: {m: statistics.median(r[name][m] for r in runs) for m in runs[0][name] if m != "encoding"}
+        name: {
+            m: statistics.median(r[name][m] for r in runs if r[name][m] is not None)
+            for m in runs[0][name]
+            if m != "encoding"
+        }
         for name in pages
     }
     size = f"{PHONE['width']}×{PHONE['height']}"
@@ -220,8 +227,6 @@ def main() -> None:
         settled = f"{m['kb_all']:.1f} ({m['requests_all']:.0f})"
         print(f"| {name} | {m['fcp']:.2f} | {m['s']:.2f} | {by_load} | {settled} | {enc} |")
     print("\nevery run (s):", {name: [round(r[name]["s"], 2) for r in runs] for name in pages})
-    if args.json:
-        args.json.write_text(json.dumps({"label": args.label, "runs": runs, "medians": medians}, indent=1))
 
 
 if __name__ == "__main__":
