@@ -326,3 +326,43 @@ def test_signing_in_is_never_replayed(db, c: County, phone) -> None:
     again = village.post("/login", fields, tokens)
     assert again.status_code == 303 and "idempotent-replayed" not in again.headers
     assert "fuzhi_session" in again.headers.get("set-cookie", "")
+
+
+def test_two_presses_at_once_on_a_real_server_are_one_step() -> None:
+    """The button pressed twice in quick succession (or a retry while the first is still being
+    handled): both sendings reach the server together; one step is taken, both get its outcome."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    import httpx
+
+    from .live_server import live_server
+    from .village_support import form_tokens
+
+    made: list[int] = []
+
+    def prepare(db) -> None:  # type: ignore[no-untyped-def]
+        from .builders import county
+
+        c = county(db)
+        made.append(export_claim(db, c, person(db, c.village)).id)
+
+    with live_server(prepare=prepare, extra_env={"FUZHI_INSECURE_COOKIES": "1"}) as live:  # plain http
+        page = f"{live.url}/claims/{made[0]}"
+        with httpx.Client(headers={"accept": "text/html"}) as signing:
+            tokens = form_tokens(signing.get(f"{live.url}/login").text, "/login")
+            signing.post(
+                f"{live.url}/login", data={**tokens, "username": "village1", "password": "password-123"}
+            )
+            cookies = dict(signing.cookies)
+            tokens = form_tokens(signing.get(page).text, f"/claims/{made[0]}/act")
+
+        def press(_: int) -> httpx.Response:
+            with httpx.Client(cookies=cookies, headers={"accept": "text/html"}) as phone:
+                return phone.post(f"{page}/act", data={**tokens, "trigger": "verify"})
+
+        with ThreadPoolExecutor(2) as pool:
+            answers = list(pool.map(press, range(2)))
+        assert [a.status_code for a in answers] == [303, 303], [a.text[:300] for a in answers]
+        assert {a.headers["location"] for a in answers} == {f"/claims/{made[0]}?done=verify"}
+        assert sorted(a.headers.get("idempotent-replayed", "no") for a in answers) == ["no", "true"]
+        assert steps_of(live.db, made[0], "verify") == 1

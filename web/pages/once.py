@@ -88,7 +88,11 @@ class OnceMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != ScopeType.HTTP or scope["method"] != "POST" or scope["path"].startswith(UNGUARDED):
+        if (
+            scope["type"] != ScopeType.HTTP
+            or scope["method"] != "POST"
+            or scope["path"].startswith(UNGUARDED)
+        ):
             await self.app(scope, receive, send)
             return
         request = scope["litestar_app"].request_class(scope=scope, receive=receive)
