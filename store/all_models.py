@@ -13,6 +13,7 @@ from .base import Base
 from .contracts import models as contract_models
 from .documents import models as documents_model
 from .imports import models as import_models
+from .idempotency import models as idempotency_models
 from .notices import models as notice_models
 from .payouts import models as payout_models
 from .people import labour_models, org_models, reach_models
@@ -27,6 +28,7 @@ MODEL_MODULES = (
     contract_models,
     documents_model,
     import_models,
+    idempotency_models,
     labour_models,
     notice_models,
     org_models,

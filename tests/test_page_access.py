@@ -101,6 +101,7 @@ PAGES = {
     "/exports/payouts": {"finance"},
     "/exports/payouts/{batch}": {"finance"},
     "/exports/organisations": {"hr", "admin"},
+    "/mine": {"village", "other_village", "hr", "finance", "admin"},
 }
 AGENTS = {"agent", "other_agent"}
 

@@ -12,6 +12,7 @@ from litestar import Litestar, MediaType, Request, get
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
+from litestar.exceptions import PermissionDeniedException
 from litestar.middleware import DefineMiddleware
 from litestar.middleware.allowed_hosts import AllowedHostsMiddleware
 from litestar.openapi.config import OpenAPIConfig
@@ -22,7 +23,7 @@ from litestar.static_files import create_static_files_router
 from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
-from store.claims import COUNT_CAP
+from store.claims import COUNT_CAP, KINDS
 from store.db import Database
 from workflow.clock import FrozenClock
 from workflow.config import Settings, data_dir, sweep_minutes
@@ -33,21 +34,25 @@ from workflow.rules.facts import FACT_LABELS
 from workflow.states import CAPACITY_LABELS, DESTINATION_LABELS, TARGET_GROUP_LABELS
 
 from .api import api_router
+from .assets import STATIC, StaticCaching, compression, static_url
 from .diagrams import svg as diagram_svg
 from .i18n import LANGUAGES, template_ages_text, template_figure_text, template_gettext
 from .jobs import Jobs
 from .pages import public_pages, staff_router
 from .pages.guard import (
     COOKIE,
+    CSRF_COOKIE,
     Forbidden,
     SignInRequired,
     home_of,
     language,
     on_forbidden,
+    on_permission_denied,
     on_sign_in_required,
 )
 from .pages.notifications import unread_notices
 from .portal import portal_router
+from .pages.once import AlreadySent, OnceMiddleware, on_already_sent, once_input
 from .problems import EXCEPTION_HANDLERS
 from .scheduler import sweep_hooks
 from .schema_ui import RENDER_PLUGINS
@@ -56,7 +61,6 @@ from .timing import server_timing
 
 log = logging.getLogger("fuzhi")
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
-STATIC = Path(__file__).resolve().parent / "static"
 
 
 @get("/health", media_type=MediaType.JSON, sync_to_thread=True)
@@ -122,7 +126,9 @@ def create_app(
             *public_pages,
             staff_router,
             portal_router,
-            create_static_files_router(path="/static", directories=[STATIC], include_in_schema=False),
+            create_static_files_router(
+                path="/static", directories=[STATIC], include_in_schema=False, middleware=[StaticCaching]
+            ),
         ],
         state=State(
             {"db": db, "missing": missing, "files": files, "secure_cookies": secure_cookies, "jobs": jobs}
@@ -135,17 +141,21 @@ def create_app(
             secret=_csrf_secret(db),
             cookie_secure=secure_cookies,
             cookie_httponly=True,
-            cookie_name="fuzhi_csrf",
+            cookie_name=CSRF_COOKIE,
             exclude=["/api/", "/schema"],
         ),
+        compression_config=compression(),
         middleware=[
             server_timing,
             DefineMiddleware(AllowedHostsAnyPort, config=AllowedHostsConfig(allowed_hosts=_allowed_hosts())),
+            OnceMiddleware,  # a staff form sent twice is one action (web/pages/once.py)
         ],
         exception_handlers={
             **EXCEPTION_HANDLERS,
             SignInRequired: on_sign_in_required,
             Forbidden: on_forbidden,
+            PermissionDeniedException: on_permission_denied,  # a stale CSRF token
+            AlreadySent: on_already_sent,
         },
         request_max_body_size=MAX_BODY,
         on_startup=[start_sweeps],
@@ -159,12 +169,17 @@ def jinja_setup(engine: JinjaTemplateEngine) -> None:
     engine.engine.globals["ages_text"] = template_ages_text  # 16–60周岁, aged 16–60
     engine.engine.globals["figure_text"] = template_figure_text  # a policy figure with its unit
     engine.engine.globals["unread_notices"] = unread_notices  # the nav badge, on every page
+    engine.engine.globals["once_input"] = (
+        once_input  # every POST form: {{ csrf_input | safe }}{{ once_input() }}
+    )
+    engine.engine.globals["static_url"] = static_url  # /static/x.css?v=<hash>, cached a year
     engine.engine.globals.update(
         role_labels={r.value: label for r, label in ROLE_LABELS.items()},
         group_labels=TARGET_GROUP_LABELS,
         fact_labels=FACT_LABELS,
         destination_labels=DESTINATION_LABELS,
         capacity_labels=CAPACITY_LABELS,
+        evidence_kind_labels=KINDS,  # 务工收入证明, 考勤记录, … (the case page's evidence)
     )
     engine.engine.filters["capped"] = lambda n: f"{COUNT_CAP}+" if n > COUNT_CAP else str(n)
     engine.engine.autoescape = True

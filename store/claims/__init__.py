@@ -22,6 +22,7 @@ if TYPE_CHECKING:
         list_view,
         recent_lists,
     )
+    from .acted import ActedPage, acted_claims
     from .agent_view import (
         AgentClaim,
         ClaimFilter,
@@ -41,6 +42,7 @@ if TYPE_CHECKING:
     from .list_report import ListReport, get_list, list_outcomes, result_workbook
     from .lists import upload_list
     from .post_claims import month_workdays
+    from .staff_evidence import attach_evidence, evidence_thumbnail, may_attach
     from .worklist import COUNT_CAP, Filters
 
 __all__ = [
@@ -48,6 +50,7 @@ __all__ = [
     "KINDS",
     "SIGNATURES",
     "AgentCase",
+    "ActedPage",
     "AgentClaim",
     "ClaimFilter",
     "ClaimInput",
@@ -59,6 +62,8 @@ __all__ = [
     "add_evidence",
     "agent_case",
     "assign_claims",
+    "acted_claims",
+    "attach_evidence",
     "bulk_claim_step",
     "case",
     "check_list",
@@ -68,6 +73,7 @@ __all__ = [
     "evidence_file",
     "evidence_for_staff",
     "evidence_of",
+    "evidence_thumbnail",
     "file_and_read",
     "file_checked_list",
     "file_claim",
@@ -75,6 +81,7 @@ __all__ = [
     "inbox",
     "list_outcomes",
     "list_view",
+    "may_attach",
     "month_workdays",
     "recent_lists",
     "release_claims",
@@ -91,6 +98,7 @@ __getattr__ = exports(
     __name__,
     {
         "AgentCase": "agent_pages",
+        "ActedPage": "acted",
         "AgentClaim": "agent_view",
         "COUNT_CAP": "worklist",
         "ClaimFilter": "agent_view",
@@ -102,9 +110,11 @@ __getattr__ = exports(
         "ListReport": "list_report",
         "ListView": "agent_pages",
         "SIGNATURES": "evidence",
+        "acted_claims": "acted",
         "add_evidence": "evidence",
         "agent_case": "agent_pages",
         "assign_claims": "holding",
+        "attach_evidence": "staff_evidence",
         "bulk_claim_step": "case_view",
         "case": "case_view",
         "check_list": "agent_pages",
@@ -114,6 +124,7 @@ __getattr__ = exports(
         "evidence_file": "agent_view",
         "evidence_for_staff": "case_view",
         "evidence_of": "agent_view",
+        "evidence_thumbnail": "staff_evidence",
         "file_and_read": "agent_view",
         "file_checked_list": "agent_pages",
         "file_claim": "filer",
@@ -121,6 +132,7 @@ __getattr__ = exports(
         "inbox": "case_view",
         "list_outcomes": "list_report",
         "list_view": "agent_pages",
+        "may_attach": "staff_evidence",
         "month_workdays": "post_claims",
         "recent_lists": "agent_pages",
         "release_claims": "holding",

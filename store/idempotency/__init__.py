@@ -1,4 +1,5 @@
-"""Idempotency-Key: the same key and body get the first response again.
+"""Sent twice, done once: the API's Idempotency-Key (the same key and body get the first
+response again) and the staff forms' one-time tokens (the same form gets its first outcome).
 
 This face (``__all__``) is what the rest of the application may use; the modules behind it
 are the area's own. Names load on first use (see ``store.faces``)."""
@@ -10,7 +11,25 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
+    from .forms import FirstOutcome, keep_form_outcome, release_form_token, take_form_token
     from .keys import StoredResponse, run_once
 
-__all__ = ["StoredResponse", "run_once"]
-__getattr__ = exports(__name__, {"StoredResponse": "keys", "run_once": "keys"})
+__all__ = [
+    "FirstOutcome",
+    "StoredResponse",
+    "keep_form_outcome",
+    "release_form_token",
+    "run_once",
+    "take_form_token",
+]
+__getattr__ = exports(
+    __name__,
+    {
+        "FirstOutcome": "forms",
+        "StoredResponse": "keys",
+        "keep_form_outcome": "forms",
+        "release_form_token": "forms",
+        "run_once": "keys",
+        "take_form_token": "forms",
+    },
+)

@@ -16,6 +16,8 @@ from .documents import DocumentController, VerifyController
 from .exports import ExportController
 from .guard import staff
 from .imports import ImportController
+from .evidence import EvidenceController
+from .mine import MineController
 from .notifications import NotificationController
 from .organisations import OrganisationController
 from .payouts import PayoutController
@@ -49,3 +51,5 @@ staff_router.register(ImportController)
 staff_router.register(SearchController)
 staff_router.register(ReviewController)
 staff_router.register(ExportController)
+staff_router.register(EvidenceController)
+staff_router.register(MineController)

@@ -17,6 +17,7 @@ from workflow.errors import DomainError
 
 from ..deps import STORES
 from ..i18n import LANGUAGES
+from . import drafts
 from .guard import AGENT_HOME, COOKIE, landing, language
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -50,6 +51,8 @@ class AuthController(Controller):
         data: Annotated[dict[str, str], FORM],
     ) -> Response[Any]:
         username = data.get("username", "")
+        draft = drafts.from_sign_in(data)  # typed before the session expired: back to its page
+        step = draft.pop("step", None)
         try:
             signed = sign_in(db, username, data.get("password", ""))
         except DomainError as exc:
@@ -61,6 +64,8 @@ class AuthController(Controller):
                     "next": _safe_next(data.get("next")),
                     "error": exc.message,
                     "username": username,
+                    "draft": draft,
+                    "step": step,
                 },
             )
         secure = state.secure_cookies
@@ -68,9 +73,10 @@ class AuthController(Controller):
         if landing(signed.actor) == AGENT_HOME and not target.startswith("/agent/"):
             target = AGENT_HOME  # an agent has no staff page to go back to: their own pages
         return Redirect(
-            target,
+            f"{target}#restored" if draft and "#" not in target else target,  # at the form, on a phone
             status_code=303,
             cookies=[
+                *drafts.draft_cookie(target, draft, step, secure),
                 Cookie(
                     key=COOKIE,
                     value=signed.token,
@@ -79,7 +85,7 @@ class AuthController(Controller):
                     samesite="lax",
                     max_age=int(ABSOLUTE.total_seconds()),
                     path="/",
-                )
+                ),
             ],
         )
 

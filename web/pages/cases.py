@@ -23,6 +23,7 @@ from workflow.rules.figures import BUREAU_MARK
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, SubsidyType
 
 from ..i18n import N_, gettext
+from . import drafts
 from .guard import STAFF_ROLES, language, require
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
@@ -129,6 +130,7 @@ class CaseController(Controller):
             headers={
                 "Content-Disposition": f"inline; filename*=UTF-8''{quote(evidence.filename)}",
                 "X-Content-Type-Options": "nosniff",
+                "Cache-Control": "private, max-age=86400",  # an evidence row never changes
             },
         )
 
@@ -166,8 +168,10 @@ class CaseController(Controller):
                 error=N_("该申请已被其他人处理或修改，请查看最新状态后再操作。"),
                 acted=exc.details,
             )
-        except DomainError as exc:
-            return _case_page(request, db, who, claim_id, status=exc.status, error=exc.message)
+        except DomainError as exc:  # what was typed stays in the form, to be corrected
+            return _case_page(
+                request, db, who, claim_id, status=exc.status, error=exc.message, typed=(data, trigger)
+            )
         return Redirect(f"/claims/{claim_id}?done={trigger}", status_code=303)
 
     @post("/inbox/bulk", sync_to_thread=True)
@@ -213,12 +217,16 @@ def _case_page(
     status: int = 200,
     error: str | None = None,
     acted: dict[str, Any] | None = None,
+    typed: tuple[dict[str, str], str] | None = None,
 ) -> Template:
     view = claims.case(db, who.actor, claim_id)
     claim = view.claim
+    # Typed before a refusal, or before the session expired (brought back through sign-in).
+    draft, step = (typed[0], typed[1]) if typed else drafts.read_draft(request)
     return Template(
         "claim.html",
         status_code=status,
+        cookies=drafts.spent(request, request.app.state.secure_cookies),
         context=page_context(
             request,
             who,
@@ -244,12 +252,17 @@ def _case_page(
                 "elsewhere": view.elsewhere,
                 "documents": view.documents,
                 "subsidy_label": SUBSIDY_LABELS.get(claim.subsidy_type, claim.subsidy_type),
+                "draft": draft,
+                "restored": bool(draft) and not typed,  # say where it came from
+                "step": step,
+                "may_attach": claims.may_attach(who.actor, claim.state),
+                "attached": request.query_params.get("attached") == "1",
             },
         ),
     )
 
 
-case_page = _case_page  # the case page with a message, for the pages that act on a claim
+case_page = _case_page  # the case page as the routes that act on a claim answer (holds, evidence)
 
 
 def page_context(request: Request[Any, Any, Any], who: SignedIn, extra: dict[str, Any]) -> dict[str, Any]:
