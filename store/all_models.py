@@ -12,8 +12,8 @@ from .access import models as access_models
 from .base import Base
 from .contracts import models as contract_models
 from .documents import models as documents_model
-from .imports import models as import_models
 from .idempotency import models as idempotency_models
+from .imports import models as import_models
 from .notices import models as notice_models
 from .payouts import models as payout_models
 from .people import labour_models, org_models, reach_models

@@ -51,8 +51,8 @@ from .pages.guard import (
     on_sign_in_required,
 )
 from .pages.notifications import unread_notices
-from .portal import portal_router
 from .pages.once import AlreadySent, OnceMiddleware, on_already_sent, once_input
+from .portal import portal_router
 from .problems import EXCEPTION_HANDLERS
 from .scheduler import sweep_hooks
 from .schema_ui import RENDER_PLUGINS

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
+    from .acted import ActedPage, acted_claims
     from .agent_pages import (
         AgentCase,
         ClaimsPage,
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
         list_view,
         recent_lists,
     )
-    from .acted import ActedPage, acted_claims
     from .agent_view import (
         AgentClaim,
         ClaimFilter,
@@ -49,8 +49,8 @@ __all__ = [
     "COUNT_CAP",
     "KINDS",
     "SIGNATURES",
-    "AgentCase",
     "ActedPage",
+    "AgentCase",
     "AgentClaim",
     "ClaimFilter",
     "ClaimInput",
@@ -59,10 +59,10 @@ __all__ = [
     "HoldOutcome",
     "ListReport",
     "ListView",
+    "acted_claims",
     "add_evidence",
     "agent_case",
     "assign_claims",
-    "acted_claims",
     "attach_evidence",
     "bulk_claim_step",
     "case",

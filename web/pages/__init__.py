@@ -13,10 +13,10 @@ from .cases import CaseController
 from .contracts import ContractController
 from .dashboard import DashboardController
 from .documents import DocumentController, VerifyController
+from .evidence import EvidenceController
 from .exports import ExportController
 from .guard import staff
 from .imports import ImportController
-from .evidence import EvidenceController
 from .mine import MineController
 from .notifications import NotificationController
 from .organisations import OrganisationController
