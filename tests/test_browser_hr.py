@@ -1,5 +1,6 @@
 """HR reviewers in a real browser: search by name, by the ID number's last digits and by a
-pasted whole ID number (never in a URL or the server's log), page forward and back, take a
+pasted whole ID number (never in a URL or the server's log), page forward and back, export
+the search to Excel (the whole ID number's search carried as the person found), take a
 case, the other reviewer sees who holds it, bulk return with one reason and each outcome;
 screenshots at desktop (1366) and phone (390) widths under test-artifacts/screenshots/hr-*."""
 
@@ -124,6 +125,39 @@ def test_hr_searches_by_name_digits_and_whole_id_and_pages_both_ways(server, bro
     width = phone.evaluate("document.documentElement.scrollWidth")
     assert width <= PHONE[0] + 10, f"the search page scrolls sideways on a phone ({width}px)"
     phone.context.close()
+
+
+def test_hr_exports_a_search_and_a_whole_ids_search_never_puts_the_number_in_the_link(server, browser):
+    from openpyxl import load_workbook
+
+    def claims_sheet(download):  # type: ignore[no-untyped-def]
+        with open(download.path(), "rb") as f:  # a download's file has no .xlsx on its name
+            return load_workbook(f)["补贴申请"]
+
+    phone = open_as(browser, server, "hr1", viewport=PHONE)
+    search(phone, server, "央金")
+    shot(phone, "hr-search-export-phone")
+    with phone.expect_download() as download:
+        phone.click("p.export a")
+    assert download.value.suggested_filename.startswith("查找结果-20261128")
+    sheet = claims_sheet(download.value)
+    assert sum(1 for row in sheet.iter_rows(values_only=True) if row[0] in server.claims) == MANY
+    phone.context.close()
+
+    number = server.numbers[5]
+    page = open_as(browser, server, "hr1")
+    search(page, server, number)
+    link = page.get_attribute("p.export a", "href")
+    assert link.startswith("/exports/search?") and "person=" in link and number not in link
+    shot(page, "hr-search-export-id")
+    with page.expect_download() as download:
+        page.click("p.export a")
+    assert number not in download.value.url
+    sheet = claims_sheet(download.value)
+    titles = [row[0] for row in sheet.iter_rows(values_only=True)]
+    assert f"查找：央金05（身份证号 {'*' * 14 + number[-4:]}）的全部记录" in titles
+    page.context.close()
+    assert number not in server.output(), "the whole ID number reached the server's log"
 
 
 def test_a_case_taken_by_one_reviewer_shows_the_other_who_holds_it(server, browser):

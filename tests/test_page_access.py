@@ -102,6 +102,8 @@ PAGES = {
     "/exports/payouts/{batch}": {"finance"},
     "/exports/organisations": {"hr", "admin"},
     "/mine": {"village", "other_village", "hr", "finance", "admin"},
+    "/exports/search?q=%E5%8D%93%E7%8E%9B": {"village", "other_village", "hr", "finance", "admin"},
+    "/exports/search?person={person}": {"village", "hr", "finance", "admin"},
 }
 AGENTS = {"agent", "other_agent"}
 

@@ -1,6 +1,7 @@
-"""Excel exports of the staff's lists: the inbox, contracts, payouts, a batch, the dashboard and
-the register of organisations, with the page's scope and filters (every page), ID and bank
-numbers masked, no cell readable as a formula; ``download`` makes one of any rows and columns.
+"""Excel exports of the staff's lists: the inbox, contracts, payouts, a batch, the dashboard,
+the register of organisations and the search's results, with the page's scope and filters
+(every page), ID and bank numbers masked, no cell readable as a formula; ``download`` makes
+one of any rows and columns.
 
 This face (``__all__``) is what the rest of the application may use; the modules behind it
 are the area's own. Names load on first use (see ``store.faces``)."""
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
     from .lists import contracts_export, inbox_export
     from .org_sheets import organisations_export
     from .payout_sheets import batch_export, payouts_export
+    from .search_sheets import search_export
 
 __all__ = [
     "EXPORT_CAP",
@@ -33,6 +35,7 @@ __all__ = [
     "organisations_export",
     "payouts_export",
     "scope_note",
+    "search_export",
 ]
 __getattr__ = exports(
     __name__,
@@ -51,5 +54,6 @@ __getattr__ = exports(
         "organisations_export": "org_sheets",
         "payouts_export": "payout_sheets",
         "scope_note": "common",
+        "search_export": "search_sheets",
     },
 )

@@ -11,15 +11,16 @@ from typing import TYPE_CHECKING
 from ..faces import exports
 
 if TYPE_CHECKING:
-    from .finder import Resolved, SearchPage, SearchQuery, find_records, resolve_text
+    from .finder import Resolved, SearchPage, SearchQuery, every_record, find_records, resolve_text
 
-__all__ = ["Resolved", "SearchPage", "SearchQuery", "find_records", "resolve_text"]
+__all__ = ["Resolved", "SearchPage", "SearchQuery", "every_record", "find_records", "resolve_text"]
 __getattr__ = exports(
     __name__,
     {
         "Resolved": "finder",
         "SearchPage": "finder",
         "SearchQuery": "finder",
+        "every_record": "finder",
         "find_records": "finder",
         "resolve_text": "finder",
     },

@@ -1,10 +1,11 @@
 """Search (查找): claims, contracts and persons the staff member may see, in any state, by what
-the text asks for, a kind at a time, newest first, keyset-paged both ways by id; a claim says
-where it is (state, the step it waits for and by when, who holds it, the payout batch)."""
+the text asks for, a kind at a time, newest first, keyset-paged both ways by id (or every page
+of each kind, for an export); a claim says where it is (state, the step it waits for and by
+when, who holds it, the payout batch)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, func, select
@@ -16,11 +17,12 @@ from workflow.search_terms import Terms, looks_like_full_id, parse
 
 from ..db import Database
 from ..models import Claim, Contract, Person
-from .matching import KINDS, matching
+from .matching import KINDS, Matching, matching
 from .rows import ClaimResult, ContractResult, PersonResult, claim_results, contract_results, person_results
 
 PAGE = 20
 COUNT_CAP = 1000  # a tab's count stops here ("1000+")
+READ_AT_ONCE = 500  # an export reads its lines this many ids at a time
 KEYS = {"claims": Claim.id, "contracts": Contract.id, "persons": Person.id}
 
 
@@ -79,40 +81,82 @@ def resolve_text(db: Database, actor: Actor, text: str) -> Resolved:
 
 
 def find_records(db: Database, actor: Actor, query: SearchQuery) -> SearchPage:
-    kind = query.kind if query.kind in KINDS else "claims"
-    page = SearchPage(query, kind, now=db.clock.now())
-    terms: Terms | None = None
-    if query.person_id is None:
-        if not (query.text or "").strip():
-            return page
-        if looks_like_full_id(query.text or ""):
-            page.query = SearchQuery(kind=kind)  # not echoed back into the page either
-            page.error = "完整的身份证号请在查找框中输入后按“查找”（不会出现在网址中）"
-            return page
-        try:
-            terms = parse(query.text or "")
-        except DomainError as exc:
-            page.error = exc.message
-            return page
-        page.shown, page.asks = terms.shown, str(terms.asks)
+    kind, now = (query.kind if query.kind in KINDS else "claims"), db.clock.now()
+    page = SearchPage(query, kind, now=now)
+    asked, terms = _asked(page)
+    if not asked:
+        return page
     with db.transaction() as session:
-        if query.person_id is not None:
-            person = session.get(Person, query.person_id)
-            if person is None or not sees_village(actor, person.village_id):
-                raise NotFound("not_found.person", "未找到该人员", id=query.person_id)
-            page.shown, page.shown_id, page.asks = person.name, "*" * 14 + person.id_last4, "person"
-        where = matching(db, actor, terms, query.person_id)
+        where = _within(db, session, actor, page, terms)
         page.counts = {k: _count(session, KEYS[k], where.of(k)) for k in KINDS}
         ids, page.next_after, page.prev_before = _keyset(
             session, KEYS[kind], where.of(kind), query.after, query.before
         )
-        if kind == "claims":
-            page.claims = claim_results(session, ids, page.now or db.clock.now())
-        elif kind == "contracts":
-            page.contracts = contract_results(session, ids)
-        else:
-            page.persons = person_results(session, ids)
+        _read(session, page, kind, ids, now)
     return page
+
+
+def every_record(db: Database, actor: Actor, query: SearchQuery, limit: int) -> SearchPage:
+    """The page's search with every page of each kind at once, newest first: up to ``limit``
+    records a kind and one more (to know there were more), as an export lists them. The same
+    scope, the same refusals (a whole ID number in the text: nothing searched)."""
+    kind, now = (query.kind if query.kind in KINDS else "claims"), db.clock.now()
+    page = SearchPage(replace(query, after=None, before=None), kind, now=now, cap=limit)
+    asked, terms = _asked(page)
+    if not asked:
+        return page
+    with db.transaction() as session:
+        where = _within(db, session, actor, page, terms)
+        for k in KINDS:
+            key = KEYS[k]
+            ids = list(session.scalars(select(key).where(where.of(k)).order_by(key.desc()).limit(limit + 1)))
+            page.counts[k] = len(ids)
+            for start in range(0, len(ids), READ_AT_ONCE):
+                _read(session, page, k, ids[start : start + READ_AT_ONCE], now)
+    return page
+
+
+def _asked(page: SearchPage) -> tuple[bool, Terms | None]:
+    """Whether the query asks for a search (else the page says why not, or nothing) and its
+    terms (none for one person's records)."""
+    query = page.query
+    if query.person_id is not None:
+        return True, None
+    if not (query.text or "").strip():
+        return False, None
+    if looks_like_full_id(query.text or ""):
+        page.query = SearchQuery(kind=page.kind)  # not echoed back into the page either
+        page.error = "完整的身份证号请在查找框中输入后按“查找”（不会出现在网址中）"
+        return False, None
+    try:
+        terms = parse(query.text or "")
+    except DomainError as exc:
+        page.error = exc.message
+        return False, None
+    page.shown, page.asks = terms.shown, str(terms.asks)
+    return True, terms
+
+
+def _within(db: Database, session: Session, actor: Actor, page: SearchPage, terms: Terms | None) -> Matching:
+    """What the search matches within the staff member's scope; one person's records only if
+    they see the person (otherwise not found, as for a person of another village)."""
+    person_id = page.query.person_id
+    if person_id is not None:
+        person = session.get(Person, person_id)
+        if person is None or not sees_village(actor, person.village_id):
+            raise NotFound("not_found.person", "未找到该人员", id=person_id)
+        page.shown, page.shown_id, page.asks = person.name, "*" * 14 + person.id_last4, "person"
+    return matching(db, actor, terms, person_id)
+
+
+def _read(session: Session, page: SearchPage, kind: str, ids: list[int], now: datetime) -> None:
+    """The lines of ``ids`` (records of ``kind``) added to the page's."""
+    if kind == "claims":
+        page.claims += claim_results(session, ids, now)
+    elif kind == "contracts":
+        page.contracts += contract_results(session, ids)
+    else:
+        page.persons += person_results(session, ids)
 
 
 def _count(session: Session, key: InstrumentedAttribute[int], where: ColumnElement[bool]) -> int:

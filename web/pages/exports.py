@@ -1,6 +1,6 @@
 """Excel downloads of the staff's lists (导出Excel): the inbox, contracts, payouts and a batch,
-the dashboard and the register of organisations, each with the query its page was opened with
-and the same roles as the page; the rows come from ``store.exports``."""
+the dashboard, the register of organisations and the search's results, each with the query its
+page was opened with and the same roles as the page; the rows come from ``store.exports``."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 
 from store import exports, people
+from store import search as finder
 from store.access import SignedIn
 from store.claims import Filters
 from store.contracts import ContractFilter
@@ -116,3 +117,17 @@ class ExportController(Controller):
             q=(q or "").strip()[:50] or None, kind=kind if kind in OrgKind.__members__.values() else None
         )
         return xlsx(exports.organisations_export(db, who.actor, f))
+
+    @get("/search", sync_to_thread=True)
+    def search(
+        self,
+        db: NamedDependency[Database],
+        who: NamedDependency[SignedIn],
+        q: FromQuery[str | None] = None,
+        person: FromQuery[int | None] = None,
+        kind: FromQuery[str] = "claims",
+    ) -> Response[bytes]:
+        """The search as /search reads it (a text, or ``person`` for a whole ID number posted to
+        the page), every page of each kind; a whole ID number in ``q`` is refused, as there."""
+        require(who, *STAFF_ROLES)
+        return xlsx(exports.search_export(db, who.actor, finder.SearchQuery(q, person, kind)))

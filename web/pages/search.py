@@ -82,6 +82,7 @@ def _render(request: Request[Any, Any, Any], who: SignedIn, page: finder.SearchP
                 "state_names": {state: gettext(lang, name) for state, name in STATE_LABELS.items()},
                 # Links keep the search (never a whole ID number: that is ``person``) and page.
                 "link": lambda **kw: "/search?" + urlencode({**here, **kw}),
+                "export_link": "/exports/search?" + urlencode(here),
             },
         ),
     )
