@@ -54,6 +54,7 @@ LABELS = {
     "emails_sent": "通知邮件",
     "notices": "通知",
     "post_claims_deferred": "岗位补贴申请留待下次生成",
+    "form_tokens_forgotten": "清除的过期表单标记",
 }
 
 

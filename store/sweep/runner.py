@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from ..claims.scheduled import expire_claims, open_post_claims
 from ..contracts.scheduled import expire_contracts, send_reminders
 from ..db import Database
+from ..idempotency.scheduled import forget_form_outcomes
 from ..notices.scheduled import deliver_email
 from .chunks import ChunkHook, SweepOptions, SweepReport
 from .models import SweepRun
@@ -45,13 +46,14 @@ ADVISORY_LOCK_KEY = 0x66757A68  # "fuzh"
 Task = Callable[[Database, SweepReport, SweepOptions], None]
 # One run's tasks, in order: contracts end before their last months are claimed and before
 # anyone is reminded of them; returned claims expire before waits are flagged; the e-mail goes
-# last, with every notice the run wrote.
+# last, with every notice the run wrote; forms sent days ago are forgotten at any point.
 TASKS: tuple[Task, ...] = (
     expire_contracts,
     expire_claims,
     flag_overdue,
     send_reminders,
     open_post_claims,
+    forget_form_outcomes,
     deliver_email,
 )
 
