@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -22,6 +21,7 @@ from workflow.machines import CLAIM
 from workflow.rules.figures import BUREAU_MARK
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, SubsidyType
 
+from ..downloads import NOSNIFF, file_response
 from ..i18n import N_, gettext
 from . import drafts
 from .guard import STAFF_ROLES, language, require
@@ -124,14 +124,12 @@ class CaseController(Controller):
     ) -> Response[bytes]:
         evidence, content = claims.evidence_for_staff(db, files, who.actor, claim_id, evidence_id)
         # Shown inline (PDF and images open in the browser); the type was checked on upload.
-        return Response(
+        return file_response(
             content,
-            media_type=evidence.content_type,
-            headers={
-                "Content-Disposition": f"inline; filename*=UTF-8''{quote(evidence.filename)}",
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "private, max-age=86400",  # an evidence row never changes
-            },
+            evidence.filename,
+            evidence.content_type,
+            inline=True,
+            headers={**NOSNIFF, "Cache-Control": "private, max-age=86400"},  # an evidence row never changes
         )
 
     @post("/claims/{claim_id:int}/act", sync_to_thread=True, status_code=303)

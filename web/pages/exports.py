@@ -4,8 +4,6 @@ page was opened with and the same roles as the page; the rows come from ``store.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -19,20 +17,18 @@ from store.db import Database
 from workflow.roles import Role
 from workflow.states import ClaimState, ContractState, OrgKind, SubsidyType
 
+from ..downloads import NOSNIFF, file_response
 from .guard import STAFF_ROLES, require
 from .organisations import KEEPERS
 
 
 def xlsx(download: exports.Download) -> Response[bytes]:
     """The workbook as an attachment; never cached (it holds names and masked numbers)."""
-    return Response(
+    return file_response(
         download.content,
-        media_type=download.media_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(download.filename)}",
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
+        download.filename,
+        download.media_type,
+        headers={"Cache-Control": "no-store", **NOSNIFF},
     )
 
 

@@ -5,7 +5,6 @@ download the result file; the last imports are listed."""
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -20,10 +19,11 @@ from store.imports import ImportReport, ImportRow
 from workflow.errors import DomainError
 from workflow.roles import Role
 
+from ..downloads import XLSX, file_response
 from ..i18n import N_
 from .cases import page_context
 from .guard import require
-from .payouts import CONTENT_TYPES, MULTIPART
+from .payouts import MULTIPART
 
 STATUS = {
     "created": N_("新增"),
@@ -52,7 +52,7 @@ class ImportController(Controller):
     def template(self, who: NamedDependency[SignedIn], kind: FromPath[str]) -> Response[bytes]:
         require(who, Role.ADMIN, Role.HR)
         filename, content = imports.template_for(who.actor, kind)
-        return _download(content, filename)
+        return file_response(content, filename, XLSX)
 
     @post("/", sync_to_thread=True, status_code=303)
     def upload(
@@ -114,15 +114,7 @@ class ImportController(Controller):
     ) -> Response[bytes]:
         require(who, Role.ADMIN, Role.HR)
         filename, content = imports.import_result(db, who.actor, run_id)
-        return _download(content, filename)
-
-
-def _download(content: bytes, filename: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=CONTENT_TYPES["xlsx"],
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
+        return file_response(content, filename, XLSX)
 
 
 def _page(
