@@ -13,7 +13,7 @@ from printing.workbook import Column, Sheet
 from workflow.identity import mask, mask_tail
 from workflow.payout_totals import batch_totals
 from workflow.roles import Actor
-from workflow.states import STATE_LABELS, SUBSIDY_LABELS
+from workflow.states import BATCH_LABELS, PAYOUT_LINE_LABELS, STATE_LABELS, SUBSIDY_LABELS
 
 from ..claims.worklist import Filters, villages_of
 from ..db import Database
@@ -24,8 +24,6 @@ from ..payouts.batches import require_finance
 from ..payouts.models import PayoutBatch, PayoutLine
 from .common import EXPORT_CAP, Download, capped, download, filters_note
 
-BATCH_STATES = {"open": "待导出", "exported": "已导出", "confirmed": "已确认", "closed": "已关闭"}
-LINE_STATES = {"pending": "待发放", "paid": "已发放", "failed": "发放失败"}
 TOTALS = {
     "due": "应发合计",
     "paid": "已发放",
@@ -94,7 +92,7 @@ def payouts_export(db: Database, actor: Actor, f: Filters) -> Download:
                         b.line_count,
                         len(b.payee_totals.get("payees", [])),
                         b.total_amount,
-                        BATCH_STATES.get(b.state, b.state),
+                        BATCH_LABELS.get(b.state, b.state),
                         b.exported_at,
                         b.closed_at,
                     )
@@ -178,7 +176,7 @@ def batch_export(db: Database, actor: Actor, batch_id: int) -> Download:
             mask(db.vault.decrypt(id_enc)) if li.payee_kind == "person" else mask(credit_code),
             mask(db.vault.decrypt(li.account_enc)),
             li.amount,
-            LINE_STATES.get(li.status, li.status),
+            PAYOUT_LINE_LABELS.get(li.status, li.status),
             (li.amount if li.paid_amount is None else li.paid_amount) if li.status == "paid" else None,
             li.bank_reference,
             li.paid_on,
@@ -190,7 +188,7 @@ def batch_export(db: Database, actor: Actor, batch_id: int) -> Download:
     totals = batch_totals(li for li, *_ in found)
     title = f"发放批次{batch.reference}"
     notes = [
-        f"状态：{BATCH_STATES.get(batch.state, batch.state)}　生成时间：{batch.created_at:%Y-%m-%d %H:%M}"
+        f"状态：{BATCH_LABELS.get(batch.state, batch.state)}　生成时间：{batch.created_at:%Y-%m-%d %H:%M}"
     ]
     return download(
         now,

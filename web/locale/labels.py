@@ -53,6 +53,15 @@ LABELS = (
     N_("续签已批准，待生效"),
     N_("已续签"),
     N_("续签未获批准"),
+    # workflow.states.BATCH_LABELS
+    N_("待导出"),
+    N_("已导出"),
+    N_("已确认"),
+    N_("已关闭"),
+    # workflow.states.PAYOUT_LINE_LABELS
+    N_("待发放"),
+    N_("已发放"),
+    N_("发放失败"),
     # workflow.roles.ROLE_LABELS
     N_("申报主体经办人"),
     N_("村级核实员"),
