@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from printing.workbook import Column, Sheet
-from workflow.identity import mask, mask_tail
+from workflow.identity import mask
 from workflow.payout_totals import batch_totals
 from workflow.roles import Actor
 from workflow.states import BATCH_LABELS, PAYOUT_LINE_LABELS, STATE_LABELS, SUBSIDY_LABELS
@@ -22,7 +22,7 @@ from ..payouts.batch_pool import last_failures, pool_query
 from ..payouts.batch_rows import batch_row
 from ..payouts.batches import require_finance
 from ..payouts.models import PayoutBatch, PayoutLine
-from .common import EXPORT_CAP, Download, capped, download, filters_note
+from .common import CLAIM_COLUMNS, EXPORT_CAP, Download, capped, claim_cells, download, filters_note
 
 TOTALS = {
     "due": "应发合计",
@@ -44,12 +44,7 @@ BATCHES = (
     Column("关闭时间", "datetime", 18),
 )
 POOL = (
-    Column("编号", "int", 10),
-    Column("姓名", width=12),
-    Column("身份证号", "id_number", 22),
-    Column("行政村", width=12),
-    Column("补贴类型", width=34),
-    Column("金额（元）", "money", 14),
+    *CLAIM_COLUMNS,
     Column("状态", width=12),
     Column("上次发放失败原因", width=30),
 )
@@ -105,12 +100,14 @@ def payouts_export(db: Database, actor: Actor, f: Filters) -> Download:
                 POOL,
                 [
                     (
-                        c.id,
-                        c.person.name,
-                        mask_tail(c.person.id_last4),
-                        villages.get(c.village_id, str(c.village_id)),
-                        SUBSIDY_LABELS.get(c.subsidy_type, c.subsidy_type),
-                        c.amount,
+                        *claim_cells(
+                            c.id,
+                            c.person.name,
+                            c.person.id_last4,
+                            villages.get(c.village_id, str(c.village_id)),
+                            c.subsidy_type,
+                            c.amount,
+                        ),
                         STATE_LABELS.get(c.state, c.state),
                         failures.get(c.id),
                     )
