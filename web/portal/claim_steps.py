@@ -21,8 +21,8 @@ from store.db import Database
 from workflow.errors import Conflict, DomainError, ValidationFailed
 
 from ..i18n import N_
+from ..pages.cases import form_value
 from .claims import claim_page
-from .forms import form_value
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 UPLOAD = Body(media_type=RequestEncodingType.MULTI_PART)
