@@ -17,11 +17,11 @@ from workflow.states import BATCH_LABELS, PAYOUT_LINE_LABELS, STATE_LABELS, SUBS
 
 from ..claims.worklist import Filters, villages_of
 from ..db import Database
-from ..models import Claim, Organisation, Person
+from ..models import Claim
 from ..payouts.batch_pool import last_failures, pool_query
-from ..payouts.batch_rows import batch_row
+from ..payouts.batch_rows import batch_row, lines_with_payees, masked_payee_id
 from ..payouts.batches import require_finance
-from ..payouts.models import PayoutBatch, PayoutLine
+from ..payouts.models import PayoutBatch
 from .common import CLAIM_COLUMNS, EXPORT_CAP, Download, capped, claim_cells, download, filters_note
 
 TOTALS = {
@@ -153,14 +153,7 @@ def batch_export(db: Database, actor: Actor, batch_id: int) -> Download:
     sum per payee."""
     require_finance(actor)
     now = db.clock.now()
-    q = (
-        select(PayoutLine, Person.name, Person.id_number_enc, Organisation.credit_code)
-        .join(Claim, Claim.id == PayoutLine.claim_id)
-        .join(Person, Person.id == Claim.person_id)
-        .join(Organisation, Organisation.id == Claim.claimant_org_id)
-        .where(PayoutLine.batch_id == batch_id)
-        .order_by(PayoutLine.seq)
-    )
+    q = lines_with_payees(batch_id)
     with db.transaction() as session:
         batch = batch_row(session, batch_id)
         found = session.execute(q).all()
@@ -170,7 +163,7 @@ def batch_export(db: Database, actor: Actor, batch_id: int) -> Download:
             li.claim_id,
             person,
             li.payee_name,
-            mask(db.vault.decrypt(id_enc)) if li.payee_kind == "person" else mask(credit_code),
+            masked_payee_id(db, li, id_enc, credit_code),
             mask(db.vault.decrypt(li.account_enc)),
             li.amount,
             PAYOUT_LINE_LABELS.get(li.status, li.status),
