@@ -38,6 +38,31 @@ def form_value(data: dict[str, Any], key: str, *, last: bool = False) -> str:
     return "" if value is None else str(value)
 
 
+def inbox_filters(
+    status: str | None,
+    subsidy_type: str | None,
+    village: int | None,
+    batch: str | None,
+    overdue: bool,
+    q: str | None,
+    *,
+    cursor: str | None = None,
+    held: str | None = None,
+) -> Filters:
+    """The inbox's filters as its query names them (the page and its export read them alike);
+    a state, subsidy type or 认领 choice no claim can have is ignored."""
+    return Filters(
+        state=status if status in ClaimState.__members__.values() else None,
+        subsidy_type=subsidy_type if subsidy_type in SubsidyType.__members__.values() else None,
+        village_id=village,
+        batch=batch or None,
+        overdue=overdue,
+        q=(q or "").strip()[:20] or None,
+        cursor=cursor,
+        held=held if held in ("mine", "free") else None,
+    )
+
+
 DONE = N_("已办理")
 
 
@@ -68,16 +93,7 @@ class CaseController(Controller):
         held: FromQuery[str | None] = None,
     ) -> Template:
         require(who, *STAFF_ROLES)
-        filters = Filters(
-            state=status if status in ClaimState.__members__.values() else None,
-            subsidy_type=subsidy_type if subsidy_type in SubsidyType.__members__.values() else None,
-            village_id=village,
-            batch=batch or None,
-            overdue=overdue,
-            q=(q or "").strip()[:20] or None,
-            cursor=cursor,
-            held=held if held in ("mine", "free") else None,
-        )
+        filters = inbox_filters(status, subsidy_type, village, batch, overdue, q, cursor=cursor, held=held)
         view = claims.inbox(db, who.actor, filters)
         lang = language(request, who)
         return Template(

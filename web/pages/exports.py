@@ -15,9 +15,10 @@ from store.claims import Filters
 from store.contracts import ContractFilter
 from store.db import Database
 from workflow.roles import Role
-from workflow.states import ClaimState, ContractState, OrgKind, SubsidyType
+from workflow.states import ContractState, OrgKind, SubsidyType
 
 from ..downloads import NOSNIFF, file_response
+from .cases import inbox_filters
 from .guard import STAFF_ROLES, require
 from .organisations import KEEPERS
 
@@ -54,14 +55,7 @@ class ExportController(Controller):
     ) -> Response[bytes]:
         """The inbox's filters as /inbox reads them; every page, not the page's cursor."""
         require(who, *STAFF_ROLES)
-        f = Filters(
-            state=status if status in ClaimState.__members__.values() else None,
-            subsidy_type=_subsidy_type(subsidy_type),
-            village_id=village,
-            batch=batch or None,
-            overdue=overdue,
-            q=(q or "").strip()[:20] or None,
-        )
+        f = inbox_filters(status, subsidy_type, village, batch, overdue, q)
         return xlsx(exports.inbox_export(db, who.actor, f))
 
     @get("/contracts", sync_to_thread=True)
