@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -21,6 +20,7 @@ from workflow.roles import Role
 
 from ..downloads import XLSX, file_response
 from ..i18n import N_
+from ..uploads import chosen_file
 from .cases import page_context
 from .guard import require
 from .payouts import MULTIPART
@@ -64,8 +64,8 @@ class ImportController(Controller):
     ) -> Response[Any]:
         require(who, Role.ADMIN, Role.HR)
         kind = str(data.get("kind") or "")
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        upload = chosen_file(data)
+        if upload is None:
             return _page(request, db, who, status=422, error=N_("请选择要导入的文件"), kind=kind)
         dry_run = str(data.get("action") or "check") != "load"
         try:

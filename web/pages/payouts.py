@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
@@ -24,6 +24,7 @@ from workflow.roles import Role
 
 from ..downloads import PDF, XLSX, file_response
 from ..i18n import N_
+from ..uploads import chosen_file
 from .cases import FORM
 from .guard import require
 from .payout_views import (
@@ -284,8 +285,8 @@ class PayoutController(Controller):
     ) -> Template:
         """The bank's return file imported: lines paid, failed or held, each row's result shown."""
         require(who, Role.FINANCE)
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        upload = chosen_file(data)
+        if upload is None:
             return batch_page(request, db, who, batch_id, status=422, error=N_("请选择银行回单文件"))
         try:
             raw_date = str(data.get("paid_on") or "").strip()

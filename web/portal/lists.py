@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -30,6 +29,7 @@ from workflow.lists.template import template_workbook
 
 from ..downloads import XLSX, file_response
 from ..i18n import N_
+from ..uploads import chosen_file
 from .guard import portal_context
 
 UPLOAD = Body(media_type=RequestEncodingType.MULTI_PART)
@@ -61,9 +61,9 @@ class ListPages(Controller):
         data: Annotated[dict[str, Any], UPLOAD],
     ) -> Response[Any]:
         """Every row checked, nothing filed: the result page offers to file what was checked."""
-        upload = data.get("file")
+        upload = chosen_file(data)
         try:
-            if not isinstance(upload, UploadFile) or not upload.filename:
+            if upload is None:
                 raise ValidationFailed("validation.required", "请选择要上传的申报清单文件", field="file")
             report = check_list(db, files, who.actor, upload.filename, upload.file.read())
         except DomainError as exc:
