@@ -28,11 +28,16 @@ def distinct_ids(n: int, first: date = date(1970, 1, 1)) -> list[str]:
     return out
 
 
-def xlsx(header: list[str], rows: list[list[object]], sheet: str = "Sheet1") -> bytes:
-    """A workbook as a county office would make it: one sheet, the header in row 1."""
+def xlsx(
+    header: list[str], rows: list[list[object]], sheet: str = "Sheet1", title: str | None = None
+) -> bytes:
+    """A workbook as a county office would make it: one sheet, the header in row 1 (in row 2
+    under a ``title`` row)."""
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.title = sheet
+    if title:
+        ws.append([title])
     ws.append(header)
     for row in rows:
         ws.append(row)
@@ -42,6 +47,7 @@ def xlsx(header: list[str], rows: list[list[object]], sheet: str = "Sheet1") -> 
 
 
 def csv_bytes(header: list[str], rows: list[list[object]], encoding: str) -> bytes:
+    """The same as a CSV file in ``encoding``, lines ended by CRLF as Excel writes them."""
     lines = [",".join(header)] + [",".join("" if v is None else str(v) for v in r) for r in rows]
     return ("\r\n".join(lines) + "\r\n").encode(encoding)
 

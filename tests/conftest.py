@@ -1,6 +1,6 @@
 """Test databases: a migrated SQLite file per test by default, or the PostgreSQL that
 DATABASE_URL names (migrated once, emptied between tests); the demo county for the tests that
-ask for ``demo``; and the fixtures many modules share (``c``, ``on_28_november_2026``)."""
+ask for ``demo``; and the fixtures many modules share (``c``, ``on_28_november_2026``, ``browser``)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import shutil
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,6 +22,7 @@ from store.db import Database
 from workflow.clock import CLOCK_ENV, FrozenClock, parse_moment
 from workflow.roles import Actor
 
+from .browser_support import chromium
 from .builders import County, add_admin, county
 
 TEST_SECRET = b"fuzhi-test-secret-not-for-production"
@@ -218,6 +220,13 @@ def on_28_november_2026(clock: FrozenClock) -> None:
     numbers and months are that day's): ``pytestmark = pytest.mark.usefixtures(...)`` sets the
     clock to it, whatever FUZHI_TEST_NOW says."""
     clock.current = datetime(2026, 11, 28, 10, 0)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    """Debian's Chromium for a browser test module (tests/browser_support.py)."""
+    with chromium() as launched:
+        yield launched
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -2,31 +2,15 @@
 
 from __future__ import annotations
 
-import os
-from pathlib import Path
-
 import pytest
 
 from store.db import Database
 
+from .browser_support import needs_chromium, open_as, shot
 from .builders import county, export_claim, person
 from .live_server import live_server
 
-CHROMIUM = "/usr/bin/chromium"
-SHOTS = Path(__file__).resolve().parents[1] / "test-artifacts" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make sysdeps)"
-)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -43,36 +27,9 @@ def server():
         yield live
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def open_as(browser, server, username, viewport=(1366, 768)):
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{server.url}/inbox")
-    assert "/login" in page.url
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "password-123")
-    page.click("button.primary")
-    page.wait_for_url("**/inbox")
-    return page
-
-
 def submitted_claim_of(server, nth=0):
     """A claim submitted in village1's village by agent1, waiting for verification."""
     return server.claims[nth]
-
-
-def shot(page, name):
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 def test_verifier_verifies_then_hr_approves_and_other_village_cannot_see_it(server, browser):

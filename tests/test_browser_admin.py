@@ -4,7 +4,6 @@ revoked, a post edited; screenshots at office and phone widths."""
 
 from __future__ import annotations
 
-import os
 from decimal import Decimal
 
 import httpx
@@ -13,14 +12,20 @@ import pytest
 from store.db import Database
 from store.models import Post
 
+from .browser_support import (
+    DESKTOP,
+    PASSWORD,
+    PHONE,
+    needs_chromium,
+    new_page,
+    no_sideways_scroll,
+    shot,
+    sign_in,
+)
 from .builders import add_admin, county
 from .live_server import live_server
-from .test_browser import ARGS, CHROMIUM, shot
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make sysdeps)"
-)
-DESKTOP, PHONE = (1366, 768), (390, 844)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -41,30 +46,8 @@ def server():
         yield live
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def signed_in(browser, server, username, password="password-123", viewport=DESKTOP):
-    context = browser.new_context(viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN")
-    page = context.new_page()
-    page.goto(f"{server.url}/login")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", password)
-    page.click("button.primary")
-    page.wait_for_url("**/inbox")
-    return page
-
-
-def fits_a_phone(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 400, f"{page.url} scrolls sideways on a phone ({width}px)"
+def signed_in(browser, server, username, password=PASSWORD, viewport=DESKTOP):
+    return sign_in(new_page(browser, viewport), server, username, password=password, start="/login")
 
 
 def test_the_admin_manages_a_verifiers_account(server, browser):
@@ -163,5 +146,5 @@ def test_the_admin_pages_work_on_a_phone(server, browser):
     ):
         page.goto(f"{server.url}{path}")
         shot(page, name)
-        fits_a_phone(page)
+        no_sideways_scroll(page)
     page.context.close()

@@ -7,7 +7,6 @@ returned claim resubmitted with corrected facts; the same pages on a phone; and 
 from __future__ import annotations
 
 import io
-import os
 from datetime import date
 from pathlib import Path
 
@@ -15,16 +14,22 @@ import pytest
 
 from store.db import Database
 
+from .browser_support import (
+    DESKTOP,
+    PHONE,
+    SHOTS,
+    needs_chromium,
+    new_page,
+    no_sideways_scroll,
+    shot,
+    sign_in,
+)
 from .builders import claim_in, county, id_number
 from .live_server import live_server
 from .portal_support import filled_template
-from .test_browser import ARGS, CHROMIUM, SHOTS, shot
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make sysdeps)"
-)
+pytestmark = needs_chromium
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
-DESKTOP, PHONE = (1366, 768), (390, 844)
 
 
 @pytest.fixture(scope="module")
@@ -41,34 +46,10 @@ def server():
         yield live
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 def signed_in_agent(browser, server, viewport=DESKTOP):
-    context = browser.new_context(
-        viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN", accept_downloads=True
-    )
-    page = context.new_page()
+    page = new_page(browser, viewport, accept_downloads=True)
     page.on("dialog", lambda dialog: dialog.accept())  # the withdraw button asks first
-    page.goto(f"{server.url}/")
-    assert "/login" in page.url
-    page.fill("input[name=username]", "agent1")
-    page.fill("input[name=password]", "password-123")
-    page.click("button.primary")
-    page.wait_for_url("**/agent/claims")
-    return page
-
-
-def no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE[0] + 10, f"{page.url} scrolls sideways on a phone ({width}px)"
+    return sign_in(page, server, "agent1", start="/", lands="**/agent/claims")
 
 
 def test_a_broker_files_a_list_and_follows_a_claim_in_the_browser(server, browser, tmp_path):

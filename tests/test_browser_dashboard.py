@@ -5,7 +5,6 @@ tables keep their column names. Screenshots go to test-artifacts/screenshots/.""
 
 from __future__ import annotations
 
-import os
 from datetime import date, datetime
 
 import pytest
@@ -14,14 +13,12 @@ from store.contracts.lifecycle import renew_contract
 from store.db import Database
 from workflow.clock import FrozenClock
 
+from .browser_support import needs_chromium, open_as, shot
 from .builders import claim_in, county, export_claim, person
 from .builders_posts import active_contract
 from .live_server import live_server
-from .test_browser import ARGS, CHROMIUM, open_as, shot
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make sysdeps-dev)"
-)
+pytestmark = needs_chromium
 SIZE = 12  # web.charts.svg.SIZE: the labels' size as drawn
 
 
@@ -42,16 +39,6 @@ def server():
 
     with live_server(prepare=prepare, clock=FrozenClock(datetime(2026, 11, 28, 10))) as live:
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 CHARTS = """[...document.querySelectorAll('svg.chart')].map(s => {

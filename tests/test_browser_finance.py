@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from datetime import datetime
 from pathlib import Path
 
@@ -16,16 +15,19 @@ import pytest
 from store.db import Database
 from workflow.clock import FrozenClock
 
+from .browser_support import (
+    PHONE,
+    needs_chromium,
+    no_sideways_scroll,
+    open_as,
+    shot,
+)
 from .builders import county
 from .builders_payouts import give_broker_an_account
 from .live_server import live_server
-from .test_browser import ARGS, CHROMIUM, open_as, shot
 from .test_payout_decisions import transport
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make sysdeps)"
-)
-PHONE = (390, 844)
+pytestmark = needs_chromium
 FARES = {"扎西": "800", "卓玛": "650", "次仁": "900"}
 
 
@@ -42,21 +44,6 @@ def server():
     with live_server(prepare=prepare, clock=clock) as live:
         live.claims = made  # type: ignore[attr-defined]
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
-def no_sideways_scroll(page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE[0] + 10, f"{page.url} scrolls sideways on a phone ({width}px)"
 
 
 def bank_return(bank_csv: bytes, claims: dict[str, int]) -> bytes:

@@ -6,21 +6,21 @@ screenshots at desktop (1366) and phone (390) widths under test-artifacts/screen
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from store.db import Database
 from store.people.persons import PersonInput, create_person
 from store.transitions import transition
 
-from .builders import add_admin, county, export_claim, id_number
-from .test_browser import ARGS, CHROMIUM, open_as, shot
-
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make sysdeps)"
+from .browser_support import (
+    PHONE,
+    needs_chromium,
+    open_as,
+    shot,
 )
-PHONE = (390, 844)
+from .builders import add_admin, county, export_claim, id_number
+
+pytestmark = needs_chromium
 MANY = 23  # more than a page of results (20)
 
 
@@ -57,16 +57,6 @@ def server():
     with live_server(prepare=prepare) as live:
         live.claims, live.numbers = made["claims"], made["numbers"]  # type: ignore[attr-defined]
         yield live
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
 
 
 def search(page, server, text: str) -> None:

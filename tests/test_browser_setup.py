@@ -18,9 +18,10 @@ from store.db import Database
 from workflow.clock import FrozenClock
 from workflow.identity import mask
 
+from .browser_support import needs_chromium, new_page, shot
+from .browser_support import sign_in as sign_in_as
 from .builders_imports import PERSON_HEADER, PLACE_HEADER, distinct_ids, person_rows, xlsx
 from .live_server import SECRET, live_server
-from .test_browser import ARGS, CHROMIUM, shot
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "chief-password-1"
@@ -32,9 +33,7 @@ VILLAGES = [
     ["533422102", "奔子栏镇", "533422102002", "书松村"],
 ]
 
-pytestmark = pytest.mark.skipif(
-    not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed (make sysdeps)"
-)
+pytestmark = needs_chromium
 
 
 def fuzhi_setup(db: Database) -> None:
@@ -58,27 +57,8 @@ def server():
         yield live
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 def sign_in(browser, server, viewport=(1366, 768)):
-    context = browser.new_context(
-        viewport={"width": viewport[0], "height": viewport[1]}, locale="zh-CN", accept_downloads=True
-    )
-    page = context.new_page()
-    page.goto(f"{server.url}/inbox")
-    page.fill("input[name=username]", "chief")
-    page.fill("input[name=password]", PASSWORD)
-    page.click("button.primary")
-    page.wait_for_url("**/inbox")
-    return page
+    return sign_in_as(new_page(browser, viewport, accept_downloads=True), server, "chief", password=PASSWORD)
 
 
 def upload(page, server, kind: str, name: str, content: bytes) -> None:

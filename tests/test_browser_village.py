@@ -6,7 +6,6 @@ session and a stale form token, and 「我办理的」; screenshots at phone and
 from __future__ import annotations
 
 import contextlib
-import os
 from datetime import timedelta
 from io import BytesIO
 from pathlib import Path
@@ -17,14 +16,21 @@ from sqlalchemy import text
 
 from store.db import Database
 
+from .browser_support import (
+    DESKTOP,
+    PHONE,
+    SHOTS,
+    needs_chromium,
+    new_page,
+    no_sideways_scroll,
+    shot,
+    sign_in,
+)
 from .builders import county, export_claim, person
 from .live_server import live_server
-from .test_browser import ARGS, CHROMIUM, SHOTS, shot
 from .village_support import photo
 
-pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
-PHONE = (390, 844)
-DESKTOP = (1366, 768)
+pytestmark = needs_chromium
 
 
 @pytest.fixture(scope="module")
@@ -41,33 +47,9 @@ def server():
         yield live
 
 
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        yield chromium
-        chromium.close()
-
-
 def open_as(browser, server, username, size=PHONE):  # type: ignore[no-untyped-def]
     phone = size == PHONE
-    context = browser.new_context(
-        viewport={"width": size[0], "height": size[1]}, is_mobile=phone, has_touch=phone, locale="zh-CN"
-    )
-    page = context.new_page()
-    page.goto(f"{server.url}/inbox")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "password-123")
-    page.click("button.primary")
-    page.wait_for_url("**/inbox")
-    return page
-
-
-def no_sideways_scroll(page) -> None:  # type: ignore[no-untyped-def]
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= PHONE[0] + 2, f"the page scrolls sideways on a phone ({width}px)"
+    return sign_in(new_page(browser, size, is_mobile=phone, has_touch=phone), server, username)
 
 
 def expire_sessions(server) -> None:  # type: ignore[no-untyped-def]
@@ -82,7 +64,7 @@ def test_a_verifier_attaches_a_photo_then_verifies_and_a_lost_answer_is_pressed_
     claim_id = server.claims[0]
     page = open_as(browser, server, "village1")
     shot(page, "village-inbox-phone")
-    no_sideways_scroll(page)
+    no_sideways_scroll(page, slack=2)
     page.click(f"a[href='/claims/{claim_id}'] >> nth=0")
     page.wait_for_url(f"**/claims/{claim_id}")
 
@@ -114,7 +96,7 @@ def test_a_verifier_attaches_a_photo_then_verifies_and_a_lost_answer_is_pressed_
     page.wait_for_function("document.querySelector('ul.evidence img').naturalWidth > 0")
     assert page.evaluate("document.querySelector('ul.evidence img').naturalWidth") == 240
     assert "务工收入证明" in page.inner_text("ul.evidence")
-    no_sideways_scroll(page)
+    no_sideways_scroll(page, slack=2)
     shot(page, "village-case-phone")
 
     # 核实通过; the server takes it but the answer never reaches the phone.
@@ -199,7 +181,7 @@ def test_mine_and_the_case_page_at_phone_and_desktop_width(server, browser):
     page.click("nav >> text=我办理的")
     page.wait_for_url("**/mine")
     assert page.locator("tr[data-claim]").count() >= 1
-    no_sideways_scroll(page)
+    no_sideways_scroll(page, slack=2)
     shot(page, "village-mine-phone")
     page.context.close()
     desk = open_as(browser, server, "village1", DESKTOP)

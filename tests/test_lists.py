@@ -32,6 +32,8 @@ from workflow.rules import DEMO_2026, ClaimantFacts, ClaimDraft, PersonFacts
 from workflow.rules.facts import ClaimFacts
 
 from .builders import county, export_claim, id_number
+from .builders_imports import csv_bytes
+from .builders_imports import xlsx as workbook
 
 pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
@@ -91,22 +93,8 @@ def mixed_rows() -> tuple[list[list[object]], dict[int, tuple[str, str]], list[s
 
 
 def xlsx(header: list[str], rows: list[list[object]], title: str | None = None) -> bytes:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "申报清单"
-    if title:
-        ws.append([title])
-    ws.append(header)
-    for row in rows:
-        ws.append(row)
-    out = io.BytesIO()
-    wb.save(out)
-    return out.getvalue()
-
-
-def csv_bytes(header: list[str], rows: list[list[object]], encoding: str) -> bytes:
-    lines = [",".join(header)] + [",".join("" if v is None else str(v) for v in r) for r in rows]
-    return ("\r\n".join(lines) + "\r\n").encode(encoding)
+    """A list as an agent fills it in: the sheet 申报清单."""
+    return workbook(header, rows, sheet="申报清单", title=title)
 
 
 def claims_of(db, list_id: int) -> list[Claim]:

@@ -16,8 +16,8 @@ from store.models import Contract
 from store.notices.models import Notification
 from store.sweep.models import SweepRun
 
+from .browser_support import chromium, needs_chromium, new_page, shot, sign_in
 from .live_server import ROOT, SECRET, live_server
-from .test_browser import ARGS, CHROMIUM, shot
 
 
 def finished_runs(db) -> list[SweepRun]:
@@ -65,23 +65,15 @@ def test_fuzhi_sweep_from_cron_finds_the_work_done_and_says_so(server):
     assert len(finished_runs(server.db)) == 2
 
 
-@pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="Debian's chromium is not installed")
+@needs_chromium
 def test_hr_opens_a_reminder_from_the_notification_centre_and_renews_in_one_click(server):
-    from playwright.sync_api import sync_playwright
-
     with server.db.sessions() as s:
         reminder = s.scalars(
             select(Notification).where(Notification.kind == "renewal_reminder").order_by(Notification.id)
         ).first()
         contract_id = reminder.subject_id
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
-        page = chromium.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN").new_page()
-        page.goto(f"{server.url}/login")
-        page.fill("input[name=username]", "hr1")
-        page.fill("input[name=password]", "demo-hr1")
-        page.click("button.primary")
-        page.wait_for_url("**/inbox")
+    with chromium() as browser:
+        page = sign_in(new_page(browser), server, "hr1", password="demo-hr1", start="/login")
         badge = page.locator("nav .badge")
         assert int(badge.inner_text()) >= 3
         page.click("nav a[href='/notifications']")
@@ -96,7 +88,6 @@ def test_hr_opens_a_reminder_from_the_notification_centre_and_renews_in_one_clic
         shot(page, "contract-with-reminders")
         page.locator("form#renew button[value=renew]").click()
         page.wait_for_load_state()
-        chromium.close()
     with server.db.sessions() as s:
         old = s.get(Contract, contract_id)
         new = s.get(Contract, old.successor_id)

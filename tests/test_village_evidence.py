@@ -16,7 +16,7 @@ from store.models import Evidence
 from store.transitions import transition
 
 from .builders import County, claim_in, export_claim, person
-from .village_support import Phone, photo
+from .village_support import Phone, phones, photo
 
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
@@ -28,16 +28,8 @@ def files(tmp_path):
 
 @pytest.fixture
 def phone(db, files):
-    made: list[Phone] = []
-
-    def open_as(username: str) -> Phone:
-        p = Phone(db, files).sign_in(username)
-        made.append(p)
-        return p
-
-    yield open_as
-    for p in made:
-        p.close()
+    with phones(db, files) as open_as:
+        yield open_as
 
 
 def attach(

@@ -16,7 +16,7 @@ from store.models import ClaimHistory, StaffSession
 from web.pages import once
 
 from .builders import County, claim_in, export_claim, person
-from .village_support import Phone
+from .village_support import phones
 
 TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 POST_FORM = re.compile(r"<form\b[^>]*method=\"post\"[^>]*>(.*?)</form>", re.S | re.I)
@@ -25,16 +25,8 @@ CONFLICT = "已被其他人处理"
 
 @pytest.fixture
 def phone(db, tmp_path):
-    made: list[Phone] = []
-
-    def open_as(username: str) -> Phone:
-        p = Phone(db, tmp_path / "files").sign_in(username)
-        made.append(p)
-        return p
-
-    yield open_as
-    for p in made:
-        p.close()
+    with phones(db, tmp_path / "files") as open_as:
+        yield open_as
 
 
 def steps_of(db, claim_id: int, trigger: str) -> int:

@@ -1,9 +1,12 @@
 """A staff browser for the village-officer tests: a test client on its own files root that posts
-a page's form with the tokens that form carries (CSRF and the one-time token), and pictures."""
+a page's form with the tokens that form carries (CSRF and the one-time token), the phones a
+test opens (closed after it), and pictures."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from io import BytesIO
 from pathlib import Path
 from typing import Any
@@ -54,6 +57,23 @@ class Phone:
     def post_form(self, page: str, action: str, fields: dict[str, Any], **kw: Any):  # type: ignore[no-untyped-def]
         """Open the page, then post its form with the tokens it carries."""
         return self.post(action, fields, self.tokens(page, action), **kw)
+
+
+@contextmanager
+def phones(db: Database, files: Path) -> Iterator[Callable[[str], Phone]]:
+    """``open_as(username)``: a phone signed in as that user; every one closed at the end."""
+    made: list[Phone] = []
+
+    def open_as(username: str) -> Phone:
+        p = Phone(db, files).sign_in(username)
+        made.append(p)
+        return p
+
+    try:
+        yield open_as
+    finally:
+        for p in made:
+            p.close()
 
 
 def photo(width: int = 4000, height: int = 3000, quality: int = 92, seed: int = 1) -> bytes:

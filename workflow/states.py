@@ -36,6 +36,16 @@ class BatchState(StrEnum):
     CLOSED = "closed"
 
 
+BATCH_LABELS: dict[str, str] = {
+    "open": "待导出",
+    "exported": "已导出",
+    "confirmed": "已确认",
+    "closed": "已关闭",
+}
+# A payout line's status: pending until the bank's return file (or finance) says paid or failed.
+PAYOUT_LINE_LABELS: dict[str, str] = {"pending": "待发放", "paid": "已发放", "failed": "发放失败"}
+
+
 STATE_LABELS: dict[str, str] = {
     "submitted": "已提交",
     "village_verified": "村级已核实",

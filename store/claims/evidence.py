@@ -88,23 +88,37 @@ def add_evidence(
         raise ValidationFailed("validation.evidence_kind", f"材料类别须为：{'、'.join(KINDS)}", field="kind")
     with db.transaction() as session:
         owned_claim(session, actor, claim_id)
-        stored = store_bytes(root, content)
-        # Control characters (a NUL above all, which PostgreSQL cannot store) are dropped.
-        printable = "".join(ch for ch in Path(filename or "").name if ch.isprintable())
-        name = printable[:150] or f"材料{stored.extension}"
-        evidence = Evidence(
-            claim_id=claim_id,
-            kind=kind,
-            filename=name,
-            content_type=stored.content_type,
-            size=stored.size,
-            sha256=stored.sha256,
-            uploaded_by=actor.user_id,
-            uploaded_at=db.clock.now(),
-        )
-        session.add(evidence)
-        session.flush()
-        return evidence
+        return keep_evidence(session, db, root, actor, claim_id, filename, content, kind)
+
+
+def keep_evidence(
+    session: Session,
+    db: Database,
+    root: Path,
+    actor: Actor,
+    claim_id: int,
+    filename: str,
+    content: bytes,
+    kind: str,
+) -> Evidence:
+    """The file stored (``store_bytes``: type by content, size) and its row added to the claim,
+    once the caller has checked the actor may attach it."""
+    stored = store_bytes(root, content)
+    # Control characters (a NUL above all, which PostgreSQL cannot store) are dropped.
+    printable = "".join(ch for ch in Path(filename or "").name if ch.isprintable())
+    evidence = Evidence(
+        claim_id=claim_id,
+        kind=kind,
+        filename=printable[:150] or f"材料{stored.extension}",
+        content_type=stored.content_type,
+        size=stored.size,
+        sha256=stored.sha256,
+        uploaded_by=actor.user_id,
+        uploaded_at=db.clock.now(),
+    )
+    session.add(evidence)
+    session.flush()
+    return evidence
 
 
 def list_evidence(session: Session, claim_id: int) -> list[Evidence]:

@@ -17,7 +17,7 @@ from workflow.states import CLAIM_DEAD_STATES, ClaimState
 from ..db import Database
 from ..models import Evidence
 from .case_view import visible_claim
-from .evidence import KINDS, evidence_of_claim, read_evidence, store_bytes
+from .evidence import KINDS, evidence_of_claim, keep_evidence, read_evidence
 
 ATTACHERS = frozenset({Role.VILLAGE, Role.HR})
 CLOSED = CLAIM_DEAD_STATES | {ClaimState.FINANCE_PAID}
@@ -43,21 +43,7 @@ def attach_evidence(
             raise TransitionRefused("evidence.not_allowed", "您的角色不能为申请上传证明材料")
         if claim.state in CLOSED:
             raise InvalidTransition("evidence.claim_closed", "该申请已办结，不能再上传证明材料")
-        stored = store_bytes(root, content)
-        printable = "".join(ch for ch in Path(filename or "").name if ch.isprintable())
-        evidence = Evidence(
-            claim_id=claim_id,
-            kind=kind,
-            filename=printable[:150] or f"材料{stored.extension}",
-            content_type=stored.content_type,
-            size=stored.size,
-            sha256=stored.sha256,
-            uploaded_by=actor.user_id,
-            uploaded_at=db.clock.now(),
-        )
-        session.add(evidence)
-        session.flush()
-        return evidence
+        return keep_evidence(session, db, root, actor, claim_id, filename, content, kind)
 
 
 def evidence_thumbnail(db: Database, root: Path, actor: Actor, claim_id: int, evidence_id: int) -> bytes:

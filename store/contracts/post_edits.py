@@ -16,7 +16,7 @@ from decimal import Decimal
 from sqlalchemy import distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
-from workflow.errors import NotFound, RuleViolation, TransitionRefused, ValidationFailed
+from workflow.errors import NotFound, RuleViolation, TransitionRefused
 from workflow.money import yuan
 from workflow.roles import Actor, Role
 
@@ -24,7 +24,7 @@ from ..db import Database
 from ..models import Contract, Post
 from .lifecycle import HOLDING
 from .models import PostChange
-from .posts import MAX_PLACES
+from .posts import checked_post_fields
 
 EDITORS = frozenset({Role.HR, Role.ADMIN})
 
@@ -90,15 +90,7 @@ def _taken(session: Session, post_id: int, today: date) -> int:
 
 
 def _checked(post: Post, inp: PostEdit, taken: int) -> PostEdit:
-    title = inp.title.strip()
-    if not title:
-        raise ValidationFailed("validation.required", "缺少“岗位名称”", field="title")
-    if len(title) > 50:
-        raise ValidationFailed("validation.too_long", "“岗位名称”不能超过50个字", field="title")
-    if inp.monthly_subsidy < 0:
-        raise ValidationFailed("validation.negative_amount", "“月补贴”不能为负数", field="monthly_subsidy")
-    if not 1 <= inp.places <= MAX_PLACES:
-        raise ValidationFailed("validation.places", f"名额须为1至{MAX_PLACES}个", field="places")
+    title = checked_post_fields(inp.title, inp.monthly_subsidy, inp.places)
     if post.graduate_post and inp.places != 1:
         raise RuleViolation("rule.graduate_post_places", "大学生公岗每村1个，名额只能为1个")
     if inp.places < taken:

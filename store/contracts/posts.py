@@ -65,19 +65,26 @@ class ContractPage:
     more: bool
 
 
-def create_post(session: Session, actor: Actor, inp: PostInput) -> Post:
-    """按需设岗: a post in one village; 1村1个大学生公岗, so at most one graduate post each."""
-    if Role.HR not in actor.roles:
-        raise TransitionRefused("transition.not_your_role", "公益性岗位由县人社局设立")
-    title = inp.title.strip()
+def checked_post_fields(title: str, monthly_subsidy: Decimal, places: int) -> str:
+    """A post's title (trimmed), monthly subsidy and places as a new or edited post must have
+    them; the title as kept. Raises ``ValidationFailed`` naming the field."""
+    title = title.strip()
     if not title:
         raise ValidationFailed("validation.required", "缺少“岗位名称”", field="title")
     if len(title) > 50:
         raise ValidationFailed("validation.too_long", "“岗位名称”不能超过50个字", field="title")
-    if inp.monthly_subsidy < 0:
+    if monthly_subsidy < 0:
         raise ValidationFailed("validation.negative_amount", "“月补贴”不能为负数", field="monthly_subsidy")
-    if not 1 <= inp.places <= MAX_PLACES:
+    if not 1 <= places <= MAX_PLACES:
         raise ValidationFailed("validation.places", f"名额须为1至{MAX_PLACES}个", field="places")
+    return title
+
+
+def create_post(session: Session, actor: Actor, inp: PostInput) -> Post:
+    """按需设岗: a post in one village; 1村1个大学生公岗, so at most one graduate post each."""
+    if Role.HR not in actor.roles:
+        raise TransitionRefused("transition.not_your_role", "公益性岗位由县人社局设立")
+    title = checked_post_fields(inp.title, inp.monthly_subsidy, inp.places)
     if session.get(Village, inp.village_id) is None:
         raise ValidationFailed("validation.village", "行政村不存在", field="village_id")
     if inp.graduate_post:

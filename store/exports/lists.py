@@ -29,17 +29,22 @@ from ..contracts.posts import (
 )
 from ..db import Database
 from ..models import Contract, Person, Post, Village
-from .common import EXPORT_CAP, Download, capped, download, filters_note, scope_note, yes
+from .common import (
+    CLAIM_COLUMNS,
+    EXPORT_CAP,
+    Download,
+    capped,
+    claim_cells,
+    download,
+    filters_note,
+    scope_note,
+    yes,
+)
 
 CONTRACT_KINDS = {"service_agreement": "劳务协议", "labour_contract": "劳动合同"}
 
 INBOX = (
-    Column("编号", "int", 10),
-    Column("姓名", width=12),
-    Column("身份证号", "id_number", 22),
-    Column("行政村", width=12),
-    Column("补贴类型", width=34),
-    Column("金额（元）", "money", 14),
+    *CLAIM_COLUMNS,
     Column("状态", width=12),
     Column("办理期限", "datetime", 18),
     Column("是否逾期", width=10),
@@ -80,12 +85,14 @@ def inbox_export(db: Database, actor: Actor, f: Filters) -> Download:
     }
     claims = [
         (
-            r.id,
-            r.name,
-            mask_tail(r.id_last4),
-            villages.get(r.village_id, str(r.village_id)),
-            SUBSIDY_LABELS.get(r.subsidy_type, r.subsidy_type),
-            r.amount,
+            *claim_cells(
+                r.id,
+                r.name,
+                r.id_last4,
+                villages.get(r.village_id, str(r.village_id)),
+                r.subsidy_type,
+                r.amount,
+            ),
             STATE_LABELS.get(r.state, r.state),
             r.due_at,
             "逾期" if r.due_at and r.due_at < now else "",

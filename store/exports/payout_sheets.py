@@ -10,22 +10,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from printing.workbook import Column, Sheet
-from workflow.identity import mask, mask_tail
+from workflow.identity import mask
 from workflow.payout_totals import batch_totals
 from workflow.roles import Actor
-from workflow.states import STATE_LABELS, SUBSIDY_LABELS
+from workflow.states import BATCH_LABELS, PAYOUT_LINE_LABELS, STATE_LABELS, SUBSIDY_LABELS
 
 from ..claims.worklist import Filters, villages_of
 from ..db import Database
-from ..models import Claim, Organisation, Person
+from ..models import Claim
 from ..payouts.batch_pool import last_failures, pool_query
-from ..payouts.batch_rows import batch_row
+from ..payouts.batch_rows import batch_row, lines_with_payees, masked_payee_id
 from ..payouts.batches import require_finance
-from ..payouts.models import PayoutBatch, PayoutLine
-from .common import EXPORT_CAP, Download, capped, download, filters_note
+from ..payouts.models import PayoutBatch
+from .common import CLAIM_COLUMNS, EXPORT_CAP, Download, capped, claim_cells, download, filters_note
 
-BATCH_STATES = {"open": "待导出", "exported": "已导出", "confirmed": "已确认", "closed": "已关闭"}
-LINE_STATES = {"pending": "待发放", "paid": "已发放", "failed": "发放失败"}
 TOTALS = {
     "due": "应发合计",
     "paid": "已发放",
@@ -46,12 +44,7 @@ BATCHES = (
     Column("关闭时间", "datetime", 18),
 )
 POOL = (
-    Column("编号", "int", 10),
-    Column("姓名", width=12),
-    Column("身份证号", "id_number", 22),
-    Column("行政村", width=12),
-    Column("补贴类型", width=34),
-    Column("金额（元）", "money", 14),
+    *CLAIM_COLUMNS,
     Column("状态", width=12),
     Column("上次发放失败原因", width=30),
 )
@@ -94,7 +87,7 @@ def payouts_export(db: Database, actor: Actor, f: Filters) -> Download:
                         b.line_count,
                         len(b.payee_totals.get("payees", [])),
                         b.total_amount,
-                        BATCH_STATES.get(b.state, b.state),
+                        BATCH_LABELS.get(b.state, b.state),
                         b.exported_at,
                         b.closed_at,
                     )
@@ -107,12 +100,14 @@ def payouts_export(db: Database, actor: Actor, f: Filters) -> Download:
                 POOL,
                 [
                     (
-                        c.id,
-                        c.person.name,
-                        mask_tail(c.person.id_last4),
-                        villages.get(c.village_id, str(c.village_id)),
-                        SUBSIDY_LABELS.get(c.subsidy_type, c.subsidy_type),
-                        c.amount,
+                        *claim_cells(
+                            c.id,
+                            c.person.name,
+                            c.person.id_last4,
+                            villages.get(c.village_id, str(c.village_id)),
+                            c.subsidy_type,
+                            c.amount,
+                        ),
                         STATE_LABELS.get(c.state, c.state),
                         failures.get(c.id),
                     )
@@ -158,14 +153,7 @@ def batch_export(db: Database, actor: Actor, batch_id: int) -> Download:
     sum per payee."""
     require_finance(actor)
     now = db.clock.now()
-    q = (
-        select(PayoutLine, Person.name, Person.id_number_enc, Organisation.credit_code)
-        .join(Claim, Claim.id == PayoutLine.claim_id)
-        .join(Person, Person.id == Claim.person_id)
-        .join(Organisation, Organisation.id == Claim.claimant_org_id)
-        .where(PayoutLine.batch_id == batch_id)
-        .order_by(PayoutLine.seq)
-    )
+    q = lines_with_payees(batch_id)
     with db.transaction() as session:
         batch = batch_row(session, batch_id)
         found = session.execute(q).all()
@@ -175,10 +163,10 @@ def batch_export(db: Database, actor: Actor, batch_id: int) -> Download:
             li.claim_id,
             person,
             li.payee_name,
-            mask(db.vault.decrypt(id_enc)) if li.payee_kind == "person" else mask(credit_code),
+            masked_payee_id(db, li, id_enc, credit_code),
             mask(db.vault.decrypt(li.account_enc)),
             li.amount,
-            LINE_STATES.get(li.status, li.status),
+            PAYOUT_LINE_LABELS.get(li.status, li.status),
             (li.amount if li.paid_amount is None else li.paid_amount) if li.status == "paid" else None,
             li.bank_reference,
             li.paid_on,
@@ -190,7 +178,7 @@ def batch_export(db: Database, actor: Actor, batch_id: int) -> Download:
     totals = batch_totals(li for li, *_ in found)
     title = f"发放批次{batch.reference}"
     notes = [
-        f"状态：{BATCH_STATES.get(batch.state, batch.state)}　生成时间：{batch.created_at:%Y-%m-%d %H:%M}"
+        f"状态：{BATCH_LABELS.get(batch.state, batch.state)}　生成时间：{batch.created_at:%Y-%m-%d %H:%M}"
     ]
     return download(
         now,

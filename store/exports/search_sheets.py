@@ -7,22 +7,17 @@ from __future__ import annotations
 from printing.workbook import Column, Sheet
 from workflow.identity import mask_tail
 from workflow.roles import Actor
-from workflow.states import STATE_LABELS, SUBSIDY_LABELS
+from workflow.states import STATE_LABELS
 
 from ..claims.worklist import villages_of
 from ..db import Database
 from ..search.finder import SearchPage, SearchQuery, every_record
 from ..search.rows import ClaimResult
-from .common import EXPORT_CAP, Download, capped, download, scope_note, yes
+from .common import CLAIM_COLUMNS, EXPORT_CAP, Download, capped, claim_cells, download, scope_note, yes
 
 TITLE = "查找结果"
 CLAIMS = (
-    Column("编号", "int", 10),
-    Column("姓名", width=12),
-    Column("身份证号", "id_number", 22),
-    Column("行政村", width=12),
-    Column("补贴类型", width=34),
-    Column("金额（元）", "money", 14),
+    *CLAIM_COLUMNS,
     Column("申报单位", width=28),
     Column("清单批次", width=10),
     Column("状态", width=12),
@@ -130,12 +125,7 @@ def where_it_is(r: ClaimResult) -> str:
 
 def _claim(r: ClaimResult) -> tuple[object, ...]:
     return (
-        r.id,
-        r.name,
-        mask_tail(r.id_last4),
-        r.village,
-        SUBSIDY_LABELS.get(r.subsidy_type, r.subsidy_type),
-        r.amount,
+        *claim_cells(r.id, r.name, r.id_last4, r.village, r.subsidy_type, r.amount),
         r.claimant,
         r.batch_ref,
         STATE_LABELS.get(r.state, r.state),

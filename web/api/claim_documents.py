@@ -12,6 +12,7 @@ from store.db import Database
 from store.documents import claim_document_for_agent
 from workflow.roles import Actor
 
+from ..downloads import PDF, file_response
 from .common import PathId, problems
 from .operations import PdfOperation
 
@@ -45,11 +46,10 @@ class ClaimDocumentController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[bytes]:
         issued = claim_document_for_agent(db, actor, kind.value, claim_id, str(request.base_url).rstrip("/"))
-        return Response(
+        return file_response(
             issued.pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f"inline; filename*=UTF-8''{quote(kind.value)}-{claim_id}.pdf",
-                "X-Document-Number": quote(issued.number),
-            },
+            f"{kind.value}-{claim_id}.pdf",
+            PDF,
+            inline=True,
+            headers={"X-Document-Number": quote(issued.number)},
         )

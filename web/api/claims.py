@@ -4,7 +4,6 @@ claims' documents are in ``claim_documents``)."""
 import base64
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.datastructures import UploadFile
@@ -19,6 +18,7 @@ from workflow.errors import ValidationFailed
 from workflow.roles import Actor
 from workflow.states import ClaimState, SubsidyType
 
+from ..downloads import file_response
 from .common import PathId, problems
 from .operations import EvidenceDownloadOperation, EvidenceUploadOperation
 from .respond import encode, posted
@@ -210,11 +210,6 @@ class ClaimController(Controller):
         files: NamedDependency[Path],
     ) -> Response[bytes]:
         evidence, content = claims.evidence_file(db, files, actor, claim_id, evidence_id)
-        return Response(
-            content,
-            media_type=evidence.content_type,
-            headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(evidence.filename)}",
-                "X-Content-SHA256": evidence.sha256,
-            },
+        return file_response(
+            content, evidence.filename, evidence.content_type, headers={"X-Content-SHA256": evidence.sha256}
         )

@@ -2,7 +2,6 @@
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote
 
 import msgspec
 from litestar import Controller, Request, Response, get, post
@@ -18,11 +17,11 @@ from workflow.errors import ValidationFailed
 from workflow.lists.template import template_workbook
 from workflow.roles import Actor
 
+from ..downloads import XLSX, file_response
 from .common import problems
 from .respond import posted
 from .schemas import ListJsonIn, ListOut, ListRowError, ListRowOut
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TRUE = {"1", "true", "yes", "on", "是"}
 
 
@@ -64,14 +63,6 @@ def list_out(report: ListReport) -> ListOut:
     )
 
 
-def _download(content: bytes, filename: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
-
-
 class ListController(Controller):
     path = "/lists"
     tags = ["lists"]
@@ -85,7 +76,7 @@ class ListController(Controller):
         summary="申报清单模板（.xlsx，中文表头，含示例行）",
     )
     def template(self, actor: NamedDependency[Actor]) -> Response[bytes]:
-        return _download(template_workbook(), "扶智申报清单模板.xlsx")
+        return file_response(template_workbook(), "扶智申报清单模板.xlsx", XLSX)
 
     @post(
         "/",
@@ -162,4 +153,4 @@ class ListController(Controller):
         self, list_id: FromPath[int], db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> Response[bytes]:
         claim_list = get_list(db, actor, list_id)
-        return _download(result_workbook(claim_list), f"处理结果-清单{list_id}.xlsx")
+        return file_response(result_workbook(claim_list), f"处理结果-清单{list_id}.xlsx", XLSX)

@@ -69,9 +69,11 @@ def collect() -> Collected:
     from workflow.rules.facts import FACT_LABELS
     from workflow.rules.figures import BUREAU_MARK, FIGURES
     from workflow.states import (
+        BATCH_LABELS,
         CAPACITY_LABELS,
         DESTINATION_LABELS,
         ORG_KIND_LABELS,
+        PAYOUT_LINE_LABELS,
         RENEWAL_LABELS,
         STATE_LABELS,
         SUBSIDY_LABELS,
@@ -86,6 +88,8 @@ def collect() -> Collected:
         ("ORG_KIND_LABELS", ORG_KIND_LABELS),
         ("DESTINATION_LABELS", DESTINATION_LABELS),
         ("RENEWAL_LABELS", RENEWAL_LABELS),
+        ("BATCH_LABELS", BATCH_LABELS),
+        ("PAYOUT_LINE_LABELS", PAYOUT_LINE_LABELS),
     ):
         out.add(f"workflow.states.{name}", table.values())
     out.add("workflow.roles.ROLE_LABELS", ROLE_LABELS.values())

@@ -53,6 +53,15 @@ LABELS = (
     N_("续签已批准，待生效"),
     N_("已续签"),
     N_("续签未获批准"),
+    # workflow.states.BATCH_LABELS
+    N_("待导出"),
+    N_("已导出"),
+    N_("已确认"),
+    N_("已关闭"),
+    # workflow.states.PAYOUT_LINE_LABELS
+    N_("待发放"),
+    N_("已发放"),
+    N_("发放失败"),
     # workflow.roles.ROLE_LABELS
     N_("申报主体经办人"),
     N_("村级核实员"),
@@ -299,10 +308,10 @@ LABELS = (
     N_("保单号不能超过40个字符"),
     N_("未找到该协议"),
     N_("只有县人社局审核员或系统管理员可以修改公益性岗位"),
+    N_("大学生公岗每村1个，名额只能为1个"),
     N_("缺少“岗位名称”"),
     N_("“岗位名称”不能超过50个字"),
     N_("“月补贴”不能为负数"),
-    N_("大学生公岗每村1个，名额只能为1个"),
     N_("公益性岗位由县人社局设立"),
     N_("行政村不存在"),
     N_("每村只设1个大学生公岗，本村已设立"),
@@ -400,7 +409,6 @@ LABELS = (
 # store/contracts/lifecycle.py: f'有序退岗须填写“{label}”'
 # store/contracts/lifecycle.py: f'“{label}”不能早于协议开始日期{contract.start_date.isoformat()}（未到岗即退岗的，填开始前一日{never_served.isoformat()}）'
 # store/contracts/lifecycle.py: f"“{label}”不能晚于{latest.isoformat()}（{('协议结束日期' if latest == contract.end_date else '今天')}）"
-# store/contracts/post_edits.py: f'名额须为1至{MAX_PLACES}个'
 # store/contracts/post_edits.py: f'该岗位有{taken}人在岗或协议在办，名额不能少于{taken}个'
 # store/contracts/posts.py: f'名额须为1至{MAX_PLACES}个'
 # store/contracts/view.py: f'保单号不能超过{POLICY_NO_MAX}个字符'

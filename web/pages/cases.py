@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -22,6 +21,7 @@ from workflow.machines import CLAIM
 from workflow.rules.figures import BUREAU_MARK
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS, ClaimState, SubsidyType
 
+from ..downloads import NOSNIFF, file_response
 from ..i18n import N_, gettext
 from . import drafts
 from .guard import STAFF_ROLES, language, require
@@ -36,6 +36,31 @@ def form_value(data: dict[str, Any], key: str, *, last: bool = False) -> str:
     if isinstance(value, list):
         value = (value[-1] if last else value[0]) if value else ""
     return "" if value is None else str(value)
+
+
+def inbox_filters(
+    status: str | None,
+    subsidy_type: str | None,
+    village: int | None,
+    batch: str | None,
+    overdue: bool,
+    q: str | None,
+    *,
+    cursor: str | None = None,
+    held: str | None = None,
+) -> Filters:
+    """The inbox's filters as its query names them (the page and its export read them alike);
+    a state, subsidy type or 认领 choice no claim can have is ignored."""
+    return Filters(
+        state=status if status in ClaimState.__members__.values() else None,
+        subsidy_type=subsidy_type if subsidy_type in SubsidyType.__members__.values() else None,
+        village_id=village,
+        batch=batch or None,
+        overdue=overdue,
+        q=(q or "").strip()[:20] or None,
+        cursor=cursor,
+        held=held if held in ("mine", "free") else None,
+    )
 
 
 DONE = N_("已办理")
@@ -68,16 +93,7 @@ class CaseController(Controller):
         held: FromQuery[str | None] = None,
     ) -> Template:
         require(who, *STAFF_ROLES)
-        filters = Filters(
-            state=status if status in ClaimState.__members__.values() else None,
-            subsidy_type=subsidy_type if subsidy_type in SubsidyType.__members__.values() else None,
-            village_id=village,
-            batch=batch or None,
-            overdue=overdue,
-            q=(q or "").strip()[:20] or None,
-            cursor=cursor,
-            held=held if held in ("mine", "free") else None,
-        )
+        filters = inbox_filters(status, subsidy_type, village, batch, overdue, q, cursor=cursor, held=held)
         view = claims.inbox(db, who.actor, filters)
         lang = language(request, who)
         return Template(
@@ -124,14 +140,12 @@ class CaseController(Controller):
     ) -> Response[bytes]:
         evidence, content = claims.evidence_for_staff(db, files, who.actor, claim_id, evidence_id)
         # Shown inline (PDF and images open in the browser); the type was checked on upload.
-        return Response(
+        return file_response(
             content,
-            media_type=evidence.content_type,
-            headers={
-                "Content-Disposition": f"inline; filename*=UTF-8''{quote(evidence.filename)}",
-                "X-Content-Type-Options": "nosniff",
-                "Cache-Control": "private, max-age=86400",  # an evidence row never changes
-            },
+            evidence.filename,
+            evidence.content_type,
+            inline=True,
+            headers={**NOSNIFF, "Cache-Control": "private, max-age=86400"},  # an evidence row never changes
         )
 
     @post("/claims/{claim_id:int}/act", sync_to_thread=True, status_code=303)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
@@ -16,9 +15,9 @@ from store.documents import claim_document_for_staff, contract_document_for_staf
 from workflow.errors import NotFound
 
 from ..deps import STORES
+from ..downloads import PDF, file_response
 from .guard import language
 
-PDF = "application/pdf"
 CLAIM_DOCUMENTS = {"approval_form": "审批表", "rejection_notice": "不予批准通知"}
 CONTRACT_DOCUMENTS = {"contract": "公益性岗位协议", "renewal_notice": "到期提醒"}
 
@@ -26,14 +25,6 @@ CONTRACT_DOCUMENTS = {"contract": "公益性岗位协议", "renewal_notice": "�
 def base_url(request: Request[Any, Any, Any]) -> str:
     """Where a QR code should lead: this site, as the person printing it reached it."""
     return str(request.base_url).rstrip("/")
-
-
-def pdf_response(content: bytes, filename: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=PDF,
-        headers={"Content-Disposition": f"inline; filename*=UTF-8''{quote(filename)}"},
-    )
 
 
 class DocumentController(Controller):
@@ -54,7 +45,7 @@ class DocumentController(Controller):
         if kind not in CLAIM_DOCUMENTS:
             raise NotFound("not_found.document", "没有这种文书", kind=kind)
         issued = claim_document_for_staff(db, who.actor, kind, claim_id, base_url(request))
-        return pdf_response(issued.pdf, f"{CLAIM_DOCUMENTS[kind]}-{claim_id}.pdf")
+        return file_response(issued.pdf, f"{CLAIM_DOCUMENTS[kind]}-{claim_id}.pdf", PDF, inline=True)
 
     @get("/contracts/{contract_id:int}/documents/{kind:str}", sync_to_thread=True)
     def contract_document(
@@ -68,7 +59,7 @@ class DocumentController(Controller):
         if kind not in CONTRACT_DOCUMENTS:
             raise NotFound("not_found.document", "没有这种文书", kind=kind)
         issued = contract_document_for_staff(db, who.actor, kind, contract_id, base_url(request))
-        return pdf_response(issued.pdf, f"{CONTRACT_DOCUMENTS[kind]}-{contract_id}.pdf")
+        return file_response(issued.pdf, f"{CONTRACT_DOCUMENTS[kind]}-{contract_id}.pdf", PDF, inline=True)
 
 
 class VerifyController(Controller):

@@ -7,7 +7,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -19,6 +18,7 @@ from store.db import Database
 from workflow.errors import DomainError
 
 from ..i18n import N_
+from ..uploads import chosen_file
 from .cases import case_page
 
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
@@ -40,16 +40,7 @@ class EvidenceController(Controller):
         who: NamedDependency[SignedIn],
         data: Annotated[dict[str, Any], MULTIPART],
     ) -> Response[Any]:
-        # Two pickers send "file" (the camera's and the gallery's): the one that was used.
-        sent = data.get("file")
-        upload = next(
-            (
-                f
-                for f in (sent if isinstance(sent, list) else [sent])
-                if isinstance(f, UploadFile) and f.filename
-            ),
-            None,
-        )
+        upload = chosen_file(data)  # two pickers send "file": the camera's and the gallery's
         kind = str(data.get("kind") or "")
         if upload is None:
             return case_page(request, db, who, claim_id, status=422, error=N_("请选择要上传的照片或文件"))

@@ -4,8 +4,6 @@ page was opened with and the same roles as the page; the rows come from ``store.
 
 from __future__ import annotations
 
-from urllib.parse import quote
-
 from litestar import Controller, Response, get
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
@@ -17,22 +15,21 @@ from store.claims import Filters
 from store.contracts import ContractFilter
 from store.db import Database
 from workflow.roles import Role
-from workflow.states import ClaimState, ContractState, OrgKind, SubsidyType
+from workflow.states import ContractState, OrgKind, SubsidyType
 
+from ..downloads import NOSNIFF, file_response
+from .cases import inbox_filters
 from .guard import STAFF_ROLES, require
 from .organisations import KEEPERS
 
 
 def xlsx(download: exports.Download) -> Response[bytes]:
     """The workbook as an attachment; never cached (it holds names and masked numbers)."""
-    return Response(
+    return file_response(
         download.content,
-        media_type=download.media_type,
-        headers={
-            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(download.filename)}",
-            "Cache-Control": "no-store",
-            "X-Content-Type-Options": "nosniff",
-        },
+        download.filename,
+        download.media_type,
+        headers={"Cache-Control": "no-store", **NOSNIFF},
     )
 
 
@@ -58,14 +55,7 @@ class ExportController(Controller):
     ) -> Response[bytes]:
         """The inbox's filters as /inbox reads them; every page, not the page's cursor."""
         require(who, *STAFF_ROLES)
-        f = Filters(
-            state=status if status in ClaimState.__members__.values() else None,
-            subsidy_type=_subsidy_type(subsidy_type),
-            village_id=village,
-            batch=batch or None,
-            overdue=overdue,
-            q=(q or "").strip()[:20] or None,
-        )
+        f = inbox_filters(status, subsidy_type, village, batch, overdue, q)
         return xlsx(exports.inbox_export(db, who.actor, f))
 
     @get("/contracts", sync_to_thread=True)

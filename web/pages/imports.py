@@ -5,10 +5,8 @@ download the result file; the last imports are listed."""
 from __future__ import annotations
 
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
@@ -20,10 +18,12 @@ from store.imports import ImportReport, ImportRow
 from workflow.errors import DomainError
 from workflow.roles import Role
 
+from ..downloads import XLSX, file_response
 from ..i18n import N_
+from ..uploads import chosen_file
 from .cases import page_context
 from .guard import require
-from .payouts import CONTENT_TYPES, MULTIPART
+from .payouts import MULTIPART
 
 STATUS = {
     "created": N_("新增"),
@@ -52,7 +52,7 @@ class ImportController(Controller):
     def template(self, who: NamedDependency[SignedIn], kind: FromPath[str]) -> Response[bytes]:
         require(who, Role.ADMIN, Role.HR)
         filename, content = imports.template_for(who.actor, kind)
-        return _download(content, filename)
+        return file_response(content, filename, XLSX)
 
     @post("/", sync_to_thread=True, status_code=303)
     def upload(
@@ -64,8 +64,8 @@ class ImportController(Controller):
     ) -> Response[Any]:
         require(who, Role.ADMIN, Role.HR)
         kind = str(data.get("kind") or "")
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        upload = chosen_file(data)
+        if upload is None:
             return _page(request, db, who, status=422, error=N_("请选择要导入的文件"), kind=kind)
         dry_run = str(data.get("action") or "check") != "load"
         try:
@@ -114,15 +114,7 @@ class ImportController(Controller):
     ) -> Response[bytes]:
         require(who, Role.ADMIN, Role.HR)
         filename, content = imports.import_result(db, who.actor, run_id)
-        return _download(content, filename)
-
-
-def _download(content: bytes, filename: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=CONTENT_TYPES["xlsx"],
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
+        return file_response(content, filename, XLSX)
 
 
 def _page(

@@ -16,19 +16,12 @@ from store.access import SignedIn
 from store.claims import Filters
 from store.db import Database
 from store.documents import Roster
-from workflow.states import SUBSIDY_LABELS, SubsidyType
+from workflow.states import BATCH_LABELS, PAYOUT_LINE_LABELS, SUBSIDY_LABELS, SubsidyType
 
 from ..i18n import N_
 from .cases import page_context
 from .documents import base_url
 
-BATCH_LABELS = {
-    "open": N_("待导出"),
-    "exported": N_("已导出"),
-    "confirmed": N_("已确认"),
-    "closed": N_("已关闭"),
-}
-LINE_LABELS = {"pending": N_("待发放"), "paid": N_("已发放"), "failed": N_("发放失败")}
 OUTCOME_LABELS = {
     "paid": N_("已确认发放"),
     "already_paid": N_("此前已确认发放"),
@@ -180,7 +173,7 @@ def lookup_page(
                 "lookup": found,
                 "paid_only": paid,
                 "subsidy_labels": SUBSIDY_LABELS,
-                "line_labels": LINE_LABELS,
+                "line_labels": PAYOUT_LINE_LABELS,
             },
         ),
     )
@@ -214,7 +207,7 @@ def batch_page(
                 "imported": imported,
                 "import_labels": IMPORT_LABELS,
                 "batch_labels": BATCH_LABELS,
-                "line_labels": LINE_LABELS,
+                "line_labels": PAYOUT_LINE_LABELS,
                 "today": db.clock.now().date().isoformat(),
                 "pending": view.pending,
                 "totals": view.totals,

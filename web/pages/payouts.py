@@ -8,10 +8,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import State, UploadFile
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
@@ -23,9 +22,10 @@ from store.db import Database
 from workflow.errors import Conflict, DomainError, NotFound, ValidationFailed
 from workflow.roles import Role
 
+from ..downloads import PDF, XLSX, file_response
 from ..i18n import N_
+from ..uploads import chosen_file
 from .cases import FORM
-from .documents import pdf_response
 from .guard import require
 from .payout_views import (
     batch_page,
@@ -39,7 +39,7 @@ from .payout_views import (
 
 MULTIPART = Body(media_type=RequestEncodingType.MULTI_PART)
 CONTENT_TYPES = {
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "xlsx": XLSX,
     "csv": "text/csv; charset=utf-8",
 }
 
@@ -141,13 +141,7 @@ class PayoutController(Controller):
             raise
         except DomainError as exc:
             return batch_page(request, db, who, batch_id, status=exc.status, error=exc.message)
-        return Response(
-            content,
-            media_type=CONTENT_TYPES[fmt],
-            headers={
-                "Content-Disposition": f"attachment; filename*=UTF-8''{quote(f'银行文件-{reference}.{fmt}')}"
-            },
-        )
+        return file_response(content, f"银行文件-{reference}.{fmt}", CONTENT_TYPES[fmt])
 
     @post("/{batch_id:int}/roster", sync_to_thread=True, status_code=303)
     def start_roster(
@@ -175,7 +169,9 @@ class PayoutController(Controller):
         ready = documents.ready_roster(db, batch_id)
         if ready is None:  # never rendered in the request: the batch page offers to make one
             return Redirect(f"/payouts/{batch_id}", status_code=303)
-        return pdf_response(documents.stored_pdf(files, ready), f"发放花名册-{ready.batch_ref}.pdf")
+        return file_response(
+            documents.stored_pdf(files, ready), f"发放花名册-{ready.batch_ref}.pdf", PDF, inline=True
+        )
 
     @post("/{batch_id:int}/confirm", sync_to_thread=True)
     def confirm(
@@ -289,8 +285,8 @@ class PayoutController(Controller):
     ) -> Template:
         """The bank's return file imported: lines paid, failed or held, each row's result shown."""
         require(who, Role.FINANCE)
-        upload = data.get("file")
-        if not isinstance(upload, UploadFile) or not upload.filename:
+        upload = chosen_file(data)
+        if upload is None:
             return batch_page(request, db, who, batch_id, status=422, error=N_("请选择银行回单文件"))
         try:
             raw_date = str(data.get("paid_on") or "").strip()

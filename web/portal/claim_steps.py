@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from litestar import Controller, Request, Response, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -21,8 +20,9 @@ from store.db import Database
 from workflow.errors import Conflict, DomainError, ValidationFailed
 
 from ..i18n import N_
+from ..pages.cases import form_value
+from ..uploads import chosen_file
 from .claims import claim_page
-from .forms import form_value
 
 FORM = Body(media_type=RequestEncodingType.URL_ENCODED)
 UPLOAD = Body(media_type=RequestEncodingType.MULTI_PART)
@@ -108,10 +108,10 @@ class ClaimSteps(Controller):
         claim_id: FromPath[int],
         data: Annotated[dict[str, Any], UPLOAD],
     ) -> Response[Any]:
-        upload = data.get("file")
+        upload = chosen_file(data)
         kind = form_value(data, "kind") or "other"
         try:
-            if not isinstance(upload, UploadFile) or not upload.filename:
+            if upload is None:
                 raise ValidationFailed("validation.required", "请选择要上传的文件", field="file")
             add_evidence(db, files, who.actor, claim_id, upload.filename, upload.file.read(), kind)
         except DomainError as exc:

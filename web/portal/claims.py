@@ -21,6 +21,7 @@ from store.documents import claim_document_for_agent
 from workflow.errors import NotFound
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS
 
+from ..downloads import NOSNIFF, PDF, file_response
 from .forms import PAGE, WAITING, claim_filter, fact_inputs
 from .guard import portal_context
 
@@ -93,14 +94,7 @@ class ClaimPages(Controller):
     ) -> Response[bytes]:
         evidence, content = claims.evidence_file(db, files, who.actor, claim_id, evidence_id)
         # Shown inline (PDF and images open in the browser); the type was checked on upload.
-        return Response(
-            content,
-            media_type=evidence.content_type,
-            headers={
-                "Content-Disposition": f"inline; filename*=UTF-8''{quote(evidence.filename)}",
-                "X-Content-Type-Options": "nosniff",
-            },
-        )
+        return file_response(content, evidence.filename, evidence.content_type, inline=True, headers=NOSNIFF)
 
     @get("/{claim_id:int}/documents/{kind:str}", sync_to_thread=True)
     def document(
@@ -114,13 +108,12 @@ class ClaimPages(Controller):
         if kind not in DOCUMENTS:
             raise NotFound("not_found.document", "没有这种文书", id=claim_id)
         issued = claim_document_for_agent(db, who.actor, kind, claim_id, str(request.base_url).rstrip("/"))
-        return Response(
+        return file_response(
             issued.pdf,
-            media_type="application/pdf",
-            headers={
-                "Content-Disposition": f"inline; filename*=UTF-8''{quote(kind)}-{claim_id}.pdf",
-                "X-Document-Number": quote(issued.number),
-            },
+            f"{kind}-{claim_id}.pdf",
+            PDF,
+            inline=True,
+            headers={"X-Document-Number": quote(issued.number)},
         )
 
 

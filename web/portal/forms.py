@@ -73,14 +73,6 @@ def fact_inputs(subsidy_type: str, facts: dict[str, Any]) -> list[FactInput]:
     return inputs
 
 
-def form_value(data: dict[str, Any], key: str) -> str:
-    """One field of a posted form as text ("" when absent; the first of a field sent twice)."""
-    value = data.get(key)
-    if isinstance(value, list):
-        value = value[0] if value else ""
-    return "" if value is None else str(value)
-
-
 def claim_filter(
     status: str | None, subsidy_type: str | None, year: int | None, batch: str | None, before: int | None
 ) -> ClaimFilter:

@@ -6,10 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 from typing import Annotated, Any
-from urllib.parse import quote
 
 from litestar import Controller, Request, Response, get, post
-from litestar.datastructures import UploadFile
 from litestar.di import NamedDependency
 from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath
@@ -29,21 +27,14 @@ from workflow.errors import DomainError, ValidationFailed
 from workflow.lists.columns import COLUMNS
 from workflow.lists.template import template_workbook
 
+from ..downloads import XLSX, file_response
 from ..i18n import N_
+from ..uploads import chosen_file
 from .guard import portal_context
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 UPLOAD = Body(media_type=RequestEncodingType.MULTI_PART)
 CHECKED_ROWS = {"valid": N_("检查通过"), "refused": N_("未通过")}  # a dry run's rows
 FILED_ROWS = {"accepted": N_("已受理"), "refused": N_("未受理")}
-
-
-def _download(content: bytes, filename: str) -> Response[bytes]:
-    return Response(
-        content,
-        media_type=XLSX,
-        headers={"Content-Disposition": f"attachment; filename*=UTF-8''{quote(filename)}"},
-    )
 
 
 class ListPages(Controller):
@@ -58,7 +49,7 @@ class ListPages(Controller):
 
     @get("/template.xlsx", sync_to_thread=True)
     def template(self, who: NamedDependency[SignedIn]) -> Response[bytes]:
-        return _download(template_workbook(), "扶智申报清单模板.xlsx")
+        return file_response(template_workbook(), "扶智申报清单模板.xlsx", XLSX)
 
     @post("/", sync_to_thread=True, status_code=303)
     def check(
@@ -70,9 +61,9 @@ class ListPages(Controller):
         data: Annotated[dict[str, Any], UPLOAD],
     ) -> Response[Any]:
         """Every row checked, nothing filed: the result page offers to file what was checked."""
-        upload = data.get("file")
+        upload = chosen_file(data)
         try:
-            if not isinstance(upload, UploadFile) or not upload.filename:
+            if upload is None:
                 raise ValidationFailed("validation.required", "请选择要上传的申报清单文件", field="file")
             report = check_list(db, files, who.actor, upload.filename, upload.file.read())
         except DomainError as exc:
@@ -110,7 +101,9 @@ class ListPages(Controller):
     def result(
         self, db: NamedDependency[Database], who: NamedDependency[SignedIn], list_id: FromPath[int]
     ) -> Response[bytes]:
-        return _download(result_workbook(get_list(db, who.actor, list_id)), f"处理结果-清单{list_id}.xlsx")
+        return file_response(
+            result_workbook(get_list(db, who.actor, list_id)), f"处理结果-清单{list_id}.xlsx", XLSX
+        )
 
 
 def _lists_page(
