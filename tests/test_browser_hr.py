@@ -19,6 +19,7 @@ from .browser_support import (
     shot,
 )
 from .builders import add_admin, county, export_claim, id_number
+from .conftest import TEST_NOW
 
 pytestmark = needs_chromium
 MANY = 23  # more than a page of results (20)
@@ -129,7 +130,8 @@ def test_hr_exports_a_search_and_a_whole_ids_search_never_puts_the_number_in_the
     shot(phone, "hr-search-export-phone")
     with phone.expect_download() as download:
         phone.click("p.export a")
-    assert download.value.suggested_filename.startswith("查找结果-20261128")
+    # Named by the server's clock (the suite's moment, never today).
+    assert download.value.suggested_filename.startswith(f"查找结果-{TEST_NOW:%Y%m%d}")
     sheet = claims_sheet(download.value)
     assert sum(1 for row in sheet.iter_rows(values_only=True) if row[0] in server.claims) == MANY
     phone.context.close()
