@@ -1,4 +1,4 @@
-"""Documents from the pages: a numbered PDF per download, and the public /verify check."""
+"""Documents from the pages: a numbered PDF per document version, and the public /verify check."""
 
 from __future__ import annotations
 

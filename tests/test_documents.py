@@ -18,6 +18,7 @@ from store.documents.register import verify
 from store.models import Claim, Contract, Person
 from store.transitions import transition
 from tests.builders import claim_in
+from tests.builders_payouts import pay_through_batch
 from tests.builders_posts import active_contract
 from workflow.numerals import capital_yuan
 
@@ -222,6 +223,8 @@ def test_verify_says_genuine_superseded_or_unknown_and_nothing_personal(db, c) -
     assert (check.status, check.kind, check.number) == ("genuine", "德钦县就业帮扶资金审批表", first.number)
     assert "卓玛" not in repr(check) and str(claim.amount) not in repr(check)
 
+    assert issue(db, c.agent, "approval_form", claim.id).code == first.code  # unchanged: the same
+    pay_through_batch(db, c.finance, claim.id)  # the form now shows it paid: a new version
     second = issue(db, c.hr, "approval_form", claim.id)
     assert second.number != first.number and second.code != first.code
     assert verify(db, first.code).status == "superseded" and verify(db, first.code).genuine

@@ -1,13 +1,28 @@
 """Issuing a document: number it in the register, render it outside any transaction, and
 record its hash; the case documents (审批表, 协议, 到期提醒, 不予批准通知) from their contexts,
-and a 发放花名册 rendered in the request."""
+and a 发放花名册 rendered in the request.
+
+One number per document version. A case document's version is the hash of what it shows
+(``context_hash``: the canonical JSON of its kind and context; the number, code and issue time
+are the stamp's, not the context's). A download whose context hashes as the current document's
+does is that document again, whoever asks (staff page, agent API or portal): re-rendered with
+its number, code and QR address, giving the same bytes and hash. Only a changed context (the
+case moved on, an amount or a name changed) is numbered anew and supersedes the one before;
+a unique index on the current version makes two downloads at once share one number.
+"""
 
 from __future__ import annotations
 
 import hashlib
+import json
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from printing import Stamp
 from printing import layout as pdf
@@ -21,7 +36,9 @@ from .contexts import (
     renewal_notice_context,
 )
 from .models import Document
-from .register import register, reserve
+from .register import SUBJECT_TYPES, register, reserve
+
+log = logging.getLogger("fuzhi.documents")
 
 
 @dataclass(frozen=True)
@@ -39,10 +56,12 @@ def issue_document(
     subject_id: int,
     render: Callable[[Stamp], bytes],
     base_url: str = "",
+    reserved: Document | None = None,
 ) -> Issued:
-    """Number, render and register one document; earlier ones of the same kind for the same
-    subject become superseded. Rendering runs outside any transaction (a roster takes seconds)."""
-    doc = reserve(db, actor, kind, subject_id)
+    """Number (unless ``reserved`` already is), render and register one document; earlier ones
+    of the same kind for the same subject become superseded. Rendering runs outside any
+    transaction (a roster takes seconds)."""
+    doc = reserved or reserve(db, actor, kind, subject_id)
     try:
         content = render(Stamp(doc.number, doc.verification_code, base_url))
     except BaseException:
@@ -69,12 +88,75 @@ CONTEXTS: Mapping[str, Callable[[Database, int], dict[str, Any]]] = {
 }
 
 
-def issue(db: Database, actor: Actor, kind: str, subject_id: int, base_url: str = "") -> Issued:
-    """Issue a case document (审批表, 协议, 到期提醒, 不予批准通知) for a claim or contract."""
-    context = CONTEXTS[kind](db, subject_id)
-    return issue_document(
-        db, actor, kind, subject_id, lambda stamp: RENDERERS[kind](context, stamp), base_url
+def _plain(value: object) -> str:
+    """A context value JSON has no form for: a date as ISO, a Decimal as written ("300.00")."""
+    return value.isoformat() if isinstance(value, date) else str(value)
+
+
+def context_hash(kind: str, context: Mapping[str, Any]) -> str:
+    """The version of a document: the sha256 of the canonical JSON of its kind and context."""
+    canonical = json.dumps(
+        {"kind": kind, "context": context},
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+        default=_plain,
     )
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def issue(db: Database, actor: Actor, kind: str, subject_id: int, base_url: str = "") -> Issued:
+    """A case document (审批表, 协议, 到期提醒, 不予批准通知) for a claim or contract: the current
+    numbered one when what it shows is unchanged, else a new number superseding it."""
+    context = CONTEXTS[kind](db, subject_id)
+    version = context_hash(kind, context)
+
+    def render(stamp: Stamp) -> bytes:
+        return RENDERERS[kind](context, stamp)
+
+    found: dict[str, bool] = {}
+
+    def current(s: Session) -> Document | None:
+        doc = s.scalars(
+            select(Document)
+            .where(
+                Document.kind == kind,
+                Document.subject_type == SUBJECT_TYPES[kind],
+                Document.subject_id == subject_id,
+                Document.context_sha256 == version,
+                Document.superseded_at.is_(None),
+            )
+            .limit(1)
+        ).first()
+        found["reused"] = doc is not None
+        return doc
+
+    for _ in range(3):
+        doc = reserve(
+            db, actor, kind, subject_id, reuse=current, context_sha256=version, verify_base=base_url
+        )
+        if not found["reused"]:
+            return issue_document(db, actor, kind, subject_id, render, base_url, reserved=doc)
+        again = _again(db, doc, render)
+        if again is not None:
+            return again
+    raise AssertionError("the document was dropped three times while being rendered")
+
+
+def _again(db: Database, doc: Document, render: Callable[[Stamp], bytes]) -> Issued | None:
+    """The same numbered document re-rendered; registered here when its first rendering is
+    still under way (None when that rendering failed and dropped the number)."""
+    content = render(Stamp(doc.number, doc.verification_code, doc.verify_base or ""))
+    digest = hashlib.sha256(content).hexdigest()
+    with db.transaction() as s:
+        registered = s.scalar(select(Document.content_sha256).where(Document.id == doc.id))
+        if registered is None:
+            if s.scalar(select(Document.id).where(Document.id == doc.id)) is None:
+                return None
+            register(s, doc, digest, db.clock.now())
+        elif registered != digest:
+            log.warning("文书重新生成的内容与登记不同 document=%s", doc.id)
+    return Issued(doc.number, doc.verification_code, digest, content)
 
 
 def issue_roster(

@@ -80,9 +80,11 @@ def reserve(
     kind: str,
     subject_id: int,
     reuse: Callable[[Session], Document | None] | None = None,
+    **fields: str | None,
 ) -> Document:
-    """A register row with a fresh number and code; retried when a concurrent issue took the number.
-    ``reuse`` may return a row to hand back instead, read in the same transaction."""
+    """A register row with a fresh number and code (and ``fields``); retried when a concurrent
+    issue took the number or the version. ``reuse`` may return a row to hand back instead, read
+    in the same transaction."""
     for attempt in range(5):
         try:
             with db.transaction() as s:
@@ -97,6 +99,7 @@ def reserve(
                         subject_id=subject_id,
                         issued_at=now,
                         issued_by=actor.user_id,
+                        **fields,
                     )
                     s.add(doc)
                     s.flush()

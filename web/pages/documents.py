@@ -28,7 +28,8 @@ def base_url(request: Request[Any, Any, Any]) -> str:
 
 
 class DocumentController(Controller):
-    """Staff download: every download issues a numbered document (the register keeps it)."""
+    """Staff download: the numbered document of the case as it stands (a new number only when
+    what it shows changed; the register keeps it)."""
 
     path = "/"
     include_in_schema = False
