@@ -7,8 +7,10 @@ from __future__ import annotations
 import pytest
 
 from store.claims.lists import upload_list
-from store.models import Person
+from store.models import Organisation, Person
+from store.people.org_checks import OrganisationInput
 from store.people.persons import PersonInput, checked_values
+from store.people.register import register_organisation
 from workflow.errors import ValidationFailed
 from workflow.identity import normalise_bank_account, normalise_credit_code, normalise_id_number
 from workflow.text_input import checked_name, checked_text, plain_number
@@ -175,3 +177,61 @@ def test_a_list_row_with_hostile_text_is_refused_naming_the_column(db):
         stored = {p.name: (db.vault.decrypt(p.bank_account_enc), p.phone) for p in s.query(Person)}
     assert (BANK, "13812345678") in stored.values()
     assert "次仁·卓玛" in stored
+
+
+def test_a_comment_with_a_direction_override_or_nothing_visible_is_refused_by_the_api(api):
+    person = register(api, target_groups=["poverty_alleviated"]).json()
+    body = {
+        "subsidy_type": "labour_export_service",
+        "person_id": person["id"],
+        "facts": {"destination": "out_of_province", "employment_start": "2026-03-01"},
+    }
+    claim = api.post("/api/v1/claims", json=body).json()
+    url = f"/api/v1/claims/{claim['id']}/withdraw"
+    assert problem_of(api.post(url, json={"comment": "本人\u202e弃放"})) == (
+        "validation.bidi_control",
+        "comment",
+    )
+    assert problem_of(api.post(url, json={"comment": "\u200b\u200b"})) == (
+        "validation.invisible_only",
+        "comment",
+    )
+    r = api.post(url, json={"comment": "本人放弃 🙏"})
+    assert r.status_code == 200 and r.json()["state"] == "withdrawn"
+
+
+def test_the_organisation_register_form_reports_each_hostile_field(db):
+    c = county(db)
+    with pytest.raises(ValidationFailed) as err:
+        register_organisation(
+            db,
+            c.hr,
+            OrganisationInput(
+                name="\u200b",
+                kind="workshop",
+                contact_name="格桑\u202e",
+                contact_phone="٠٨٨٧-٨٤١٢٣٤٥",
+                bank_account=DEVANAGARI,
+            ),
+        )
+    assert err.value.details["errors"].keys() >= {"name", "contact_name", "contact_phone", "bank_account"}
+    assert err.value.code == "validation.invisible_character"
+    org_id = register_organisation(
+        db,
+        c.hr,
+        OrganisationInput(
+            name="阿东村帮扶车间（二期）",
+            kind="workshop",
+            contact_name="次仁·格桑",
+            contact_phone="０８８７－８４１２３４５",
+            bank_account=FULL_WIDTH,
+        ),
+    )
+    with db.sessions() as s:
+        org = s.get(Organisation, org_id)
+        assert (org.name, org.contact_name, org.contact_phone) == (
+            "阿东村帮扶车间（二期）",
+            "次仁·格桑",
+            "0887-8412345",
+        )
+        assert db.vault.decrypt(org.bank_account_enc) == BANK

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from workflow.errors import ValidationFailed
 from workflow.roles import Actor, Role, check_roles_together
 from workflow.states import OrgKind
-from workflow.text_input import checked_name
+from workflow.text_input import checked_name, checked_text
 
 from ..db import Database
 from ..models import ApiToken, Organisation, User, UserVillage, Village
@@ -175,7 +175,7 @@ def create_token(
         )
     if not user.active:
         raise ValidationFailed("validation.token_user", "该账号已停用，不能创建接口令牌", field="username")
-    label = label.strip()
+    label = checked_text(label, "label", "令牌名称")
     if len(label) > 100:
         raise ValidationFailed("validation.too_long", "令牌说明不能超过100个字", field="label")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
