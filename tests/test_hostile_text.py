@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 
 from store.claims.lists import upload_list
+from store.imports import upload_import
 from store.models import Organisation, Person
 from store.people.org_checks import OrganisationInput
 from store.people.persons import PersonInput, checked_values
@@ -16,8 +17,8 @@ from workflow.identity import normalise_bank_account, normalise_credit_code, nor
 from workflow.text_input import checked_name, checked_text, plain_number
 
 from .api_support import api_client
-from .builders import county, id_number
-from .builders_imports import xlsx
+from .builders import add_admin, county, id_number
+from .builders_imports import PERSON_HEADER, PLACE_HEADER, distinct_ids, xlsx
 
 pytestmark = pytest.mark.usefixtures("on_28_november_2026")
 
@@ -235,3 +236,30 @@ def test_the_organisation_register_form_reports_each_hostile_field(db):
             "0887-8412345",
         )
         assert db.vault.decrypt(org.bank_account_enc) == BANK
+
+
+def test_an_import_refuses_hostile_cells_naming_the_column(db):
+    county(db)  # the villages the rows name
+    admin = add_admin(db)
+    a, b, d, e = distinct_ids(4)
+    rows = [
+        ["次仁·卓玛", a, "533422101001", "脱贫人口", "全劳力", "１３９８８８８７７７７", FULL_WIDTH],  # 2 ok
+        ["\u200b", b, "533422101001", "脱贫人口", "全劳力", None, None],  # 3
+        ["扎西", d, "533422101001", "脱贫人口", "全劳力", None, SUPERSCRIPT],  # 4
+        ["\u202d格桑", e, "533422101001", "脱贫人口", "全劳力", None, None],  # 5
+    ]
+    report = upload_import(db, admin, "persons", "人员.xlsx", xlsx(PERSON_HEADER, rows), dry_run=False)
+    refused = {r.row: [(x.column, x.code) for x in r.errors] for r in report.rows if r.status == "refused"}
+    assert refused == {
+        3: [("姓名", "validation.invisible_character")],
+        4: [("银行账号", "validation.bank_account_digits")],
+        5: [("姓名", "validation.bidi_control")],
+    }
+    created = next(r for r in report.rows if r.row == 2)
+    with db.sessions() as s:
+        person = s.get_one(Person, created.record_id)
+        assert (person.name, person.phone) == ("次仁·卓玛", "13988887777")
+        assert db.vault.decrypt(person.bank_account_enc) == BANK
+    places = [["533422101", "升平镇", "533422101009", "\u202e村"]]
+    report = upload_import(db, admin, "places", "places.xlsx", xlsx(PLACE_HEADER, places))
+    assert [(x.column, x.code) for x in report.rows[0].errors] == [("行政村名称", "validation.bidi_control")]
