@@ -18,6 +18,7 @@ from .guards import GUARDS, GuardContext, PayoutLineRef
 from .machines import Deadline, Step, Workflow
 from .roles import Actor, Role
 from .states import STATE_LABELS
+from .text_input import checked_text
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def fire(
     payout_line: PayoutLineRef | None = None,
 ) -> Transition:
     """Take the step on ``case`` (mutating it) and return the history row to store."""
+    comment = checked_text(comment, "comment", "意见或原因") or None
     step = check(wf, case, trigger, actor, now, comment, payout_line=payout_line)
     from_state = case.state
     case.state = str(case.state)  # ``transitions`` would look an Enum state up by member name
@@ -130,7 +132,7 @@ def fire(
         actor.user_id,
         step.role,
         now,
-        comment.strip() if comment else None,
+        comment,
     )
 
 
@@ -144,6 +146,7 @@ def created(
 ) -> tuple[Transition, datetime | None]:
     """Open a case: the first history row (by the table's creation row for the filer's role)
     and when the first wait falls due. Every filer comes through here, one case or a list."""
+    comment = checked_text(comment, "comment", "说明") or None
     step = wf.creation_for(actor.roles)
     if step is None or step.dest is None:
         raise TransitionRefused(

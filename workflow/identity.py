@@ -12,12 +12,14 @@ from stdnum.util import isdigits
 
 from . import credit_code
 from .errors import ValidationFailed
+from .text_input import plain_number
 
 
 def normalise_id_number(raw: str, field: str = "id_number") -> str:
     """A valid 18-character 居民身份证号 (GB 11643 check digit), upper-case X, or an error."""
+    number = plain_number(raw, "id_number", field, "身份证号")
     try:
-        return validate_ric(str(raw).strip().upper())
+        return validate_ric(number.strip().upper())
     except stdnum_errors.InvalidChecksum:
         raise ValidationFailed("validation.id_number_checksum", "身份证号校验位不正确", field=field) from None
     except stdnum_errors.ValidationError:
@@ -84,8 +86,9 @@ def sex(id_number: str) -> str:
 def normalise_credit_code(raw: str, field: str = "credit_code") -> str:
     """A valid 统一社会信用代码 of any registration authority GB 32100 allows (see
     ``workflow.credit_code`` for why stdnum's own ``validate`` is not enough)."""
+    code = plain_number(raw, "credit_code", field, "统一社会信用代码")
     try:
-        return credit_code.validate(raw)
+        return credit_code.validate(code)
     except credit_code.CreditCodeError as exc:
         code, message = CREDIT_CODE_ERRORS[exc.reason]
         raise ValidationFailed(code, message, field=field) from None
@@ -124,7 +127,7 @@ def mask_tail(last4: str | None, length: int = 18) -> str:
 
 
 def normalise_bank_account(raw: str, field: str = "bank_account") -> str:
-    digits = "".join(str(raw).split())
-    if not digits.isdigit() or not 12 <= len(digits) <= 30:
+    digits = "".join(plain_number(raw, "bank_account", field, "银行账号").split())
+    if not (digits.isascii() and digits.isdigit()) or not 12 <= len(digits) <= 30:
         raise ValidationFailed("validation.bank_account", "银行账号应为12至30位数字", field=field)
     return digits

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound, RuleViolation, TransitionRefused
 from workflow.roles import Actor, Role
+from workflow.text_input import checked_name
 
 from ..db import Database
 from ..models import ApiToken, StaffSession, User, UserVillage
@@ -149,7 +150,7 @@ def change_access(db: Database, actor: Actor, user_id: int, inp: AccessInput) ->
         roles, villages, org_id = checked_access(session, inp.roles, inp.village_ids, inp.org_id)
         if Role.ADMIN not in roles:
             _keep_an_admin(user, admins)
-        user.display_name = inp.display_name.strip()[:50] or user.username
+        user.display_name = checked_name(inp.display_name, "display_name", "显示名称")[:50] or user.username
         user.email = normalise_email(inp.email)
         user.roles = ",".join(sorted(roles))
         session.execute(delete(UserVillage).where(UserVillage.user_id == user.id))

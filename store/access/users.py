@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from workflow.errors import ValidationFailed
 from workflow.roles import Actor, Role, check_roles_together
 from workflow.states import OrgKind
+from workflow.text_input import checked_name, checked_text
 
 from ..db import Database
 from ..models import ApiToken, Organisation, User, UserVillage, Village
@@ -104,7 +105,7 @@ def create_user(
     email = normalise_email(email)
     user = User(
         username=username,
-        display_name=(display_name or "").strip()[:50] or username,
+        display_name=checked_name(display_name, "display_name", "显示名称")[:50] or username,
         password_hash=password_hash,
         roles=",".join(sorted(role_set)),
         org_id=org_id,
@@ -174,7 +175,7 @@ def create_token(
         )
     if not user.active:
         raise ValidationFailed("validation.token_user", "该账号已停用，不能创建接口令牌", field="username")
-    label = label.strip()
+    label = checked_text(label, "label", "令牌名称")
     if len(label) > 100:
         raise ValidationFailed("validation.too_long", "令牌说明不能超过100个字", field="label")
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)

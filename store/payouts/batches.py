@@ -28,6 +28,7 @@ from sqlalchemy.orm import Session
 from workflow.errors import Conflict, InvalidTransition, NotFound, TransitionRefused, ValidationFailed
 from workflow.guards import PayoutLineRef
 from workflow.roles import SYSTEM_ACTOR, Actor, Role
+from workflow.text_input import checked_text
 
 from ..db import Database
 from ..documents import rosters as documents
@@ -245,7 +246,7 @@ def _mark_paid(
 def mark_failed(db: Database, actor: Actor, line_id: int, reason: str) -> PayoutLine:
     """The bank returned this line: it leaves the batch, and its claim returns to the pool."""
     require_finance(actor)
-    reason = (reason or "").strip()
+    reason = checked_text(reason, "reason", "失败原因")
     if not reason:
         raise ValidationFailed("validation.required", "请填写失败原因", field="reason")
     with conflicts_mapped(), db.transaction() as s:

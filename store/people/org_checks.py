@@ -15,6 +15,7 @@ from workflow.errors import ValidationFailed
 from workflow.identity import normalise_bank_account, normalise_credit_code
 from workflow.roles import Role
 from workflow.states import OrgKind
+from workflow.text_input import checked_name, plain_number
 
 from ..db import Database
 from ..models import Organisation, User, Village
@@ -74,10 +75,27 @@ def _text(value: str | None) -> str | None:
     return text or None
 
 
+def _named(inp: OrganisationInput, errors: _Errors) -> dict[str, Any]:
+    """The name, document number and contact typed, without invisible or direction characters."""
+    values: dict[str, Any] = {}
+    for name in ("name", "recognition_doc_no", "contact_name"):
+        try:
+            values[name] = checked_name(getattr(inp, name), name, LABELS[name]) or None
+        except ValidationFailed as exc:
+            errors.add(name, exc.code, exc.message)
+            values[name] = None
+    return values
+
+
 def _phone(raw: str | None, errors: _Errors) -> str | None:
     text = _text(raw)
     if text is None:
         return None
+    try:
+        text = plain_number(text, "phone", "contact_phone", LABELS["contact_phone"]).strip()
+    except ValidationFailed as exc:
+        errors.add("contact_phone", exc.code, exc.message)
+        return text
     digits = text.replace("-", "").replace(" ", "")
     if not digits.isdigit() or not 7 <= len(digits) <= 15:
         errors.add(
@@ -96,13 +114,8 @@ def checked(
 ) -> dict[str, Any]:
     """The columns to store (bank account still plain), or every field's error at once."""
     errors = _Errors()
-    values: dict[str, Any] = {
-        "name": _text(inp.name),
-        "kind": inp.kind,
-        "recognition_doc_no": _text(inp.recognition_doc_no),
-        "contact_name": _text(inp.contact_name),
-    }
-    if values["name"] is None:
+    values: dict[str, Any] = {"kind": inp.kind, **_named(inp, errors)}
+    if values["name"] is None and "name" not in errors.found:
         errors.add("name", "validation.required", "缺少“单位名称”")
     for name, limit in MAX_LEN.items():
         if values[name] and len(values[name]) > limit:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from sqlalchemy import Connection, bindparam, select
@@ -22,6 +22,7 @@ from workflow.identity import (
 )
 from workflow.labour import check_capacity
 from workflow.states import OrgKind, TargetGroup
+from workflow.text_input import checked_name, plain_number
 
 from ..db import Database
 from ..models import Organisation, Person, Village
@@ -79,7 +80,7 @@ def checked_values(db: Database, data: PersonInput) -> dict[str, object]:
     """A new person's columns, every field checked (none read from the database): the ID
     number's check digit and birth date, the name, the groups, the capacity, the bank account."""
     id_number = normalise_id_number(data.id_number)
-    name = data.name.strip()
+    name = checked_name(data.name, "name", "姓名")
     if not name:
         raise ValidationFailed("validation.required", "缺少“姓名”", field="name")
     for group in data.target_groups:
@@ -89,6 +90,8 @@ def checked_values(db: Database, data: PersonInput) -> dict[str, object]:
             )
     check_capacity(data.labour_capacity)
     bank = normalise_bank_account(data.bank_account) if data.bank_account else None
+    if data.phone:
+        data = replace(data, phone=plain_number(data.phone, "phone", "phone", "联系电话").strip() or None)
     return person_values(db, data, id_number, bank, name)
 
 
@@ -150,7 +153,7 @@ def create_organisation(
         raise ValidationFailed("validation.org_kind", f"未知的申报单位类型“{kind}”", field="kind")
     bank = normalise_bank_account(bank_account) if bank_account else None
     org = Organisation(
-        name=name.strip(),
+        name=checked_name(name, "name", "单位名称"),
         kind=kind,
         credit_code=normalise_credit_code(credit_code) if credit_code else None,
         recognised=recognised,

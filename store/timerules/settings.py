@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from workflow.errors import TransitionRefused, ValidationFailed
 from workflow.roles import Actor, Role
+from workflow.text_input import checked_text
 from workflow.timerules import TimeRules, check_deadline, check_reminder_days, deadline_record
 
 from ..db import Database
@@ -103,7 +104,7 @@ def set_calendar_day(db: Database, actor: Actor, day: date, workday: bool, note:
         raise ValidationFailed(
             "validation.calendar_day", f"日期须在{FIRST_YEAR}年到{LAST_YEAR}年之间", field="day"
         )
-    note = (note or "").strip()
+    note = checked_text(note, "note", "说明")
     if len(note) > MAX_NOTE:
         raise ValidationFailed("validation.too_long", f"说明不能超过{MAX_NOTE}个字符", field="note")
     with db.transaction() as s:

@@ -17,6 +17,7 @@ from decimal import Decimal
 from ..errors import ValidationFailed
 from ..identity import mask, normalise_bank_account, normalise_id_number
 from ..money import parse_yuan
+from ..text_input import checked_name, checked_text, plain_number
 from .columns import CLAIM_COLUMNS, Column, ColumnSet
 from .headers import field_of
 
@@ -207,7 +208,17 @@ def read_text(col: Column, value: object) -> str | None:
         raise _fail(col, "validation.bad_character", f"“{col.header}”含有无法识别的字符（文件编码可能有误）")
     if text is not None and col.max_len is not None and len(text) > col.max_len:
         raise _fail(col, "validation.too_long", f"“{col.header}”不能超过{col.max_len}个字")
-    return text
+    return None if text is None else _checked(col, text)
+
+
+def _checked(col: Column, text: str) -> str:
+    """Names without invisible or direction characters, phones in plain digits, other text
+    without direction characters (``workflow.text_input``)."""
+    if col.field == "phone":
+        return plain_number(text, "phone", col.header, col.header)
+    if col.field == "name" or col.field.endswith("_name"):
+        return checked_name(text, col.header, col.header)
+    return checked_text(text, col.header, col.header)
 
 
 def read_id_number(col: Column, value: object) -> str | None:
