@@ -4,6 +4,7 @@ screenshots under test-artifacts/screenshots/ and the phone's no-sideways-scroll
 from __future__ import annotations
 
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -41,10 +42,48 @@ def chromium() -> Iterator[Any]:
         launched.close()
 
 
+# Run before each document's own scripts (Playwright's init scripts are exempt from the page's CSP):
+# a script or style the Content-Security-Policy blocked is said on the console, which outlives a
+# navigation, so a test can check that none was (csp_violations) — a blocked script fails silently.
+CSP_WATCH = """document.addEventListener("securitypolicyviolation", (e) =>
+  console.error(`CSP violation: ${e.violatedDirective} ${e.blockedURI} ${e.sourceFile}:${e.lineNumber}`));"""
+
+
 def new_page(browser: Any, viewport: tuple[int, int] = DESKTOP, **context: Any) -> Any:
-    """A page in a new context (its own cookies) at the viewport's size, in Chinese."""
+    """A page in a new context (its own cookies) at the viewport's size, in Chinese, its CSP
+    violations collected (csp_violations)."""
     size = {"width": viewport[0], "height": viewport[1]}
-    return browser.new_context(viewport=size, locale="zh-CN", **context).new_page()
+    page = browser.new_context(viewport=size, locale="zh-CN", **context).new_page()
+    watch_csp(page)
+    return page
+
+
+def watch_csp(page: Any) -> None:
+    """Collect what the page's Content-Security-Policy blocks, as page.csp_violations."""
+    page.csp_violations = []
+    page.add_init_script(CSP_WATCH)
+    page.on(
+        "console",
+        lambda m: (
+            page.csp_violations.append(m.text)
+            if "CSP violation" in m.text or "Content Security Policy" in m.text
+            else None
+        ),
+    )
+
+
+def csp_violations(page: Any) -> list[str]:
+    return list(page.csp_violations)
+
+
+def wait_until(page: Any, expression: str, timeout: float = 15.0) -> None:
+    """Wait until ``expression`` is true in the page. Playwright's wait_for_function evaluates its
+    predicate with eval() inside the page, which the Content-Security-Policy (no 'unsafe-eval')
+    refuses; page.evaluate goes through the debugger protocol, which the policy does not govern."""
+    deadline = time.monotonic() + timeout
+    while not page.evaluate(expression):
+        assert time.monotonic() < deadline, f"still false after {timeout}s: {expression}"
+        page.wait_for_timeout(50)
 
 
 def sign_in(

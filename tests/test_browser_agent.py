@@ -18,11 +18,13 @@ from .browser_support import (
     DESKTOP,
     PHONE,
     SHOTS,
+    csp_violations,
     needs_chromium,
     new_page,
     no_sideways_scroll,
     shot,
     sign_in,
+    watch_csp,
 )
 from .builders import claim_in, county, id_number
 from .live_server import live_server
@@ -40,9 +42,11 @@ def server():
     def prepare(db: Database) -> None:
         c = county(db)
         made["returned"] = claim_in(db, c, "returned").id
+        made["to_withdraw"] = claim_in(db, c, "returned").id
 
     with live_server(prepare=prepare) as live:
         live.returned = made["returned"]  # type: ignore[attr-defined]
+        live.to_withdraw = made["to_withdraw"]  # type: ignore[attr-defined]
         yield live
 
 
@@ -172,11 +176,45 @@ def test_the_api_browser_works_with_no_internet(server, browser, path, shown):
 
     context.route("**/*", only_this_server)
     page = context.new_page()
+    watch_csp(page)
     page.goto(f"{server.url}{path}")
     page.wait_for_selector(shown, timeout=30_000)
     page.wait_for_load_state("networkidle")
     assert "Fuzhi" in page.inner_text("body")
     assert outside == [], outside
+    # Its own policy (web/security_headers.py SCHEMA_CSP). Scalar's bundled Zod probes once whether
+    # it may compile validators (`try { Function("") }`) and, refused, validates without: that
+    # probe is the one violation allowed.
+    probe = "CSP violation: script-src eval"
+    assert [
+        v for v in csp_violations(page) if not (v.startswith(probe) and "scalar/standalone.js" in v)
+    ] == []
     SHOTS.mkdir(parents=True, exist_ok=True)  # the first screen only: the whole document is long
     page.screenshot(path=str(SHOTS / f"agent-schema-{'scalar' if 'scalar' in path else 'swagger'}.png"))
     context.close()
+
+
+def test_withdrawing_asks_first_and_a_no_keeps_the_claim(server, browser):
+    """The question comes from web/static/forms.js (data-confirm): no inline handler under the CSP."""
+    page = new_page(browser, DESKTOP)
+    sign_in(page, server, "agent1", start="/", lands="**/agent/claims")
+    asked: list[str] = []
+    answer = {"yes": False}
+
+    def reply(dialog) -> None:  # type: ignore[no-untyped-def]
+        asked.append(dialog.message)
+        dialog.accept() if answer["yes"] else dialog.dismiss()
+
+    page.on("dialog", reply)
+    page.goto(f"{server.url}/agent/claims/{server.to_withdraw}")
+    page.click("form.withdraw button")
+    page.wait_for_timeout(300)
+    assert asked == ["撤回后该申请不再办理，确定撤回吗？"]
+    assert page.url.endswith(f"/agent/claims/{server.to_withdraw}") and "申请已撤回" not in page.inner_text(
+        "main"
+    )
+    answer["yes"] = True
+    page.click("form.withdraw button")
+    page.wait_for_selector("text=申请已撤回")
+    assert len(asked) == 2 and csp_violations(page) == []
+    page.context.close()

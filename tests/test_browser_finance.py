@@ -17,6 +17,7 @@ from workflow.clock import FrozenClock
 
 from .browser_support import (
     PHONE,
+    csp_violations,
     needs_chromium,
     no_sideways_scroll,
     open_as,
@@ -73,14 +74,22 @@ def test_finance_previews_batches_exports_imports_the_return_file_and_looks_up(s
     claims = server.claims
     page = open_as(browser, server, "finance1")
     page.goto(f"{server.url}/payouts")
+    running = page.locator("#running")
+    everything = page.locator("#pool thead input[type=checkbox]")  # 全选 (web/static/forms.js)
+    everything.check()
+    boxes = page.locator("input[name=ids]").count()
+    assert page.locator("input[name=ids]:checked").count() == boxes >= 3
+    assert running.locator("[data-n]").inner_text() == str(boxes)
+    everything.uncheck()
+    assert running.locator("[data-n]").inner_text() == "0"
     for claim_id in claims.values():
         page.check(f"input[name=ids][value='{claim_id}']")
-    running = page.locator("#running")
     assert running.is_visible()
     assert running.locator("[data-n]").inner_text() == "3"
     assert running.locator("[data-payees]").inner_text() == "3"
     assert running.locator("[data-total]").inner_text() == "2350.00"
     shot(page, "finance-pool")
+    assert csp_violations(page) == []  # payouts.js and forms.js ran under the policy
 
     page.click("text=预览所选申请")
     page.wait_for_url("**/payouts/preview?**")

@@ -20,11 +20,13 @@ from .browser_support import (
     DESKTOP,
     PHONE,
     SHOTS,
+    csp_violations,
     needs_chromium,
     new_page,
     no_sideways_scroll,
     shot,
     sign_in,
+    wait_until,
 )
 from .builders import county, export_claim, person
 from .live_server import live_server
@@ -73,7 +75,7 @@ def test_a_verifier_attaches_a_photo_then_verifies_and_a_lost_answer_is_pressed_
     assert big.stat().st_size > 2_000_000  # as a phone's camera makes it
     page.select_option("form.upload select[name=kind]", "income_proof")
     page.locator("form.upload input[type=file]").last.set_input_files(str(big))
-    page.wait_for_function("document.querySelector('form.upload .preview').textContent.includes('KB')")
+    wait_until(page, "document.querySelector('form.upload .preview').textContent.includes('KB')")
     assert "照片已压缩" in page.inner_text("form.upload .preview")
     assert page.locator("form.upload label.camera").is_visible()  # a phone offers its camera too
     # The screen as the officer sees it (a full-page shot in Chromium drops the touch emulation).
@@ -93,11 +95,12 @@ def test_a_verifier_attaches_a_photo_then_verifies_and_a_lost_answer_is_pressed_
     assert kind == "income_proof"
     thumb = page.locator("ul.evidence img").first
     thumb.scroll_into_view_if_needed()
-    page.wait_for_function("document.querySelector('ul.evidence img').naturalWidth > 0")
+    wait_until(page, "document.querySelector('ul.evidence img').naturalWidth > 0")
     assert page.evaluate("document.querySelector('ul.evidence img').naturalWidth") == 240
     assert "务工收入证明" in page.inner_text("ul.evidence")
     no_sideways_scroll(page, slack=2)
     shot(page, "village-case-phone")
+    assert csp_violations(page) == []  # evidence.js shrank the photo under the page's policy
 
     # 核实通过; the server takes it but the answer never reaches the phone.
     before = page.content()  # the page as the phone still shows it, with its form's token
@@ -189,7 +192,7 @@ def test_mine_and_the_case_page_at_phone_and_desktop_width(server, browser):
     desk.goto(f"{server.url}/mine")
     shot(desk, "village-mine-desktop")
     desk.goto(f"{server.url}/claims/{server.claims[0]}")
-    desk.wait_for_function("[...document.querySelectorAll('ul.evidence img')].every(i => i.complete)")
+    wait_until(desk, "[...document.querySelectorAll('ul.evidence img')].every(i => i.complete)")
     shot(desk, "village-case-desktop")
     assert desk.locator("form.upload label.camera").is_hidden()  # no camera button on a desktop
     desk.context.close()

@@ -56,6 +56,7 @@ from .portal import portal_router
 from .problems import EXCEPTION_HANDLERS
 from .scheduler import sweep_hooks
 from .schema_ui import RENDER_PLUGINS
+from .security_headers import security_headers
 from .sysdeps import missing_system_packages
 from .timing import server_timing
 
@@ -158,6 +159,7 @@ def create_app(
             AlreadySent: on_already_sent,
         },
         request_max_body_size=MAX_BODY,
+        before_send=[security_headers],  # CSP, frame denial, no-store, … on every answer
         on_startup=[start_sweeps],
         on_shutdown=[stop_sweeps, jobs.shutdown, lambda: db.engine.dispose()],
     )

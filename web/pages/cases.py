@@ -145,7 +145,7 @@ class CaseController(Controller):
             evidence.filename,
             evidence.content_type,
             inline=True,
-            headers={**NOSNIFF, "Cache-Control": "private, max-age=86400"},  # an evidence row never changes
+            headers={**NOSNIFF, "Cache-Control": "no-store"},  # an ID card or bank card: never kept
         )
 
     @post("/claims/{claim_id:int}/act", sync_to_thread=True, status_code=303)
