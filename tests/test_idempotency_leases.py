@@ -3,22 +3,31 @@ lease and answered with the true outcome; nothing is filed twice."""
 
 from __future__ import annotations
 
+import contextlib
 import json
-from datetime import timedelta
+import random
+import signal
+import threading
+import time
+from datetime import datetime, timedelta
 
+import httpx
 import msgspec
 import pytest
 from sqlalchemy import func, select
 
+from store.access.users import create_token
 from store.idempotency import keys
 from store.idempotency.forms import ABANDONED_AFTER
-from store.models import Claim, IdempotencyRecord
+from store.models import Claim, IdempotencyRecord, User
 from web.api.deps import fingerprint
 from web.api.schemas import ClaimIn
+from workflow.clock import FrozenClock
 from workflow.errors import Conflict
 
 from .api_support import api_client
-from .builders import id_number
+from .builders import county, id_number
+from .live_server import live_server
 
 pytestmark = pytest.mark.usefixtures("on_28_november_2026")
 
@@ -231,3 +240,44 @@ def test_evidence_that_committed_before_the_crash_is_answered_not_kept_twice(api
     retried = api.post(url, headers=headers, **upload)
     assert retried.status_code == 201, retried.text
     assert [e["id"] for e in api.get(url).json()] == [retried.json()["id"]]
+
+
+def test_a_server_killed_mid_upload_leaves_a_key_its_retry_answers_once():
+    """A real server SIGKILLed at a random point of a list upload once it took the key (before
+    or after the list committed, both seen); a second server on the same database, its clock
+    past the lease: the retry gets all rows filed, and each only once."""
+    tokens = []
+
+    def prepare(live_db):
+        c = county(live_db)
+        with live_db.transaction() as s:
+            tokens.append(create_token(s, live_db, s.get(User, c.agent.user_id)))
+
+    rows = list_rows(1000)
+    headers = {"Idempotency-Key": "killed-upload"}
+    start = FrozenClock(datetime(2026, 11, 28, 10, 0))
+    with live_server(prepare=prepare, clock=start) as first:
+        auth = {"Authorization": f"Bearer {tokens[0]}", **headers}
+        sent = threading.Thread(target=lambda: _post_ignoring_errors(first.url, auth, rows))
+        sent.start()
+        deadline = time.monotonic() + 60
+        while key_row(first.db, "killed-upload") is None and time.monotonic() < deadline:
+            time.sleep(0.01)  # the key is taken: the upload is under way
+        time.sleep(random.uniform(0, 0.3))
+        assert first.process is not None
+        first.process.send_signal(signal.SIGKILL)
+        first.process.wait()
+        sent.join()
+    later = FrozenClock(start.now() + keys.LEASE + timedelta(seconds=1))
+    with live_server(clock=later, work=first.work) as second:
+        retry = httpx.post(f"{second.url}{LISTS}", json={"rows": rows}, headers=auth, timeout=120)
+        assert retry.status_code == 201, retry.text
+        assert retry.json()["rows_accepted"] == 1000
+        assert claims(second.db) == 1000
+        again = httpx.post(f"{second.url}{LISTS}", json={"rows": rows}, headers=auth, timeout=120)
+        assert again.json() == retry.json() and claims(second.db) == 1000
+
+
+def _post_ignoring_errors(url, headers, rows):
+    with contextlib.suppress(httpx.HTTPError):  # the server was killed
+        httpx.post(f"{url}{LISTS}", json={"rows": rows}, headers=headers, timeout=120)
