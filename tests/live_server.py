@@ -28,6 +28,8 @@ class LiveServer:
     url: str
     db: Database
     log: Path
+    process: subprocess.Popen[bytes] | None = None
+    work: Path | None = None
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
@@ -44,14 +46,16 @@ def live_server(
     extra_env: dict[str, str] | None = None,
     prepare: Callable[[Database], object] | None = None,
     clock: FrozenClock | None = None,
+    work: Path | None = None,
 ) -> Iterator[LiveServer]:
     """SQLite in a temp dir (each run its own database), served by uvicorn on a free port;
     ``prepare`` fills the database before the server starts. The server's clock stands where
-    the test's ``clock`` stands when it starts (the suite's moment by default), never at today."""
+    the test's ``clock`` stands when it starts (the suite's moment by default), never at today.
+    ``work``: serve the database of an earlier server (one that was killed) again."""
     from .conftest import TEST_NOW
 
     clock = clock or FrozenClock(TEST_NOW)
-    work = Path(tempfile.mkdtemp(prefix="fuzhi-live-"))
+    work = work or Path(tempfile.mkdtemp(prefix="fuzhi-live-"))
     url = f"sqlite:///{work / 'fuzhi.db'}"
     upgrade(url)
     db = Database.connect(url, SECRET.encode(), clock)
@@ -97,7 +101,7 @@ def live_server(
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"server did not start:\n{log.read_text(errors='replace')}")
             time.sleep(0.1)
-        yield LiveServer(base, db, log)
+        yield LiveServer(base, db, log, proc, work)
     finally:
         proc.terminate()
         try:

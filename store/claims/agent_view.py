@@ -91,10 +91,15 @@ def claims(db: Database, actor: Actor, f: ClaimFilter, limit: int) -> tuple[list
 
 
 def file_and_read(
-    db: Database, actor: Actor, ref: PersonRef, claim_for: Callable[[int], ClaimInput]
+    db: Database,
+    actor: Actor,
+    ref: PersonRef,
+    claim_for: Callable[[int], ClaimInput],
+    committed: Callable[[Session, int], None] | None = None,
 ) -> AgentClaim:
     """File a claim for the person the agent names; the claim as the agent now reads it, read
-    in the same transaction (what was just written is at hand)."""
+    in the same transaction (what was just written is at hand). ``committed`` is called last in
+    that transaction with the claim's id (an Idempotency-Key notes it there)."""
     if (ref.person_id is None) == (ref.id_number is None):
         raise ValidationFailed(
             "validation.person_ref",
@@ -112,6 +117,8 @@ def file_and_read(
             if claim.subsidy_type in ABSORPTION_TYPES
             else None
         )
+        if committed is not None:
+            committed(session, claim.id)
         return AgentClaim(claim, [entry], 0, absorption)
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,13 +83,25 @@ def owned_claim(session: Session, actor: Actor, claim_id: int) -> Claim:
 
 
 def add_evidence(
-    db: Database, root: Path, actor: Actor, claim_id: int, filename: str, content: bytes, kind: str = "other"
+    db: Database,
+    root: Path,
+    actor: Actor,
+    claim_id: int,
+    filename: str,
+    content: bytes,
+    kind: str = "other",
+    committed: Callable[[Session, int], None] | None = None,
 ) -> Evidence:
+    """Keep a file for the actor's claim; ``committed`` is called last in its transaction with
+    the evidence id (an Idempotency-Key notes it there)."""
     if kind not in KINDS:
         raise ValidationFailed("validation.evidence_kind", f"材料类别须为：{'、'.join(KINDS)}", field="kind")
     with db.transaction() as session:
         owned_claim(session, actor, claim_id)
-        return keep_evidence(session, db, root, actor, claim_id, filename, content, kind)
+        evidence = keep_evidence(session, db, root, actor, claim_id, filename, content, kind)
+        if committed is not None:
+            committed(session, evidence.id)
+        return evidence
 
 
 def keep_evidence(

@@ -21,7 +21,10 @@ stored report, read back and as a workbook, ``list_report``.
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from workflow.lists.cells import cell_masker, clean_text
 from workflow.lists.parse import read_list
@@ -36,12 +39,20 @@ from .list_report import ListReport, RowOutcome, stored_row
 
 
 def upload_list(
-    db: Database, actor: Actor, filename: str, content: bytes, *, dry_run: bool = False
+    db: Database,
+    actor: Actor,
+    filename: str,
+    content: bytes,
+    *,
+    dry_run: bool = False,
+    committed: Callable[[Session, int], None] | None = None,
 ) -> ListReport:
     """Check every row of an uploaded list and file the valid ones as claims (unless dry run).
 
     Raises ``ValidationFailed`` (``validation.list_*``) for a file that cannot be read at all
     and ``TransitionRefused`` for an actor who is not an agent of an organisation.
+    ``committed`` is called last in the list's transaction with the list id (an Idempotency-Key
+    records it there, so that a retry after a crash finds the list that committed).
     """
     with db.transaction() as session:
         org = claimant_of(session, actor)
@@ -81,4 +92,6 @@ def upload_list(
         claim_list.rows_refused = len(rows) - accepted
         claim_list.outcomes = {"headers": list(raw.headers), "rows": stored}
         list_id = claim_list.id
+        if committed is not None:
+            committed(session, list_id)
     return ListReport(list_id, dry_run, len(rows), accepted, len(rows) - accepted, tuple(rows))

@@ -12,10 +12,12 @@ from ..faces import exports
 
 if TYPE_CHECKING:
     from .forms import FirstOutcome, keep_form_outcome, release_form_token, take_form_token
-    from .keys import StoredResponse, run_once
+    from .keys import KeyInProgress, Lease, StoredResponse, run_once
 
 __all__ = [
     "FirstOutcome",
+    "KeyInProgress",
+    "Lease",
     "StoredResponse",
     "keep_form_outcome",
     "release_form_token",
@@ -26,6 +28,8 @@ __getattr__ = exports(
     __name__,
     {
         "FirstOutcome": "forms",
+        "KeyInProgress": "keys",
+        "Lease": "keys",
         "StoredResponse": "keys",
         "keep_form_outcome": "forms",
         "release_form_token": "forms",

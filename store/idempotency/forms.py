@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
@@ -14,11 +13,12 @@ from sqlalchemy.exc import IntegrityError
 from workflow.errors import ValidationFailed
 
 from ..db import Database
+from .keys import LEASE
 from .models import FormToken
 
 IN_PROGRESS = 0
 # A first request still "in progress" after this long died with its server: a retry takes over.
-ABANDONED_AFTER = timedelta(minutes=2)
+ABANDONED_AFTER = LEASE  # the API keys' lease: both take over after the same time
 TOKEN = re.compile(r"[A-Za-z0-9_-]{16,64}")
 BODY_MAX = 1024 * 1024  # a page kept as a form's outcome; a bigger one is answered by its location
 

@@ -13,6 +13,7 @@ from litestar.params import JSONBody, MultipartBody, QueryParameter
 from store import claims
 from store.claims import KINDS, ClaimInput, add_evidence
 from store.db import Database
+from store.idempotency import Lease
 from store.people import PersonRef
 from workflow.errors import ValidationFailed
 from workflow.roles import Actor
@@ -21,7 +22,7 @@ from workflow.states import ClaimState, SubsidyType
 from ..downloads import file_response
 from .common import PathId, problems
 from .operations import EvidenceDownloadOperation, EvidenceUploadOperation
-from .respond import encode, posted
+from .respond import encode, noting, posted, posted_with_effect
 from .schemas import ClaimIn, ClaimOut, ClaimPage, EvidenceOut, ResubmitIn, StepIn
 from .views import claim_out, evidence_out
 
@@ -54,7 +55,7 @@ class ClaimController(Controller):
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
-        def produce() -> tuple[int, Any]:
+        def produce(lease: Lease | None) -> tuple[int, Any]:
             filed = claims.file_and_read(
                 db,
                 actor,
@@ -62,10 +63,14 @@ class ClaimController(Controller):
                 lambda person_id: ClaimInput(
                     data.subsidy_type, person_id, data.policy_year, data.facts, data.contract_id
                 ),
+                noting(lease, "claim_id"),
             )
             return 201, claim_out(filed, db.vault)
 
-        return posted(request, db, actor, encode(data), produce)
+        def recover(note: dict[str, Any]) -> tuple[int, Any]:  # its process died after the claim committed
+            return 201, claim_out(claims.claim_detail(db, actor, int(note["claim_id"])), db.vault)
+
+        return posted_with_effect(request, db, actor, encode(data), produce, recover)
 
     @get(
         "/",
@@ -179,11 +184,17 @@ class ClaimController(Controller):
         content = upload.file.read()
         kind = str(data.get("kind") or "other")
 
-        def produce() -> tuple[int, Any]:
-            evidence = add_evidence(db, files, actor, claim_id, upload.filename, content, kind)
+        def produce(lease: Lease | None) -> tuple[int, Any]:
+            made = noting(lease, "evidence_id")
+            evidence = add_evidence(db, files, actor, claim_id, upload.filename, content, kind, made)
             return 201, evidence_out(evidence)
 
-        return posted(request, db, actor, content + kind.encode() + upload.filename.encode(), produce)
+        def recover(note: dict[str, Any]) -> tuple[int, Any]:  # its process died after the file committed
+            kept = claims.evidence_of(db, actor, claim_id)
+            return 201, next(evidence_out(e) for e in kept if e.id == int(note["evidence_id"]))
+
+        body = content + kind.encode() + upload.filename.encode()
+        return posted_with_effect(request, db, actor, body, produce, recover)
 
     @get(
         "/{claim_id:int}/evidence", operation_id="listEvidence", sync_to_thread=True, responses=problems(404)

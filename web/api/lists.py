@@ -1,5 +1,6 @@
 """Bulk lists (申报清单): the template, uploads (.xlsx, .csv in UTF-8 or GBK, JSON), results."""
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,13 +14,14 @@ from litestar.params import FromPath, JSONBody, MultipartBody
 
 from store.claims import ListReport, get_list, list_outcomes, result_workbook, upload_list
 from store.db import Database
+from store.idempotency import Lease
 from workflow.errors import ValidationFailed
 from workflow.lists.template import template_workbook
 from workflow.roles import Actor
 
 from ..downloads import XLSX, file_response
 from .common import problems
-from .respond import posted
+from .respond import noting, posted_with_effect
 from .schemas import ListJsonIn, ListOut, ListRowError, ListRowOut
 
 TRUE = {"1", "true", "yes", "on", "是"}
@@ -63,6 +65,11 @@ def list_out(report: ListReport) -> ListOut:
     )
 
 
+def committed_list(db: Database, actor: Actor) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+    """A retry of an upload whose list committed (its process died after) gets the stored list."""
+    return lambda note: (201, list_out(list_outcomes(get_list(db, actor, int(note["list_id"])))))
+
+
 class ListController(Controller):
     path = "/lists"
     tags = ["lists"]
@@ -100,11 +107,15 @@ class ListController(Controller):
         content = upload.file.read()
         dry_run = str(data.get("dry_run") or "").strip().lower() in TRUE
 
-        def produce() -> tuple[int, Any]:
-            report = upload_list(db, actor, upload.filename or "list", content, dry_run=dry_run)
+        def produce(lease: Lease | None) -> tuple[int, Any]:
+            name = upload.filename or "list"
+            report = upload_list(
+                db, actor, name, content, dry_run=dry_run, committed=noting(lease, "list_id")
+            )
             return 201, list_out(report)
 
-        return posted(request, db, actor, content + (b"dry" if dry_run else b"real"), produce)
+        body = content + (b"dry" if dry_run else b"real")
+        return posted_with_effect(request, db, actor, body, produce, committed_list(db, actor))
 
     @post(
         "/json",
@@ -123,11 +134,14 @@ class ListController(Controller):
     ) -> Response[ListOut]:
         content = msgspec.json.encode({"rows": data.rows})
 
-        def produce() -> tuple[int, Any]:
-            report = upload_list(db, actor, "list.json", content, dry_run=data.dry_run)
+        def produce(lease: Lease | None) -> tuple[int, Any]:
+            report = upload_list(
+                db, actor, "list.json", content, dry_run=data.dry_run, committed=noting(lease, "list_id")
+            )
             return 201, list_out(report)
 
-        return posted(request, db, actor, content + (b"dry" if data.dry_run else b"real"), produce)
+        body = content + (b"dry" if data.dry_run else b"real")
+        return posted_with_effect(request, db, actor, body, produce, committed_list(db, actor))
 
     @get(
         "/{list_id:int}",
