@@ -167,7 +167,8 @@ class ClaimPlanner(LoaderState):
             elif c.subsidy_type == T.TRAINING_ALLOWANCE:
                 c.facts.update(
                     course_id=course[pid][0],
-                    course_days=course[pid][1],
+                    # A long course (40 days, above the ordinary 1,600 元): awaiting a second reviewer.
+                    course_days=40 if c.state == S.HR_FIRST_REVIEWED else course[pid][1],
                     course_end=(filed - timedelta(days=rng.randint(1, 30))).isoformat(),
                     course_completed=True,
                 )

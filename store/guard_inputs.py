@@ -10,7 +10,7 @@ from sqlalchemy import Connection, Select, bindparam, distinct, func, select
 from sqlalchemy.orm import Session
 
 from workflow.guards import ABSORPTION_TYPES, Absorption
-from workflow.rules import PolicyParams
+from workflow.rules import PolicyParams, limits
 from workflow.states import CLAIM_DEAD_VALUES
 
 from .models import Claim, Person, PolicyYear
@@ -109,11 +109,29 @@ def absorption_of(
     )
 
 
+BAND_GUARDS = frozenset({"within_ordinary_amount", "above_ordinary_amount"})
+
+
+def _params_of(conn: Session | Connection, case: Any) -> PolicyParams | None:
+    version = getattr(case, "params_version_id", None)
+    if version is not None:
+        record = conn.execute(_VERSION_PARAMS, {"id": version}).scalar()
+    else:
+        record = conn.execute(_YEAR_PARAMS, {"year": case.policy_year}).scalar()
+    return PolicyParams.from_record(record) if record else None
+
+
 def supply_guard_inputs(
     conn: Session | Connection, workflow: str, case: Any, guards: Sequence[str] | None = None
 ) -> None:
     """Give a case what the named guards (by default all of them) read beyond its own row."""
-    if workflow != "claim" or getattr(case, "subsidy_type", None) not in ABSORPTION_TYPES:
+    if workflow != "claim":
+        return
+    if guards is None or BAND_GUARDS & set(guards):
+        # The ordinary range of the parameter set the amount was computed with.
+        params = _params_of(conn, case)
+        case.ordinary_amount = limits.ordinary_of(case.subsidy_type, params) if params else None
+    if getattr(case, "subsidy_type", None) not in ABSORPTION_TYPES:
         return
     if guards is None or "absorption_threshold_met" in guards:
         case.absorption = absorption_of(

@@ -204,6 +204,8 @@ class Claim(CaseMixin, Base):
     contract_id: Mapped[int | None] = mapped_column(ForeignKey("contract.id"), index=True)
     batch_ref: Mapped[str | None] = mapped_column(String(40))  # ix_claim_batch
     paid_by: Mapped[int | None] = mapped_column(Integer)
+    # The second HR reviewer of an amount above its type's ordinary range (``countersign``).
+    countersigned_by: Mapped[int | None] = mapped_column(Integer)
     # Who holds the claim (认领, or assigned by the head: ``assigned_by``) and at which version:
     # the hold lapses once the claim moves on (``workflow.review``). Not a step: no history row.
     holder_id: Mapped[int | None] = mapped_column(Integer)  # a user id, as ``verified_by``

@@ -28,10 +28,19 @@ MODELS: dict[str, tuple[type[Any], type[Any], str]] = {
 # What the engine and the guards read of a case, and what a step may change.
 _COMMON = ("id", "state", "version", "village_id", "submitted_by", "verified_by", "reviewed_by", "due_at")
 CASE_FIELDS = {
-    "claim": (*_COMMON, "claimant_org_id", "paid_by", "subsidy_type", "policy_year", "params_version_id"),
+    "claim": (
+        *_COMMON,
+        "claimant_org_id",
+        "paid_by",
+        "countersigned_by",
+        "subsidy_type",
+        "policy_year",
+        "params_version_id",
+        "amount",
+    ),
     "contract": (*_COMMON, "start_date", "end_date", "insurance_policy_no", "successor_id"),
 }
-WRITABLE = ("state", "verified_by", "reviewed_by", "paid_by", "due_at")
+WRITABLE = ("state", "verified_by", "reviewed_by", "countersigned_by", "paid_by", "due_at")
 
 
 def history_values(workflow: str, case_id: int, step: engine.Transition, actor: Actor) -> dict[str, Any]:

@@ -25,8 +25,12 @@ from workflow.roles import Actor, Role
 from .builders import county, person
 
 NOW = datetime(2026, 11, 28, 10, 0)
-WAITING = {"village": "submitted", "hr": "village_verified", "finance": "hr_reviewed"}
-STATES = [*WAITING.values(), "finance_paid", "returned", "rejected"]
+WAITING = {
+    "village": ("submitted",),
+    "hr": ("village_verified", "hr_first_reviewed"),
+    "finance": ("hr_reviewed",),
+}
+STATES = [*(s for states in WAITING.values() for s in states), "finance_paid", "returned", "rejected"]
 TYPES = ["labour_export_service", "transport_subsidy"]
 NAMES = ["卓玛", "卓玛央金", "卓嘎", "扎西", "扎西次仁", "和平"]
 
@@ -135,11 +139,11 @@ def expected(
     def seen(c: dict[str, object]) -> bool:
         if (
             Role.VILLAGE in actor.roles
-            and c["state"] == WAITING["village"]
+            and c["state"] in WAITING["village"]
             and c["village_id"] in actor.village_ids
         ):
             return True
-        return any(r in roles and c["state"] == WAITING[r.value] for r in (Role.HR, Role.FINANCE))
+        return any(r in roles and c["state"] in WAITING[r.value] for r in (Role.HR, Role.FINANCE))
 
     def kept(c: dict[str, object]) -> bool:
         q = f.q or ""
@@ -151,7 +155,7 @@ def expected(
         )
 
     base = [c for c in claims if kept(c)]
-    states = [WAITING[r] for r in WAITING if Role(r) in roles]
+    states = [s for r in WAITING if Role(r) in roles for s in WAITING[r]]
     cap = worklist.COUNT_CAP + 1
     counts = {s: min(sum(c["state"] == s for c in base), cap) for s in states}
     overdue = min(sum(late(c) for c in base), cap)

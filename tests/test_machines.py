@@ -8,6 +8,7 @@ the matrix test fails.
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
 
@@ -40,6 +41,7 @@ from workflow.states import ClaimState, ContractState
 CLAIM_STATES = [
     "submitted",
     "village_verified",
+    "hr_first_reviewed",
     "hr_reviewed",
     "finance_paid",
     "returned",
@@ -59,7 +61,18 @@ CONTRACT_STATES = [
 ]
 STATES = {"claim": CLAIM_STATES, "contract": CONTRACT_STATES}
 
-CLAIM_TRIGGERS = {"verify", "return", "approve", "reject", "pay", "withdraw", "resubmit", "expire"}
+CLAIM_TRIGGERS = {
+    "verify",
+    "return",
+    "approve",
+    "approve_large",
+    "countersign",
+    "reject",
+    "pay",
+    "withdraw",
+    "resubmit",
+    "expire",
+}
 CONTRACT_TRIGGERS = {
     "verify",
     "return",
@@ -82,9 +95,14 @@ EXPECTED: dict[tuple[str, str, str], tuple[str, str | None]] = {
     ("claim", "approve", "village_verified"): ("hr", "hr_reviewed"),
     ("claim", "return", "village_verified"): ("hr", "returned"),
     ("claim", "reject", "village_verified"): ("hr", "rejected"),
+    ("claim", "approve_large", "village_verified"): ("hr", "hr_first_reviewed"),
+    ("claim", "countersign", "hr_first_reviewed"): ("hr", "hr_reviewed"),
+    ("claim", "return", "hr_first_reviewed"): ("hr", "returned"),
+    ("claim", "reject", "hr_first_reviewed"): ("hr", "rejected"),
     ("claim", "pay", "hr_reviewed"): ("finance", "finance_paid"),
     ("claim", "withdraw", "submitted"): ("agent", "withdrawn"),
     ("claim", "withdraw", "village_verified"): ("agent", "withdrawn"),
+    ("claim", "withdraw", "hr_first_reviewed"): ("agent", "withdrawn"),
     ("claim", "withdraw", "returned"): ("agent", "withdrawn"),
     ("claim", "resubmit", "returned"): ("agent", "submitted"),
     ("claim", "expire", "returned"): ("system", "expired"),
@@ -118,9 +136,16 @@ VILLAGE = 1
 ORG = 1
 
 
+# An amount within or above its type's ordinary range (the two approve rows exclude each other).
+ORDINARY = {"amount": Decimal("800.00"), "ordinary_amount": Decimal("1000")}
+LARGE = {"amount": Decimal("3100.00"), "ordinary_amount": Decimal("1000")}
+
+
 def permissive_case(state: str, **overrides: Any) -> SimpleNamespace:
-    """A case on which every guard passes and nobody in the matrix has acted yet."""
+    """A case on which every guard passes and nobody in the matrix has acted yet (an ordinary
+    amount unless ``LARGE`` is given)."""
     values: dict[str, Any] = dict(
+        **ORDINARY,
         id=1,
         state=state,
         village_id=VILLAGE,
@@ -176,7 +201,7 @@ MATRIX = [
 )
 def test_matrix(wf_name: str, state: str, trigger: str, role: Role) -> None:
     wf = WORKFLOWS[wf_name]
-    case = permissive_case(state)
+    case = permissive_case(state, **(LARGE if trigger == "approve_large" else {}))
     who = actor(77, role)
     expected = EXPECTED.get((wf_name, trigger, state))
     if trigger not in TRIGGERS[wf_name]:
@@ -234,7 +259,7 @@ def test_admin_takes_no_step_and_an_all_roles_actor_takes_every_row() -> None:
             )
             == "transition.not_your_role"
         )
-        case = permissive_case(source)
+        case = permissive_case(source, **(LARGE if trigger == "approve_large" else {}))
         engine.fire(wf, case, trigger, actor(77, *Role), NOW, "x", payout_line=line_for(case))
         assert case.state == (dest or source)
 

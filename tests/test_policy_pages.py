@@ -11,7 +11,8 @@ import pytest
 from store.db import Database
 from store.models import PolicyYear
 from store.policy import versions as policy
-from workflow.rules.figures import BUREAU_MARK, GROUPS, groups_text
+from workflow.rules import limits
+from workflow.rules.figures import BUREAU_MARK, GROUPS, LIMITS, groups_text
 
 from .builders import County, county
 from .builders_policy import migrant_claim
@@ -31,7 +32,12 @@ def _form(db: Database, year: int, **changed: str) -> dict[str, object]:
     with db.sessions() as s:
         view = policy.view(s, year)
     fields: dict[str, object] = {
-        f.figure.name: groups_text(f.value) if f.figure.kind == GROUPS else str(f.value) for f in view.figures
+        f.figure.name: groups_text(f.value)
+        if f.figure.kind == GROUPS
+        else limits.as_text(f.value)
+        if f.figure.kind == LIMITS
+        else str(f.value)
+        for f in view.figures
     }
     fields["seen_version"] = str(view.version_id)
     return {**fields, **changed}

@@ -7,6 +7,7 @@ lets a case skip a step breaks ``no_skipped_step``.
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
 
 from hypothesis import HealthCheck, settings
@@ -53,9 +54,14 @@ CLAIM_EDGES = {
     ("submitted", "returned"),
     ("submitted", "withdrawn"),
     ("village_verified", "hr_reviewed"),
+    ("village_verified", "hr_first_reviewed"),  # a large amount: a second reviewer signs
     ("village_verified", "returned"),
     ("village_verified", "rejected"),
     ("village_verified", "withdrawn"),
+    ("hr_first_reviewed", "hr_reviewed"),
+    ("hr_first_reviewed", "returned"),
+    ("hr_first_reviewed", "rejected"),
+    ("hr_first_reviewed", "withdrawn"),
     ("hr_reviewed", "finance_paid"),
     ("returned", "submitted"),
     ("returned", "withdrawn"),
@@ -79,6 +85,8 @@ TRIGGER_ROLE = {  # who takes which trigger ("return": the village's, then HR's)
     "claim": {
         "verify": V,
         "approve": H,
+        "approve_large": H,
+        "countersign": H,
         "reject": H,
         "pay": F,
         "withdraw": A,
@@ -112,10 +120,19 @@ REFUSAL_CODES = {
     "transition.guard_failed.term_at_most_one_year",
     "transition.guard_failed.not_renewed",
     "transition.guard_failed.through_payout_line",  # pay tried outside a payout batch
+    "transition.guard_failed.within_ordinary_amount",  # approve on a large amount
+    "transition.guard_failed.above_ordinary_amount",  # approve_large on an ordinary one
 }
 
 COMMENTS = st.sampled_from([None, "", "  ", "意见"])
-STAMPS = ("submitted_by", "verified_by", "reviewed_by", "paid_by")
+STAMPS = ("submitted_by", "verified_by", "reviewed_by", "countersigned_by", "paid_by")
+DUTY = {
+    "verify": "verified_by",
+    "approve": "reviewed_by",
+    "approve_large": "reviewed_by",
+    "countersign": "countersigned_by",
+    "pay": "paid_by",
+}
 
 
 class Case:
@@ -142,13 +159,13 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     # -- the case ---------------------------------------------------------------------
 
-    def new_case(self, submitter: int) -> Case:
+    def new_case(self, submitter: int, large: bool) -> Case:
         raise NotImplementedError
 
-    @initialize(submitter=st.sampled_from([1, 11, 12]))
-    def start(self, submitter: int) -> None:
+    @initialize(submitter=st.sampled_from([1, 11, 12]), large=st.booleans())
+    def start(self, submitter: int, large: bool) -> None:
         self.submitter = submitter
-        self.case = self.new_case(submitter)
+        self.case = self.new_case(submitter, large)
 
     # -- moving on --------------------------------------------------------------------
 
@@ -191,7 +208,8 @@ class WorkflowMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def someone_moves_the_case_on(self, data: st.DataObject) -> None:
-        self._press(data, {"verify", "approve", "pay", "resubmit", "activate", "renew"})
+        onward = {"verify", "approve", "approve_large", "countersign", "pay", "resubmit", "activate", "renew"}
+        self._press(data, onward)
 
     @rule(data=st.data())
     def an_earlier_actor_tries_the_next_step(self, data: st.DataObject) -> None:
@@ -228,10 +246,9 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert (t.from_state, t.to_state) in self.edges, (t.trigger, t.from_state, t.to_state)
         assert str(t.from_state) == before["state"]
         assert self.case.state == t.to_state
-        if t.trigger in ("verify", "approve", "pay"):
-            duty = {"verify": "verified_by", "approve": "reviewed_by", "pay": "paid_by"}
-            self.passes[-1][duty[t.trigger]] = who.user_id
-            assert getattr(self.case, duty[t.trigger]) == who.user_id
+        if t.trigger in DUTY:
+            self.passes[-1][DUTY[t.trigger]] = who.user_id
+            assert getattr(self.case, DUTY[t.trigger]) == who.user_id
         if t.trigger in ("return", "reject", "terminate"):
             assert t.comment == "意见" or t.comment == "按钮意见"
         if t.trigger == "resubmit":
@@ -269,7 +286,7 @@ class WorkflowMachine(RuleBasedStateMachine):
     @invariant()
     def separation_of_duties(self) -> None:
         for p in self.passes:
-            people = [p.get(k) for k in ("verified_by", "reviewed_by", "paid_by")]
+            people = [p.get(k) for k in ("verified_by", "reviewed_by", "countersigned_by", "paid_by")]
             acted = [u for u in people if u is not None]
             assert len(acted) == len(set(acted)), p
             assert self.submitter not in acted
@@ -285,7 +302,7 @@ class ClaimMachine(WorkflowMachine):
     wf = CLAIM
     edges = CLAIM_EDGES
 
-    def new_case(self, submitter: int) -> Case:
+    def new_case(self, submitter: int, large: bool) -> Case:
         return Case(
             id=1,
             state="submitted",
@@ -294,8 +311,11 @@ class ClaimMachine(WorkflowMachine):
             submitted_by=submitter,
             verified_by=None,
             reviewed_by=None,
+            countersigned_by=None,
             paid_by=None,
             due_at=datetime(2026, 10, 9, 23, 59, 59),
+            amount=Decimal("2100.00") if large else Decimal("800.00"),
+            ordinary_amount=Decimal("1600"),
         )
 
     @invariant()
@@ -303,13 +323,15 @@ class ClaimMachine(WorkflowMachine):
         if getattr(self, "case", None) is not None and self.case.state == "finance_paid":
             last = self.passes[-1]
             assert {"verified_by", "reviewed_by", "paid_by"} <= last.keys()
+            # A large amount was signed by two different reviewers before it was paid.
+            assert ("countersigned_by" in last) == (self.case.amount > self.case.ordinary_amount)
 
 
 class ContractMachine(WorkflowMachine):
     wf = CONTRACT
     edges = CONTRACT_EDGES
 
-    def new_case(self, submitter: int) -> Case:
+    def new_case(self, submitter: int, large: bool) -> Case:
         return Case(
             state="submitted",
             village_id=1,

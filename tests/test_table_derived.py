@@ -70,7 +70,7 @@ def test_nobody_else_opens_a_case(workflow: str, role: Role) -> None:
 def test_inboxes_hold_the_states_that_wait_for_each_role() -> None:
     assert {r.value: [str(s) for s in states] for r, states in CLAIM_WAITING.items()} == {
         "village": ["submitted"],
-        "hr": ["village_verified"],
+        "hr": ["village_verified", "hr_first_reviewed"],
         "finance": ["hr_reviewed"],
     }
     assert {r.value: [str(s) for s in states] for r, states in CONTRACT_WAITING.items()} == {
@@ -92,6 +92,7 @@ def test_overdue_waits_are_escalated_to_the_level_above() -> None:
     assert escalation("claim") == {
         "submitted": ("hr", "村级核实"),
         "village_verified": ("admin", "人社局审核"),
+        "hr_first_reviewed": ("admin", "大额复核"),
         "hr_reviewed": ("admin", "财务发放"),
     }
     assert escalation("contract") == {
@@ -119,6 +120,7 @@ def test_the_way_to_each_claim_state_is_the_shortest_the_table_allows() -> None:
     assert paths == {
         "submitted": [],
         "village_verified": [("verify", "village")],
+        "hr_first_reviewed": [("verify", "village"), ("approve_large", "hr")],
         "hr_reviewed": [("verify", "village"), ("approve", "hr")],
         "finance_paid": [("verify", "village"), ("approve", "hr"), ("pay", "finance")],
         "returned": [("return", "village")],

@@ -11,7 +11,8 @@ from jinja2 import pass_context
 
 from workflow.labour import AGE_LABEL, WorkingAge
 from workflow.money import yuan
-from workflow.rules.figures import COUNT, GROUPS, MONEY, Shown
+from workflow.rules import limits
+from workflow.rules.figures import COUNT, GROUPS, LIMITS, MONEY, Shown
 from workflow.states import SUBSIDY_LABELS
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
@@ -56,6 +57,21 @@ def figure_text(language: str, shown: Shown) -> str:
             for members in value.values()
         ]
         return gettext(language, N_("；")).join(groups) or gettext(language, N_("无"))
+    if f.kind == LIMITS:
+        parts = []
+        for key, limit in value.items():
+            label, unit = limits.label_of(f.name, key), limits.unit_of(f.name, key)
+            amount = yuan(limit) if unit == "元" else int(limit)
+            parts.append(
+                gettext(
+                    language,
+                    N_("%(label)s %(limit)s%(unit)s"),
+                    label=gettext(language, label),
+                    limit=amount,
+                    unit=gettext(language, unit),
+                )
+            )
+        return gettext(language, N_("；")).join(parts) or gettext(language, N_("无"))
     return shown.text  # a rate: 15%
 
 

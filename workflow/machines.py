@@ -20,6 +20,7 @@ from .tables import Deadline, Step, Wait, Workflow, WorkflowTableError, validate
 __all__ = [
     "CLAIM",
     "CONTRACT",
+    "COUNTERSIGNED_BY",
     "PAID_BY",
     "PAYOUT",
     "REVIEWED_BY",
@@ -38,6 +39,7 @@ __all__ = [
 SUBMITTED_BY = "submitted_by"
 VERIFIED_BY = "verified_by"
 REVIEWED_BY = "reviewed_by"
+COUNTERSIGNED_BY = "countersigned_by"  # the second HR reviewer of a large amount
 PAID_BY = "paid_by"
 
 R = Role
@@ -57,19 +59,24 @@ CLAIM = Workflow(
         # (return, reject) takes one reason for all of them (workflow.review.reason_missing).
         Step("verify",   (C.SUBMITTED,),                                C.VILLAGE_VERIFIED, R.VILLAGE, "核实通过", not_by=(SUBMITTED_BY,), stamps=VERIFIED_BY, bulk=True),
         Step("return",   (C.SUBMITTED,),                                C.RETURNED,         R.VILLAGE, "退回修改", guards=("comment_given",), not_by=(SUBMITTED_BY,), bulk=True),
-        Step("approve",  (C.VILLAGE_VERIFIED,),                         C.HR_REVIEWED,      R.HR,      "审核通过", guards=("absorption_threshold_met",), not_by=_HR_HANDS_OFF, stamps=REVIEWED_BY, bulk=True),
-        Step("return",   (C.VILLAGE_VERIFIED,),                         C.RETURNED,         R.HR,      "退回修改", guards=("comment_given",), not_by=_HR_HANDS_OFF, bulk=True),
-        Step("reject",   (C.VILLAGE_VERIFIED,),                         C.REJECTED,         R.HR,      "不予批准", guards=("comment_given",), not_by=_HR_HANDS_OFF, bulk=True),
+        Step("approve",  (C.VILLAGE_VERIFIED,),                         C.HR_REVIEWED,      R.HR,      "审核通过", guards=("absorption_threshold_met", "within_ordinary_amount"), not_by=_HR_HANDS_OFF, stamps=REVIEWED_BY, bulk=True),
+        # An amount above its type's ordinary range (the policy year's 大额复核起点) is approved
+        # by two HR reviewers, one at a time: never in bulk, never the same person twice.
+        Step("approve_large", (C.VILLAGE_VERIFIED,),                    C.HR_FIRST_REVIEWED, R.HR,     "大额初审通过", guards=("absorption_threshold_met", "above_ordinary_amount"), not_by=_HR_HANDS_OFF, stamps=REVIEWED_BY),
+        Step("countersign", (C.HR_FIRST_REVIEWED,),                     C.HR_REVIEWED,      R.HR,      "复核通过", guards=("absorption_threshold_met",), not_by=(REVIEWED_BY, *_HR_HANDS_OFF), stamps=COUNTERSIGNED_BY),
+        Step("return",   (C.VILLAGE_VERIFIED, C.HR_FIRST_REVIEWED),     C.RETURNED,         R.HR,      "退回修改", guards=("comment_given",), not_by=_HR_HANDS_OFF, bulk=True),
+        Step("reject",   (C.VILLAGE_VERIFIED, C.HR_FIRST_REVIEWED),     C.REJECTED,         R.HR,      "不予批准", guards=("comment_given",), not_by=_HR_HANDS_OFF, bulk=True),
         # Only the payout service, confirming a batch line with the bank's reference, can
         # satisfy this guard: no page, inbox button or API pays a claim outside a batch.
-        Step("pay",      (C.HR_REVIEWED,),                              C.FINANCE_PAID,     R.FINANCE, "确认发放", guards=("through_payout_line",), not_by=(REVIEWED_BY, VERIFIED_BY, SUBMITTED_BY), stamps=PAID_BY),
-        Step("withdraw", (C.SUBMITTED, C.VILLAGE_VERIFIED, C.RETURNED), C.WITHDRAWN,        R.AGENT,   "撤回"),
+        Step("pay",      (C.HR_REVIEWED,),                              C.FINANCE_PAID,     R.FINANCE, "确认发放", guards=("through_payout_line",), not_by=(REVIEWED_BY, COUNTERSIGNED_BY, VERIFIED_BY, SUBMITTED_BY), stamps=PAID_BY),
+        Step("withdraw", (C.SUBMITTED, C.VILLAGE_VERIFIED, C.HR_FIRST_REVIEWED, C.RETURNED), C.WITHDRAWN, R.AGENT, "撤回"),
         Step("resubmit", (C.RETURNED,),                                 C.SUBMITTED,        R.AGENT,   "重新提交"),
         Step("expire",   (C.RETURNED,),                                 C.EXPIRED,          R.SYSTEM,  "逾期未重新提交，过期", guards=("due_passed",)),
     ),
     deadlines={
         C.SUBMITTED:        Deadline(working_days=5),
         C.VILLAGE_VERIFIED: Deadline(working_days=10),
+        C.HR_FIRST_REVIEWED: Deadline(working_days=5),
         C.HR_REVIEWED:      Deadline(working_days=15),
         C.RETURNED:         Deadline(calendar_days=30),
     },
@@ -83,6 +90,7 @@ CLAIM = Workflow(
     waits={
         C.SUBMITTED:        Wait("verify",   "村级核实",   escalate_to=R.HR),
         C.VILLAGE_VERIFIED: Wait("approve",  "人社局审核", escalate_to=R.ADMIN),
+        C.HR_FIRST_REVIEWED: Wait("countersign", "大额复核", escalate_to=R.ADMIN),
         C.HR_REVIEWED:      Wait("pay",      "财务发放",   escalate_to=R.ADMIN),
         C.RETURNED:         Wait("resubmit", "重新提交"),  # not escalated: it expires (``expire``)
     },

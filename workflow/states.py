@@ -8,6 +8,8 @@ from enum import StrEnum
 class ClaimState(StrEnum):
     SUBMITTED = "submitted"
     VILLAGE_VERIFIED = "village_verified"
+    # An amount above its type's ordinary range, approved by one HR reviewer: a second signs.
+    HR_FIRST_REVIEWED = "hr_first_reviewed"
     HR_REVIEWED = "hr_reviewed"
     FINANCE_PAID = "finance_paid"
     RETURNED = "returned"
@@ -49,6 +51,7 @@ PAYOUT_LINE_LABELS: dict[str, str] = {"pending": "待发放", "paid": "已发放
 STATE_LABELS: dict[str, str] = {
     "submitted": "已提交",
     "village_verified": "村级已核实",
+    "hr_first_reviewed": "大额待复核",
     "hr_reviewed": "人社已审核",
     "finance_paid": "财务已发放",
     "returned": "已退回",

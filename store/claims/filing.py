@@ -229,6 +229,7 @@ def take_post_step(call: StepCall) -> Claim:
     db, trigger, comment = call.db, call.trigger, call.comment
     with one_step(db, Claim, call.case_id, call.expected_version) as (session, claim):
         # Who may act is said before what is missing.
+        guard_inputs.supply_guard_inputs(session, "claim", claim)
         engine.check(CLAIM, claim, trigger, call.actor, db.clock.now(), comment)
         facts = dict(claim.facts)
         note = comment

@@ -99,6 +99,8 @@ def approval_form_context(db: Database, claim_id: int) -> dict[str, Any]:
                 "state": STATE_LABELS.get(claim.state, claim.state),
             },
             "steps": _steps(history, CLAIM),
+            # A large amount was approved by two HR reviewers: the form has a box for each.
+            "countersigned": any(h.trigger == "approve_large" for h in history),
             # The figures of the claim's own parameter set, whatever the year's are now.
             "figures": claim_figures(s, claim.params_version_id, claim.subsidy_type),
             "bureau_mark": BUREAU_MARK,

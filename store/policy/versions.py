@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from workflow.errors import Conflict, NotFound, TransitionRefused, ValidationFailed
 from workflow.roles import Actor, Role
-from workflow.rules import PolicyParams
+from workflow.rules import PolicyParams, limits
 from workflow.rules.figures import (
     BUREAU_FIGURES,
     BY_NAME,
@@ -258,6 +258,9 @@ def set_figures(
         changed = [n for n, v in parsed.items() if getattr(old, n) != v]
         for name in changed:
             new = with_value(new, name, parsed[name])
+        clash = limits.inconsistent(new.claim_ceilings, new.second_approval_above)
+        if clash:
+            raise ValidationFailed("validation.limits", clash, field="second_approval_above")
         confirmed = set(current.confirmed) - set(changed)  # a new amount is confirmed anew
         newly = {n for n in confirm if n not in confirmed}
         if not changed and not newly:

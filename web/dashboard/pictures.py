@@ -17,6 +17,7 @@ C, K = ClaimState, ContractState
 STATE_COLORS = {
     "submitted": "#4e79a7",
     "village_verified": "#76b7b2",
+    "hr_first_reviewed": "#b07aa1",
     "hr_reviewed": "#f28e2b",
     "finance_paid": "#59a14f",
     "returned": "#edc948",
@@ -32,6 +33,7 @@ CONFIRMED_COLOR, PENDING_COLOR, IDLE_COLOR = "#2f7d4f", "#f2b45a", "#cbd2d9"
 OVERDUE_STEPS: dict[tuple[str, str], str] = {
     ("claim", C.SUBMITTED): "申请·待村级核实",
     ("claim", C.VILLAGE_VERIFIED): "申请·待人社审核",
+    ("claim", C.HR_FIRST_REVIEWED): "申请·待大额复核",
     ("claim", C.HR_REVIEWED): "申请·待财务发放",
     ("claim", C.RETURNED): "申请·待重新提交",
     ("contract", K.SUBMITTED): "协议·待村级核实",
@@ -39,7 +41,17 @@ OVERDUE_STEPS: dict[tuple[str, str], str] = {
     ("contract", K.HR_REVIEWED): "协议·待登记保险生效",
     ("contract", K.RETURNED): "协议·待重新提交",
 }
-OVERDUE_COLORS = ("#e15759", "#f28e2b", "#edc948", "#9c755f", "#b07aa1", "#ff9da7", "#4e79a7", "#76b7b2")
+OVERDUE_COLORS = (
+    "#e15759",
+    "#f28e2b",
+    "#edc948",
+    "#9c755f",
+    "#b07aa1",
+    "#ff9da7",
+    "#4e79a7",
+    "#76b7b2",
+    "#59a14f",
+)
 
 
 def every_chart(d: Dashboard, _: Words) -> dict[str, Markup]:

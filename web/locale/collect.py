@@ -104,6 +104,12 @@ def collect() -> Collected:
         [text for f in FIGURES for text in (f.label, f.unit, f.explanation, f.plan_text)],
     )
     out.add("workflow.rules.figures.BUREAU_MARK: a figure the plan leaves to the bureau", [BUREAU_MARK])
+    from workflow.rules.limits import LIMITED_FACTS
+
+    out.add(
+        "workflow.rules.limits.LIMITED_FACTS: the facts a policy year bounds, and their units",
+        [text for pair in LIMITED_FACTS.values() for text in pair],
+    )
     out.add(
         "store.people.org_checks.LABELS: fields in an organisation's change history",
         ORG_FIELD_LABELS.values(),

@@ -12,6 +12,7 @@ LABELS = (
     # workflow.states.STATE_LABELS
     N_("已提交"),
     N_("村级已核实"),
+    N_("大额待复核"),
     N_("人社已审核"),
     N_("财务已发放"),
     N_("已退回"),
@@ -134,8 +135,18 @@ LABELS = (
     N_("组"),
     N_("同一人同一年度在同一组内只能享受一项补贴"),
     N_("交通补助与外出务工奖补不能同时享受"),
+    N_("申报事实上限"),
+    N_("项"),
+    N_("影响金额的申报事实（培训天数、实际交通费、已发工资额）的最大值"),
+    N_("单笔补贴上限"),
+    N_("元"),
+    N_("每类补贴单笔申请的最高金额，超过不予受理"),
+    N_("大额复核起点"),
+    N_("每类补贴单笔金额超过此数的，须由另一名审核人员复核通过"),
     # workflow.rules.figures.BUREAU_MARK: a figure the plan leaves to the bureau
     N_("由县人社局按年度设定"),
+    # workflow.rules.limits.LIMITED_FACTS: the facts a policy year bounds, and their units
+    N_("天"),
     # store.people.org_checks.LABELS: fields in an organisation's change history
     N_("单位名称"),
     N_("单位类型"),
@@ -156,6 +167,8 @@ LABELS = (
     N_("核实通过"),
     N_("退回修改"),
     N_("审核通过"),
+    N_("大额初审通过"),
+    N_("复核通过"),
     N_("确认发放"),
     N_("撤回"),
     N_("重新提交"),
@@ -163,6 +176,7 @@ LABELS = (
     # workflow.machines.CLAIM.waits: what a case waits for (search results)
     N_("村级核实"),
     N_("人社局审核"),
+    N_("大额复核"),
     N_("财务发放"),
     # workflow.machines.CONTRACT: the workflow and its steps
     N_("公益性岗位协议"),
@@ -208,6 +222,7 @@ LABELS = (
     # web.dashboard.pictures.OVERDUE_STEPS
     N_("申请·待村级核实"),
     N_("申请·待人社审核"),
+    N_("申请·待大额复核"),
     N_("申请·待财务发放"),
     N_("申请·待重新提交"),
     N_("协议·待村级核实"),
@@ -222,6 +237,8 @@ LABELS = (
     N_("协议每次签订期限不得超过1年"),
     N_("该协议已续签，不能重复续签"),
     N_("吸纳目标人员人数未达到规定人数"),
+    N_("金额超过该类补贴常规金额，须两名审核人员审核"),
+    N_("金额在常规范围内，直接审核通过即可"),
     N_("发放只能通过发放批次办理：请在“发放”页将该申请编入批次、导出银行文件，再凭银行流水号逐笔确认；不能在案件页、收件箱或接口中直接确认发放"),
     # workflow.lists.columns: how each fact is filled in (the agents' correction form)
     N_("省外、县外省内或县内（县内就业不享受外出务工类补贴）。"),

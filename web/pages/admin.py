@@ -32,6 +32,7 @@ KINDS = {"holiday": False, "workday": True}
 WAITING_FOR = {
     "submitted": N_("待村级核实"),
     "village_verified": N_("待人社审核"),
+    "hr_first_reviewed": N_("待大额复核"),
     "hr_reviewed": N_("待财务发放"),
     "returned": N_("待重新提交"),
 }

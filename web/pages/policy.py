@@ -15,7 +15,8 @@ from store.access import SignedIn
 from store.db import Database
 from workflow.errors import DomainError, ValidationFailed
 from workflow.roles import Role
-from workflow.rules.figures import BUREAU_MARK, FIGURES, GROUPS, groups_text, parse
+from workflow.rules import limits
+from workflow.rules.figures import BUREAU_MARK, FIGURES, GROUPS, LIMITS, groups_text, parse
 
 from ..i18n import N_
 from .admin import FIX_MARKED
@@ -36,6 +37,8 @@ def _int(raw: str) -> int | None:
 
 
 def _typed(value: Any, kind: str) -> str:
+    if kind == LIMITS:
+        return limits.as_text(value)
     return groups_text(value) if kind == GROUPS else str(value)
 
 

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 
+from .limits import ABSOLUTE_WHOLE
+
 
 @dataclass(frozen=True)
 class PersonFacts:
@@ -98,6 +100,22 @@ FACT_LABELS = {
 }
 
 
+# Dates a claim can speak of: 9999-12-31 is refused as it is read, before any date arithmetic.
+EARLIEST, LATEST = date(2000, 1, 1), date(2099, 12, 31)
+
+
+def in_range(value: date, name: str) -> date:
+    from ..errors import ValidationFailed
+
+    if not EARLIEST <= value <= LATEST:
+        raise ValidationFailed(
+            "validation.date_range",
+            f"“{FACT_LABELS[name]}”须在{EARLIEST.year}年至{LATEST.year}年之间",
+            field=name,
+        )
+    return value
+
+
 def facts_from_record(record: dict[str, object]) -> ClaimFacts:
     """Parse facts as they arrive (JSON, a list row) or as stored; errors name the field."""
     from ..errors import ValidationFailed
@@ -115,27 +133,32 @@ def facts_from_record(record: dict[str, object]) -> ClaimFacts:
     def day(name: str) -> date | None:
         value = record.get(name)
         if isinstance(value, date):
-            return value
+            return in_range(value, name)
         raw = text(name)
         if raw is None:
             return None
         try:
-            return date.fromisoformat(raw[:10])
+            value = date.fromisoformat(raw[:10])
         except ValueError:
             raise ValidationFailed(
                 "validation.date", f"“{FACT_LABELS[name]}”须为日期（YYYY-MM-DD）", field=name
             ) from None
+        return in_range(value, name)
 
     def whole(name: str) -> int | None:
         raw = text(name)
         if raw is None:
             return None
-        try:
-            return int(raw)
-        except ValueError:
+        if not (raw.isascii() and raw.lstrip("-").isdigit()) or len(raw) > 12:
+            raise ValidationFailed("validation.integer", f"“{FACT_LABELS[name]}”须为整数", field=name)
+        number = int(raw)
+        if not 0 <= number <= ABSOLUTE_WHOLE:
             raise ValidationFailed(
-                "validation.integer", f"“{FACT_LABELS[name]}”须为整数", field=name
-            ) from None
+                "validation.integer_range",
+                f"“{FACT_LABELS[name]}”须在0到{ABSOLUTE_WHOLE}之间",
+                field=name,
+            )
+        return number
 
     def flag(name: str) -> bool:
         value = record.get(name)

@@ -4,7 +4,7 @@ The plan gives some figures (300/200 元, at most 1000/500 元, 1000 元, 15 %, 
 months, at most 6 months) and names others without one (外出务工奖补, 以工代训 per month,
 培训生活费/交通费): those are the bureau's, and are shown as such until it confirms them.
 
-Why this is one module of 324 lines: half of it is the table of the figures (``FIGURES``, each
+Why this is one module of 340 lines: half of it is the table of the figures (``FIGURES``, each
 a few lines of data), the rest shows and parses the same figures by their kind; the policy
 pages, the policy versions and the locale read both from here.
 """
@@ -18,10 +18,11 @@ from typing import Any
 from ..errors import ValidationFailed
 from ..money import parse_yuan, yuan
 from ..states import SUBSIDY_LABELS, SubsidyType
+from . import limits
 from .params import PolicyParams
 
 BUREAU_MARK = "由县人社局按年度设定"
-MONEY, RATE, COUNT, GROUPS = "money", "rate", "count", "groups"
+MONEY, RATE, COUNT, GROUPS, LIMITS = "money", "rate", "count", "groups", "limits"
 PLAN_GROUPS = {"outbound_travel": ("transport_subsidy", "migrant_work_reward")}
 
 
@@ -174,9 +175,26 @@ FIGURES: tuple[Figure, ...] = (
         PLAN_GROUPS,
         "交通补助与外出务工奖补不能同时享受",
     ),
+    # Safeguards rather than amounts (``workflow.rules.limits``): the plan gives none.
+    Figure(
+        "fact_limits",
+        "申报事实上限",
+        "项",
+        "影响金额的申报事实（培训天数、实际交通费、已发工资额）的最大值",
+        LIMITS,
+    ),
+    Figure("claim_ceilings", "单笔补贴上限", "元", "每类补贴单笔申请的最高金额，超过不予受理", LIMITS),
+    Figure(
+        "second_approval_above",
+        "大额复核起点",
+        "元",
+        "每类补贴单笔金额超过此数的，须由另一名审核人员复核通过",
+        LIMITS,
+    ),
 )
 BY_NAME = {f.name: f for f in FIGURES}
-BUREAU_FIGURES = tuple(f.name for f in FIGURES if f.plan is None)
+# The amounts the plan names without a figure: the bureau confirms each year's.
+BUREAU_FIGURES = tuple(f.name for f in FIGURES if f.plan is None and f.kind != LIMITS)
 
 # Which figures each subsidy's rule reads (the case page and the 审批表 show these).
 USED_BY: dict[str, tuple[str, ...]] = {
@@ -233,6 +251,8 @@ def render(f: Figure, value: Any) -> str:
         )
     if f.kind == MONEY:
         return f"{yuan(value)}元"
+    if f.kind == LIMITS:
+        return limits.render(f.name, value)
     return f"{value}{f.unit}"
 
 
@@ -262,7 +282,7 @@ def shown(
                 value,
                 render(f, value),
                 "plan" if plan else "bureau",
-                f.plan is None and f.name not in confirmed,
+                f.name in BUREAU_FIGURES and f.name not in confirmed,
             )
         )
     return out
@@ -297,6 +317,8 @@ def parse(name: str, raw: object) -> Any:
         if not f.low <= int(text) <= f.high:
             raise _refuse(f, "validation.count_range", f"须在{f.low}到{f.high}{f.unit}之间")
         return int(text)
+    if f.kind == LIMITS:
+        return limits.parse(f.name, f.label, f.name, text)
     return _parse_groups(f, text)
 
 

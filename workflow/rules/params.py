@@ -6,6 +6,8 @@ from dataclasses import dataclass, field, fields, replace
 from decimal import Decimal
 from typing import Any
 
+from . import limits
+
 
 @dataclass(frozen=True)
 class PolicyParams:
@@ -25,6 +27,13 @@ class PolicyParams:
     training_living_per_day: Decimal  # 培训生活费补贴 per day
     training_transport_amount: Decimal  # 培训交通费补贴 per course
     exclusion_groups: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    # Bounds (``workflow.rules.limits``): each fact's largest value, each type's ceiling per
+    # claim, and the ordinary amount above which two reviewers approve.
+    fact_limits: dict[str, Decimal] = field(default_factory=lambda: dict(limits.FACT_LIMITS))
+    claim_ceilings: dict[str, Decimal] = field(default_factory=lambda: dict(limits.CLAIM_CEILINGS))
+    second_approval_above: dict[str, Decimal] = field(
+        default_factory=lambda: dict(limits.SECOND_APPROVAL_ABOVE)
+    )
 
     def exclusion_group_of(self, subsidy_type: str) -> str | None:
         for name, members in self.exclusion_groups.items():
@@ -40,6 +49,8 @@ class PolicyParams:
                 value = str(value)
             elif f.name == "exclusion_groups":
                 value = {k: list(v) for k, v in value.items()}
+            elif f.name in limits.DEFAULTS:
+                value = limits.record_of(value)
             record[f.name] = value
         return record
 
@@ -47,6 +58,9 @@ class PolicyParams:
     def from_record(cls, record: dict[str, Any]) -> PolicyParams:
         values: dict[str, Any] = {}
         for f in fields(cls):
+            if f.name in limits.DEFAULTS:  # a year stored before limits existed: the defaults
+                values[f.name] = limits.from_record(f.name, record.get(f.name))
+                continue
             raw = record[f.name]
             if f.type == "Decimal":
                 values[f.name] = Decimal(str(raw))

@@ -20,6 +20,7 @@ from ..states import SubsidyType
 from .absorption import employment_base_reward, startup_subsidy, workshop_reward
 from .checks import Rule, RuleOutcome, violation
 from .facts import ClaimDraft, OtherClaim
+from .limits import check_facts, over_ceiling
 from .outbound import labour_export_service, migrant_work_reward, transport_subsidy
 from .params import PolicyParams
 from .training import training_allowance, work_for_training
@@ -67,7 +68,16 @@ def evaluate(
         raise ValidationFailed("validation.subsidy_type", "未知的补贴类型", field="subsidy_type")
     if draft.policy_year != params.year:
         raise ValidationFailed("validation.policy_year", "政策年度参数与申报年度不一致", field="policy_year")
+    check_facts(draft.facts, params.fact_limits, params.year)
     outcome = rule(draft, params, others, today)
+    ceiling = over_ceiling(draft.subsidy_type, outcome.amount, params)
+    if ceiling is not None:
+        raise violation(
+            "amount_above_ceiling",
+            f"计算金额{outcome.amount}元超过该类补贴单笔上限{ceiling}元（{params.year}年度政策参数），不予受理",
+            amount=str(outcome.amount),
+            ceiling=str(ceiling),
+        )
     if any(o.dedupe_key == outcome.dedupe_key for o in others):
         raise violation("duplicate", "该人员已有同类补贴申请，不得重复申请", key=outcome.dedupe_key)
     if outcome.exclusion_key and any(o.exclusion_key == outcome.exclusion_key for o in others):
