@@ -39,8 +39,9 @@ class ClaimPlanner(LoaderState):
             if step in ("submit", "withdraw", "resubmit"):
                 actor = org.agent
             elif step in ("verify", "return"):
+                # Nobody of the filing organisation verifies its claims (a committee's own officer).
                 actor = rng.choice(
-                    [a for a in self.verifiers[person.village.id] if a.user_id != org.agent.user_id]
+                    [a for a in self.verifiers[person.village.id] if a.org_id != org.agent.org_id]
                 )
             elif step == "pay":
                 actor = self.finance

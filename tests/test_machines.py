@@ -165,9 +165,11 @@ def permissive_case(state: str, **overrides: Any) -> SimpleNamespace:
 
 
 def actor(
-    user_id: int = 77, *roles: Role, villages: tuple[int, ...] = (VILLAGE,), org: int | None = ORG
+    user_id: int = 77, *roles: Role, villages: tuple[int, ...] = (VILLAGE,), org: int | str | None = "agents"
 ) -> Actor:
-    return Actor(user_id=user_id, roles=frozenset(roles), village_ids=frozenset(villages), org_id=org)
+    """Agents belong to the claimant organisation (``ORG``) unless told; staff to none."""
+    org_id = (ORG if Role.AGENT in roles else None) if org == "agents" else org
+    return Actor(user_id=user_id, roles=frozenset(roles), village_ids=frozenset(villages), org_id=org_id)  # type: ignore[arg-type]
 
 
 def line_for(case: Any, bank_reference: str = "YH20261128001") -> PayoutLineRef:
@@ -260,7 +262,9 @@ def test_admin_takes_no_step_and_an_all_roles_actor_takes_every_row() -> None:
             == "transition.not_your_role"
         )
         case = permissive_case(source, **(LARGE if trigger == "approve_large" else {}))
-        engine.fire(wf, case, trigger, actor(77, *Role), NOW, "x", payout_line=line_for(case))
+        # Of the claimant organisation only for its own steps (its members take no other).
+        everyone = actor(77, *Role, org=ORG if _role == "agent" else None)
+        engine.fire(wf, case, trigger, everyone, NOW, "x", payout_line=line_for(case))
         assert case.state == (dest or source)
 
 
@@ -621,11 +625,13 @@ def test_available_lists_the_buttons() -> None:
         "return",
         "reject",
     }
-    assert _buttons(CLAIM, permissive_case("village_verified"), actor(77, Role.HR, Role.AGENT)) == {
+    # HR who is also an agent of the claimant: withdraws its own claim, reviews none of them.
+    hr_agent = actor(77, Role.HR, Role.AGENT)
+    assert _buttons(CLAIM, permissive_case("village_verified"), hr_agent) == {"withdraw"}
+    assert _buttons(CLAIM, permissive_case("village_verified"), actor(77, Role.HR, Role.AGENT, org=9)) == {
         "approve",
         "return",
         "reject",
-        "withdraw",
     }
     assert _buttons(CLAIM, permissive_case("village_verified"), actor(102, Role.HR)) == set()
     assert _buttons(CLAIM, permissive_case("hr_reviewed"), actor(77, Role.FINANCE)) == {"pay"}
@@ -866,3 +872,34 @@ def test_payout_diagram_has_every_step() -> None:
         assert f"    {source} --> {dest}: {trigger} ({role})" in text
     assert "    closed --> [*]" in text
     assert "## payout (发放批次)" in all_diagrams()
+
+
+def test_no_member_of_the_filing_organisation_verifies_reviews_or_pays_its_claims() -> None:
+    """Separation of duties across organisation membership (issue 14 §14): a village committee's
+    officer who also verifies for the village cannot verify what the committee filed, whoever
+    of its members filed it; nor can a member with HR or finance roles review or pay it."""
+    member = actor(41, Role.VILLAGE, Role.HR, Role.FINANCE, org=ORG)
+    outsider = actor(42, Role.VILLAGE, org=None)
+    for state, trigger in (
+        ("submitted", "verify"),
+        ("submitted", "return"),
+        ("village_verified", "approve"),
+        ("village_verified", "reject"),
+        ("hr_first_reviewed", "countersign"),
+        ("hr_reviewed", "pay"),
+    ):
+        case = permissive_case(state, submitted_by=101, verified_by=None, reviewed_by=103)
+        with pytest.raises(TransitionRefused) as info:
+            engine.fire(CLAIM, case, trigger, member, NOW, "意见", payout_line=line_for(case))
+        assert (info.value.code, info.value.details["conflicting_step"]) == (
+            "transition.separation_of_duties",
+            "claimant_org_id",
+        ), trigger
+        assert "申报单位的成员" in info.value.message and case.state == state
+    case = permissive_case("submitted", verified_by=None)
+    assert engine.fire(CLAIM, case, "verify", outsider, NOW).to_state == "village_verified"
+    # Another organisation's member is not barred by membership.
+    other = actor(43, Role.VILLAGE, org=ORG + 1)
+    assert engine.fire(CLAIM, permissive_case("submitted"), "verify", other, NOW).to_state == (
+        "village_verified"
+    )

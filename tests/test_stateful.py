@@ -246,6 +246,9 @@ class WorkflowMachine(RuleBasedStateMachine):
         assert (t.from_state, t.to_state) in self.edges, (t.trigger, t.from_state, t.to_state)
         assert str(t.from_state) == before["state"]
         assert self.case.state == t.to_state
+        if self.wf is CLAIM and wf_role is not A and t.role is not Role.SYSTEM:
+            # Nobody of the filing organisation verifies, reviews or pays its claims.
+            assert who.org_id != self.case.claimant_org_id, (t.trigger, who)
         if t.trigger in DUTY:
             self.passes[-1][DUTY[t.trigger]] = who.user_id
             assert getattr(self.case, DUTY[t.trigger]) == who.user_id

@@ -18,6 +18,7 @@ from .guards import GUARDS, GuardContext, PayoutLineRef
 from .machines import Deadline, Step, Workflow
 from .roles import Actor, Role
 from .states import STATE_LABELS
+from .tables import CLAIMANT_MEMBERS
 from .text_input import checked_text
 
 
@@ -66,14 +67,16 @@ def check(
             role=step.role.value,
         )
     _check_scope(step, case, actor)
-    for attr in step.not_by:
-        if getattr(case, attr, None) == actor.user_id:
-            raise TransitionRefused(
-                "transition.separation_of_duties",
-                "同一人不得在同一案件上办理两个环节（核实、审核、发放须由不同人员办理）",
-                trigger=trigger,
-                conflicting_step=attr,
-            )
+    barred = step.barred_by(case, actor)
+    if barred is not None:
+        raise TransitionRefused(
+            "transition.separation_of_duties",
+            "申报单位的成员不得核实、审核或发放本单位申报的案件"
+            if barred == CLAIMANT_MEMBERS
+            else "同一人不得在同一案件上办理两个环节（核实、审核、发放须由不同人员办理）",
+            trigger=trigger,
+            conflicting_step=barred,
+        )
     ctx = GuardContext(now=now, comment=comment, payout_line=payout_line)
     for name in step.guards:
         guard = GUARDS[name]

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from .roles import Role
 from .states import BatchState, ClaimState, ContractState
-from .tables import Deadline, Step, Wait, Workflow, WorkflowTableError, validate
+from .tables import CLAIMANT_MEMBERS, Deadline, Step, Wait, Workflow, WorkflowTableError, validate
 
 __all__ = [
     "CLAIM",
@@ -44,7 +44,9 @@ PAID_BY = "paid_by"
 
 R = Role
 C = ClaimState
-_HR_HANDS_OFF = (VERIFIED_BY, SUBMITTED_BY)
+# Nobody who filed or verified a claim reviews it, nor any member of the organisation that filed it.
+_HR_HANDS_OFF = (VERIFIED_BY, SUBMITTED_BY, CLAIMANT_MEMBERS)
+_NOT_THE_FILER = (SUBMITTED_BY, CLAIMANT_MEMBERS)
 
 # fmt: off
 CLAIM = Workflow(
@@ -57,8 +59,8 @@ CLAIM = Workflow(
         #    trigger     source                                         dest                role       label, then guards, not_by, stamps, bulk
         # bulk: offered on many cases at once in the inbox; a bulk step that needs a comment
         # (return, reject) takes one reason for all of them (workflow.review.reason_missing).
-        Step("verify",   (C.SUBMITTED,),                                C.VILLAGE_VERIFIED, R.VILLAGE, "核实通过", not_by=(SUBMITTED_BY,), stamps=VERIFIED_BY, bulk=True),
-        Step("return",   (C.SUBMITTED,),                                C.RETURNED,         R.VILLAGE, "退回修改", guards=("comment_given",), not_by=(SUBMITTED_BY,), bulk=True),
+        Step("verify",   (C.SUBMITTED,),                                C.VILLAGE_VERIFIED, R.VILLAGE, "核实通过", not_by=_NOT_THE_FILER, stamps=VERIFIED_BY, bulk=True),
+        Step("return",   (C.SUBMITTED,),                                C.RETURNED,         R.VILLAGE, "退回修改", guards=("comment_given",), not_by=_NOT_THE_FILER, bulk=True),
         Step("approve",  (C.VILLAGE_VERIFIED,),                         C.HR_REVIEWED,      R.HR,      "审核通过", guards=("absorption_threshold_met", "within_ordinary_amount"), not_by=_HR_HANDS_OFF, stamps=REVIEWED_BY, bulk=True),
         # An amount above its type's ordinary range (the policy year's 大额复核起点) is approved
         # by two HR reviewers, one at a time: never in bulk, never the same person twice.
@@ -68,7 +70,7 @@ CLAIM = Workflow(
         Step("reject",   (C.VILLAGE_VERIFIED, C.HR_FIRST_REVIEWED),     C.REJECTED,         R.HR,      "不予批准", guards=("comment_given",), not_by=_HR_HANDS_OFF, bulk=True),
         # Only the payout service, confirming a batch line with the bank's reference, can
         # satisfy this guard: no page, inbox button or API pays a claim outside a batch.
-        Step("pay",      (C.HR_REVIEWED,),                              C.FINANCE_PAID,     R.FINANCE, "确认发放", guards=("through_payout_line",), not_by=(REVIEWED_BY, COUNTERSIGNED_BY, VERIFIED_BY, SUBMITTED_BY), stamps=PAID_BY),
+        Step("pay",      (C.HR_REVIEWED,),                              C.FINANCE_PAID,     R.FINANCE, "确认发放", guards=("through_payout_line",), not_by=(REVIEWED_BY, COUNTERSIGNED_BY, *_HR_HANDS_OFF), stamps=PAID_BY),
         Step("withdraw", (C.SUBMITTED, C.VILLAGE_VERIFIED, C.HR_FIRST_REVIEWED, C.RETURNED), C.WITHDRAWN, R.AGENT, "撤回"),
         Step("resubmit", (C.RETURNED,),                                 C.SUBMITTED,        R.AGENT,   "重新提交"),
         Step("expire",   (C.RETURNED,),                                 C.EXPIRED,          R.SYSTEM,  "逾期未重新提交，过期", guards=("due_passed",)),

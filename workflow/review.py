@@ -65,7 +65,7 @@ def check_holder(wf: Workflow, case: Any, actor: Actor) -> None:
         raise TransitionRefused("hold.not_your_role", "只能由负责该环节的人员认领")
     if step.role is Role.VILLAGE and case.village_id not in actor.village_ids:
         raise TransitionRefused("hold.not_your_village", "只能认领本村人员的申请")
-    if any(getattr(case, attr, None) == actor.user_id for attr in step.not_by):
+    if step.barred_by(case, actor) is not None:
         raise TransitionRefused("hold.separation_of_duties", "同一人不得在同一案件上办理两个环节，不能认领")
 
 

@@ -9,10 +9,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from transitions import Machine
 
-from .roles import Role
+from .roles import Actor, Role
+
+# In a step's ``not_by``: the organisation that filed the case. None of its members (an agent's
+# colleagues, a village committee's own officer who also verifies) may take the step.
+CLAIMANT_MEMBERS = "claimant_org_id"
 
 
 @dataclass(frozen=True)
@@ -29,6 +34,19 @@ class Step:
     stamps: str | None = None  # case attribute that records who took it
     bulk: bool = False  # offered on many cases at once (the inbox's buttons under the list)
     form: bool = False  # takes more than a comment (a policy number, a date): a form of its own
+
+    def barred_by(self, case: Any, actor: Actor) -> str | None:
+        """The ``not_by`` entry that keeps ``actor`` from this step on ``case``, if any."""
+        for attr in self.not_by:
+            value = getattr(case, attr, None)
+            if value is None:
+                continue
+            if attr == CLAIMANT_MEMBERS:
+                if actor.org_id is not None and value == actor.org_id:
+                    return attr
+            elif value == actor.user_id:
+                return attr
+        return None
 
 
 @dataclass(frozen=True)
