@@ -137,6 +137,7 @@ def transition(
     comment: str | None = None,
     expected_version: int | None = None,
     attendance_days: object = None,
+    committed: Callable[[Connection, int], None] | None = None,
 ) -> Any:
     """Take one step on one case in its own transaction; returns what the case is now.
 
@@ -162,6 +163,8 @@ def transition(
             handed_over = service.take  # in a transaction of its own (below)
         else:
             _step_on(db, conn, workflow, case, trigger, actor, comment, expected_version)
+            if committed is not None:  # in the step's transaction: an Idempotency-Key's note
+                committed(conn, case.id)
     if handed_over is not None:
         return handed_over(call)
     return case

@@ -20,6 +20,7 @@ from store.access.users import create_token
 from store.idempotency import keys
 from store.idempotency.forms import ABANDONED_AFTER
 from store.models import Claim, IdempotencyRecord, User
+from store.transitions import transition
 from web.api.deps import fingerprint
 from web.api.schemas import ClaimIn
 from workflow.clock import FrozenClock
@@ -240,6 +241,51 @@ def test_evidence_that_committed_before_the_crash_is_answered_not_kept_twice(api
     retried = api.post(url, headers=headers, **upload)
     assert retried.status_code == 201, retried.text
     assert [e["id"] for e in api.get(url).json()] == [retried.json()["id"]]
+
+
+def test_a_withdrawal_that_committed_before_the_crash_is_answered_not_refused(api, db, clock, monkeypatch):
+    claim = api.post("/api/v1/claims", json=claim_body(register(api))).json()
+    url, headers = f"/api/v1/claims/{claim['id']}/withdraw", {"Idempotency-Key": "withdraw-committed"}
+    killed_after_commit(monkeypatch)
+    assert api.post(url, json={"comment": "本人已返乡"}, headers=headers).status_code == 500
+    monkeypatch.undo()
+    clock.current += keys.LEASE + timedelta(seconds=1)
+    retried = api.post(url, json={"comment": "本人已返乡"}, headers=headers)
+    assert retried.status_code == 200, retried.text  # not "already withdrawn": the true outcome
+    assert retried.json()["state"] == "withdrawn"
+    assert [h["trigger"] for h in retried.json()["history"]] == ["submit", "withdraw"]
+
+
+def test_a_resubmission_that_committed_before_the_crash_is_answered_once(api, db, clock, monkeypatch):
+    claim = api.post("/api/v1/claims", json=claim_body(register(api))).json()
+    transition(db, "claim", claim["id"], "return", api.county.verifier, comment="请补充材料")
+    url, headers = f"/api/v1/claims/{claim['id']}/resubmit", {"Idempotency-Key": "resubmit-committed"}
+    body = {"facts": {"destination": "in_province", "employment_start": "2026-03-01"}}
+    killed_after_commit(monkeypatch)
+    assert api.post(url, json=body, headers=headers).status_code == 500
+    monkeypatch.undo()
+    clock.current += keys.LEASE + timedelta(seconds=1)
+    retried = api.post(url, json=body, headers=headers)
+    assert retried.status_code == 200, retried.text
+    assert (retried.json()["state"], retried.json()["amount"]) == ("submitted", "200.00")
+    assert [h["trigger"] for h in retried.json()["history"]] == ["submit", "return", "resubmit"]
+
+
+def test_a_registration_that_committed_before_the_crash_is_answered_as_created(api, db, clock, monkeypatch):
+    body = {
+        "name": "卓玛",
+        "id_number": id_number(),
+        "village_code": "533422101001",
+        "target_groups": ["poverty_alleviated"],
+    }
+    headers = {"Idempotency-Key": "person-committed"}
+    killed_after_commit(monkeypatch)
+    assert api.post("/api/v1/persons", json=body, headers=headers).status_code == 500
+    monkeypatch.undo()
+    clock.current += keys.LEASE + timedelta(seconds=1)
+    retried = api.post("/api/v1/persons", json=body, headers=headers)
+    assert retried.status_code == 201, retried.text  # created by the first attempt: said so
+    assert json.loads(key_row(db, "person-committed").body)["id"] == retried.json()["id"]
 
 
 def test_a_server_killed_mid_upload_leaves_a_key_its_retry_answers_once():

@@ -123,21 +123,41 @@ def file_and_read(
 
 
 def withdraw(
-    db: Database, actor: Actor, claim_id: int, comment: str | None, expected_version: int | None
+    db: Database,
+    actor: Actor,
+    claim_id: int,
+    comment: str | None,
+    expected_version: int | None,
+    committed: Callable[[Any, int], None] | None = None,
 ) -> AgentClaim:
+    """``committed``: called in the step's transaction (an Idempotency-Key notes it there)."""
     with db.transaction() as session:  # another's claim is not found, whatever its version
         owned_claim(session, actor, claim_id)
-    transition(db, "claim", claim_id, "withdraw", actor, comment=comment, expected_version=expected_version)
+    transition(
+        db,
+        "claim",
+        claim_id,
+        "withdraw",
+        actor,
+        comment=comment,
+        expected_version=expected_version,
+        committed=committed,
+    )
     return claim_detail(db, actor, claim_id)
 
 
 def resubmit(
-    db: Database, actor: Actor, claim_id: int, facts: dict[str, Any] | None, expected_version: int | None
+    db: Database,
+    actor: Actor,
+    claim_id: int,
+    facts: dict[str, Any] | None,
+    expected_version: int | None,
+    committed: Callable[[Any, int], None] | None = None,
 ) -> AgentClaim:
     """Correct a returned claim's facts and submit it again."""
     with db.transaction() as session:  # another's claim is not found, whatever its version
         owned_claim(session, actor, claim_id)
-    resubmit_claim(db, actor, claim_id, facts, expected_version)
+    resubmit_claim(db, actor, claim_id, facts, expected_version, committed)
     return claim_detail(db, actor, claim_id)
 
 

@@ -7,7 +7,7 @@ The year a claim falls in and that year's parameters are ``years``."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
@@ -202,13 +202,17 @@ def resubmit_claim(
     claim_id: int,
     facts: dict[str, Any] | None,
     expected_version: int | None = None,
+    committed: Callable[[Any, int], None] | None = None,
 ) -> Claim:
-    """Correct a returned claim's facts and send it back in; the rules are checked again."""
+    """Correct a returned claim's facts and send it back in; the rules are checked again.
+    ``committed``: called in the step's transaction (an Idempotency-Key notes it there)."""
     with one_step(db, Claim, claim_id, expected_version) as (session, claim):
         if claim.claimant_org_id != actor.org_id:
             raise NotFound("not_found", "未找到该案件", id=claim_id)
         if facts is None:
             apply(session, db, "claim", claim, "resubmit", actor)
+            if committed is not None:
+                committed(session, claim.id)
             return claim
         # The corrected facts may fix another year (a corrected start date): it follows them.
         inp = ClaimInput(claim.subsidy_type, claim.person_id, None, facts, claim.contract_id, claim.batch_ref)
@@ -220,6 +224,9 @@ def resubmit_claim(
         claim.params_version_id = version_in_force(session, claim.policy_year)
         claim.rule_explanation = outcome.explanation
         claim.dedupe_key, claim.exclusion_key = outcome.dedupe_key, outcome.exclusion_key
+        if committed is not None:
+            session.flush()
+            committed(session, claim.id)
     return claim
 
 

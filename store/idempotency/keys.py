@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Connection, delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -73,7 +73,7 @@ class Lease:
             IdempotencyRecord.created_at == self.started,
         )
 
-    def note_effect(self, session: Session, note: dict[str, Any]) -> None:
+    def note_effect(self, session: Session | Connection, note: dict[str, Any]) -> None:
         """In the effect's transaction, last: what committed, for a retry to answer."""
         done = session.execute(
             update(IdempotencyRecord)

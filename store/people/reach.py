@@ -14,6 +14,7 @@ Staff (village, HR, finance) never come here: their reach is their role and thei
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -119,7 +120,13 @@ def lookup_person(db: Database, actor: Actor, id_number: str) -> Person:
         return _loaded(person)
 
 
-def register_person(db: Database, actor: Actor, data: PersonInput, village_code: str) -> tuple[Person, bool]:
+def register_person(
+    db: Database,
+    actor: Actor,
+    data: PersonInput,
+    village_code: str,
+    committed: Callable[[Any, int, bool], None] | None = None,
+) -> tuple[Person, bool]:
     """Register a person for the agent's organisation: (the person, whether newly created).
     ``data.village_id`` is ignored: the village is the one ``village_code`` names.
 
@@ -133,6 +140,9 @@ def register_person(db: Database, actor: Actor, data: PersonInput, village_code:
     what filing a claim by ID needs anyway, so the link gives no reach a claim would not.
     A name that does not match is refused: that tells a caller holding a full, valid resident
     ID that the number is registered, which no registration could avoid.
+
+    ``committed`` (person id, whether created) is called in the registration's transaction: an
+    Idempotency-Key notes it there, so a retry after a crash answers what was done.
     """
     values = checked_values(db, data)  # before anything is read: the fields are the caller's
     values["registered_by_org_id"] = actor.org_id
@@ -144,6 +154,8 @@ def register_person(db: Database, actor: Actor, data: PersonInput, village_code:
             fields = dict(row._mapping)
             home = {"id": fields["village_id"], "code": village_code}
             home.update(name=fields.pop("village_name"), township_id=fields.pop("village_township_id"))
+            if committed is not None:
+                committed(session, fields["id"], True)
             return as_written(Person, {**fields, "village": as_written(Village, home)}), True
         # No village by that code, or the ID number registered already (or a moment ago, by
         # someone else): then the same-name check and the link.
@@ -157,6 +169,9 @@ def register_person(db: Database, actor: Actor, data: PersonInput, village_code:
         )
         if not created:
             _link(session, db, person, actor)
+        if committed is not None:
+            session.flush()
+            committed(session, person.id, created)
         return _loaded(person), created
 
 

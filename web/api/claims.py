@@ -2,6 +2,7 @@
 claims' documents are in ``claim_documents``)."""
 
 import base64
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -22,7 +23,7 @@ from workflow.states import ClaimState, SubsidyType
 from ..downloads import file_response
 from .common import PathId, problems
 from .operations import EvidenceDownloadOperation, EvidenceUploadOperation
-from .respond import encode, noting, posted, posted_with_effect
+from .respond import encode, noting, posted_with_effect
 from .schemas import ClaimIn, ClaimOut, ClaimPage, EvidenceOut, ResubmitIn, StepIn
 from .views import claim_out, evidence_out
 
@@ -134,10 +135,11 @@ class ClaimController(Controller):
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
-        def produce() -> tuple[int, Any]:
-            return 200, claim_out(claims.withdraw(db, actor, claim_id, data.comment, data.version), db.vault)
+        def produce(lease: Lease | None) -> tuple[int, Any]:
+            done = claims.withdraw(db, actor, claim_id, data.comment, data.version, noting(lease, "claim_id"))
+            return 200, claim_out(done, db.vault)
 
-        return posted(request, db, actor, encode(data), produce)
+        return posted_with_effect(request, db, actor, encode(data), produce, self._as_now(db, actor))
 
     @post(
         "/{claim_id:int}/resubmit",
@@ -155,10 +157,16 @@ class ClaimController(Controller):
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
-        def produce() -> tuple[int, Any]:
-            return 200, claim_out(claims.resubmit(db, actor, claim_id, data.facts, data.version), db.vault)
+        def produce(lease: Lease | None) -> tuple[int, Any]:
+            done = claims.resubmit(db, actor, claim_id, data.facts, data.version, noting(lease, "claim_id"))
+            return 200, claim_out(done, db.vault)
 
-        return posted(request, db, actor, encode(data), produce)
+        return posted_with_effect(request, db, actor, encode(data), produce, self._as_now(db, actor))
+
+    @staticmethod
+    def _as_now(db: Database, actor: Actor) -> Callable[[dict[str, Any]], tuple[int, Any]]:
+        """A step whose process died after it committed: the retry answers the claim as it is."""
+        return lambda note: (200, claim_out(claims.claim_detail(db, actor, int(note["claim_id"])), db.vault))
 
     @post(
         "/{claim_id:int}/evidence",

@@ -11,12 +11,13 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import JSONBody
 
 from store.db import Database
+from store.idempotency import Lease
 from store.people import PersonInput, lookup_person, person_for_agent, register_person
 from workflow.identity import mask
 from workflow.roles import Actor
 
 from .common import PathId, problems
-from .respond import encode, posted
+from .respond import encode, posted_with_effect
 from .schemas import PersonIn, PersonLinkOut, PersonLookup, PersonOut
 from .views import person_out
 
@@ -46,7 +47,7 @@ class PersonController(Controller):
         db: NamedDependency[Database],
         actor: NamedDependency[Actor],
     ) -> Response[PersonOut]:
-        def produce() -> tuple[int, Any]:
+        def produce(lease: Lease | None) -> tuple[int, Any]:
             person, created = register_person(
                 db,
                 actor,
@@ -63,12 +64,21 @@ class PersonController(Controller):
                     graduate_left_school=data.graduate_left_school,
                 ),
                 data.village_code,
+                None
+                if lease is None
+                else lambda s, pid, new: lease.note_effect(s, {"person_id": pid, "created": new}),
             )
+            return answer(person, created)
+
+        def answer(person: Any, created: bool) -> tuple[int, Any]:
             if created:
                 return 201, person_out(person, db.vault, created=True)
             return 200, PersonLinkOut(person.id, person.name, mask(db.vault.decrypt(person.id_number_enc)))
 
-        return posted(request, db, actor, encode(data), produce)
+        def recover(note: dict[str, Any]) -> tuple[int, Any]:  # its process died after it committed
+            return answer(person_for_agent(db, actor, int(note["person_id"])), bool(note["created"]))
+
+        return posted_with_effect(request, db, actor, encode(data), produce, recover)
 
     @post(
         "/lookup",
