@@ -39,11 +39,14 @@ class Tally:
 def batch_totals(lines: Iterable[Line]) -> dict[str, Tally]:
     """``due``: every line not failed (the batch's total); ``paid`` counts what was actually
     paid; ``awaiting``: pending lines the bank's return file disagreed with (also in
-    ``pending``); ``shortfall``: paid lines finance accepted at less than was due."""
+    ``pending``, or in ``failed`` for a failed line the bank says it paid); ``shortfall``: paid
+    lines finance accepted at less than was due."""
     t = {kind: Tally() for kind in KINDS}
     for li in lines:
         if li.status == "failed":
             t["failed"] = t["failed"].plus(li.amount)
+            if li.awaiting_decision:  # the bank says it paid: finance decides (also in ``failed``)
+                t["awaiting"] = t["awaiting"].plus(li.amount)
             continue
         t["due"] = t["due"].plus(li.amount)
         if li.status == "paid":

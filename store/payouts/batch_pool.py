@@ -30,7 +30,16 @@ PAYABLE = ClaimState.HR_REVIEWED.value
 
 def pool_query(filters: Filters | None = None) -> Select[Claim]:
     """Approved claims not in an open batch: the pool a batch is made from (failed lines too)."""
-    q = select(Claim).where(Claim.state == PAYABLE, ~exists().where(PayoutLine.open_claim_id == Claim.id))
+    # A claim whose failed line the bank says it paid waits for finance's check (``disputes``).
+    disputed = exists().where(
+        PayoutLine.claim_id == Claim.id,
+        PayoutLine.status == "failed",
+        PayoutLine.flagged_at.is_not(None),
+        PayoutLine.decided_at.is_(None),
+    )
+    q = select(Claim).where(
+        Claim.state == PAYABLE, ~exists().where(PayoutLine.open_claim_id == Claim.id), ~disputed
+    )
     return apply_filters(q, filters or Filters())
 
 

@@ -82,7 +82,11 @@ class PayoutLine(Base):
 
     @property
     def awaiting_decision(self) -> bool:
-        return self.status == "pending" and self.flagged_at is not None and self.decided_at is None
+        """Held for finance's decision: a pending line the bank reported differently, or a
+        failed one the bank says it paid (``disputes``)."""
+        return (
+            self.status in ("pending", "failed") and self.flagged_at is not None and self.decided_at is None
+        )
 
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'paid', 'failed')", name="status"),

@@ -29,6 +29,7 @@ from ..transitions import conflicts_mapped
 from .bank_files import ReturnRow, read_return
 from .batch_rows import batch_row
 from .batches import confirm_line, fail_line, require_finance, settle
+from .disputes import dispute
 from .models import PayoutLine
 from .returns import flag_line
 
@@ -37,6 +38,7 @@ from .returns import flag_line
 CHANGED = ("paid", "failed", "flagged")
 SETTLED = ("already_paid", "already_failed", "awaiting", "absent_settled")
 ATTENTION = (
+    "disputed",
     "status_mismatch",
     "amount_mismatch",
     "refused",
@@ -159,6 +161,9 @@ def _apply(
 ) -> RowResult:
     """One row against its line as read; each step re-checks the line as it takes it, and a
     line someone else settled meanwhile is reported as it now stands."""
+    if line.status == "failed" and not row.failed and line.flagged_at is None and line.decided_at is None:
+        # Failed here, paid says the bank: the claim is held until finance has checked.
+        return replace(seen, outcome="disputed") if dispute(db, line, row) else _as_now(db, line, row, seen)
     settled = _settled(line, row, seen)
     if settled is not None:
         return settled

@@ -23,6 +23,7 @@ from ..models import User
 from ..transitions import conflicts_mapped
 from . import bank_files as payout_files
 from .batches import fail_line, pay_line, require_finance, settle
+from .disputes import decide_disputed
 from .models import DECISIONS, PayoutLine
 
 DECISION_LABELS = {"bank_amount": "按银行实付确认，差额另行处理", "returned": "退回待发放"}
@@ -80,7 +81,9 @@ def decide(
             raise NotFound("not_found.payout_line", "未找到该发放明细", id=line_id)
         if not line.awaiting_decision:
             raise InvalidTransition("payout.line_not_flagged", "该笔没有待处理的对账差异，或已处理")
-        if decision == "returned":
+        if line.status == "failed":  # failed here, paid says the bank
+            decide_disputed(s, db, actor, line, decision, bank_reference, paid_on, decided)
+        elif decision == "returned":
             fail_line(s, db, actor, line_id, f"对账不符（{line.flag_reason}），退回待发放：{note}", **decided)
         else:
             _accept_bank_amount(s, db, actor, line, bank_reference, paid_on, decided)

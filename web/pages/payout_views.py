@@ -40,6 +40,7 @@ IMPORT_LABELS = {
     "already_failed": N_("此前已标记失败"),
     "awaiting": N_("金额不符，仍待决定"),
     "absent_settled": N_("回单未列出（已办结）"),
+    "disputed": N_("已标记失败但银行显示已支付：暂停发放，待核实"),
     "status_mismatch": N_("状态不符，须核实"),
     "amount_mismatch": N_("与已发放金额不符，须核实"),
     "refused": N_("不能确认"),
