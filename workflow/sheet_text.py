@@ -3,7 +3,8 @@ CSV follows (OWASP's CSV injection guidance): a text beginning like a formula (=
 full-width forms, a tab or a line break, after any spaces) gets a single quote before it, and
 in a workbook every text is a string cell, never a formula, marked quote-prefixed when it begins
 like one, without the characters XML cannot carry. ``neutral`` is the rule for one text,
-``neutral_row`` for a CSV row or a worksheet's ``append``, ``text_cell`` and ``safe`` for a workbook's cells."""
+``neutral_row`` for a CSV row or a worksheet's ``append``, ``text_cell`` and ``safe`` for a
+write-only workbook's cells."""
 
 from __future__ import annotations
 
