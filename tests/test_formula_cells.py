@@ -12,6 +12,7 @@ import csv
 import io
 import re
 import zipfile
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,7 @@ from workflow.sheet_text import looks_like_formula, neutral, neutral_row
 from .api_support import api_client
 from .builders import add_admin, id_number
 from .builders_imports import PERSON_HEADER, distinct_ids
+from .builders_posts import active_contract
 from .page_support import sign_in
 
 pytestmark = pytest.mark.usefixtures("on_28_november_2026")
@@ -265,10 +267,17 @@ def test_hostile_names_reach_every_export_the_bank_file_and_the_result_file_neut
         walk_to_approved(db, c, claim_id, comment)
     hr = sign_in(db, "hr1")
     contains_every(workbook_texts(hr.get("/exports/search?q=%3D").content), [])
-    for pid in list(persons.values())[:3]:
-        contains_every(workbook_texts(hr.get(f"/exports/search?person={pid}").content), [])
+    for name, pid in persons.items():
+        for kind in ("claims", "persons"):
+            contains_every(
+                workbook_texts(hr.get(f"/exports/search?person={pid}&kind={kind}").content), [name]
+            )
     workbook_texts(hr.get("/exports/inbox").content)
-    workbook_texts(hr.get("/exports/contracts").content)
+    # A hostile name on a public-welfare post contract, in the contracts export.
+    holder = stored(HOSTILE[0])
+    active_contract(db, c, date(2026, 1, 1), date(2026, 12, 20), person_id=persons[holder])
+    contains_every(workbook_texts(hr.get("/exports/contracts").content), [holder])
+    contains_every(workbook_texts(village.get("/exports/contracts").content), [holder])
     workbook_texts(hr.get("/exports/dashboard").content)
     contains_every(
         workbook_texts(hr.get("/exports/organisations").content), ['=HYPERLINK("http://x","单位")']
