@@ -85,8 +85,8 @@ def test_text_that_looks_like_a_formula_stays_text_and_is_quote_prefixed() -> No
     )
     no_formula_anywhere(content)
     _, rows, data = table(content, "=表")
-    # The text is kept as it was, not altered (XML reads a carriage return as a line feed).
-    assert column(rows, "备注") == [text.replace("\r", "\n") for text in HOSTILE]
+    # The text is kept behind the single quote (XML reads a carriage return as a line feed).
+    assert column(rows, "备注") == ["'" + text.replace("\r", "\n") for text in HOSTILE]
     assert all(c[0].data_type == "s" and c[0].quotePrefix for c in data)
     assert load_workbook(io.BytesIO(content))["=表"]["A2"].value.startswith("导出人：=出纳")
 
@@ -157,7 +157,7 @@ def test_the_inbox_export_has_every_page_of_the_users_own_village_masked_and_for
     assert set(column(rows, "行政村")) == {"阿东村"}
     assert full_id not in xml_of(r.content)
     assert column(rows, "身份证号")[ids.index(hostile)] == "*" * 14 + full_id[-4:]
-    assert column(rows, "姓名")[ids.index(hostile)] == HOSTILE[0][:40]
+    assert column(rows, "姓名")[ids.index(hostile)] == "'" + HOSTILE[0][:40]
     money = cells(data, rows, "金额（元）")
     assert {(m.data_type, m.number_format) for m in money} == {("n", "0.00")}
     assert {m.value for m in money} == {300}
@@ -307,7 +307,7 @@ def test_the_register_export_masks_bank_accounts_and_is_for_hr_and_the_admin(db,
     r = sign_in(db, "hr1").get("/exports/organisations?kind=workshop")
     no_formula_anywhere(r.content)
     titles, rows, _ = table(r.content, "申报单位")
-    assert column(rows, "单位名称") == ["=德钦县帮扶车间"] and "筛选条件：单位类型：就业帮扶车间" in titles
+    assert column(rows, "单位名称") == ["'=德钦县帮扶车间"] and "筛选条件：单位类型：就业帮扶车间" in titles
     assert column(rows, "银行账号") == ["****0019"] and "6228480000000000019" not in xml_of(r.content)
     assert sign_in(db, "village1").get("/exports/organisations").status_code == 403
     assert sign_in(db, "finance1").get("/exports/organisations").status_code == 403
@@ -352,6 +352,6 @@ def test_a_bulk_lists_result_file_writes_back_what_the_agent_typed_as_text() -> 
     )
     no_formula_anywhere(content)
     sheet = load_workbook(io.BytesIO(content))["处理结果"]
-    assert [sheet["B2"].value, sheet["C2"].value, sheet["B3"].value] == [HOSTILE[0], "+1", "-2+3"]
+    assert [sheet["B2"].value, sheet["C2"].value, sheet["B3"].value] == ["'" + HOSTILE[0], "'+1", "'-2+3"]
     assert sheet["B2"].quotePrefix and sheet["B2"].fill.fgColor.rgb == "00FFC7CE"  # still marked refused
-    assert load_workbook(io.BytesIO(content))["汇总"]["B2"].value == "=清单.xlsx"
+    assert load_workbook(io.BytesIO(content))["汇总"]["B2"].value == "'=清单.xlsx"

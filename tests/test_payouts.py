@@ -171,8 +171,9 @@ def test_the_xlsx_bank_file_has_the_documented_layout(db, c):
     sheet = openpyxl.load_workbook(io.BytesIO(payouts.bank_file(db, c.finance, batch.id, "xlsx"))).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0] == ("序号", "收款人", "收款账号", "金额", "附言")
-    assert rows[1] == (1, "德钦劳务经纪人扎西", ORG_ACCOUNT, 300, str(ids[0]))
-    assert sheet.cell(2, 3).data_type == "s"  # the account is text, all its digits kept
+    assert rows[1] == ("1", "德钦劳务经纪人扎西", ORG_ACCOUNT, "300.00", str(ids[0]))
+    # Every cell text: the account with all its digits, the amount exactly as the bank reads it.
+    assert all(cell.data_type == "s" and cell.number_format == "@" for cell in sheet[2])
     assert len(rows) == 3
     assert batch_rows.get_batch(db, batch.id).state == "exported"
 

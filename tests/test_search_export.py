@@ -92,11 +92,11 @@ def test_a_name_that_reads_like_a_formula_comes_back_as_text(db, c: County) -> N
     r = sign_in(db, "hr1").get(f"/exports/search?person={hostile}")
     no_formula_anywhere(r.content)
     _, rows, data = table(r.content, "补贴申请")
-    assert column(rows, "编号") == [claim] and column(rows, "姓名") == [HOSTILE[0]]
+    assert column(rows, "编号") == [claim] and column(rows, "姓名") == ["'" + HOSTILE[0]]
     name = data[0][1]
-    assert (name.data_type, name.quotePrefix, name.value) == ("s", True, HOSTILE[0])
+    assert (name.data_type, name.quotePrefix, name.value) == ("s", True, "'" + HOSTILE[0])
     _, persons, cells = table(r.content, "人员")
-    assert column(persons, "姓名") == [HOSTILE[0]] and cells[0][0].data_type == "s"
+    assert column(persons, "姓名") == ["'" + HOSTILE[0]] and cells[0][0].data_type == "s"
 
 
 def test_a_whole_id_number_never_travels_in_the_export_link_or_the_file(db, c: County) -> None:

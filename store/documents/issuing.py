@@ -4,11 +4,14 @@ and a 发放花名册 rendered in the request.
 
 One number per document version. A case document's version is the hash of what it shows
 (``context_hash``: the canonical JSON of its kind and context; the number, code and issue time
-are the stamp's, not the context's). A download whose context hashes as the current document's
-does is that document again, whoever asks (staff page, agent API or portal): re-rendered with
-its number, code and QR address, giving the same bytes and hash. Only a changed context (the
-case moved on, an amount or a name changed) is numbered anew and supersedes the one before;
-a unique index on the current version makes two downloads at once share one number.
+are the stamp's, not the context's; a renewal notice's days left, date and day to reply by
+follow from the day it was first issued, ``DATED_FIELDS``, and are shown as on that day). A
+download whose context hashes as the current document's does is that document again, whoever
+asks (staff page, agent API or portal): re-rendered with its number, code and QR address,
+giving the same bytes and hash. Only a changed context (the case moved on, an amount or a name
+changed) is numbered anew and supersedes the one before; a unique index on the current version
+makes two downloads at once share one number. A 发放花名册 made in the background is
+versioned the same way (``rosters``).
 """
 
 from __future__ import annotations
@@ -88,6 +91,14 @@ CONTEXTS: Mapping[str, Callable[[Database, int], dict[str, Any]]] = {
 }
 
 
+# Kinds that show what follows from the day they are printed, and those fields: left out of the
+# version (the notice is the same notice the next day) and shown as on the day it was issued.
+DATED_CONTEXTS: Mapping[str, Callable[[Database, int, date], dict[str, Any]]] = {
+    "renewal_notice": renewal_notice_context,
+}
+DATED_FIELDS = frozenset({"days_left", "issued_on", "reply_by"})
+
+
 def _plain(value: object) -> str:
     """A context value JSON has no form for: a date as ISO, a Decimal as written ("300.00")."""
     return value.isoformat() if isinstance(value, date) else str(value)
@@ -108,8 +119,10 @@ def context_hash(kind: str, context: Mapping[str, Any]) -> str:
 def issue(db: Database, actor: Actor, kind: str, subject_id: int, base_url: str = "") -> Issued:
     """A case document (审批表, 协议, 到期提醒, 不予批准通知) for a claim or contract: the current
     numbered one when what it shows is unchanged, else a new number superseding it."""
+    today = db.clock.now().date()
     context = CONTEXTS[kind](db, subject_id)
-    version = context_hash(kind, context)
+    dated_fields = DATED_FIELDS if kind in DATED_CONTEXTS else frozenset()
+    version = context_hash(kind, {k: v for k, v in context.items() if k not in dated_fields})
 
     def render(stamp: Stamp) -> bytes:
         return RENDERERS[kind](context, stamp)
@@ -137,10 +150,22 @@ def issue(db: Database, actor: Actor, kind: str, subject_id: int, base_url: str 
         )
         if not found["reused"]:
             return issue_document(db, actor, kind, subject_id, render, base_url, reserved=doc)
-        again = _again(db, doc, render)
+        dated = kind in DATED_CONTEXTS and doc.issued_at.date() != today
+        again = _again(db, doc, _as_issued(db, kind, subject_id, doc) if dated else render)
         if again is not None:
             return again
     raise AssertionError("the document was dropped three times while being rendered")
+
+
+def _as_issued(db: Database, kind: str, subject_id: int, doc: Document) -> Callable[[Stamp], bytes]:
+    """The renderer of ``doc`` as issued: what follows from the day (a renewal notice's days
+    left, its date, the day to reply by) as on the day its number was issued."""
+    context = DATED_CONTEXTS[kind](db, subject_id, doc.issued_at.date())
+
+    def render(stamp: Stamp) -> bytes:
+        return RENDERERS[kind](context, stamp)
+
+    return render
 
 
 def _again(db: Database, doc: Document, render: Callable[[Stamp], bytes]) -> Issued | None:

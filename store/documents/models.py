@@ -16,7 +16,8 @@ class Document(Base):
     case); a roster, produced in the background, is also kept on disk (``stored``) for its
     download. A holder's copy is genuine when its code is here and current. A case document
     also keeps the hash of what it shows (``context_sha256``) and the address its QR code leads
-    to (``verify_base``): a download of an unchanged document is the same numbered document."""
+    to (``verify_base``), and a roster the hash of its lines once it is current: a download of
+    an unchanged document, or a roster asked for again, is the same numbered document."""
 
     __tablename__ = "document"
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,7 +33,8 @@ class Document(Base):
     # A roster rendered in the background: where its PDF is kept, or why it could not be made.
     stored: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     error: Mapped[str | None] = mapped_column(String(200))
-    # A case document: the hash of its context (``issuing.context_hash``) and its QR code's site.
+    # A case document: the hash of its context (``issuing.context_hash``) and its QR code's site;
+    # a roster: the hash of its lines (``rosters.roster_version``).
     context_sha256: Mapped[str | None] = mapped_column(String(64))
     verify_base: Mapped[str | None] = mapped_column(String(200))
 

@@ -1,6 +1,7 @@
 """The 发放花名册 made in the background: its number reserved in the request, rendered by a job
 and kept on disk, followed by the batch page until ready; superseded when the batch's lines
-change."""
+change. One number per roster version: asked for again while what it shows is unchanged (the
+hash of its lines, ``roster_version``), the batch's current roster is that roster again."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from workflow.roles import Actor
 from ..db import Database
 from ..payouts.models import PayoutBatch, PayoutLine
 from .contexts import roster_lines
+from .issuing import context_hash
 from .models import Document
 from .register import SUBJECT_TYPES, register, reserve
 
@@ -86,10 +88,34 @@ def _roster(doc: Document, batch_ref: str, now: datetime, started: bool = False)
     return Roster(doc.id, doc.number, batch_ref, doc.issued_at, status, error, doc.content_sha256, started)
 
 
+def batch_lines(db: Database, batch_id: int) -> tuple[str, list[dict[str, Any]]]:
+    """What a roster of the batch shows: its reference and its lines (failed lines left out)."""
+    with db.transaction() as s:
+        batch = s.get(PayoutBatch, batch_id)
+        if batch is None:
+            raise NotFound("not_found.payout_batch", "未找到该发放批次", id=batch_id)
+        reference = batch.reference
+        claim_ids = list(
+            s.scalars(
+                select(PayoutLine.claim_id).where(
+                    PayoutLine.batch_id == batch_id, PayoutLine.status != "failed"
+                )
+            )
+        )
+    return reference, roster_lines(db, claim_ids)
+
+
+def roster_version(batch_ref: str, lines: list[dict[str, Any]]) -> str:
+    """A roster's version: the hash of what it shows (the number and code are the stamp's)."""
+    return context_hash(ROSTER, {"batch_ref": batch_ref, "lines": lines})
+
+
 def start_roster(db: Database, actor: Actor, batch_id: int) -> Roster:
     """Reserve the number and code of a new roster for ``render_roster`` to fill in; while one
-    is still being made for the batch, that one is returned instead (``started`` is False)."""
+    is still being made for the batch, that one is returned instead, and while the batch's
+    current roster shows what a new one would (same version), that one (``started`` False)."""
     found: dict[str, Any] = {}
+    version = roster_version(*batch_lines(db, batch_id))
 
     def pending(s: Session) -> Document | None:
         # The batch row lock makes a second request wait for the first one's pending row.
@@ -99,15 +125,25 @@ def start_roster(db: Database, actor: Actor, batch_id: int) -> Roster:
         found["batch_ref"] = batch.reference
         latest = s.scalars(
             select(Document)
-            .where(_rosters_of(batch_id), _pending(db.clock.now()))
+            .where(
+                _rosters_of(batch_id),
+                or_(
+                    _pending(db.clock.now()),
+                    and_(
+                        Document.stored,
+                        Document.superseded_at.is_(None),
+                        Document.context_sha256 == version,
+                    ),
+                ),
+            )
             .order_by(Document.id.desc())
             .limit(1)
         ).first()
-        found["pending"] = latest
+        found["reused"] = latest
         return latest
 
     doc = reserve(db, actor, ROSTER, batch_id, reuse=pending)
-    return _roster(doc, found["batch_ref"], db.clock.now(), started=found["pending"] is None)
+    return _roster(doc, found["batch_ref"], db.clock.now(), started=found["reused"] is None)
 
 
 def supersede_rosters(s: Session, batch_id: int, now: datetime) -> None:
@@ -144,23 +180,16 @@ def render_roster(db: Database, files: Path, document_id: int, base_url: str = "
     try:
         with db.transaction() as s:
             doc = s.get_one(Document, document_id)
-            batch_ref = s.get_one(PayoutBatch, doc.subject_id).reference
-            claim_ids = list(
-                s.scalars(
-                    select(PayoutLine.claim_id).where(
-                        PayoutLine.batch_id == doc.subject_id, PayoutLine.status != "failed"
-                    )
-                )
-            )
+        batch_ref, lines = batch_lines(db, doc.subject_id)
         stamp = Stamp(doc.number, doc.verification_code, base_url)
-        content = pdf.payout_roster(roster_lines(db, claim_ids), stamp, batch_ref=batch_ref)
+        content = pdf.payout_roster(lines, stamp, batch_ref=batch_ref)
         digest = hashlib.sha256(content).hexdigest()
         kept = _keep(files, digest, content)
         with db.transaction() as s:
             if s.scalar(select(Document.error).where(Document.id == document_id)) is not None:
                 kept.unlink(missing_ok=True)  # dropped while rendering: ``supersede_rosters``
                 return
-            _register(s, doc, digest, db.clock.now())
+            _register(s, doc, digest, db.clock.now(), roster_version(batch_ref, lines))
     except Exception as exc:
         if kept is not None:
             kept.unlink(missing_ok=True)
@@ -175,9 +204,13 @@ def render_roster(db: Database, files: Path, document_id: int, base_url: str = "
             s.execute(update(Document).where(Document.id == document_id).values(error=ROSTER_FAILED))
 
 
-def _register(s: Session, doc: Document, digest: str, now: datetime) -> None:
-    """Record a rendered roster in the register, as kept on disk."""
+def _register(s: Session, doc: Document, digest: str, now: datetime, version: str) -> None:
+    """Record a rendered roster in the register, as kept on disk, with the version it shows
+    once it is the current one (the rosters before it superseded first, so that the one current
+    roster per version the register's unique index allows is this one)."""
     register(s, doc, digest, now, stored=True)
+    if s.scalar(select(Document.superseded_at).where(Document.id == doc.id)) is None:
+        s.execute(update(Document).where(Document.id == doc.id).values(context_sha256=version))
 
 
 def _stored_path(files: Path, digest: str) -> Path:

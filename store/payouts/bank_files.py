@@ -10,6 +10,7 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from workflow.errors import ValidationFailed
+from workflow.sheet_text import neutral_row, text_cell
 
 HEADERS = ("序号", "收款人", "收款账号", "金额", "附言")
 RETURN_HEADERS = (*HEADERS, "状态", "银行流水号")
@@ -55,29 +56,42 @@ def write(rows: Iterable[BankRow], fmt: str, title: str) -> bytes:
     raise ValidationFailed("validation.format", "银行文件格式只能是 xlsx 或 csv", field="fmt")
 
 
+def cells(r: BankRow) -> tuple[str, str, str, str, str]:
+    """A line's cells, every one text: the numbers exactly as the bank reads them (the account's
+    digits with its leading zeros, the amount with two places), and the payee and the reference
+    as they are, for the writer to pass through the formula rule (``workflow.sheet_text``: it
+    never changes a number checked here). A number that is not plain digits or an amount below
+    zero is a line no bank file may carry: refused, not neutralised."""
+    amount = f"{r.amount:.2f}"
+    if not (r.account.isascii() and r.account.isdigit()):
+        raise ValueError(f"line {r.seq}: the account is not plain digits")
+    if not r.amount.is_finite() or r.amount < 0:
+        raise ValueError(f"line {r.seq}: the amount {amount} is not a payment")
+    return str(r.seq), r.payee, r.account, amount, r.reference
+
+
 def _write_csv(rows: Iterable[BankRow]) -> bytes:
     out = io.StringIO(newline="")
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(HEADERS)
+    writer.writerow(neutral_row(HEADERS))
     for r in rows:
-        writer.writerow((r.seq, r.payee, r.account, f"{r.amount:.2f}", r.reference))
+        writer.writerow(neutral_row(cells(r)))
     return b"\xef\xbb\xbf" + out.getvalue().encode("utf-8")  # the BOM tells Excel it is UTF-8
 
 
 def _write_xlsx(rows: Iterable[BankRow], title: str) -> bytes:
     from openpyxl import Workbook
-    from openpyxl.cell import WriteOnlyCell
 
     wb = Workbook(write_only=True)
     ws = wb.create_sheet(title[:31] or "银行文件")
-    ws.append(list(HEADERS))
+    ws.append([text_cell(ws, h) for h in HEADERS])
     for r in rows:
-        # The account as text: as a number Excel would show 6.217E+18 and lose digits.
-        account = WriteOnlyCell(ws, value=r.account)
-        account.number_format = "@"
-        amount = WriteOnlyCell(ws, value=r.amount)
-        amount.number_format = "0.00"
-        ws.append([r.seq, r.payee, account, amount, r.reference])
+        # Every cell text (format @): as a number Excel would show an account as 6.217E+18
+        # and lose digits, and an amount's exact figure is the bank's to read.
+        row = [text_cell(ws, value) for value in cells(r)]
+        for cell in row:
+            cell.number_format = "@"
+        ws.append(row)
     buf = io.BytesIO()
     wb.save(buf)
     return buf.getvalue()

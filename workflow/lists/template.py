@@ -14,6 +14,7 @@ import io
 from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING
 
+from ..sheet_text import neutral, neutral_row
 from ..states import SUBSIDY_LABELS
 from .columns import BY_FIELD, CLAIM_COLUMNS, HEADER_OF, Column, ColumnSet
 
@@ -87,7 +88,7 @@ def sheet_template(
     example_font = Font(italic=True, color="7F7F7F")
     for i, col in enumerate(columns.columns, 1):
         letter = get_column_letter(i)
-        cell = ws.cell(row=1, column=i, value=col.header)
+        cell = ws.cell(row=1, column=i, value=neutral(col.header))
         cell.font = required if col.required else bold
         cell.fill = head_fill
         cell.alignment = Alignment(horizontal="center")
@@ -96,7 +97,7 @@ def sheet_template(
         ws.column_dimensions[letter].width = _width(col)
         if col.field in columns.text_fields:
             ws.column_dimensions[letter].number_format = "@"  # keep long numbers as text
-        example = ws.cell(row=2, column=i, value=col.example)
+        example = ws.cell(row=2, column=i, value=neutral_row([col.example])[0])
         example.font = example_font
         if col.field in columns.text_fields:
             example.number_format = "@"
@@ -140,18 +141,20 @@ def _help_sheet(
     from openpyxl.styles import Alignment
 
     wrap = Alignment(wrap_text=True, vertical="top")
-    ws.append(["列名", "是否必填", "说明", "可填的值（名称或代码）", "字段代码"])
+    ws.append(neutral_row(["列名", "是否必填", "说明", "可填的值（名称或代码）", "字段代码"]))
     for cell in ws[1]:
         cell.font, cell.fill = bold, fill
     for col in columns.columns:
         ws.append(
-            [
-                col.header,
-                "必填" if col.required else must.get(col.field, ""),
-                col.help,
-                _choices(col),
-                col.field,
-            ]
+            neutral_row(
+                [
+                    col.header,
+                    "必填" if col.required else must.get(col.field, ""),
+                    col.help,
+                    _choices(col),
+                    col.field,
+                ]
+            )
         )
     if extra is not None:
         extra(ws, bold, fill)
@@ -159,7 +162,7 @@ def _help_sheet(
     ws.append(["注意事项"])
     ws[ws.max_row][0].font = bold
     for i, note in enumerate(notes, 1):
-        ws.append([f"{i}. {note}"])
+        ws.append(neutral_row([f"{i}. {note}"]))
     for letter, width in zip("ABCDE", (16, 14, 60, 50, 20), strict=True):
         ws.column_dimensions[letter].width = width
     for row in ws.iter_rows():
@@ -169,8 +172,8 @@ def _help_sheet(
 
 def _subsidy_types(ws: Worksheet, bold: Font, fill: PatternFill) -> None:
     ws.append([])
-    ws.append(["补贴类型", "代码", "还须填写的列"])
+    ws.append(neutral_row(["补贴类型", "代码", "还须填写的列"]))
     for cell in ws[ws.max_row]:
         cell.font, cell.fill = bold, fill
     for code, label in SUBSIDY_LABELS.items():
-        ws.append([label, code, "、".join(HEADER_OF[f] for f in NEEDS[code])])
+        ws.append(neutral_row([label, code, "、".join(HEADER_OF[f] for f in NEEDS[code])]))
