@@ -24,31 +24,50 @@ if TYPE_CHECKING:
     )
     from .admin_view import STATUSES, UserFilter, user_form, user_page, users_page
     from .first_admin import admins, create_first_admin
-    from .sessions import ABSOLUTE, SignedIn, resolve, sign_in, sign_out
+    from .sessions import (
+        ABSOLUTE,
+        CODE_WAIT,
+        CodeNeeded,
+        SignedIn,
+        finish_sign_in,
+        resolve,
+        sign_in,
+        sign_out,
+    )
+    from .throttle import Throttled
+    from .totp import Enrolment, confirm_totp, reset_totp, totp_enrolment
     from .users import actor_for, agent_for_token, create_token, create_user
 
 __all__ = [
     "ABSOLUTE",
+    "CODE_WAIT",
     "STATUSES",
     "AccessInput",
     "Added",
+    "CodeNeeded",
+    "Enrolment",
     "SignedIn",
+    "Throttled",
     "UserFilter",
     "actor_for",
     "add_user",
     "admins",
     "agent_for_token",
     "change_access",
+    "confirm_totp",
     "create_first_admin",
     "create_token",
     "create_user",
+    "finish_sign_in",
     "issue_token",
     "reset_password",
+    "reset_totp",
     "resolve",
     "revoke_token",
     "set_active",
     "sign_in",
     "sign_out",
+    "totp_enrolment",
     "unlock",
     "user_form",
     "user_page",
@@ -58,6 +77,14 @@ __getattr__ = exports(
     __name__,
     {
         "ABSOLUTE": "sessions",
+        "CODE_WAIT": "sessions",
+        "CodeNeeded": "sessions",
+        "Enrolment": "totp",
+        "Throttled": "throttle",
+        "confirm_totp": "totp",
+        "finish_sign_in": "sessions",
+        "reset_totp": "totp",
+        "totp_enrolment": "totp",
         "AccessInput": "admin_users",
         "Added": "admin_users",
         "STATUSES": "admin_view",

@@ -18,7 +18,7 @@ from workflow.text_input import checked_name
 from ..db import Database
 from ..models import ApiToken, StaffSession, User, UserVillage
 from ..people.org_models import OrganisationHistory
-from . import user_log
+from . import sign_in_limits, user_log
 from .users import checked_access, create_token, create_user, hash_password, normalise_email, token_name
 
 # No 0/O, 1/l/I: a password read out over the telephone or copied from a screen.
@@ -189,14 +189,16 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> bool:
 
 
 def unlock(db: Database, actor: Actor, user_id: int) -> bool:
-    """Clear the failed sign-ins and the lockout; False when there was nothing to clear."""
+    """Clear the failed sign-ins and every address's back-off on the account
+    (``sign_in_limits``); False when there was nothing to clear."""
     require_admin(actor)
     with db.transaction() as session:
         user = _user(session, user_id)
-        if not user.failed_logins and user.locked_until is None:
+        waiting = sign_in_limits.forgive(session, user.username)
+        if not user.failed_logins and user.locked_until is None and not waiting:
             return False
         old = f"连续登录失败{user.failed_logins}次" + (
-            f"，锁定至{user.locked_until:%Y-%m-%d %H:%M}" if user.locked_until else ""
+            f"，须等待至{user.locked_until:%Y-%m-%d %H:%M}" if user.locked_until else ""
         )
         user.failed_logins, user.locked_until = 0, None
         user_log.record(
