@@ -18,6 +18,7 @@ from sqlalchemy import select
 
 from store.access import Throttled, sign_in
 from store.access.models import ThrottleBucket
+from store.access.sessions import SignInRefused
 from store.access.sign_in_limits import PER_ACCOUNT_AND_ADDRESS, PER_ADDRESS, address_of
 from store.access.throttle import Window, limit
 
@@ -141,7 +142,7 @@ def test_a_name_nobody_has_is_answered_like_a_wrong_password(db, c) -> None:  # 
     for _ in range(4):
         for name in times:
             began = time.perf_counter()
-            with pytest.raises(Exception) as refused:
+            with pytest.raises(SignInRefused) as refused:
                 sign_in(db, name, "wrong-password", "10.0.0.9")
             assert getattr(refused.value, "code", None) == "auth.invalid"
             times[name].append(time.perf_counter() - began)
@@ -151,20 +152,20 @@ def test_a_name_nobody_has_is_answered_like_a_wrong_password(db, c) -> None:  # 
 
 def test_after_the_wait_the_right_password_works_and_the_wait_doubles(db, c, clock) -> None:  # type: ignore[no-untyped-def]
     for _ in range(FREE):
-        with pytest.raises(Exception):
+        with pytest.raises(SignInRefused):
             sign_in(db, "hr1", "wrong", "10.0.0.1")
     with pytest.raises(Throttled) as first_wait:
         sign_in(db, "hr1", PASSWORD, "10.0.0.1")
     assert first_wait.value.retry_after == 30
     clock.advance(seconds=31)
-    with pytest.raises(Exception):
+    with pytest.raises(SignInRefused):
         sign_in(db, "hr1", "wrong", "10.0.0.1")
     with pytest.raises(Throttled) as second_wait:
         sign_in(db, "hr1", PASSWORD, "10.0.0.1")
     assert second_wait.value.retry_after == 60
     clock.advance(seconds=61)
     assert sign_in(db, "hr1", PASSWORD, "10.0.0.1").username == "hr1"  # and the count starts again
-    with pytest.raises(Exception) as again:
+    with pytest.raises(SignInRefused) as again:
         sign_in(db, "hr1", "wrong", "10.0.0.1")
     assert getattr(again.value, "code", None) == "auth.invalid"
 
