@@ -146,7 +146,7 @@ def test_the_admin_adds_a_verifier_and_the_password_is_shown_once(db, c, admin):
 def test_an_initial_password_may_be_set_instead(db, c, admin):
     browser = sign_in(db, "admin1")
     short = add(browser, username="li", roles="finance", password_mode="set", password="short")
-    assert short.status_code == 422 and "密码至少8位" in short.text
+    assert short.status_code == 422 and "密码至少12位" in short.text
     r = add(browser, username="li", roles="finance", password_mode="set", password="li-password-1")
     assert r.status_code == 303 and r.headers["location"].endswith("?done=added")
     assert try_sign_in(db, "li", "li-password-1")[1].status_code == 303

@@ -214,7 +214,9 @@ def reset_password(db: Database, actor: Actor, user_id: int, password: str | Non
     made = None if password else new_password()
     with db.transaction() as session:
         user = _user(session, user_id)
-        user.password_hash = hash_password(password or made or "")
+        user.password_hash = hash_password(
+            password or made or "", user.username, user.roles.split(","), user.display_name
+        )
         user.failed_logins, user.locked_until = 0, None
         _end_sessions(session, db, user.id)
         how = "已重置（系统生成，只显示一次）" if made else "已由系统管理员设置"
