@@ -229,7 +229,9 @@ def test_unlock_clears_the_lockout(db, c, admin):
     for _ in range(5):
         assert try_sign_in(db, "finance1", "wrong-password")[1].status_code == 401
     refused = try_sign_in(db, "finance1", PASSWORD)[1]  # from the same address: wait first
-    assert refused.status_code == 429 and "过于频繁" in refused.text and int(refused.headers["retry-after"]) > 0
+    assert (
+        refused.status_code == 429 and "过于频繁" in refused.text and int(refused.headers["retry-after"]) > 0
+    )
     browser = sign_in(db, "admin1")
     uid = user_id(db, "finance1")
     assert "已锁定" in browser.get("/admin/users?status=locked").text

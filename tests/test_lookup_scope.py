@@ -61,6 +61,8 @@ def test_look_ups_are_limited_per_agent_with_retry_after(api, clock) -> None:  #
     assert body["code"] == "lookup.rate_limited" and "每分钟最多30次" in body["detail"]
     assert 0 < int(refused.headers["retry-after"]) <= 60
     # Another agent is not held up; and after the minute this one may look up again.
-    assert api.post("/api/v1/persons/lookup", token=api.other_token, json={"id_number": mine}).status_code == 404
+    assert (
+        api.post("/api/v1/persons/lookup", token=api.other_token, json={"id_number": mine}).status_code == 404
+    )
     clock.advance(seconds=int(refused.headers["retry-after"]))
     assert api.post("/api/v1/persons/lookup", json={"id_number": mine}).status_code == 200

@@ -82,12 +82,12 @@ def _keep_an_admin(user: User, admins: set[int]) -> None:
         )
 
 
-def _end_sessions(session: Session, db: Database, user_id: int) -> None:
-    session.execute(
+def _end_sessions(session: Session, db: Database, user_id: int) -> int:
+    return session.execute(  # type: ignore[attr-defined,no-any-return]
         update(StaffSession)
         .where(StaffSession.user_id == user_id, StaffSession.ended_at.is_(None))
         .values(ended_at=db.clock.now())
-    )
+    ).rowcount
 
 
 def _revoke_tokens(session: Session, db: Database, user: User, why: str) -> list[dict[str, str]]:
@@ -249,3 +249,42 @@ def revoke_token(db: Database, actor: Actor, user_id: int, token_id: int) -> boo
             session, db, actor, user.id, "token_revoke", [{"field": "token", "old": name, "new": "已作废"}]
         )
         return True
+
+
+def end_sessions(db: Database, actor: Actor, user_id: int) -> int:
+    """Sign the account out everywhere (a lost phone, a shared computer); how many sessions
+    ended. The account stays usable: its owner signs in again."""
+    require_admin(actor)
+    with db.transaction() as session:
+        user = _user(session, user_id)
+        ended = _end_sessions(session, db, user.id)
+        if ended:
+            user_log.record(
+                session,
+                db,
+                actor,
+                user.id,
+                "sessions",
+                [{"field": "sessions", "old": f"{ended}个", "new": "已结束"}],
+            )
+        return ended
+
+
+def revoke_tokens(db: Database, actor: Actor, user_id: int) -> int:
+    """Revoke every live API token of the account; how many."""
+    require_admin(actor)
+    with db.transaction() as session:
+        user = _user(session, user_id)
+        changes = _revoke_tokens(session, db, user, "已作废")
+        if changes:
+            user_log.record(session, db, actor, user.id, "token_revoke", changes)
+        return len(changes)
+
+
+def user_id_of(db: Database, username: str) -> int:
+    """The id of the account with this username (the command line names accounts so)."""
+    with db.transaction() as session:
+        found = session.scalar(select(User.id).where(User.username == username.strip()))
+    if found is None:
+        raise NotFound("not_found.user", f"没有用户 {username}")
+    return found
