@@ -23,10 +23,6 @@ _LEAKED = frozenset(FREQUENCY_LISTS["passwords"])  # the 30,000 most common in l
 _SITE_WORDS = ("fuzhi", "扶智", "deqin", "德钦")
 
 
-def _refused(message: str) -> ValidationFailed:
-    return ValidationFailed("validation.password", message, field="password")
-
-
 def min_length(roles: Iterable[str]) -> int:
     """12 for any account with a staff role, 8 for an agent's account alone."""
     staff = {Role.VILLAGE.value, Role.HR.value, Role.FINANCE.value, Role.ADMIN.value}
@@ -36,14 +32,22 @@ def min_length(roles: Iterable[str]) -> int:
 def check_password_rule(password: str, username: str, roles: Iterable[str], display_name: str = "") -> None:
     """Refuse a password that breaks the rule, saying which part (``validation.password``)."""
     if len(password) < min_length(roles):
-        raise _refused("工作人员账号的密码至少12位" if min_length(roles) == STAFF_LENGTH else "密码至少8位")
+        if min_length(roles) == STAFF_LENGTH:
+            raise ValidationFailed("validation.password", "工作人员账号的密码至少12位", field="password")
+        raise ValidationFailed("validation.password", "密码至少8位", field="password")
     if len(password) > MAX_LENGTH:
-        raise _refused("密码不能超过200个字符")
+        raise ValidationFailed("validation.password", "密码不能超过200个字符", field="password")
     folded, name = password.casefold(), username.strip().casefold()
     if len(name) >= 3 and name in folded:
-        raise _refused("密码不能包含用户名")
+        raise ValidationFailed("validation.password", "密码不能包含用户名", field="password")
     if folded in _LEAKED:
-        raise _refused("这是泄露的密码库里常见的密码，请换一个")
+        raise ValidationFailed(
+            "validation.password", "这是泄露的密码库里常见的密码，请换一个", field="password"
+        )
     hints = [h for h in (username, display_name, *_SITE_WORDS) if h]
     if zxcvbn(password[:_CHECKED], user_inputs=hints)["score"] < MIN_SCORE:
-        raise _refused("密码太容易被猜到（常见单词、键盘顺序、日期或重复），请加长或换一个")
+        raise ValidationFailed(
+            "validation.password",
+            "密码太容易被猜到（常见单词、键盘顺序、日期或重复），请加长或换一个",
+            field="password",
+        )

@@ -55,7 +55,8 @@ class Backoff:
         """The wait after the ``hits``-th attempt (none before the ``free``-th)."""
         if hits < self.free:
             return timedelta(0)
-        return min(self.first * 2 ** min(hits - self.free, 30), self.cap)
+        doubled: timedelta = self.first * (2 ** min(hits - self.free, 30))
+        return min(doubled, self.cap)
 
 
 @dataclass(frozen=True)

@@ -67,7 +67,7 @@ def check_code(session: Session, db: Database, user_id: int, code: str) -> bool:
         .where(UserTotp.user_id == user_id, or_(UserTotp.last_step.is_(None), UserTotp.last_step < step))
         .values(last_step=step)
     )
-    return taken.rowcount == 1  # type: ignore[attr-defined]
+    return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
 
 
 def count_try(db: Database, user_id: int) -> None:
