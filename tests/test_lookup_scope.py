@@ -66,3 +66,19 @@ def test_look_ups_are_limited_per_agent_with_retry_after(api, clock) -> None:  #
     )
     clock.advance(seconds=int(refused.headers["retry-after"]))
     assert api.post("/api/v1/persons/lookup", json={"id_number": mine}).status_code == 200
+
+
+def test_staff_searches_by_a_whole_id_number_are_limited_too(db, c, clock) -> None:  # type: ignore[no-untyped-def]
+    from store.search.finder import resolve_text
+
+    from store.people import PersonInput, create_person
+
+    number = id_number()
+    with db.transaction() as s:
+        create_person(s, db, PersonInput(name="扎西", id_number=number, village_id=c.village))
+    answers = [resolve_text(db, c.hr, number) for _ in range(LOOK_UPS.limit)]
+    assert all(a.person_id is not None for a in answers)
+    refused = resolve_text(db, c.hr, number)
+    assert refused.person_id is None and "每分钟最多30次" in (refused.error or "")
+    assert resolve_text(db, c.hr, "扎西").error is None  # a name is no look-up by ID number
+    assert resolve_text(db, c.hr2, number).person_id is not None  # another user: their own count

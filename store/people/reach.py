@@ -62,8 +62,9 @@ def _nobody() -> NotFound:
 LOOK_UPS = Window(30, timedelta(minutes=1))
 
 
-def _count_look_up(db: Database, actor: Actor) -> None:
-    """One look-up by resident ID counted for the agent (committed, whatever it finds), or 429."""
+def count_look_up(db: Database, actor: Actor) -> None:
+    """One look-up by resident ID counted for the user (committed, whatever it finds), or 429
+    (``Throttled``). Agents' look-ups here; staff's searches by a whole ID number too."""
     limit(
         db,
         f"lookup:{actor.user_id}",
@@ -131,7 +132,7 @@ def lookup_person(db: Database, actor: Actor, id_number: str) -> Person:
     reach is answered like an unregistered one: a lookup is a bare read, and reads stay within
     reach. (To act for such a person the agent registers them or files a claim by ID.) Counted
     per agent (``LOOK_UPS``)."""
-    _count_look_up(db, actor)
+    count_look_up(db, actor)
     with db.transaction() as session:
         person = find_person(session, db, id_number)
         if person is None or not reads(session, actor.org_id, person.id):
