@@ -69,9 +69,8 @@ def test_look_ups_are_limited_per_agent_with_retry_after(api, clock) -> None:  #
 
 
 def test_staff_searches_by_a_whole_id_number_are_limited_too(db, c, clock) -> None:  # type: ignore[no-untyped-def]
-    from store.search.finder import resolve_text
-
     from store.people import PersonInput, create_person
+    from store.search.finder import resolve_text
 
     number = id_number()
     with db.transaction() as s:
