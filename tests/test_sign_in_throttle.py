@@ -194,3 +194,20 @@ def test_the_limiter_counts_exactly_under_concurrent_takers(db) -> None:  # type
     with ThreadPoolExecutor(20) as pool:
         passed = list(pool.map(take, range(20)))
     assert passed.count(True) == 7
+
+
+def test_the_sweep_forgets_idle_counters_a_day_later(db, c, clock) -> None:  # type: ignore[no-untyped-def]
+    from store.access.scheduled import forget_sign_in_traces
+    from store.sweep.chunks import SweepOptions, SweepReport
+
+    for _ in range(FREE):
+        with pytest.raises(SignInRefused):
+            sign_in(db, "hr1", "wrong", "10.0.0.1")
+    report = SweepReport()
+    forget_sign_in_traces(db, report, SweepOptions(100, None))
+    assert not report.counts  # still holding the address back
+    clock.advance(days=1, minutes=1)
+    forget_sign_in_traces(db, report, SweepOptions(100, None))
+    assert report.counts["sign_in_traces_forgotten"] == 2  # the account's and the address's
+    with db.sessions() as s:
+        assert s.scalars(select(ThrottleBucket)).all() == []

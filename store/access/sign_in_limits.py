@@ -93,8 +93,8 @@ def succeeded(db: Database, attempt: Attempt) -> None:
     """The right password: the back-off of this account at this address starts again, and the
     attempt is given back to the address's window."""
     with db.transaction() as session:
+        give_back(session, attempt.address)  # the address first, as ``reserve`` takes them
         clear(session, attempt.pair)
-        give_back(session, attempt.address)
         session.execute(
             update(User).where(User.username == attempt.username).values(failed_logins=0, locked_until=None)
         )

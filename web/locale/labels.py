@@ -249,6 +249,7 @@ LABELS = (
     N_("通知"),
     N_("岗位补贴申请留待下次生成"),
     N_("清除的过期表单标记"),
+    N_("清除的过期登录计数"),
     # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/passwords.py, workflow/roles.py, store/**/*.py, web/pages/*.py, web/portal/*.py, workflow/review.py, workflow/search_terms.py
     N_("只有系统管理员可以管理用户账号"),
     N_("用户不存在"),
