@@ -11,7 +11,7 @@ from typing import Any
 from workflow.errors import DomainError
 from workflow.states import OrgKind
 
-from .accounts import cmd_token_create, cmd_user_add
+from .accounts import cmd_token_create, cmd_user_add, cmd_user_manage
 from .database import cmd_db, cmd_demo
 from .organisations import cmd_org_add, cmd_org_list
 from .policy import cmd_policy
@@ -81,6 +81,18 @@ def parser() -> argparse.ArgumentParser:
     add.add_argument("--org", type=int, help="organisation id (agent role)")
     add.add_argument("--email", help="where notices are e-mailed (optional)")
     add.set_defaults(func=cmd_user_add)
+    for action, what in (
+        ("deactivate", "deactivate an account: its sessions end and its API tokens are revoked"),
+        ("reactivate", "let a deactivated account sign in again"),
+        ("end-sessions", "sign an account out everywhere"),
+        ("revoke-tokens", "revoke every API token of an agent account"),
+        ("unlock", "clear an account's sign-in back-off at every address"),
+        ("reset-totp", "turn an account's TOTP off (a lost phone)"),
+        ("password", "reset the password (asked at a terminal, else generated and shown once)"),
+    ):
+        manage = user.add_parser(action, help=what)
+        manage.add_argument("username")
+        manage.set_defaults(func=cmd_user_manage)
 
     token = sub.add_parser("token", help="agent API tokens").add_subparsers(dest="action", required=True)
     create = token.add_parser("create", help="create a bearer token for an agent user")

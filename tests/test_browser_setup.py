@@ -24,7 +24,7 @@ from .builders_imports import PERSON_HEADER, PLACE_HEADER, distinct_ids, person_
 from .live_server import SECRET, live_server
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "chief-password-1"
+PASSWORD = "Baima-snow-1"
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 VILLAGES = [
     ["533422101", "升平镇", "533422101001", "阿东村"],

@@ -57,3 +57,39 @@ def test_the_console_script_is_installed():
         check=True,
     ).stdout
     assert "machines" in out and "token" in out
+
+
+def test_an_account_is_ended_from_the_command_line(db, db_url, monkeypatch, capsys):
+    """Issue 14 §9: deactivate (sessions end, tokens revoked), end sessions, revoke tokens,
+    unlock, reactivate; each recorded as the command line."""
+    from store.access import resolve, sign_in
+    from store.access.models import UserChange
+    from store.access.users import create_token
+
+    from .builders import county
+    from .page_support import PASSWORD
+
+    county(db)
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("FUZHI_SECRET_KEY", "cli-test-secret-0123456789")
+    with db.transaction() as s:
+        token = create_token(s, db, s.scalar(select(User).where(User.username == "agent1")))
+    session = sign_in(db, "agent1", PASSWORD, "10.0.0.1")
+    assert main(["user", "end-sessions", "agent1"]) == 0
+    assert resolve(db, session.token) is None and "已结束1个登录会话" in capsys.readouterr().out
+    assert main(["user", "revoke-tokens", "agent1"]) == 0
+    assert "已作废1个接口令牌" in capsys.readouterr().out
+    with db.sessions() as s:
+        assert actor_for_token(s, token) is None
+    session = sign_in(db, "agent1", PASSWORD, "10.0.0.1")
+    assert main(["user", "deactivate", "agent1"]) == 0
+    assert resolve(db, session.token) is None
+    assert main(["user", "unlock", "agent1"]) == 0 and "没有登录限制" in capsys.readouterr().out
+    assert main(["user", "reactivate", "agent1"]) == 0
+    assert sign_in(db, "agent1", PASSWORD, "10.0.0.1").username == "agent1"
+    assert main(["user", "deactivate", "nobody"]) == 2 and "not_found.user" in capsys.readouterr().err
+    with db.sessions() as s:
+        uid = s.scalar(select(User.id).where(User.username == "agent1"))
+        rows = s.scalars(select(UserChange).where(UserChange.user_id == uid).order_by(UserChange.id)).all()
+    assert [r.action for r in rows][-4:] == ["sessions", "token_revoke", "deactivate", "reactivate"]
+    assert all(r.actor_name.startswith("命令行") for r in rows[-4:])

@@ -189,12 +189,12 @@ def test_demo_county_has_every_case_state_with_its_history_and_loads_once(db: Da
     check_people_and_organisations(db)
     check_logins(db, report)
     assert report.counts["claims"] == sum(report.claims_by_state.values())
-    assert "demo-hr1" in report.render()
+    assert "meili-snow-2026" in report.render()
 
     before = snapshot(db)
     again = load_demo(db)
     assert again.already_loaded and all(login.token is None for login in again.logins)
-    assert "demo-hr1" in again.render()
+    assert "meili-snow-2026" in again.render()
     assert snapshot(db) == before
 
 

@@ -57,7 +57,7 @@ def test_after_a_sweep_the_demo_shows_expiry_reminders_and_new_post_claims(db):
     again = run_sweep(db)
     assert not {k: v for k, v in again.counts.items() if k != "post_claims_existing"}
 
-    hr = sign_in(db, "hr1", "demo-hr1")
+    hr = sign_in(db, "hr1", "meili-snow-2026")
     page = hr.get(f"/contracts/{ending[0]}")
     assert page.status_code == 200
     assert "续签提醒" in page.text and "到期" in page.text

@@ -77,6 +77,7 @@ PAGES = {
     "/admin/baseline/": {"admin"},
     "/persons/{person}": {"village", "hr", "finance", "admin"},
     "/admin/users": {"admin"},
+    "/account/totp": {"hr", "finance", "admin"},
     "/admin/users/new": {"admin"},
     "/admin/users/{user}": {"admin"},
     "/admin/users/{user}/edit": {"admin"},

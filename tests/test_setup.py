@@ -28,7 +28,7 @@ from .page_support import sign_in
 from .test_page_access import PAGES
 
 ROOT = Path(__file__).resolve().parents[1]
-PASSWORD = "chief-password-1"
+PASSWORD = "Baima-snow-1"
 
 
 def fuzhi(url: str, *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:

@@ -73,7 +73,7 @@ def test_hr_opens_a_reminder_from_the_notification_centre_and_renews_in_one_clic
         ).first()
         contract_id = reminder.subject_id
     with chromium() as browser:
-        page = sign_in(new_page(browser), server, "hr1", password="demo-hr1", start="/login")
+        page = sign_in(new_page(browser), server, "hr1", password="meili-snow-2026", start="/login")
         badge = page.locator("nav .badge")
         assert int(badge.inner_text()) >= 3
         page.click("nav a[href='/notifications']")

@@ -62,7 +62,10 @@ def domain_problem(exc: DomainError) -> Response[dict[str, Any]]:
     errors = None
     if field := exc.details.get("field"):
         errors = [{"field": field, "code": exc.code, "detail": exc.message}]
-    return problem(exc.status, exc.code, exc.message, errors)
+    # A refusal that passes (too many attempts, a key still in progress) says when to come back.
+    wait = exc.details.get("retry_after")
+    headers = {"Retry-After": str(int(wait))} if isinstance(wait, int) else None
+    return problem(exc.status, exc.code, exc.message, errors, headers)
 
 
 def wants_page(request: Request[Any, Any, Any]) -> bool:

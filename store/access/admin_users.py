@@ -18,7 +18,7 @@ from workflow.text_input import checked_name
 from ..db import Database
 from ..models import ApiToken, StaffSession, User, UserVillage
 from ..people.org_models import OrganisationHistory
-from . import user_log
+from . import sign_in_limits, user_log
 from .users import checked_access, create_token, create_user, hash_password, normalise_email, token_name
 
 # No 0/O, 1/l/I: a password read out over the telephone or copied from a screen.
@@ -82,12 +82,12 @@ def _keep_an_admin(user: User, admins: set[int]) -> None:
         )
 
 
-def _end_sessions(session: Session, db: Database, user_id: int) -> None:
-    session.execute(
+def _end_sessions(session: Session, db: Database, user_id: int) -> int:
+    return session.execute(  # type: ignore[attr-defined,no-any-return]
         update(StaffSession)
         .where(StaffSession.user_id == user_id, StaffSession.ended_at.is_(None))
         .values(ended_at=db.clock.now())
-    )
+    ).rowcount
 
 
 def _revoke_tokens(session: Session, db: Database, user: User, why: str) -> list[dict[str, str]]:
@@ -189,14 +189,16 @@ def set_active(db: Database, actor: Actor, user_id: int, active: bool) -> bool:
 
 
 def unlock(db: Database, actor: Actor, user_id: int) -> bool:
-    """Clear the failed sign-ins and the lockout; False when there was nothing to clear."""
+    """Clear the failed sign-ins and every address's back-off on the account
+    (``sign_in_limits``); False when there was nothing to clear."""
     require_admin(actor)
     with db.transaction() as session:
         user = _user(session, user_id)
-        if not user.failed_logins and user.locked_until is None:
+        waiting = sign_in_limits.forgive(session, user.username)
+        if not user.failed_logins and user.locked_until is None and not waiting:
             return False
         old = f"连续登录失败{user.failed_logins}次" + (
-            f"，锁定至{user.locked_until:%Y-%m-%d %H:%M}" if user.locked_until else ""
+            f"，须等待至{user.locked_until:%Y-%m-%d %H:%M}" if user.locked_until else ""
         )
         user.failed_logins, user.locked_until = 0, None
         user_log.record(
@@ -212,7 +214,9 @@ def reset_password(db: Database, actor: Actor, user_id: int, password: str | Non
     made = None if password else new_password()
     with db.transaction() as session:
         user = _user(session, user_id)
-        user.password_hash = hash_password(password or made or "")
+        user.password_hash = hash_password(
+            password or made or "", user.username, user.roles.split(","), user.display_name
+        )
         user.failed_logins, user.locked_until = 0, None
         _end_sessions(session, db, user.id)
         how = "已重置（系统生成，只显示一次）" if made else "已由系统管理员设置"
@@ -245,3 +249,42 @@ def revoke_token(db: Database, actor: Actor, user_id: int, token_id: int) -> boo
             session, db, actor, user.id, "token_revoke", [{"field": "token", "old": name, "new": "已作废"}]
         )
         return True
+
+
+def end_sessions(db: Database, actor: Actor, user_id: int) -> int:
+    """Sign the account out everywhere (a lost phone, a shared computer); how many sessions
+    ended. The account stays usable: its owner signs in again."""
+    require_admin(actor)
+    with db.transaction() as session:
+        user = _user(session, user_id)
+        ended = _end_sessions(session, db, user.id)
+        if ended:
+            user_log.record(
+                session,
+                db,
+                actor,
+                user.id,
+                "sessions",
+                [{"field": "sessions", "old": f"{ended}个", "new": "已结束"}],
+            )
+        return ended
+
+
+def revoke_tokens(db: Database, actor: Actor, user_id: int) -> int:
+    """Revoke every live API token of the account; how many."""
+    require_admin(actor)
+    with db.transaction() as session:
+        user = _user(session, user_id)
+        changes = _revoke_tokens(session, db, user, "已作废")
+        if changes:
+            user_log.record(session, db, actor, user.id, "token_revoke", changes)
+        return len(changes)
+
+
+def user_id_of(db: Database, username: str) -> int:
+    """The id of the account with this username (the command line names accounts so)."""
+    with db.transaction() as session:
+        found = session.scalar(select(User.id).where(User.username == username.strip()))
+    if found is None:
+        raise NotFound("not_found.user", f"没有用户 {username}")
+    return found

@@ -17,6 +17,7 @@ from ..db import Database
 from ..models import ApiToken, Organisation, StaffSession, User, UserVillage, Village
 from .admin_users import require_admin
 from .models import UserChange
+from .totp import required as totp_required
 from .user_log import history_of, roles_of
 
 PAGE_SIZE = 50
@@ -58,6 +59,7 @@ class UserPage:
     open_sessions: int
     tokens: list[ApiToken]
     history: list[UserChange]
+    totp: bool = False  # two-step sign-in on (the admin may reset it)
 
 
 @dataclass(frozen=True)
@@ -174,6 +176,7 @@ def user_page(db: Database, actor: Actor, user_id: int) -> UserPage:
             open_sessions or 0,
             tokens,
             history_of(session, user_id),
+            totp_required(session, user_id),
         )
 
 

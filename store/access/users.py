@@ -15,6 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.errors import ValidationFailed
+from workflow.passwords import check_password_rule
 from workflow.roles import Actor, Role, check_roles_together
 from workflow.states import OrgKind
 from workflow.text_input import checked_name, checked_text
@@ -46,12 +47,10 @@ def normalise_email(email: str | None) -> str | None:
     return email
 
 
-def hash_password(password: str) -> str:
-    """The argon2 hash of a password that follows the rule (at least 8 characters)."""
-    if len(password) < 8:
-        raise ValidationFailed("validation.password", "密码至少8位", field="password")
-    if len(password) > 200:
-        raise ValidationFailed("validation.password", "密码不能超过200个字符", field="password")
+def hash_password(password: str, username: str, roles: Iterable[str], display_name: str = "") -> str:
+    """The argon2 hash of a password that follows the rule (``workflow.passwords``: its length
+    by the account's roles, not the name inside it, not a leaked or guessable one)."""
+    check_password_rule(password, username, roles, display_name)
     return _hasher.hash(password)
 
 
@@ -99,7 +98,7 @@ def create_user(
     if not username or len(username) > 50 or any(ch.isspace() for ch in username):
         raise ValidationFailed("validation.username", "用户名须为1至50个字符，不含空格", field="username")
     role_set, villages, org_id = checked_access(session, roles, village_ids, org_id)
-    password_hash = hash_password(password)
+    password_hash = hash_password(password, username, role_set, display_name)
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise ValidationFailed("validation.username_taken", f"用户名“{username}”已存在", field="username")
     email = normalise_email(email)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, exists, literal_column, or_, select
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from workflow.errors import NotFound, ValidationFailed
 from workflow.roles import Actor
 
+from ..access.throttle import Window, limit
 from ..base import as_written
 from ..db import Database
 from ..models import Claim, Person, Village
@@ -54,6 +56,23 @@ def _nobody() -> NotFound:
     # The one answer for a person id that does not exist and for one outside the agent's
     # reach: no detail (not even the id) that could tell the two apart.
     return NotFound("not_found.person", "未找到该人员")
+
+
+# Look-ups by resident ID (a look-up, or a registration that meets someone registered) per
+# agent: enough for an office filing by hand, too few to sweep the register.
+LOOK_UPS = Window(30, timedelta(minutes=1))
+
+
+def count_look_up(db: Database, actor: Actor) -> None:
+    """One look-up by resident ID counted for the user (committed, whatever it finds), or 429
+    (``Throttled``). Agents' look-ups here; staff's searches by a whole ID number too."""
+    limit(
+        db,
+        f"lookup:{actor.user_id}",
+        LOOK_UPS,
+        "lookup.rate_limited",
+        "按身份证号查找过于频繁（每分钟最多30次），请{seconds}秒后再试",
+    )
 
 
 def _unknown_id_number() -> NotFound:
@@ -112,7 +131,9 @@ def person_for_agent(db: Database, actor: Actor, person_id: int) -> Person:
 def lookup_person(db: Database, actor: Actor, id_number: str) -> Person:
     """A person the agent reads, found by full resident ID. A registered person outside its
     reach is answered like an unregistered one: a lookup is a bare read, and reads stay within
-    reach. (To act for such a person the agent registers them or files a claim by ID.)"""
+    reach. (To act for such a person the agent registers them or files a claim by ID.) Counted
+    per agent (``LOOK_UPS``)."""
+    count_look_up(db, actor)
     with db.transaction() as session:
         person = find_person(session, db, id_number)
         if person is None or not reads(session, actor.org_id, person.id):

@@ -17,6 +17,7 @@ from workflow.search_terms import Terms, looks_like_full_id, parse
 
 from ..db import Database
 from ..models import Claim, Contract, Person
+from ..people.reach import count_look_up
 from .matching import KINDS, Matching, matching
 from .rows import ClaimResult, ContractResult, PersonResult, claim_results, contract_results, person_results
 
@@ -73,6 +74,10 @@ def resolve_text(db: Database, actor: Actor, text: str) -> Resolved:
         return Resolved(error=exc.message)
     if not looks_like_full_id(text):
         return Resolved(text=terms.text)
+    try:
+        count_look_up(db, actor)  # a whole ID number is a look-up: 30 a minute per user
+    except DomainError as exc:
+        return Resolved(shown=terms.shown, error=exc.message)
     with db.transaction() as session:
         person = session.scalar(select(Person).where(Person.id_number_hash == db.vault.digest(terms.text)))
         if person is None or not sees_village(actor, person.village_id):

@@ -55,6 +55,7 @@ LABELS = {
     "notices": "通知",
     "post_claims_deferred": "岗位补贴申请留待下次生成",
     "form_tokens_forgotten": "清除的过期表单标记",
+    "sign_in_traces_forgotten": "清除的过期登录计数",
 }
 
 

@@ -85,8 +85,12 @@ class PersonController(Controller):
         operation_id="lookupPerson",
         sync_to_thread=True,
         status_code=200,
-        responses=problems(404, 422),
+        responses=problems(404, 422, 429),
         summary="按身份证号查找本单位登记或申报过的帮扶对象",
+        description=(
+            "只找得到本单位登记或申报过的人员；其他人与未登记的号码一样答404。"
+            "每个经办人每分钟最多查找30次，超过答429（lookup.rate_limited，带 Retry-After）。"
+        ),
     )
     def lookup(
         self, data: JSONBody[PersonLookup], db: NamedDependency[Database], actor: NamedDependency[Actor]

@@ -266,16 +266,19 @@ LABELS = (
     N_("通知"),
     N_("岗位补贴申请留待下次生成"),
     N_("清除的过期表单标记"),
-    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/roles.py, store/**/*.py, web/pages/*.py, web/portal/*.py, workflow/review.py, workflow/search_terms.py
+    N_("清除的过期登录计数"),
+    # fixed messages of domain errors raised by workflow/engine.py, workflow/money.py, workflow/passwords.py, workflow/roles.py, store/**/*.py, web/pages/*.py, web/portal/*.py, workflow/review.py, workflow/search_terms.py
     N_("只有系统管理员可以管理用户账号"),
     N_("用户不存在"),
     N_("这是最后一个在用的系统管理员账号，不能停用，也不能取消其系统管理员角色；请先为另一人开通系统管理员"),
     N_("接口令牌不存在"),
     N_("用户名须为2至50个字母、数字或 _ . @ - 字符"),
-    N_("连续登录失败次数过多，账号已临时锁定，请15分钟后再试"),
     N_("用户名或密码不正确"),
-    N_("密码至少8位"),
-    N_("密码不能超过200个字符"),
+    N_("验证已超时，请重新输入用户名和密码"),
+    N_("动态验证码不正确或已使用过，请输入验证器上的新验证码"),
+    N_("只有人社局、财务和系统管理员可以启用动态验证码"),
+    N_("请先打开启用页面，扫描二维码"),
+    N_("验证码不正确：请输入验证器上显示的6位数字"),
     N_("至少需要一个角色"),
     N_("村级核实员须指定所负责的行政村"),
     N_("申报主体经办人须属于一个申报单位"),
@@ -391,6 +394,12 @@ LABELS = (
     N_("只能核实本村人员的案件"),
     N_("只能办理本单位申报的案件"),
     N_("状态机拒绝了此操作"),
+    N_("密码至少8位"),
+    N_("密码不能超过200个字符"),
+    N_("密码不能包含用户名"),
+    N_("这是泄露的密码库里常见的密码，请换一个"),
+    N_("密码太容易被猜到（常见单词、键盘顺序、日期或重复），请加长或换一个"),
+    N_("工作人员账号的密码至少12位"),
     N_("该申请当前不在核实或审核环节，无需认领"),
     N_("只能由负责该环节的人员认领"),
     N_("只能认领本村人员的申请"),
@@ -411,7 +420,10 @@ LABELS = (
 )
 
 # Built at run time, so not in the catalogue (they stay Chinese):
+# store/access/admin_users.py: f'没有用户 {username}'
 # store/access/first_admin.py: f"已有系统管理员（{'、'.join(existing)}），不再创建第一位管理员；其他用户由管理员在“用户”页添加（或 fuzhi user add）"
+# store/access/sign_in_limits.py: f'登录尝试过于频繁，请{wait}秒后再试'
+# store/access/totp.py: f'验证码错误次数过多，请{wait}秒后再试'
 # store/access/users.py: f'电子邮箱“{email[:60]}”格式不正确'
 # store/access/users.py: f"未知的角色：{', '.join(sorted(unknown))}"
 # store/access/users.py: f'用户名“{username}”已存在'

@@ -26,6 +26,7 @@ from .policy import PolicyController
 from .post_edits import PostEditController
 from .review import ReviewController
 from .search import SearchController
+from .totp import TotpController
 from .users import UserController
 
 public_pages = [AuthController, VerifyController]
@@ -43,6 +44,7 @@ staff_router.register(NotificationController)
 staff_router.register(AdminController)
 staff_router.register(OrganisationController)
 staff_router.register(PolicyController)
+staff_router.register(TotpController)
 staff_router.register(BaselineController)
 staff_router.register(PersonController)
 staff_router.register(UserController)

@@ -39,6 +39,8 @@ DONE = {
     "not_locked": N_("该账号没有被锁定。"),
     "password": N_("密码已设置，该账号的登录会话已全部结束。"),
     "revoked": N_("接口令牌已作废。"),
+    "signed_out": N_("该账号的登录会话已全部结束。"),
+    "totp_reset": N_("两步验证已重置：下次登录只需密码，可重新启用。"),
 }
 ACTION_LABELS = {
     "create": N_("开通账号"),
@@ -49,6 +51,8 @@ ACTION_LABELS = {
     "password": N_("重置密码"),
     "token_create": N_("创建接口令牌"),
     "token_revoke": N_("作废接口令牌"),
+    "sessions": N_("结束登录会话"),
+    "totp": N_("两步验证"),
 }
 FIELD_LABELS = {
     "username": N_("用户名"),
@@ -61,6 +65,8 @@ FIELD_LABELS = {
     "locked": N_("登录锁定"),
     "password": N_("密码"),
     "token": N_("接口令牌"),
+    "sessions": N_("登录会话"),
+    "totp": N_("两步验证"),
 }
 NO_STORE = {"Cache-Control": "no-store"}  # a page showing a password or token once
 

@@ -171,6 +171,22 @@ class UserController(Controller):
         done = "unlocked" if access.unlock(db, who.actor, user_id) else "not_locked"
         return Redirect(f"/admin/users/{user_id}?done={done}", status_code=303)
 
+    @post("/{user_id:int}/sessions", sync_to_thread=True, status_code=303)
+    def end_sessions(
+        self, db: NamedDependency[Database], user_id: FromPath[int], who: NamedDependency[SignedIn]
+    ) -> Response[Any]:
+        require(who, Role.ADMIN)
+        access.end_sessions(db, who.actor, user_id)
+        return Redirect(f"/admin/users/{user_id}?done=signed_out", status_code=303)
+
+    @post("/{user_id:int}/totp-reset", sync_to_thread=True, status_code=303)
+    def reset_totp(
+        self, db: NamedDependency[Database], user_id: FromPath[int], who: NamedDependency[SignedIn]
+    ) -> Response[Any]:
+        require(who, Role.ADMIN)
+        access.reset_totp(db, who.actor, user_id)
+        return Redirect(f"/admin/users/{user_id}?done=totp_reset", status_code=303)
+
     @post("/{user_id:int}/password", sync_to_thread=True, status_code=303)
     def password(
         self,
