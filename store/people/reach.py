@@ -25,6 +25,7 @@ from workflow.errors import NotFound, ValidationFailed
 from workflow.roles import Actor
 
 from ..base import as_written
+from ..audit.events import looked_up
 from ..db import Database
 from ..models import Claim, Person, Village
 from .persons import PersonInput, checked_values, find_or_create_person, find_person, new_person
@@ -114,9 +115,11 @@ def lookup_person(db: Database, actor: Actor, id_number: str) -> Person:
     reach. (To act for such a person the agent registers them or files a claim by ID.)"""
     with db.transaction() as session:
         person = find_person(session, db, id_number)
-        if person is None or not reads(session, actor.org_id, person.id):
-            raise _unknown_id_number()
-        return _loaded(person)
+        found = person is not None and reads(session, actor.org_id, person.id)
+        looked_up(session, db, actor, person.id if found and person is not None else None, "api")
+        if found and person is not None:
+            return _loaded(person)
+    raise _unknown_id_number()  # recorded: a look-up that found nobody is audited too
 
 
 def register_person(db: Database, actor: Actor, data: PersonInput, village_code: str) -> tuple[Person, bool]:

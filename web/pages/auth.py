@@ -11,7 +11,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from store.access import ABSOLUTE, sign_in, sign_out
+from store.access import ABSOLUTE, sign_out
+from store.audit import audited_sign_in
 from store.db import Database
 from workflow.errors import DomainError
 
@@ -54,7 +55,7 @@ class AuthController(Controller):
         draft = drafts.from_sign_in(data)  # typed before the session expired: back to its page
         step = draft.pop("step", None)
         try:
-            signed = sign_in(db, username, data.get("password", ""))
+            signed = audited_sign_in(db, username, data.get("password", ""))  # recorded either way
         except DomainError as exc:
             return Template(
                 "login.html",

@@ -1,0 +1,63 @@
+"""The audit log (审计日志): who did what, when, from where and with what outcome, each entry
+hash-chained to the one before, sealing the history rows and payout lines it protects; the
+verification that names the first broken entry, the head exported outside the database, and
+the admin's search.
+
+This face (``__all__``) is what the rest of the application may use; the modules behind it
+are the area's own. Names load on first use (see ``store.faces``)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..faces import exports
+
+if TYPE_CHECKING:
+    from .events import audited_sign_in, denied, downloaded, exported, looked_up, unmasked
+    from .recording import Context, begin_request, entry, identify, note, record
+    from .search import AuditQuery, search
+    from .verify import Break, Report, current_head, verify
+
+__all__ = [
+    "AuditQuery",
+    "Break",
+    "Context",
+    "Report",
+    "audited_sign_in",
+    "begin_request",
+    "current_head",
+    "denied",
+    "downloaded",
+    "entry",
+    "exported",
+    "identify",
+    "looked_up",
+    "note",
+    "record",
+    "search",
+    "unmasked",
+    "verify",
+]
+__getattr__ = exports(
+    __name__,
+    {
+        "AuditQuery": "search",
+        "Break": "verify",
+        "Context": "recording",
+        "Report": "verify",
+        "audited_sign_in": "events",
+        "begin_request": "recording",
+        "current_head": "verify",
+        "denied": "events",
+        "downloaded": "events",
+        "entry": "recording",
+        "exported": "events",
+        "identify": "recording",
+        "looked_up": "events",
+        "note": "recording",
+        "record": "recording",
+        "search": "search",
+        "unmasked": "events",
+        "verify": "verify",
+    },
+)
