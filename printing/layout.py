@@ -215,8 +215,10 @@ def payout_roster(
     batch_ref: str,
     issuer: str = "德钦县人力资源和社会保障局",
     workers: int | None = None,
+    audit_head: str = "",
 ) -> bytes:
-    """发放花名册. Each line: ``name``, ``id_number``, ``bank_account``, ``amount`` (Decimal),
+    """发放花名册. ``audit_head``: the audit log's head (SEQ:HASH) when it was printed, so a
+    chain rebuilt later no longer matches the paper (``fuzhi audit verify --head``). Each line: ``name``, ``id_number``, ``bank_account``, ``amount`` (Decimal),
     optional ``note``; numbers may be given in full, the roster masks them.
 
     Large rosters are laid out as page ranges in ``workers`` processes (default: the CPUs) and
@@ -226,6 +228,7 @@ def payout_roster(
     common = {
         "batch_ref": batch_ref,
         "issuer": issuer,
+        "audit_head": audit_head,
         "page_count": len(pages),
         "count": len(lines),
         "people": len({row["payee"] for page in pages for row in page["lines"]}),

@@ -15,8 +15,8 @@ from ..faces import exports
 if TYPE_CHECKING:
     from .events import audited_sign_in, denied, downloaded, exported, looked_up, unmasked
     from .recording import Context, begin_request, entry, identify, note, record
-    from .search import AuditQuery, search
-    from .verify import Break, Report, current_head, verify
+    from .log_search import AuditQuery, search
+    from .verification import Break, Report, current_head, parse_head, verify
 
 __all__ = [
     "AuditQuery",
@@ -33,6 +33,7 @@ __all__ = [
     "identify",
     "looked_up",
     "note",
+    "parse_head",
     "record",
     "search",
     "unmasked",
@@ -41,13 +42,13 @@ __all__ = [
 __getattr__ = exports(
     __name__,
     {
-        "AuditQuery": "search",
-        "Break": "verify",
+        "AuditQuery": "log_search",
+        "Break": "verification",
         "Context": "recording",
-        "Report": "verify",
+        "Report": "verification",
         "audited_sign_in": "events",
         "begin_request": "recording",
-        "current_head": "verify",
+        "current_head": "verification",
         "denied": "events",
         "downloaded": "events",
         "entry": "recording",
@@ -55,9 +56,10 @@ __getattr__ = exports(
         "identify": "recording",
         "looked_up": "events",
         "note": "recording",
+        "parse_head": "verification",
         "record": "recording",
-        "search": "search",
+        "search": "log_search",
         "unmasked": "events",
-        "verify": "verify",
+        "verify": "verification",
     },
 )

@@ -22,6 +22,7 @@ from printing import layout as pdf
 from workflow.errors import NotFound
 from workflow.roles import Actor
 
+from ..audit import chain
 from ..db import Database
 from ..payouts.models import PayoutBatch, PayoutLine
 from .contexts import roster_lines
@@ -152,8 +153,10 @@ def render_roster(db: Database, files: Path, document_id: int, base_url: str = "
                     )
                 )
             )
+            seq, head_hash = chain.head(s.connection())  # the audit log's head, printed on it
         stamp = Stamp(doc.number, doc.verification_code, base_url)
-        content = pdf.payout_roster(roster_lines(db, claim_ids), stamp, batch_ref=batch_ref)
+        lines = roster_lines(db, claim_ids)
+        content = pdf.payout_roster(lines, stamp, batch_ref=batch_ref, audit_head=f"{seq}:{head_hash}")
         digest = hashlib.sha256(content).hexdigest()
         kept = _keep(files, digest, content)
         with db.transaction() as s:

@@ -30,6 +30,7 @@ from typing import Any
 from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
+from ..audit.scheduled import send_audit_head
 from ..claims.scheduled import expire_claims, open_post_claims
 from ..contracts.scheduled import expire_contracts, send_reminders
 from ..db import Database
@@ -54,6 +55,7 @@ TASKS: tuple[Task, ...] = (
     send_reminders,
     open_post_claims,
     forget_form_outcomes,
+    send_audit_head,
     deliver_email,
 )
 
