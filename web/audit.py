@@ -27,7 +27,6 @@ ROUTES: tuple[tuple[str, re.Pattern[str], str, str], ...] = tuple(
         ("GET", r"^/(?:agent/|api/v1/)?claims/(?P<id>\d+)/documents/(?P<sub>\w+)", "document.download", "claim"),
         ("GET", r"^/contracts/(?P<id>\d+)/documents/(?P<sub>\w+)", "document.download", "contract"),
         ("GET", r"^/(?:agent/lists|imports)/(?P<id>\d+)/result\.xlsx", "export.result", "list"),
-        ("POST", r"^/api/v1/persons/lookup", "person.lookup_request", "person"),
         ("POST", r"^/payouts/?$", "payout.create", "payout_batch"),
         ("POST", r"^/payouts/(?P<id>\d+)/(?P<sub>confirm|close|reconcile)", "payout.change", "payout_batch"),
         ("POST", r"^/payouts/(?P<id>\d+)/lines/\d+/(?P<sub>fail|decide)", "payout.change", "payout_batch"),
@@ -75,7 +74,7 @@ def audit_requests(app: ASGIApp) -> ASGIApp:
         code, method, path = status.get("code", 500), scope["method"], scope["path"]
         event = route_event(method, path, code)
         db = scope["app"].state.db
-        if code in (401, 403) and (event is None or not path.startswith("/api/v1/persons/lookup")):
+        if code in (401, 403):
             if code == 403 or path.startswith("/api/"):
                 await to_thread.run_sync(audit.denied, db, method, path, code)
             return
