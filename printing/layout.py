@@ -217,9 +217,10 @@ def payout_roster(
     workers: int | None = None,
     audit_head: str = "",
 ) -> bytes:
-    """发放花名册. ``audit_head``: the audit log's head (SEQ:HASH) when it was printed, so a
-    chain rebuilt later no longer matches the paper (``fuzhi audit verify --head``). Each line: ``name``, ``id_number``, ``bank_account``, ``amount`` (Decimal),
-    optional ``note``; numbers may be given in full, the roster masks them.
+    """发放花名册. Each line: ``name``, ``id_number``, ``bank_account``, ``amount`` (Decimal),
+    optional ``note``; numbers may be given in full, the roster masks them. ``audit_head``: the
+    audit log's head (SEQ:HASH) when it was printed, so that a chain rebuilt later no longer
+    matches the paper (``fuzhi audit verify --head``).
 
     Large rosters are laid out as page ranges in ``workers`` processes (default: the CPUs) and
     joined with pypdf; ``workers=1`` keeps everything in this process.

@@ -66,7 +66,9 @@ def empty_postgres(url: str) -> None:
         if keep:
             conn.execute(text(f"TRUNCATE {', '.join(keep)} RESTART IDENTITY CASCADE"))
         # The audit log's chain head, as the migration left it: no entry yet.
-        conn.execute(text("INSERT INTO audit_head (id, seq, hash, floors) VALUES (1, 0, :h, '{}')"), {"h": "0" * 64})
+        conn.execute(
+            text("INSERT INTO audit_head (id, seq, hash, floors) VALUES (1, 0, :h, '{}')"), {"h": "0" * 64}
+        )
         # A test may add a policy year (time travel into 2027); the migration's own stay.
         if SEEDED_YEARS:
             conn.execute(

@@ -43,7 +43,9 @@ def test_every_sign_in_is_recorded_and_never_the_password(db, c):
     for name, password in (("hr1", "wrong-password-9"), ("nobody-here", "secret-guess-7")):
         token = csrf_of(browser.client.get("/login").text)
         r = browser.client.post(
-            "/login", data={"username": name, "password": password, "_csrf_token": token}, follow_redirects=False
+            "/login",
+            data={"username": name, "password": password, "_csrf_token": token},
+            follow_redirects=False,
         )
         assert r.status_code != 303
     ok, wrong, unknown = entries(db, "auth.sign_in")
@@ -87,7 +89,9 @@ def test_look_ups_by_id_number_are_recorded_without_the_number(db, tmp_path):
         )
         assert created.status_code in (200, 201), created.text
         assert api.post("/api/v1/persons/lookup", json={"id_number": number}).status_code == 200
-        assert api.post("/api/v1/persons/lookup", json={"id_number": id_number("19850101")}).status_code == 404
+        assert (
+            api.post("/api/v1/persons/lookup", json={"id_number": id_number("19850101")}).status_code == 404
+        )
     found, missed = entries(db, "person.lookup")[:2]
     assert (found.outcome, found.target_id, found.username) == ("ok", str(created.json()["id"]), "agent1")
     assert (missed.outcome, missed.target_id) == ("failed", None)
@@ -115,7 +119,12 @@ def test_exports_documents_the_bank_file_and_payout_changes_are_recorded(db, c):
     assert (bank.username, bank.detail["unmasked"]) == ("finance1", "bank_account")
     (unmasked,) = entries(db, "pii.unmask")
     assert (unmasked.target_id, unmasked.detail) == (str(batch.id), {"what": "bank_account", "count": 1})
-    assert [e.action for e in entries(db, "payout.")] == ["payout.create", "payout.line", "payout.export", "payout.bank_file"]
+    assert [e.action for e in entries(db, "payout.")] == [
+        "payout.create",
+        "payout.line",
+        "payout.export",
+        "payout.bank_file",
+    ]
     (line,) = entries(db, "payout.line")
     assert line.row_table == "payout_line" and line.detail["amount"] == "300.00"
     assert audit.verify(db).ok
@@ -134,7 +143,9 @@ def test_admin_changes_are_recorded_and_the_admin_searches_the_log(db, c):
         "unlock",
         "ok",
     )
-    listed = admin.get("/admin/audit?action=admin.user&outcome=ok&user=admin1&since=2026-11-28&until=2026-11-28")
+    listed = admin.get(
+        "/admin/audit?action=admin.user&outcome=ok&user=admin1&since=2026-11-28&until=2026-11-28"
+    )
     assert listed.status_code == 200 and "admin.user" in listed.text and "auth.sign_in" not in listed.text
     head = audit.current_head(db)
     assert f"{head[0]}:" in admin.get("/admin/audit").text
@@ -164,7 +175,9 @@ def test_the_roster_prints_the_head(db, c):
     batch = batch_pool.create_batch(db, c.finance, [claim.id])
     seq, digest = audit.current_head(db)
     roster = issue_roster(db, c.finance, batch.id, batch.reference, roster_lines(db, [claim.id]))
-    text = subprocess.run(["pdftotext", "-", "-"], input=roster.pdf, capture_output=True, check=True).stdout.decode()
+    text = subprocess.run(
+        ["pdftotext", "-", "-"], input=roster.pdf, capture_output=True, check=True
+    ).stdout.decode()
     assert f"审计链头：{seq}:" in text and digest[:12] in text.replace("\n", "")
 
 

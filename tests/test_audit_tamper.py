@@ -75,7 +75,9 @@ def entry_of(db, table, row_id):
 def test_a_clean_log_verifies_and_the_command_says_so(db, db_url, paid, monkeypatch, capsys):
     report = audit.verify(db)
     assert report.ok, report.breaks
-    history = q(db, "SELECT count(*) FROM claim_history")[0][0] + q(db, "SELECT count(*) FROM payout_history")[0][0]
+    history = (
+        q(db, "SELECT count(*) FROM claim_history")[0][0] + q(db, "SELECT count(*) FROM payout_history")[0][0]
+    )
     lines = q(db, "SELECT count(*) FROM payout_line")[0][0]
     assert report.rows == history + lines == 9 and report.entries >= report.rows
     monkeypatch.setenv("DATABASE_URL", db_url)
@@ -165,7 +167,9 @@ def test_a_deleted_history_row_is_found(db, paid):
 def test_a_payout_lines_account_swapped_for_another_payees_is_found(db, paid):
     (one, other) = q(db, "SELECT id, account_enc FROM payout_line ORDER BY id")
     assert one.account_enc != other.account_enc
-    as_db_user(db, "payout_line", f"UPDATE payout_line SET account_enc = '{other.account_enc}' WHERE id = {one.id}")
+    as_db_user(
+        db, "payout_line", f"UPDATE payout_line SET account_enc = '{other.account_enc}' WHERE id = {one.id}"
+    )
     found = first(db)
     assert (found.position, found.kind) == (entry_of(db, "payout_line", one.id), "account_swap")
 
@@ -186,7 +190,9 @@ def test_a_history_row_written_past_the_application_is_found(db, c, paid):
         db,
         "claim_history",
         *drop,
-        "INSERT INTO claim_history (claim_id, trigger, from_state, to_state, actor_id, actor_name, role, at) "
-        f"VALUES ({claim_id}, 'approve', 'village_verified', 'hr_reviewed', 1, 'x', 'hr', '2026-11-28 10:00:00')",
+        "INSERT INTO claim_history "
+        "(claim_id, trigger, from_state, to_state, actor_id, actor_name, role, at) "
+        f"VALUES ({claim_id}, 'approve', 'village_verified', 'hr_reviewed', 1, 'x', 'hr', "
+        "'2026-11-28 10:00:00')",
     )
     assert first(db).kind == "insert"

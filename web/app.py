@@ -34,8 +34,8 @@ from workflow.rules.facts import FACT_LABELS
 from workflow.states import CAPACITY_LABELS, DESTINATION_LABELS, TARGET_GROUP_LABELS
 
 from .api import api_router
-from .audit import audit_requests
 from .assets import STATIC, StaticCaching, compression, static_url
+from .audit import audit_requests
 from .diagrams import svg as diagram_svg
 from .i18n import LANGUAGES, template_ages_text, template_figure_text, template_gettext
 from .jobs import Jobs

@@ -24,7 +24,12 @@ ROUTES: tuple[tuple[str, re.Pattern[str], str, str], ...] = tuple(
         ("GET", r"^/payouts/(?P<id>\d+)/bank-file/(?P<sub>\w+)", "payout.bank_file", "payout_batch"),
         ("GET", r"^/payouts/(?P<id>\d+)/roster", "document.roster", "payout_batch"),
         ("POST", r"^/payouts/(?P<id>\d+)/roster", "document.roster_start", "payout_batch"),
-        ("GET", r"^/(?:agent/|api/v1/)?claims/(?P<id>\d+)/documents/(?P<sub>\w+)", "document.download", "claim"),
+        (
+            "GET",
+            r"^/(?:agent/|api/v1/)?claims/(?P<id>\d+)/documents/(?P<sub>\w+)",
+            "document.download",
+            "claim",
+        ),
         ("GET", r"^/contracts/(?P<id>\d+)/documents/(?P<sub>\w+)", "document.download", "contract"),
         ("GET", r"^/(?:agent/lists|imports)/(?P<id>\d+)/result\.xlsx", "export.result", "list"),
         ("POST", r"^/payouts/?$", "payout.create", "payout_batch"),
@@ -39,7 +44,9 @@ ROUTES: tuple[tuple[str, re.Pattern[str], str, str], ...] = tuple(
 )
 
 
-def route_event(method: str, path: str, status: int) -> tuple[str, tuple[str, object], str, dict[str, Any]] | None:
+def route_event(
+    method: str, path: str, status: int
+) -> tuple[str, tuple[str, object], str, dict[str, Any]] | None:
     """What a finished request records: (action, target, outcome, detail), or None."""
     outcome = "ok" if status < 400 else "denied" if status in (401, 403) else "failed"
     for wanted, pattern, action, kind in ROUTES:

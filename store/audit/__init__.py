@@ -14,8 +14,8 @@ from ..faces import exports
 
 if TYPE_CHECKING:
     from .events import audited_sign_in, denied, downloaded, exported, looked_up, unmasked
-    from .recording import Context, begin_request, entry, identify, note, record
     from .log_search import AuditQuery, search
+    from .recording import Context, begin_request, entry, identify, note, record
     from .verification import Break, Report, current_head, parse_head, verify
 
 __all__ = [

@@ -19,7 +19,6 @@ from sqlalchemy import Connection, Table, insert, select, update
 
 from ..models import ClaimHistory, ContractHistory
 from ..payouts.models import PayoutHistory, PayoutLine
-
 from .models import AuditEntry, AuditHead
 
 ENTRY = AuditEntry.__table__
@@ -150,7 +149,10 @@ def append(conn: Connection, entries: Iterable[Mapping[str, Any]]) -> tuple[int,
     if not rows:
         return head(conn)
     taken = conn.execute(
-        update(HEAD).where(HEAD.c.id == 1).values(seq=HEAD.c.seq + len(rows)).returning(HEAD.c.seq, HEAD.c.hash)
+        update(HEAD)
+        .where(HEAD.c.id == 1)
+        .values(seq=HEAD.c.seq + len(rows))
+        .returning(HEAD.c.seq, HEAD.c.hash)
     ).one()
     seq, prev = taken.seq - len(rows), taken.hash
     for row in rows:

@@ -26,7 +26,10 @@ def audited_sign_in(db: Database, username: str, password: str, **options: Any) 
         signed = sign_in(db, username, password, **options)
     except DomainError as exc:
         refused = "denied" if exc.code == "auth.locked" else "failed"
-        record(db, entry(db.clock.now(), "auth.sign_in", outcome=refused, username=name, detail={"code": exc.code}))
+        record(
+            db,
+            entry(db.clock.now(), "auth.sign_in", outcome=refused, username=name, detail={"code": exc.code}),
+        )
         raise
     record(db, entry(db.clock.now(), "auth.sign_in", actor=signed.actor, username=signed.username))
     return signed
@@ -72,9 +75,13 @@ def looked_up(session: Session, db: Database, actor: Actor, person_id: int | Non
     )
 
 
-def unmasked(session: Session, db: Database, actor: Actor, what: str, target: tuple[str, object], count: int) -> None:
+def unmasked(
+    session: Session, db: Database, actor: Actor, what: str, target: tuple[str, object], count: int
+) -> None:
     """Full ID or bank numbers shown or handed out (the bank file's accounts)."""
     note(
         session,
-        entry(db.clock.now(), "pii.unmask", actor=actor, target=target, detail={"what": what, "count": count}),
+        entry(
+            db.clock.now(), "pii.unmask", actor=actor, target=target, detail={"what": what, "count": count}
+        ),
     )

@@ -34,7 +34,11 @@ def send_audit_head(db: Database, report: SweepReport, _opts: SweepOptions) -> N
     with db.transaction() as s:
         sent = s.scalar(
             select(Notification.id)
-            .where(Notification.kind == KIND, Notification.subject_type == "audit", Notification.subject_id == day)
+            .where(
+                Notification.kind == KIND,
+                Notification.subject_type == "audit",
+                Notification.subject_id == day,
+            )
             .limit(1)
         )
         admins = users_with_role(s, Role.ADMIN)
@@ -53,4 +57,7 @@ def send_audit_head(db: Database, report: SweepReport, _opts: SweepOptions) -> N
             subject_id=day,
         )
         report.add("audit_head_sent", notify(s, now, admins, notice))
-        note(s, entry(now, "audit.head_sent", target=("audit", seq), detail={"hash": digest, "to": len(admins)}))
+        note(
+            s,
+            entry(now, "audit.head_sent", target=("audit", seq), detail={"hash": digest, "to": len(admins)}),
+        )

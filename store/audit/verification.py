@@ -66,7 +66,7 @@ def _chain(conn: Connection, report: Report, sealed: dict[tuple[str, int], Any])
     expected, prev = 1, GENESIS
     rows = conn.execution_options(yield_per=CHUNK).execute(select(ENTRY).order_by(ENTRY.c.seq))
     for row in rows:
-        e = row._mapping
+        e: dict[str, Any] = dict(row._mapping)
         report.entries += 1
         if e["seq"] > expected:
             report.breaks.append(Break(expected, "delete", f"条目 {expected}–{e['seq'] - 1} 缺失"))
@@ -95,7 +95,9 @@ def _line_kind(row: dict[str, Any], detail: dict[str, Any]) -> str:
     return "edit"
 
 
-def _rows(conn: Connection, report: Report, sealed: dict[tuple[str, int], Any], floors: dict[str, int]) -> None:
+def _rows(
+    conn: Connection, report: Report, sealed: dict[tuple[str, int], Any], floors: dict[str, int]
+) -> None:
     after = report.head[0] + 1
     for name, table in chain.TABLES.items():
         floor = int(floors.get(name, 0))

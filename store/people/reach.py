@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 from workflow.errors import NotFound, ValidationFailed
 from workflow.roles import Actor
 
-from ..base import as_written
 from ..audit.events import looked_up
+from ..base import as_written
 from ..db import Database
 from ..models import Claim, Person, Village
 from .persons import PersonInput, checked_values, find_or_create_person, find_person, new_person
