@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Connection, Table, insert, select, update
+from sqlalchemy import Connection, Table, bindparam, insert, select, update
 
 from ..models import ClaimHistory, ContractHistory
 from ..payouts.models import PayoutHistory, PayoutLine
@@ -93,12 +93,10 @@ def account_digest(account_enc: str) -> str:
 
 def read_rows(conn: Connection, table: str, ids: Sequence[int]) -> list[dict[str, Any]]:
     """The protected rows ``ids`` of ``table``, as the digest reads them."""
-    t = TABLES[table]
-    wanted = [t.c[c] for c in columns_of(table)]
     found: list[dict[str, Any]] = []
     for start in range(0, len(ids), 500):
         chunk = list(ids[start : start + 500])
-        found += [dict(r._mapping) for r in conn.execute(select(*wanted).where(t.c.id.in_(chunk)))]
+        found += [dict(r._mapping) for r in conn.execute(_READS[table], {"ids": chunk})]
     return found
 
 
@@ -148,12 +146,7 @@ def append(conn: Connection, entries: Iterable[Mapping[str, Any]]) -> tuple[int,
     rows = [dict(e) for e in entries]
     if not rows:
         return head(conn)
-    taken = conn.execute(
-        update(HEAD)
-        .where(HEAD.c.id == 1)
-        .values(seq=HEAD.c.seq + len(rows))
-        .returning(HEAD.c.seq, HEAD.c.hash)
-    ).one()
+    taken = conn.execute(_TAKE, {"n": len(rows)}).one()
     seq, prev = taken.seq - len(rows), taken.hash
     for row in rows:
         seq += 1
@@ -161,9 +154,8 @@ def append(conn: Connection, entries: Iterable[Mapping[str, Any]]) -> tuple[int,
         row.setdefault("detail", {})
         row["prev_hash"] = prev
         row["hash"] = prev = entry_hash(row, prev)
-    values = [{c.name: row.get(c.name) for c in ENTRY.c} for row in rows]
-    conn.execute(insert(ENTRY), values)
-    conn.execute(update(HEAD).where(HEAD.c.id == 1).values(hash=prev))
+    conn.execute(_INSERT, [{c: row.get(c) for c in _ENTRY_COLUMNS} for row in rows])
+    conn.execute(_MOVE, {"h": prev})
     return seq, prev
 
 
@@ -177,4 +169,18 @@ TABLES: dict[str, Table] = {
     "contract_history": ContractHistory.__table__,
     "payout_history": PayoutHistory.__table__,
     "payout_line": PayoutLine.__table__,
+}
+# Statements built once (SQLAlchemy's compiled cache then serves every append).
+_TAKE = (
+    update(HEAD)
+    .where(HEAD.c.id == 1)
+    .values(seq=HEAD.c.seq + bindparam("n"))
+    .returning(HEAD.c.seq, HEAD.c.hash)
+)
+_MOVE = update(HEAD).where(HEAD.c.id == 1).values(hash=bindparam("h"))
+_INSERT = insert(ENTRY)
+_ENTRY_COLUMNS = tuple(c.name for c in ENTRY.c)
+_READS = {
+    name: select(*(t.c[c] for c in columns_of(name))).where(t.c.id.in_(bindparam("ids", expanding=True)))
+    for name, t in TABLES.items()
 }

@@ -140,10 +140,7 @@ def _seal(conn: Connection) -> None:
     if dirty:
         # PostgreSQL: only this transaction's rows (another's are invisible until it commits,
         # and a row queued by hand is never sealed); SQLite has one writer at a time.
-        taking = delete(PENDING).returning(PENDING.c.row_table, PENDING.c.row_id)
-        if conn.dialect.name == "postgresql":
-            taking = taking.where(PENDING.c.tx == text("txid_current()"))
-        taken = conn.execute(taking).all()
+        taken = conn.execute(_TAKE_MINE if conn.dialect.name == "postgresql" else _TAKE_ALL).all()
         who = _who()
         for name in (*chain.HISTORY, "payout_line"):
             ids = sorted(r.row_id for r in taken if r.row_table == name)
@@ -152,6 +149,10 @@ def _seal(conn: Connection) -> None:
                 entries += [chain.sealed_entry(name, row, who) for row in rows]
     entries += queued
     chain.append(conn, entries)
+
+
+_TAKE_ALL = delete(PENDING).returning(PENDING.c.row_table, PENDING.c.row_id)
+_TAKE_MINE = _TAKE_ALL.where(PENDING.c.tx == text("txid_current()"))
 
 
 def _forget(conn: Connection) -> None:
