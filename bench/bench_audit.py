@@ -12,15 +12,16 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench_transitions import NOW, SECRET, VERIFIER, seed_claims
-from sqlalchemy import Engine, event, insert
+from sqlalchemy import insert
 
-from bench.databases import fresh_pg, fresh_sqlite
 import store.claims.filing  # noqa: F401  (registers the services some steps hand over to)
+from bench.databases import fresh_pg, fresh_sqlite
 from store import audit
 from store.audit import recording
 from store.db import Database
@@ -28,20 +29,13 @@ from store.models import ClaimHistory
 from store.transitions import transition
 from workflow.clock import FrozenClock
 
-HOOKS = (
-    ("before_cursor_execute", recording._marks),
-    ("commit", recording._seal),
-    ("rollback", recording._forget),
-)
-
 
 def step_ms(url: str, n: int, sealed: bool) -> float:
     """Milliseconds per transition (verify), with the audit seal or with its hooks removed."""
     db = Database.connect(url, SECRET, FrozenClock(NOW))
     ids = seed_claims(db, n)
     if not sealed:
-        for name, fn in HOOKS:
-            event.remove(Engine, name, fn)
+        recording.uninstall()
     try:
         start = time.perf_counter()
         for claim_id in ids:
@@ -89,8 +83,9 @@ def main() -> None:
     p.add_argument("--n", type=int, default=1000)
     p.add_argument("--chain", type=int, default=100_000)
     p.add_argument("--pg", help="a PostgreSQL URL (database created and emptied)")
+    p.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = p.parse_args()
-    targets = [("SQLite", fresh_sqlite)]
+    targets: list[tuple[str, Callable[[], str]]] = [] if args.no_sqlite else [("SQLite", fresh_sqlite)]
     if args.pg:
         targets.append(("PostgreSQL", lambda: fresh_pg(args.pg)))
     print("| database | transition, no seal | transition, sealed | overhead | seal N rows | verify N |")
