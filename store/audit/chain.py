@@ -48,23 +48,22 @@ WORKFLOW_OF = {"claim_history": "claim", "contract_history": "contract", "payout
 
 
 def plain(value: Any) -> Any:
+    """A value JSON has no form for, as the chain writes it: datetimes without a zone, to the
+    microsecond; dates; money with two places."""
     if isinstance(value, datetime):
         return value.replace(tzinfo=None).isoformat(timespec="microseconds")
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Decimal):
         return f"{value:.2f}"
-    return value
+    return str(value)
+
+
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=plain).encode
 
 
 def canonical(values: Mapping[str, Any]) -> bytes:
-    return json.dumps(
-        {k: plain(v) for k, v in values.items()},
-        sort_keys=True,
-        separators=(",", ":"),
-        ensure_ascii=False,
-        default=str,
-    ).encode()
+    return _ENCODE(values).encode()
 
 
 def entry_hash(entry: Mapping[str, Any], prev_hash: str) -> str:
