@@ -30,17 +30,18 @@ from store.transitions import transition
 from workflow.clock import FrozenClock
 
 
-def step_ms(url: str, n: int, sealed: bool) -> float:
-    """Milliseconds per transition (verify), with the audit seal or with its hooks removed."""
+def step_ms(url: str, n: int, sealed: bool) -> tuple[float, float]:
+    """Milliseconds per transition (verify), wall clock and this process's CPU, with the audit
+    seal or with its hooks removed (the CPU figure does not wait on the disk's fsync)."""
     db = Database.connect(url, SECRET, FrozenClock(NOW))
     ids = seed_claims(db, n)
     if not sealed:
         recording.uninstall()
     try:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for claim_id in ids:
             transition(db, "claim", claim_id, "verify", VERIFIER)
-        return (time.perf_counter() - start) * 1000 / n
+        return (time.perf_counter() - start) * 1000 / n, (time.process_time() - cpu) * 1000 / n
     finally:
         if not sealed:
             recording.install()
@@ -88,16 +89,19 @@ def main() -> None:
     targets: list[tuple[str, Callable[[], str]]] = [] if args.no_sqlite else [("SQLite", fresh_sqlite)]
     if args.pg:
         targets.append(("PostgreSQL", lambda: fresh_pg(args.pg)))
-    print("| database | transition, no seal | transition, sealed | overhead | seal N rows | verify N |")
+    print(
+        "| database | transition, no seal (wall / CPU) | sealed (wall / CPU) | CPU overhead "
+        "| seal N rows in one transaction | verify N |"
+    )
     print("|---|---|---|---|---|---|")
     for name, fresh in targets:
         bare = step_ms(fresh(), args.n, sealed=False)
         with_seal = step_ms(fresh(), args.n, sealed=True)
         seal_s, verify_s, entries = chain_of(fresh(), args.chain)
         print(
-            f"| {name} | {bare:.2f} ms | {with_seal:.2f} ms | {with_seal - bare:+.2f} ms "
-            f"({(with_seal / bare - 1) * 100:+.0f} %) | {seal_s:.1f} s | {verify_s:.1f} s "
-            f"({entries:,} entries + rows) |"
+            f"| {name} | {bare[0]:.2f} / {bare[1]:.2f} ms | {with_seal[0]:.2f} / {with_seal[1]:.2f} ms "
+            f"| {with_seal[1] - bare[1]:+.2f} ms | {seal_s:.1f} s | {verify_s:.1f} s "
+            f"({entries:,} entries and as many rows) |"
         )
 
 
