@@ -152,6 +152,17 @@ def test_admin_changes_are_recorded_and_the_admin_searches_the_log(db, c):
     assert sign_in(db, "hr1").get("/admin/audit").status_code == 403
 
 
+def test_a_user_added_from_the_command_line_is_recorded(db, db_url, monkeypatch):
+    from cli import main
+
+    monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("FUZHI_SECRET_KEY", "cli-test-secret-0123456789")
+    assert main(["user", "add", "cli_hr", "--roles", "hr", "--password", "long-enough-1"]) == 0
+    (made,) = entries(db, "user.create")
+    assert (made.username, made.user_id, made.outcome) == ("命令行", None, "ok")
+    assert "roles" in made.detail["fields"] and "long-enough-1" not in repr(made.__dict__)
+
+
 def test_the_head_is_sent_to_the_admins_once_a_day(db, c, clock):
     add_admin(db)
     claim_in(db, c, "village_verified")
