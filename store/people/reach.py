@@ -115,11 +115,12 @@ def lookup_person(db: Database, actor: Actor, id_number: str) -> Person:
     reach. (To act for such a person the agent registers them or files a claim by ID.)"""
     with db.transaction() as session:
         person = find_person(session, db, id_number)
-        found = person is not None and reads(session, actor.org_id, person.id)
-        looked_up(session, db, actor, person.id if found and person is not None else None, "api")
-        if found and person is not None:
+        if person is not None and not reads(session, actor.org_id, person.id):
+            person = None  # outside its reach: answered as an unregistered number
+        looked_up(session, db, actor, person.id if person is not None else None, "api")
+        if person is not None:
             return _loaded(person)
-    raise _unknown_id_number()  # recorded: a look-up that found nobody is audited too
+    raise _unknown_id_number()  # after the commit: a look-up that found nobody is audited too
 
 
 def register_person(db: Database, actor: Actor, data: PersonInput, village_code: str) -> tuple[Person, bool]:
