@@ -12,6 +12,7 @@ from workflow.errors import DomainError
 from workflow.states import OrgKind
 
 from .accounts import cmd_token_create, cmd_user_add, cmd_user_manage
+from .audit import add_audit_parser
 from .database import cmd_db, cmd_demo
 from .organisations import cmd_org_add, cmd_org_list
 from .policy import cmd_policy
@@ -104,6 +105,7 @@ def parser() -> argparse.ArgumentParser:
     sweep.set_defaults(func=cmd_sweep)
 
     add_policy_parser(sub)
+    add_audit_parser(sub)
 
     machines = sub.add_parser("machines", help="print the state-machine diagrams (Mermaid)")
     machines.set_defaults(func=cmd_machines)

@@ -215,9 +215,12 @@ def payout_roster(
     batch_ref: str,
     issuer: str = "德钦县人力资源和社会保障局",
     workers: int | None = None,
+    audit_head: str = "",
 ) -> bytes:
     """发放花名册. Each line: ``name``, ``id_number``, ``bank_account``, ``amount`` (Decimal),
-    optional ``note``; numbers may be given in full, the roster masks them.
+    optional ``note``; numbers may be given in full, the roster masks them. ``audit_head``: the
+    audit log's head (SEQ:HASH) when it was printed, so that a chain rebuilt later no longer
+    matches the paper (``fuzhi audit verify --head``).
 
     Large rosters are laid out as page ranges in ``workers`` processes (default: the CPUs) and
     joined with pypdf; ``workers=1`` keeps everything in this process.
@@ -226,6 +229,7 @@ def payout_roster(
     common = {
         "batch_ref": batch_ref,
         "issuer": issuer,
+        "audit_head": audit_head,
         "page_count": len(pages),
         "count": len(lines),
         "people": len({row["payee"] for page in pages for row in page["lines"]}),

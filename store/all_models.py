@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from . import models
 from .access import models as access_models
+from .audit import models as audit_models
 from .base import Base
 from .contracts import models as contract_models
 from .documents import models as documents_model
@@ -25,6 +26,7 @@ from .timerules import models as timerule_models
 MODEL_MODULES = (
     models,
     access_models,
+    audit_models,
     contract_models,
     documents_model,
     import_models,

@@ -17,6 +17,7 @@ from sqlalchemy.sql.dml import ReturningInsert
 from workflow import engine
 from workflow.roles import Actor
 
+from .audit import recording as _audit_hooks  # noqa: F401  (seals every history row written)
 from .models import Claim, ClaimHistory, Contract, ContractHistory
 from .payouts.models import PayoutBatch, PayoutHistory
 

@@ -65,6 +65,10 @@ def empty_postgres(url: str) -> None:
         keep = [t for t in tables if t not in SEEDED]
         if keep:
             conn.execute(text(f"TRUNCATE {', '.join(keep)} RESTART IDENTITY CASCADE"))
+        # The audit log's chain head, as the migration left it: no entry yet.
+        conn.execute(
+            text("INSERT INTO audit_head (id, seq, hash, floors) VALUES (1, 0, :h, '{}')"), {"h": "0" * 64}
+        )
         # A test may add a policy year (time travel into 2027); the migration's own stay.
         if SEEDED_YEARS:
             conn.execute(

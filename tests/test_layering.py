@@ -209,6 +209,8 @@ GROUPS = (
     (r"store\.db$", "store.db"),
     (r"store\.timerules\.timecache$", "store.time"),
     (r"store\.(step_services|transitions|guard_inputs|step_rows|opening)$", "store.steps"),
+    # the audit chain's seal runs at every commit that wrote a history row: beside the steps
+    (r"store\.audit\.(chain|recording)$", "store.steps"),
     (r"store(\..+)?$", "store.services"),
     (r"(cli|demo|printing)(\..+)?$", r"\1"),
     (r"workflow\.(rules|lists)(\..+)?$", r"workflow.\1"),

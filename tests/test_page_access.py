@@ -81,6 +81,8 @@ PAGES = {
     "/admin/users/new": {"admin"},
     "/admin/users/{user}": {"admin"},
     "/admin/users/{user}/edit": {"admin"},
+    "/admin/audit": {"admin"},
+    "/admin/audit?user=hr1&action=auth&outcome=ok&since=2026-01-01&until=2026-12-31&page=2": {"admin"},
     "/contracts/posts/{post}/edit": {"hr", "admin"},
     # The agents' own pages: their organisation's work only.
     "/agent/claims": {"agent", "other_agent"},

@@ -35,6 +35,7 @@ from workflow.states import CAPACITY_LABELS, DESTINATION_LABELS, TARGET_GROUP_LA
 
 from .api import api_router
 from .assets import STATIC, StaticCaching, compression, static_url
+from .audit import audit_requests
 from .diagrams import svg as diagram_svg
 from .i18n import LANGUAGES, template_ages_text, template_figure_text, template_gettext
 from .jobs import Jobs
@@ -148,6 +149,7 @@ def create_app(
         compression_config=compression(),
         middleware=[
             server_timing,
+            audit_requests,  # who, from where, refusals, downloads and changes (web/audit.py)
             DefineMiddleware(AllowedHostsAnyPort, config=AllowedHostsConfig(allowed_hosts=_allowed_hosts())),
             OnceMiddleware,  # a staff form sent twice is one action (web/pages/once.py)
         ],

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from workflow.roles import ROLE_LABELS, Actor, Role
 
+from ..audit.recording import entry, note
 from ..db import Database
 from ..models import Organisation, User, UserVillage, Village
 from .models import UserChange
@@ -67,6 +68,19 @@ def record(
             at=db.clock.now(),
             changes=changes,
         )
+    )
+    # The audit log: the change's kind and the fields it touched (the values stay in the record).
+    fields = sorted({str(c.get("field", "")) for c in changes} - {""})[:12]
+    note(
+        session,
+        entry(
+            db.clock.now(),
+            f"user.{action}",
+            actor=actor,
+            username=None if actor else COMMAND_LINE,
+            target=("user", user_id),
+            detail={"fields": fields},
+        ),
     )
 
 

@@ -31,6 +31,7 @@ from printing import Stamp
 from printing import layout as pdf
 from workflow.roles import Actor
 
+from ..audit import chain
 from ..db import Database
 from .contexts import (
     approval_form_context,
@@ -192,12 +193,15 @@ def issue_roster(
     lines: Sequence[Mapping[str, Any]],
     base_url: str = "",
 ) -> Issued:
-    """Issue a 发放花名册 for a payout batch from its lines (see ``roster_lines``)."""
+    """Issue a 发放花名册 for a payout batch from its lines (see ``roster_lines``), the audit
+    log's head printed on it."""
+    with db.transaction() as s:
+        seq, digest = chain.head(s.connection())
     return issue_document(
         db,
         actor,
         "payout_roster",
         batch_id,
-        lambda stamp: pdf.payout_roster(lines, stamp, batch_ref=batch_ref),
+        lambda stamp: pdf.payout_roster(lines, stamp, batch_ref=batch_ref, audit_head=f"{seq}:{digest}"),
         base_url,
     )

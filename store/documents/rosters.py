@@ -23,6 +23,7 @@ from printing import layout as pdf
 from workflow.errors import NotFound
 from workflow.roles import Actor
 
+from ..audit import chain
 from ..db import Database
 from ..payouts.models import PayoutBatch, PayoutLine
 from .contexts import roster_lines
@@ -180,9 +181,12 @@ def render_roster(db: Database, files: Path, document_id: int, base_url: str = "
     try:
         with db.transaction() as s:
             doc = s.get_one(Document, document_id)
+            # The audit log's head, printed on it (not part of its version: a roster asked for
+            # again while its lines are unchanged is the same document).
+            seq, head_hash = chain.head(s.connection())
         batch_ref, lines = batch_lines(db, doc.subject_id)
         stamp = Stamp(doc.number, doc.verification_code, base_url)
-        content = pdf.payout_roster(lines, stamp, batch_ref=batch_ref)
+        content = pdf.payout_roster(lines, stamp, batch_ref=batch_ref, audit_head=f"{seq}:{head_hash}")
         digest = hashlib.sha256(content).hexdigest()
         kept = _keep(files, digest, content)
         with db.transaction() as s:

@@ -30,6 +30,7 @@ from workflow.guards import PayoutLineRef
 from workflow.roles import SYSTEM_ACTOR, Actor, Role
 from workflow.text_input import checked_text
 
+from ..audit.events import unmasked
 from ..db import Database
 from ..documents import rosters as documents
 from ..transitions import apply, conflicts_mapped, step_if, step_in
@@ -83,6 +84,7 @@ def bank_file(db: Database, actor: Actor, batch_id: int, fmt: str) -> bytes:
             for li in lines
         ]
         apply(s, db, "payout", batch, "export", actor)
+        unmasked(s, db, actor, "bank_account", ("payout_batch", batch_id), len(rows))
         batch.exported_by, batch.exported_at = actor.user_id, db.clock.now()
         reference = batch.reference
     return payout_files.write(rows, fmt, reference)

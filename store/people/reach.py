@@ -27,6 +27,7 @@ from workflow.errors import NotFound, ValidationFailed
 from workflow.roles import Actor
 
 from ..access.throttle import Window, limit
+from ..audit.events import looked_up
 from ..base import as_written
 from ..db import Database
 from ..models import Claim, Person, Village
@@ -136,9 +137,12 @@ def lookup_person(db: Database, actor: Actor, id_number: str) -> Person:
     count_look_up(db, actor)
     with db.transaction() as session:
         person = find_person(session, db, id_number)
-        if person is None or not reads(session, actor.org_id, person.id):
-            raise _unknown_id_number()
-        return _loaded(person)
+        if person is not None and not reads(session, actor.org_id, person.id):
+            person = None  # outside its reach: answered as an unregistered number
+        looked_up(session, db, actor, person.id if person is not None else None, "api")
+        if person is not None:
+            return _loaded(person)
+    raise _unknown_id_number()  # after the commit: a look-up that found nobody is audited too
 
 
 def register_person(

@@ -15,6 +15,7 @@ from workflow.errors import DomainError, NotFound
 from workflow.roles import Actor, sees_village
 from workflow.search_terms import Terms, looks_like_full_id, parse
 
+from ..audit.events import looked_up
 from ..db import Database
 from ..models import Claim, Contract, Person
 from ..people.reach import count_look_up
@@ -81,7 +82,9 @@ def resolve_text(db: Database, actor: Actor, text: str) -> Resolved:
     with db.transaction() as session:
         person = session.scalar(select(Person).where(Person.id_number_hash == db.vault.digest(terms.text)))
         if person is None or not sees_village(actor, person.village_id):
+            looked_up(session, db, actor, None, "search")
             return Resolved(shown=terms.shown, error="未找到该身份证号的人员")
+        looked_up(session, db, actor, person.id, "search")
         return Resolved(person_id=person.id, shown=terms.shown)
 
 

@@ -43,6 +43,7 @@ class SweepReport:
 
 
 LABELS = {
+    "audit_head_sent": "审计链头发送管理员",
     "contracts_expired": "协议到期终止",
     "claims_expired": "退回申请过期",
     "claims_overdue": "申请逾期标记",

@@ -31,6 +31,7 @@ from sqlalchemy import select, text, update
 from sqlalchemy.orm import Session
 
 from ..access.scheduled import forget_sign_in_traces
+from ..audit.scheduled import send_audit_head
 from ..claims.scheduled import expire_claims, open_post_claims
 from ..contracts.scheduled import expire_contracts, send_reminders
 from ..db import Database
@@ -56,6 +57,7 @@ TASKS: tuple[Task, ...] = (
     open_post_claims,
     forget_form_outcomes,
     forget_sign_in_traces,
+    send_audit_head,
     deliver_email,
 )
 

@@ -11,6 +11,7 @@ from litestar import Request
 from litestar.di import NamedDependency
 from litestar.exceptions import NotAuthorizedException, ValidationException
 
+from store import audit
 from store.access import agent_for_token
 from store.db import Database
 from workflow.roles import Actor
@@ -25,6 +26,7 @@ def agent_actor(request: Request[Any, Any, Any], db: NamedDependency[Database]) 
     actor = agent_for_token(db, token.strip())
     if actor is None:
         raise NotAuthorizedException("接口令牌无效或已停用")
+    audit.identify(actor)  # who the audit log names for this request
     return actor
 
 

@@ -7,6 +7,7 @@ from litestar.di import Provide
 
 from ..deps import STORES
 from .admin import AdminController
+from .audit_log import AuditLogController
 from .auth import AuthController
 from .baseline import BaselineController
 from .cases import CaseController
@@ -48,6 +49,7 @@ staff_router.register(TotpController)
 staff_router.register(BaselineController)
 staff_router.register(PersonController)
 staff_router.register(UserController)
+staff_router.register(AuditLogController)
 staff_router.register(PostEditController)
 staff_router.register(ImportController)
 staff_router.register(SearchController)

@@ -12,7 +12,8 @@ from litestar.enums import RequestEncodingType
 from litestar.params import Body, FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from store.access import ABSOLUTE, CODE_WAIT, CodeNeeded, SignedIn, finish_sign_in, sign_in, sign_out
+from store.access import ABSOLUTE, CODE_WAIT, CodeNeeded, SignedIn, sign_out
+from store.audit import audited_finish_sign_in, audited_sign_in
 from store.db import Database
 from workflow.errors import DomainError
 
@@ -134,7 +135,8 @@ class AuthController(Controller):
         step = draft.pop("step", None)
         target = _safe_next(data.get("next"))
         try:
-            signed = sign_in(db, username, data.get("password", ""), _address(request))
+            # Recorded either way (the name as typed, never the password).
+            signed = audited_sign_in(db, username, data.get("password", ""), _address(request))
         except DomainError as exc:
             return _refused(request, "login.html", exc, target, draft, step, username=username)
         if isinstance(signed, CodeNeeded):  # the password was right: the TOTP code next
@@ -159,7 +161,7 @@ class AuthController(Controller):
         step = draft.pop("step", None)
         target = _safe_next(data.get("next"))
         try:
-            signed = finish_sign_in(db, request.cookies.get(CHALLENGE), data.get("code", ""))
+            signed = audited_finish_sign_in(db, request.cookies.get(CHALLENGE), data.get("code", ""))
         except DomainError as exc:
             page = "login.html" if exc.code == "auth.challenge_expired" else "login_code.html"
             return _refused(request, page, exc, target, draft, step)

@@ -12,6 +12,7 @@ from litestar.di import NamedDependency
 from litestar.exceptions import HTTPException, PermissionDeniedException
 from litestar.response import Redirect, Template
 
+from store import audit
 from store.access import SignedIn, resolve
 from store.db import Database
 from workflow.roles import Actor, Role
@@ -54,6 +55,7 @@ def staff(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Sig
     who = resolve(db, request.cookies.get(COOKIE))
     if who is None:
         raise SignInRequired()
+    audit.identify(who.actor, who.username)  # who the audit log names for this request
     if not who.actor.roles & STAFF_ROLES:
         raise Forbidden()
     return who

@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request
 from litestar.di import NamedDependency
 
+from store import audit
 from store.access import SignedIn, resolve
 from store.db import Database
 from workflow.roles import Role
@@ -21,6 +22,7 @@ def agent(request: Request[Any, Any, Any], db: NamedDependency[Database]) -> Sig
     who = resolve(db, request.cookies.get(COOKIE))
     if who is None:
         raise SignInRequired()
+    audit.identify(who.actor, who.username)  # who the audit log names for this request
     if Role.AGENT not in who.actor.roles or who.actor.org_id is None:
         raise Forbidden()
     return who
