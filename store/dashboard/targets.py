@@ -47,8 +47,8 @@ def relocated_households(session: Session, scope: Scope, ages: WorkingAge, today
     key = func.coalesce(Person.household_no, literal("#") + cast(Person.id, String))
     employed = employed_in(month_index(today))
     labour = in_labour_force(ages, today)
-    # Masked as everywhere (identity.mask): the last four characters only.
-    masked = Person.name + literal("（") + literal("*" * 14) + Person.id_last4 + literal("）")
+    # The name alone: the ID number's last digits are kept only encrypted (workflow.identity).
+    masked = Person.name
     members = (
         select(
             key.label("household"),
