@@ -68,6 +68,7 @@ def matching(db: Database, actor: Actor, terms: Terms | None, person_id: int | N
     elif terms is None:
         pass
     elif terms.asks in (Asks.DIGITS, Asks.ID_TAIL, Asks.FULL_ID, Asks.NAME):
+        found: ColumnElement[bool]
         if terms.asks is Asks.FULL_ID:
             found = Person.id_number_hash.in_(db.vault.digests(terms.text))
         elif terms.asks is Asks.NAME:

@@ -132,9 +132,15 @@ def contract_results(session: Session, vault: Vault, ids: list[int]) -> list[Con
     found = {r[0]: r for r in session.execute(q)}
     return [
         ContractResult(
-            *r[:3],
+            r[0],
+            r[1],
+            r[2],
             vault.tail(r[3]),
-            *r[4:],
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
             waiting_for=(w.waiting_for if (w := CONTRACT.waits.get(r.state)) else None),
         )
         for i in ids
