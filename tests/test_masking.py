@@ -142,3 +142,56 @@ def test_no_id_number_in_plain_text_in_the_database_file(db, db_url) -> None:
     raw = b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
     for number in numbers:
         assert number.encode() not in raw and number[:17].encode() not in raw
+
+
+@pytest.mark.skipif(is_postgres(), reason="a SQLite file of its own, from an older revision")
+def test_an_older_database_loses_its_plain_tails_and_the_first_start_hashes_them(tmp_path) -> None:
+    from alembic import command
+    from sqlalchemy import create_engine, inspect, select
+
+    from cli import alembic_config
+    from store.db import Database
+    from store.keys import ensure_keys
+    from store.keys.models import KeyCheck
+    from store.models import Person
+    from store.people.tails import tail_hashes, tail_matches
+    from workflow.pii import Vault
+
+    from .conftest import TEST_SECRET
+
+    url = f"sqlite:///{tmp_path / 'old.db'}"
+    cfg = alembic_config(url)
+    command.upgrade(cfg, "7a3f9c1e5b20")
+    vault = Vault(TEST_SECRET)
+    number = id_number(birth="19870623")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO township (id, code, name, county_code) "
+                "VALUES (1, '533422101', '升平镇', '533422')"
+            )
+        )
+        conn.execute(
+            text("INSERT INTO village (id, township_id, code, name) VALUES (1, 1, '533422101001', '阿东村')")
+        )
+        conn.execute(
+            text(
+                "INSERT INTO person (id, name, id_number_enc, id_number_hash, id_last4, birth_date, sex, "
+                "village_id, target_groups, labour_capacity, created_at) VALUES (1, '卓玛', :enc, :hash, "
+                ":last4, '1987-06-23', '女', 1, 'relocated', 'full', '2026-01-01 00:00:00')"
+            ),
+            {"enc": vault.encrypt(number), "hash": vault.digest(number), "last4": number[-4:]},
+        )
+    command.upgrade(cfg, "head")
+    assert "id_last4" not in {c["name"] for c in inspect(engine).get_columns("person")}
+    engine.dispose()
+    db = Database.connect(url, TEST_SECRET)
+    ensure_keys(db)  # the first start: the check value, and the tails' keyed hashes
+    with db.transaction() as s:
+        assert s.get(KeyCheck, 1) is not None
+        assert s.scalar(select(Person.id_tail_hash)) == vault.tail_digest(number[-4:])
+        assert list(s.scalars(select(Person.id).where(tail_matches(tail_hashes(db.vault, number[-2:]))))) == [
+            1
+        ]
+    db.engine.dispose()

@@ -16,15 +16,10 @@ def data_dir() -> Path:
     """The database file and kept files: a directory only the service user can enter."""
     path = Path(os.environ.get("FUZHI_DATA_DIR", "var")).resolve()
     path.mkdir(mode=0o700, parents=True, exist_ok=True)
-    if path.stat().st_mode & 0o077 and path.owner() == _me():
+    st = path.stat()
+    if st.st_mode & 0o077 and st.st_uid == os.getuid():
         path.chmod(0o700)
     return path
-
-
-def _me() -> str:
-    import getpass
-
-    return getpass.getuser()
 
 
 def database_url() -> str:

@@ -89,15 +89,16 @@ class Vault:
     def _set_ring(self, secrets: list[bytes]) -> None:
         if not secrets:
             raise ValueError("empty key ring")
-        self._ring = tuple(KeySet.from_secret(s) for s in secrets)
-        self._multi = MultiFernet([k.fernet for k in self._ring])
+        ring = tuple(KeySet.from_secret(s) for s in secrets)
+        # One assignment: a thread reading while another reloads sees the old pair or the new.
+        self._keys = (ring, MultiFernet([k.fernet for k in ring]))
 
     def _fresh(self) -> tuple[KeySet, ...]:
         if self._reload is not None and time.monotonic() - self._checked >= RELOAD_SECONDS:
             self._checked = time.monotonic()
             if (changed := self._reload()) is not None:
                 self._set_ring(list(changed))
-        return self._ring
+        return self._keys[0]
 
     @property
     def ring(self) -> tuple[KeySet, ...]:
@@ -116,7 +117,7 @@ class Vault:
 
     def decrypt(self, token: str) -> str:
         self._fresh()
-        return self._multi.decrypt(token.encode()).decode()
+        return self._keys[1].decrypt(token.encode()).decode()
 
     def can_decrypt(self, token: str, key_id: str) -> bool:
         """Whether the key named ``key_id`` in the ring opens ``token`` (the check value)."""

@@ -8,6 +8,7 @@ mismatch stops the server with a message that names the problem; ``/health`` ask
 
 from __future__ import annotations
 
+from cryptography.fernet import InvalidToken
 from sqlalchemy import func, inspect, select, update
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
@@ -108,19 +109,28 @@ def check_row(db: Database) -> KeyCheck:
 
 def fill_tail_hashes(db: Database) -> int:
     """The keyed hash of each ID number's last four digits where it is still empty (rows from
-    before ``c5e8a1d2f047``), 500 rows a transaction. Returns how many were filled."""
-    filled = 0
+    before ``c5e8a1d2f047``), 500 rows a transaction. Returns how many were filled; a number no
+    key of the ring opens stays empty (and unfound by its tail)."""
+    filled, after = 0, 0
     while True:
         with db.transaction() as s:
             rows = s.execute(
-                select(Person.id, Person.id_number_enc).where(Person.id_tail_hash.is_(None)).limit(CHUNK)
+                select(Person.id, Person.id_number_enc)
+                .where(Person.id_tail_hash.is_(None), Person.id > after)
+                .order_by(Person.id)
+                .limit(CHUNK)
             ).all()
             for pk, enc in rows:
+                try:
+                    tail = db.vault.tail_digest(db.vault.tail(enc))
+                except InvalidToken:
+                    continue
                 s.execute(
                     update(Person)
                     .where(Person.id == pk, Person.id_tail_hash.is_(None))
-                    .values(id_tail_hash=db.vault.tail_digest(db.vault.tail(enc)))
+                    .values(id_tail_hash=tail)
                 )
-        filled += len(rows)
+                filled += 1
         if len(rows) < CHUNK:
             return filled
+        after = rows[-1][0]
