@@ -9,7 +9,7 @@ mismatch stops the server with a message that names the problem; ``/health`` ask
 from __future__ import annotations
 
 from cryptography.fernet import InvalidToken
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import bindparam, func, inspect, select
 from sqlalchemy.exc import OperationalError, ProgrammingError
 
 from workflow.pii import CHECK_TEXT, KeyProblem
@@ -111,6 +111,12 @@ def fill_tail_hashes(db: Database) -> int:
     """The keyed hash of each ID number's last four digits where it is still empty (rows from
     before ``c5e8a1d2f047``), 500 rows a transaction. Returns how many were filled; a number no
     key of the ring opens stays empty (and unfound by its tail)."""
+    table = Person.__table__
+    fill = (
+        table.update()
+        .where(table.c.id == bindparam("_pk"), table.c.id_tail_hash.is_(None))
+        .values(id_tail_hash=bindparam("_tail"))
+    )
     filled, after = 0, 0
     while True:
         with db.transaction() as s:
@@ -120,17 +126,15 @@ def fill_tail_hashes(db: Database) -> int:
                 .order_by(Person.id)
                 .limit(CHUNK)
             ).all()
+            params = []
             for pk, enc in rows:
                 try:
-                    tail = db.vault.tail_digest(db.vault.tail(enc))
+                    params.append({"_pk": pk, "_tail": db.vault.tail_digest(db.vault.tail(enc))})
                 except InvalidToken:
                     continue
-                s.execute(
-                    update(Person)
-                    .where(Person.id == pk, Person.id_tail_hash.is_(None))
-                    .values(id_tail_hash=tail)
-                )
-                filled += 1
+            if params:
+                s.execute(fill, params)
+            filled += len(params)
         if len(rows) < CHUNK:
             return filled
         after = rows[-1][0]

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 
 from workflow.pii import CHECK_TEXT, RELOAD_SECONDS, KeyProblem, KeySet, Vault
 
@@ -115,29 +115,51 @@ def rewrite_all(
 def _chunk(
     db: Database, vault: Vault, model: Any, columns: tuple[str, ...], after: int, size: int
 ) -> tuple[int, int]:
-    table = model.__tablename__
+    table = model.__table__
+    name = table.name
     with db.transaction() as s:
         # A write first: on SQLite it takes the write lock before the rows are read.
-        s.execute(update(KeyCheck).where(KeyCheck.id == 1).values(cursor=f"{table}:{after}"))
-        cols = [getattr(model, c) for c in columns]
+        s.execute(update(KeyCheck).where(KeyCheck.id == 1).values(cursor=f"{name}:{after}"))
+        cols = [table.c[c] for c in columns]
         found = s.execute(
-            select(model.id, *cols).where(model.id > after).order_by(model.id).limit(size)
+            select(table.c.id, *cols).where(table.c.id > after).order_by(table.c.id).limit(size)
         ).all()
-        for pk, *olds in found:
-            new: dict[str, Any] = {}
-            for name, old in zip(columns, olds, strict=True):
-                if old is not None:
-                    plain = vault.decrypt(old)
-                    new[name] = vault.encrypt(plain)
-                    if model is Person and name == "id_number_enc":
-                        new["id_number_hash"] = vault.digest(plain)
-                        new["id_tail_hash"] = vault.tail_digest(plain[-4:])
-            if new:
-                same = [c == o if o is not None else c.is_(None) for c, o in zip(cols, olds, strict=True)]
-                s.execute(update(model).where(model.id == pk, *same).values(**new))
+        params = [p for row in found if (p := _rewritten(vault, model, columns, row)) is not None]
+        if params:
+            s.execute(_statement(model, columns), params)
         last = found[-1][0] if found else after
-        s.execute(update(KeyCheck).where(KeyCheck.id == 1).values(cursor=f"{table}:{last}"))
+        s.execute(update(KeyCheck).where(KeyCheck.id == 1).values(cursor=f"{name}:{last}"))
     return len(found), last
+
+
+def _rewritten(vault: Vault, model: Any, columns: tuple[str, ...], row: Any) -> dict[str, Any] | None:
+    """One row's parameters: its values as read, and as rewritten under the ring's first key
+    (each keyed hash computed again from the decrypted number)."""
+    pk, *olds = row
+    if all(o is None for o in olds):
+        return None
+    out: dict[str, Any] = {"_pk": pk}
+    for column, old in zip(columns, olds, strict=True):
+        plain = vault.decrypt(old) if old is not None else None
+        out[f"_old_{column}"] = old
+        out[f"_new_{column}"] = vault.encrypt(plain) if plain is not None else None
+        if model is Person and column == "id_number_enc" and plain is not None:
+            out["_new_id_number_hash"] = vault.digest(plain)
+            out["_new_id_tail_hash"] = vault.tail_digest(plain[-4:])
+    return out
+
+
+def _statement(model: Any, columns: tuple[str, ...]) -> Any:
+    """UPDATE … WHERE id = ? AND each column still holds what was read (a server may have
+    changed the row meanwhile, under the new key: then it is left as the server wrote it)."""
+    table = model.__table__
+    values: dict[str, Any] = {c: bindparam(f"_new_{c}") for c in columns}
+    if model is Person:
+        values.update(
+            id_number_hash=bindparam("_new_id_number_hash"), id_tail_hash=bindparam("_new_id_tail_hash")
+        )
+    same = [table.c[c].is_not_distinct_from(bindparam(f"_old_{c}")) for c in columns]
+    return table.update().where(table.c.id == bindparam("_pk"), *same).values(values)
 
 
 def finish(db: Database) -> str:
