@@ -67,7 +67,7 @@ lint: venv-dev ## ruff check and format, mypy (strict on the core), alembic chec
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
-	@tmp=$$(mktemp -d) && export DATABASE_URL=sqlite:///$$tmp/check.db && \
+	@tmp=$$(mktemp -d) && export DATABASE_URL=sqlite:///$$tmp/check.db FUZHI_SECRET_FILE=$$tmp/master.key && \
 	  $(BIN)/fuzhi db upgrade >/dev/null && $(BIN)/fuzhi db check; status=$$?; rm -rf $$tmp; exit $$status
 	$(BIN)/python -m pytest -q -p no:cacheprovider tests/test_layering.py
 

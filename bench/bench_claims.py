@@ -194,7 +194,7 @@ def add_live_claims(c: County, count: int) -> None:
                         name="人员",
                         id_number_enc="x",
                         id_number_hash=f"{tag}{i}",
-                        id_last4="0000",
+                        id_tail_hash=None,
                         birth_date=date(1990, 1, 1),
                         sex="女",
                         village_id=c.village_id,

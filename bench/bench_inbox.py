@@ -89,6 +89,9 @@ def populate(db: Database, claims: int, rng: random.Random) -> dict[str, str]:
         )
         s.add(Organisation(id=1, name="劳务经纪人", kind="labour_broker"))
     chunk = 20_000
+    # The inbox shows each ID number's last four by decrypting it: one token per tail will do.
+    tokens = {f"{t:04d}": db.vault.encrypt(f"53342519900101{t:04d}") for t in range(10000)}
+    tails = {t: db.vault.tail_digest(t) for t in tokens}
     for start in range(1, persons + 1, chunk):
         with db.transaction() as s:
             s.execute(
@@ -97,9 +100,9 @@ def populate(db: Database, claims: int, rng: random.Random) -> dict[str, str]:
                     dict(
                         id=i,
                         name=rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.randint(1, 2))),
-                        id_number_enc="x",
+                        id_number_enc=tokens[tail := f"{rng.randrange(10000):04d}"],
                         id_number_hash=f"h{i}",
-                        id_last4=f"{rng.randrange(10000):04d}",
+                        id_tail_hash=tails[tail],
                         birth_date=datetime(1990, 1, 1).date(),
                         sex="女",
                         village_id=rng.randint(1, villages),
@@ -169,8 +172,9 @@ def probe_of(db: Database) -> dict[str, str]:
     """The person searched for: a name and the last digits of an ID number."""
     with db.sessions() as s:
         name = s.execute(text("SELECT name FROM person WHERE id = 17")).scalar()
-        last4 = s.execute(text("SELECT id_last4 FROM person WHERE id = 17")).scalar()
-    return {"name": name, "last4": last4}
+        enc = s.execute(text("SELECT id_number_enc FROM person WHERE id = 17")).scalar()
+    last4 = db.vault.tail(enc)
+    return {"name": name, "last4": last4, "tail_hash": db.vault.tail_digest(last4)}
 
 
 WAITING = {  # the states each bench user's inbox holds (CLAIM_WAITING), in SQL of its own
@@ -200,8 +204,8 @@ def filters(probe: dict[str, str]) -> dict[str, tuple[dict[str, str], str, dict[
         "search, first two characters": ({"q": two}, by_name, {"lo": two, "hi": two + "\U0010ffff"}),
         "search, ID last 4": (
             {"q": probe["last4"]},
-            "person_id IN (SELECT id FROM person WHERE id_last4 = :last4)",
-            {"last4": probe["last4"]},
+            "person_id IN (SELECT id FROM person WHERE id_tail_hash = :tail_hash)",
+            {"tail_hash": probe["tail_hash"]},
         ),
     }
 

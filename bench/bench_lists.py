@@ -205,7 +205,7 @@ def seed(db: Database, persons: list[dict[str, object]]) -> None:
                     name=p["name"],
                     id_number_enc=db.vault.encrypt(str(p["id"])),
                     id_number_hash=db.vault.digest(str(p["id"])),
-                    id_last4=str(p["id"])[-4:],
+                    id_tail_hash=db.vault.tail_digest(str(p["id"])[-4:]),
                     birth_date=birth_date(str(p["id"])),
                     sex=sex(str(p["id"])),
                     village_id=villages[p["village"]],

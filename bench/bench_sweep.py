@@ -146,7 +146,7 @@ def populate(db: Database, contracts: int, claims: int, rng: random.Random) -> N
                         name=f"人员{i}",
                         id_number_enc="x",
                         id_number_hash=f"h{i}",
-                        id_last4=f"{i % 10000:04d}",
+                        id_tail_hash=None,
                         birth_date=date(1985, 1, 1),
                         sex="女",
                         village_id=(i - 1) % VILLAGES + 1,

@@ -54,7 +54,7 @@ def seed_claims(db: Database, n: int) -> list[int]:
                     name=f"人员{i}",
                     id_number_enc="x",
                     id_number_hash=f"h{i}",
-                    id_last4="0000",
+                    id_tail_hash=None,
                     birth_date=datetime(1990, 1, 1).date(),
                     sex="女",
                     village_id=1,

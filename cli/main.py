@@ -4,16 +4,19 @@ group (``database``, ``setup``, ``accounts``, ``policy``, ``organisations``, ``r
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from datetime import date
 from typing import Any
 
 from workflow.errors import DomainError
+from workflow.pii import KeyProblem
 from workflow.states import OrgKind
 
 from .accounts import cmd_token_create, cmd_user_add, cmd_user_manage
 from .audit import add_audit_parser
 from .database import cmd_db, cmd_demo
+from .keys import cmd_keys
 from .organisations import cmd_org_add, cmd_org_list
 from .policy import cmd_policy
 from .running import cmd_machines, cmd_serve, cmd_sweep
@@ -66,6 +69,10 @@ def parser() -> argparse.ArgumentParser:
     )
     setup.add_argument("--name", help="display name (default: the username)")
     setup.set_defaults(func=cmd_setup)
+
+    keys = sub.add_parser("keys", help="the master key: check it against the database, or rotate it")
+    keys.add_argument("action", choices=["check", "rotate"])
+    keys.set_defaults(func=cmd_keys)
 
     serve = sub.add_parser("serve", help="serve the web app")
     serve.add_argument("--host")
@@ -152,10 +159,16 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # Everything this process creates (the database and its -wal/-shm, evidence, documents,
+    # the key file) is readable by the service user only.
+    os.umask(0o077)
     args = parser().parse_args(argv)
     try:
         return int(args.func(args))
     except DomainError as exc:
+        print(f"错误 [{exc.code}]: {exc.message}", file=sys.stderr)
+        return 2
+    except KeyProblem as exc:  # a missing or wrong master key: nothing ran
         print(f"错误 [{exc.code}]: {exc.message}", file=sys.stderr)
         return 2
 

@@ -15,6 +15,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from workflow.config import Settings
 
+    open_db()  # a missing or wrong master key ends here, with the message that says so
     settings = Settings.from_env()
     tell_if_nobody_can_sign_in()
     uvicorn.run(

@@ -9,7 +9,7 @@ import os
 import secrets
 import sys
 
-from .database import open_db, upgrade
+from .database import ensure_master_key, open_db, upgrade
 
 NEXT_STEPS = """下一步（详见 README“A county starts its own”）：
   1. fuzhi serve，用该管理员登录；
@@ -27,6 +27,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
         return 2
     upgrade()
     print("数据库已升级到最新版本")
+    if not ensure_master_key():
+        return 2
     db = open_db()
     if existing := admins(db):
         print(f"已有系统管理员（{'、'.join(existing)}），fuzhi setup 不再创建管理员。", file=sys.stderr)

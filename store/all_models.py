@@ -15,6 +15,7 @@ from .contracts import models as contract_models
 from .documents import models as documents_model
 from .idempotency import models as idempotency_models
 from .imports import models as import_models
+from .keys import models as key_models
 from .notices import models as notice_models
 from .payouts import models as payout_models
 from .people import labour_models, org_models, reach_models
@@ -31,6 +32,7 @@ MODEL_MODULES = (
     documents_model,
     import_models,
     idempotency_models,
+    key_models,
     labour_models,
     notice_models,
     org_models,

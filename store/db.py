@@ -25,9 +25,11 @@ The one unit-of-work rule
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
@@ -57,6 +59,32 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     return create_engine(url, pool_recycle=1800, hide_parameters=True, **pooling, **kwargs)
 
 
+def tighten_files(db: Database) -> None:
+    """An SQLite database file, its -wal and -shm, readable by the service user only (files made
+    by an older version, or before ``umask 077``, were world-readable)."""
+    if db.engine.dialect.name != "sqlite" or not db.engine.url.database:
+        return
+    name = db.engine.url.database
+    if name == ":memory:" or name.startswith("file:"):
+        return
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        path = Path(name + suffix)
+        if path.exists():
+            path.chmod(0o600)
+
+
+def tighten_tree(root: Path) -> None:
+    """A directory of kept files (evidence, documents): directories 0700, files 0600."""
+    if not root.exists():
+        return
+    root.chmod(0o700)
+    for folder, dirs, files in os.walk(root):
+        for d in dirs:
+            os.chmod(os.path.join(folder, d), 0o700)
+        for f in files:
+            os.chmod(os.path.join(folder, f), 0o600)
+
+
 @dataclass
 class Database:
     engine: Engine
@@ -71,8 +99,16 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     @classmethod
-    def connect(cls, url: str, secret: bytes, clock: Clock | None = None) -> Database:
-        return cls(make_engine(url), Vault(secret), clock or clock_from_env())
+    def connect(
+        cls,
+        url: str,
+        secret: bytes | Sequence[bytes],
+        clock: Clock | None = None,
+        reload: Callable[[], Sequence[bytes] | None] | None = None,
+    ) -> Database:
+        """``secret``: the master secret, or the key ring (current first); ``reload`` reads the
+        ring again when the key file changes (``workflow.config.key_ring_reader``)."""
+        return cls(make_engine(url), Vault(secret, reload), clock or clock_from_env())
 
     @property
     def dialect(self) -> str:

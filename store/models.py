@@ -68,10 +68,12 @@ class Person(Base):
     __tablename__ = "person"
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(50), index=True)
-    # The ID number is never stored in plain text: encrypted, plus a keyed hash for look-ups.
+    # The ID number is never stored in plain text: encrypted, plus a keyed hash for look-ups,
+    # and a keyed hash of its last four digits to search by them (the digits are shown by
+    # decrypting: with the birth date and village here, plain digits would complete the number).
     id_number_enc: Mapped[str] = mapped_column(Text)
     id_number_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    id_last4: Mapped[str] = mapped_column(String(4), index=True)
+    id_tail_hash: Mapped[str | None] = mapped_column(String(64), index=True)
     birth_date: Mapped[date] = mapped_column(Date)
     sex: Mapped[str] = mapped_column(String(2))
     phone: Mapped[str | None] = mapped_column(String(20))

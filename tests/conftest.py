@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -15,6 +16,11 @@ import pytest
 
 os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # before store.access.users loads
 os.environ.setdefault("FUZHI_SWEEP_MINUTES", "0")  # tests run the sweep themselves
+# A master key made by `fuzhi setup` or `fuzhi demo` in a test goes to a directory of the
+# run's own, never to ~/.config/fuzhi (workflow.config.secret_file).
+os.environ.setdefault(
+    "FUZHI_SECRET_FILE", os.path.join(tempfile.mkdtemp(prefix="fuzhi-test-keys-"), "master.key")
+)
 from sqlalchemy import create_engine, text
 
 from store import all_models  # noqa: F401  (every table and its hooks, as the app has them)

@@ -45,6 +45,7 @@ def test_user_add_and_token_create(db, db_url, monkeypatch, capsys):
 
 def test_bad_role_is_refused_with_its_code(db, db_url, monkeypatch, capsys):
     monkeypatch.setenv("DATABASE_URL", db_url)
+    monkeypatch.setenv("FUZHI_SECRET_KEY", "cli-test-secret-0123456789")
     assert main(["user", "add", "x", "--roles", "boss", "--password", "long-enough-1"]) == 2
     assert "validation.role" in capsys.readouterr().err
 

@@ -73,7 +73,7 @@ def test_a_contract_goes_from_proposal_to_early_termination_in_the_browser(db, c
 
     pid = person(db, c.village, name="卓玛")
     with db.sessions() as s:
-        last4 = s.get(Person, pid).id_last4
+        last4 = db.vault.tail(s.get(Person, pid).id_number_enc)
     form = hr1.get(f"/contracts/new?post_id={post.id}&q={last4}").text
     assert "卓玛" in form and f"**********{last4}" in form
     r = propose(hr1, post.id, pid, "2026-11-01", "2027-10-31")

@@ -219,7 +219,7 @@ def expected(db: Database, villages: set[int] | None = None) -> Expected:
 
 def figures(db: Database, scope: Scope) -> Dashboard:
     with db.sessions() as s:
-        return dashboard(s, scope, db.clock.now())
+        return dashboard(s, scope, db.clock.now(), db.vault)
 
 
 def check(d: Dashboard, e: Expected) -> None:

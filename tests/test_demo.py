@@ -150,7 +150,11 @@ def check_people_and_organisations(db: Database) -> None:
     assert any(p.graduate_left_school for p in persons)
     for p in persons[:20]:
         number = db.vault.decrypt(p.id_number_enc)
-        assert ric.is_valid(number) and number.startswith("533422") and p.id_last4 == number[-4:]
+        assert (
+            ric.is_valid(number)
+            and number.startswith("533422")
+            and p.id_tail_hash == db.vault.tail_digest(number[-4:])
+        )
     assert len(townships) >= 4
     for t in townships:
         mine = [v for v in villages if v.township_id == t.id]

@@ -222,7 +222,7 @@ def test_person_errors_name_their_row_and_column_in_chinese(db, places):
             {"poverty_alleviated"},
         )
         assert person.id_number_hash == db.vault.digest(a) and db.vault.decrypt(person.id_number_enc) == a
-        assert a not in (person.id_number_enc or "") and person.id_last4 == a[-4:]
+        assert a not in (person.id_number_enc or "") and person.id_tail_hash == db.vault.tail_digest(a[-4:])
         assert db.vault.decrypt(person.bank_account_enc) == BANK and person.registered_by_org_id is None
     assert count(db, Person) == 2  # the one registered before and 扎西
 

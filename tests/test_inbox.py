@@ -14,6 +14,7 @@ from sqlalchemy import insert, update
 
 from store.claims import worklist
 from store.claims.case_view import inbox
+from store.claims.tail_search import with_tails
 from store.claims.worklist import Filters, claims_inbox
 from store.contracts.lifecycle import ContractInput, propose_contract
 from store.contracts.posts import PostInput, create_post
@@ -66,9 +67,9 @@ def claims(db: Database) -> list[dict[str, object]]:
                 dict(
                     id=p["id"],
                     name=p["name"],
-                    id_number_enc="x",
+                    id_number_enc=db.vault.encrypt(f"53342219900101{p['last4']}"),
                     id_number_hash=f"h{p['id']}",
-                    id_last4=p["last4"],
+                    id_tail_hash=db.vault.tail_digest(str(p["last4"])),
                     birth_date=datetime(1990, 1, 1).date(),
                     sex="女",
                     village_id=1,
@@ -178,11 +179,13 @@ def test_every_page_of_every_inbox_is_the_plain_definition(db, claims, monkeypat
             cursor = None
             with db.sessions() as s:
                 while True:
-                    page = claims_inbox(s, actor, NOW, Filters(**{**f.__dict__, "cursor": cursor}), page=4)
+                    asked = with_tails(db.vault, Filters(**{**f.__dict__, "cursor": cursor}))
+                    page = claims_inbox(s, actor, NOW, asked, page=4)
                     assert (page.counts, page.overdue) == (counts, overdue), (who, name)
                     for r in page.rows:
                         c = by_id[r.id]
-                        assert (r.name, r.id_last4, r.village_id, r.state, r.due_at) == (
+                        tail = db.vault.tail(r.id_enc)
+                        assert (r.name, tail, r.village_id, r.state, r.due_at) == (
                             c["name"],
                             c["last4"],
                             c["village_id"],
@@ -218,7 +221,7 @@ def test_claims_without_a_due_time_are_counted_but_never_overdue(db, claims, mon
             f = replace(f, overdue=False, state=None)  # the counts are of the whole inbox
             _, counts, overdue = expected(claims, actor, f)
             with db.sessions() as s:
-                page = claims_inbox(s, actor, NOW, f)
+                page = claims_inbox(s, actor, NOW, with_tails(db.vault, f))
             assert (page.counts, page.overdue) == (counts, overdue), (who, name)
 
 

@@ -41,7 +41,7 @@ DEFAULT = WorkingAge()
 
 def figures(db: Database, at: datetime, scope: Scope = Scope(None)) -> Dashboard:
     with db.sessions() as s:
-        return dashboard(s, scope, at)
+        return dashboard(s, scope, at, db.vault)
 
 
 # --------------------------------------------------------------------------------------

@@ -58,7 +58,7 @@ def add_contracts(
                         name=f"岗位人员{i}",
                         id_number_enc="x",
                         id_number_hash=f"sweep-{batch}-{i}",
-                        id_last4=f"{i % 10000:04d}",
+                        id_tail_hash=None,
                         birth_date=date(1980, 1, 1),
                         sex="女",
                         village_id=villages[i % len(villages)],

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import msgspec
-from litestar import Litestar, MediaType, Request, get
+from litestar import Litestar, MediaType, Request, Response, get
 from litestar.config.allowed_hosts import AllowedHostsConfig
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import MutableScopeHeaders, State
@@ -24,9 +24,11 @@ from litestar.template.config import TemplateConfig
 from sqlalchemy import text
 
 from store.claims import COUNT_CAP, KINDS
-from store.db import Database
+from store.db import Database, tighten_files, tighten_tree
+from store.keys import ensure_keys
+from store.keys import problem as key_problem
 from workflow.clock import FrozenClock
-from workflow.config import Settings, data_dir, sweep_minutes
+from workflow.config import Settings, data_dir, key_ring_reader, sweep_minutes
 from workflow.diagram import mermaid
 from workflow.machines import WORKFLOWS
 from workflow.roles import ROLE_LABELS
@@ -66,11 +68,16 @@ TEMPLATES = Path(__file__).resolve().parents[1] / "templates"
 
 
 @get("/health", media_type=MediaType.JSON, sync_to_thread=True)
-def health(state: State) -> dict[str, Any]:
+def health(state: State) -> Response[dict[str, Any]]:
+    """``ok``, or 503 when the master key is not the one the data is under (``key mismatch``)."""
     db: Database = state.db
     with db.engine.connect() as conn:
         conn.execute(text("SELECT 1"))
-    return {"status": "ok", "database": db.dialect, "missing_system_packages": state.missing}
+    if (wrong := key_problem(db)) is not None:
+        body = {"status": "key mismatch", "code": wrong.code, "detail": wrong.message, "database": db.dialect}
+        return Response(body, status_code=503, media_type=MediaType.JSON)
+    ok = {"status": "ok", "database": db.dialect, "missing_system_packages": state.missing}
+    return Response(ok, status_code=200, media_type=MediaType.JSON)
 
 
 @get("/", sync_to_thread=True, include_in_schema=False)
@@ -102,9 +109,13 @@ def create_app(
 ) -> Litestar:
     """The web app. ``sweep_every``: minutes between sweeps inside the server (default
     ``FUZHI_SWEEP_MINUTES`` or 5; 0 turns it off, as the tests do, where cron runs it)."""
-    if db is None:
-        settings = Settings.from_env()
-        db = Database.connect(settings.database_url, settings.secret)
+    if db is None:  # the real server: what it creates is readable by the service user only
+        os.umask(0o077)
+        settings = Settings.from_env()  # KeyProblem when there is no master key
+        db = Database.connect(settings.database_url, settings.secret, reload=key_ring_reader())
+        tighten_files(db)
+        tighten_tree(files or data_dir() / "files")
+    ensure_keys(db)  # KeyProblem when it is not the key the data is under
     if isinstance(db.clock, FrozenClock):
         log.warning("时钟已固定在 %s（FUZHI_CLOCK）：仅供测试和演示", db.clock.now().isoformat())
     files = files or data_dir() / "files"
@@ -190,8 +201,8 @@ def jinja_setup(engine: JinjaTemplateEngine) -> None:
 
 
 def _csrf_secret(db: Database) -> str:
-    # Derived from the installation secret, so every server process agrees on it.
-    return db.vault.digest("csrf-secret")
+    # A key of its own, derived from the master secret, so every server process agrees on it.
+    return db.vault.csrf_secret()
 
 
 class AllowedHostsAnyPort(AllowedHostsMiddleware):

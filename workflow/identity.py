@@ -110,6 +110,32 @@ CREDIT_CODE_ERRORS = {
 }
 
 
+# Masking that cannot be undone
+# ------------------------------
+# A resident ID number is 6 digits of area (the county, which a village names), 8 of birth
+# date, 3 of sequence and a check character. Its last four hold the whole sequence and the
+# check: beside the birth date and the village they complete the number. Hence:
+#
+# * The last four are kept only encrypted, with a keyed hash to search by them
+#   (``Person.id_tail_hash``): from the database's columns alone (birth date, village) each
+#   number lacks its three sequence digits, a thousand candidates with nothing to test them on.
+# * A masked number is never shown with the birth date, except to those whose work is to check
+#   a person against their papers: HR and the village verifier (their own residents). Agents,
+#   finance, the admin, lists, exports and the 审批表 see the age in whole years (周岁) instead,
+#   which leaves month and day unknown: some 730 dates times the county digits the first four
+#   do not give, less a tenth for the check character — no single number.
+# * The mask stays first four + last four. The first four (province and prefecture) say less
+#   than the village already does, so cutting them to three would hide nothing; the last four
+#   are what lets staff tell two people of one name apart. The birth date is the part that
+#   must go, and it goes (above).
+BIRTH_DATE_ROLES = frozenset({"hr", "village"})
+
+
+def shows_birth_date(roles: frozenset[str] | set[str]) -> bool:
+    """Whether someone with these roles may see a birth date beside a masked number."""
+    return bool(BIRTH_DATE_ROLES & {str(r) for r in roles})
+
+
 def mask(value: str | None, head: int = 4, tail: int = 4) -> str:
     """``5334**********123X``: enough to recognise, not enough to use."""
     if not value:

@@ -158,6 +158,25 @@ def append(conn: Connection, entries: Iterable[Mapping[str, Any]]) -> tuple[int,
     return seq, prev
 
 
+def reseal_lines(conn: Connection, ids: Sequence[int], at: Any, reason: str) -> None:
+    """Seal payout lines again after a legitimate rewrite of their account's ciphertext (a key
+    rotation re-encrypts it): the entry names the reason, and verify then reads the line against
+    this newest seal. The number itself is unchanged and never written here."""
+    who = {"user_id": 0, "username": "system", "role": "system", "client": None}
+    entries = []
+    for row in read_rows(conn, "payout_line", ids):
+        sealed = sealed_entry("payout_line", row, who)
+        entries.append(
+            {
+                **sealed,
+                "at": at,
+                "action": "payout.line_resealed",
+                "detail": {**sealed["detail"], "reason": reason},
+            }
+        )
+    append(conn, entries)
+
+
 def head(conn: Connection) -> tuple[int, str]:
     found = conn.execute(select(HEAD.c.seq, HEAD.c.hash).where(HEAD.c.id == 1)).one()
     return int(found.seq), str(found.hash)

@@ -27,6 +27,7 @@ from ..policy.versions import ClaimFigures, claim_figures
 from ..transitions import transition
 from .evidence import evidence_of_claim, list_evidence, read_evidence
 from .holding import Assignee, Hold, assignees, hold_of, refuse_if_held
+from .tail_search import with_id_tails, with_tails
 from .worklist import (
     ContractLine,
     Filters,
@@ -80,6 +81,7 @@ class InboxView:
 def inbox(db: Database, actor: Actor, filters: Filters) -> InboxView:
     now = db.clock.now()
     error = None
+    filters = with_tails(db.vault, filters)
     with db.transaction() as session:
         try:
             page = claims_inbox(session, actor, now, filters)
@@ -88,7 +90,7 @@ def inbox(db: Database, actor: Actor, filters: Filters) -> InboxView:
             page = claims_inbox(session, actor, now, Filters())
         return InboxView(
             page,
-            page.rows,
+            with_id_tails(db.vault, page.rows),
             contracts_inbox(session, actor, limit=20),
             village_names(session, actor),
             now,

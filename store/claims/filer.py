@@ -38,7 +38,7 @@ _PERSON = (
     Person.id,
     Person.name,
     Person.id_number_enc,
-    Person.id_last4,
+    Person.id_tail_hash,
     Person.village_id,
     Person.target_groups,
 )
@@ -70,7 +70,11 @@ def _read(by: str) -> Select[*tuple[Any, ...]]:
         if by == "id"
         else literal(True)
     )
-    key = Person.id == bindparam("person") if by != "digest" else Person.id_number_hash == bindparam("digest")
+    key = (
+        Person.id == bindparam("person")
+        if by != "digest"
+        else Person.id_number_hash.in_(bindparam("digest", expanding=True))  # under each key of the ring
+    )
     return (
         select(*_PERSON, reach.label("reach"), *_CLAIMANT, STAMPS, *_OTHER)
         .select_from(Person)
@@ -145,7 +149,7 @@ def file_for(
     conn = session.connection()
     key: dict[str, Any]
     if id_number is not None:
-        by, key = "digest", {"digest": db.vault.digest(normalise_id_number(id_number))}
+        by, key = "digest", {"digest": list(db.vault.digests(normalise_id_number(id_number)))}
     else:
         by, key = ("id" if reach else "staff"), {"person": person_id}
     rows = conn.execute(_READS[by], {**key, "org": org_id}).all()

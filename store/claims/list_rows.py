@@ -76,14 +76,16 @@ def check_each(
             {r.village_code for r in rows if r.village_code},
         )
     )
-    digests = {r.id_number: db.vault.digest(r.id_number) for r in rows}
+    # Under every key of the ring: rows not yet re-hashed by a rotation hold the older one.
+    every = {r.id_number: db.vault.digests(r.id_number) for r in rows}
+    digests = {number: found[0] for number, found in every.items()}
     persons = {
         p.id_number_hash: p
         for p in chunked(
             session,
             select(Person.id, Person.name, Person.id_number_hash, Person.target_groups, Person.village_id),
             Person.id_number_hash,
-            set(digests.values()),
+            {d for found in every.values() for d in found},
         )
     }
     known_years = all_params(session)
@@ -116,7 +118,7 @@ def check_each(
                 )
             )
         digest = digests[row.id_number]
-        known = persons.get(digest)
+        known = next((persons[d] for d in every[row.id_number] if d in persons), None)
         if known is not None:
             person_id, groups = known.id, _groups(known.target_groups)
             out.village_of[known.id] = known.village_id

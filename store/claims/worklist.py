@@ -30,6 +30,7 @@ from workflow.review import inbox_roles
 from workflow.roles import Actor, Role, is_county_wide
 
 from ..models import Claim, Contract, Person, User, Village
+from ..people.tails import tail_matches
 from .holding import held_filter, holder_join
 
 INBOX_ROLES = (Role.VILLAGE, Role.HR, Role.FINANCE)
@@ -54,6 +55,9 @@ class Filters:
     batch: str | None = None
     overdue: bool = False
     q: str | None = None  # a name (or its beginning), or the last digits of the ID number
+    # The keyed hashes of the ID tails ``q`` can stand for (``tail_search``): the digits
+    # themselves are kept nowhere.
+    tails: tuple[str, ...] = ()
     cursor: str | None = None
     held: str | None = None  # "mine": the claims I hold (我认领的); "free": nobody holds (未认领)
 
@@ -104,18 +108,14 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         raise ValidationFailed("validation.cursor", "分页参数无效", field="cursor") from None
 
 
-def _search(text: str) -> ColumnElement[bool] | None:
+def _search(text: str, tails: tuple[str, ...] = ()) -> ColumnElement[bool] | None:
     text = text.strip()
     if not text:
         return None
     tail = text.upper()
     if tail.isdigit() or (tail[:-1].isdigit() and tail.endswith("X")):
         if len(tail) <= 4:  # the last digits of the ID number: an indexed column of its own
-            return Claim.person_id.in_(
-                select(Person.id).where(
-                    Person.id_last4.like(f"%{tail}") if len(tail) < 4 else Person.id_last4 == tail
-                )
-            )
+            return Claim.person_id.in_(select(Person.id).where(tail_matches(tails)))
         raise ValidationFailed("validation.search", "身份证号只能按末尾最多4位查询", field="q")
     if len(text) < 2:
         # One character is a surname: a tenth of the county. Too broad to page through.
@@ -137,7 +137,7 @@ def filter_conditions(f: Filters) -> list[ColumnElement[bool]]:
         conditions.append(Claim.village_id == f.village_id)
     if f.batch:
         conditions.append(Claim.batch_ref == f.batch)
-    if f.q and (found := _search(f.q)) is not None:
+    if f.q and (found := _search(f.q, f.tails)) is not None:
         conditions.append(found)
     return conditions
 
@@ -156,9 +156,10 @@ class InboxRow(NamedTuple):
     state: str
     due_at: datetime | None
     name: str
-    id_last4: str
+    id_enc: str  # the ID number, encrypted: ``tail_search.with_id_tails`` shows its last four
     holder_id: int | None = None  # who holds it (认领), if a hold is in force
     holder: str | None = None
+    id_last4: str = ""
 
 
 def state_scopes(actor: Actor, table: dict[Role, tuple[str, ...]]) -> dict[str, frozenset[int] | None]:
@@ -245,7 +246,7 @@ def _page(session: Session, branches: list[list[ColumnElement[bool]]], limit: in
             Claim.state,
             Claim.due_at,
             Person.name,
-            Person.id_last4,
+            Person.id_number_enc,
             User.id,
             User.display_name,
         )
@@ -255,7 +256,7 @@ def _page(session: Session, branches: list[list[ColumnElement[bool]]], limit: in
         .order_by(keys.c.due_at, keys.c.id)
         .limit(limit)
     )
-    return [InboxRow._make(r) for r in session.execute(q)]
+    return [InboxRow(*r) for r in session.execute(q)]
 
 
 def _counts(session: Session, where: list[ColumnElement[bool]], now: datetime) -> tuple[int, int]:

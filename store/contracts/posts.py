@@ -10,11 +10,13 @@ from sqlalchemy import ColumnElement, Select, and_, distinct, func, select
 from sqlalchemy.orm import Session, selectinload
 
 from workflow.errors import RuleViolation, TransitionRefused, ValidationFailed
+from workflow.pii import Vault
 from workflow.roles import Actor, Role, is_county_wide, sees_village
 from workflow.states import ContractState, renewal_label
 
 from ..claims.worklist import villages_of
 from ..models import Contract, Person, Post, Village
+from ..people.tails import tail_hashes, tail_matches
 from .lifecycle import HOLDING
 
 MAX_PLACES = 999
@@ -145,7 +147,7 @@ def visible_post(session: Session, actor: Actor, post_id: int) -> Post | None:
     return post
 
 
-def people_for_post(session: Session, post: Post, q: str, limit: int = 20) -> list[Person]:
+def people_for_post(session: Session, vault: Vault, post: Post, q: str, limit: int = 20) -> list[Person]:
     """People of the post's village found by the last digits of their ID number or their name."""
     text = q.strip()
     if not text:
@@ -155,7 +157,7 @@ def people_for_post(session: Session, post: Post, q: str, limit: int = 20) -> li
     if tail.isdigit() or (tail[:-1].isdigit() and tail.endswith("X")):
         if len(tail) > 4:
             raise ValidationFailed("validation.search", "身份证号只能按末尾最多4位查询", field="q")
-        query = query.where(Person.id_last4 == tail if len(tail) == 4 else Person.id_last4.like(f"%{tail}"))
+        query = query.where(tail_matches(tail_hashes(vault, tail)))
     else:
         query = query.where(Person.name >= text, Person.name < text + "\U0010ffff")
     return list(session.scalars(query.order_by(Person.name, Person.id).limit(limit)))

@@ -172,7 +172,7 @@ def contract_form(db: Database, actor: Actor, post_id: int, q: str, chosen: str)
         if found is None:
             raise NotFound("not_found.post", "未找到该岗位", id=post_id)
         try:
-            people = people_for_post(session, found, q)
+            people = people_for_post(session, db.vault, found, q)
         except DomainError as exc:
             people, search_error = [], exc.message
         if chosen.isdigit() and int(chosen) not in {p.id for p in people}:

@@ -14,6 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from workflow.labour import WorkingAge
+from workflow.pii import Vault
 
 from ..models import Person
 from ..people.labour import Baseline, baselines, working_age
@@ -97,7 +98,7 @@ def registered_people(session: Session, scope: Scope) -> int:
     )
 
 
-def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
+def dashboard(session: Session, scope: Scope, now: datetime, vault: Vault) -> Dashboard:
     today = now.date()
     ages = working_age(session)
     return Dashboard(
@@ -110,7 +111,7 @@ def dashboard(session: Session, scope: Scope, now: datetime) -> Dashboard:
         overdue=overdue_steps(session, scope, now),
         ending=contracts_ending(session, scope, today),
         labour=labour_force(session, scope, ages, today),
-        households=relocated_households(session, scope, ages, today),
+        households=relocated_households(session, vault, scope, ages, today),
         graduates=graduates(session, scope, today),
         ages=ages,
         baselines={b.year: b for b in baselines(session)},

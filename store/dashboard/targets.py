@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from workflow.dates import add_months
 from workflow.labour import WorkingAge, month_index
+from workflow.pii import Vault
 from workflow.states import ContractState
 
 from ..models import Contract, Person, Post, Township, Village
@@ -40,15 +41,18 @@ class Household:
         return self.labour > 0 and self.employed == 0
 
 
-def relocated_households(session: Session, scope: Scope, ages: WorkingAge, today: date) -> list[Household]:
+def relocated_households(
+    session: Session, vault: Vault, scope: Scope, ages: WorkingAge, today: date
+) -> list[Household]:
     """Relocated persons (易地搬迁人口) grouped by household number (a person without one is a
     household of their own): members, labour force today, members employed this month
     (confirmed)."""
     key = func.coalesce(Person.household_no, literal("#") + cast(Person.id, String))
     employed = employed_in(month_index(today))
     labour = in_labour_force(ages, today)
-    # Masked as everywhere (identity.mask): the last four characters only.
-    masked = Person.name + literal("（") + literal("*" * 14) + Person.id_last4 + literal("）")
+    # The labour-force members by id: their masked numbers are made below, as the last digits
+    # are kept only encrypted (workflow.identity).
+    masked = cast(Person.id, String)
     members = (
         select(
             key.label("household"),
@@ -70,7 +74,7 @@ def relocated_households(session: Session, scope: Scope, ages: WorkingAge, today
             func.sum(members.c.labour).label("labour"),
             func.sum(members.c.employed).label("employed"),
             func.aggregate_strings(members.c.name, "、").label("names"),
-            func.aggregate_strings(members.c.labour_name, "、").label("labour_names"),
+            func.aggregate_strings(members.c.labour_name, ",").label("labour_names"),
         )
         .group_by(members.c.household)
         .subquery()
@@ -89,10 +93,27 @@ def relocated_households(session: Session, scope: Scope, ages: WorkingAge, today
         .join(Village, Village.id == grouped.c.village_id)
         .order_by(grouped.c.household)
     )
+    found = session.execute(q).all()
+    named = _masked(session, vault, {int(i) for row in found if row[7] for i in row[7].split(",")})
     return [
-        Household(h, v, village, n, int(lab), int(emp), who or "", lab_who or "")
-        for h, v, village, n, lab, emp, who, lab_who in session.execute(q)
+        Household(h, v, village, n, int(lab), int(emp), who or "", _names(named, lab_who))
+        for h, v, village, n, lab, emp, who, lab_who in found
     ]
+
+
+def _masked(session: Session, vault: Vault, ids: set[int]) -> dict[int, str]:
+    """``扎西（**************123X）`` of each person: the last digits are decrypted."""
+    out: dict[int, str] = {}
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), 1000):
+        part = wanted[start : start + 1000]
+        q = select(Person.id, Person.name, Person.id_number_enc).where(Person.id.in_(part))
+        out.update({pid: f"{name}（{'*' * 14}{vault.tail(enc)}）" for pid, name, enc in session.execute(q)})
+    return out
+
+
+def _names(named: dict[int, str], ids: str | None) -> str:
+    return "、".join(named[i] for i in sorted({int(x) for x in (ids or "").split(",") if x}) if i in named)
 
 
 @dataclass(frozen=True)

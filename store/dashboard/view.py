@@ -22,4 +22,6 @@ def dashboard_page(db: Database, actor: Actor) -> DashboardPage:
     """The county's figures for county staff, their villages' for a verifier."""
     now = db.clock.now()
     with db.transaction() as session:
-        return DashboardPage(dashboard(session, scope_for(actor), now), years_missing(session, now.date()))
+        return DashboardPage(
+            dashboard(session, scope_for(actor), now, db.vault), years_missing(session, now.date())
+        )

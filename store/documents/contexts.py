@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from workflow.identity import sex as sex_of
+from workflow.labour import age_on
 from workflow.machines import CLAIM
 from workflow.roles import ROLE_LABELS
 from workflow.rules.facts import FACT_LABELS
@@ -35,13 +36,16 @@ UNAPPROVED_AMOUNT_NOTES = {
 PENDING_AMOUNT_NOTE = "尚未审核，暂无核定金额（按规则测算 ¥{computed}，以审核结果为准）"
 
 
-def _person(db: Database, p: Person) -> dict[str, Any]:
+def _person(db: Database, p: Person, on: date) -> dict[str, Any]:
+    """The person as a document shows them: the number masked by the template and the age on
+    ``on`` (the case's own date, so the document does not change with the calendar), never the
+    birth date, which beside the masked number and village would complete it."""
     id_number = db.vault.decrypt(p.id_number_enc)
     return {
         "name": p.name,
         "id_number": id_number,
         "sex": p.sex or sex_of(id_number),
-        "birth_date": p.birth_date,
+        "age": age_on(p.birth_date, on),
         "village": p.village.name,
         "groups": "、".join(TARGET_GROUP_LABELS.get(g, g) for g in sorted(p.target_group_set)),
         "phone": p.phone or "",
@@ -85,7 +89,7 @@ def approval_form_context(db: Database, claim_id: int) -> dict[str, Any]:
         ).all()
         return {
             "issuer": ISSUER,
-            "person": _person(db, claim.person),
+            "person": _person(db, claim.person, claim.created_at.date()),
             "claim": {
                 "ref": f"SQ{claim.policy_year}-{claim.id:06d}",
                 "subsidy": SUBSIDY_LABELS.get(claim.subsidy_type, claim.subsidy_type),
@@ -123,7 +127,7 @@ def contract_context(db: Database, contract_id: int) -> dict[str, Any]:
         return {
             "issuer": ISSUER,
             "employer": f"{c.post.village.township.name}{village}村民委员会",
-            "person": _person(db, c.person),
+            "person": _person(db, c.person, c.created_at.date()),
             "post": {"title": c.post.title, "village": village},
             "term": {
                 "start": c.start_date,

@@ -19,6 +19,7 @@ from workflow.states import (
     renewal_label,
 )
 
+from ..claims.tail_search import with_id_tails, with_tails
 from ..claims.worklist import Filters, contracts_inbox, village_names, villages_of, waiting_rows
 from ..contracts.posts import (
     ContractFilter,
@@ -63,7 +64,7 @@ def inbox_export(db: Database, actor: Actor, f: Filters) -> Download:
     the contracts waiting for them. Filters the page would drop (a search too broad) are
     dropped here too, and the sheet says so."""
     now = db.clock.now()
-    f = replace(f, cursor=None)
+    f = with_tails(db.vault, replace(f, cursor=None))
     notes: list[str] = []
     with db.transaction() as session:
         try:
@@ -74,7 +75,7 @@ def inbox_export(db: Database, actor: Actor, f: Filters) -> Download:
             found = waiting_rows(session, actor, now, f, EXPORT_CAP + 1)
         contracts = contracts_inbox(session, actor, limit=EXPORT_CAP + 1)
         villages = {vid: v.name for vid, v in village_names(session, actor).items()}
-    rows, cap_note = capped(found)
+    rows, cap_note = capped(with_id_tails(db.vault, found))
     chosen = {
         "状态": STATE_LABELS.get(f.state or ""),
         "补贴类型": SUBSIDY_LABELS.get(f.subsidy_type or ""),
@@ -170,7 +171,7 @@ def contracts_export(db: Database, actor: Actor, f: ContractFilter) -> Download:
         .with_only_columns(
             Contract.id,
             Person.name,
-            Person.id_last4,
+            Person.id_number_enc.label("id_enc"),
             Village.name.label("village"),
             Post.title,
             Post.graduate_post,
@@ -197,7 +198,7 @@ def contracts_export(db: Database, actor: Actor, f: ContractFilter) -> Download:
         (
             r.id,
             r.name,
-            mask_tail(r.id_last4),
+            mask_tail(db.vault.tail(r.id_enc)),
             r.village,
             r.title,
             yes(r.graduate_post),

@@ -103,7 +103,7 @@ def payouts_export(db: Database, actor: Actor, f: Filters) -> Download:
                         *claim_cells(
                             c.id,
                             c.person.name,
-                            c.person.id_last4,
+                            db.vault.tail(c.person.id_number_enc),
                             villages.get(c.village_id, str(c.village_id)),
                             c.subsidy_type,
                             c.amount,

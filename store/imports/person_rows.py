@@ -52,11 +52,16 @@ def import_persons(
 ) -> dict[int, ImportRow]:
     """Every row's outcome by row number; the persons written unless ``dry_run``."""
     villages: dict[str, int] = {code: vid for code, vid in session.execute(select(Village.code, Village.id))}
-    digests = {r.id_number: db.vault.digest(r.id_number) for r in rows}
-    known = {
+    # Under every key of the ring: rows not yet re-hashed by a rotation hold the older one.
+    every = {r.id_number: db.vault.digests(r.id_number) for r in rows}
+    digests = {number: found[0] for number, found in every.items()}
+    by_hash = {
         p.id_number_hash: p
-        for p in chunked(session, select(*_KNOWN), Person.id_number_hash, set(digests.values()))
+        for p in chunked(
+            session, select(*_KNOWN), Person.id_number_hash, {d for f in every.values() for d in f}
+        )
     }
+    known = {digests[n]: next((by_hash[d] for d in f if d in by_hash), None) for n, f in every.items()}
     outcomes: dict[int, ImportRow] = {}
     first: dict[str, int] = {}
     new: list[tuple[PersonRow, int]] = []

@@ -18,6 +18,7 @@ from sqlalchemy import Connection, select
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound, TransitionRefused, ValidationFailed
+from workflow.identity import shows_birth_date
 from workflow.labour import (
     HIGHEST_AGE,
     LOWEST_AGE,
@@ -196,7 +197,7 @@ class PersonLabour:
     id: int
     name: str
     id_masked: str
-    birth_date: date
+    birth_date: date | None  # only for HR and the village verifier (workflow.identity)
     age: int
     sex: str
     village: str
@@ -227,8 +228,8 @@ def person_labour(db: Database, actor: Actor, person_id: int) -> PersonLabour:
         return PersonLabour(
             person.id,
             person.name,
-            "*" * 14 + person.id_last4,
-            person.birth_date,
+            "*" * 14 + db.vault.tail(person.id_number_enc),
+            person.birth_date if shows_birth_date(actor.roles) else None,
             age_on(person.birth_date, today),
             person.sex,
             person.village.name,

@@ -51,7 +51,7 @@ def person_values(
         name=name,
         id_number_enc=db.vault.encrypt(id_number),
         id_number_hash=db.vault.digest(id_number),
-        id_last4=id_number[-4:],
+        id_tail_hash=db.vault.tail_digest(id_number[-4:]),
         birth_date=birth_date(id_number),
         sex=sex(id_number),
         phone=data.phone,
@@ -68,12 +68,14 @@ def person_values(
     )
 
 
-_BY_DIGEST = select(Person).where(Person.id_number_hash == bindparam("digest"))  # built once
+_BY_DIGEST = select(Person).where(Person.id_number_hash.in_(bindparam("digests", expanding=True)))
 
 
 def find_person(session: Session, db: Database, id_number: str) -> Person | None:
-    digest = db.vault.digest(normalise_id_number(id_number))
-    return session.scalar(_BY_DIGEST, {"digest": digest})
+    """The person registered under the ID number: the keyed hash under each key of the ring
+    (while a rotation runs, a row not yet re-hashed holds the older one)."""
+    digests = list(db.vault.digests(normalise_id_number(id_number)))
+    return session.scalars(_BY_DIGEST, {"digests": digests}).first()
 
 
 def checked_values(db: Database, data: PersonInput) -> dict[str, object]:

@@ -174,7 +174,16 @@ def register_person(
     del values["village_id"]  # the one the code names, found by the insert itself
     with db.transaction() as session:
         conn = session.connection()
-        row = conn.execute(_register(conn, tuple(values)), {**values, "village_code": village_code}).first()
+        # The fast path relies on the unique hash to meet a registered number; while a key
+        # rotation runs, a row not yet re-hashed holds the older hash, so look it up first.
+        rotating = len(db.vault.ring) > 1
+        row = (
+            None
+            if rotating
+            else conn.execute(
+                _register(conn, tuple(values)), {**values, "village_code": village_code}
+            ).first()
+        )
         if row is not None:  # as written: nothing to read again
             fields = dict(row._mapping)
             home = {"id": fields["village_id"], "code": village_code}

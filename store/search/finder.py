@@ -12,6 +12,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from workflow.errors import DomainError, NotFound
+from workflow.pii import Vault
 from workflow.roles import Actor, sees_village
 from workflow.search_terms import Terms, looks_like_full_id, parse
 
@@ -80,7 +81,9 @@ def resolve_text(db: Database, actor: Actor, text: str) -> Resolved:
     except DomainError as exc:
         return Resolved(shown=terms.shown, error=exc.message)
     with db.transaction() as session:
-        person = session.scalar(select(Person).where(Person.id_number_hash == db.vault.digest(terms.text)))
+        person = session.scalar(
+            select(Person).where(Person.id_number_hash.in_(db.vault.digests(terms.text))).limit(1)
+        )
         if person is None or not sees_village(actor, person.village_id):
             looked_up(session, db, actor, None, "search")
             return Resolved(shown=terms.shown, error="未找到该身份证号的人员")
@@ -100,7 +103,7 @@ def find_records(db: Database, actor: Actor, query: SearchQuery) -> SearchPage:
         ids, page.next_after, page.prev_before = _keyset(
             session, KEYS[kind], where.of(kind), query.after, query.before
         )
-        _read(session, page, kind, ids, now)
+        _read(session, db.vault, page, kind, ids, now)
     return page
 
 
@@ -120,7 +123,7 @@ def every_record(db: Database, actor: Actor, query: SearchQuery, limit: int) -> 
             ids = list(session.scalars(select(key).where(where.of(k)).order_by(key.desc()).limit(limit + 1)))
             page.counts[k] = len(ids)
             for start in range(0, len(ids), READ_AT_ONCE):
-                _read(session, page, k, ids[start : start + READ_AT_ONCE], now)
+                _read(session, db.vault, page, k, ids[start : start + READ_AT_ONCE], now)
     return page
 
 
@@ -153,18 +156,22 @@ def _within(db: Database, session: Session, actor: Actor, page: SearchPage, term
         person = session.get(Person, person_id)
         if person is None or not sees_village(actor, person.village_id):
             raise NotFound("not_found.person", "未找到该人员", id=person_id)
-        page.shown, page.shown_id, page.asks = person.name, "*" * 14 + person.id_last4, "person"
+        page.shown, page.shown_id, page.asks = (
+            person.name,
+            "*" * 14 + db.vault.tail(person.id_number_enc),
+            "person",
+        )
     return matching(db, actor, terms, person_id)
 
 
-def _read(session: Session, page: SearchPage, kind: str, ids: list[int], now: datetime) -> None:
+def _read(session: Session, vault: Vault, page: SearchPage, kind: str, ids: list[int], now: datetime) -> None:
     """The lines of ``ids`` (records of ``kind``) added to the page's."""
     if kind == "claims":
-        page.claims += claim_results(session, ids, now)
+        page.claims += claim_results(session, vault, ids, now)
     elif kind == "contracts":
-        page.contracts += contract_results(session, ids)
+        page.contracts += contract_results(session, vault, ids)
     else:
-        page.persons += person_results(session, ids)
+        page.persons += person_results(session, vault, ids)
 
 
 def _count(session: Session, key: InstrumentedAttribute[int], where: ColumnElement[bool]) -> int:

@@ -16,6 +16,7 @@ from workflow.search_terms import Asks, Terms
 from ..db import Database
 from ..models import Claim, Contract, Organisation, Person
 from ..payouts.models import PayoutBatch, PayoutLine
+from ..people.tails import tail_hashes, tail_matches
 
 KINDS = ("claims", "contracts", "persons")
 
@@ -43,9 +44,9 @@ def _persons(condition: ColumnElement[bool]) -> Select[Any]:
     return select(Person.id).where(condition)
 
 
-def _id_tail(digits: str) -> ColumnElement[bool]:
-    """The last digits of the ID number: the indexed ``id_last4`` (equal, or ending in them)."""
-    return Person.id_last4 == digits if len(digits) == 4 else Person.id_last4.like(f"%{digits}")
+def _id_tail(db: Database, digits: str) -> ColumnElement[bool]:
+    """The last digits of the ID number: the keyed hash of every tail ending in them."""
+    return tail_matches(tail_hashes(db.vault, digits))
 
 
 def _name(text: str) -> ColumnElement[bool]:
@@ -67,12 +68,13 @@ def matching(db: Database, actor: Actor, terms: Terms | None, person_id: int | N
     elif terms is None:
         pass
     elif terms.asks in (Asks.DIGITS, Asks.ID_TAIL, Asks.FULL_ID, Asks.NAME):
+        found: ColumnElement[bool]
         if terms.asks is Asks.FULL_ID:
-            found = Person.id_number_hash == db.vault.digest(terms.text)
+            found = Person.id_number_hash.in_(db.vault.digests(terms.text))
         elif terms.asks is Asks.NAME:
             found = _name(terms.text)
         else:
-            found = _id_tail(terms.text)
+            found = _id_tail(db, terms.text)
         claims = Claim.person_id.in_(_persons(found))
         contracts = Contract.person_id.in_(_persons(found))
         persons = found

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.machines import CLAIM, CONTRACT
+from workflow.pii import Vault
 
 from ..claims.holding import holder_join
 from ..models import Claim, Contract, Organisation, Person, Post, User, Village
@@ -61,7 +62,7 @@ class PersonResult(NamedTuple):
     birth_year: int
 
 
-def claim_results(session: Session, ids: list[int], now: datetime) -> list[ClaimResult]:
+def claim_results(session: Session, vault: Vault, ids: list[int], now: datetime) -> list[ClaimResult]:
     if not ids:
         return []
     q = (
@@ -69,7 +70,7 @@ def claim_results(session: Session, ids: list[int], now: datetime) -> list[Claim
             Claim.id,
             Person.id,
             Person.name,
-            Person.id_last4,
+            Person.id_number_enc,
             Village.name,
             Claim.subsidy_type,
             Claim.amount,
@@ -103,11 +104,12 @@ def claim_results(session: Session, ids: list[int], now: datetime) -> list[Claim
         wait = CLAIM.waits.get(r.state)
         late = bool(wait and r.due_at and r.due_at < now)
         payout = lines.get(claim_id, (None, None, None))
-        results.append(ClaimResult._make((*r, wait.waiting_for if wait else None, late, *payout)))
+        shown = (*r[:3], vault.tail(r[3]), *r[4:])  # the ID's last four, decrypted
+        results.append(ClaimResult._make((*shown, wait.waiting_for if wait else None, late, *payout)))
     return results
 
 
-def contract_results(session: Session, ids: list[int]) -> list[ContractResult]:
+def contract_results(session: Session, vault: Vault, ids: list[int]) -> list[ContractResult]:
     if not ids:
         return []
     q = (
@@ -115,7 +117,7 @@ def contract_results(session: Session, ids: list[int]) -> list[ContractResult]:
             Contract.id,
             Person.id,
             Person.name,
-            Person.id_last4,
+            Person.id_number_enc,
             Village.name,
             Post.title,
             Contract.start_date,
@@ -129,21 +131,34 @@ def contract_results(session: Session, ids: list[int]) -> list[ContractResult]:
     )
     found = {r[0]: r for r in session.execute(q)}
     return [
-        ContractResult(*r, waiting_for=(w.waiting_for if (w := CONTRACT.waits.get(r.state)) else None))
+        ContractResult(
+            r[0],
+            r[1],
+            r[2],
+            vault.tail(r[3]),
+            r[4],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            waiting_for=(w.waiting_for if (w := CONTRACT.waits.get(r.state)) else None),
+        )
         for i in ids
         if (r := found.get(i)) is not None
     ]
 
 
-def person_results(session: Session, ids: list[int]) -> list[PersonResult]:
+def person_results(session: Session, vault: Vault, ids: list[int]) -> list[PersonResult]:
     if not ids:
         return []
     q = (
-        select(Person.id, Person.name, Person.id_last4, Village.name, Person.sex, Person.birth_date)
+        select(Person.id, Person.name, Person.id_number_enc, Village.name, Person.sex, Person.birth_date)
         .join(Village, Village.id == Person.village_id)
         .where(Person.id.in_(ids))
     )
     found = {r[0]: r for r in session.execute(q)}
     return [
-        PersonResult(r[0], r[1], r[2], r[3], r[4], r[5].year) for i in ids if (r := found.get(i)) is not None
+        PersonResult(r[0], r[1], vault.tail(r[2]), r[3], r[4], r[5].year)
+        for i in ids
+        if (r := found.get(i)) is not None
     ]

@@ -72,7 +72,7 @@ class PersonController(Controller):
 
         def answer(person: Any, created: bool) -> tuple[int, Any]:
             if created:
-                return 201, person_out(person, db.vault, created=True)
+                return 201, person_out(person, db.vault, db.clock.now().date(), created=True)
             return 200, PersonLinkOut(person.id, person.name, mask(db.vault.decrypt(person.id_number_enc)))
 
         def recover(note: dict[str, Any]) -> tuple[int, Any]:  # its process died after it committed
@@ -96,7 +96,7 @@ class PersonController(Controller):
         self, data: JSONBody[PersonLookup], db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> PersonOut:
         person = lookup_person(db, actor, data.id_number)
-        return person_out(person, db.vault)
+        return person_out(person, db.vault, db.clock.now().date())
 
     @get(
         "/{person_id:int}",
@@ -109,4 +109,4 @@ class PersonController(Controller):
         self, person_id: PathId, db: NamedDependency[Database], actor: NamedDependency[Actor]
     ) -> PersonOut:
         person = person_for_agent(db, actor, person_id)
-        return person_out(person, db.vault)
+        return person_out(person, db.vault, db.clock.now().date())

@@ -38,7 +38,9 @@ class PersonOut(msgspec.Struct):
     id: int
     name: str
     id_number_masked: str
-    birth_date: date
+    # The age in whole years (周岁), not the birth date: with the masked number's first and last
+    # four digits and the village, a birth date would complete the number (workflow.identity).
+    age: int
     sex: str
     village_code: str
     village_name: str

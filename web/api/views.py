@@ -9,6 +9,7 @@ from store.claims import AgentClaim
 from workflow.clock import TZ
 from workflow.guards import Absorption
 from workflow.identity import mask
+from workflow.labour import age_on
 from workflow.pii import Vault
 from workflow.states import STATE_LABELS, SUBSIDY_LABELS
 
@@ -71,13 +72,14 @@ def aware(moment: datetime) -> datetime:
     return moment.replace(tzinfo=TZ) if moment.tzinfo is None else moment
 
 
-def person_out(person: PersonRow, vault: Vault, created: bool = False) -> PersonOut:
+def person_out(person: PersonRow, vault: Vault, today: date, created: bool = False) -> PersonOut:
+    """The person as an agent sees them: the number masked and the age, never the birth date."""
     village = person.village
     return PersonOut(
         id=person.id,
         name=person.name,
         id_number_masked=mask(vault.decrypt(person.id_number_enc)),
-        birth_date=person.birth_date,
+        age=age_on(person.birth_date, today),
         sex=person.sex,
         village_code=village.code,
         village_name=village.name,
