@@ -15,6 +15,7 @@ import pytest
 
 os.environ.setdefault("FUZHI_TEST_WEAK_PASSWORD_HASHES", "1")  # before store.access.users loads
 os.environ.setdefault("FUZHI_SWEEP_MINUTES", "0")  # tests run the sweep themselves
+os.environ.setdefault("FUZHI_HEAVY_WORKERS", "0")  # heavy work in the request's thread (store/heavy.py)
 from sqlalchemy import create_engine, text
 
 from store import all_models  # noqa: F401  (every table and its hooks, as the app has them)

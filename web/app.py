@@ -25,6 +25,8 @@ from sqlalchemy import text
 
 from store.claims import COUNT_CAP, KINDS
 from store.db import Database
+from store.heavy import HeavySettings
+from store.heavy import configure as configure_heavy
 from workflow.clock import FrozenClock
 from workflow.config import Settings, data_dir, sweep_minutes
 from workflow.diagram import mermaid
@@ -98,6 +100,7 @@ def create_app(
     files: Path | None = None,
     secure_cookies: bool | None = None,
     sweep_every: float | None = None,
+    heavy: HeavySettings | None = None,
 ) -> Litestar:
     """The web app. ``sweep_every``: minutes between sweeps inside the server (default
     ``FUZHI_SWEEP_MINUTES`` or 5; 0 turns it off, as the tests do, where cron runs it)."""
@@ -117,6 +120,7 @@ def create_app(
     if secure_cookies is None:
         secure_cookies = os.environ.get("FUZHI_INSECURE_COOKIES") != "1"
     jobs = Jobs()
+    pool = configure_heavy(heavy or HeavySettings.from_env())  # list parsing, PDFs (store/heavy.py)
     start_sweeps, stop_sweeps = sweep_hooks(db, sweep_minutes() if sweep_every is None else sweep_every)
     return Litestar(
         route_handlers=[
@@ -161,7 +165,7 @@ def create_app(
         request_max_body_size=MAX_BODY,
         before_send=[security_headers],  # CSP, frame denial, no-store, … on every answer
         on_startup=[start_sweeps],
-        on_shutdown=[stop_sweeps, jobs.shutdown, lambda: db.engine.dispose()],
+        on_shutdown=[stop_sweeps, jobs.shutdown, pool.shutdown, lambda: db.engine.dispose()],
     )
 
 

@@ -25,6 +25,7 @@ TITLES = {
     422: "无法处理",
     429: "请求过多",
     500: "服务器内部错误",
+    503: "服务暂时不可用",
 }
 # Litestar's own refusals, given stable codes of ours.
 HTTP_CODES = {
@@ -62,7 +63,9 @@ def domain_problem(exc: DomainError) -> Response[dict[str, Any]]:
     errors = None
     if field := exc.details.get("field"):
         errors = [{"field": field, "code": exc.code, "detail": exc.message}]
-    return problem(exc.status, exc.code, exc.message, errors)
+    # Busy (503): when to try again
+    retry = {"Retry-After": str(exc.details["retry_after"])} if "retry_after" in exc.details else None
+    return problem(exc.status, exc.code, exc.message, errors, headers=retry)
 
 
 def wants_page(request: Request[Any, Any, Any]) -> bool:

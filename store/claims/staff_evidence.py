@@ -14,6 +14,7 @@ from workflow.errors import InvalidTransition, NotFound, TransitionRefused, Vali
 from workflow.roles import Actor, Role
 from workflow.states import CLAIM_DEAD_STATES, ClaimState
 
+from .. import heavy
 from ..db import Database
 from ..models import Evidence
 from .case_view import visible_claim
@@ -70,7 +71,7 @@ def thumbnail(root: Path, evidence: Evidence) -> bytes | None:
     if path.exists():
         return path.read_bytes()
     try:
-        made = shrink(read_evidence(root, evidence))
+        made = heavy.run(shrink, read_evidence(root, evidence))  # in a worker process
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None  # a damaged picture: the page shows its name instead
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,7 @@ from printing import Stamp
 from printing import layout as pdf
 from workflow.roles import Actor
 
+from .. import heavy
 from ..db import Database
 from .contexts import (
     approval_form_context,
@@ -112,7 +113,7 @@ def issue(db: Database, actor: Actor, kind: str, subject_id: int, base_url: str 
     version = context_hash(kind, context)
 
     def render(stamp: Stamp) -> bytes:
-        return RENDERERS[kind](context, stamp)
+        return heavy.run(RENDERERS[kind], context, stamp)  # in a worker process
 
     found: dict[str, bool] = {}
 

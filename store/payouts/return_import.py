@@ -23,6 +23,7 @@ from sqlalchemy import select
 from workflow.errors import DomainError, InvalidTransition
 from workflow.roles import Actor
 
+from .. import heavy
 from ..db import Database
 from ..documents import rosters as documents
 from ..transitions import conflicts_mapped
@@ -96,7 +97,7 @@ def import_return(
     number). ``paid_on`` is the day paid for rows without their own 交易日期 (default today)."""
     require_finance(actor)
     paid_on = paid_on or db.clock.now().date()
-    rows = read_return(filename, content)  # refused whole before anything changes
+    rows = heavy.run(read_return, filename, content)  # in a worker; refused whole before anything changes
     with db.transaction() as s:
         batch = batch_row(s, batch_id)
         if batch.state == "open":
