@@ -18,12 +18,12 @@ from .. import heavy
 from ..db import Database
 from ..models import Evidence
 from .case_view import visible_claim
-from .evidence import KINDS, evidence_of_claim, keep_evidence, read_evidence
+from .evidence import KINDS, MAX_PIXELS, evidence_of_claim, keep_evidence, read_evidence
 
 ATTACHERS = frozenset({Role.VILLAGE, Role.HR})
 CLOSED = CLAIM_DEAD_STATES | {ClaimState.FINANCE_PAID}
 THUMB_PX = 240  # the long edge of a thumbnail: shown at 120 CSS pixels, sharp on a phone's screen
-Image.MAX_IMAGE_PIXELS = 60_000_000  # larger than any phone photo; a bigger "image" is refused
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # larger than any phone photo; a bigger "image" is refused
 
 
 def may_attach(actor: Actor, state: str) -> bool:
