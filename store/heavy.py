@@ -116,6 +116,15 @@ class HeavyPool:
         finally:
             self._slots.release()
 
+    def warm(self) -> None:
+        """Start every worker now (each loads what its jobs need), rather than with the first
+        jobs; the server does it in the background as it starts."""
+        if self.settings.workers > 0:
+            executor = self._pool()
+            for future in [executor.submit(os.getpid) for _ in range(self.settings.workers)]:
+                with contextlib.suppress(Exception):
+                    future.result()
+
     @property
     def capacity(self) -> int:
         return max(self.settings.workers, 1) + self.settings.waiting

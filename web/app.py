@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import os
 from pathlib import Path
+from threading import Thread
 from typing import Any
 
 import msgspec
@@ -164,7 +165,7 @@ def create_app(
         },
         request_max_body_size=MAX_BODY,
         before_send=[security_headers],  # CSP, frame denial, no-store, … on every answer
-        on_startup=[start_sweeps],
+        on_startup=[start_sweeps, lambda: Thread(target=pool.warm, daemon=True).start()],
         on_shutdown=[stop_sweeps, jobs.shutdown, pool.shutdown, lambda: db.engine.dispose()],
     )
 
