@@ -60,7 +60,7 @@ class TooComplex(DomainError):
 @dataclass(frozen=True)
 class HeavySettings:
     workers: int = 0  # processes; 0: in the calling thread
-    waiting: int = 8  # jobs that may wait for a worker beyond those running
+    waiting: int = 16  # jobs that may wait for a worker beyond those running
     tasks_per_child: int = 50
     memory_mb: int = 2048  # each worker's address space
     timeout: float = 120.0  # seconds one job may take
@@ -69,12 +69,12 @@ class HeavySettings:
 
     @classmethod
     def from_env(cls) -> HeavySettings:
-        """``FUZHI_HEAVY_WORKERS`` (default: the CPUs), ``FUZHI_HEAVY_WAITING`` (8),
+        """``FUZHI_HEAVY_WORKERS`` (default: the CPUs), ``FUZHI_HEAVY_WAITING`` (16),
         ``FUZHI_HEAVY_MEMORY_MB`` (2048), ``FUZHI_HEAVY_TIMEOUT`` (120 s)."""
         env = os.environ.get
         return cls(
             workers=int(env("FUZHI_HEAVY_WORKERS", str(os.cpu_count() or 1))),
-            waiting=int(env("FUZHI_HEAVY_WAITING", "8")),
+            waiting=int(env("FUZHI_HEAVY_WAITING", "16")),
             memory_mb=int(env("FUZHI_HEAVY_MEMORY_MB", "2048")),
             timeout=float(env("FUZHI_HEAVY_TIMEOUT", "120")),
         )

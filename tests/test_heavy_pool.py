@@ -151,7 +151,7 @@ def test_the_api_answers_503_with_retry_after_and_keeps_no_idempotent_answer(db,
         assert s.scalar(select(func.count()).select_from(ClaimList)) == 0
 
 
-def test_a_real_server_refuses_bombs_in_its_workers_and_answers_health_meanwhile() -> None:
+def test_a_real_server_refuses_bombs_at_once_and_answers_health_meanwhile() -> None:
     """uvicorn with two worker processes: 24 bombs at once, each refused (413); ``/health``
     asked all the while answers every time (its latency is measured in bench/, not here)."""
     from concurrent.futures import ThreadPoolExecutor

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from threading import Thread
 from typing import Any
@@ -165,9 +167,20 @@ def create_app(
         },
         request_max_body_size=MAX_BODY,
         before_send=[security_headers],  # CSP, frame denial, no-store, … on every answer
-        on_startup=[start_sweeps, lambda: Thread(target=pool.warm, daemon=True).start()],
+        on_startup=[request_threads, start_sweeps, lambda: Thread(target=pool.warm, daemon=True).start()],
         on_shutdown=[stop_sweeps, jobs.shutdown, pool.shutdown, lambda: db.engine.dispose()],
     )
+
+
+def request_threads() -> None:
+    """Synchronous handlers run on the event loop's default executor, which asyncio sizes at
+    ``min(32, CPUs + 4)``: 6 threads on a 2-core server, so that six requests waiting for a
+    worker process (an upload, a PDF) held ``/health`` and the inbox up for seconds. The
+    threads mostly wait (on the database, on ``store.heavy``), so there are many more of them
+    (``FUZHI_REQUEST_THREADS``, default 64); the heavy work itself stays bounded by its pool."""
+    count = int(os.environ.get("FUZHI_REQUEST_THREADS", "64"))
+    executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="fuzhi-request")
+    asyncio.get_running_loop().set_default_executor(executor)
 
 
 def jinja_setup(engine: JinjaTemplateEngine) -> None:

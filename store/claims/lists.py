@@ -27,6 +27,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from workflow.lists.cells import cell_masker, clean_text
+from workflow.lists.limits import refuse_early
 from workflow.lists.rows import ListRow
 from workflow.lists.upload import read_upload
 from workflow.roles import Actor
@@ -57,6 +58,7 @@ def upload_list(
     """
     with db.transaction() as session:
         org = claimant_of(session, actor)
+    refuse_early(content)  # most bombs, before they take a worker
     raw, read = heavy.run(read_upload, filename, content)  # in a worker process
     now = db.clock.now()
     with db.transaction() as session:

@@ -20,6 +20,7 @@ from workflow.errors import Conflict, NotFound, TransitionRefused
 from workflow.lists.cells import cell_masker, clean_text
 from workflow.lists.headers import field_of
 from workflow.lists.imports import IMPORT_RESULT, KINDS, ImportKind, import_template
+from workflow.lists.limits import refuse_early
 from workflow.lists.result import result_workbook_bytes
 from workflow.lists.upload import read_upload
 from workflow.roles import Actor, Role
@@ -125,6 +126,7 @@ def _run(
     content: bytes,
     dry_run: bool,
 ) -> ImportRun:
+    refuse_early(content)  # most bombs, before they take a worker
     raw, read = heavy.run(read_upload, filename, content, kind.code)  # in a worker process
     now = db.clock.now()
     if dry_run:  # a newer check of the same kind by the same person replaces the kept file

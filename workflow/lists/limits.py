@@ -49,6 +49,7 @@ class Limits:
 
 
 RATIO_FROM = 1 * MB
+EARLY = 1 * MB  # a workbook this small is counted whole before it takes a worker (milliseconds)
 DEFAULT = Limits()
 
 
@@ -72,6 +73,26 @@ def too_many_members(count: int, limits: Limits) -> LimitExceeded:
 
 def unreadable() -> ValidationFailed:
     return ValidationFailed("validation.list_format", UNREADABLE, field="file")
+
+
+def refuse_early(content: bytes, limits: Limits = DEFAULT) -> None:
+    """What can be refused cheaply, in the request's own thread, so that most bombs never take
+    a worker process: the zip's directory (members, declared sizes, ratio: nothing inflated)
+    and, for a workbook that declares at most ``EARLY`` bytes in all, every sheet counted too.
+    A file that is no zip, or a broken one, is left to the reader to refuse."""
+    if not content.startswith(b"PK\x03\x04"):
+        return
+    members = declared_members(content)
+    if members > limits.members:
+        raise too_many_members(members, limits)
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as z:
+            infos = z.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, ValueError):
+        return
+    _check_directory(infos, limits)
+    if sum(i.file_size for i in infos) <= EARLY:
+        checked_xlsx(content, limits)
 
 
 def checked_xlsx(content: bytes, limits: Limits = DEFAULT) -> tuple[bytes, dict[str, Extent]]:
