@@ -151,13 +151,19 @@ def _xlsx_rows(content: bytes) -> list[list[object]]:
     rows, columns, cells) and read from the copy it repacked, no further than its content."""
     import openpyxl
 
-    packed, extents = checked_xlsx(content, LIMITS)
+    unreadable = ValidationFailed("validation.file", "无法读取该 Excel 文件", field="file")
+    try:
+        packed, extents = checked_xlsx(content, LIMITS)
+    except ValidationFailed as exc:
+        if exc.code == "validation.list_format":  # no zip, a broken one: as the bank file says it
+            raise unreadable from None
+        raise
     last_row = max((e.last_row for e in extents.values()), default=0)
     last_column = max((e.last_column for e in extents.values()), default=0)
     try:
         wb = openpyxl.load_workbook(io.BytesIO(packed), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ValidationFailed("validation.file", "无法读取该 Excel 文件", field="file") from None
+        raise unreadable from None
     try:
         sheet = wb.worksheets[0]
         if not last_row or not hasattr(sheet, "iter_rows"):
