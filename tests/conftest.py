@@ -21,6 +21,7 @@ os.environ.setdefault("FUZHI_SWEEP_MINUTES", "0")  # tests run the sweep themsel
 os.environ.setdefault(
     "FUZHI_SECRET_FILE", os.path.join(tempfile.mkdtemp(prefix="fuzhi-test-keys-"), "master.key")
 )
+os.environ.setdefault("FUZHI_HEAVY_WORKERS", "0")  # heavy work in the request's thread (store/heavy.py)
 from sqlalchemy import create_engine, text
 
 from store import all_models  # noqa: F401  (every table and its hooks, as the app has them)

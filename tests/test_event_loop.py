@@ -114,3 +114,19 @@ def test_the_password_is_checked_off_the_loop_and_outside_any_transaction(db, c,
         r = Browser(browser.client).submit("/login", "/login", fields)
         assert r.status_code == 401
     assert watched.seen[1:] == [(False, 0), (False, 0)]
+
+
+def test_requests_have_many_threads_not_asyncios_six(db) -> None:
+    """Synchronous handlers run on the loop's default executor; asyncio would size it at
+    min(32, CPUs + 4), six on a 2-core server, and six requests waiting for a worker process
+    (an upload, a PDF) held every other request up. The app gives it FUZHI_REQUEST_THREADS."""
+    import asyncio
+
+    async def size() -> int:
+        loop = asyncio.get_running_loop()
+        return int(await loop.run_in_executor(None, lambda: loop._default_executor._max_workers))
+
+    from litestar.testing import TestClient
+
+    with TestClient(create_app(db, sweep_every=0)) as client:
+        assert client.blocking_portal.call(size) == 64

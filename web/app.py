@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from threading import Thread
 from typing import Any
 
 import msgspec
@@ -25,6 +28,8 @@ from sqlalchemy import text
 
 from store.claims import COUNT_CAP, KINDS
 from store.db import Database, tighten_files, tighten_tree
+from store.heavy import HeavySettings
+from store.heavy import configure as configure_heavy
 from store.keys import ensure_keys
 from store.keys import problem as key_problem
 from workflow.clock import FrozenClock
@@ -106,6 +111,7 @@ def create_app(
     files: Path | None = None,
     secure_cookies: bool | None = None,
     sweep_every: float | None = None,
+    heavy: HeavySettings | None = None,
 ) -> Litestar:
     """The web app. ``sweep_every``: minutes between sweeps inside the server (default
     ``FUZHI_SWEEP_MINUTES`` or 5; 0 turns it off, as the tests do, where cron runs it)."""
@@ -129,6 +135,7 @@ def create_app(
     if secure_cookies is None:
         secure_cookies = os.environ.get("FUZHI_INSECURE_COOKIES") != "1"
     jobs = Jobs()
+    pool = configure_heavy(heavy or HeavySettings.from_env())  # list parsing, PDFs (store/heavy.py)
     start_sweeps, stop_sweeps = sweep_hooks(db, sweep_minutes() if sweep_every is None else sweep_every)
     return Litestar(
         route_handlers=[
@@ -173,9 +180,20 @@ def create_app(
         },
         request_max_body_size=MAX_BODY,
         before_send=[security_headers],  # CSP, frame denial, no-store, … on every answer
-        on_startup=[start_sweeps],
-        on_shutdown=[stop_sweeps, jobs.shutdown, lambda: db.engine.dispose()],
+        on_startup=[request_threads, start_sweeps, lambda: Thread(target=pool.warm, daemon=True).start()],
+        on_shutdown=[stop_sweeps, jobs.shutdown, pool.shutdown, lambda: db.engine.dispose()],
     )
+
+
+def request_threads() -> None:
+    """Synchronous handlers run on the event loop's default executor, which asyncio sizes at
+    ``min(32, CPUs + 4)``: 6 threads on a 2-core server, so that six requests waiting for a
+    worker process (an upload, a PDF) held ``/health`` and the inbox up for seconds. The
+    threads mostly wait (on the database, on ``store.heavy``), so there are many more of them
+    (``FUZHI_REQUEST_THREADS``, default 64); the heavy work itself stays bounded by its pool."""
+    count = int(os.environ.get("FUZHI_REQUEST_THREADS", "64"))
+    executor = ThreadPoolExecutor(max_workers=count, thread_name_prefix="fuzhi-request")
+    asyncio.get_running_loop().set_default_executor(executor)
 
 
 def jinja_setup(engine: JinjaTemplateEngine) -> None:

@@ -25,6 +25,7 @@ TITLES = {
     422: "无法处理",
     429: "请求过多",
     500: "服务器内部错误",
+    503: "服务暂时不可用",
 }
 # Litestar's own refusals, given stable codes of ours.
 HTTP_CODES = {

@@ -17,6 +17,16 @@ class DomainError(Exception):
         self.details = details
         super().__init__(f"{self.code}: {message}")
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled whole (a refusal made in a worker process comes back as itself)."""
+        return (_rebuilt, (type(self), self.args), self.__dict__)
+
+
+def _rebuilt(cls: type[DomainError], args: tuple[Any, ...]) -> DomainError:
+    exc = cls.__new__(cls)
+    exc.args = args
+    return exc
+
 
 class TransitionRefused(DomainError):
     """A trigger that this actor may not fire on this case now."""

@@ -6,18 +6,21 @@ import hashlib
 import os
 from collections.abc import Callable
 from dataclasses import dataclass
+from io import BytesIO
 from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from workflow.errors import NotFound, ValidationFailed
+from workflow.lists.limits import LimitExceeded
 from workflow.roles import Actor
 
 from ..db import Database
 from ..models import Claim, Evidence
 
 MAX_BYTES = 10 * 1024 * 1024
+MAX_PIXELS = 60_000_000  # larger than any phone photo's; Pillow refuses twice this by itself
 KINDS = {
     "list": "人员名单",
     "income_proof": "务工收入证明",
@@ -60,6 +63,8 @@ def store_bytes(root: Path, content: bytes) -> StoredFile:
             "validation.evidence_too_large", f"单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB", field="file"
         )
     content_type, extension = sniff(content)
+    if content_type.startswith("image/"):
+        check_pixels(content)
     digest = hashlib.sha256(content).hexdigest()
     path = path_for(root, digest)
     if not path.exists():
@@ -68,6 +73,29 @@ def store_bytes(root: Path, content: bytes) -> StoredFile:
         tmp.write_bytes(content)
         os.replace(tmp, path)  # atomic: a reader never sees half a file
     return StoredFile(digest, len(content), content_type, extension)
+
+
+def check_pixels(content: bytes) -> None:
+    """A picture's size as its header declares it, read without decoding it: one that would
+    take more than ``MAX_PIXELS`` to decode (a few KB can declare 100,000 × 100,000) is refused;
+    a thumbnail is only ever made of what passed (``staff_evidence``)."""
+    from PIL import Image
+
+    try:
+        with Image.open(BytesIO(content)) as image:
+            width, height = image.size
+        size = f"{width}×{height}像素" if width * height > MAX_PIXELS else None
+    except Image.DecompressionBombError:  # past twice the limit: Pillow refuses it itself
+        size = "像素"
+    except (OSError, SyntaxError, ValueError):
+        return  # a header Pillow cannot read: kept as before (its page shows the name, no thumbnail)
+    if size is not None:
+        raise LimitExceeded(
+            "validation.evidence_pixels",
+            f"图片{size}超过上限（{MAX_PIXELS // 1_000_000}百万像素），请缩小后上传",
+            field="file",
+            limit=MAX_PIXELS,
+        )
 
 
 def path_for(root: Path, sha256: str) -> Path:

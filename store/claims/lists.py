@@ -27,10 +27,12 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from workflow.lists.cells import cell_masker, clean_text
-from workflow.lists.parse import read_list
-from workflow.lists.rows import ListRow, read_row
+from workflow.lists.limits import refuse_early
+from workflow.lists.rows import ListRow
+from workflow.lists.upload import read_upload
 from workflow.roles import Actor
 
+from .. import heavy
 from ..db import Database
 from ..models import ClaimList
 from .filing import claimant_of
@@ -56,10 +58,8 @@ def upload_list(
     """
     with db.transaction() as session:
         org = claimant_of(session, actor)
-    raw = read_list(filename, content)
-    index = raw.columns.index
-    memo: dict[tuple[str, type, object], Any] = {}
-    read = [read_row(number, {f: cells[i] for f, i in index.items()}, memo) for number, cells in raw.rows]
+    refuse_early(content)  # most bombs, before they take a worker
+    raw, read = heavy.run(read_upload, filename, content)  # in a worker process
     now = db.clock.now()
     with db.transaction() as session:
         claim_list = ClaimList(

@@ -14,15 +14,16 @@ from workflow.errors import InvalidTransition, NotFound, TransitionRefused, Vali
 from workflow.roles import Actor, Role
 from workflow.states import CLAIM_DEAD_STATES, ClaimState
 
+from .. import heavy
 from ..db import Database
 from ..models import Evidence
 from .case_view import visible_claim
-from .evidence import KINDS, evidence_of_claim, keep_evidence, read_evidence
+from .evidence import KINDS, MAX_PIXELS, evidence_of_claim, keep_evidence, read_evidence
 
 ATTACHERS = frozenset({Role.VILLAGE, Role.HR})
 CLOSED = CLAIM_DEAD_STATES | {ClaimState.FINANCE_PAID}
 THUMB_PX = 240  # the long edge of a thumbnail: shown at 120 CSS pixels, sharp on a phone's screen
-Image.MAX_IMAGE_PIXELS = 60_000_000  # larger than any phone photo; a bigger "image" is refused
+Image.MAX_IMAGE_PIXELS = MAX_PIXELS  # larger than any phone photo; a bigger "image" is refused
 
 
 def may_attach(actor: Actor, state: str) -> bool:
@@ -70,7 +71,7 @@ def thumbnail(root: Path, evidence: Evidence) -> bytes | None:
     if path.exists():
         return path.read_bytes()
     try:
-        made = shrink(read_evidence(root, evidence))
+        made = heavy.run(shrink, read_evidence(root, evidence))  # in a worker process
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None  # a damaged picture: the page shows its name instead
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -31,6 +31,7 @@ from printing import Stamp
 from printing import layout as pdf
 from workflow.roles import Actor
 
+from .. import heavy
 from ..audit import chain
 from ..db import Database
 from .contexts import (
@@ -126,7 +127,7 @@ def issue(db: Database, actor: Actor, kind: str, subject_id: int, base_url: str 
     version = context_hash(kind, {k: v for k, v in context.items() if k not in dated_fields})
 
     def render(stamp: Stamp) -> bytes:
-        return RENDERERS[kind](context, stamp)
+        return heavy.run(RENDERERS[kind], context, stamp)  # in a worker process
 
     found: dict[str, bool] = {}
 

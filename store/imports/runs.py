@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import base64
 import hashlib
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -21,10 +20,12 @@ from workflow.errors import Conflict, NotFound, TransitionRefused
 from workflow.lists.cells import cell_masker, clean_text
 from workflow.lists.headers import field_of
 from workflow.lists.imports import IMPORT_RESULT, KINDS, ImportKind, import_template
-from workflow.lists.parse import read_list
+from workflow.lists.limits import refuse_early
 from workflow.lists.result import result_workbook_bytes
+from workflow.lists.upload import read_upload
 from workflow.roles import Actor, Role
 
+from .. import heavy
 from ..claims.list_report import MAX_ID
 from ..db import Database
 from ..models import User
@@ -125,10 +126,8 @@ def _run(
     content: bytes,
     dry_run: bool,
 ) -> ImportRun:
-    raw = read_list(filename, content, kind.columns)
-    index = raw.columns.index
-    memo: dict[tuple[str, type, object], Any] = {}
-    read = [kind.read(n, {f: cells[i] for f, i in index.items()}, memo) for n, cells in raw.rows]
+    refuse_early(content)  # most bombs, before they take a worker
+    raw, read = heavy.run(read_upload, filename, content, kind.code)  # in a worker process
     now = db.clock.now()
     if dry_run:  # a newer check of the same kind by the same person replaces the kept file
         session.execute(

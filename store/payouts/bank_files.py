@@ -10,6 +10,8 @@ from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 from workflow.errors import ValidationFailed
+from workflow.lists.limits import DEFAULT as LIMITS
+from workflow.lists.limits import checked_xlsx, sheet_columns, sheet_rows
 from workflow.sheet_text import neutral_row, text_cell
 
 HEADERS = ("序号", "收款人", "收款账号", "金额", "附言")
@@ -104,7 +106,7 @@ def read_return(filename: str, content: bytes) -> list[ReturnRow]:
     if name.endswith(".xlsx"):
         table = _xlsx_rows(content)
     elif name.endswith(".csv"):
-        table = list(csv.reader(io.StringIO(_decode(content))))
+        table = _csv_rows(content)
     else:
         raise ValidationFailed("validation.format", "回单文件须为 .xlsx 或 .csv", field="file")
     if not table:
@@ -146,15 +148,42 @@ def _decode(content: bytes) -> str:
         return content.decode("gb18030")
 
 
+def _csv_rows(content: bytes) -> list[list[object]]:
+    """The records, refused past the limits of any uploaded list (``workflow.lists.limits``)."""
+    table: list[list[object]] = []
+    for number, record in enumerate(csv.reader(io.StringIO(_decode(content))), 1):
+        if number > LIMITS.rows:
+            raise sheet_rows(number, LIMITS)
+        if len(record) > LIMITS.columns and any(c.strip() for c in record[LIMITS.columns :]):
+            raise sheet_columns(len(record), LIMITS)
+        table.append(list(record[: LIMITS.columns]))
+    return table
+
+
 def _xlsx_rows(content: bytes) -> list[list[object]]:
+    """The first sheet's rows, the workbook checked first (``checked_xlsx``: members, sizes,
+    rows, columns, cells) and read from the copy it repacked, no further than its content."""
     import openpyxl
 
+    unreadable = ValidationFailed("validation.file", "无法读取该 Excel 文件", field="file")
     try:
-        wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
+        packed, extents = checked_xlsx(content, LIMITS)
+    except ValidationFailed as exc:
+        if exc.code == "validation.list_format":  # no zip, a broken one: as the bank file says it
+            raise unreadable from None
+        raise
+    last_row = max((e.last_row for e in extents.values()), default=0)
+    last_column = max((e.last_column for e in extents.values()), default=0)
+    try:
+        wb = openpyxl.load_workbook(io.BytesIO(packed), read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        raise ValidationFailed("validation.file", "无法读取该 Excel 文件", field="file") from None
+        raise unreadable from None
     try:
-        return [list(r) for r in wb.worksheets[0].iter_rows(values_only=True)]
+        sheet = wb.worksheets[0]
+        if not last_row or not hasattr(sheet, "iter_rows"):
+            return []
+        rows = sheet.iter_rows(max_row=last_row, max_col=max(last_column, 1), values_only=True)
+        return [list(r) for r in rows]
     finally:
         wb.close()
 

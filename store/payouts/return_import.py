@@ -21,8 +21,10 @@ from decimal import Decimal
 from sqlalchemy import select
 
 from workflow.errors import DomainError, InvalidTransition
+from workflow.lists.limits import refuse_early
 from workflow.roles import Actor
 
+from .. import heavy
 from ..db import Database
 from ..documents import rosters as documents
 from ..transitions import conflicts_mapped
@@ -98,7 +100,8 @@ def import_return(
     number). ``paid_on`` is the day paid for rows without their own 交易日期 (default today)."""
     require_finance(actor)
     paid_on = paid_on or db.clock.now().date()
-    rows = read_return(filename, content)  # refused whole before anything changes
+    refuse_early(content)  # most bombs, before they take a worker
+    rows = heavy.run(read_return, filename, content)  # in a worker; refused whole before anything changes
     with db.transaction() as s:
         batch = batch_row(s, batch_id)
         if batch.state == "open":

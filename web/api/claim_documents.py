@@ -33,7 +33,7 @@ class ClaimDocumentController(Controller):
         operation_id="downloadClaimDocument",
         sync_to_thread=True,
         media_type="application/pdf",
-        responses=problems(404, 422),
+        responses=problems(404, 413, 422, 503),
         operation_class=PdfOperation,
         summary="申请的文书（approval_form 审批表；rejection_notice 不予批准通知），PDF",
     )

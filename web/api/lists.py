@@ -90,7 +90,7 @@ class ListController(Controller):
         operation_id="uploadList",
         sync_to_thread=True,
         status_code=201,
-        responses=problems(403, 409, 413, 422),
+        responses=problems(403, 409, 413, 422, 503),
         summary="上传申报清单（.xlsx 或 .csv；dry_run=true 只校验不入库）",
         operation_class=ListUploadOperation,
     )
@@ -122,7 +122,7 @@ class ListController(Controller):
         operation_id="uploadListJson",
         sync_to_thread=True,
         status_code=201,
-        responses=problems(403, 409, 413, 422),
+        responses=problems(403, 409, 413, 422, 503),
         summary="以JSON提交申报清单（rows 与模板列同名字段）",
     )
     def upload_json(

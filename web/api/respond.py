@@ -50,8 +50,8 @@ def posted_with_effect(
             status, payload = produce(lease)
             media = JSON
         except DomainError as exc:  # a refusal is an answer too: the retry gets the same one
-            if exc.code == "idempotency.lease_lost":
-                raise
+            if exc.code == "idempotency.lease_lost" or exc.status >= 500:
+                raise  # not an answer to keep: the same key may be tried again (Busy: 503)
             problem = domain_problem(exc)
             status, payload, media = exc.status, problem.content, PROBLEM
         return StoredResponse(status, msgspec.json.encode(payload).decode(), media)

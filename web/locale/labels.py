@@ -219,6 +219,7 @@ LABELS = (
     N_("无法处理"),
     N_("请求过多"),
     N_("服务器内部错误"),
+    N_("服务暂时不可用"),
     # web.dashboard.pictures.OVERDUE_STEPS
     N_("申请·待村级核实"),
     N_("申请·待人社审核"),
@@ -353,9 +354,9 @@ LABELS = (
     N_("未找到该导入记录"),
     N_("这次校验的文件已经导入或已被新的校验替换，请重新上传"),
     N_("银行文件格式只能是 xlsx 或 csv"),
+    N_("无法读取该 Excel 文件"),
     N_("回单文件是空的"),
     N_("回单文件须为 .xlsx 或 .csv"),
-    N_("无法读取该 Excel 文件"),
     N_("有申请同时被其他批次选中，请刷新后重试"),
     N_("请选择要发放的申请或筛选条件"),
     N_("没有可发放的申请"),
@@ -431,6 +432,7 @@ LABELS = (
 # store/access/users.py: f'行政村{vid}不存在'
 # store/claims/case_view.py: f'该申请已被其他人处理或修改：{last.actor_name}于{last.at:%Y-%m-%d %H:%M}办理，现为“{STATE_LABELS.get(last.to_state, last.to_state)}”，请查看最新状态后再操作。'
 # store/claims/evidence.py: f'单个文件不能超过{MAX_BYTES // (1024 * 1024)}MB'
+# store/claims/evidence.py: f'图片{size}超过上限（{MAX_PIXELS // 1000000}百万像素），请缩小后上传'
 # store/claims/evidence.py: f"材料类别须为：{'、'.join(KINDS)}"
 # store/claims/filing.py: f'未知的补贴类型“{inp.subsidy_type}”'
 # store/claims/holding.py: f'不能分派给{assignee.name}：{exc.message}'
@@ -443,6 +445,8 @@ LABELS = (
 # store/contracts/post_edits.py: f'该岗位有{taken}人在岗或协议在办，名额不能少于{taken}个'
 # store/contracts/posts.py: f'名额须为1至{MAX_PLACES}个'
 # store/contracts/view.py: f'保单号不能超过{POLICY_NO_MAX}个字符'
+# store/heavy.py: f'服务器正忙：同时处理的上传和文件生成已达上限（{self.capacity}个），请{self.settings.retry_after}秒后重试'
+# store/heavy.py: f'处理该文件所需内存超过上限（{self.settings.memory_mb}MB），请拆分后重试'
 # store/payouts/bank_files.py: f"回单文件缺少列：{'、'.join(missing)}"
 # store/payouts/disputes.py: f'银行回单金额无法识别或多于应付 {line.amount:.2f} 元，不能确认；请与银行核实'
 # store/payouts/preview.py: f'一个批次最多{PREVIEW_LIMIT}笔，请分批选择'

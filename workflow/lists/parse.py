@@ -27,6 +27,7 @@ from ..errors import ValidationFailed
 from .cells import clean_text
 from .columns import CLAIM_COLUMNS, ColumnSet
 from .headers import field_of, map_headers
+from .limits import DEFAULT, sheet_columns, sheet_rows
 from .table import MAX_ROWS, RawList, format_error, table_of, too_many_rows
 from .xlsx import read_xlsx
 
@@ -100,7 +101,11 @@ def _csv_rows(content: bytes) -> Iterator[tuple[int, tuple[Any, ...]]]:
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     try:
         for number, record in enumerate(reader, 1):
-            yield number, tuple(cell.strip() or None for cell in record)
+            if number > DEFAULT.rows:  # blank records too: they cost as much to skip
+                raise sheet_rows(number)
+            if len(record) > DEFAULT.columns and any(c.strip() for c in record[DEFAULT.columns :]):
+                raise sheet_columns(len(record))
+            yield number, tuple(cell.strip() or None for cell in record[: DEFAULT.columns])
     except csv.Error:
         raise format_error("CSV文件格式有误，无法读取") from None
 
@@ -135,6 +140,8 @@ def _json(content: bytes, columns: ColumnSet) -> RawList:
     keys: dict[str, None] = {}
     for row in flat:
         keys.update(dict.fromkeys(row))
+        if len(keys) > DEFAULT.columns:
+            raise sheet_columns(len(keys))
     # Known fields get their Chinese header, so the result file reads like an uploaded sheet.
     headers = tuple(columns.header_of[f] if (f := field_of(k, columns)) else k for k in keys)
     rows = tuple((i, tuple(row.get(k) for k in keys)) for i, row in enumerate(flat, 1))

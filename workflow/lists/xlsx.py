@@ -13,75 +13,30 @@ and how it is made to look like what the list readers expect:
 - dates are ``date`` (``datetime`` with a time), booleans ``bool``, formulas their cached value.
 
 calamine holds a sheet as one dense block from its first to its last cell with a value, so a
-single stray cell at XFD1048576 in a 10 KB file would ask for gigabytes and abort the
-process. Before it is used, every worksheet of the file is searched for a cell reference
-beyond ``LAST_ROW``/``LAST_COLUMN`` (or a part larger than ``MAX_XML``); such a file is read
-as before, row by row with openpyxl in read-only mode, slowly but in little memory.
+single stray value at XFD1048576 in a 10 KB file would ask for gigabytes and abort the process.
+So the workbook is first checked by ``limits`` (members, sizes, rows, columns, cells: refused
+with HTTP 413 past a limit) and calamine reads the copy ``limits`` repacked from the very
+bytes it counted; its dense block is then at most ``Limits.rows`` × ``Limits.columns``.
 """
 
 from __future__ import annotations
 
 import io
-import posixpath
-import re
-import zipfile
 from collections.abc import Iterator
 from typing import Any
-from xml.etree import ElementTree
 
 from ..errors import ValidationFailed
 from .columns import CLAIM_COLUMNS, ColumnSet
+from .limits import DEFAULT, UNREADABLE, Limits, checked_xlsx
 from .table import RawList, format_error, table_of
 
 SHEET = CLAIM_COLUMNS.sheet
-LAST_ROW = 49_999  # rows 50000+ or columns BA+ anywhere: openpyxl (see the docstring)
-LAST_COLUMN = "AZ"
-MAX_XML = 100 * 1024 * 1024  # one XML part, uncompressed
-_FAR = re.compile(rb'r="(?:[A-Z]{0,3}(?:[0-9]{6,}|[5-9][0-9]{4})"|[A-Z]{3}|[B-Z][A-Z][0-9])')
-_SPACE = (b" ", b"\t", b"\n", b"\r")
-_UNREADABLE = "无法读取该Excel文件，请确认是.xlsx格式并可在Excel中正常打开"
+_UNREADABLE = UNREADABLE
 
 
-def read_xlsx(content: bytes, columns: ColumnSet = CLAIM_COLUMNS) -> RawList:
-    try:
-        compact = _compact(content)
-    except Exception:  # not a zip, a broken one: all the same to the agent
-        raise format_error(_UNREADABLE) from None
-    return _calamine(content, columns) if compact else _openpyxl(content, columns)
-
-
-def _compact(content: bytes) -> bool:
-    """Whether every cell reference of every worksheet lies within A1:{LAST_COLUMN}{LAST_ROW}
-    and no worksheet's XML is larger than MAX_XML (the regex over-matches, never
-    under-matches: at worst a file is read the slow way)."""
-    with zipfile.ZipFile(io.BytesIO(content)) as z:
-        names = set(z.namelist())
-        for name in _worksheet_parts(z.read("xl/_rels/workbook.xml.rels")):
-            if name not in names:
-                return False
-            with z.open(name) as part:
-                xml = part.read(MAX_XML + 1)
-            if len(xml) > MAX_XML:
-                return False
-            if any(xml[m.start() - 1 : m.start()] in _SPACE for m in _FAR.finditer(xml)):
-                return False  # an attribute r (not lastClr="000000")
-    return True
-
-
-def _worksheet_parts(rels: bytes) -> list[str]:
-    """The zip paths of the workbook's worksheets, as calamine finds them: by the workbook's
-    relationships, a target relative to ``xl/`` unless it starts with ``/`` or ``xl/``."""
-    parts = []
-    for rel in ElementTree.fromstring(rels):
-        if rel.get("Type", "").endswith("/worksheet"):
-            target = rel.get("Target", "")
-            if target.startswith("/"):
-                parts.append(target[1:])
-            elif target.startswith("xl/"):
-                parts.append(target)
-            else:
-                parts.append(posixpath.normpath("xl/" + target))
-    return parts
+def read_xlsx(content: bytes, columns: ColumnSet = CLAIM_COLUMNS, limits: Limits = DEFAULT) -> RawList:
+    packed, _extents = checked_xlsx(content, limits)
+    return _calamine(packed, columns)
 
 
 def _sheet_order(names: list[str], sheet: str) -> list[str]:
@@ -146,29 +101,3 @@ def _calamine_rows(
     lead = (None,) * first_column
     for i, row in enumerate(rows, first_row + 1):
         yield i, lead + tuple([None if c == "" else c for c in row])
-
-
-def _openpyxl(content: bytes, columns: ColumnSet) -> RawList:
-    import openpyxl
-
-    try:
-        wb = openpyxl.load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception:
-        raise format_error(_UNREADABLE) from None
-
-    def sheets() -> Iterator[tuple[str, Iterator[tuple[int, tuple[Any, ...]]]]]:
-        for name in _sheet_order(wb.sheetnames, columns.sheet):
-            ws = wb[name]
-            if not hasattr(ws, "reset_dimensions"):  # a chart sheet
-                continue
-            ws.reset_dimensions()  # a wrong <dimension> would cut rows short
-            yield name, ((i, tuple(r)) for i, r in enumerate(ws.iter_rows(values_only=True), 1))
-
-    try:
-        return _first_table(sheets(), columns)
-    except ValidationFailed:
-        raise
-    except Exception:
-        raise format_error(_UNREADABLE) from None
-    finally:
-        wb.close()
