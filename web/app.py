@@ -56,6 +56,7 @@ from .portal import portal_router
 from .problems import EXCEPTION_HANDLERS
 from .scheduler import sweep_hooks
 from .schema_ui import RENDER_PLUGINS
+from .path_ids import bounded_path_ids
 from .security_headers import security_headers
 from .sysdeps import missing_system_packages
 from .timing import server_timing
@@ -148,6 +149,7 @@ def create_app(
         compression_config=compression(),
         middleware=[
             server_timing,
+            bounded_path_ids,  # an id out of the keys' range is a 404, never a 500
             DefineMiddleware(AllowedHostsAnyPort, config=AllowedHostsConfig(allowed_hosts=_allowed_hosts())),
             OnceMiddleware,  # a staff form sent twice is one action (web/pages/once.py)
         ],
