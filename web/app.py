@@ -52,11 +52,11 @@ from .pages.guard import (
 )
 from .pages.notifications import unread_notices
 from .pages.once import AlreadySent, OnceMiddleware, on_already_sent, once_input
+from .path_ids import bounded_path_ids
 from .portal import portal_router
 from .problems import EXCEPTION_HANDLERS
 from .scheduler import sweep_hooks
 from .schema_ui import RENDER_PLUGINS
-from .path_ids import bounded_path_ids
 from .security_headers import security_headers
 from .sysdeps import missing_system_packages
 from .timing import server_timing

@@ -112,6 +112,20 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     return problem(status, code, TITLES.get(status, str(exc.detail)), headers=headers)
 
 
+def on_recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """JSON nested thousands deep: msgspec gives up decoding it with a RecursionError, which is
+    the client's doing (a 400), not the server's; any other RecursionError is a bug (a 500)."""
+    if "deserializ" not in str(exc):
+        return on_unexpected(request, exc)
+    detail = "请求内容的JSON嵌套层数过多"
+    return problem(
+        400,
+        "validation.json_too_deep",
+        detail,
+        [{"field": "body", "code": "validation.json_too_deep", "detail": detail}],
+    )
+
+
 def on_unexpected(_request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error")  # the traceback, never request bodies or ID numbers
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "server.error", "服务器内部错误，请稍后重试")
@@ -121,5 +135,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: on_domain_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,
+    RecursionError: on_recursion,
     Exception: on_unexpected,
 }

@@ -61,7 +61,7 @@ class ClaimController(Controller):
                 actor,
                 PersonRef(data.person_id, data.id_number),
                 lambda person_id: ClaimInput(
-                    data.subsidy_type, person_id, data.policy_year, data.facts, data.contract_id
+                    data.subsidy_type, person_id, data.policy_year, data.facts.record(), data.contract_id
                 ),
                 noting(lease, "claim_id"),
             )
@@ -156,7 +156,12 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce() -> tuple[int, Any]:
-            return 200, claim_out(claims.resubmit(db, actor, claim_id, data.facts, data.version), db.vault)
+            return 200, claim_out(
+                claims.resubmit(
+                    db, actor, claim_id, data.facts.record() if data.facts else None, data.version
+                ),
+                db.vault,
+            )
 
         return posted(request, db, actor, encode(data), produce)
 

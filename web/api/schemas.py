@@ -14,6 +14,45 @@ Code = Annotated[str, Meta(max_length=40)]
 IdNumber = Annotated[str, Meta(min_length=1, max_length=30)]
 Id = Annotated[int, Meta(ge=1, le=2**31 - 1)]
 Year = Annotated[int, Meta(ge=2000, le=2100)]
+# The facts a claim carries, typed so that the document says what is refused: a whole number
+# (days, months) as a number or in digits, below 2³¹; money as a number or a decimal string; a
+# day as YYYY-MM-DD in 1900–2099 (the calendar's check, 2026-02-30, comes after). What the plan
+# allows (a policy year's ceilings) is the rules' to say.
+Whole = (
+    Annotated[int, Meta(ge=0, le=2**31 - 1)]
+    | Annotated[str, Meta(pattern=r"^\s*\d{1,9}\s*$", description="整数（数字）")]
+)
+Amount = (
+    Annotated[int, Meta(ge=0, le=10**9)]
+    | Annotated[float, Meta(ge=0, le=10**9)]
+    | Annotated[str, Meta(max_length=40, description="金额（元），如 420.50")]
+)
+Day = Annotated[
+    str,
+    Meta(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", description="日期 YYYY-MM-DD"),
+]
+Flag = bool | Annotated[str, Meta(max_length=10)]
+
+
+class FactsIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """The facts a subsidy type reads (``workflow.rules.facts``); each is optional here, the
+    rules say which a type needs."""
+
+    destination: Code | None = None
+    employment_start: Day | None = None
+    fare: Amount | None = None
+    wages_paid: Amount | None = None
+    training_months: Whole | None = None
+    course_id: Code | None = None
+    course_days: Whole | None = None
+    course_end: Day | None = None
+    course_completed: Flag | None = None
+    operating_normally: Flag | None = None
+    month: Annotated[str, Meta(max_length=20)] | None = None
+    attendance_days: Whole | None = None
+
+    def record(self) -> dict[str, Any]:
+        return msgspec.to_builtins(self)  # type: ignore[no-any-return]
 
 
 class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -77,7 +116,7 @@ class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
         ]
         | None
     ) = None
-    facts: dict[str, Any] = {}
+    facts: FactsIn = msgspec.field(default_factory=FactsIn)
     # Optional: the facts fix the year (e.g. the day stable employment is complete); a year
     # sent that disagrees is refused (validation.policy_year_mismatch) saying which applies.
     policy_year: Year | None = None
@@ -101,7 +140,7 @@ class StepIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ResubmitIn(msgspec.Struct, forbid_unknown_fields=True):
-    facts: dict[str, Any] | None = None
+    facts: FactsIn | None = None
     version: Id | None = None
 
 
