@@ -30,7 +30,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.clock import Clock, SystemClock, clock_from_env
@@ -55,6 +55,26 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     # No pre-ping: it costs a round trip per transaction; stale connections are recycled instead.
     # hide_parameters: a failing statement is logged without its values (names, phones).
     return create_engine(url, pool_recycle=1800, hide_parameters=True, **pooling, **kwargs)
+
+
+# What a lost database looks like: a connection killed or refused (the server restarted, an
+# administrator's pg_terminate_backend, a network cut), the pool exhausted, SQLite busy past its
+# timeout. The request cannot be answered now but may be a moment later: the pool has dropped
+# the dead connection (SQLAlchemy invalidates every connection older than the failure), so a
+# retry gets a fresh one. The web layer answers it with a retryable 503.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.DisconnectionError,
+    exc.TimeoutError,
+)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """``error`` is the database going away (not a bad statement): retrying may succeed."""
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, DATABASE_UNAVAILABLE)
 
 
 @dataclass

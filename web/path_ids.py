@@ -18,8 +18,9 @@ def bounded_path_ids(app: ASGIApp) -> ASGIApp:
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP:
-            for name, value in (scope.get("path_params") or {}).items():
-                if type(value) is int and not 1 <= value <= MAX_ID:
+            params: dict[str, object] = scope.get("path_params") or {}
+            for name, value in params.items():
+                if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= MAX_ID:
                     raise NotFound("not_found", f"“{name}”所指的记录不存在（编号超出范围）", field=name)
         await app(scope, receive, send)
 

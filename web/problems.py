@@ -9,6 +9,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from store.db import DATABASE_UNAVAILABLE, database_unavailable
 from workflow.errors import DomainError
 
 log = logging.getLogger("fuzhi")
@@ -25,6 +26,7 @@ TITLES = {
     422: "无法处理",
     429: "请求过多",
     500: "服务器内部错误",
+    503: "服务暂时不可用",
 }
 # Litestar's own refusals, given stable codes of ours.
 HTTP_CODES = {
@@ -126,6 +128,25 @@ def on_recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Respon
     )
 
 
+RETRY_AFTER = 2  # seconds: the pool has dropped the dead connection, a retry gets a fresh one
+
+
+def on_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database went away mid-request (a killed connection, a restart, the pool exhausted):
+    a retryable 503 with Retry-After and a stable code, never a 500. The transaction was rolled
+    back, so nothing was half done; any other database error is a bug (a 500)."""
+    if not database_unavailable(exc):
+        return on_unexpected(request, exc)
+    log.warning("database unavailable: %s", type(exc).__name__)  # never the statement's values
+    headers = {"Retry-After": str(RETRY_AFTER)}
+    detail = "数据库连接暂时中断，请求未执行，请稍后重试"
+    if wants_page(request):
+        page = error_page(request, 503, detail)
+        page.headers.update(headers)
+        return page
+    return problem(503, "server.database_unavailable", detail, headers=headers)
+
+
 def on_unexpected(_request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
     log.exception("unhandled error")  # the traceback, never request bodies or ID numbers
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "server.error", "服务器内部错误，请稍后重试")
@@ -136,5 +157,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     ValidationException: on_validation_error,
     HTTPException: on_http_error,
     RecursionError: on_recursion,
+    **dict.fromkeys(DATABASE_UNAVAILABLE, on_database_error),
     Exception: on_unexpected,
 }
