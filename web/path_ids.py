@@ -4,6 +4,8 @@ overflow (a 500) on a page or an API route that forgot to bound it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Receive, Scope, Send
 
@@ -18,7 +20,7 @@ def bounded_path_ids(app: ASGIApp) -> ASGIApp:
 
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == ScopeType.HTTP:
-            params: dict[str, object] = scope.get("path_params") or {}
+            params: Mapping[str, object] = scope.get("path_params") or {}
             for name, value in params.items():
                 if isinstance(value, int) and not isinstance(value, bool) and not 1 <= value <= MAX_ID:
                     raise NotFound("not_found", f"“{name}”所指的记录不存在（编号超出范围）", field=name)
