@@ -33,7 +33,9 @@ from workflow.roles import ROLE_LABELS
 from workflow.rules.facts import FACT_LABELS
 from workflow.states import CAPACITY_LABELS, DESTINATION_LABELS, TARGET_GROUP_LABELS
 
+from .allow import complete_allow
 from .api import api_router
+from .api.document import ClosedStructs
 from .assets import STATIC, StaticCaching, compression, static_url
 from .diagrams import svg as diagram_svg
 from .i18n import LANGUAGES, template_ages_text, template_figure_text, template_gettext
@@ -139,6 +141,7 @@ def create_app(
             directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=jinja_setup
         ),
         openapi_config=OPENAPI,
+        plugins=[ClosedStructs()],  # bodies that refuse unknown fields say so in the document
         csrf_config=CSRFConfig(
             secret=_csrf_secret(db),
             cookie_secure=secure_cookies,
@@ -150,6 +153,7 @@ def create_app(
         middleware=[
             server_timing,
             bounded_path_ids,  # an id out of the keys' range is a 404, never a 500
+            complete_allow,  # OPTIONS lists every method of its path
             DefineMiddleware(AllowedHostsAnyPort, config=AllowedHostsConfig(allowed_hosts=_allowed_hosts())),
             OnceMiddleware,  # a staff form sent twice is one action (web/pages/once.py)
         ],

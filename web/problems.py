@@ -109,9 +109,11 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     status = exc.status_code
     if wants_page(request) and status != 401:
         return error_page(request, status, TITLES.get(status, "错误"))
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthorizedException) else None
+    headers = dict(exc.headers or {})  # a 405's Allow, a 429's Retry-After
+    if isinstance(exc, NotAuthorizedException):
+        headers["WWW-Authenticate"] = "Bearer"
     code = HTTP_CODES.get(status, f"http.{status}")
-    return problem(status, code, TITLES.get(status, str(exc.detail)), headers=headers)
+    return problem(status, code, TITLES.get(status, str(exc.detail)), headers=headers or None)
 
 
 def on_recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:

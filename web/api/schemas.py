@@ -15,23 +15,17 @@ IdNumber = Annotated[str, Meta(min_length=1, max_length=30)]
 Id = Annotated[int, Meta(ge=1, le=2**31 - 1)]
 Year = Annotated[int, Meta(ge=2000, le=2100)]
 # The facts a claim carries, typed so that the document says what is refused: a whole number
-# (days, months) as a number or in digits, below 2³¹; money as a number or a decimal string; a
-# day as YYYY-MM-DD in 1900–2099 (the calendar's check, 2026-02-30, comes after). What the plan
-# allows (a policy year's ceilings) is the rules' to say.
-Whole = (
-    Annotated[int, Meta(ge=0, le=2**31 - 1)]
-    | Annotated[str, Meta(pattern=r"^\s*\d{1,9}\s*$", description="整数（数字）")]
-)
-Amount = (
-    Annotated[int, Meta(ge=0, le=10**9)]
-    | Annotated[float, Meta(ge=0, le=10**9)]
-    | Annotated[str, Meta(max_length=40, description="金额（元），如 420.50")]
-)
+# (days, months) below 2³¹, money as a decimal string of yuan (as every amount of this API), a day
+# as YYYY-MM-DD in 1900–2099 (the calendar's check, 2026-02-30, comes after), a yes/no as a JSON
+# boolean. One type per fact: Litestar's document drops the bounds of each member of a union.
+# What the plan allows (a policy year's ceilings) is the rules' to say.
+Whole = Annotated[int, Meta(ge=0, le=2**31 - 1)]
+Amount = Annotated[str, Meta(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$", description="金额（元），如 420.50")]
 Day = Annotated[
     str,
-    Meta(pattern=r"^(19|20)\d{2}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])", description="日期 YYYY-MM-DD"),
+    Meta(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])", description="日期 YYYY-MM-DD"),
 ]
-Flag = bool | Annotated[str, Meta(max_length=10)]
+Month = Annotated[str, Meta(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$", description="月份 YYYY-MM")]
 
 
 class FactsIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
@@ -46,9 +40,9 @@ class FactsIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     course_id: Code | None = None
     course_days: Whole | None = None
     course_end: Day | None = None
-    course_completed: Flag | None = None
-    operating_normally: Flag | None = None
-    month: Annotated[str, Meta(max_length=20)] | None = None
+    course_completed: bool | None = None
+    operating_normally: bool | None = None
+    month: Month | None = None
     attendance_days: Whole | None = None
 
     def record(self) -> dict[str, Any]:

@@ -37,12 +37,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.parameters import ParameterLocation
 from stdnum.cn import ric
 
 from store.access.users import create_token
@@ -59,7 +55,7 @@ from .builders import county, export_claim, person
 from .conftest import TEST_NOW, TEST_SECRET, empty_postgres, is_postgres
 
 EXAMPLES = int(os.environ.get("FUZHI_SCHEMATHESIS_EXAMPLES") or 25)
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
+ROOT = Path(__file__).resolve().parents[1]
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 VILLAGES = ["533422101001", "533422101002", "533422999999"]
 SURROGATES = re.compile("[\ud800-\udfff]")
@@ -141,7 +137,9 @@ def calls(request: pytest.FixtureRequest) -> Iterator[Counter[str]]:
 # The document comes from an app whose database (in memory) is never touched: serving the
 # document needs none. The cases are sent to the seeded app of the fixture above.
 schema = schemathesis.openapi.from_asgi(
-    "/schema/openapi.json", create_app(Database.connect("sqlite://", TEST_SECRET), files=Path("/nonexistent"))
+    "/schema/openapi.json",
+    create_app(Database.connect("sqlite://", TEST_SECRET), files=Path("/nonexistent")),
+    config=SchemathesisConfig.from_path(ROOT / "schemathesis.toml"),
 )
 KNOWN_IDS: dict[str, list[int]] = {}
 NO_INPUT = {
@@ -170,16 +168,16 @@ FACTS = st.one_of(
         optional={
             "destination": st.sampled_from(["out_of_province", "in_province", "in_county", "火星", ""]),
             "employment_start": st.sampled_from(
-                ["2026-03-01", "2026-10-01", "2025-12-31", "2026-02-30", "明天"]
+                ["2026-03-01", "2026-10-01", "2025-12-31", "2026-02-30", "2099-12-31"]
             ),
-            "fare": st.sampled_from(["420.50", "1200", "-1", "0", "1e999", "NaN", "abc"]),
-            "wages_paid": st.sampled_from(["3000", "0.01", "-5", "99999999999999999999"]),
-            "training_months": st.integers(-2, 12),
+            "fare": st.sampled_from(["420.50", "1200", "0", "999999999.99"]),
+            "wages_paid": st.sampled_from(["3000", "0.01", "999999999"]),
+            "training_months": st.integers(0, 12),
             "course_id": st.sampled_from(["C-2026-01", ""]),
-            "course_days": st.integers(-1, 400),
+            "course_days": st.integers(0, 400),
             "course_completed": st.booleans(),
             "operating_normally": st.booleans(),
-            "month": st.sampled_from(["2026-05", "2026-13", "05/2026"]),
+            "month": st.sampled_from(["2026-05", "2026-12", "2099-01"]),
         },
     ),
 )
@@ -229,6 +227,20 @@ ANY_ROW = st.fixed_dictionaries(
     optional={h: st.one_of(v, CELL_TEXT) for h, v in CELLS.items() if h not in REQUIRED_HEADERS},
 )
 ROWS = st.lists(st.one_of(GOOD_ROW, ANY_ROW), min_size=1, max_size=6)
+# A JSON body's rows: text without NUL or lone surrogates (a body carrying one is refused with a
+# 400 before it is read: tests/test_hostile_inputs.py); files may carry them.
+BODY_TEXT = st.text(st.characters(exclude_characters="\x00"), max_size=8)
+BODY_ROWS = st.lists(
+    st.one_of(
+        GOOD_ROW,
+        st.fixed_dictionaries(
+            {h: CELLS[h] for h in REQUIRED_HEADERS},
+            optional={h: st.one_of(v, BODY_TEXT) for h, v in CELLS.items() if h not in REQUIRED_HEADERS},
+        ),
+    ),
+    min_size=1,
+    max_size=6,
+)
 
 
 def _xlsx(header: list[str], rows: list[list[str]]) -> bytes:
@@ -297,32 +309,33 @@ PLAUSIBLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "facts": FACTS,
         "policy_year": st.sampled_from([2026, 2025, None]),
     },
-    "POST /api/v1/lists/json": {"rows": ROWS, "dry_run": st.booleans()},
+    "POST /api/v1/lists/json": {"rows": BODY_ROWS, "dry_run": st.booleans()},
 }
 
 
-@schema.hook
-def flatmap_path_parameters(context, path_parameters):  # type: ignore[no-untyped-def]
-    """Half the time, ids that exist (the last claim is another organisation's)."""
-    known = {name: st.sampled_from(KNOWN_IDS[name]) for name in path_parameters or {} if name in KNOWN_IDS}
-    if not known:
-        return st.just(path_parameters)
-    return st.one_of(
-        st.just(path_parameters), st.fixed_dictionaries(known).map(lambda ids: {**path_parameters, **ids})
-    )
+def positive(case: Any, location: ParameterLocation) -> bool:
+    """The case's ``location`` was generated to fit the document: steering may replace it. A
+    negative one (schema-violating on purpose) is left as it is, so the server must refuse it."""
+    info = case.meta.components.get(location) if case.meta is not None else None
+    return info is None or info.mode.is_positive
 
 
-@schema.hook
-def flatmap_body(context, body):  # type: ignore[no-untyped-def]
-    """Half the time, a plausible body instead, so the rules and the database get to work."""
-    label = context.operation.label
-    fields = PLAUSIBLE.get(label)
-    if fields is None or not isinstance(body, dict):
-        return st.just(body)
-    plausible = [
-        st.fixed_dictionaries(f) for f in (fields, PLAUSIBLE.get(f"{label} by id_number")) if f is not None
-    ]
-    return st.one_of(st.just(body), *plausible)
+def known_ids(case: Any) -> st.SearchStrategy[Any]:
+    """Ids that exist (the last claim is another organisation's) instead of the generated ones."""
+    params = case.path_parameters or {}
+    known = {name: st.sampled_from(KNOWN_IDS[name]) for name in params if name in KNOWN_IDS}
+    if not known or not positive(case, ParameterLocation.PATH):
+        return st.just(params)
+    return st.fixed_dictionaries(known).map(lambda ids: {**params, **ids})
+
+
+def plausible_body(case: Any) -> st.SearchStrategy[Any] | None:
+    """A plausible body instead, so the rules and the database get to work."""
+    label = case.operation.label
+    fields = [f for f in (PLAUSIBLE.get(label), PLAUSIBLE.get(f"{label} by id_number")) if f is not None]
+    if not fields or not isinstance(case.body, dict) or not positive(case, ParameterLocation.BODY):
+        return None
+    return st.one_of(*(st.fixed_dictionaries(f) for f in fields))
 
 
 def multipart(fields: dict[str, str], file: tuple[str, bytes] | None) -> tuple[bytes, str]:
@@ -343,23 +356,35 @@ def multipart(fields: dict[str, str], file: tuple[str, bytes] | None) -> tuple[b
 
 @schema.hook
 def flatmap_case(context, case):  # type: ignore[no-untyped-def]
-    """The list upload's form is not described (only "an object"), so generated cases never carry
-    a file: half the time, send a real multipart form with a generated list file instead."""
-    if context.operation.label != "POST /api/v1/lists":
-        return st.just(case)
+    """Half the time, steer a case where the document's generation rarely goes: ids that exist,
+    a plausible body, and for the list upload (whose form the document gives only as "an object",
+    so generated cases never carry a file) a real multipart form with a generated list file.
+    Only the parts generated to fit the document are replaced."""
+    body = plausible_body(case)
+    steered = st.tuples(known_ids(case), st.just(case.body) if body is None else body)
 
-    def with_upload(drawn: tuple[str, tuple[str, bytes] | None]) -> Any:
-        dry_run, file = drawn
-        case.body, content_type = multipart({"dry_run": dry_run}, file)
-        case.headers = {**(case.headers or {}), "Content-Type": content_type}
+    def steer(drawn: tuple[dict[str, Any], Any]) -> Any:
+        case.path_parameters, case.body = drawn
         return case
 
-    uploads = st.tuples(st.sampled_from(["true", "false", "是", "maybe"]), st.one_of(st.none(), list_file()))
-    return st.one_of(st.just(case), uploads.map(with_upload))
+    choices = [st.just(case), steered.map(steer)]
+    if context.operation.label == "POST /api/v1/lists" and positive(case, ParameterLocation.BODY):
+
+        def with_upload(drawn: tuple[str, tuple[str, bytes] | None]) -> Any:
+            dry_run, file = drawn
+            case.body, content_type = multipart({"dry_run": dry_run}, file)
+            case.headers = {**(case.headers or {}), "Content-Type": content_type}
+            return case
+
+        uploads = st.tuples(
+            st.sampled_from(["true", "false", "是", "maybe"]), st.one_of(st.none(), list_file())
+        )
+        choices.append(uploads.map(with_upload))
+    return st.one_of(*choices)
 
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_conforms_to_the_document(case, seeded, calls):  # type: ignore[no-untyped-def]
     calls[case.operation.label] += 1
-    case.call_and_validate(app=seeded.app, headers={"Authorization": f"Bearer {seeded.token}"}, checks=CHECKS)
+    case.call_and_validate(app=seeded.app, headers={"Authorization": f"Bearer {seeded.token}"})
