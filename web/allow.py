@@ -5,12 +5,13 @@ file) said ``Allow: GET, OPTIONS``; the ``Allow`` header is rewritten from the r
 from __future__ import annotations
 
 from litestar.datastructures import MutableScopeHeaders
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
 def complete_allow(app: ASGIApp) -> ASGIApp:
     async def middleware(scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "OPTIONS":
+        if scope["type"] != ScopeType.HTTP or scope.get("method") != "OPTIONS":
             await app(scope, receive, send)
             return
         template = scope.get("path_template")

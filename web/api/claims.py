@@ -20,7 +20,7 @@ from workflow.roles import Actor
 from workflow.states import ClaimState, SubsidyType
 
 from ..downloads import file_response
-from .common import PathId, problems
+from .common import PathId, form_fields, problems
 from .operations import EvidenceDownloadOperation, EvidenceUploadOperation
 from .respond import encode, noting, posted, posted_with_effect
 from .schemas import ClaimIn, ClaimOut, ClaimPage, EvidenceOut, ResubmitIn, StepIn
@@ -183,6 +183,7 @@ class ClaimController(Controller):
         files: NamedDependency[Path],
         data: MultipartBody[dict[str, Any]],
     ) -> Response[EvidenceOut]:
+        form_fields(data, {"file", "kind"})
         upload = data.get("file")
         if not isinstance(upload, UploadFile):
             raise ValidationFailed("validation.required", "缺少上传文件“file”", field="file")

@@ -19,7 +19,8 @@ Year = Annotated[int, Meta(ge=2000, le=2100)]
 # as YYYY-MM-DD in 1900–2099 (the calendar's check, 2026-02-30, comes after), a yes/no as a JSON
 # boolean. One type per fact: Litestar's document drops the bounds of each member of a union.
 # What the plan allows (a policy year's ceilings) is the rules' to say.
-Whole = Annotated[int, Meta(ge=0, le=2**31 - 1)]
+# (``extra``: Litestar drops a bound of 0 from the document, taking it for none.)
+Whole = Annotated[int, Meta(ge=0, le=2**31 - 1, extra_json_schema={"extra": {"minimum": 0}})]
 Amount = Annotated[str, Meta(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$", description="金额（元），如 420.50")]
 Day = Annotated[
     str,
