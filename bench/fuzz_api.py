@@ -13,6 +13,7 @@ JUnit report is kept beside the database (``--report-dir``)."""
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import socket
 import subprocess
@@ -57,6 +58,7 @@ def main() -> int:
     parser.add_argument("--workers", default="1", help="Schemathesis workers (the server shares the CPU)")
     args, extra = parser.parse_known_args()
 
+    logging.disable(logging.INFO)  # the server's progress lines would bury Schemathesis' report
     work = Path(tempfile.mkdtemp(prefix="fuzhi-fuzz-"))
     db = Database.connect(fresh_sqlite(), TEST_SECRET, FrozenClock(TEST_NOW))
     seed = Seeded(db, work / "files")
