@@ -205,3 +205,36 @@ def test_nul_characters_are_refused_naming_where(api):
     body = json.dumps({"subsidy_type": "transport_subsidy", "person_id": person, "facts": facts})
     refused(post("/api/v1/claims", body), "body")
     refused(post("/api/v1/lists/json", json.dumps({"rows": [{"姓名": "扎\u0000西"}]})), "body")
+
+
+@pytest.mark.parametrize(
+    ("path", "content_type"),
+    [
+        ("/api/v1/claims", "text/plain"),
+        ("/api/v1/claims", "application/xml"),
+        ("/api/v1/persons", "multipart/form-data; boundary=x"),
+        ("/api/v1/claims/1/evidence", "application/json"),
+        ("/api/v1/lists", "application/json"),
+    ],
+)
+def test_a_body_of_another_media_type_is_a_415(world, path, content_type):
+    _, clients, _ = world
+    client, headers = clients["api"]
+    r = client.post(path, content=b'{"a": 1}', headers={**headers, "Content-Type": content_type})
+    assert (r.status_code, refused(r)["code"]) == (415, "request.unsupported_media_type")
+
+
+def test_every_operation_documents_its_refusals(world):
+    _, clients, _ = world
+    client, _ = clients["anonymous"]
+    document = client.get("/schema/openapi.json").json()
+    for path, operations in document["paths"].items():
+        if not path.startswith("/api/"):
+            continue
+        for method, operation in operations.items():
+            documented = set(operation["responses"])
+            assert {"400", "401", "503"} <= documented, (method, path)
+            if method == "post":
+                assert {"413", "415", "422"} <= documented, (method, path)
+            if "{" in path:
+                assert "404" in documented, (method, path)

@@ -20,7 +20,7 @@ from workflow.roles import Actor
 from workflow.states import ClaimState, SubsidyType
 
 from ..downloads import file_response
-from .common import PathId, form_fields, problems
+from .common import PathId, form_fields, posted_problems, problems
 from .operations import EvidenceDownloadOperation, EvidenceUploadOperation
 from .respond import encode, noting, posted, posted_with_effect
 from .schemas import ClaimIn, ClaimOut, ClaimPage, EvidenceOut, ResubmitIn, StepIn
@@ -45,7 +45,7 @@ class ClaimController(Controller):
         operation_id="fileClaim",
         sync_to_thread=True,
         status_code=201,
-        responses=problems(403, 404, 409, 422),
+        responses=posted_problems(403, 404, 409, 422),
         summary="提交一份补贴申请（人员以 person_id 或 id_number 指明）",
     )
     def file(
@@ -61,7 +61,11 @@ class ClaimController(Controller):
                 actor,
                 PersonRef(data.person_id, data.id_number),
                 lambda person_id: ClaimInput(
-                    data.subsidy_type, person_id, data.policy_year, data.facts.record(), data.contract_id
+                    data.subsidy_type.value,
+                    person_id,
+                    data.policy_year,
+                    data.facts.record(),
+                    data.contract_id,
                 ),
                 noting(lease, "claim_id"),
             )
@@ -123,7 +127,7 @@ class ClaimController(Controller):
         operation_id="withdrawClaim",
         sync_to_thread=True,
         status_code=200,
-        responses=problems(403, 404, 409, 422),
+        responses=posted_problems(403, 404, 409, 422),
         summary="撤回申请（人社审核前）",
     )
     def withdraw(
@@ -144,7 +148,7 @@ class ClaimController(Controller):
         operation_id="resubmitClaim",
         sync_to_thread=True,
         status_code=200,
-        responses=problems(403, 404, 409, 422),
+        responses=posted_problems(403, 404, 409, 422),
         summary="修改事实后重新提交被退回的申请",
     )
     def resubmit(
@@ -170,7 +174,7 @@ class ClaimController(Controller):
         operation_id="uploadEvidence",
         sync_to_thread=True,
         status_code=201,
-        responses=problems(404, 413, 422),
+        responses=posted_problems(404, 413, 422),
         summary=f"上传证明材料（PDF/JPEG/PNG；类别：{'、'.join(KINDS)}）",
         operation_class=EvidenceUploadOperation,
     )

@@ -26,4 +26,11 @@ def form_fields(data: dict[str, Any], allowed: set[str]) -> None:
 
 
 def problems(*statuses: int) -> dict[int, ResponseSpec]:
-    return {status: PROBLEM_SPEC for status in (400, 401, *statuses)}
+    """The problems an operation may answer with: every one may meet a malformed request (400), a
+    missing or revoked token (401) and a database gone for a moment (503, with Retry-After)."""
+    return {status: PROBLEM_SPEC for status in sorted({400, 401, 503, *statuses})}
+
+
+def posted_problems(*statuses: int) -> dict[int, ResponseSpec]:
+    """``problems`` of a POST: its body may also be too large (413) or of another type (415)."""
+    return problems(413, 415, *statuses)

@@ -20,7 +20,7 @@ from workflow.lists.template import template_workbook
 from workflow.roles import Actor
 
 from ..downloads import XLSX, file_response
-from .common import form_fields, problems
+from .common import form_fields, posted_problems, problems
 from .respond import noting, posted_with_effect
 from .schemas import ListJsonIn, ListOut, ListRowError, ListRowOut
 
@@ -92,7 +92,7 @@ class ListController(Controller):
         operation_id="uploadList",
         sync_to_thread=True,
         status_code=201,
-        responses=problems(403, 409, 413, 422),
+        responses=posted_problems(403, 409, 413, 422),
         summary="上传申报清单（.xlsx 或 .csv；dry_run=true 只校验不入库）",
         operation_class=ListUploadOperation,
     )
@@ -128,7 +128,7 @@ class ListController(Controller):
         operation_id="uploadListJson",
         sync_to_thread=True,
         status_code=201,
-        responses=problems(403, 409, 413, 422),
+        responses=posted_problems(403, 409, 413, 422),
         summary="以JSON提交申报清单（rows 与模板列同名字段）",
     )
     def upload_json(

@@ -9,6 +9,8 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from workflow.states import Destination, LabourCapacity, SubsidyType, TargetGroup
+
 Text = Annotated[str, Meta(max_length=200)]
 Code = Annotated[str, Meta(max_length=40)]
 IdNumber = Annotated[str, Meta(min_length=1, max_length=30)]
@@ -33,7 +35,7 @@ class FactsIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
     """The facts a subsidy type reads (``workflow.rules.facts``); each is optional here, the
     rules say which a type needs."""
 
-    destination: Code | None = None
+    destination: Destination | None = None
     employment_start: Day | None = None
     fare: Amount | None = None
     wages_paid: Amount | None = None
@@ -54,8 +56,8 @@ class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=50)]
     id_number: IdNumber
     village_code: Code
-    target_groups: Annotated[list[Code], Meta(max_length=3)] = []
-    labour_capacity: Code = "full"  # full / weak / half / none (无劳动力)
+    target_groups: Annotated[list[TargetGroup], Meta(max_length=3)] = []
+    labour_capacity: LabourCapacity = LabourCapacity.FULL  # none: 无劳动力
     # Labour force although outside the working-age range (a fit 63-year-old at work).
     labour_force_override: bool = False
     phone: Annotated[str, Meta(max_length=20)] | None = None
@@ -97,7 +99,7 @@ class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
     """Names the person by ``person_id`` (one the organisation registered, was linked to or filed
     for) or by ``id_number`` (the full resident ID, for anyone registered), never both."""
 
-    subsidy_type: Code
+    subsidy_type: SubsidyType
     person_id: (
         Annotated[
             int,
