@@ -138,6 +138,12 @@ def test_json_nested_thousands_deep_is_a_400(api, path, depth):
     assert depth < 5000 or body["errors"][0]["field"] == "body"
 
 
+def test_a_huge_json_body_is_a_413(api):
+    post, _ = api
+    body = b'{"subsidy_type":"transport_subsidy","facts":{"course_id":"' + b"x" * (13 * 2**20) + b'"}}'
+    assert refused(post("/api/v1/claims", body))["code"] == "request.too_large"
+
+
 def test_duplicate_keys_nan_and_infinity(api):
     post, person = api
     dupe = f'{{"subsidy_type":"transport_subsidy","subsidy_type":"nope","person_id":{person}}}'
