@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
 export FUZHI_DATA_DIR ?= $(CURDIR)/var
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps sysdeps-dev venv venv-dev db demo setup run serve test test-pg lint format bench bench-claims bench-sweep machines clean docs i18n
+.PHONY: help sysdeps sysdeps-dev venv venv-dev db demo setup run serve test test-pg lint format bench bench-claims bench-sweep fuzz machines clean docs i18n
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -82,6 +82,9 @@ bench: venv-dev ## run the benchmarks in bench/ (figures go to docs/benchmarks.m
 
 bench-claims: venv-dev ## claims end to end and filing against the raw limit, SQLite and PostgreSQL (issue 12)
 	$(BIN)/python bench/bench_claims.py --growth
+
+fuzz: venv-dev ## Schemathesis over the whole API, every check, 1,000 cases per operation (N=… to change)
+	$(BIN)/python bench/fuzz_api.py -n $(or $(N),1000)
 
 bench-sweep: venv-dev ## time the sweep at 100,000 contracts and 1,000,000 claims (SQLite and PostgreSQL)
 	$(BIN)/python bench/bench_sweep.py

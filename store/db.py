@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, exc
 from sqlalchemy.orm import Session, sessionmaker
 
 from workflow.clock import Clock, SystemClock, clock_from_env
@@ -83,6 +83,26 @@ def tighten_tree(root: Path) -> None:
             os.chmod(os.path.join(folder, d), 0o700)
         for f in files:
             os.chmod(os.path.join(folder, f), 0o600)
+
+
+# What a lost database looks like: a connection killed or refused (the server restarted, an
+# administrator's pg_terminate_backend, a network cut), the pool exhausted, SQLite busy past its
+# timeout. The request cannot be answered now but may be a moment later: the pool has dropped
+# the dead connection (SQLAlchemy invalidates every connection older than the failure), so a
+# retry gets a fresh one. The web layer answers it with a retryable 503.
+DATABASE_UNAVAILABLE: tuple[type[Exception], ...] = (
+    exc.OperationalError,
+    exc.InterfaceError,
+    exc.DisconnectionError,
+    exc.TimeoutError,
+)
+
+
+def database_unavailable(error: BaseException) -> bool:
+    """``error`` is the database going away (not a bad statement): retrying may succeed."""
+    if isinstance(error, exc.DBAPIError) and error.connection_invalidated:
+        return True
+    return isinstance(error, DATABASE_UNAVAILABLE)
 
 
 @dataclass

@@ -30,7 +30,6 @@ from store.claims import COUNT_CAP, KINDS
 from store.db import Database, tighten_files, tighten_tree
 from store.heavy import HeavySettings
 from store.heavy import configure as configure_heavy
-from store.keys import ensure_keys
 from store.keys import problem as key_problem
 from workflow.clock import FrozenClock
 from workflow.config import Settings, data_dir, key_ring_reader, sweep_minutes
@@ -40,12 +39,15 @@ from workflow.roles import ROLE_LABELS
 from workflow.rules.facts import FACT_LABELS
 from workflow.states import CAPACITY_LABELS, DESTINATION_LABELS, TARGET_GROUP_LABELS
 
+from .allow import complete_allow
 from .api import api_router
+from .api.document import ClosedStructs
 from .assets import STATIC, StaticCaching, compression, static_url
 from .audit import audit_requests
 from .diagrams import svg as diagram_svg
 from .i18n import LANGUAGES, template_ages_text, template_figure_text, template_gettext
 from .jobs import Jobs
+from .key_check import keys_at_start, keys_late
 from .pages import public_pages, staff_router
 from .pages.guard import (
     COOKIE,
@@ -60,6 +62,7 @@ from .pages.guard import (
 )
 from .pages.notifications import unread_notices
 from .pages.once import AlreadySent, OnceMiddleware, on_already_sent, once_input
+from .path_ids import bounded_path_ids
 from .portal import portal_router
 from .problems import EXCEPTION_HANDLERS
 from .scheduler import sweep_hooks
@@ -121,7 +124,7 @@ def create_app(
         db = Database.connect(settings.database_url, settings.secret, reload=key_ring_reader())
         tighten_files(db)
         tighten_tree(files or data_dir() / "files")
-    ensure_keys(db)  # KeyProblem when it is not the key the data is under
+    keys_checked = keys_at_start(db)  # KeyProblem when it is not the key the data is under
     if isinstance(db.clock, FrozenClock):
         log.warning("时钟已固定在 %s（FUZHI_CLOCK）：仅供测试和演示", db.clock.now().isoformat())
     files = files or data_dir() / "files"
@@ -151,12 +154,21 @@ def create_app(
             ),
         ],
         state=State(
-            {"db": db, "missing": missing, "files": files, "secure_cookies": secure_cookies, "jobs": jobs}
+            {
+                "db": db,
+                "missing": missing,
+                "files": files,
+                "secure_cookies": secure_cookies,
+                "jobs": jobs,
+                "keys_checked": keys_checked,
+            }
         ),
+        before_request=keys_late,
         template_config=TemplateConfig(
             directory=TEMPLATES, engine=JinjaTemplateEngine, engine_callback=jinja_setup
         ),
         openapi_config=OPENAPI,
+        plugins=[ClosedStructs()],  # bodies that refuse unknown fields say so in the document
         csrf_config=CSRFConfig(
             secret=_csrf_secret(db),
             cookie_secure=secure_cookies,
@@ -168,6 +180,8 @@ def create_app(
         middleware=[
             server_timing,
             audit_requests,  # who, from where, refusals, downloads and changes (web/audit.py)
+            bounded_path_ids,  # an id out of the keys' range is a 404, never a 500
+            complete_allow,  # OPTIONS lists every method of its path
             DefineMiddleware(AllowedHostsAnyPort, config=AllowedHostsConfig(allowed_hosts=_allowed_hosts())),
             OnceMiddleware,  # a staff form sent twice is one action (web/pages/once.py)
         ],

@@ -9,6 +9,7 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
 
+from store.db import DATABASE_UNAVAILABLE, database_unavailable
 from workflow.errors import DomainError
 
 log = logging.getLogger("fuzhi")
@@ -111,9 +112,44 @@ def on_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Respon
     status = exc.status_code
     if wants_page(request) and status != 401:
         return error_page(request, status, TITLES.get(status, "错误"))
-    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, NotAuthorizedException) else None
+    headers = dict(exc.headers or {})  # a 405's Allow, a 429's Retry-After
+    if isinstance(exc, NotAuthorizedException):
+        headers["WWW-Authenticate"] = "Bearer"
     code = HTTP_CODES.get(status, f"http.{status}")
-    return problem(status, code, TITLES.get(status, str(exc.detail)), headers=headers)
+    return problem(status, code, TITLES.get(status, str(exc.detail)), headers=headers or None)
+
+
+def on_recursion(request: Request[Any, Any, Any], exc: RecursionError) -> Response[Any]:
+    """JSON nested thousands deep: msgspec gives up decoding it with a RecursionError, which is
+    the client's doing (a 400), not the server's; any other RecursionError is a bug (a 500)."""
+    if "deserializ" not in str(exc):
+        return on_unexpected(request, exc)
+    detail = "请求内容的JSON嵌套层数过多"
+    return problem(
+        400,
+        "validation.json_too_deep",
+        detail,
+        [{"field": "body", "code": "validation.json_too_deep", "detail": detail}],
+    )
+
+
+RETRY_AFTER = 2  # seconds: the pool has dropped the dead connection, a retry gets a fresh one
+
+
+def on_database_error(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    """The database went away mid-request (a killed connection, a restart, the pool exhausted):
+    a retryable 503 with Retry-After and a stable code, never a 500. The transaction was rolled
+    back, so nothing was half done; any other database error is a bug (a 500)."""
+    if not database_unavailable(exc):
+        return on_unexpected(request, exc)
+    log.warning("database unavailable: %s", type(exc).__name__)  # never the statement's values
+    headers = {"Retry-After": str(RETRY_AFTER)}
+    detail = "数据库连接暂时中断，请求未执行，请稍后重试"
+    if wants_page(request):
+        page = error_page(request, 503, detail)
+        page.headers.update(headers)
+        return page
+    return problem(503, "server.database_unavailable", detail, headers=headers)
 
 
 def on_unexpected(_request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -125,5 +161,7 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: on_domain_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,
+    RecursionError: on_recursion,
+    **dict.fromkeys(DATABASE_UNAVAILABLE, on_database_error),
     Exception: on_unexpected,
 }

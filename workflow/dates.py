@@ -42,11 +42,26 @@ def month_key(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+# The days a record can name: a birth, a school year, a term, a payment. Outside them a day is a
+# typing error (9999-12-31, 0001-01-01), and month arithmetic on it would leave the calendar.
+EARLIEST, LATEST = date(1900, 1, 1), date(2099, 12, 31)
+
+
+def plausible_day(day: date, field: str, label: str) -> date:
+    """``day`` if it lies in 1900–2099; otherwise refused, naming the field."""
+    if not EARLIEST <= day <= LATEST:
+        raise ValidationFailed(
+            "validation.date_range", f"“{label}”须在1900年至2099年之间（{day.isoformat()}）", field=field
+        )
+    return day
+
+
 def parse_day(raw: str | None, field: str, label: str) -> date:
-    """A day typed in a form (2026-12-01); anything else is refused, naming the field."""
+    """A day typed in a form (2026-12-01), in 1900–2099; anything else is refused, naming the field."""
     try:
-        return date.fromisoformat(str(raw or "").strip())
+        day = date.fromisoformat(str(raw or "").strip())
     except ValueError:
         raise ValidationFailed(
             "validation.date", f"“{label}”须为日期（如 2026-12-01）", field=field
         ) from None
+    return plausible_day(day, field, label)

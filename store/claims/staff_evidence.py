@@ -4,7 +4,6 @@ made once with Pillow and kept beside the files."""
 
 from __future__ import annotations
 
-import os
 from io import BytesIO
 from pathlib import Path
 
@@ -18,7 +17,7 @@ from .. import heavy
 from ..db import Database
 from ..models import Evidence
 from .case_view import visible_claim
-from .evidence import KINDS, MAX_PIXELS, evidence_of_claim, keep_evidence, read_evidence
+from .evidence import KINDS, MAX_PIXELS, evidence_of_claim, keep_evidence, read_evidence, write_atomically
 
 ATTACHERS = frozenset({Role.VILLAGE, Role.HR})
 CLOSED = CLAIM_DEAD_STATES | {ClaimState.FINANCE_PAID}
@@ -74,10 +73,7 @@ def thumbnail(root: Path, evidence: Evidence) -> bytes | None:
         made = heavy.run(shrink, read_evidence(root, evidence))  # in a worker process
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
         return None  # a damaged picture: the page shows its name instead
-    path.parent.mkdir(parents=True, exist_ok=True)
-    part = path.with_suffix(f".{os.getpid()}.part")
-    part.write_bytes(made)
-    os.replace(part, path)  # atomic: a reader never sees half a thumbnail
+    write_atomically(path, made)  # two pages asking at once each write a copy of their own
     return made
 
 

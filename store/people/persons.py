@@ -12,6 +12,7 @@ from sqlalchemy.dialects.sqlite import Insert as SqliteInsert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from workflow.dates import plausible_day
 from workflow.errors import NotFound, ValidationFailed
 from workflow.identity import (
     birth_date,
@@ -91,6 +92,8 @@ def checked_values(db: Database, data: PersonInput) -> dict[str, object]:
                 "validation.target_group", f"未知的帮扶对象类别“{group}”", field="target_groups"
             )
     check_capacity(data.labour_capacity)
+    if data.graduate_left_school is not None:
+        plausible_day(data.graduate_left_school, "graduate_left_school", "毕业离校日期")
     bank = normalise_bank_account(data.bank_account) if data.bank_account else None
     if data.phone:
         data = replace(data, phone=plain_number(data.phone, "phone", "phone", "联系电话").strip() or None)

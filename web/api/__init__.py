@@ -8,7 +8,7 @@ from litestar.di import Provide
 from ..deps import STORES
 from .claim_documents import ClaimDocumentController
 from .claims import ClaimController
-from .deps import agent_actor, refuse_nul_characters
+from .deps import agent_actor, before_api_request
 from .lists import ListController
 from .persons import PersonController
 
@@ -20,5 +20,5 @@ api_router = Router(
         "actor": Provide(agent_actor, sync_to_thread=True),
     },
     security=[{"BearerToken": []}],
-    before_request=refuse_nul_characters,
+    before_request=before_api_request,
 )

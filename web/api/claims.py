@@ -21,7 +21,7 @@ from workflow.roles import Actor
 from workflow.states import ClaimState, SubsidyType
 
 from ..downloads import file_response
-from .common import PathId, problems
+from .common import PathId, form_fields, posted_problems, problems
 from .operations import EvidenceDownloadOperation, EvidenceUploadOperation
 from .respond import encode, noting, posted_with_effect
 from .schemas import ClaimIn, ClaimOut, ClaimPage, EvidenceOut, ResubmitIn, StepIn
@@ -46,7 +46,7 @@ class ClaimController(Controller):
         operation_id="fileClaim",
         sync_to_thread=True,
         status_code=201,
-        responses=problems(403, 404, 409, 422),
+        responses=posted_problems(403, 404, 409, 422),
         summary="提交一份补贴申请（人员以 person_id 或 id_number 指明）",
     )
     def file(
@@ -62,7 +62,11 @@ class ClaimController(Controller):
                 actor,
                 PersonRef(data.person_id, data.id_number),
                 lambda person_id: ClaimInput(
-                    data.subsidy_type, person_id, data.policy_year, data.facts, data.contract_id
+                    data.subsidy_type.value,
+                    person_id,
+                    data.policy_year,
+                    data.facts.record(),
+                    data.contract_id,
                 ),
                 noting(lease, "claim_id"),
             )
@@ -124,7 +128,7 @@ class ClaimController(Controller):
         operation_id="withdrawClaim",
         sync_to_thread=True,
         status_code=200,
-        responses=problems(403, 404, 409, 422),
+        responses=posted_problems(403, 404, 409, 422),
         summary="撤回申请（人社审核前）",
     )
     def withdraw(
@@ -146,7 +150,7 @@ class ClaimController(Controller):
         operation_id="resubmitClaim",
         sync_to_thread=True,
         status_code=200,
-        responses=problems(403, 404, 409, 422),
+        responses=posted_problems(403, 404, 409, 422),
         summary="修改事实后重新提交被退回的申请",
     )
     def resubmit(
@@ -158,7 +162,8 @@ class ClaimController(Controller):
         actor: NamedDependency[Actor],
     ) -> Response[ClaimOut]:
         def produce(lease: Lease | None) -> tuple[int, Any]:
-            done = claims.resubmit(db, actor, claim_id, data.facts, data.version, noting(lease, "claim_id"))
+            facts = data.facts.record() if data.facts else None
+            done = claims.resubmit(db, actor, claim_id, facts, data.version, noting(lease, "claim_id"))
             return 200, claim_out(done, db.vault)
 
         return posted_with_effect(request, db, actor, encode(data), produce, self._as_now(db, actor))
@@ -173,7 +178,7 @@ class ClaimController(Controller):
         operation_id="uploadEvidence",
         sync_to_thread=True,
         status_code=201,
-        responses=problems(404, 413, 422),
+        responses=posted_problems(404, 413, 422),
         summary=f"上传证明材料（PDF/JPEG/PNG；类别：{'、'.join(KINDS)}）",
         operation_class=EvidenceUploadOperation,
     )
@@ -186,6 +191,7 @@ class ClaimController(Controller):
         files: NamedDependency[Path],
         data: MultipartBody[dict[str, Any]],
     ) -> Response[EvidenceOut]:
+        form_fields(data, {"file", "kind"})
         upload = data.get("file")
         if not isinstance(upload, UploadFile):
             raise ValidationFailed("validation.required", "缺少上传文件“file”", field="file")

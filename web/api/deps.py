@@ -1,5 +1,6 @@
 """Dependencies of the agent API: the agent behind the token (the database and the files root
-come from ``web.deps``), and the refusal of NUL characters."""
+come from ``web.deps``), and what every request is checked for first (its body's media type,
+NUL characters)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,8 @@ from typing import Any
 import msgspec
 from litestar import Request
 from litestar.di import NamedDependency
-from litestar.exceptions import NotAuthorizedException, ValidationException
+from litestar.enums import RequestEncodingType
+from litestar.exceptions import HTTPException, NotAuthorizedException, ValidationException
 
 from store import audit
 from store.access import agent_for_token
@@ -47,6 +49,29 @@ def _has_nul(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_nul(v) for v in value)
     return False
+
+
+async def before_api_request(request: Request[Any, Any, Any]) -> None:
+    """What every API request is checked for before its body is read: the body's media type,
+    then NUL characters."""
+    refuse_unsupported_media(request)
+    await refuse_nul_characters(request)
+
+
+def refuse_unsupported_media(request: Request[Any, Any, Any]) -> None:
+    """A body of another type than the operation reads (JSON or a multipart form) is a 415, as the
+    document says, and not a 400 from a parser that tried it."""
+    if request.method != "POST":
+        return
+    data = request.route_handler.parsed_fn_signature.parameters.get("data")
+    if data is None:
+        return
+    expected = getattr(data.kwarg_definition, "media_type", None) or RequestEncodingType.JSON
+    sent = request.content_type[0]
+    if sent and sent != str(expected.value):
+        raise HTTPException(
+            status_code=415, detail=f"请求内容类型须为 {expected.value}（收到 {sent}）", extra={"sent": sent}
+        )
 
 
 async def refuse_nul_characters(request: Request[Any, Any, Any]) -> None:

@@ -20,11 +20,12 @@ from workflow.lists.template import template_workbook
 from workflow.roles import Actor
 
 from ..downloads import XLSX, file_response
-from .common import problems
+from .common import form_fields, posted_problems, problems
 from .respond import noting, posted_with_effect
 from .schemas import ListJsonIn, ListOut, ListRowError, ListRowOut
 
 TRUE = {"1", "true", "yes", "on", "是"}
+FALSE = {"", "0", "false", "no", "off", "否"}
 
 
 @dataclass
@@ -45,6 +46,7 @@ class ListUploadOperation(Operation):
                     type=OpenAPIType.BOOLEAN, default=False, description="true：只校验，不生成申请"
                 ),
             },
+            additional_properties=False,
         )
         if isinstance(self.request_body, RequestBody):
             self.request_body.content = {"multipart/form-data": OpenAPIMediaType(schema=form)}
@@ -90,7 +92,7 @@ class ListController(Controller):
         operation_id="uploadList",
         sync_to_thread=True,
         status_code=201,
-        responses=problems(403, 409, 413, 422, 503),
+        responses=posted_problems(403, 409, 413, 422),
         summary="上传申报清单（.xlsx 或 .csv；dry_run=true 只校验不入库）",
         operation_class=ListUploadOperation,
     )
@@ -101,11 +103,15 @@ class ListController(Controller):
         actor: NamedDependency[Actor],
         data: MultipartBody[dict[str, Any]],
     ) -> Response[ListOut]:
+        form_fields(data, {"file", "dry_run"})
         upload = data.get("file")
         if not isinstance(upload, UploadFile):
             raise ValidationFailed("validation.required", "缺少上传文件“file”", field="file")
+        said = str(data.get("dry_run") or "").strip().lower()
+        if said not in TRUE | FALSE:
+            raise ValidationFailed("validation.dry_run", "“dry_run”须为 true 或 false", field="dry_run")
+        dry_run = said in TRUE
         content = upload.file.read()
-        dry_run = str(data.get("dry_run") or "").strip().lower() in TRUE
 
         def produce(lease: Lease | None) -> tuple[int, Any]:
             name = upload.filename or "list"
@@ -122,7 +128,7 @@ class ListController(Controller):
         operation_id="uploadListJson",
         sync_to_thread=True,
         status_code=201,
-        responses=problems(403, 409, 413, 422, 503),
+        responses=posted_problems(403, 409, 413, 422),
         summary="以JSON提交申报清单（rows 与模板列同名字段）",
     )
     def upload_json(

@@ -32,6 +32,7 @@ class EvidenceUploadOperation(Operation):
                     type=OpenAPIType.STRING, enum=list(KINDS), default="other", description="材料类别"
                 ),
             },
+            additional_properties=False,
         )
         if isinstance(self.request_body, RequestBody):
             self.request_body.content = {"multipart/form-data": OpenAPIMediaType(schema=form)}

@@ -16,7 +16,7 @@ from store.people import PersonInput, lookup_person, person_for_agent, register_
 from workflow.identity import mask
 from workflow.roles import Actor
 
-from .common import PathId, problems
+from .common import PathId, posted_problems, problems
 from .respond import encode, posted_with_effect
 from .schemas import PersonIn, PersonLinkOut, PersonLookup, PersonOut
 from .views import person_out
@@ -32,7 +32,7 @@ class PersonController(Controller):
         sync_to_thread=True,
         status_code=201,
         responses={
-            **problems(404, 409, 422),
+            **posted_problems(404, 409, 422),
             200: ResponseSpec(
                 PersonLinkOut,
                 description=("该身份证号已登记：本单位从此可用其编号申报，只返回编号、姓名和脱敏身份证号"),
@@ -55,8 +55,8 @@ class PersonController(Controller):
                     name=data.name,
                     id_number=data.id_number,
                     village_id=0,
-                    target_groups=tuple(data.target_groups),
-                    labour_capacity=data.labour_capacity,
+                    target_groups=tuple(g.value for g in data.target_groups),
+                    labour_capacity=data.labour_capacity.value,
                     labour_force_override=data.labour_force_override,
                     phone=data.phone,
                     household_no=data.household_no,
@@ -85,7 +85,7 @@ class PersonController(Controller):
         operation_id="lookupPerson",
         sync_to_thread=True,
         status_code=200,
-        responses=problems(404, 422, 429),
+        responses=posted_problems(404, 422, 429),
         summary="按身份证号查找本单位登记或申报过的帮扶对象",
         description=(
             "只找得到本单位登记或申报过的人员；其他人与未登记的号码一样答404。"

@@ -9,19 +9,55 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta
 
+from workflow.states import Destination, LabourCapacity, SubsidyType, TargetGroup
+
 Text = Annotated[str, Meta(max_length=200)]
 Code = Annotated[str, Meta(max_length=40)]
 IdNumber = Annotated[str, Meta(min_length=1, max_length=30)]
 Id = Annotated[int, Meta(ge=1, le=2**31 - 1)]
 Year = Annotated[int, Meta(ge=2000, le=2100)]
+# The facts a claim carries, typed so that the document says what is refused: a whole number
+# (days, months) below 2³¹, money as a decimal string of yuan (as every amount of this API), a day
+# as YYYY-MM-DD in 1900–2099 (the calendar's check, 2026-02-30, comes after), a yes/no as a JSON
+# boolean. One type per fact: Litestar's document drops the bounds of each member of a union.
+# What the plan allows (a policy year's ceilings) is the rules' to say.
+# (``extra``: Litestar drops a bound of 0 from the document, taking it for none.)
+Whole = Annotated[int, Meta(ge=0, le=2**31 - 1, extra_json_schema={"extra": {"minimum": 0}})]
+Amount = Annotated[str, Meta(pattern=r"^[0-9]{1,9}(\.[0-9]{1,2})?$", description="金额（元），如 420.50")]
+Day = Annotated[
+    str,
+    Meta(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])", description="日期 YYYY-MM-DD"),
+]
+Month = Annotated[str, Meta(pattern=r"^(19|20)[0-9]{2}-(0[1-9]|1[0-2])$", description="月份 YYYY-MM")]
+
+
+class FactsIn(msgspec.Struct, forbid_unknown_fields=True, omit_defaults=True):
+    """The facts a subsidy type reads (``workflow.rules.facts``); each is optional here, the
+    rules say which a type needs."""
+
+    destination: Destination | None = None
+    employment_start: Day | None = None
+    fare: Amount | None = None
+    wages_paid: Amount | None = None
+    training_months: Whole | None = None
+    course_id: Code | None = None
+    course_days: Whole | None = None
+    course_end: Day | None = None
+    course_completed: bool | None = None
+    operating_normally: bool | None = None
+    month: Month | None = None
+    attendance_days: Whole | None = None
+
+    def record(self) -> dict[str, Any]:
+        return msgspec.to_builtins(self)  # type: ignore[no-any-return]
 
 
 class PersonIn(msgspec.Struct, forbid_unknown_fields=True):
     name: Annotated[str, Meta(min_length=1, max_length=50)]
     id_number: IdNumber
     village_code: Code
-    target_groups: Annotated[list[Code], Meta(max_length=3)] = []
-    labour_capacity: Code = "full"  # full / weak / half / none (无劳动力)
+    target_groups: Annotated[list[TargetGroup], Meta(max_length=3)] = []
+    labour_capacity: LabourCapacity = LabourCapacity.FULL  # none: 无劳动力
     # Labour force although outside the working-age range (a fit 63-year-old at work).
     labour_force_override: bool = False
     phone: Annotated[str, Meta(max_length=20)] | None = None
@@ -65,7 +101,7 @@ class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
     """Names the person by ``person_id`` (one the organisation registered, was linked to or filed
     for) or by ``id_number`` (the full resident ID, for anyone registered), never both."""
 
-    subsidy_type: Code
+    subsidy_type: SubsidyType
     person_id: (
         Annotated[
             int,
@@ -79,7 +115,7 @@ class ClaimIn(msgspec.Struct, forbid_unknown_fields=True):
         ]
         | None
     ) = None
-    facts: dict[str, Any] = {}
+    facts: FactsIn = msgspec.field(default_factory=FactsIn)
     # Optional: the facts fix the year (e.g. the day stable employment is complete); a year
     # sent that disagrees is refused (validation.policy_year_mismatch) saying which applies.
     policy_year: Year | None = None
@@ -103,7 +139,7 @@ class StepIn(msgspec.Struct, forbid_unknown_fields=True):
 
 
 class ResubmitIn(msgspec.Struct, forbid_unknown_fields=True):
-    facts: dict[str, Any] | None = None
+    facts: FactsIn | None = None
     version: Id | None = None
 
 

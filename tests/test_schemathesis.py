@@ -27,7 +27,6 @@ import re
 import shutil
 from collections import Counter
 from collections.abc import Iterator
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -37,30 +36,20 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (
-    content_type_conformance,
-    response_schema_conformance,
-    status_code_conformance,
-)
-from stdnum.cn import ric
+from schemathesis.config import SchemathesisConfig
+from schemathesis.core.parameters import ParameterLocation
+from schemathesis.specs.openapi.checks import negative_data_rejection
 
-from store.access.users import create_token
-from store.claims.evidence import add_evidence
-from store.claims.lists import upload_list
 from store.db import Database
-from store.models import User
-from store.transitions import transition
 from web.app import create_app
 from workflow.clock import FrozenClock
 from workflow.states import SubsidyType
 
-from .builders import county, export_claim, person
 from .conftest import TEST_NOW, TEST_SECRET, empty_postgres, is_postgres
+from .schema_support import Seeded, resident_id
 
 EXAMPLES = int(os.environ.get("FUZHI_SCHEMATHESIS_EXAMPLES") or 25)
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+ROOT = Path(__file__).resolve().parents[1]
 VILLAGES = ["533422101001", "533422101002", "533422999999"]
 SURROGATES = re.compile("[\ud800-\udfff]")
 
@@ -79,40 +68,6 @@ def module_db_url(template_db: str, tmp_path_factory: pytest.TempPathFactory) ->
         return
     yield template_db
     empty_postgres(template_db)
-
-
-SEED_LIST = (
-    "姓名,身份证号,行政村代码,帮扶对象类别,补贴类型,务工地点,就业开始日期\r\n"
-    "扎西,{},533422101001,脱贫人口,有组织劳务输出就业创业服务补助,省外,2026-03-01\r\n"
-    "卓玛,{},533422101001,脱贫人口,无此补贴,省外,2026-03-01\r\n"
-)
-
-
-class Seeded:
-    def __init__(self, db: Database, files: Path) -> None:
-        c = county(db)
-        people = [person(db, c.village, name=f"卓玛{i}") for i in range(6)]
-        claims = [export_claim(db, c, p).id for p in people[:4]]
-        transition(db, "claim", claims[1], "return", c.verifier, comment="请补充材料")
-        transition(db, "claim", claims[2], "withdraw", c.agent)
-        evidence = add_evidence(db, files, c.agent, claims[0], "证明.pdf", PDF).id
-        stranger = person(db, c.other_village, name="格桑")
-        foreign = export_claim(db, c, stranger, agent=c.other_agent).id
-        lists = [
-            upload_list(
-                db, agent, "seed.csv", SEED_LIST.format(resident_id(n), resident_id(n + 1)).encode("gbk")
-            ).list_id
-            for n, agent in ((1000, c.agent), (2000, c.other_agent))
-        ]
-        with db.transaction() as s:
-            self.token = create_token(s, db, s.get(User, c.agent.user_id))
-        self.ids = {
-            "person_id": [*people, stranger],
-            "claim_id": [*claims, foreign],
-            "evidence_id": [evidence],
-            "list_id": lists,
-        }
-        self.app = create_app(db, files=files)
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +96,9 @@ def calls(request: pytest.FixtureRequest) -> Iterator[Counter[str]]:
 # The document comes from an app whose database (in memory) is never touched: serving the
 # document needs none. The cases are sent to the seeded app of the fixture above.
 schema = schemathesis.openapi.from_asgi(
-    "/schema/openapi.json", create_app(Database.connect("sqlite://", TEST_SECRET), files=Path("/nonexistent"))
+    "/schema/openapi.json",
+    create_app(Database.connect("sqlite://", TEST_SECRET), files=Path("/nonexistent")),
+    config=SchemathesisConfig.from_path(ROOT / "schemathesis.toml"),
 )
 KNOWN_IDS: dict[str, list[int]] = {}
 NO_INPUT = {
@@ -149,13 +106,6 @@ NO_INPUT = {
     for op in (r.ok() for r in schema.get_all_operations())
     if not (op.path_parameters or op.query or op.body)
 }
-
-
-def resident_id(n: int) -> str:
-    """A valid resident ID number of the county, one for each n (birth date and sequence)."""
-    born = date.fromordinal(date(1960, 1, 1).toordinal() + n % 20000).strftime("%Y%m%d")
-    body = f"533422{born}{n % 1000:03d}"
-    return body + ric.calc_check_digit(body + "0")
 
 
 FACTS = st.one_of(
@@ -168,18 +118,18 @@ FACTS = st.one_of(
     st.fixed_dictionaries(
         {},
         optional={
-            "destination": st.sampled_from(["out_of_province", "in_province", "in_county", "火星", ""]),
+            "destination": st.sampled_from(["out_of_province", "in_province", "in_county"]),
             "employment_start": st.sampled_from(
-                ["2026-03-01", "2026-10-01", "2025-12-31", "2026-02-30", "明天"]
+                ["2026-03-01", "2026-10-01", "2025-12-31", "2026-02-30", "2099-12-31"]
             ),
-            "fare": st.sampled_from(["420.50", "1200", "-1", "0", "1e999", "NaN", "abc"]),
-            "wages_paid": st.sampled_from(["3000", "0.01", "-5", "99999999999999999999"]),
-            "training_months": st.integers(-2, 12),
+            "fare": st.sampled_from(["420.50", "1200", "0", "999999999.99"]),
+            "wages_paid": st.sampled_from(["3000", "0.01", "999999999"]),
+            "training_months": st.integers(0, 12),
             "course_id": st.sampled_from(["C-2026-01", ""]),
-            "course_days": st.integers(-1, 400),
+            "course_days": st.integers(0, 400),
             "course_completed": st.booleans(),
             "operating_normally": st.booleans(),
-            "month": st.sampled_from(["2026-05", "2026-13", "05/2026"]),
+            "month": st.sampled_from(["2026-05", "2026-12", "2099-01"]),
         },
     ),
 )
@@ -229,6 +179,20 @@ ANY_ROW = st.fixed_dictionaries(
     optional={h: st.one_of(v, CELL_TEXT) for h, v in CELLS.items() if h not in REQUIRED_HEADERS},
 )
 ROWS = st.lists(st.one_of(GOOD_ROW, ANY_ROW), min_size=1, max_size=6)
+# A JSON body's rows: text without NUL or lone surrogates (a body carrying one is refused with a
+# 400 before it is read: tests/test_hostile_inputs.py); files may carry them.
+BODY_TEXT = st.text(st.characters(exclude_characters="\x00"), max_size=8)
+BODY_ROWS = st.lists(
+    st.one_of(
+        GOOD_ROW,
+        st.fixed_dictionaries(
+            {h: CELLS[h] for h in REQUIRED_HEADERS},
+            optional={h: st.one_of(v, BODY_TEXT) for h, v in CELLS.items() if h not in REQUIRED_HEADERS},
+        ),
+    ),
+    min_size=1,
+    max_size=6,
+)
 
 
 def _xlsx(header: list[str], rows: list[list[str]]) -> bytes:
@@ -273,7 +237,7 @@ PLAUSIBLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
         "id_number": st.integers(0, 10**6).map(resident_id),
         "village_code": st.sampled_from(VILLAGES),
         "target_groups": st.lists(
-            st.sampled_from(["poverty_alleviated", "relocated", "rural_low_income", "rich"]), max_size=3
+            st.sampled_from(["poverty_alleviated", "relocated", "rural_low_income"]), max_size=3
         ),
         "labour_capacity": st.sampled_from(["full", "weak", "half", "none"]),
         "bank_account": st.sampled_from(["6217000000000000123", "12", None]),
@@ -281,7 +245,7 @@ PLAUSIBLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     },
     "POST /api/v1/persons/lookup": {"id_number": st.integers(0, 10**6).map(resident_id)},
     "POST /api/v1/claims": {
-        "subsidy_type": st.sampled_from([*map(str, SubsidyType), "nope"]),
+        "subsidy_type": st.sampled_from([*map(str, SubsidyType)]),
         "person_id": st.deferred(lambda: st.sampled_from(KNOWN_IDS["person_id"])),
         "facts": FACTS,
         "policy_year": st.sampled_from([2026, 2025, None]),
@@ -290,39 +254,48 @@ PLAUSIBLE: dict[str, dict[str, st.SearchStrategy[Any]]] = {
     # The same claim naming its person by resident ID: the seeded lists' people (the agent's and
     # another organisation's) or anyone.
     "POST /api/v1/claims by id_number": {
-        "subsidy_type": st.sampled_from([*map(str, SubsidyType), "nope"]),
+        "subsidy_type": st.sampled_from([*map(str, SubsidyType)]),
         "id_number": st.one_of(st.sampled_from([1000, 1001, 2000, 2001]), st.integers(0, 10**6)).map(
             resident_id
         ),
         "facts": FACTS,
         "policy_year": st.sampled_from([2026, 2025, None]),
     },
-    "POST /api/v1/lists/json": {"rows": ROWS, "dry_run": st.booleans()},
+    "POST /api/v1/lists/json": {"rows": BODY_ROWS, "dry_run": st.booleans()},
 }
 
 
-@schema.hook
-def flatmap_path_parameters(context, path_parameters):  # type: ignore[no-untyped-def]
-    """Half the time, ids that exist (the last claim is another organisation's)."""
-    known = {name: st.sampled_from(KNOWN_IDS[name]) for name in path_parameters or {} if name in KNOWN_IDS}
-    if not known:
-        return st.just(path_parameters)
-    return st.one_of(
-        st.just(path_parameters), st.fixed_dictionaries(known).map(lambda ids: {**path_parameters, **ids})
-    )
+# Cases whose parts the steering replaced: whatever Schemathesis generated them to violate may
+# be gone, so they are held to every check but the refusal of schema-violating data.
+STEERED: set[int] = set()
 
 
-@schema.hook
-def flatmap_body(context, body):  # type: ignore[no-untyped-def]
-    """Half the time, a plausible body instead, so the rules and the database get to work."""
-    label = context.operation.label
-    fields = PLAUSIBLE.get(label)
-    if fields is None or not isinstance(body, dict):
-        return st.just(body)
-    plausible = [
-        st.fixed_dictionaries(f) for f in (fields, PLAUSIBLE.get(f"{label} by id_number")) if f is not None
-    ]
-    return st.one_of(st.just(body), *plausible)
+def positive(case: Any, location: ParameterLocation) -> bool:
+    """The case was generated to fit the document: steering may replace its ``location``. A
+    negative case (schema-violating on purpose somewhere) is left whole as it is, so that the
+    server must refuse it: its metadata does not always say which part was made invalid."""
+    if case.meta is None or not case.meta.generation.mode.is_positive:
+        return False
+    info = case.meta.components.get(location)
+    return info is None or info.mode.is_positive
+
+
+def known_ids(case: Any) -> st.SearchStrategy[Any]:
+    """Ids that exist (the last claim is another organisation's) instead of the generated ones."""
+    params = case.path_parameters or {}
+    known = {name: st.sampled_from(KNOWN_IDS[name]) for name in params if name in KNOWN_IDS}
+    if not known or not positive(case, ParameterLocation.PATH):
+        return st.just(params)
+    return st.fixed_dictionaries(known).map(lambda ids: {**params, **ids})
+
+
+def plausible_body(case: Any) -> st.SearchStrategy[Any] | None:
+    """A plausible body instead, so the rules and the database get to work."""
+    label = case.operation.label
+    fields = [f for f in (PLAUSIBLE.get(label), PLAUSIBLE.get(f"{label} by id_number")) if f is not None]
+    if not fields or not isinstance(case.body, dict) or not positive(case, ParameterLocation.BODY):
+        return None
+    return st.one_of(*(st.fixed_dictionaries(f) for f in fields))
 
 
 def multipart(fields: dict[str, str], file: tuple[str, bytes] | None) -> tuple[bytes, str]:
@@ -343,23 +316,39 @@ def multipart(fields: dict[str, str], file: tuple[str, bytes] | None) -> tuple[b
 
 @schema.hook
 def flatmap_case(context, case):  # type: ignore[no-untyped-def]
-    """The list upload's form is not described (only "an object"), so generated cases never carry
-    a file: half the time, send a real multipart form with a generated list file instead."""
-    if context.operation.label != "POST /api/v1/lists":
-        return st.just(case)
+    """Half the time, steer a case where the document's generation rarely goes: ids that exist,
+    a plausible body, and for the list upload (whose form the document gives only as "an object",
+    so generated cases never carry a file) a real multipart form with a generated list file.
+    Only the parts generated to fit the document are replaced."""
+    body = plausible_body(case)
+    steered = st.tuples(known_ids(case), st.just(case.body) if body is None else body)
 
-    def with_upload(drawn: tuple[str, tuple[str, bytes] | None]) -> Any:
-        dry_run, file = drawn
-        case.body, content_type = multipart({"dry_run": dry_run}, file)
-        case.headers = {**(case.headers or {}), "Content-Type": content_type}
+    def steer(drawn: tuple[dict[str, Any], Any]) -> Any:
+        case.path_parameters, case.body = drawn
+        STEERED.add(id(case))
         return case
 
-    uploads = st.tuples(st.sampled_from(["true", "false", "是", "maybe"]), st.one_of(st.none(), list_file()))
-    return st.one_of(st.just(case), uploads.map(with_upload))
+    choices = [st.just(case), steered.map(steer)]
+    if context.operation.label == "POST /api/v1/lists" and positive(case, ParameterLocation.BODY):
+
+        def with_upload(drawn: tuple[str, tuple[str, bytes] | None]) -> Any:
+            dry_run, file = drawn
+            case.body, content_type = multipart({"dry_run": dry_run}, file)
+            case.headers = {**(case.headers or {}), "Content-Type": content_type}
+            STEERED.add(id(case))
+            return case
+
+        uploads = st.tuples(st.sampled_from(["true", "false", "是", "否"]), st.one_of(st.none(), list_file()))
+        choices.append(uploads.map(with_upload))
+    return st.one_of(*choices)
 
 
 @schema.parametrize()
 @settings(max_examples=EXAMPLES, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
 def test_every_operation_conforms_to_the_document(case, seeded, calls):  # type: ignore[no-untyped-def]
     calls[case.operation.label] += 1
-    case.call_and_validate(app=seeded.app, headers={"Authorization": f"Bearer {seeded.token}"}, checks=CHECKS)
+    excluded = [negative_data_rejection] if id(case) in STEERED else None
+    STEERED.discard(id(case))  # an id is reused once its case is gone
+    case.call_and_validate(
+        app=seeded.app, headers={"Authorization": f"Bearer {seeded.token}"}, excluded_checks=excluded
+    )
