@@ -32,10 +32,12 @@ from typing import Any, Protocol
 
 import httpx
 
+from cli import upgrade
+from store.db import Database
 from store.idempotency import keys
 from workflow.clock import FrozenClock
 
-from .live_server import LiveServer, live_server
+from .live_server import SECRET, LiveServer, live_server
 
 START = datetime(2026, 11, 28, 10, 0)
 ENV = {"FUZHI_INSECURE_COOKIES": "1", "FUZHI_TEST_WEAK_PASSWORD_HASHES": "1", "FUZHI_SWEEP_MINUTES": "0"}
@@ -73,12 +75,16 @@ class Template:
         return work
 
 
-def prepare(fill: Callable[[Any], dict[str, Any]]) -> Template:
+def prepare(fill: Callable[[Database], dict[str, Any]]) -> Template:
     """Migrate a fresh database, let ``fill`` load it (it returns the scenario's facts), keep it."""
-    facts: dict[str, Any] = {}
-    with live_server(extra_env=ENV, prepare=lambda db: facts.update(fill(db)), clock=FrozenClock(START)) as s:
-        work = s.work
-    assert work is not None
+    work = Path(tempfile.mkdtemp(prefix="fuzhi-fault-template-"))
+    url = f"sqlite:///{work / 'fuzhi.db'}"
+    upgrade(url)
+    db = Database.connect(url, SECRET.encode(), FrozenClock(START))
+    try:
+        facts = fill(db)
+    finally:
+        db.engine.dispose()
     return Template(work / "fuzhi.db", facts)
 
 
