@@ -5,7 +5,10 @@ Prints, per scenario, where the kills landed, how many requests the retry took a
 found (none expected). The checks are those of tests/test_fault_kills.py (tests/fault_*.py).
 
     .venv/bin/python bench/fault_kills.py [--kills 50] [--rows 500] [--lines 200] [--seed 14]
-        [--scenario upload confirm]
+        [--scenario upload confirm return]
+
+``return``: the batch paid by importing the bank's return file (/payouts/{id}/reconcile) instead of
+the confirm form; not in the default run.
 
 SQLite only (each kill is a real uvicorn process on a file; a server start is most of the time:
 about 15 s a kill on the shared 2-core VM). docs/benchmarks.md ("Fault runs") records the figures.
@@ -36,15 +39,17 @@ def upload(args: argparse.Namespace) -> tuple[float, list[Kill]]:
     return run_kills(scenario, template, args.kills, args.seed, log)
 
 
-def confirm(args: argparse.Namespace) -> tuple[float, list[Kill]]:
+def confirm(args: argparse.Namespace, by_return_file: bool = False) -> tuple[float, list[Kill]]:
     started = time.monotonic()
     template = fault_payouts.template(args.lines, args.kills + 1)
+    returns = template.facts["returns"] if by_return_file else None
+    scenario = fault_payouts.Confirm(template.facts["batches"], returns=returns)
     print(
-        f"confirm: {args.kills + 1} exported batches of {args.lines} lines prepared "
+        f"{scenario.name}: {args.kills + 1} exported batches of {args.lines} lines prepared "
         f"in {time.monotonic() - started:.0f}s",
         flush=True,
     )
-    return run_kills(fault_payouts.Confirm(template.facts["batches"]), template, args.kills, args.seed, log)
+    return run_kills(scenario, template, args.kills, args.seed, log)
 
 
 def log(line: str) -> None:
@@ -57,7 +62,9 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=500)
     parser.add_argument("--lines", type=int, default=200)
     parser.add_argument("--seed", type=int, default=14)
-    parser.add_argument("--scenario", nargs="+", choices=["upload", "confirm"], default=["upload", "confirm"])
+    parser.add_argument(
+        "--scenario", nargs="+", choices=["upload", "confirm", "return"], default=["upload", "confirm"]
+    )
     args = parser.parse_args()
     print(
         f"{datetime.now():%Y-%m-%d %H:%M} {platform.node()} {os.cpu_count()} cores, "
@@ -67,7 +74,7 @@ def main() -> None:
     results = []
     for name in args.scenario:
         started = time.monotonic()
-        span, kills = {"upload": upload, "confirm": confirm}[name](args)
+        span, kills = upload(args) if name == "upload" else confirm(args, by_return_file=name == "return")
         results.append((name, span, kills, time.monotonic() - started))
     failed = False
     for name, span, kills, took in results:

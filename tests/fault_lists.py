@@ -28,17 +28,17 @@ from .fault_support import Kill, Template, prepare, retry
 from .live_server import LiveServer
 
 
-def id_numbers(n: int, k: int) -> list[str]:
-    """n resident ID numbers for list k, never reused across lists (a birth day per 1,000)."""
+def id_numbers(first: int, n: int) -> list[str]:
+    """The resident ID numbers first .. first + n - 1 (a birth day per 1,000): never the same."""
     out = []
-    for i in range(k * n, (k + 1) * n):
+    for i in range(first, first + n):
         body = f"533422{date(1960, 1, 1) + timedelta(days=i // 1000):%Y%m%d}{i % 1000:03d}"
         out.append(body + ric.calc_check_digit(body + "0"))
     return out
 
 
-def list_rows(n: int, k: int) -> list[dict[str, str]]:
-    """List k: n valid rows, each a new resident."""
+def list_rows(n: int, k: int, first: int | None = None) -> list[dict[str, str]]:
+    """List k: n valid rows, each a new resident (``first``: the first resident's number)."""
     return [
         {
             "姓名": "尼玛",
@@ -50,7 +50,7 @@ def list_rows(n: int, k: int) -> list[dict[str, str]]:
             "就业开始日期": "2026-03-01",
             "政策年度": "2026",
         }
-        for number in id_numbers(n, k)
+        for number in id_numbers(k * n if first is None else first, n)
     ]
 
 

@@ -7,6 +7,8 @@ its lines, nothing lost, and the batch confirmed after the retry."""
 
 from __future__ import annotations
 
+import csv
+import io
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -43,7 +45,7 @@ def template(lines: int, batches: int) -> Template:
         c = give_broker_an_account(db, county(db))
         ids: list[int] = []
         for k in range(0, lines * batches, 1000):
-            rows = list_rows(min(1000, lines * batches - k), k // 1000)
+            rows = list_rows(min(1000, lines * batches - k), 0, first=k)
             report = upload_list(db, c.agent, "list.json", msgspec.json.encode({"rows": rows}))
             assert report.rows_accepted == len(rows), report.rows[:3]
             ids += [r.claim_id for r in report.rows if r.claim_id]
@@ -57,14 +59,23 @@ def template(lines: int, batches: int) -> Template:
                     bank_account_enc=db.vault.encrypt("6217000000000000123"), bank_last4="0123"
                 )
             )
-        made = []
+        made, returns = [], []
         for k in range(batches):
             batch = batch_pool.create_batch(db, c.finance, ids[k * lines : (k + 1) * lines])
-            payouts.bank_file(db, c.finance, batch.id, "csv")  # finance sends it, then confirms
+            sent = payouts.bank_file(db, c.finance, batch.id, "csv")  # finance sends it, then confirms
             made.append(batch.id)
-        return {"batches": made}
+            returns.append(return_file(sent))
+        return {"batches": made, "returns": returns}
 
     return prepare(fill)
+
+
+def return_file(sent: bytes) -> bytes:
+    """The bank's answer to a bank file: every row paid (成功), its serial YH and the claim number."""
+    head, *rows = list(csv.reader(io.StringIO(sent.decode("utf-8-sig"))))
+    out = io.StringIO()
+    csv.writer(out).writerows([[*head, "状态", "银行流水号"], *([*r, "成功", f"YH{r[4]}"] for r in rows)])
+    return out.getvalue().encode("gb18030")
 
 
 def seen(db: Database, batch_id: int, once: str) -> dict[str, Any]:
@@ -153,18 +164,37 @@ def paid_once(now: dict[str, Any], when: str) -> list[str]:
 
 @dataclass
 class Confirm:
-    """Scenario B: batch k confirmed by finance's form, bank reference YH-FAULT-k."""
+    """Scenario B: batch k confirmed by finance's form, bank reference YH-FAULT-k; or, with
+    ``returns``, by importing the bank's return file (each line its own serial, YH + claim)."""
 
     batches: list[int]
+    returns: list[bytes] | None = None
     name: str = "confirm"
     forms: dict[int, tuple[httpx.Client, dict[str, str]]] = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        if self.returns is not None:
+            self.name = "return file"
+
+    def filled(self, page: str, k: int) -> dict[str, str]:
+        """The form on the batch's page, filled in."""
+        if self.returns is None:
+            form = form_fields(page, "confirm")
+            return {**form, "bank_reference": f"YH-FAULT-{k:04d}", "paid_on": PAID_ON}
+        return {**form_fields(page, "import-return"), "paid_on": PAID_ON}
+
+    def post(self, client: httpx.Client, k: int, data: dict[str, str]) -> Callable[[], httpx.Response]:
+        batch = self.batches[k]
+        if self.returns is None:
+            return lambda: client.post(f"/payouts/{batch}/confirm", data=data)
+        files = {"file": ("回单.csv", self.returns[k], "text/csv")}
+        return lambda: client.post(f"/payouts/{batch}/reconcile", data=data, files=files)
+
     def send(self, server: LiveServer, k: int) -> Callable[[], httpx.Response]:
         client = signed_in(server.url, FINANCE)
-        page = client.get(f"/payouts/{self.batches[k]}").text
-        data = {**form_fields(page, "confirm"), "bank_reference": f"YH-FAULT-{k:04d}", "paid_on": PAID_ON}
+        data = self.filled(client.get(f"/payouts/{self.batches[k]}").text, k)
         self.forms[k] = (client, data)
-        return lambda: client.post(f"/payouts/{self.batches[k]}/confirm", data=data)
+        return self.post(client, k, data)
 
     def killed(self, server: LiveServer, k: int, kill: Kill) -> None:
         now = seen(server.db, self.batches[k], self.forms[k][1]["_once"])
@@ -173,26 +203,21 @@ class Confirm:
 
     def repeat(self, server: LiveServer, k: int, kill: Kill) -> None:
         client, data = self.forms[k]
-        url = f"/payouts/{self.batches[k]}/confirm"
         if k % 2:  # the browser sends the same form again
             client.base_url = httpx.URL(server.url)
-            retry(lambda: client.post(url, data=data), kill, lambda r: r.status_code == 200)
-            again = client.post(url, data=data)
+            post = self.post(client, k, data)
+            retry(post, kill, lambda r: r.status_code == 200)
+            again = post()
             if again.status_code != 200 or again.headers.get("idempotent-replayed") != "true":
                 kill.violations.append(f"the form sent once more answered {again.status_code}, not a replay")
-        else:  # finance opens the batch again and confirms what is left
+        else:  # finance opens the batch again and does it again
             client = signed_in(server.url, FINANCE)
-            page = client.get(f"/payouts/{self.batches[k]}").text
-            if 'id="confirm"' in page:
-                data = {
-                    **form_fields(page, "confirm"),
-                    "bank_reference": data["bank_reference"],
-                    "paid_on": PAID_ON,
-                }
-                retry(lambda: client.post(url, data=data), kill, lambda r: r.status_code == 200)
+            data = self.filled(client.get(f"/payouts/{self.batches[k]}").text, k)
+            retry(self.post(client, k, data), kill, lambda r: r.status_code == 200)
         now = seen(server.db, self.batches[k], data["_once"])
         kill.violations += paid_once(now, "after the retry")
         if now["batch"][0] != "confirmed":
             kill.violations.append(f"batch {k} {now['batch'][0]} after the retry")
-        if any(li.bank_reference != data["bank_reference"] for li in now["lines"]):
+        common = f"YH-FAULT-{k:04d}" if self.returns is None else None
+        if any(li.bank_reference != (common or f"YH{li.claim_id}") for li in now["lines"]):
             kill.violations.append("a line paid under another bank reference")

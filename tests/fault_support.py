@@ -90,7 +90,7 @@ def prepare(fill: Callable[[Database], dict[str, Any]]) -> Template:
 
 @contextlib.contextmanager
 def serving(work: Path, clock: datetime):  # type: ignore[no-untyped-def]
-    with live_server(extra_env=ENV, clock=FrozenClock(clock), work=work) as server:
+    with live_server(extra_env=ENV, clock=FrozenClock(clock), work=work, start_within=180) as server:
         yield server
 
 
