@@ -41,7 +41,10 @@ def upload(args: argparse.Namespace) -> tuple[float, list[Kill]]:
 
 def confirm(args: argparse.Namespace, by_return_file: bool = False) -> tuple[float, list[Kill]]:
     started = time.monotonic()
-    template = fault_payouts.template(args.lines, args.kills + 1)
+    if args.template:  # the batches an earlier run prepared (confirm only: no return files kept)
+        template = fault_payouts.prepared(args.template)
+    else:
+        template = fault_payouts.template(args.lines, args.kills + 1)
     returns = template.facts["returns"] if by_return_file else None
     scenario = fault_payouts.Confirm(template.facts["batches"], returns=returns)
     print(
@@ -62,6 +65,7 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=500)
     parser.add_argument("--lines", type=int, default=200)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--template", type=Path, help="confirm: the database an earlier run prepared")
     parser.add_argument(
         "--scenario", nargs="+", choices=["upload", "confirm", "return"], default=["upload", "confirm"]
     )

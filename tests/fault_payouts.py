@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import csv
 import io
+import sqlite3
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -68,6 +70,13 @@ def template(lines: int, batches: int) -> Template:
         return {"batches": made, "returns": returns}
 
     return prepare(fill)
+
+
+def prepared(path: Path) -> Template:
+    """A template an earlier run left (its database file): its batches, no return files."""
+    with sqlite3.connect(path) as conn:
+        batches = [row[0] for row in conn.execute("SELECT id FROM payout_batch ORDER BY id")]
+    return Template(path, {"batches": batches})
 
 
 def return_file(sent: bytes) -> bytes:
