@@ -47,11 +47,10 @@ def confirm(args: argparse.Namespace, by_return_file: bool = False) -> tuple[flo
         template = fault_payouts.template(args.lines, args.kills + 1)
     returns = template.facts["returns"] if by_return_file else None
     scenario = fault_payouts.Confirm(template.facts["batches"], returns=returns)
-    print(
-        f"{scenario.name}: {args.kills + 1} exported batches of {args.lines} lines prepared "
-        f"in {time.monotonic() - started:.0f}s",
-        flush=True,
+    made = (
+        f"taken from {args.template}" if args.template else f"prepared in {time.monotonic() - started:.0f}s"
     )
+    print(f"{scenario.name}: {len(template.facts['batches'])} exported batches {made}", flush=True)
     return run_kills(scenario, template, args.kills, args.seed, log)
 
 
