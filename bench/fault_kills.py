@@ -11,7 +11,7 @@ found (none expected). The checks are those of tests/test_fault_kills.py (tests/
 the confirm form; not in the default run.
 
 SQLite only (each kill is a real uvicorn process on a file; a server start is most of the time:
-about 15 s a kill on the shared 2-core VM). docs/benchmarks.md ("Fault runs") records the figures.
+5 to 25 s a kill on the shared 2-core VM). docs/benchmarks.md ("Fault runs") records the figures.
 """
 
 from __future__ import annotations
