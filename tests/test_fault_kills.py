@@ -7,6 +7,8 @@ is bench/fault_kills.py (`make faults`: 50 kills each); its figures are in docs/
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from .conftest import is_postgres
@@ -14,7 +16,7 @@ from .fault_lists import Upload
 from .fault_lists import template as list_template
 from .fault_payouts import Confirm
 from .fault_payouts import template as payout_template
-from .fault_support import Template, run_kills, summary
+from .fault_support import Template, gone, run_kills, summary
 
 # One kill each (a server start is some 5 s of CPU): list k=1 is an .xlsx, the form k=1 is resent;
 # the long run alternates JSON and .xlsx, the form resent and the page opened anew.
@@ -25,14 +27,19 @@ pytestmark = pytest.mark.skipif(is_postgres(), reason="a real server on a SQLite
 
 
 @pytest.fixture(scope="module")
-def batches() -> Template:
+def batches() -> Iterator[Template]:
     """Four exported batches of 60 approved claims: two to confirm, two to import."""
-    return payout_template(60, 4)
+    template = payout_template(60, 4)
+    yield template
+    gone(template.path.parent)
 
 
 def test_a_server_killed_during_list_uploads_leaves_every_list_whole_and_every_key_answered():
     template = list_template()
-    span, kills = run_kills(Upload(300, token=template.facts["token"]), template, KILLS, SEED)
+    try:
+        span, kills = run_kills(Upload(300, token=template.facts["token"]), template, KILLS, SEED)
+    finally:
+        gone(template.path.parent)
     assert [v for k in kills for v in k.violations] == [], summary("upload", span, kills)
     assert all(k.phase and k.retries >= 1 for k in kills)
 
