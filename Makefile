@@ -10,7 +10,7 @@ DEV_STAMP := $(VENV)/.installed-dev-$(HASH)
 export FUZHI_DATA_DIR ?= $(CURDIR)/var
 
 .DEFAULT_GOAL := help
-.PHONY: help sysdeps sysdeps-dev venv venv-dev db demo setup run serve test test-pg lint format bench bench-claims bench-sweep fuzz machines clean docs i18n
+.PHONY: help sysdeps sysdeps-dev venv venv-dev db demo setup run serve test test-pg lint format bench bench-claims bench-sweep fuzz faults machines clean docs i18n
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-10s %s\n", $$1, $$2}'
@@ -88,6 +88,9 @@ fuzz: venv-dev ## Schemathesis over the whole API, every check, 1,000 cases per 
 
 bench-sweep: venv-dev ## time the sweep at 100,000 contracts and 1,000,000 claims (SQLite and PostgreSQL)
 	$(BIN)/python bench/bench_sweep.py
+
+faults: venv-dev ## SIGKILL a real server 50 times each during list uploads and payout confirmation (issue 14)
+	$(BIN)/python bench/fault_kills.py
 
 machines: venv ## print the state-machine diagrams
 	$(BIN)/fuzhi machines

@@ -47,11 +47,13 @@ def live_server(
     prepare: Callable[[Database], object] | None = None,
     clock: FrozenClock | None = None,
     work: Path | None = None,
+    start_within: float = 30,
 ) -> Iterator[LiveServer]:
     """SQLite in a temp dir (each run its own database), served by uvicorn on a free port;
     ``prepare`` fills the database before the server starts. The server's clock stands where
     the test's ``clock`` stands when it starts (the suite's moment by default), never at today.
-    ``work``: serve the database of an earlier server (one that was killed) again."""
+    ``work``: serve the database of an earlier server (one that was killed) again;
+    ``start_within``: seconds the server has to answer ``/health`` (more on a loaded machine)."""
     from .conftest import TEST_NOW
 
     clock = clock or FrozenClock(TEST_NOW)
@@ -91,7 +93,7 @@ def live_server(
         )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + start_within
         while True:
             try:
                 if httpx.get(f"{base}/health", timeout=1).status_code == 200:
