@@ -157,11 +157,31 @@ def on_unexpected(_request: Request[Any, Any, Any], exc: Exception) -> Response[
     return problem(HTTP_500_INTERNAL_SERVER_ERROR, "server.error", "服务器内部错误，请稍后重试")
 
 
+def on_undecodable(request: Request[Any, Any, Any], exc: UnicodeDecodeError) -> Response[Any]:
+    """A form field that is not UTF-8 text: Litestar reads a file part sent without a file name
+    as a text field and cannot decode its bytes. The client's doing (a 400); a decoding error
+    anywhere else is a bug (a 500)."""
+    frames, tb = [], exc.__traceback__
+    while tb is not None:
+        frames.append(tb.tb_frame.f_code.co_filename)
+        tb = tb.tb_next
+    if not any("litestar" in f and ("_multipart" in f or "_kwargs" in f) for f in frames):
+        return on_unexpected(request, exc)
+    detail = "表单字段不是有效的UTF-8文本（上传文件须带文件名）"
+    return problem(
+        400,
+        "validation.form_encoding",
+        detail,
+        [{"field": "body", "code": "validation.form_encoding", "detail": detail}],
+    )
+
+
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: on_domain_error,
     ValidationException: on_validation_error,
     HTTPException: on_http_error,
     RecursionError: on_recursion,
+    UnicodeDecodeError: on_undecodable,
     **dict.fromkeys(DATABASE_UNAVAILABLE, on_database_error),
     Exception: on_unexpected,
 }
