@@ -13,6 +13,7 @@ from workflow.errors import ValidationFailed
 from workflow.passwords import check_password_rule
 
 from .builders import add_admin
+from .conftest import TEST_SECRET
 from .page_support import sign_in
 
 
@@ -57,6 +58,6 @@ def test_every_way_of_setting_a_password_applies_the_rule(db, db_url, monkeypatc
     assert reset_password(db, admin, added.user_id, "Benzilan-ferry-9") is None
     sign_in(db, "dawa", "Benzilan-ferry-9")
     monkeypatch.setenv("DATABASE_URL", db_url)
-    monkeypatch.setenv("FUZHI_SECRET_KEY", "cli-test-secret-0123456789")
+    monkeypatch.setenv("FUZHI_SECRET_KEY", TEST_SECRET.decode())  # the database's own key
     assert main(["user", "add", "lamu", "--roles", "hr", "--password", "lamu-lamu-lamu"]) == 2
     assert "不能包含用户名" in capsys.readouterr().err

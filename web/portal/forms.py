@@ -30,7 +30,7 @@ FACTS_OF: dict[str, tuple[str, ...]] = {
 }
 # What a claim in a waiting state waits for: the names of the claim table's waits, marked here
 # for the message catalogue (tests/test_portal.py checks that every wait has its name here).
-WAIT_NAMES = (N_("村级核实"), N_("人社局审核"), N_("财务发放"), N_("重新提交"))
+WAIT_NAMES = (N_("村级核实"), N_("人社局审核"), N_("大额复核"), N_("财务发放"), N_("重新提交"))
 WAITING = {state: wait.waiting_for for state, wait in CLAIM.waits.items()}
 INPUT_TYPES = {"date": "date", "month": "month", "int": "number", "money": "text", "text": "text"}
 
