@@ -273,15 +273,20 @@ def _storable(value: object) -> object:
 def cell_masker(
     headers: Sequence[object], columns: ColumnSet = CLAIM_COLUMNS
 ) -> Callable[[Sequence[object]], list[object]]:
-    """Cells as they may be stored and shown back: JSON-safe, ID and bank numbers masked."""
-    sensitive = [i for i, h in enumerate(headers) if field_of(h, columns) in columns.sensitive]
+    """Cells as they may be stored and shown back: JSON-safe, ID and bank numbers masked. A
+    resident ID keeps no digit of its tail: the person's birth date is kept in plaintext and the
+    row's village code names the county, so a stored last four would complete the number
+    (issue 14 §4); the row number and the name tell the rows apart."""
+    fields = {i: field_of(h, columns) for i, h in enumerate(headers)}
+    sensitive = [i for i, f in fields.items() if f in columns.sensitive]
 
     def masked(cells: Sequence[object]) -> list[object]:
         out = [v if v is None or type(v) in _PLAIN_TYPES else _storable(v) for v in cells]
         for i in sensitive:
             if i < len(cells):
                 text = cell_text(cells[i])
-                out[i] = mask(text) if text else None
+                tail = 0 if fields[i] == "id_number" else 4
+                out[i] = mask(text, tail=tail) if text else None
         return out
 
     return masked
