@@ -79,6 +79,20 @@ def dispute(db: Database, line: PayoutLine, row: ReturnRow) -> bool:
     return True
 
 
+def take_decision(s: Session, line: PayoutLine, status: str, decided: dict[str, Any]) -> None:
+    """Record the decision on a line still ``status`` and undecided, taken like a confirmation:
+    a second decision, or a race with one, finds it decided."""
+    took = s.execute(
+        update(PayoutLine)
+        .where(PayoutLine.id == line.id, PayoutLine.status == status, PayoutLine.decided_at.is_(None))
+        .values(**decided)
+        .execution_options(synchronize_session=False)
+    )
+    if took.rowcount != 1:  # type: ignore[attr-defined]
+        raise InvalidTransition("payout.line_not_flagged", "该笔没有待处理的对账差异，或已处理")
+    s.refresh(line)
+
+
 def decide_disputed(
     s: Session,
     db: Database,
@@ -90,15 +104,7 @@ def decide_disputed(
     decided: dict[str, Any],
 ) -> None:
     """Finance's decision on a disputed failed line, in the caller's transaction."""
-    took = s.execute(
-        update(PayoutLine)
-        .where(PayoutLine.id == line.id, PayoutLine.status == "failed", PayoutLine.decided_at.is_(None))
-        .values(**decided)
-        .execution_options(synchronize_session=False)
-    )
-    if took.rowcount != 1:  # type: ignore[attr-defined]
-        raise InvalidTransition("payout.line_not_flagged", "该笔没有待处理的对账差异，或已处理")
-    s.refresh(line)
+    take_decision(s, line, "failed", decided)
     held = s.scalars(select(PayoutLine).where(PayoutLine.open_claim_id == line.claim_id)).first()
     if decision == "returned":  # the bank did not pay: the claim may be paid again
         if held is not None and held.flag_reason and held.flag_reason.startswith(HELD):

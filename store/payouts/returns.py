@@ -23,7 +23,7 @@ from ..models import User
 from ..transitions import conflicts_mapped
 from . import bank_files as payout_files
 from .batches import fail_line, pay_line, require_finance, settle
-from .disputes import decide_disputed
+from .disputes import decide_disputed, take_decision
 from .models import DECISIONS, PayoutLine
 
 DECISION_LABELS = {"bank_amount": "按银行实付确认，差额另行处理", "returned": "退回待发放"}
@@ -117,16 +117,7 @@ def _accept_bank_amount(
         raise ValidationFailed("validation.required", "请填写银行流水号", field="bank_reference")
     if paid_on is None:
         raise ValidationFailed("validation.required", "请填写发放日期", field="paid_on")
-    # Taken like a confirmation: a second decision, or a race with one, finds it decided.
-    took = s.execute(
-        update(PayoutLine)
-        .where(PayoutLine.id == line.id, PayoutLine.status == "pending", PayoutLine.decided_at.is_(None))
-        .values(**decided)
-        .execution_options(synchronize_session=False)
-    )
-    if took.rowcount != 1:  # type: ignore[attr-defined]
-        raise InvalidTransition("payout.line_not_flagged", "该笔没有待处理的对账差异，或已处理")
-    s.refresh(line)
+    take_decision(s, line, "pending", decided)
     difference = line.amount - paid
     pay_line(
         s,
