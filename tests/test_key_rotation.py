@@ -32,6 +32,7 @@ from workflow.pii import Vault
 from .builders import claim_in, county, id_number
 from .builders_payouts import ORG_ACCOUNT
 from .conftest import TEST_SECRET, is_postgres
+from .fault_lists import id_numbers
 from .live_server import ROOT, SECRET, live_server
 
 PEOPLE = 40
@@ -116,6 +117,42 @@ def test_a_rotation_rewrites_everything_under_the_new_key(db, tmp_path) -> None:
         for enc in s.scalars(select(Person.id_number_enc)):
             with pytest.raises(InvalidToken):
                 Vault(TEST_SECRET).decrypt(enc)
+
+
+def test_a_rotation_ends_even_when_people_are_registered_after_every_chunk(db, tmp_path) -> None:
+    """A server keeps registering people during the rotation (under the new key, as it does
+    once it has read the two-key file): each table's pass stops at the row that was last when
+    the pass began instead of chasing the new ones."""
+    numbers = populate(db)
+    ensure_keys(db)
+    key_file = tmp_path / "master.key"
+    write_ring(key_file, [TEST_SECRET])
+    new = b"the-rotated-master-secret-0123456789"
+    server = Database(db.engine, Vault([new, TEST_SECRET]), db.clock)
+    fresh = iter(id_numbers(0, 1_000))
+    added: list[str] = []
+
+    def a_server_registers_someone(chunks: int) -> None:
+        if chunks > 200:
+            raise AssertionError("the rotation chases the rows registered meanwhile")
+        with server.transaction() as s:
+            for _ in range(4):  # faster than the rotation's 3 a chunk
+                added.append(number := next(fresh))
+                create_person(
+                    s, server, PersonInput(name="新登记", id_number=number, village_id=1, target_groups=())
+                )
+
+    report = rotate(
+        db,
+        read_ring(key_file),
+        lambda r: write_ring(key_file, r),
+        lambda: new,
+        chunk=3,
+        grace=0,
+        after_chunk=a_server_registers_someone,
+    )
+    assert report.rows < PEOPLE + 2 + len(added)  # none of those registered meanwhile redone
+    everyone_is_found(Database(db.engine, Vault(new), db.clock), numbers + added)
 
 
 def rotate_command(db_url: str, key_file: Path, pause: str) -> subprocess.Popen[str]:
@@ -208,6 +245,8 @@ def test_a_rotation_while_the_api_takes_requests_leaves_everything_consistent(tm
         stop = threading.Event()
         failures: list[str] = []
         registered: list[str] = []
+        # Born in 1960, never a number of populate()'s (1990): builders.id_number wraps at 1,000.
+        fresh_numbers = iter(id_numbers(0, 20_000))
 
         def load() -> None:
             with httpx.Client(base_url=server.url, headers=auth, timeout=30) as client:
@@ -219,7 +258,7 @@ def test_a_rotation_while_the_api_takes_requests_leaves_everything_consistent(tm
                     r = client.post("/api/v1/persons", json=body(numbers[k], f"人员{k}"))
                     if r.status_code != 200:
                         failures.append(f"again {r.status_code} {r.text[:200]}")
-                    fresh = id_number()
+                    fresh = next(fresh_numbers)
                     r = client.post("/api/v1/persons", json=body(fresh, "新登记"))
                     if r.status_code == 201:
                         registered.append(fresh)

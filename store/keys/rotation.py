@@ -23,7 +23,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 
 from workflow.pii import CHECK_TEXT, RELOAD_SECONDS, KeyProblem, KeySet, Vault
 
@@ -105,18 +105,21 @@ def rewrite_all(
     rows = chunks = 0
     for index, (model, columns) in enumerate(ENCRYPTED[first:], start=first):
         after = int(start_id) if index == first and start_id else 0
-        while True:
-            done, after = _chunk(db, vault, model, columns, after, chunk)
+        # Rows added from now on are written under the new key (every server has read the
+        # two-key file before begin()): each table's pass ends at the last row it holds now
+        # and never chases a table that keeps growing.
+        with db.transaction() as s:
+            upto = s.scalar(select(func.max(_key(model.__table__)))) or 0
+        while after < upto:
+            done, after = _chunk(db, vault, model, columns, after, upto, chunk)
             rows, chunks = rows + done, chunks + 1
             if after_chunk is not None:
                 after_chunk(chunks)
-            if done < chunk:
-                break
     return rows, chunks
 
 
 def _chunk(
-    db: Database, vault: Vault, model: Any, columns: tuple[str, ...], after: int, size: int
+    db: Database, vault: Vault, model: Any, columns: tuple[str, ...], after: int, upto: int, size: int
 ) -> tuple[int, int]:
     table = model.__table__
     name = table.name
@@ -125,13 +128,13 @@ def _chunk(
         s.execute(update(KeyCheck).where(KeyCheck.id == 1).values(cursor=f"{name}:{after}"))
         cols = [table.c[c] for c in columns]
         key = _key(table)
-        found = s.execute(select(key, *cols).where(key > after).order_by(key).limit(size)).all()
+        found = s.execute(select(key, *cols).where(key > after, key <= upto).order_by(key).limit(size)).all()
         params = [p for row in found if (p := _rewritten(vault, model, columns, row)) is not None]
         if params:
             s.execute(_statement(model, columns), params)
             if model is PayoutLine:  # the audit log seals each line's ciphertext: sealed anew
                 chain.reseal_lines(s.connection(), [p["_pk"] for p in params], db.clock.now(), "密钥轮换")
-        last = found[-1][0] if found else after
+        last = found[-1][0] if len(found) == size else upto
         s.execute(update(KeyCheck).where(KeyCheck.id == 1).values(cursor=f"{name}:{last}"))
     return len(found), last
 
