@@ -156,6 +156,8 @@ _TAKE_MINE = _TAKE_ALL.where(PENDING.c.tx == text("txid_current()"))
 
 
 def _forget(conn: Connection) -> None:
+    if conn.invalidated:  # the connection was lost: its DBAPI connection, and its info, are gone
+        return
     conn.info.pop(_QUEUE, None)
     conn.info.pop(_DIRTY, None)
 
