@@ -23,6 +23,7 @@ os.environ.setdefault(
 )
 os.environ.setdefault("FUZHI_HEAVY_WORKERS", "0")  # heavy work in the request's thread (store/heavy.py)
 from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
 
 from store import all_models  # noqa: F401  (every table and its hooks, as the app has them)
 from store.db import Database
@@ -62,16 +63,36 @@ def migrate(url: str) -> None:
     command.upgrade(alembic_config(url), "head")
 
 
+_EMPTIERS: dict[str, Any] = {}
+
+
 def empty_postgres(url: str) -> None:
-    """Empty every table but the seeded ones (TRUNCATE passes the history triggers by)."""
-    engine = create_engine(url)
+    """Empty every table but the seeded ones (TRUNCATE passes the history triggers by) and
+    start every id sequence again. Only the tables a test wrote to are truncated: TRUNCATE of
+    all fifty took 0.1 s after each of some 3,000 tests."""
+    engine = _EMPTIERS.get(url) or _EMPTIERS.setdefault(url, create_engine(url, poolclass=NullPool))
     with engine.begin() as conn:
-        tables = (
-            conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")).scalars().all()
-        )
-        keep = [t for t in tables if t not in SEEDED]
-        if keep:
-            conn.execute(text(f"TRUNCATE {', '.join(keep)} RESTART IDENTITY CASCADE"))
+        tables = [
+            t
+            for t in conn.execute(text("SELECT tablename FROM pg_tables WHERE schemaname = 'public'"))
+            .scalars()
+            .all()
+            if t not in SEEDED
+        ]
+        if tables:
+            written = " UNION ALL ".join(f"SELECT '{t}' WHERE EXISTS (SELECT 1 FROM \"{t}\")" for t in tables)
+            dirty = conn.execute(text(written)).scalars().all()
+            if dirty:
+                conn.execute(text(f"TRUNCATE {', '.join(dirty)} RESTART IDENTITY CASCADE"))
+        # A sequence a rolled-back insert moved, on a table left empty: from 1 again.
+        for (name,) in conn.execute(
+            text(
+                "SELECT schemaname || '.' || sequencename FROM pg_sequences "
+                "WHERE last_value IS NOT NULL AND schemaname = 'public'"
+            )
+        ):
+            if not any(name == f"public.{t}_id_seq" for t in SEEDED):
+                conn.execute(text(f"ALTER SEQUENCE {name} RESTART"))
         # The audit log's chain head, as the migration left it: no entry yet.
         conn.execute(
             text("INSERT INTO audit_head (id, seq, hash, floors) VALUES (1, 0, :h, '{}')"), {"h": "0" * 64}
@@ -111,7 +132,6 @@ def empty_postgres(url: str) -> None:
                 ),
                 SEEDED_BASELINES,
             )
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
