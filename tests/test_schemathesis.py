@@ -15,7 +15,7 @@ have few distinct cases to generate; every other operation must have been called
 ``EXAMPLES`` times (checked when the module ends).
 
 ``EXAMPLES`` comes from ``FUZHI_SCHEMATHESIS_EXAMPLES``: a few per operation by default, so a
-run on a laptop stays quick; CI (``.ci/run``) asks for the full 200.
+run on a laptop stays quick; CI (``.ci/run``) asks for 60.
 """
 
 from __future__ import annotations
