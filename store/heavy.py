@@ -10,8 +10,10 @@ inbox) keeps the CPU and the GIL; and no more of them wait than the pool can tak
   with ``Busy`` (HTTP 503, ``server.busy``, ``Retry-After``) rather than queued without bound.
 - The workers run at a lower priority (``nice``) than the server, each with an address-space
   limit (``memory_mb``: a job that needs more fails with ``server.too_complex``, it does not
-  take the machine's memory), and each is replaced after ``tasks_per_child`` jobs, so memory a
-  large job took is given back to the system.
+  take the machine's memory), and the pool is replaced after ``tasks_per_child`` jobs a worker,
+  so memory a large job took is given back to the system. (Not ProcessPoolExecutor's own
+  ``max_tasks_per_child``: on Python 3.11 and 3.12 a worker leaving at its limit can leave
+  queued jobs waiting for ever, CPython gh-115634; `bench/bench_hostile_load.py` met it in its fifth run.)
 - A worker that dies (killed, crashed) or a job past ``timeout`` answers ``server.worker_lost``
   (503, retryable) and the pool is started afresh; no request hangs on it.
 
@@ -101,6 +103,7 @@ class HeavyPool:
         self._slots = threading.BoundedSemaphore(max(self.settings.workers, 1) + self.settings.waiting)
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        self._jobs = 0  # handed to the current executor
 
     def run(self, fn: Callable[..., T], *args: Any) -> T:
         if not self._slots.acquire(blocking=False):
@@ -130,12 +133,12 @@ class HeavyPool:
         return max(self.settings.workers, 1) + self.settings.waiting
 
     def _in_worker(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
-        executor = self._pool()
+        executor = self._pool(job=True)
         try:
             future: Future[T] = executor.submit(fn, *args)
         except (BrokenProcessPool, RuntimeError):  # broken since it was handed out: once more
             self._discard(executor)
-            executor = self._pool()
+            executor = self._pool(job=True)
             future = executor.submit(fn, *args)
         try:
             return future.result(timeout=self.settings.timeout)
@@ -157,19 +160,28 @@ class HeavyPool:
     def _lost(self, message: str) -> Busy:
         return Busy("server.worker_lost", message, retry_after=self.settings.retry_after)
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def _pool(self, job: bool = False) -> ProcessPoolExecutor:
+        """The executor to hand a job to (``job``: counted): a new one once the current one has
+        had ``tasks_per_child`` jobs a worker; the old one finishes what it holds, then exits."""
+        retired = None
         with self._lock:
+            s = self.settings
+            if self._executor is not None and self._jobs >= s.tasks_per_child * max(s.workers, 1):
+                retired, self._executor = self._executor, None
             if self._executor is None:
-                s = self.settings
                 # spawn, not fork: the server has threads, and a forked child may inherit a held lock
                 self._executor = ProcessPoolExecutor(
                     max_workers=s.workers,
                     mp_context=get_context("spawn"),
                     initializer=_start_worker,
                     initargs=(s.memory_mb, s.nice),
-                    max_tasks_per_child=s.tasks_per_child,
                 )
-            return self._executor
+                self._jobs = 0
+            self._jobs += job
+            executor = self._executor
+        if retired is not None:
+            retired.shutdown(wait=False)
+        return executor
 
     def _discard(self, executor: ProcessPoolExecutor, kill: bool = False) -> None:
         """Start afresh after a worker died or hung: the next job gets a new pool."""
@@ -177,7 +189,7 @@ class HeavyPool:
             if self._executor is executor:
                 self._executor = None
         if kill:
-            for process in list(getattr(executor, "_processes", {}).values()):
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
                 with contextlib.suppress(Exception):
                     process.kill()
         executor.shutdown(wait=False, cancel_futures=True)
@@ -185,7 +197,7 @@ class HeavyPool:
     def pids(self) -> list[int]:
         """The worker processes now (tests kill one to see the pool recover)."""
         executor = self._executor
-        return [p.pid for p in getattr(executor, "_processes", {}).values()] if executor else []
+        return [p.pid for p in (getattr(executor, "_processes", None) or {}).values()] if executor else []
 
     def shutdown(self) -> None:
         with self._lock:

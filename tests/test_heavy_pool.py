@@ -87,6 +87,33 @@ def test_a_job_past_its_time_is_stopped() -> None:
         pool.shutdown()
 
 
+def test_the_pool_is_renewed_after_its_jobs_and_no_job_is_left_waiting() -> None:
+    """Many jobs at once, far more than ``tasks_per_child``: every one is answered (Python's own
+    ``max_tasks_per_child`` left queued jobs waiting for ever on 3.11, CPython gh-115634), by
+    more than one generation of workers."""
+    pool = HeavyPool(HeavySettings(workers=1, waiting=40, timeout=20, tasks_per_child=3))
+    pids: list[int] = []
+    errors: list[BaseException] = []
+
+    def job() -> None:
+        try:
+            pids.append(pool.run(heavy_jobs.pid))
+        except BaseException as exc:  # a hang would come back as server.worker_lost
+            errors.append(exc)
+
+    try:
+        for _ in range(2):  # two waves of 12 at once
+            threads = [threading.Thread(target=job) for _ in range(12)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join(60)
+        assert errors == [] and len(pids) == 24
+        assert len(set(pids)) >= 3  # at most 3 jobs a worker, a few jobs taken before renewal
+    finally:
+        pool.shutdown()
+
+
 def hold(pool: HeavyPool, slots: int) -> tuple[threading.Event, list[threading.Thread]]:
     """``slots`` jobs that wait (in the calling threads: an inline pool) until released."""
     release = threading.Event()
@@ -123,7 +150,16 @@ def a_list() -> dict[str, tuple[str, bytes, str]]:
     return {"file": ("清单.csv", "姓名,身份证号,补贴类型\n扎西,1,2\n".encode(), "text/csv")}
 
 
-def test_the_api_answers_503_with_retry_after_and_keeps_no_idempotent_answer(db, tmp_path) -> None:
+@pytest.fixture
+def default_pool_after() -> Iterator[None]:
+    """The app below makes a pool of capacity 1 the current one: the next tests get the usual."""
+    yield
+    heavy.configure(HeavySettings.from_env())
+
+
+def test_the_api_answers_503_with_retry_after_and_keeps_no_idempotent_answer(
+    db, tmp_path, default_pool_after
+) -> None:
     c = county(db)
     with db.transaction() as s:
         token = create_token(s, db, s.get(User, c.agent.user_id))
