@@ -12,8 +12,9 @@ inbox) keeps the CPU and the GIL; and no more of them wait than the pool can tak
   limit (``memory_mb``: a job that needs more fails with ``server.too_complex``, it does not
   take the machine's memory), and the pool is replaced after ``tasks_per_child`` jobs a worker,
   so memory a large job took is given back to the system. (Not ProcessPoolExecutor's own
-  ``max_tasks_per_child``: on Python 3.11 and 3.12 a worker leaving at its limit can leave
-  queued jobs waiting for ever, CPython gh-115634; `bench/bench_hostile_load.py` met it in its fifth run.)
+  ``max_tasks_per_child``: on Python 3.11 a worker leaving at its limit can leave the jobs
+  queued behind it waiting for ever, CPython gh-115634; ``bench/bench_hostile_load.py`` met
+  it in its fifth run.)
 - A worker that dies (killed, crashed) or a job past ``timeout`` answers ``server.worker_lost``
   (503, retryable) and the pool is started afresh; no request hangs on it.
 
