@@ -244,8 +244,12 @@ def send_load(
     claims: list[int],
     legit: bytes | None,
     answers: Any,
+    nice: int = 0,
 ) -> None:
-    """All at once: each upload and download on a thread of its own; the statuses counted."""
+    """All at once: each upload and download on a thread of its own; the statuses counted.
+    ``nice``: the sender's priority (``--client-nice``; clients are other machines in use)."""
+    if nice:
+        os.nice(nice)
     auth = {"Authorization": f"Bearer {token}"}
     statuses: dict[str, dict[int, int]] = {}
     lock = threading.Lock()
@@ -277,7 +281,12 @@ def send_load(
 
 
 def one_run(
-    setup: Setup, hr: httpx.Client, hostile: list[tuple[str, bytes]], legit: bytes | None, idle: float
+    setup: Setup,
+    hr: httpx.Client,
+    hostile: list[tuple[str, bytes]],
+    legit: bytes | None,
+    idle: float,
+    client_nice: int = 0,
 ) -> dict[str, object]:
     stop = threading.Event()
     quiet, threads = sample(setup.url, hr, stop)
@@ -293,7 +302,7 @@ def one_run(
     context = multiprocessing.get_context("spawn")
     answers = context.Queue()
     sender = context.Process(
-        target=send_load, args=(setup.url, setup.token, hostile, setup.claims, legit, answers)
+        target=send_load, args=(setup.url, setup.token, hostile, setup.claims, legit, answers, client_nice)
     )
     sender.start()
     statuses = answers.get()
@@ -324,6 +333,13 @@ def main() -> None:
     )
     parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--legit", action="store_true", help="also 40 legitimate 5,000-row dry runs")
+    parser.add_argument(
+        "--client-nice",
+        type=int,
+        default=0,
+        help="run the load's sender at this lower priority (in use its clients are other machines; "
+        "here they share the server's cores)",
+    )
     args = parser.parse_args()
     print(machine())
     work = Path(tempfile.mkdtemp(prefix="fuzhi-hostile-"))
@@ -337,14 +353,17 @@ def main() -> None:
         hr = signed_in(base, *hr_login)
         runs = []
         for n in range(args.runs):
-            result = one_run(setup, hr, hostile, legit, args.idle)
+            result = one_run(setup, hr, hostile, legit, args.idle, args.client_nice)
             runs.append(result)
             print(f"run {n + 1}: {result}", flush=True)
     finally:
         process.terminate()
         process.wait(timeout=30)
     legit_runs = 40 if legit else 0
-    print(f"\nheavy workers: {args.workers}; hostile uploads: {len(hostile)}; PDFs: 20; legit: {legit_runs}")
+    print(
+        f"\nheavy workers: {args.workers}; hostile uploads: {len(hostile)}; PDFs: 20; legit: {legit_runs}; "
+        f"sender nice: {args.client_nice}"
+    )
     print("| what | p50 ms | p95 ms | max ms | samples |")
     print("|---|---|---|---|---|")
     for key, label in [
