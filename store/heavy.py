@@ -178,7 +178,8 @@ class HeavyPool:
                     initargs=(s.memory_mb, s.nice),
                 )
                 self._jobs = 0
-            self._jobs += job
+            if job:
+                self._jobs += 1
             executor = self._executor
         if retired is not None:
             retired.shutdown(wait=False)

@@ -8,6 +8,7 @@ from store.transitions import transition
 
 from .api_support import api_client
 from .builders import id_number
+from .multipart import Part, form
 
 pytestmark = pytest.mark.usefixtures("on_28_november_2026")  # its cases are that day's
 
@@ -163,29 +164,26 @@ def test_the_evidence_upload_refuses_every_form_its_document_does_not_allow(api)
     person = register(api).json()
     url = f"/api/v1/claims/{file_export(api, person['id']).json()['id']}/evidence"
 
-    def code_of(parts: list[tuple[str, str | None, bytes]]):  # type: ignore[no-untyped-def]
-        """A multipart form of (name, file name or None for a plain field, content) parts."""
-        body = b"".join(
-            b'--b\r\nContent-Disposition: form-data; name="%s"%s\r\n\r\n%s\r\n'
-            % (name.encode(), b"" if filename is None else b'; filename="%s"' % filename.encode(), content)
-            for name, filename, content in parts
-        )
-        r = api.post(
-            url, content=body + b"--b--\r\n", headers={"Content-Type": "multipart/form-data; boundary=b"}
-        )
+    def code_of(parts: list[Part]):  # type: ignore[no-untyped-def]
+        body, content_type = form(parts)
+        r = api.post(url, content=body, headers=content_type)
         found = r.json()
         return r.status_code, found["code"], [e["field"] for e in found.get("errors") or []]
 
-    file = ("file", "证明.pdf", PDF)
-    assert code_of([("kind", None, b"other")]) == (422, "validation.required", ["file"])  # required
-    assert code_of([file, ("note", None, b"x")]) == (422, "validation.unknown_field", ["note"])
+    file: Part = ("file", "证明.pdf", PDF, None)
+    assert code_of([("kind", None, b"other", None)]) == (422, "validation.required", ["file"])  # required
+    assert code_of([file, ("note", None, b"x", None)]) == (422, "validation.unknown_field", ["note"])
     # A file sent as a plain field (no file name): the form cannot be read as text.
-    assert code_of([("file", None, PDF)]) == (400, "validation.form_encoding", ["body"])
-    assert code_of([file, ("kind", None, "收入".encode())]) == (422, "validation.evidence_kind", ["kind"])
+    assert code_of([("file", None, PDF, None)]) == (400, "validation.form_encoding", ["body"])
+    assert code_of([file, ("kind", None, "收入".encode(), None)]) == (
+        422,
+        "validation.evidence_kind",
+        ["kind"],
+    )
     no_boundary = api.post(url, content=b"--x--\r\n", headers={"Content-Type": "multipart/form-data"})
     assert no_boundary.status_code == 400, no_boundary.text
     # Exactly the document's form: one file, any of the kinds, is kept.
-    assert api.post(url, files={"file": file[1:]}, data={"kind": "other"}).status_code == 201
+    assert api.post(url, files={"file": ("证明.pdf", PDF)}, data={"kind": "other"}).status_code == 201
     assert api.post(url, files={"file": ("file.png", PNG, "image/png")}).status_code == 201
 
 

@@ -38,6 +38,7 @@ from web.app import create_app
 
 from .builders import County, county, id_number
 from .conftest import TEST_SECRET, empty_postgres, is_postgres
+from .multipart import form
 
 ROOT = Path(__file__).resolve().parents[1]
 VILLAGE = "533422101001"
@@ -445,20 +446,8 @@ def test_nul_characters_are_refused_not_a_500(agent: httpx.Client) -> None:
     ):
         assert_problem(r, 400, "validation.request")
     # A file name keeps its printable characters only.
-    boundary = "fuzhi-boundary"
-    body = (
-        (
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="a\x00b.pdf"'
-            f"\r\nContent-Type: application/pdf\r\n\r\n"
-        ).encode()
-        + PDF
-        + f"\r\n--{boundary}--\r\n".encode()
-    )
-    r = agent.post(
-        f"/api/v1/claims/{claim['id']}/evidence",
-        content=body,
-        headers={"Content-Type": f"multipart/form-data; boundary={boundary}"},
-    )
+    body, content_type = form([("file", "a\x00b.pdf", PDF, "application/pdf")])
+    r = agent.post(f"/api/v1/claims/{claim['id']}/evidence", content=body, headers=content_type)
     assert r.status_code == 201, r.text
     assert r.json()["filename"] == "ab.pdf"
     assert agent.get(f"/api/v1/claims/{claim['id']}").json()["state"] == "submitted"

@@ -46,6 +46,7 @@ from workflow.clock import FrozenClock
 from workflow.states import SubsidyType
 
 from .conftest import TEST_NOW, TEST_SECRET, empty_postgres, is_postgres
+from .multipart import Part, form
 from .schema_support import Seeded, resident_id
 
 EXAMPLES = int(os.environ.get("FUZHI_SCHEMATHESIS_EXAMPLES") or 25)
@@ -298,22 +299,6 @@ def plausible_body(case: Any) -> st.SearchStrategy[Any] | None:
     return st.one_of(*(st.fixed_dictionaries(f) for f in fields))
 
 
-def multipart(fields: dict[str, str], file: tuple[str, bytes] | None) -> tuple[bytes, str]:
-    boundary = "fuzhi-schema-boundary"
-    parts = [
-        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'.encode()
-        for name, value in fields.items()
-    ]
-    if file is not None:
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; '
-            f'filename="{file[0]}"\r\nContent-Type: application/octet-stream\r\n\r\n'.encode()
-            + file[1]
-            + b"\r\n"
-        )
-    return b"".join(parts) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
-
-
 @schema.hook
 def flatmap_case(context, case):  # type: ignore[no-untyped-def]
     """Half the time, steer a case where the document's generation rarely goes: ids that exist,
@@ -333,8 +318,11 @@ def flatmap_case(context, case):  # type: ignore[no-untyped-def]
 
         def with_upload(drawn: tuple[str, tuple[str, bytes] | None]) -> Any:
             dry_run, file = drawn
-            case.body, content_type = multipart({"dry_run": dry_run}, file)
-            case.headers = {**(case.headers or {}), "Content-Type": content_type}
+            parts: list[Part] = [("dry_run", None, dry_run.encode(), None)]
+            if file is not None:
+                parts.append(("file", file[0], file[1], "application/octet-stream"))
+            case.body, content_type = form(parts, "fuzhi-schema-boundary")
+            case.headers = {**(case.headers or {}), **content_type}
             STEERED.add(id(case))
             return case
 
